@@ -1,0 +1,135 @@
+//! Diagnostics: errors a user can act on, each saying where, what, and what to do.
+
+use std::fmt;
+
+/// One problem found in an input file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    /// The file as the user named it.
+    pub file: String,
+    /// Where in the file: a JSON path such as `blocks[2].questions[5].relevant`, or `line 4, column 7`.
+    pub location: String,
+    /// What is wrong.
+    pub message: String,
+    /// The offending text with a caret under the problem, if there is one.
+    pub snippet: Option<Snippet>,
+    /// What to do about it.
+    pub hint: Option<String>,
+}
+
+/// A line of source with an underlined span.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Snippet {
+    /// The source line.
+    pub line: String,
+    /// Column of the span, in characters.
+    pub col: usize,
+    /// Length of the span, in characters.
+    pub len: usize,
+}
+
+impl Diagnostic {
+    /// A diagnostic without snippet or hint.
+    pub fn new(file: &str, location: impl Into<String>, message: impl Into<String>) -> Self {
+        Diagnostic {
+            file: file.to_string(),
+            location: location.into(),
+            message: message.into(),
+            snippet: None,
+            hint: None,
+        }
+    }
+
+    /// Adds a hint.
+    pub fn hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
+    }
+
+    /// Adds a snippet.
+    pub fn snippet(mut self, line: &str, col: usize, len: usize) -> Self {
+        self.snippet = Some(Snippet {
+            line: line.to_string(),
+            col,
+            len: len.max(1),
+        });
+        self
+    }
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "error: {}", self.file)?;
+        if !self.location.is_empty() {
+            write!(f, ": {}", self.location)?;
+        }
+        write!(f, ": {}", self.message)?;
+        if let Some(s) = &self.snippet {
+            // Display widths, not bytes or chars: Cyrillic is 1 column, CJK 2.
+            use unicode_width::UnicodeWidthChar;
+            let line: String = s.line.chars().map(|c| if c == '\t' { ' ' } else { c }).collect();
+            let pad: usize = line.chars().take(s.col).map(|c| c.width().unwrap_or(0)).sum();
+            let width: usize = line
+                .chars()
+                .skip(s.col)
+                .take(s.len)
+                .map(|c| c.width().unwrap_or(0))
+                .sum();
+            write!(f, "\n  {line}\n  {}{}", " ".repeat(pad), "^".repeat(width.max(1)))?;
+            if let Some(h) = &self.hint {
+                write!(f, " {h}")?;
+            }
+        } else if let Some(h) = &self.hint {
+            write!(f, "\n  hint: {h}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Levenshtein distance, for "did you mean" suggestions.
+pub fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            cur[j + 1] = (prev[j] + usize::from(ca != *cb)).min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+/// The closest candidate to `word`, if it is close enough to be a likely typo.
+pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let limit = (word.chars().count() / 3).max(2);
+    candidates
+        .into_iter()
+        .map(|c| (edit_distance(word, c), c))
+        .filter(|(d, _)| *d <= limit)
+        .min()
+        .map(|(_, c)| c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn caret_is_under_the_span_in_display_columns() {
+        let d = Diagnostic::new("q.json", "blocks[0].questions[1].relevant", "unknown question `q21`")
+            .snippet("${рай} = ${q21}", 9, 6)
+            .hint("did you mean `q2_1`?");
+        assert_eq!(
+            d.to_string(),
+            "error: q.json: blocks[0].questions[1].relevant: unknown question `q21`\n  ${рай} = ${q21}\n           ^^^^^^ did you mean `q2_1`?"
+        );
+    }
+
+    #[test]
+    fn suggestions() {
+        assert_eq!(did_you_mean("q21", ["q2_1", "district", "q3"]), Some("q2_1"));
+        assert_eq!(did_you_mean("xyz", ["district"]), None);
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
+    }
+}

@@ -1,0 +1,448 @@
+//! Lexer and recursive-descent parser for expressions, with bounded size and depth.
+
+use super::{BinOp, Expr, Func, Node};
+
+/// Longest accepted expression, in characters.
+pub const MAX_LEN: usize = 4096;
+/// Deepest accepted nesting (parentheses, function calls, operators).
+pub const MAX_DEPTH: usize = 64;
+
+/// A syntax error: where (character column, 0-based) and what.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParseError {
+    /// Column of the first offending character (in characters, not bytes).
+    pub col: usize,
+    /// Number of characters to underline (at least 1).
+    pub len: usize,
+    /// What is wrong.
+    pub message: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Tok {
+    Num(f64),
+    Str(String),
+    Ref(String),
+    Dot,
+    Ident(String),
+    LParen,
+    RParen,
+    Comma,
+    Op(BinOp),
+    Minus,
+    Plus,
+    Star,
+    End,
+}
+
+#[derive(Debug, Clone)]
+struct Token {
+    tok: Tok,
+    col: usize,
+    len: usize,
+}
+
+fn err(col: usize, len: usize, message: impl Into<String>) -> ParseError {
+    ParseError {
+        col,
+        len: len.max(1),
+        message: message.into(),
+    }
+}
+
+fn lex(src: &str) -> Result<Vec<Token>, ParseError> {
+    let chars: Vec<char> = src.chars().collect();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        let start = i;
+        let simple = |tok| Token {
+            tok,
+            col: start,
+            len: 1,
+        };
+        match c {
+            _ if c.is_whitespace() => {
+                i += 1;
+                continue;
+            }
+            '(' => out.push(simple(Tok::LParen)),
+            ')' => out.push(simple(Tok::RParen)),
+            ',' => out.push(simple(Tok::Comma)),
+            '+' => out.push(simple(Tok::Plus)),
+            '-' => out.push(simple(Tok::Minus)),
+            '*' => out.push(simple(Tok::Star)),
+            '=' => out.push(simple(Tok::Op(BinOp::Eq))),
+            '!' | '<' | '>' => {
+                let eq = chars.get(i + 1) == Some(&'=');
+                let op = match (c, eq) {
+                    ('!', true) => BinOp::Ne,
+                    ('<', true) => BinOp::Le,
+                    ('>', true) => BinOp::Ge,
+                    ('<', false) => BinOp::Lt,
+                    ('>', false) => BinOp::Gt,
+                    _ => {
+                        return Err(err(i, 1, "`!` must be followed by `=`; use not(…) for negation"));
+                    }
+                };
+                out.push(Token {
+                    tok: Tok::Op(op),
+                    col: start,
+                    len: 1 + usize::from(eq),
+                });
+                i += usize::from(eq);
+            }
+            '\'' | '"' => {
+                let mut j = i + 1;
+                while j < chars.len() && chars[j] != c {
+                    j += 1;
+                }
+                if j >= chars.len() {
+                    return Err(err(i, chars.len() - i, "unterminated string literal"));
+                }
+                let s: String = chars[i + 1..j].iter().collect();
+                out.push(Token {
+                    tok: Tok::Str(s),
+                    col: start,
+                    len: j + 1 - i,
+                });
+                i = j;
+            }
+            '$' => {
+                if chars.get(i + 1) != Some(&'{') {
+                    return Err(err(i, 1, "a reference is written ${name}"));
+                }
+                let mut j = i + 2;
+                while j < chars.len() && chars[j] != '}' {
+                    j += 1;
+                }
+                if j >= chars.len() {
+                    return Err(err(i, chars.len() - i, "reference is missing its closing `}`"));
+                }
+                let name: String = chars[i + 2..j].iter().collect();
+                let name = name.trim().to_string();
+                if name.is_empty() {
+                    return Err(err(i, j + 1 - i, "empty reference ${}"));
+                }
+                out.push(Token {
+                    tok: Tok::Ref(name),
+                    col: start,
+                    len: j + 1 - i,
+                });
+                i = j;
+            }
+            '.' if !chars.get(i + 1).is_some_and(char::is_ascii_digit) => out.push(simple(Tok::Dot)),
+            _ if c.is_ascii_digit() || c == '.' => {
+                let mut j = i;
+                while j < chars.len() && (chars[j].is_ascii_digit() || chars[j] == '.') {
+                    j += 1;
+                }
+                let s: String = chars[i..j].iter().collect();
+                let n: f64 = s.parse().map_err(|_| err(i, j - i, format!("`{s}` is not a number")))?;
+                out.push(Token {
+                    tok: Tok::Num(n),
+                    col: start,
+                    len: j - i,
+                });
+                i = j - 1;
+            }
+            _ if c.is_ascii_alphabetic() || c == '_' => {
+                let mut j = i;
+                while j < chars.len() && (chars[j].is_ascii_alphanumeric() || chars[j] == '_' || chars[j] == '-') {
+                    j += 1;
+                }
+                let s: String = chars[i..j].iter().collect();
+                let tok = match s.as_str() {
+                    "and" => Tok::Op(BinOp::And),
+                    "or" => Tok::Op(BinOp::Or),
+                    "div" => Tok::Op(BinOp::Div),
+                    "mod" => Tok::Op(BinOp::Mod),
+                    _ => Tok::Ident(s),
+                };
+                out.push(Token {
+                    tok,
+                    col: start,
+                    len: j - i,
+                });
+                i = j - 1;
+            }
+            _ => {
+                return Err(err(
+                    i,
+                    1,
+                    format!("unexpected character `{c}`; text must be quoted: 'text'"),
+                ));
+            }
+        }
+        i += 1;
+    }
+    out.push(Token {
+        tok: Tok::End,
+        col: chars.len(),
+        len: 1,
+    });
+    Ok(out)
+}
+
+struct Parser {
+    toks: Vec<Token>,
+    pos: usize,
+    depth: usize,
+}
+
+/// Parses an expression. Errors carry the column of the problem.
+pub fn parse(src: &str) -> Result<Expr, ParseError> {
+    let n = src.chars().count();
+    if n > MAX_LEN {
+        return Err(err(
+            MAX_LEN,
+            1,
+            format!("expression is {n} characters long; the limit is {MAX_LEN}"),
+        ));
+    }
+    if src.trim().is_empty() {
+        return Err(err(0, 1, "empty expression"));
+    }
+    let mut p = Parser {
+        toks: lex(src)?,
+        pos: 0,
+        depth: 0,
+    };
+    let node = p.expr()?;
+    let t = p.peek();
+    if t.tok != Tok::End {
+        return Err(err(t.col, t.len, "unexpected text after the end of the expression"));
+    }
+    Ok(Expr {
+        src: src.to_string(),
+        node,
+    })
+}
+
+impl Parser {
+    fn peek(&self) -> &Token {
+        &self.toks[self.pos]
+    }
+
+    fn next(&mut self) -> Token {
+        let t = self.toks[self.pos].clone();
+        if t.tok != Tok::End {
+            self.pos += 1;
+        }
+        t
+    }
+
+    fn enter(&mut self) -> Result<(), ParseError> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            let t = self.peek();
+            return Err(err(
+                t.col,
+                t.len,
+                format!("expression nests deeper than {MAX_DEPTH} levels"),
+            ));
+        }
+        Ok(())
+    }
+
+    fn expr(&mut self) -> Result<Node, ParseError> {
+        self.enter()?;
+        let r = self.binary(0);
+        self.depth -= 1;
+        r
+    }
+
+    /// Precedence climbing over the levels or < and < comparison < sum; `unary` handles * div mod.
+    fn binary(&mut self, level: u8) -> Result<Node, ParseError> {
+        if level == 4 {
+            return self.unary();
+        }
+        let mut left = self.binary(level + 1)?;
+        loop {
+            let op = match (&self.peek().tok, level) {
+                (Tok::Op(BinOp::Or), 0) => BinOp::Or,
+                (Tok::Op(BinOp::And), 1) => BinOp::And,
+                (Tok::Op(op @ (BinOp::Eq | BinOp::Ne | BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge)), 2) => *op,
+                (Tok::Plus, 3) => BinOp::Add,
+                (Tok::Minus, 3) => BinOp::Sub,
+                _ => break,
+            };
+            self.next();
+            self.enter()?;
+            let right = self.binary(level + 1)?;
+            self.depth -= 1;
+            left = Node::Bin(op, Box::new(left), Box::new(right));
+            if level == 2 {
+                if let Tok::Op(BinOp::Eq | BinOp::Ne | BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge) = self.peek().tok
+                {
+                    let t = self.peek();
+                    return Err(err(t.col, t.len, "comparisons cannot be chained; join them with `and`"));
+                }
+            }
+        }
+        Ok(left)
+    }
+
+    fn unary(&mut self) -> Result<Node, ParseError> {
+        let mut left = self.factor()?;
+        loop {
+            let op = match self.peek().tok {
+                Tok::Star => BinOp::Mul,
+                Tok::Op(BinOp::Div) => BinOp::Div,
+                Tok::Op(BinOp::Mod) => BinOp::Mod,
+                _ => break,
+            };
+            self.next();
+            self.enter()?;
+            let right = self.factor()?;
+            self.depth -= 1;
+            left = Node::Bin(op, Box::new(left), Box::new(right));
+        }
+        Ok(left)
+    }
+
+    fn factor(&mut self) -> Result<Node, ParseError> {
+        if self.peek().tok == Tok::Minus {
+            self.next();
+            self.enter()?;
+            let inner = self.factor()?;
+            self.depth -= 1;
+            return Ok(Node::Neg(Box::new(inner)));
+        }
+        self.primary()
+    }
+
+    fn primary(&mut self) -> Result<Node, ParseError> {
+        let t = self.next();
+        match t.tok {
+            Tok::Num(n) => Ok(Node::Num(n)),
+            Tok::Str(s) => Ok(Node::Str(s)),
+            Tok::Ref(name) => Ok(Node::Ref { name, offset: t.col }),
+            Tok::Dot => Ok(Node::Current),
+            Tok::LParen => {
+                let inner = self.expr()?;
+                self.expect_rparen(t.col)?;
+                Ok(inner)
+            }
+            Tok::Ident(name) => self.call(name, t.col, t.len),
+            Tok::End => Err(err(t.col, 1, "expression ends too early: a value is missing here")),
+            _ => Err(err(t.col, t.len, "expected a value, a ${reference} or a function here")),
+        }
+    }
+
+    fn expect_rparen(&mut self, open: usize) -> Result<(), ParseError> {
+        let t = self.next();
+        if t.tok == Tok::RParen {
+            Ok(())
+        } else {
+            Err(err(
+                t.col,
+                t.len,
+                format!("expected `)` to close the `(` at column {}", open + 1),
+            ))
+        }
+    }
+
+    fn call(&mut self, name: String, col: usize, len: usize) -> Result<Node, ParseError> {
+        let (func, arity) = match name.as_str() {
+            "not" => (Some(Func::Not), 1),
+            "selected" => (Some(Func::Selected), 2),
+            "count-selected" => (Some(Func::CountSelected), 1),
+            "string-length" => (Some(Func::StringLength), 1),
+            "true" | "false" => (None, 0),
+            _ => {
+                return Err(err(
+                    col,
+                    len,
+                    format!(
+                        "unknown function `{name}`; known: not, selected, count-selected, string-length, true, false (a question is referenced as ${{{name}}})"
+                    ),
+                ));
+            }
+        };
+        if self.peek().tok != Tok::LParen {
+            return Err(err(col, len, format!("`{name}` is a function: write {name}(…)")));
+        }
+        let open = self.next().col;
+        self.enter()?;
+        let mut args = Vec::new();
+        if self.peek().tok != Tok::RParen {
+            loop {
+                args.push(self.expr()?);
+                if self.peek().tok == Tok::Comma {
+                    self.next();
+                } else {
+                    break;
+                }
+            }
+        }
+        self.expect_rparen(open)?;
+        self.depth -= 1;
+        if args.len() != arity {
+            return Err(err(
+                col,
+                len,
+                format!("`{name}` takes {arity} argument(s), found {}", args.len()),
+            ));
+        }
+        if func == Some(Func::Selected) && !matches!(args[0], Node::Ref { .. } | Node::Current) {
+            return Err(err(
+                col,
+                len,
+                "the first argument of selected() must be a ${question} or `.`",
+            ));
+        }
+        Ok(match func {
+            Some(f) => Node::Call(f, args),
+            None => Node::Bool(name == "true"),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn e(src: &str) -> ParseError {
+        parse(src).unwrap_err()
+    }
+
+    #[test]
+    fn precedence() {
+        let x = parse("1 + 2 * 3 = 7 and ${a} = 'x' or ${b} != ''").unwrap();
+        match x.node {
+            Node::Bin(BinOp::Or, l, _) => assert!(matches!(*l, Node::Bin(BinOp::And, _, _))),
+            n => panic!("{n:?}"),
+        }
+    }
+
+    #[test]
+    fn errors_point_at_the_column() {
+        assert_eq!(e("${a} = 'x").col, 7);
+        assert_eq!(e("${a} == 1").col, 6);
+        assert_eq!(e("${a} = ").col, 7);
+        assert_eq!(e("foo(1)").message.split(';').next().unwrap(), "unknown function `foo`");
+        assert_eq!(e("(${a} = 1").message, "expected `)` to close the `(` at column 1");
+        assert!(e("selected('a', 'b')").message.contains("first argument"));
+        assert!(e("not(1, 2)").message.contains("takes 1"));
+        assert!(e("1 < 2 < 3").message.contains("chained"));
+        assert!(e("${a} = yes").message.contains("function"));
+        assert!(e("${a} = 'да' Ж").message.contains('Ж'));
+        assert_eq!(e("${a} = 'да' Ж").col, 12);
+    }
+
+    #[test]
+    fn depth_and_size_are_bounded() {
+        let deep = format!("{}1{}", "(".repeat(65), ")".repeat(65));
+        assert!(e(&deep).message.contains("nests deeper than 64"));
+        let ok = format!("{}1{}", "(".repeat(30), ")".repeat(30));
+        assert!(parse(&ok).is_ok());
+        let nots = format!("{}1{}", "not(".repeat(100), ")".repeat(100));
+        assert!(e(&nots).message.contains("nests deeper"));
+        let long = "1 + ".repeat(2000) + "1";
+        assert!(e(&long).message.contains("limit is 4096"));
+        let minus = "-".repeat(200) + "1";
+        assert!(e(&minus).message.contains("nests deeper"));
+    }
+}

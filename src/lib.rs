@@ -1,0 +1,17 @@
+//! anketa: an offline terminal interviewer for monitoring surveys.
+//!
+//! The chain is instrument → interview → merge → report:
+//! - [`questionnaire`] loads and validates questionnaire JSON (with [`expr`], the XLSForm-style
+//!   expression language of relevance and checks);
+//! - [`codebook`] describes a questionnaire's variables;
+//! - [`store`] is the only module that touches the file system.
+//!
+//! The core modules are pure: no terminal, no file I/O. See `docs/ARCHITECTURE.md`.
+
+#![warn(missing_docs)]
+
+pub mod codebook;
+pub mod diag;
+pub mod expr;
+pub mod questionnaire;
+pub mod store;

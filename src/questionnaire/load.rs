@@ -1,0 +1,790 @@
+//! JSON text → validated [`Questionnaire`], collecting every error with its JSON path.
+//!
+//! The JSON is first parsed into a `serde_json::Value` (syntax errors carry line:column), then
+//! walked by hand: a derive would stop at the first problem, while a questionnaire author wants
+//! the whole list, each with its path and a hint.
+
+use super::{Block, Check, Choice, Kind, Missing, Question, Questionnaire, Text};
+use crate::diag::{Diagnostic, did_you_mean};
+use crate::expr::{self, BinOp, Expr, Func, Node};
+use serde_json::{Map, Value};
+use sha2::{Digest, Sha256};
+use std::collections::{BTreeMap, HashMap};
+
+/// Largest accepted questionnaire file.
+pub const MAX_FILE_BYTES: usize = 10 * 1024 * 1024;
+const MAX_ID_LEN: usize = 32;
+
+const TOP_KEYS: &[&str] = &["$schema", "id", "version", "title", "language", "intro", "blocks"];
+const BLOCK_KEYS: &[&str] = &["id", "title", "intro", "relevant", "questions"];
+const QUESTION_KEYS: &[&str] = &[
+    "id",
+    "type",
+    "text",
+    "hint",
+    "required",
+    "relevant",
+    "constraint",
+    "constraint_message",
+    "warning",
+    "warning_message",
+    "options",
+    "min",
+    "max",
+    "integer",
+    "unit",
+    "max_length",
+];
+const OPTION_KEYS: &[&str] = &["code", "label", "exclusive", "other", "missing"];
+const TYPES: &[&str] = &["single", "multi", "number", "text", "long_text", "date", "note"];
+
+/// Parses and validates questionnaire text. `file` names the source in messages.
+pub fn load(file: &str, src: &str) -> Result<Questionnaire, Vec<Diagnostic>> {
+    if src.len() > MAX_FILE_BYTES {
+        return Err(vec![
+            Diagnostic::new(
+                file,
+                "",
+                format!("file is {} bytes; the limit is {MAX_FILE_BYTES} (10 MB)", src.len()),
+            )
+            .hint("a questionnaire is a few hundred kilobytes at most; is this the right file?"),
+        ]);
+    }
+    let value: Value = match serde_json::from_str(src) {
+        Ok(v) => v,
+        Err(e) => {
+            let line = src.lines().nth(e.line().saturating_sub(1)).unwrap_or("");
+            let col = e.column().saturating_sub(1);
+            let msg = e.to_string();
+            let msg = msg.split(" at line ").next().unwrap_or(&msg).to_string();
+            let d = Diagnostic::new(
+                file,
+                format!("line {}, column {}", e.line(), e.column()),
+                format!("invalid JSON: {msg}"),
+            );
+            let d = if line.chars().count() <= 200 {
+                d.snippet(line, col.min(line.chars().count()), 1)
+            } else {
+                d
+            };
+            return Err(vec![d.hint("fix the JSON syntax; a JSON-aware editor shows the spot")]);
+        }
+    };
+    let mut cx = Cx {
+        file,
+        errors: Vec::new(),
+    };
+    let q = cx.questionnaire(&value, src);
+    match q {
+        Some(q) if cx.errors.is_empty() => Ok(q),
+        _ => Err(cx.errors),
+    }
+}
+
+struct Cx<'a> {
+    file: &'a str,
+    errors: Vec<Diagnostic>,
+}
+
+fn is_ident(s: &str) -> bool {
+    let mut c = s.chars();
+    c.next().is_some_and(|c| c.is_ascii_lowercase())
+        && c.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+}
+
+fn is_code(s: &str) -> bool {
+    !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+}
+
+fn type_name(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+impl Cx<'_> {
+    fn err(&mut self, path: &str, msg: impl Into<String>, hint: impl Into<String>) {
+        self.errors.push(Diagnostic::new(self.file, path, msg).hint(hint));
+    }
+
+    fn object<'v>(&mut self, v: &'v Value, path: &str, allowed: &[&str], what: &str) -> Option<&'v Map<String, Value>> {
+        let Value::Object(m) = v else {
+            self.err(
+                path,
+                format!("expected {what} (a JSON object), found {}", type_name(v)),
+                format!("write {what} as {{ … }}"),
+            );
+            return None;
+        };
+        for key in m.keys() {
+            if !allowed.contains(&key.as_str()) {
+                let hint = match did_you_mean(key, allowed.iter().copied()) {
+                    Some(s) => format!("did you mean `{s}`?"),
+                    None => format!("allowed fields: {}", allowed.join(", ")),
+                };
+                self.err(&join(path, key), format!("unknown field `{key}` in {what}"), hint);
+            }
+        }
+        Some(m)
+    }
+
+    fn string(&mut self, m: &Map<String, Value>, path: &str, key: &str, required: bool) -> Option<String> {
+        match m.get(key) {
+            None if required => {
+                self.err(path, format!("missing field `{key}`"), format!("add \"{key}\": \"…\""));
+                None
+            }
+            None => None,
+            Some(Value::String(s)) => Some(s.clone()),
+            Some(v) => {
+                self.err(
+                    &join(path, key),
+                    format!("expected a string, found {}", type_name(v)),
+                    "put the value in double quotes",
+                );
+                None
+            }
+        }
+    }
+
+    fn ident(&mut self, m: &Map<String, Value>, path: &str, key: &str, what: &str) -> Option<String> {
+        let s = self.string(m, path, key, true)?;
+        if !is_ident(&s) || s.len() > MAX_ID_LEN {
+            self.err(
+                &join(path, key),
+                format!("{what} `{s}` is not a valid name"),
+                format!("use lowercase latin letters, digits and `_`, starting with a letter, at most {MAX_ID_LEN} characters (e.g. `q2_1`)"),
+            );
+            return None;
+        }
+        Some(s)
+    }
+
+    fn text(&mut self, m: &Map<String, Value>, path: &str, key: &str, required: bool) -> Option<Text> {
+        let p = join(path, key);
+        match m.get(key) {
+            None => {
+                if required {
+                    self.err(path, format!("missing field `{key}`"), format!("add \"{key}\": \"…\""));
+                }
+                None
+            }
+            Some(Value::String(s)) => Some(Text::Plain(s.clone())),
+            Some(Value::Object(map)) if !map.is_empty() => {
+                let mut out = BTreeMap::new();
+                for (lang, v) in map {
+                    let ok_lang =
+                        lang.len() >= 2 && lang.len() <= 8 && lang.chars().all(|c| c.is_ascii_alphabetic() || c == '-');
+                    match v {
+                        Value::String(s) if ok_lang => {
+                            out.insert(lang.clone(), s.clone());
+                        }
+                        _ if !ok_lang => self.err(
+                            &join(&p, lang),
+                            format!("`{lang}` is not a language code"),
+                            "use codes such as \"ru\", \"en\"",
+                        ),
+                        v => self.err(
+                            &join(&p, lang),
+                            format!("expected a string, found {}", type_name(v)),
+                            "each language maps to a string",
+                        ),
+                    }
+                }
+                Some(Text::Map(out))
+            }
+            Some(v) => {
+                self.err(
+                    &p,
+                    format!("expected text, found {}", type_name(v)),
+                    "write a string, or a language map such as {\"ru\": \"…\", \"en\": \"…\"}",
+                );
+                None
+            }
+        }
+    }
+
+    fn boolean(&mut self, m: &Map<String, Value>, path: &str, key: &str) -> Option<bool> {
+        match m.get(key)? {
+            Value::Bool(b) => Some(*b),
+            v => {
+                self.err(
+                    &join(path, key),
+                    format!("expected true or false, found {}", type_name(v)),
+                    "write true or false without quotes",
+                );
+                None
+            }
+        }
+    }
+
+    fn number(&mut self, m: &Map<String, Value>, path: &str, key: &str) -> Option<f64> {
+        match m.get(key)? {
+            Value::Number(n) => n.as_f64(),
+            v => {
+                self.err(
+                    &join(path, key),
+                    format!("expected a number, found {}", type_name(v)),
+                    "write the number without quotes",
+                );
+                None
+            }
+        }
+    }
+
+    fn count(&mut self, m: &Map<String, Value>, path: &str, key: &str) -> Option<u32> {
+        let n = self.number(m, path, key)?;
+        if n < 0.0 || n.fract() != 0.0 || n > f64::from(u32::MAX) {
+            self.err(
+                &join(path, key),
+                format!("`{key}` must be a whole number ≥ 0, found {n}"),
+                "",
+            );
+            return None;
+        }
+        Some(n as u32)
+    }
+
+    fn expr(&mut self, m: &Map<String, Value>, path: &str, key: &str) -> Option<Expr> {
+        let src = self.string(m, path, key, false)?;
+        match expr::parse(&src) {
+            Ok(e) => Some(e),
+            Err(e) => {
+                let line = src.replace(['\n', '\r', '\t'], " ");
+                self.errors.push(
+                    Diagnostic::new(
+                        self.file,
+                        join(path, key),
+                        format!("expression syntax error: {}", e.message),
+                    )
+                    .snippet(&line, e.col, e.len)
+                    .hint("see docs/questionnaire-format.md, section Expressions"),
+                );
+                None
+            }
+        }
+    }
+
+    fn array<'v>(&mut self, m: &'v Map<String, Value>, path: &str, key: &str) -> Option<&'v Vec<Value>> {
+        match m.get(key) {
+            None => {
+                self.err(path, format!("missing field `{key}`"), format!("add \"{key}\": [ … ]"));
+                None
+            }
+            Some(Value::Array(a)) => Some(a),
+            Some(v) => {
+                self.err(
+                    &join(path, key),
+                    format!("expected an array, found {}", type_name(v)),
+                    "write [ … ]",
+                );
+                None
+            }
+        }
+    }
+
+    fn questionnaire(&mut self, v: &Value, src: &str) -> Option<Questionnaire> {
+        let m = self.object(v, "", TOP_KEYS, "the questionnaire")?;
+        let id = self.ident(m, "", "id", "questionnaire id");
+        let version = self.string(m, "", "version", true);
+        let title = self.text(m, "", "title", true);
+        let language = self.string(m, "", "language", false).unwrap_or_else(|| "ru".into());
+        let intro = self.text(m, "", "intro", false);
+        let mut blocks = Vec::new();
+        let mut questions: Vec<Question> = Vec::new();
+        let mut block_ids: HashMap<String, usize> = HashMap::new();
+        let mut question_ids: HashMap<String, String> = HashMap::new();
+        if let Some(arr) = self.array(m, "", "blocks") {
+            if arr.is_empty() {
+                self.err(
+                    "blocks",
+                    "the questionnaire has no blocks",
+                    "add at least one block with questions",
+                );
+            }
+            for (bi, bv) in arr.iter().enumerate() {
+                let bp = format!("blocks[{bi}]");
+                let Some(bm) = self.object(bv, &bp, BLOCK_KEYS, "a block") else {
+                    continue;
+                };
+                let bid = self.ident(bm, &bp, "id", "block id");
+                if let Some(bid) = &bid
+                    && let Some(prev) = block_ids.insert(bid.clone(), bi)
+                {
+                    self.err(
+                        &join(&bp, "id"),
+                        format!("duplicate block id `{bid}` (also blocks[{prev}])"),
+                        "give each block its own id",
+                    );
+                }
+                let title = self.text(bm, &bp, "title", true);
+                let intro = self.text(bm, &bp, "intro", false);
+                let relevant = self.expr(bm, &bp, "relevant");
+                let start = questions.len();
+                if let Some(qs) = self.array(bm, &bp, "questions") {
+                    if qs.is_empty() {
+                        self.err(
+                            &join(&bp, "questions"),
+                            "the block has no questions",
+                            "add questions or remove the block",
+                        );
+                    }
+                    for (qi, qv) in qs.iter().enumerate() {
+                        let qp = format!("{bp}.questions[{qi}]");
+                        if let Some(q) = self.question(qv, &qp, blocks.len()) {
+                            if let Some(prev) = question_ids.insert(q.id.clone(), qp.clone()) {
+                                self.err(
+                                    &join(&qp, "id"),
+                                    format!("duplicate question id `{}` (also {prev})", q.id),
+                                    "variable names must be unique in the questionnaire",
+                                );
+                            }
+                            questions.push(q);
+                        }
+                    }
+                }
+                if let (Some(id), Some(title)) = (bid, title) {
+                    blocks.push(Block {
+                        id,
+                        title,
+                        intro,
+                        relevant,
+                        questions: start..questions.len(),
+                    });
+                }
+            }
+        }
+        // Even with structural errors, check the references among what could be read, so
+        // that one pass reports everything.
+        let q = Questionnaire {
+            id: id.unwrap_or_default(),
+            version: version.unwrap_or_default(),
+            title: title.unwrap_or(Text::Plain(String::new())),
+            language,
+            intro,
+            blocks,
+            questions,
+            sha256: sha256_hex(src.as_bytes()),
+            source: src.to_string(),
+        };
+        self.references(&q);
+        Some(q)
+    }
+
+    fn question(&mut self, v: &Value, path: &str, block: usize) -> Option<Question> {
+        let m = self.object(v, path, QUESTION_KEYS, "a question")?;
+        let id = self.ident(m, path, "id", "question id");
+        let ty = self.string(m, path, "type", true);
+        let text = self.text(m, path, "text", true);
+        let hint = self.text(m, path, "hint", false);
+        let required = self.boolean(m, path, "required");
+        let relevant = self.expr(m, path, "relevant");
+        let constraint = self.check(m, path, "constraint", "constraint_message");
+        let warning = self.check(m, path, "warning", "warning_message");
+        let ty = ty?;
+        if !TYPES.contains(&ty.as_str()) {
+            let hint = match did_you_mean(&ty, TYPES.iter().copied()) {
+                Some(s) => format!("did you mean `{s}`?"),
+                None => format!("use one of: {}", TYPES.join(", ")),
+            };
+            self.err(&join(path, "type"), format!("unknown question type `{ty}`"), hint);
+            return None;
+        }
+        let choice = ty == "single" || ty == "multi";
+        let not_for = |key: &str| -> bool { m.contains_key(key) };
+        let refuse = |cx: &mut Self, key: &str| {
+            if not_for(key) {
+                cx.err(
+                    &join(path, key),
+                    format!("`{key}` does not apply to a {ty} question"),
+                    format!("remove `{key}` or change the type"),
+                );
+            }
+        };
+        let options = if choice {
+            self.options(m, path, ty == "multi")
+        } else {
+            refuse(self, "options");
+            Vec::new()
+        };
+        if !matches!(ty.as_str(), "multi" | "number") {
+            refuse(self, "min");
+            refuse(self, "max");
+        }
+        if ty != "number" {
+            refuse(self, "integer");
+            refuse(self, "unit");
+        }
+        if !matches!(ty.as_str(), "text" | "long_text") {
+            refuse(self, "max_length");
+        }
+        if ty == "note" {
+            for key in ["required", "constraint", "warning"] {
+                refuse(self, key);
+            }
+        }
+        let kind = match ty.as_str() {
+            "single" => Kind::Single,
+            "multi" => {
+                let (min, max) = (self.count(m, path, "min"), self.count(m, path, "max"));
+                if let (Some(a), Some(b)) = (min, max)
+                    && a > b
+                {
+                    self.err(
+                        path,
+                        format!("min ({a}) is greater than max ({b})"),
+                        "swap them or fix one",
+                    );
+                }
+                if let Some(b) = max {
+                    if b == 0 {
+                        self.err(
+                            &join(path, "max"),
+                            "max is 0: nothing could be chosen",
+                            "remove max or set it to at least 1",
+                        );
+                    } else if b as usize > options.len() && !options.is_empty() {
+                        self.err(
+                            &join(path, "max"),
+                            format!("max ({b}) exceeds the number of options ({})", options.len()),
+                            "lower max or remove it",
+                        );
+                    }
+                }
+                if let Some(a) = min
+                    && a as usize > options.len()
+                    && !options.is_empty()
+                {
+                    self.err(
+                        &join(path, "min"),
+                        format!("min ({a}) exceeds the number of options ({})", options.len()),
+                        "lower min",
+                    );
+                }
+                Kind::Multi { min, max }
+            }
+            "number" => {
+                let (min, max) = (self.number(m, path, "min"), self.number(m, path, "max"));
+                if let (Some(a), Some(b)) = (min, max)
+                    && a > b
+                {
+                    self.err(
+                        path,
+                        format!("min ({a}) is greater than max ({b})"),
+                        "swap them or fix one",
+                    );
+                }
+                Kind::Number {
+                    min,
+                    max,
+                    integer: self.boolean(m, path, "integer").unwrap_or(true),
+                    unit: self.text(m, path, "unit", false),
+                }
+            }
+            "text" | "long_text" => {
+                let default = if ty == "text" { 200 } else { 5000 };
+                let max_length = self.count(m, path, "max_length").unwrap_or(default);
+                if max_length == 0 {
+                    self.err(
+                        &join(path, "max_length"),
+                        "max_length is 0",
+                        "remove it or set at least 1",
+                    );
+                }
+                if ty == "text" {
+                    Kind::Text { max_length }
+                } else {
+                    Kind::LongText { max_length }
+                }
+            }
+            "date" => Kind::Date,
+            _ => Kind::Note,
+        };
+        let is_note = kind == Kind::Note;
+        Some(Question {
+            id: id?,
+            block,
+            kind,
+            text: text?,
+            hint,
+            required: !is_note && required.unwrap_or(true),
+            relevant,
+            constraint,
+            warning,
+            options,
+        })
+    }
+
+    fn check(&mut self, m: &Map<String, Value>, path: &str, key: &str, msg_key: &str) -> Option<Check> {
+        let expr = self.expr(m, path, key);
+        let message = self.text(m, path, msg_key, false);
+        if message.is_some() && !m.contains_key(key) {
+            self.err(
+                &join(path, msg_key),
+                format!("`{msg_key}` without `{key}`"),
+                format!("add the `{key}` expression or remove the message"),
+            );
+        }
+        Some(Check { expr: expr?, message })
+    }
+
+    fn options(&mut self, m: &Map<String, Value>, path: &str, multi: bool) -> Vec<Choice> {
+        let Some(arr) = self.array(m, path, "options") else {
+            return Vec::new();
+        };
+        let op = join(path, "options");
+        if arr.len() < 2 {
+            self.err(
+                &op,
+                format!("a choice question needs at least 2 options, found {}", arr.len()),
+                "add options or change the type",
+            );
+        }
+        let mut out = Vec::new();
+        let mut seen: HashMap<String, usize> = HashMap::new();
+        for (i, v) in arr.iter().enumerate() {
+            let p = format!("{op}[{i}]");
+            let Some(om) = self.object(v, &p, OPTION_KEYS, "an option") else {
+                continue;
+            };
+            let code = self.string(om, &p, "code", true);
+            let label = self.text(om, &p, "label", true);
+            let exclusive = self.boolean(om, &p, "exclusive").unwrap_or(false);
+            let other = self.boolean(om, &p, "other").unwrap_or(false);
+            if exclusive && !multi {
+                self.err(
+                    &join(&p, "exclusive"),
+                    "`exclusive` applies only to options of a multi question",
+                    "remove it: in a single choice every option excludes the others",
+                );
+            }
+            let missing = match self.string(om, &p, "missing", false).as_deref() {
+                None => None,
+                Some("dont_know") => Some(Missing::DontKnow),
+                Some("refused") => Some(Missing::Refused),
+                Some(s) => {
+                    self.err(
+                        &join(&p, "missing"),
+                        format!("unknown missing kind `{s}`"),
+                        "use \"dont_know\" or \"refused\"",
+                    );
+                    None
+                }
+            };
+            let Some(code) = code else { continue };
+            if !is_code(&code) || code.len() > MAX_ID_LEN {
+                self.err(
+                    &join(&p, "code"),
+                    format!("option code `{code}` is not valid"),
+                    format!("use lowercase latin letters, digits and `_`, at most {MAX_ID_LEN} characters"),
+                );
+                continue;
+            }
+            if let Some(prev) = seen.insert(code.clone(), i) {
+                self.err(
+                    &join(&p, "code"),
+                    format!("duplicate option code `{code}` (also options[{prev}])"),
+                    "codes must be unique within a question",
+                );
+            }
+            if let Some(label) = label {
+                out.push(Choice {
+                    code,
+                    label,
+                    exclusive,
+                    other,
+                    missing,
+                });
+            }
+        }
+        out
+    }
+
+    /// Every `${name}` must name an earlier, answerable question; codes in `selected()` and in
+    /// comparisons with a choice question must exist.
+    fn references(&mut self, q: &Questionnaire) {
+        let index: HashMap<&str, usize> = q
+            .questions
+            .iter()
+            .enumerate()
+            .map(|(i, x)| (x.id.as_str(), i))
+            .collect();
+        let mut todo: Vec<(String, &Expr, usize, bool)> = Vec::new();
+        for (bi, b) in q.blocks.iter().enumerate() {
+            if let Some(e) = &b.relevant {
+                todo.push((format!("blocks[{bi}].relevant"), e, b.questions.start, false));
+            }
+            for (k, qi) in b.questions.clone().enumerate() {
+                let qq = &q.questions[qi];
+                let p = format!("blocks[{bi}].questions[{k}]");
+                if let Some(e) = &qq.relevant {
+                    todo.push((format!("{p}.relevant"), e, qi, false));
+                }
+                if let Some(c) = &qq.constraint {
+                    todo.push((format!("{p}.constraint"), &c.expr, qi, true));
+                }
+                if let Some(c) = &qq.warning {
+                    todo.push((format!("{p}.warning"), &c.expr, qi, true));
+                }
+            }
+        }
+        for (path, e, limit, dot_ok) in todo {
+            let line = e.src.replace(['\n', '\r', '\t'], " ");
+            for (name, col) in e.refs() {
+                let len = name.chars().count() + 3;
+                let d = match index.get(name) {
+                    None => {
+                        let hint = did_you_mean(name, q.questions.iter().map(|x| x.id.as_str())).map_or_else(
+                            || "no question has this id".to_string(),
+                            |s| format!("did you mean `{s}`?"),
+                        );
+                        Diagnostic::new(self.file, &path, format!("unknown question `{name}`"))
+                            .snippet(&line, col, len)
+                            .hint(hint)
+                    }
+                    Some(&i) if i >= limit && !(dot_ok && i == limit) => {
+                        let what = if i == limit { "itself" } else { "a later question" };
+                        Diagnostic::new(self.file, &path, format!("refers to {what}, `{name}`"))
+                            .snippet(&line, col, len)
+                            .hint(if i == limit && dot_ok {
+                                "use `.` for the current answer".to_string()
+                            } else {
+                                "an expression can use only questions asked before it (use `.` for the current answer in a check)".to_string()
+                            })
+                    }
+                    Some(&i) if q.questions[i].kind == Kind::Note => {
+                        Diagnostic::new(self.file, &path, format!("`{name}` is a note and has no answer"))
+                            .snippet(&line, col, len)
+                            .hint("refer to a question that is answered")
+                    }
+                    _ => continue,
+                };
+                self.errors.push(d);
+            }
+            if !dot_ok && uses_current(&e.node) {
+                let col = e.src.chars().position(|c| c == '.').unwrap_or(0);
+                self.errors.push(
+                    Diagnostic::new(
+                        self.file,
+                        &path,
+                        "`.` (the current answer) is meaningful only in constraint and warning",
+                    )
+                    .snippet(&line, col, 1)
+                    .hint("refer to an earlier question with ${name}"),
+                );
+            }
+            let current = q.questions.get(limit).filter(|_| dot_ok);
+            self.codes(&e.node, &path, &line, q, &index, current);
+        }
+    }
+
+    fn codes(
+        &mut self,
+        node: &Node,
+        path: &str,
+        line: &str,
+        q: &Questionnaire,
+        index: &HashMap<&str, usize>,
+        current: Option<&Question>,
+    ) {
+        let target = |n: &Node| -> Option<(&Question, usize)> {
+            match n {
+                Node::Ref { name, offset } => index.get(name.as_str()).map(|&i| (&q.questions[i], *offset)),
+                Node::Current => current.map(|c| (c, 0)),
+                _ => None,
+            }
+        };
+        let check = |cx: &mut Self, qq: &Question, code: &str, col: usize| {
+            let choice = matches!(qq.kind, Kind::Single | Kind::Multi { .. });
+            if choice && !code.is_empty() && qq.option(code).is_none() {
+                let hint = did_you_mean(code, qq.options.iter().map(|o| o.code.as_str())).map_or_else(
+                    || {
+                        format!(
+                            "its codes: {}",
+                            qq.options
+                                .iter()
+                                .map(|o| o.code.as_str())
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        )
+                    },
+                    |s| format!("did you mean `{s}`?"),
+                );
+                cx.errors.push(
+                    Diagnostic::new(cx.file, path, format!("question `{}` has no option `{code}`", qq.id))
+                        .snippet(line, col, code.chars().count() + 2)
+                        .hint(hint),
+                );
+            }
+        };
+        match node {
+            Node::Call(Func::Selected, args) => {
+                if let (Some((qq, _)), Some(Node::Str(code))) = (args.first().and_then(target), args.get(1)) {
+                    let col = line
+                        .find(&format!("'{code}'"))
+                        .or_else(|| line.find(&format!("\"{code}\"")))
+                        .map_or(0, |b| line[..b].chars().count());
+                    check(self, qq, code, col);
+                }
+            }
+            Node::Bin(BinOp::Eq | BinOp::Ne, a, b) => {
+                for (x, y) in [(a, b), (b, a)] {
+                    if let (Some((qq, _)), Node::Str(code)) = (target(x), y.as_ref())
+                        && qq.kind == Kind::Single
+                    {
+                        let col = line
+                            .find(&format!("'{code}'"))
+                            .or_else(|| line.find(&format!("\"{code}\"")))
+                            .map_or(0, |b| line[..b].chars().count());
+                        check(self, qq, code, col);
+                    }
+                }
+            }
+            _ => {}
+        }
+        match node {
+            Node::Bin(_, a, b) => {
+                self.codes(a, path, line, q, index, current);
+                self.codes(b, path, line, q, index, current);
+            }
+            Node::Neg(a) => self.codes(a, path, line, q, index, current),
+            Node::Call(_, args) => {
+                for a in args {
+                    self.codes(a, path, line, q, index, current);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+fn uses_current(n: &Node) -> bool {
+    match n {
+        Node::Current => true,
+        Node::Bin(_, a, b) => uses_current(a) || uses_current(b),
+        Node::Neg(a) => uses_current(a),
+        Node::Call(_, args) => args.iter().any(uses_current),
+        _ => false,
+    }
+}
+
+fn join(path: &str, key: &str) -> String {
+    if path.is_empty() {
+        key.to_string()
+    } else {
+        format!("{path}.{key}")
+    }
+}
+
+/// Lowercase hex SHA-256.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    let d = Sha256::digest(bytes);
+    d.iter().map(|b| format!("{b:02x}")).collect()
+}

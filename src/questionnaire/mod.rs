@@ -1,0 +1,251 @@
+//! Questionnaires: the validated model every other part reads.
+//!
+//! [`load`] turns JSON text into a [`Questionnaire`], or into *all* the [`Diagnostic`]s a user
+//! can fix in one pass. Once loaded, a questionnaire is immutable and internally consistent:
+//! ids are unique and well-formed, every expression is parsed and refers only to earlier
+//! questions, option codes are unique per question, limits are ordered. The rest of anketa relies
+//! on this and does not re-check.
+//!
+//! This module does no file I/O: the caller hands it the text and a label for messages.
+
+mod load;
+
+use crate::expr::Expr;
+use std::collections::BTreeMap;
+
+pub use load::{MAX_FILE_BYTES, load};
+
+/// The questionnaires compiled into the binary: (file name, text).
+pub const BUNDLED: &[(&str, &str)] = &[
+    ("nko.json", include_str!("../../questionnaires/nko.json")),
+    ("omsu.json", include_str!("../../questionnaires/omsu.json")),
+    ("demo.en.json", include_str!("../../questionnaires/demo.en.json")),
+];
+
+/// Loads a bundled questionnaire by id (`nko`, `omsu`, `demo`).
+pub fn bundled(id: &str) -> Option<Questionnaire> {
+    BUNDLED
+        .iter()
+        .filter_map(|(name, src)| load(&format!("<bundled>/{name}"), src).ok())
+        .find(|q| q.id == id)
+}
+
+/// Text that is either plain or given per language.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Text {
+    /// One text for every language.
+    Plain(String),
+    /// Language code → text.
+    Map(BTreeMap<String, String>),
+}
+
+impl Text {
+    /// The text in `lang`, else in `fallback`, else any.
+    pub fn get<'a>(&'a self, lang: &str, fallback: &str) -> &'a str {
+        match self {
+            Text::Plain(s) => s,
+            Text::Map(m) => m
+                .get(lang)
+                .or_else(|| m.get(fallback))
+                .or_else(|| m.values().next())
+                .map_or("", String::as_str),
+        }
+    }
+}
+
+/// A validated questionnaire.
+#[derive(Debug, Clone)]
+pub struct Questionnaire {
+    /// Identifier, e.g. `nko`.
+    pub id: String,
+    /// Version string, e.g. `2021.1`.
+    pub version: String,
+    /// Title.
+    pub title: Text,
+    /// Default language code of the texts.
+    pub language: String,
+    /// Instruction for the interviewer shown before the first block.
+    pub intro: Option<Text>,
+    /// Blocks in order.
+    pub blocks: Vec<Block>,
+    /// All questions in order, flattened across blocks.
+    pub questions: Vec<Question>,
+    /// Lowercase hex SHA-256 of the exact source text.
+    pub sha256: String,
+    /// The exact source text (kept so that a copy can be stored beside interviews).
+    pub source: String,
+}
+
+impl Questionnaire {
+    /// Index of the question with this variable name.
+    pub fn index_of(&self, id: &str) -> Option<usize> {
+        self.questions.iter().position(|q| q.id == id)
+    }
+
+    /// The question with this variable name.
+    pub fn question(&self, id: &str) -> Option<&Question> {
+        self.questions.iter().find(|q| q.id == id)
+    }
+
+    /// The title in the questionnaire's own language.
+    pub fn title(&self) -> &str {
+        self.title.get(&self.language, &self.language)
+    }
+
+    /// The text in the questionnaire's own language.
+    pub fn tr<'a>(&self, t: &'a Text) -> &'a str {
+        t.get(&self.language, &self.language)
+    }
+}
+
+/// A block of questions.
+#[derive(Debug, Clone)]
+pub struct Block {
+    /// Identifier.
+    pub id: String,
+    /// Title.
+    pub title: Text,
+    /// Text read to the respondent at the start of the block.
+    pub intro: Option<Text>,
+    /// Condition for the whole block.
+    pub relevant: Option<Expr>,
+    /// Indices into [`Questionnaire::questions`].
+    pub questions: std::ops::Range<usize>,
+}
+
+/// One question (one variable).
+#[derive(Debug, Clone)]
+pub struct Question {
+    /// Variable name.
+    pub id: String,
+    /// Index of its block.
+    pub block: usize,
+    /// Type and type-specific settings.
+    pub kind: Kind,
+    /// Question text.
+    pub text: Text,
+    /// Instruction for the interviewer.
+    pub hint: Option<Text>,
+    /// Must be answered before moving on (always false for notes).
+    pub required: bool,
+    /// Condition for asking the question.
+    pub relevant: Option<Expr>,
+    /// Hard check.
+    pub constraint: Option<Check>,
+    /// Soft check.
+    pub warning: Option<Check>,
+    /// Options of a choice question.
+    pub options: Vec<Choice>,
+}
+
+impl Question {
+    /// The option with this code.
+    pub fn option(&self, code: &str) -> Option<&Choice> {
+        self.options.iter().find(|o| o.code == code)
+    }
+
+    /// Whether this question records an answer (everything but notes).
+    pub fn is_answerable(&self) -> bool {
+        !matches!(self.kind, Kind::Note)
+    }
+}
+
+/// A hard or soft check: the expression must hold, else the message is shown.
+#[derive(Debug, Clone)]
+pub struct Check {
+    /// The condition an acceptable answer satisfies.
+    pub expr: Expr,
+    /// What to show when it does not.
+    pub message: Option<Text>,
+}
+
+/// Question types.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Kind {
+    /// One option.
+    Single,
+    /// Several options, between `min` and `max` of them.
+    Multi {
+        /// Least number of selections.
+        min: Option<u32>,
+        /// Greatest number of selections.
+        max: Option<u32>,
+    },
+    /// A number.
+    Number {
+        /// Smallest accepted value.
+        min: Option<f64>,
+        /// Greatest accepted value.
+        max: Option<f64>,
+        /// Only whole numbers.
+        integer: bool,
+        /// Unit shown beside the field.
+        unit: Option<Text>,
+    },
+    /// One line of text.
+    Text {
+        /// Longest accepted answer in characters.
+        max_length: u32,
+    },
+    /// Multi-line open answer.
+    LongText {
+        /// Longest accepted answer in characters.
+        max_length: u32,
+    },
+    /// A calendar date, `YYYY-MM-DD`.
+    Date,
+    /// Shown, not answered.
+    Note,
+}
+
+impl Kind {
+    /// The type name used in the JSON format.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Kind::Single => "single",
+            Kind::Multi { .. } => "multi",
+            Kind::Number { .. } => "number",
+            Kind::Text { .. } => "text",
+            Kind::LongText { .. } => "long_text",
+            Kind::Date => "date",
+            Kind::Note => "note",
+        }
+    }
+}
+
+/// Non-substantive answers that reports may exclude.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Missing {
+    /// "Затрудняюсь ответить".
+    DontKnow,
+    /// "Отказ от ответа".
+    Refused,
+}
+
+impl Missing {
+    /// The name used in the JSON format.
+    pub fn name(self) -> &'static str {
+        match self {
+            Missing::DontKnow => "dont_know",
+            Missing::Refused => "refused",
+        }
+    }
+}
+
+/// An option of a choice question.
+#[derive(Debug, Clone)]
+pub struct Choice {
+    /// Stable code stored in the data.
+    pub code: String,
+    /// Label shown.
+    pub label: Text,
+    /// In a multi: choosing it clears the others.
+    pub exclusive: bool,
+    /// Asks for a free-text "specify".
+    pub other: bool,
+    /// Marks a non-substantive answer.
+    pub missing: Option<Missing>,
+}
+
+#[cfg(test)]
+mod tests;

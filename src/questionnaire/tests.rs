@@ -1,0 +1,242 @@
+//! One test per validation error kind, each asserting the message a user sees.
+
+use super::*;
+use serde_json::{Value, json};
+
+fn base() -> Value {
+    json!({
+        "id": "t",
+        "version": "1",
+        "title": "T",
+        "language": "ru",
+        "blocks": [
+            {"id": "b1", "title": "B1", "questions": [
+                {"id": "kind", "type": "single", "text": "Тип", "options": [
+                    {"code": "ngo", "label": "НКО"}, {"code": "tos", "label": "ТОС"}
+                ]},
+                {"id": "n", "type": "number", "text": "Сколько", "min": 0, "max": 10},
+                {"id": "goals", "type": "multi", "text": "Цели", "max": 2, "options": [
+                    {"code": "a", "label": "A"}, {"code": "b", "label": "B"},
+                    {"code": "dk", "label": "Затрудняюсь", "exclusive": true, "missing": "dont_know"}
+                ]}
+            ]},
+            {"id": "b2", "title": "B2", "questions": [
+                {"id": "why", "type": "text", "text": "Почему", "relevant": "${kind} = 'tos'"}
+            ]}
+        ]
+    })
+}
+
+fn errors(v: &Value) -> Vec<String> {
+    match load("t.json", &serde_json::to_string_pretty(v).unwrap()) {
+        Ok(_) => vec![],
+        Err(e) => e.iter().map(ToString::to_string).collect(),
+    }
+}
+
+fn one_error(edit: impl FnOnce(&mut Value)) -> String {
+    let mut v = base();
+    edit(&mut v);
+    let e = errors(&v);
+    assert_eq!(e.len(), 1, "expected one error, got {e:#?}");
+    e[0].clone()
+}
+
+#[test]
+fn base_is_valid() {
+    assert!(errors(&base()).is_empty());
+    let q = load("t.json", &base().to_string()).unwrap();
+    assert_eq!(q.questions.len(), 4);
+    assert_eq!(q.blocks[1].questions, 3..4);
+    assert_eq!(q.sha256.len(), 64);
+}
+
+#[test]
+fn json_syntax_error_has_line_and_column() {
+    let e = load("t.json", "{\n  \"id\": \"t\",\n  \"version\" \"1\"\n}").unwrap_err();
+    assert_eq!(e.len(), 1);
+    let s = e[0].to_string();
+    assert!(
+        s.starts_with("error: t.json: line 3, column 13: invalid JSON: expected `:`"),
+        "{s}"
+    );
+    assert!(s.contains("  \"version\" \"1\"\n"), "{s}");
+}
+
+#[test]
+fn unknown_field_is_refused_with_suggestion() {
+    let e = one_error(|v| {
+        v["blocks"][0]["questions"][1]["relevnat"] = json!("${kind} = 'ngo'");
+    });
+    assert_eq!(
+        e,
+        "error: t.json: blocks[0].questions[1].relevnat: unknown field `relevnat` in a question\n  hint: did you mean `relevant`?"
+    );
+}
+
+#[test]
+fn duplicate_question_id() {
+    let e = one_error(|v| v["blocks"][1]["questions"][0]["id"] = json!("n"));
+    assert!(
+        e.contains("blocks[1].questions[0].id: duplicate question id `n` (also blocks[0].questions[1])"),
+        "{e}"
+    );
+}
+
+#[test]
+fn duplicate_option_code() {
+    let e = one_error(|v| v["blocks"][0]["questions"][0]["options"][0]["code"] = json!("tos"));
+    assert!(
+        e.contains("blocks[0].questions[0].options[1].code: duplicate option code `tos` (also options[0])"),
+        "{e}"
+    );
+}
+
+#[test]
+fn unknown_reference_with_did_you_mean() {
+    let e = one_error(|v| v["blocks"][1]["questions"][0]["relevant"] = json!("${knd} = 'tos'"));
+    assert_eq!(
+        e,
+        "error: t.json: blocks[1].questions[0].relevant: unknown question `knd`\n  ${knd} = 'tos'\n  ^^^^^^ did you mean `kind`?"
+    );
+}
+
+#[test]
+fn reference_to_later_question() {
+    let e = one_error(|v| v["blocks"][0]["questions"][1]["relevant"] = json!("${why} = ''"));
+    assert!(
+        e.contains("blocks[0].questions[1].relevant: refers to a later question, `why`"),
+        "{e}"
+    );
+    let e = one_error(|v| v["blocks"][0]["questions"][1]["relevant"] = json!("${n} > 1"));
+    assert!(e.contains("refers to itself, `n`"), "{e}");
+}
+
+#[test]
+fn expression_syntax_error_has_caret() {
+    let e = one_error(|v| v["blocks"][1]["questions"][0]["relevant"] = json!("${kind} == 'tos'"));
+    assert_eq!(
+        e,
+        "error: t.json: blocks[1].questions[0].relevant: expression syntax error: expected a value, a ${reference} or a function here\n  ${kind} == 'tos'\n           ^ see docs/questionnaire-format.md, section Expressions"
+    );
+}
+
+#[test]
+fn unknown_option_code_in_expression() {
+    let e = one_error(|v| v["blocks"][1]["questions"][0]["relevant"] = json!("${kind} = 'toss'"));
+    assert!(e.contains("question `kind` has no option `toss`"), "{e}");
+    assert!(e.contains("^^^^^^ did you mean `tos`?"), "{e}");
+    let e = one_error(|v| v["blocks"][1]["questions"][0]["relevant"] = json!("selected(${goals}, 'c')"));
+    assert!(e.contains("question `goals` has no option `c`"), "{e}");
+}
+
+#[test]
+fn min_greater_than_max() {
+    let e = one_error(|v| v["blocks"][0]["questions"][1]["min"] = json!(20));
+    assert!(
+        e.contains("blocks[0].questions[1]: min (20) is greater than max (10)"),
+        "{e}"
+    );
+    let e = one_error(|v| v["blocks"][0]["questions"][2]["min"] = json!(3));
+    assert!(e.contains("min (3) is greater than max (2)"), "{e}");
+}
+
+#[test]
+fn exclusive_on_single_is_refused() {
+    let e = one_error(|v| v["blocks"][0]["questions"][0]["options"][0]["exclusive"] = json!(true));
+    assert!(
+        e.contains("options[0].exclusive: `exclusive` applies only to options of a multi question"),
+        "{e}"
+    );
+}
+
+#[test]
+fn min_max_on_text_is_refused() {
+    let e = one_error(|v| v["blocks"][1]["questions"][0]["max"] = json!(3));
+    assert!(
+        e.contains("blocks[1].questions[0].max: `max` does not apply to a text question"),
+        "{e}"
+    );
+}
+
+#[test]
+fn bad_identifier() {
+    let e = one_error(|v| v["blocks"][0]["questions"][1]["id"] = json!("Вопрос1"));
+    assert!(e.contains("question id `Вопрос1` is not a valid name"), "{e}");
+    let e = one_error(|v| v["blocks"][0]["questions"][1]["id"] = json!("a".repeat(33)));
+    assert!(e.contains("is not a valid name"), "{e}");
+}
+
+#[test]
+fn unknown_type_with_suggestion() {
+    let e = one_error(|v| v["blocks"][0]["questions"][1]["type"] = json!("nubmer"));
+    assert!(
+        e.contains("unknown question type `nubmer`\n  hint: did you mean `number`?"),
+        "{e}"
+    );
+}
+
+#[test]
+fn deep_nesting_is_refused() {
+    let deep = format!("{}${{kind}} = 'tos'{}", "(".repeat(70), ")".repeat(70));
+    let e = one_error(|v| v["blocks"][1]["questions"][0]["relevant"] = json!(deep));
+    assert!(e.contains("nests deeper than 64 levels"), "{e}");
+}
+
+#[test]
+fn huge_file_is_refused() {
+    let big = " ".repeat(MAX_FILE_BYTES + 1);
+    let e = load("big.json", &big).unwrap_err();
+    assert!(e[0].to_string().contains("the limit is 10485760 (10 MB)"), "{}", e[0]);
+}
+
+#[test]
+fn all_errors_are_collected() {
+    let mut v = base();
+    v["blocks"][0]["questions"][1]["min"] = json!(20);
+    v["blocks"][0]["questions"][0]["options"][0]["code"] = json!("tos");
+    v["blocks"][1]["questions"][0]["colour"] = json!("red");
+    v["blocks"][1]["title"] = json!(5);
+    assert_eq!(errors(&v).len(), 4, "{:#?}", errors(&v));
+}
+
+#[test]
+fn wrong_value_types() {
+    let e = one_error(|v| v["blocks"][0]["questions"][1]["required"] = json!("yes"));
+    assert!(
+        e.contains("blocks[0].questions[1].required: expected true or false, found a string"),
+        "{e}"
+    );
+    let e = one_error(|v| v["blocks"][0]["questions"][1]["max"] = json!("10"));
+    assert!(e.contains("questions[1].max: expected a number, found a string"), "{e}");
+}
+
+#[test]
+fn current_value_outside_checks_is_refused() {
+    let e = one_error(|v| v["blocks"][1]["questions"][0]["relevant"] = json!(". = 'x'"));
+    assert!(
+        e.contains("`.` (the current answer) is meaningful only in constraint and warning"),
+        "{e}"
+    );
+}
+
+#[test]
+fn language_maps() {
+    let mut v = base();
+    v["title"] = json!({"ru": "Анкета", "en": "Questionnaire"});
+    let q = load("t.json", &v.to_string()).unwrap();
+    assert_eq!(q.title.get("en", "ru"), "Questionnaire");
+    assert_eq!(q.title.get("de", "ru"), "Анкета");
+    let e = one_error(|v| v["title"] = json!({"ru": 1}));
+    assert!(e.contains("title.ru: expected a string, found a number"), "{e}");
+}
+
+#[test]
+fn bundled_questionnaires_are_valid() {
+    for (name, src) in BUNDLED {
+        let q = load(name, src).unwrap_or_else(|e| panic!("{name}: {}", e[0]));
+        assert!(!q.questions.is_empty());
+    }
+    assert!(bundled("nko").is_some());
+    assert!(bundled("omsu").is_some());
+}

@@ -1,0 +1,131 @@
+//! The only module that touches the file system.
+//!
+//! Reading inputs (bounded in size, checked for UTF-8, never modified) and writing outputs
+//! atomically: temp file in the same directory → write → fsync → rename → fsync(dir), so a
+//! reader or a crash sees either the old file or the new one, never a mix.
+
+use crate::diag::Diagnostic;
+use crate::questionnaire::{self, Questionnaire};
+use std::fs::{self, File};
+use std::io::{self, Read, Write};
+use std::path::Path;
+
+/// Reads a whole text file of at most `max` bytes, refusing larger ones without reading them.
+pub fn read_text(path: &Path, max: usize) -> Result<String, String> {
+    let f = File::open(path).map_err(|e| format!("cannot open: {}", io_reason(&e)))?;
+    let meta = f.metadata().map_err(|e| format!("cannot read: {}", io_reason(&e)))?;
+    if meta.is_dir() {
+        return Err("is a directory, not a file".into());
+    }
+    if meta.len() > max as u64 {
+        return Err(format!("file is {} bytes; the limit is {max}", meta.len()));
+    }
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    f.take(max as u64 + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("cannot read: {}", io_reason(&e)))?;
+    if bytes.len() > max {
+        return Err(format!("file is larger than the limit of {max} bytes"));
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        let at = e.utf8_error().valid_up_to();
+        format!("not UTF-8 text (invalid byte at offset {at}); save the file as UTF-8")
+    })
+}
+
+/// A short, user-facing reason for an I/O error.
+pub fn io_reason(e: &io::Error) -> String {
+    match e.kind() {
+        io::ErrorKind::NotFound => "no such file or directory".into(),
+        io::ErrorKind::PermissionDenied => "permission denied".into(),
+        io::ErrorKind::StorageFull => "no space left on the device".into(),
+        io::ErrorKind::ReadOnlyFilesystem => "the file system is read-only".into(),
+        _ => e.to_string(),
+    }
+}
+
+/// Loads a questionnaire from a file path.
+pub fn load_questionnaire(path: &Path) -> Result<Questionnaire, Vec<Diagnostic>> {
+    let label = path.display().to_string();
+    let src = read_text(path, questionnaire::MAX_FILE_BYTES)
+        .map_err(|e| vec![Diagnostic::new(&label, "", e).hint("check the path and the file")])?;
+    questionnaire::load(&label, &src)
+}
+
+/// Resolves a questionnaire argument: a bundled id (`nko`, `omsu`, `demo`) or a path.
+pub fn resolve_questionnaire(arg: &str) -> Result<Questionnaire, Vec<Diagnostic>> {
+    let path = Path::new(arg);
+    if !path.exists()
+        && let Some(q) = questionnaire::bundled(arg)
+    {
+        return Ok(q);
+    }
+    if !path.exists() {
+        let ids: Vec<String> = questionnaire::BUNDLED
+            .iter()
+            .filter_map(|(n, s)| questionnaire::load(n, s).ok().map(|q| q.id))
+            .collect();
+        return Err(vec![
+            Diagnostic::new(arg, "", "no such file, and no bundled questionnaire has this id")
+                .hint(format!("bundled: {}; or give a path to a .json file", ids.join(", "))),
+        ]);
+    }
+    load_questionnaire(path)
+}
+
+/// Writes `bytes` to `path` atomically and durably, with mode 0600 on Unix.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    let result = (|| {
+        let mut opts = fs::OpenOptions::new();
+        opts.write(true).create(true).truncate(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            opts.mode(0o600);
+        }
+        let mut f = opts.open(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        drop(f);
+        fs::rename(&tmp, path)?;
+        sync_dir(dir)
+    })();
+    if result.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    result
+}
+
+/// fsyncs a directory so that a rename in it is durable.
+pub fn sync_dir(dir: &Path) -> io::Result<()> {
+    #[cfg(unix)]
+    {
+        File::open(dir)?.sync_all()
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = dir;
+        Ok(())
+    }
+}
+
+/// Creates a directory and its parents, mode 0700 on Unix.
+pub fn create_private_dir(dir: &Path) -> io::Result<()> {
+    let mut b = fs::DirBuilder::new();
+    b.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        b.mode(0o700);
+    }
+    b.create(dir)
+}

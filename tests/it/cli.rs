@@ -1,0 +1,105 @@
+//! Command-line behaviour: exit codes and user-visible messages.
+
+use std::process::{Command, Output};
+
+pub fn anketa(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_anketa"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run anketa")
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+#[test]
+fn check_accepts_the_bundled_questionnaires() {
+    let out = anketa(&[
+        "check",
+        "questionnaires/nko.json",
+        "questionnaires/omsu.json",
+        "questionnaires/demo.en.json",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert_eq!(stdout.lines().count(), 3, "{stdout}");
+    assert!(
+        stdout.contains("ok: questionnaires/demo.en.json: demo v1: 2 blocks, 10 questions"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn check_lists_every_error_of_a_broken_copy_and_exits_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = std::fs::read_to_string("questionnaires/demo.en.json").unwrap();
+    let broken = src
+        .replace(
+            "\"relevant\": \"${contact} = 'no'\"",
+            "\"relevant\": \"${contct} = 'no'\"",
+        )
+        .replace("\"max_length\": 120", "\"max_length\": 120, \"maxx\": 3")
+        .replace(
+            "\"min\": 1,\n          \"max\": 10,",
+            "\"min\": 11,\n          \"max\": 10,",
+        );
+    let path = dir.path().join("broken.json");
+    std::fs::write(&path, &broken).unwrap();
+    let before = std::fs::read(&path).unwrap();
+    let out = anketa(&["check", path.to_str().unwrap(), "questionnaires/demo.en.json"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert!(err.contains("unknown question `contct`"), "{err}");
+    assert!(err.contains("did you mean `contact`?"), "{err}");
+    assert!(err.contains("unknown field `maxx`"), "{err}");
+    assert!(err.contains("min (11) is greater than max (10)"), "{err}");
+    assert!(err.contains("broken.json: 3 error(s)"), "{err}");
+    assert!(text(&out.stdout).contains("ok: questionnaires/demo.en.json"));
+    assert_eq!(std::fs::read(&path).unwrap(), before, "input must not be modified");
+}
+
+#[test]
+fn check_reports_missing_and_non_utf8_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("cp1251.json");
+    std::fs::write(&bad, b"{\"id\": \"\xcd\xca\xce\"}").unwrap();
+    let out = anketa(&["check", bad.to_str().unwrap(), "no/such.json"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert!(err.contains("not UTF-8 text (invalid byte at offset 8)"), "{err}");
+    assert!(
+        err.contains("no/such.json: cannot open: no such file or directory"),
+        "{err}"
+    );
+}
+
+#[test]
+fn codebook_csv_lists_the_variables() {
+    for q in ["nko", "omsu"] {
+        let out = anketa(&["codebook", q, "--format", "csv"]);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        let mut rdr = csv::Reader::from_reader(out.stdout.as_slice());
+        let vars: Vec<String> = rdr
+            .records()
+            .map(Result::unwrap)
+            .filter(|r| r[4].is_empty())
+            .map(|r| r[1].to_string())
+            .collect();
+        assert!(vars.contains(&"district".to_string()), "{q}: {vars:?}");
+        assert!(vars.len() > 20, "{q}: {vars:?}");
+    }
+}
+
+#[test]
+fn codebook_of_unknown_questionnaire_explains() {
+    let out = anketa(&["codebook", "nkoo"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("bundled: nko, omsu, demo"),
+        "{}",
+        text(&out.stderr)
+    );
+}

@@ -1,0 +1,3 @@
+//! The integration-test binary: runs the real `anketa` executable against temp dirs.
+
+mod cli;
