@@ -13,5 +13,6 @@
 pub mod codebook;
 pub mod diag;
 pub mod expr;
+pub mod interview;
 pub mod questionnaire;
 pub mod store;

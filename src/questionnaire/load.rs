@@ -363,6 +363,7 @@ impl Cx<'_> {
         }
         // Even with structural errors, check the references among what could be read, so
         // that one pass reports everything.
+        let by_id = questions.iter().enumerate().map(|(i, x)| (x.id.clone(), i)).collect();
         let q = Questionnaire {
             id: id.unwrap_or_default(),
             version: version.unwrap_or_default(),
@@ -373,6 +374,7 @@ impl Cx<'_> {
             questions,
             sha256: sha256_hex(src.as_bytes()),
             source: src.to_string(),
+            by_id,
         };
         self.references(&q);
         Some(q)

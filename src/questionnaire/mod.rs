@@ -11,7 +11,7 @@
 mod load;
 
 use crate::expr::Expr;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 pub use load::{MAX_FILE_BYTES, load};
 
@@ -74,17 +74,19 @@ pub struct Questionnaire {
     pub sha256: String,
     /// The exact source text (kept so that a copy can be stored beside interviews).
     pub source: String,
+    /// Variable name → index into `questions`.
+    pub by_id: HashMap<String, usize>,
 }
 
 impl Questionnaire {
     /// Index of the question with this variable name.
     pub fn index_of(&self, id: &str) -> Option<usize> {
-        self.questions.iter().position(|q| q.id == id)
+        self.by_id.get(id).copied()
     }
 
     /// The question with this variable name.
     pub fn question(&self, id: &str) -> Option<&Question> {
-        self.questions.iter().find(|q| q.id == id)
+        self.index_of(id).map(|i| &self.questions[i])
     }
 
     /// The title in the questionnaire's own language.

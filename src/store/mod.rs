@@ -4,6 +4,13 @@
 //! atomically: temp file in the same directory → write → fsync → rename → fsync(dir), so a
 //! reader or a crash sees either the old file or the new one, never a mix.
 
+mod data_dir;
+
+pub use data_dir::{
+    Config, DataDir, InterviewLock, MAX_INTERVIEW_BYTES, interview_file_name, parse_record, questionnaire_file_name,
+    read_record, sanitize,
+};
+
 use crate::diag::Diagnostic;
 use crate::questionnaire::{self, Questionnaire};
 use std::fs::{self, File};

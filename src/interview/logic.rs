@@ -1,0 +1,282 @@
+//! Relevance and checks: the rules of a questionnaire applied to a set of answers.
+//!
+//! Shared by the interviewer, `simulate`, `merge` (validation) and `report` (`--where`).
+
+use super::record::{Answer, AnswerValue, Record};
+use crate::expr::{Env, Value};
+use crate::questionnaire::{Kind, Question, Questionnaire, Text};
+use std::collections::BTreeMap;
+
+/// The expression value of a stored answer.
+pub fn expr_value(v: Option<&AnswerValue>) -> Value {
+    match v {
+        None => Value::Null,
+        Some(AnswerValue::Number(n)) => Value::Num(*n),
+        Some(AnswerValue::Text(s)) if s.is_empty() => Value::Null,
+        Some(AnswerValue::Text(s)) => Value::Str(s.clone()),
+        Some(AnswerValue::Codes(c)) if c.is_empty() => Value::Null,
+        Some(AnswerValue::Codes(c)) => Value::List(c.clone()),
+    }
+}
+
+/// Evaluation environment over answers, where irrelevant questions read as unanswered.
+pub struct AnswerEnv<'a> {
+    /// The questionnaire.
+    pub q: &'a Questionnaire,
+    /// The answers.
+    pub answers: &'a BTreeMap<String, Answer>,
+    /// Relevance computed so far (indices beyond its length count as relevant).
+    pub relevant: &'a [bool],
+    /// The value for `.`.
+    pub current: Value,
+}
+
+impl Env for AnswerEnv<'_> {
+    fn get(&self, name: &str) -> Value {
+        match self.q.index_of(name) {
+            Some(i) if self.relevant.get(i).copied().unwrap_or(true) => {
+                expr_value(self.answers.get(name).and_then(|a| a.value.as_ref()))
+            }
+            _ => Value::Null,
+        }
+    }
+    fn current(&self) -> Value {
+        self.current.clone()
+    }
+}
+
+/// Relevance of every question, in questionnaire order. A question is relevant when its block's
+/// and its own `relevant` hold, evaluated with irrelevant questions reading as unanswered.
+pub fn relevance(q: &Questionnaire, answers: &BTreeMap<String, Answer>) -> Vec<bool> {
+    let mut rel = Vec::with_capacity(q.questions.len());
+    for b in &q.blocks {
+        let env = AnswerEnv {
+            q,
+            answers,
+            relevant: &rel,
+            current: Value::Null,
+        };
+        let block_ok = b.relevant.as_ref().is_none_or(|e| e.test(&env));
+        for qi in b.questions.clone() {
+            let ok = block_ok && {
+                let env = AnswerEnv {
+                    q,
+                    answers,
+                    relevant: &rel,
+                    current: Value::Null,
+                };
+                q.questions[qi].relevant.as_ref().is_none_or(|e| e.test(&env))
+            };
+            rel.push(ok);
+        }
+    }
+    rel
+}
+
+/// Why an answer cannot be accepted (hard) or needs confirmation (soft).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Problem {
+    /// A required question has no answer.
+    Required,
+    /// The typed text is not a number.
+    NotANumber,
+    /// A whole number was expected.
+    NotInteger,
+    /// Below `min`.
+    BelowMin(f64),
+    /// Above `max`.
+    AboveMax(f64),
+    /// Longer than `max_length` characters.
+    TooLong(u32),
+    /// Fewer selections than `min`.
+    TooFew(u32),
+    /// More selections than `max`.
+    TooMany(u32),
+    /// Not a valid `YYYY-MM-DD` date.
+    BadDate,
+    /// An `other` option is chosen but "specify" is empty.
+    OtherMissing,
+    /// The `constraint` failed (with its message).
+    Constraint(Option<Text>),
+    /// The `warning` failed (soft; with its message).
+    Warning(Option<Text>),
+}
+
+/// Checks a value against its question's type rules and `constraint` (hard problems).
+pub fn hard_check(
+    q: &Questionnaire,
+    qi: usize,
+    a: &Answer,
+    rel: &[bool],
+    answers: &BTreeMap<String, Answer>,
+) -> Option<Problem> {
+    let qq = &q.questions[qi];
+    let Some(v) = a.value.as_ref().filter(|v| !is_empty(v)) else {
+        return qq.required.then_some(Problem::Required);
+    };
+    if let Some(p) = type_check(qq, v) {
+        return Some(p);
+    }
+    if qq.options.iter().any(|o| o.other && selected(v, &o.code))
+        && a.other.as_deref().is_none_or(|s| s.trim().is_empty())
+    {
+        return Some(Problem::OtherMissing);
+    }
+    let env = AnswerEnv {
+        q,
+        answers,
+        relevant: rel,
+        current: expr_value(Some(v)),
+    };
+    match &qq.constraint {
+        Some(c) if !c.expr.test(&env) => Some(Problem::Constraint(c.message.clone())),
+        _ => None,
+    }
+}
+
+/// The soft check: `Some` when the `warning` expression fails for a present value.
+pub fn soft_check(
+    q: &Questionnaire,
+    qi: usize,
+    a: &Answer,
+    rel: &[bool],
+    answers: &BTreeMap<String, Answer>,
+) -> Option<Problem> {
+    let qq = &q.questions[qi];
+    let v = a.value.as_ref().filter(|v| !is_empty(v))?;
+    let w = qq.warning.as_ref()?;
+    let env = AnswerEnv {
+        q,
+        answers,
+        relevant: rel,
+        current: expr_value(Some(v)),
+    };
+    (!w.expr.test(&env)).then(|| Problem::Warning(w.message.clone()))
+}
+
+/// Whether a value counts as no answer.
+pub fn is_empty(v: &AnswerValue) -> bool {
+    match v {
+        AnswerValue::Text(s) => s.trim().is_empty(),
+        AnswerValue::Codes(c) => c.is_empty(),
+        AnswerValue::Number(n) => n.is_nan(),
+    }
+}
+
+fn selected(v: &AnswerValue, code: &str) -> bool {
+    match v {
+        AnswerValue::Text(s) => s == code,
+        AnswerValue::Codes(c) => c.iter().any(|x| x == code),
+        AnswerValue::Number(_) => false,
+    }
+}
+
+/// Type rules: range and integrality of numbers, length of texts, count of selections, dates.
+pub fn type_check(qq: &Question, v: &AnswerValue) -> Option<Problem> {
+    match (&qq.kind, v) {
+        (Kind::Number { min, max, integer, .. }, AnswerValue::Number(n)) => {
+            if !n.is_finite() {
+                Some(Problem::NotANumber)
+            } else if *integer && n.fract() != 0.0 {
+                Some(Problem::NotInteger)
+            } else if min.is_some_and(|m| *n < m) {
+                min.map(Problem::BelowMin)
+            } else if max.is_some_and(|m| *n > m) {
+                max.map(Problem::AboveMax)
+            } else {
+                None
+            }
+        }
+        (Kind::Text { max_length } | Kind::LongText { max_length }, AnswerValue::Text(s)) => {
+            (s.chars().count() > *max_length as usize).then_some(Problem::TooLong(*max_length))
+        }
+        (Kind::Multi { min, max }, AnswerValue::Codes(c)) => {
+            let exclusive_alone = c.len() == 1 && qq.option(&c[0]).is_some_and(|o| o.exclusive);
+            if max.is_some_and(|m| c.len() > m as usize) {
+                max.map(Problem::TooMany)
+            } else if !exclusive_alone && min.is_some_and(|m| c.len() < m as usize) {
+                min.map(Problem::TooFew)
+            } else {
+                None
+            }
+        }
+        (Kind::Date, AnswerValue::Text(s)) => parse_date(s).is_none().then_some(Problem::BadDate),
+        _ => None,
+    }
+}
+
+/// Parses `YYYY-MM-DD` into a valid calendar date.
+pub fn parse_date(s: &str) -> Option<(i32, u8, u8)> {
+    let b = s.as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let y: i32 = s[0..4].parse().ok()?;
+    let m: u8 = s[5..7].parse().ok()?;
+    let d: u8 = s[8..10].parse().ok()?;
+    jiff::civil::Date::new(y as i16, m as i8, d as i8).ok()?;
+    Some((y, m, d))
+}
+
+/// Checks that a record fits its questionnaire structurally: known variables, values of the
+/// right type, known codes, no duplicate or mixed exclusive selections. Returns the first
+/// problem as a message naming the variable.
+pub fn validate_record(q: &Questionnaire, rec: &Record) -> Result<(), String> {
+    if rec.questionnaire.id != q.id {
+        return Err(format!(
+            "questionnaire id `{}` does not match `{}`",
+            rec.questionnaire.id, q.id
+        ));
+    }
+    for (var, a) in &rec.answers {
+        let Some(qq) = q.question(var) else {
+            return Err(format!("answer to unknown variable `{var}`"));
+        };
+        let bad = |what: &str| Err(format!("variable `{var}` ({}): {what}", qq.kind.name()));
+        if let Some(o) = &a.other
+            && !qq.options.iter().any(|x| x.other)
+        {
+            let _ = o;
+            return bad("has an `other` text but no `other` option");
+        }
+        let Some(v) = &a.value else { continue };
+        match (&qq.kind, v) {
+            (Kind::Note, _) => return bad("a note cannot have a value"),
+            (Kind::Single, AnswerValue::Text(c)) => {
+                if qq.option(c).is_none() {
+                    return bad(&format!("unknown code `{c}`"));
+                }
+            }
+            (Kind::Multi { .. }, AnswerValue::Codes(cs)) => {
+                let mut seen = std::collections::HashSet::new();
+                for c in cs {
+                    if qq.option(c).is_none() {
+                        return bad(&format!("unknown code `{c}`"));
+                    }
+                    if !seen.insert(c) {
+                        return bad(&format!("code `{c}` chosen twice"));
+                    }
+                }
+                if cs.len() > 1 && cs.iter().any(|c| qq.option(c).is_some_and(|o| o.exclusive)) {
+                    return bad("an exclusive option is combined with others");
+                }
+            }
+            (Kind::Number { .. }, AnswerValue::Number(n)) if n.is_finite() => {}
+            (Kind::Text { .. } | Kind::LongText { .. }, AnswerValue::Text(_)) => {}
+            (Kind::Date, AnswerValue::Text(s)) => {
+                if parse_date(s).is_none() {
+                    return bad(&format!("`{s}` is not a YYYY-MM-DD date"));
+                }
+            }
+            (_, v) => {
+                let found = match v {
+                    AnswerValue::Number(_) => "a number",
+                    AnswerValue::Text(_) => "a string",
+                    AnswerValue::Codes(_) => "an array",
+                };
+                return bad(&format!("wrong type of value: {found}"));
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,8 @@
+//! Interviews: the stored record, the rules applied to answers, and the state machine of the
+//! interviewer.
+//!
+//! Pure: no terminal, no file I/O. The state machine hands the store a [`record::Record`] to
+//! persist and learns only whether it is durable.
+
+pub mod logic;
+pub mod record;

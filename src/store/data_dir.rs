@@ -1,0 +1,293 @@
+//! The data directory of one laptop: interviews, questionnaire copies, device id, settings.
+//!
+//! ```text
+//! <data dir>/
+//!   device                      random id of this data dir, created once
+//!   config.json                 interviewer code and UI language (when the data dir is overridden)
+//!   interviews/<q>-<interviewer>-<uuid>.json
+//!   interviews/.<file>.lock     held while an interview is open
+//!   questionnaires/<id>-<version>-<sha256[..12]>.json   every questionnaire version ever used
+//! ```
+
+use super::{create_private_dir, io_reason, read_text, write_atomic};
+use crate::interview::record::Record;
+use crate::questionnaire::{self, Questionnaire};
+use serde::{Deserialize, Serialize};
+use std::fs::{self, File};
+use std::io;
+use std::path::{Path, PathBuf};
+
+/// Largest interview file read.
+pub const MAX_INTERVIEW_BYTES: usize = 10 * 1024 * 1024;
+
+/// A laptop's data directory.
+#[derive(Debug, Clone)]
+pub struct DataDir {
+    root: PathBuf,
+    config: PathBuf,
+}
+
+/// Remembered settings.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Config {
+    /// The interviewer code asked once.
+    #[serde(default)]
+    pub interviewer: Option<String>,
+    /// UI language (`ru`, `en`).
+    #[serde(default)]
+    pub lang: Option<String>,
+}
+
+impl DataDir {
+    /// The data dir: `explicit` (from `--data-dir`), else `ANKETA_DATA_DIR`, else the platform's
+    /// data dir. Settings go to the platform's config dir, or into the data dir when it was
+    /// overridden (so that a test or a USB-stick setup is self-contained).
+    pub fn locate(explicit: Option<PathBuf>) -> io::Result<DataDir> {
+        let env = std::env::var_os("ANKETA_DATA_DIR")
+            .filter(|s| !s.is_empty())
+            .map(PathBuf::from);
+        if let Some(root) = explicit.or(env) {
+            return Ok(DataDir::at(root));
+        }
+        let dirs = directories::ProjectDirs::from("org", "anketa", "anketa")
+            .ok_or_else(|| io::Error::other("cannot determine the home directory; use --data-dir"))?;
+        Ok(DataDir {
+            root: dirs.data_dir().to_path_buf(),
+            config: dirs.config_dir().join("config.json"),
+        })
+    }
+
+    /// A data dir at an explicit path, with its settings inside it.
+    pub fn at(root: impl Into<PathBuf>) -> DataDir {
+        let root = root.into();
+        DataDir {
+            config: root.join("config.json"),
+            root,
+        }
+    }
+
+    /// The root path.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// `interviews/`.
+    pub fn interviews(&self) -> PathBuf {
+        self.root.join("interviews")
+    }
+
+    /// `questionnaires/`.
+    pub fn questionnaires(&self) -> PathBuf {
+        self.root.join("questionnaires")
+    }
+
+    /// Creates the directories (0700).
+    pub fn ensure(&self) -> io::Result<()> {
+        create_private_dir(&self.interviews())?;
+        create_private_dir(&self.questionnaires())
+    }
+
+    /// The device id, created at first use.
+    pub fn device_id(&self) -> io::Result<String> {
+        let p = self.root.join("device");
+        if let Ok(s) = fs::read_to_string(&p) {
+            let s = s.trim();
+            if !s.is_empty() {
+                return Ok(s.to_string());
+            }
+        }
+        create_private_dir(&self.root)?;
+        let id = uuid::Uuid::new_v4().simple().to_string();
+        write_atomic(&p, format!("{id}\n").as_bytes())?;
+        Ok(id)
+    }
+
+    /// Reads the settings (defaults when absent or unreadable).
+    pub fn config(&self) -> Config {
+        fs::read_to_string(&self.config)
+            .ok()
+            .and_then(|s| serde_json::from_str(&s).ok())
+            .unwrap_or_default()
+    }
+
+    /// Saves the settings.
+    pub fn save_config(&self, c: &Config) -> io::Result<()> {
+        if let Some(d) = self.config.parent() {
+            create_private_dir(d)?;
+        }
+        let mut bytes = serde_json::to_vec_pretty(c).unwrap_or_default();
+        bytes.push(b'\n');
+        write_atomic(&self.config, &bytes)
+    }
+
+    /// Stores a copy of a questionnaire (once per id, version and hash) so that drafts resume
+    /// with the exact questionnaire they started with.
+    pub fn keep_questionnaire(&self, q: &Questionnaire) -> io::Result<PathBuf> {
+        let p = self.questionnaires().join(questionnaire_file_name(q));
+        if !p.exists() {
+            create_private_dir(&self.questionnaires())?;
+            write_atomic(&p, q.source.as_bytes())?;
+        }
+        Ok(p)
+    }
+
+    /// Every valid questionnaire in `questionnaires/` (invalid ones are skipped).
+    pub fn stored_questionnaires(&self) -> Vec<Questionnaire> {
+        let mut out = Vec::new();
+        let Ok(rd) = fs::read_dir(self.questionnaires()) else {
+            return out;
+        };
+        let mut paths: Vec<PathBuf> = rd.filter_map(|e| e.ok().map(|e| e.path())).collect();
+        paths.sort();
+        for p in paths {
+            if p.extension().is_some_and(|e| e == "json")
+                && let Ok(src) = read_text(&p, questionnaire::MAX_FILE_BYTES)
+                && let Ok(q) = questionnaire::load(&p.display().to_string(), &src)
+            {
+                out.push(q);
+            }
+        }
+        out
+    }
+
+    /// The path of an interview's file.
+    pub fn interview_path(&self, rec: &Record) -> PathBuf {
+        self.interviews().join(interview_file_name(rec))
+    }
+
+    /// Writes an interview durably (atomic replace).
+    pub fn save(&self, rec: &Record) -> io::Result<()> {
+        write_atomic(&self.interview_path(rec), &rec.to_json())
+    }
+
+    /// Every interview file of this data dir: path and record, or path and the reason it could
+    /// not be read. Sorted by path.
+    pub fn list(&self) -> Vec<(PathBuf, Result<Record, String>)> {
+        let Ok(rd) = fs::read_dir(self.interviews()) else {
+            return Vec::new();
+        };
+        let mut paths: Vec<PathBuf> = rd
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| {
+                p.extension().is_some_and(|e| e == "json")
+                    && !p.file_name().is_some_and(|n| n.to_string_lossy().starts_with('.'))
+            })
+            .collect();
+        paths.sort();
+        paths
+            .into_iter()
+            .map(|p| {
+                let r = read_record(&p);
+                (p, r)
+            })
+            .collect()
+    }
+
+    /// Takes the writer's lock of an interview; fails if another anketa holds it.
+    pub fn lock(&self, rec: &Record) -> Result<InterviewLock, String> {
+        let name = interview_file_name(rec);
+        let p = self.interviews().join(format!(".{name}.lock"));
+        create_private_dir(&self.interviews()).map_err(|e| io_reason(&e))?;
+        let f = File::options()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&p)
+            .map_err(|e| format!("cannot create the lock file {}: {}", p.display(), io_reason(&e)))?;
+        match f.try_lock() {
+            Ok(()) => Ok(InterviewLock { _file: f }),
+            Err(fs::TryLockError::WouldBlock) => {
+                Err("this interview is open in another anketa window; close it there first".to_string())
+            }
+            Err(fs::TryLockError::Error(e)) => Err(format!("cannot lock the interview: {}", io_reason(&e))),
+        }
+    }
+}
+
+/// Held while an interview is open; released on drop (and by the OS if the process dies).
+#[derive(Debug)]
+pub struct InterviewLock {
+    _file: File,
+}
+
+/// Reads and parses one interview file.
+pub fn read_record(p: &Path) -> Result<Record, String> {
+    let s = read_text(p, MAX_INTERVIEW_BYTES)?;
+    parse_record(&s)
+}
+
+/// Parses interview JSON with a precise reason on failure.
+pub fn parse_record(s: &str) -> Result<Record, String> {
+    if s.trim().is_empty() {
+        return Err("empty file".into());
+    }
+    let v: serde_json::Value = serde_json::from_str(s).map_err(|e| {
+        if e.is_eof() {
+            format!("truncated JSON at line {}, column {}", e.line(), e.column())
+        } else {
+            format!("invalid JSON at line {}, column {}: {e}", e.line(), e.column())
+        }
+    })?;
+    match v.get("format").and_then(|f| f.as_str()) {
+        Some(crate::interview::record::FORMAT) => {}
+        Some(other) => {
+            return Err(format!(
+                "unknown format version `{other}` (this anketa reads `{}`)",
+                crate::interview::record::FORMAT
+            ));
+        }
+        None => return Err("not an anketa interview file (no `format` field)".into()),
+    }
+    serde_json::from_value(v).map_err(|e| format!("malformed interview: {e}"))
+}
+
+/// `<questionnaire>-<interviewer>-<uuid>.json`, the interviewer code sanitised.
+pub fn interview_file_name(rec: &Record) -> String {
+    format!(
+        "{}-{}-{}.json",
+        sanitize(&rec.questionnaire.id),
+        sanitize(&rec.interviewer),
+        sanitize(&rec.id)
+    )
+}
+
+/// `<id>-<version>-<sha256[..12]>.json`.
+pub fn questionnaire_file_name(q: &Questionnaire) -> String {
+    format!("{}-{}-{}.json", sanitize(&q.id), sanitize(&q.version), &q.sha256[..12])
+}
+
+/// Makes a string safe as part of a file name: letters (any script), digits, `_` and `-` kept,
+/// everything else (path separators, dots, control characters, spaces) becomes `_`; never
+/// empty, never only dots.
+pub fn sanitize(s: &str) -> String {
+    let out: String = s
+        .chars()
+        .take(40)
+        .map(|c| {
+            if c.is_alphanumeric() || c == '_' || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if out.chars().all(|c| c == '_') {
+        "x".repeat(out.len().max(1))
+    } else {
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sanitize_removes_path_tricks() {
+        assert_eq!(sanitize("../etc/passwd"), "___etc_passwd");
+        assert_eq!(sanitize(".."), "xx");
+        assert_eq!(sanitize(""), "x");
+        assert_eq!(sanitize("Иванова А.\n"), "Иванова_А__");
+        assert_eq!(sanitize("I07"), "I07");
+    }
+}
