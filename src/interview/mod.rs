@@ -6,3 +6,8 @@
 
 pub mod logic;
 pub mod record;
+pub mod editor;
+pub mod session;
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,129 @@
+//! A small text editor for answer, "specify" and remark fields: a string and a cursor counted
+//! in characters (never bytes), so Cyrillic and pasted text are edited correctly.
+
+/// Text with a cursor.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Editor {
+    text: String,
+    /// Cursor position in characters.
+    cursor: usize,
+}
+
+impl Editor {
+    /// An editor holding `text`, cursor at the end.
+    pub fn new(text: &str) -> Self {
+        Editor {
+            text: text.to_string(),
+            cursor: text.chars().count(),
+        }
+    }
+
+    /// The text.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// The cursor, in characters.
+    pub fn cursor(&self) -> usize {
+        self.cursor
+    }
+
+    fn byte(&self, chars: usize) -> usize {
+        self.text.char_indices().nth(chars).map_or(self.text.len(), |(b, _)| b)
+    }
+
+    /// Inserts text at the cursor (control characters other than newline are dropped; `\r\n`
+    /// and `\r` become `\n`; newlines are dropped unless `multiline`).
+    pub fn insert(&mut self, s: &str, multiline: bool) {
+        let s = s.replace("\r\n", "\n").replace('\r', "\n");
+        let clean: String = s
+            .chars()
+            .filter_map(|c| match c {
+                '\n' if multiline => Some('\n'),
+                '\n' | '\t' => Some(' '),
+                c if c.is_control() => None,
+                c => Some(c),
+            })
+            .collect();
+        let at = self.byte(self.cursor);
+        self.text.insert_str(at, &clean);
+        self.cursor += clean.chars().count();
+    }
+
+    /// Deletes the character before the cursor. Returns false if there was none.
+    pub fn backspace(&mut self) -> bool {
+        if self.cursor == 0 {
+            return false;
+        }
+        let at = self.byte(self.cursor - 1);
+        self.text.remove(at);
+        self.cursor -= 1;
+        true
+    }
+
+    /// Deletes the character under the cursor.
+    pub fn delete(&mut self) -> bool {
+        if self.cursor >= self.text.chars().count() {
+            return false;
+        }
+        let at = self.byte(self.cursor);
+        self.text.remove(at);
+        true
+    }
+
+    /// Moves the cursor one character left.
+    pub fn left(&mut self) {
+        self.cursor = self.cursor.saturating_sub(1);
+    }
+
+    /// Moves the cursor one character right.
+    pub fn right(&mut self) {
+        self.cursor = (self.cursor + 1).min(self.text.chars().count());
+    }
+
+    /// Moves to the start of the current line.
+    pub fn home(&mut self) {
+        let before: Vec<char> = self.text.chars().take(self.cursor).collect();
+        self.cursor = before.iter().rposition(|&c| c == '\n').map_or(0, |p| p + 1);
+    }
+
+    /// Moves to the end of the current line.
+    pub fn end(&mut self) {
+        let after = self.text.chars().skip(self.cursor).position(|c| c == '\n');
+        self.cursor = match after {
+            Some(p) => self.cursor + p,
+            None => self.text.chars().count(),
+        };
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn edits_cyrillic_by_characters() {
+        let mut e = Editor::new("Привет");
+        e.left();
+        e.insert("ё", false);
+        assert_eq!(e.text(), "Привеёт");
+        assert!(e.backspace());
+        e.home();
+        assert!(e.delete());
+        assert_eq!(e.text(), "ривет");
+        e.end();
+        assert_eq!(e.cursor(), 5);
+    }
+
+    #[test]
+    fn paste_is_cleaned() {
+        let mut e = Editor::new("");
+        e.insert("a\r\nb\tc\u{7}", false);
+        assert_eq!(e.text(), "a b c");
+        let mut m = Editor::new("");
+        m.insert("a\r\nb", true);
+        assert_eq!(m.text(), "a\nb");
+        m.home();
+        assert_eq!(m.cursor(), 2);
+    }
+}

@@ -1,0 +1,843 @@
+//! The interview state machine: `update(&mut Session, Action, Now) -> Effect`.
+//!
+//! A [`Session`] is one open interview: the questionnaire, the [`Record`] being written, where
+//! the interviewer is, and the transient UI state (field editors, the message line). Every
+//! change to the record bumps its revision and returns [`Effect::Save`]; the caller must make
+//! the record durable before handling the next key. Nothing here touches a terminal or a file.
+
+use super::editor::Editor;
+use super::logic::{Problem, hard_check, relevance, soft_check};
+use super::record::{Answer, AnswerValue, Event, EventKind, QuestionnaireRef, Record, Reopening, Status};
+use crate::questionnaire::{Kind, Questionnaire};
+use std::sync::Arc;
+
+/// The time of an action: wall clock for timestamps, interview clock for durations.
+#[derive(Debug, Clone)]
+pub struct Now {
+    /// Wall clock, RFC 3339 UTC, whole seconds.
+    pub wall: String,
+    /// Interview time in milliseconds (monotonic, pauses excluded).
+    pub ms: u64,
+}
+
+impl Now {
+    /// The current wall time with the given interview clock.
+    pub fn wall_now(ms: u64) -> Now {
+        Now {
+            wall: rfc3339(jiff::Timestamp::now()),
+            ms,
+        }
+    }
+}
+
+/// Formats a timestamp as RFC 3339 UTC with whole seconds.
+pub fn rfc3339(t: jiff::Timestamp) -> String {
+    t.round(jiff::Unit::Second).map_or_else(|_| t.to_string(), |t| t.to_string())
+}
+
+/// What the interviewer asked for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    /// Enter / PgDn: accept and go to the next relevant question.
+    Next,
+    /// PgUp: previous relevant question.
+    Prev,
+    /// Move the highlight (options, review and jump lists) up.
+    Up,
+    /// Move the highlight down.
+    Down,
+    /// Choose option number n (0-based) by digit.
+    Choose(usize),
+    /// Space: toggle (multi) or choose (single) the highlighted option.
+    Toggle,
+    /// A typed character (only in text fields).
+    Input(char),
+    /// Pasted text.
+    Paste(String),
+    /// Delete before the cursor; on an empty answer field, go back.
+    Backspace,
+    /// Delete under the cursor.
+    Delete,
+    /// Cursor left.
+    Left,
+    /// Cursor right.
+    Right,
+    /// Cursor to line start.
+    Home,
+    /// Cursor to line end.
+    End,
+    /// New line in a long text.
+    Newline,
+    /// Tab: move focus between the options and the "specify" field.
+    Focus,
+    /// F2: write a remark on the current question.
+    Remark,
+    /// F3: the review screen.
+    Review,
+    /// F4: the jump list.
+    Jump,
+    /// F10 on review: complete the interview.
+    Complete,
+    /// Esc inside a sub-mode: leave it without changes.
+    Cancel,
+}
+
+/// What the caller must do after an update.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Effect {
+    /// Nothing changed on disk.
+    None,
+    /// The record changed: persist it now.
+    Save,
+    /// The interview was completed (and must be persisted).
+    Completed,
+}
+
+/// Where keys go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Focus {
+    /// The answer itself (options or the answer field).
+    Answer,
+    /// The "specify" field of an `other` option.
+    Other,
+    /// The remark field.
+    Remark,
+}
+
+/// Which screen of the interview.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// One question.
+    Question,
+    /// Every relevant question with its answer.
+    Review {
+        /// Selected row.
+        sel: usize,
+    },
+    /// Blocks and questions already reached.
+    Jump {
+        /// Selected row.
+        sel: usize,
+    },
+}
+
+/// A message for the interviewer (localised by the UI).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Message {
+    /// The current answer cannot be accepted.
+    Problem(Problem),
+    /// Completed interviews are read-only.
+    ReadOnly,
+    /// Selecting more is refused.
+    MaxReached(u32),
+    /// Completion refused: this many required answers are missing or invalid.
+    CannotComplete(usize),
+    /// The interview was completed.
+    Completed,
+    /// The end of the questionnaire: review and complete.
+    EndReached,
+    /// The remark was saved.
+    RemarkSaved,
+}
+
+/// One open interview.
+#[derive(Debug, Clone)]
+pub struct Session {
+    /// The questionnaire (shared with the start screen).
+    pub q: Arc<Questionnaire>,
+    /// The record being written.
+    pub rec: Record,
+    /// Index of the current question.
+    pub cur: usize,
+    /// Relevance of every question, kept up to date.
+    pub rel: Vec<bool>,
+    /// Questions already shown or answered (for the jump list).
+    pub reached: Vec<bool>,
+    /// Current screen.
+    pub mode: Mode,
+    /// Where typed keys go.
+    pub focus: Focus,
+    /// Highlighted option.
+    pub highlight: usize,
+    /// True after arrows moved the highlight (Enter then chooses it in a single).
+    highlight_moved: bool,
+    /// The answer field (number, text, long text, date).
+    pub edit: Editor,
+    /// The "specify" field.
+    pub other_edit: Editor,
+    /// The remark field.
+    pub remark_edit: Editor,
+    /// The message line.
+    pub message: Option<Message>,
+    /// A soft warning is shown and Enter will confirm it.
+    pub pending_warning: bool,
+    /// Completed interviews open read-only.
+    pub read_only: bool,
+}
+
+/// Creates the record of a new interview.
+pub fn new_record(q: &Questionnaire, id: String, device: String, interviewer: String, now: &Now) -> Record {
+    Record {
+        format: super::record::FORMAT.to_string(),
+        id,
+        revision: 0,
+        device,
+        interviewer,
+        questionnaire: QuestionnaireRef {
+            id: q.id.clone(),
+            version: q.version.clone(),
+            sha256: q.sha256.clone(),
+        },
+        status: Status::InProgress,
+        started: now.wall.clone(),
+        updated: now.wall.clone(),
+        completed: None,
+        duration_ms: 0,
+        position: None,
+        answers: Default::default(),
+        reopened: Vec::new(),
+        paradata: Vec::new(),
+    }
+}
+
+/// Reopens a completed interview: back to in progress, the reopening recorded.
+pub fn reopen(rec: &mut Record, now: &Now) {
+    if rec.status != Status::Completed {
+        return;
+    }
+    rec.revision += 1;
+    rec.reopened.push(Reopening {
+        at: now.wall.clone(),
+        revision: rec.revision,
+        was_completed: rec.completed.take().unwrap_or_default(),
+    });
+    rec.status = Status::InProgress;
+    rec.updated = now.wall.clone();
+}
+
+/// Counts (answered, relevant) over answerable relevant questions.
+pub fn progress(q: &Questionnaire, rec: &Record, rel: &[bool]) -> (usize, usize) {
+    let mut answered = 0;
+    let mut total = 0;
+    for (i, qq) in q.questions.iter().enumerate() {
+        if !rel[i] || !qq.is_answerable() {
+            continue;
+        }
+        total += 1;
+        if rec.answers.get(&qq.id).and_then(|a| a.value.as_ref()).is_some_and(|v| !super::logic::is_empty(v)) {
+            answered += 1;
+        }
+    }
+    (answered, total)
+}
+
+impl Session {
+    /// Opens a record (new or resumed). Completed records open read-only.
+    pub fn open(q: Arc<Questionnaire>, rec: Record) -> Session {
+        let rel = relevance(&q, &rec.answers);
+        let mut reached = vec![false; q.questions.len()];
+        for e in &rec.paradata {
+            if let Some(i) = q.index_of(&e.q) {
+                reached[i] = true;
+            }
+        }
+        for k in rec.answers.keys() {
+            if let Some(i) = q.index_of(k) {
+                reached[i] = true;
+            }
+        }
+        let start = rec
+            .position
+            .as_deref()
+            .and_then(|p| q.index_of(p))
+            .filter(|&i| rel[i])
+            .or_else(|| rel.iter().position(|&r| r))
+            .unwrap_or(0);
+        let read_only = rec.status == Status::Completed;
+        let mut s = Session {
+            q,
+            rec,
+            cur: start,
+            rel,
+            reached,
+            mode: Mode::Question,
+            focus: Focus::Answer,
+            highlight: 0,
+            highlight_moved: false,
+            edit: Editor::default(),
+            other_edit: Editor::default(),
+            remark_edit: Editor::default(),
+            message: None,
+            pending_warning: false,
+            read_only,
+        };
+        s.load_fields();
+        s.reached[start] = true;
+        s
+    }
+
+    /// Shows the current question (logs it in the paradata); call once after [`Session::open`].
+    pub fn show(&mut self, now: &Now) -> Effect {
+        self.goto(self.cur, now)
+    }
+
+    /// The current question's answer, if any.
+    pub fn answer(&self) -> Option<&Answer> {
+        self.rec.answers.get(&self.q.questions[self.cur].id)
+    }
+
+    /// Whether typed characters go into a text field now (letter shortcuts must not fire).
+    pub fn accepts_text(&self) -> bool {
+        if self.mode != Mode::Question || self.read_only && self.focus != Focus::Remark {
+            return self.focus == Focus::Remark;
+        }
+        match self.focus {
+            Focus::Other | Focus::Remark => true,
+            Focus::Answer => matches!(
+                self.q.questions[self.cur].kind,
+                Kind::Number { .. } | Kind::Text { .. } | Kind::LongText { .. } | Kind::Date
+            ),
+        }
+    }
+
+    /// (answered, relevant) for the progress bar.
+    pub fn progress(&self) -> (usize, usize) {
+        progress(&self.q, &self.rec, &self.rel)
+    }
+
+    /// Rows of the review screen: relevant answerable questions.
+    pub fn review_rows(&self) -> Vec<usize> {
+        (0..self.q.questions.len())
+            .filter(|&i| self.rel[i] && self.q.questions[i].is_answerable())
+            .collect()
+    }
+
+    /// Rows of the jump list: reached relevant questions.
+    pub fn jump_rows(&self) -> Vec<usize> {
+        (0..self.q.questions.len()).filter(|&i| self.rel[i] && (self.reached[i] || i == self.cur)).collect()
+    }
+
+    /// The hard problem of question `i`, if any.
+    pub fn problem(&self, i: usize) -> Option<Problem> {
+        let empty = Answer::default();
+        let a = self.rec.answers.get(&self.q.questions[i].id).unwrap_or(&empty);
+        hard_check(&self.q, i, a, &self.rel, &self.rec.answers)
+    }
+
+    fn load_fields(&mut self) {
+        let qq = &self.q.questions[self.cur];
+        let a = self.rec.answers.get(&qq.id);
+        let v = a.and_then(|a| a.value.as_ref());
+        self.edit = Editor::new(&match v {
+            Some(AnswerValue::Number(n)) => AnswerValue::Number(*n).display(),
+            Some(AnswerValue::Text(t)) => t.clone(),
+            _ => String::new(),
+        });
+        self.other_edit = Editor::new(a.and_then(|a| a.other.as_deref()).unwrap_or(""));
+        self.remark_edit = Editor::new(a.and_then(|a| a.remark.as_deref()).unwrap_or(""));
+        self.highlight = match v {
+            Some(AnswerValue::Text(c)) => qq.options.iter().position(|o| o.code == *c).unwrap_or(0),
+            Some(AnswerValue::Codes(cs)) => {
+                cs.first().and_then(|c| qq.options.iter().position(|o| o.code == *c)).unwrap_or(0)
+            }
+            _ => 0,
+        };
+        self.highlight_moved = false;
+        self.focus = Focus::Answer;
+        self.pending_warning = false;
+    }
+
+    fn goto(&mut self, i: usize, now: &Now) -> Effect {
+        self.cur = i;
+        self.mode = Mode::Question;
+        self.load_fields();
+        self.reached[i] = true;
+        let id = self.q.questions[i].id.clone();
+        if self.read_only {
+            return Effect::None;
+        }
+        let last_shown = self.rec.paradata.iter().rev().find(|e| e.ev == EventKind::Shown);
+        if last_shown.is_none_or(|e| e.q != id) {
+            self.rec.paradata.push(Event {
+                ms: now.ms,
+                ev: EventKind::Shown,
+                q: id.clone(),
+            });
+        }
+        self.rec.position = Some(id);
+        self.touch(now);
+        Effect::Save
+    }
+
+    fn touch(&mut self, now: &Now) {
+        self.rec.revision += 1;
+        self.rec.updated = now.wall.clone();
+        self.rec.duration_ms = self.rec.duration_ms.max(now.ms);
+    }
+
+    /// Sets the current question's value (None clears it), re-evaluates relevance, logs paradata.
+    fn set_value(&mut self, v: Option<AnswerValue>, now: &Now) -> Effect {
+        let id = self.q.questions[self.cur].id.clone();
+        let entry = self.rec.answers.entry(id.clone()).or_default();
+        if entry.value == v {
+            return Effect::None;
+        }
+        let first = entry.value.is_none();
+        entry.value = v;
+        entry.answered_at = Some(now.wall.clone());
+        entry.warning_confirmed = false;
+        entry.relevant = true;
+        let kind = if first { EventKind::Answered } else { EventKind::Changed };
+        // Typing is logged once per stretch of edits, not per key.
+        let last = self.rec.paradata.last();
+        if !last.is_some_and(|e| e.q == id && matches!(e.ev, EventKind::Answered | EventKind::Changed)) {
+            self.rec.paradata.push(Event {
+                ms: now.ms,
+                ev: kind,
+                q: id,
+            });
+        }
+        self.pending_warning = false;
+        if matches!(self.message, Some(Message::Problem(_) | Message::MaxReached(_))) {
+            self.message = None;
+        }
+        self.refresh_relevance();
+        self.touch(now);
+        Effect::Save
+    }
+
+    fn refresh_relevance(&mut self) {
+        self.rel = relevance(&self.q, &self.rec.answers);
+        for (k, a) in self.rec.answers.iter_mut() {
+            if let Some(i) = self.q.index_of(k) {
+                a.relevant = self.rel[i];
+            }
+        }
+    }
+
+    fn next_relevant(&self, from: usize) -> Option<usize> {
+        (from + 1..self.q.questions.len()).find(|&i| self.rel[i])
+    }
+
+    fn prev_relevant(&self, from: usize) -> Option<usize> {
+        (0..from).rev().find(|&i| self.rel[i])
+    }
+
+    fn choice_value(&self, pick: usize) -> Result<Option<AnswerValue>, Message> {
+        let qq = &self.q.questions[self.cur];
+        let opt = &qq.options[pick];
+        match &qq.kind {
+            Kind::Single => Ok(Some(AnswerValue::Text(opt.code.clone()))),
+            Kind::Multi { max, .. } => {
+                let mut codes = match self.answer().and_then(|a| a.value.clone()) {
+                    Some(AnswerValue::Codes(c)) => c,
+                    _ => Vec::new(),
+                };
+                if let Some(p) = codes.iter().position(|c| *c == opt.code) {
+                    codes.remove(p);
+                } else {
+                    if opt.exclusive {
+                        codes.clear();
+                    } else {
+                        codes.retain(|c| !qq.option(c).is_some_and(|o| o.exclusive));
+                    }
+                    if let Some(m) = max
+                        && codes.len() >= *m as usize
+                    {
+                        return Err(Message::MaxReached(*m));
+                    }
+                    codes.push(opt.code.clone());
+                    // Questionnaire order, so the stored value does not depend on click order.
+                    codes.sort_by_key(|c| qq.options.iter().position(|o| o.code == *c));
+                }
+                Ok((!codes.is_empty()).then_some(AnswerValue::Codes(codes)))
+            }
+            _ => Ok(None),
+        }
+    }
+
+    fn choose(&mut self, pick: usize, now: &Now) -> Effect {
+        let qq = &self.q.questions[self.cur];
+        if pick >= qq.options.len() {
+            return Effect::None;
+        }
+        self.highlight = pick;
+        self.highlight_moved = false;
+        let opt_other = qq.options[pick].other;
+        match self.choice_value(pick) {
+            Err(m) => {
+                self.message = Some(m);
+                Effect::None
+            }
+            Ok(v) => {
+                let chosen_other = opt_other
+                    && match &v {
+                        Some(AnswerValue::Codes(c)) => c.contains(&qq.options[pick].code),
+                        Some(AnswerValue::Text(_)) => true,
+                        _ => false,
+                    };
+                let e = self.set_value(v, now);
+                self.focus = if chosen_other { Focus::Other } else { Focus::Answer };
+                e
+            }
+        }
+    }
+
+    /// The text field changed: store the parsed value.
+    fn field_changed(&mut self, now: &Now) -> Effect {
+        let qq = &self.q.questions[self.cur];
+        let t = self.edit.text().to_string();
+        let v = match qq.kind {
+            Kind::Number { .. } => {
+                let s = t.trim().replace(',', ".").replace(' ', "");
+                if s.is_empty() {
+                    None
+                } else {
+                    match s.parse::<f64>() {
+                        Ok(n) if n.is_finite() => Some(AnswerValue::Number(n)),
+                        _ => {
+                            let e = self.set_value(None, now);
+                            self.message = Some(Message::Problem(Problem::NotANumber));
+                            return e;
+                        }
+                    }
+                }
+            }
+            _ => (!t.is_empty()).then_some(AnswerValue::Text(t)),
+        };
+        let e = self.set_value(v, now);
+        // Checked as typed: show range and length problems at once.
+        if let Some(v) = &self.answer().and_then(|a| a.value.clone())
+            && let Some(p) = super::logic::type_check(&self.q.questions[self.cur], v)
+            && !matches!(self.q.questions[self.cur].kind, Kind::Date)
+        {
+            self.message = Some(Message::Problem(p));
+        }
+        e
+    }
+
+    fn other_changed(&mut self, now: &Now) -> Effect {
+        let id = self.q.questions[self.cur].id.clone();
+        let text = self.other_edit.text().to_string();
+        let entry = self.rec.answers.entry(id).or_default();
+        let new = (!text.is_empty()).then_some(text);
+        if entry.other == new {
+            return Effect::None;
+        }
+        entry.other = new;
+        entry.answered_at = Some(now.wall.clone());
+        if self.message == Some(Message::Problem(Problem::OtherMissing)) {
+            self.message = None;
+        }
+        self.touch(now);
+        Effect::Save
+    }
+
+    fn save_remark(&mut self, now: &Now) -> Effect {
+        let id = self.q.questions[self.cur].id.clone();
+        let text = self.remark_edit.text().trim().to_string();
+        let entry = self.rec.answers.entry(id.clone()).or_insert_with(|| Answer {
+            relevant: true,
+            ..Answer::default()
+        });
+        let new = (!text.is_empty()).then_some(text);
+        self.focus = Focus::Answer;
+        if entry.remark == new {
+            return Effect::None;
+        }
+        entry.remark = new;
+        self.rec.paradata.push(Event {
+            ms: now.ms,
+            ev: EventKind::Remark,
+            q: id,
+        });
+        self.message = Some(Message::RemarkSaved);
+        self.touch(now);
+        Effect::Save
+    }
+
+    fn next(&mut self, now: &Now) -> Effect {
+        let mut effect = Effect::None;
+        let qq = &self.q.questions[self.cur];
+        if !self.read_only {
+            if qq.kind == Kind::Single && self.highlight_moved {
+                let cur_code = match self.answer().and_then(|a| a.value.as_ref()) {
+                    Some(AnswerValue::Text(c)) => Some(c.clone()),
+                    _ => None,
+                };
+                if cur_code.as_deref() != Some(qq.options[self.highlight].code.as_str()) {
+                    effect = self.choose(self.highlight, now);
+                    if self.focus == Focus::Other {
+                        return effect;
+                    }
+                }
+            }
+            if let Some(p) = self.problem(self.cur) {
+                self.message = Some(Message::Problem(p));
+                return effect;
+            }
+            let empty = Answer::default();
+            let a = self.answer().unwrap_or(&empty);
+            if let Some(w) = soft_check(&self.q, self.cur, a, &self.rel, &self.rec.answers)
+                && !a.warning_confirmed
+            {
+                if !self.pending_warning {
+                    self.pending_warning = true;
+                    self.message = Some(Message::Problem(w));
+                    return effect;
+                }
+                let id = self.q.questions[self.cur].id.clone();
+                if let Some(a) = self.rec.answers.get_mut(&id) {
+                    a.warning_confirmed = true;
+                }
+                self.rec.paradata.push(Event {
+                    ms: now.ms,
+                    ev: EventKind::Confirmed,
+                    q: id,
+                });
+                self.touch(now);
+                effect = Effect::Save;
+            }
+        }
+        self.message = None;
+        match self.next_relevant(self.cur) {
+            Some(i) => {
+                let e = self.goto(i, now);
+                if e == Effect::Save { e } else { effect }
+            }
+            None => {
+                self.mode = Mode::Review { sel: 0 };
+                self.message = Some(Message::EndReached);
+                effect
+            }
+        }
+    }
+
+    fn complete(&mut self, now: &Now) -> Effect {
+        if self.read_only {
+            self.message = Some(Message::ReadOnly);
+            return Effect::None;
+        }
+        let bad: Vec<usize> = self.review_rows().into_iter().filter(|&i| self.problem(i).is_some()).collect();
+        if let Some(&first) = bad.first() {
+            self.message = Some(Message::CannotComplete(bad.len()));
+            let rows = self.review_rows();
+            self.mode = Mode::Review {
+                sel: rows.iter().position(|&r| r == first).unwrap_or(0),
+            };
+            return Effect::None;
+        }
+        self.rec.status = Status::Completed;
+        self.rec.completed = Some(now.wall.clone());
+        self.touch(now);
+        self.read_only = true;
+        self.message = Some(Message::Completed);
+        Effect::Completed
+    }
+
+    fn edit_field(&mut self, f: impl FnOnce(&mut Editor) -> bool, now: &Now) -> Effect {
+        match self.focus {
+            Focus::Answer => {
+                if f(&mut self.edit) {
+                    self.field_changed(now)
+                } else {
+                    Effect::None
+                }
+            }
+            Focus::Other => {
+                if f(&mut self.other_edit) {
+                    self.other_changed(now)
+                } else {
+                    Effect::None
+                }
+            }
+            Focus::Remark => {
+                f(&mut self.remark_edit);
+                Effect::None
+            }
+        }
+    }
+}
+
+impl AnswerValue {
+    /// The value as shown to the interviewer (numbers without a needless fraction).
+    pub fn display(&self) -> String {
+        match self {
+            AnswerValue::Number(n) if n.fract() == 0.0 && n.abs() < 9e15 => format!("{}", *n as i64),
+            AnswerValue::Number(n) => format!("{n}"),
+            AnswerValue::Text(t) => t.clone(),
+            AnswerValue::Codes(c) => c.join(" "),
+        }
+    }
+}
+
+/// Applies one action. The caller persists the record when the effect is not `None`.
+pub fn update(s: &mut Session, action: Action, now: &Now) -> Effect {
+    let multiline = matches!(s.q.questions[s.cur].kind, Kind::LongText { .. });
+    match s.mode {
+        Mode::Review { sel } | Mode::Jump { sel } => {
+            let rows = if matches!(s.mode, Mode::Review { .. }) { s.review_rows() } else { s.jump_rows() };
+            let set = |s: &mut Session, sel: usize| {
+                s.mode = match s.mode {
+                    Mode::Review { .. } => Mode::Review { sel },
+                    _ => Mode::Jump { sel },
+                }
+            };
+            return match action {
+                Action::Up => {
+                    set(s, sel.saturating_sub(1));
+                    Effect::None
+                }
+                Action::Down => {
+                    set(s, (sel + 1).min(rows.len().saturating_sub(1)));
+                    Effect::None
+                }
+                Action::Next => match rows.get(sel) {
+                    Some(&i) => {
+                        s.message = None;
+                        s.goto(i, now)
+                    }
+                    None => Effect::None,
+                },
+                Action::Complete => s.complete(now),
+                Action::Review => {
+                    s.mode = Mode::Review { sel: 0 };
+                    Effect::None
+                }
+                Action::Jump => {
+                    s.mode = Mode::Jump {
+                        sel: s.jump_rows().iter().position(|&r| r == s.cur).unwrap_or(0),
+                    };
+                    Effect::None
+                }
+                Action::Cancel | Action::Prev => {
+                    s.mode = Mode::Question;
+                    s.message = None;
+                    Effect::None
+                }
+                _ => Effect::None,
+            };
+        }
+        Mode::Question => {}
+    }
+    if s.focus == Focus::Remark {
+        return match action {
+            Action::Next => s.save_remark(now),
+            Action::Cancel | Action::Remark => {
+                s.focus = Focus::Answer;
+                s.remark_edit = Editor::new(s.answer().and_then(|a| a.remark.as_deref()).unwrap_or(""));
+                Effect::None
+            }
+            Action::Input(c) => s.edit_field(|e| edit(e, |e| e.insert(&c.to_string(), true)), now),
+            Action::Paste(t) => s.edit_field(|e| edit(e, |e| e.insert(&t, true)), now),
+            Action::Newline => s.edit_field(|e| edit(e, |e| e.insert("\n", true)), now),
+            Action::Backspace => s.edit_field(Editor::backspace, now),
+            Action::Delete => s.edit_field(Editor::delete, now),
+            Action::Left => s.edit_field(|e| edit(e, Editor::left), now),
+            Action::Right => s.edit_field(|e| edit(e, Editor::right), now),
+            Action::Home => s.edit_field(|e| edit(e, Editor::home), now),
+            Action::End => s.edit_field(|e| edit(e, Editor::end), now),
+            _ => Effect::None,
+        };
+    }
+    let n_opts = s.q.questions[s.cur].options.len();
+    let modifying = matches!(
+        action,
+        Action::Choose(_) | Action::Toggle | Action::Input(_) | Action::Paste(_) | Action::Delete | Action::Newline
+    ) || (action == Action::Backspace && s.accepts_text() && !s.edit.text().is_empty());
+    if s.read_only && modifying {
+        s.message = Some(Message::ReadOnly);
+        return Effect::None;
+    }
+    match action {
+        Action::Next => s.next(now),
+        Action::Prev => match s.prev_relevant(s.cur) {
+            Some(i) => {
+                s.message = None;
+                s.goto(i, now)
+            }
+            None => Effect::None,
+        },
+        Action::Remark => {
+            s.focus = Focus::Remark;
+            Effect::None
+        }
+        Action::Review => {
+            s.mode = Mode::Review {
+                sel: s.review_rows().iter().position(|&r| r >= s.cur).unwrap_or(0),
+            };
+            Effect::None
+        }
+        Action::Jump => {
+            s.mode = Mode::Jump {
+                sel: s.jump_rows().iter().position(|&r| r == s.cur).unwrap_or(0),
+            };
+            Effect::None
+        }
+        Action::Complete => {
+            s.mode = Mode::Review { sel: 0 };
+            s.complete(now)
+        }
+        Action::Cancel => {
+            s.focus = Focus::Answer;
+            Effect::None
+        }
+        Action::Focus => {
+            let has_other = s.q.questions[s.cur].options.iter().any(|o| o.other);
+            s.focus = match s.focus {
+                Focus::Answer if has_other && !s.read_only => Focus::Other,
+                _ => Focus::Answer,
+            };
+            Effect::None
+        }
+        Action::Up | Action::Down if n_opts > 0 && s.focus == Focus::Answer => {
+            s.highlight = if action == Action::Up {
+                s.highlight.saturating_sub(1)
+            } else {
+                (s.highlight + 1).min(n_opts - 1)
+            };
+            s.highlight_moved = true;
+            Effect::None
+        }
+        Action::Choose(i) if n_opts > 0 && s.focus == Focus::Answer => {
+            s.focus = Focus::Answer;
+            s.choose(i, now)
+        }
+        Action::Toggle if n_opts > 0 && s.focus == Focus::Answer => s.choose(s.highlight, now),
+        Action::Backspace if !s.accepts_text() || (s.focus == Focus::Answer && s.edit.text().is_empty()) => {
+            match s.prev_relevant(s.cur) {
+                Some(i) => s.goto(i, now),
+                None => Effect::None,
+            }
+        }
+        _ if !s.accepts_text() => Effect::None,
+        Action::Input(c) => s.edit_field(|e| edit(e, |e| e.insert(&c.to_string(), false)), now),
+        Action::Choose(i) => {
+            let c = char::from_digit(((i + 1) % 10) as u32, 10).unwrap_or('0');
+            s.edit_field(|e| edit(e, |e| e.insert(&c.to_string(), false)), now)
+        }
+        Action::Toggle => s.edit_field(|e| edit(e, |e| e.insert(" ", false)), now),
+        Action::Paste(t) => {
+            let ml = multiline && s.focus == Focus::Answer;
+            s.edit_field(|e| edit(e, |e| e.insert(&t, ml)), now)
+        }
+        Action::Newline if multiline && s.focus == Focus::Answer => {
+            s.edit_field(|e| edit(e, |e| e.insert("\n", true)), now)
+        }
+        Action::Backspace => s.edit_field(Editor::backspace, now),
+        Action::Delete => s.edit_field(Editor::delete, now),
+        Action::Left => s.edit_field(|e| edit(e, Editor::left), now),
+        Action::Right => s.edit_field(|e| edit(e, Editor::right), now),
+        Action::Home => s.edit_field(|e| edit(e, Editor::home), now),
+        Action::End => s.edit_field(|e| edit(e, Editor::end), now),
+        _ => Effect::None,
+    }
+}
+
+/// Runs an editor operation and reports whether the text changed.
+fn edit(e: &mut Editor, f: impl FnOnce(&mut Editor)) -> bool {
+    let before = e.text().len();
+    let text_before = e.text().to_string();
+    f(e);
+    before != e.text().len() || text_before != e.text()
+}

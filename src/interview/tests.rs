@@ -1,0 +1,297 @@
+//! The state machine without a terminal: navigation, relevance, limits, checks, completion.
+
+use super::logic::Problem;
+use super::record::{AnswerValue, EventKind, Status};
+use super::session::{Action, Effect, Message, Mode, Now, Session, new_record, reopen, update};
+use crate::questionnaire::bundled;
+use std::sync::Arc;
+
+fn now(ms: u64) -> Now {
+    Now {
+        wall: format!("2021-02-20T10:{:02}:{:02}Z", ms / 60_000 % 60, ms / 1000 % 60),
+        ms,
+    }
+}
+
+fn demo() -> Session {
+    let q = Arc::new(bundled("demo").unwrap());
+    let rec = new_record(&q, "id1".into(), "dev".into(), "I07".into(), &now(0));
+    let mut s = Session::open(q, rec);
+    s.show(&now(0));
+    s
+}
+
+fn cur(s: &Session) -> &str {
+    &s.q.questions[s.cur].id
+}
+
+fn act(s: &mut Session, a: Action) -> Effect {
+    let t = s.rec.duration_ms + 1000;
+    update(s, a, &now(t))
+}
+
+fn typ(s: &mut Session, text: &str) {
+    for c in text.chars() {
+        act(s, Action::Input(c));
+    }
+}
+
+fn value(s: &Session, var: &str) -> Option<AnswerValue> {
+    s.rec.answers.get(var).and_then(|a| a.value.clone())
+}
+
+/// Answers the demo up to `contact` with valid values.
+fn to_contact(s: &mut Session) {
+    act(s, Action::Next); // welcome note
+    act(s, Action::Choose(0)); // org_type = ngo
+    act(s, Action::Next);
+    typ(s, "25");
+    act(s, Action::Next);
+    act(s, Action::Next); // budget optional
+    act(s, Action::Next); // founded optional
+    assert_eq!(cur(s), "contact");
+}
+
+#[test]
+fn required_answer_blocks_next() {
+    let mut s = demo();
+    act(&mut s, Action::Next);
+    assert_eq!(cur(&s), "org_type");
+    act(&mut s, Action::Next);
+    assert_eq!(cur(&s), "org_type");
+    assert_eq!(s.message, Some(Message::Problem(Problem::Required)));
+    assert_eq!(act(&mut s, Action::Choose(1)), Effect::Save);
+    assert_eq!(s.message, None);
+    act(&mut s, Action::Next);
+    assert_eq!(cur(&s), "members");
+}
+
+#[test]
+fn every_change_bumps_the_revision_and_logs_paradata() {
+    let mut s = demo();
+    let r0 = s.rec.revision;
+    act(&mut s, Action::Next);
+    act(&mut s, Action::Choose(0));
+    act(&mut s, Action::Choose(1));
+    assert!(s.rec.revision >= r0 + 3);
+    let evs: Vec<_> = s.rec.paradata.iter().map(|e| (e.ev, e.q.as_str())).collect();
+    assert_eq!(
+        evs,
+        vec![(EventKind::Shown, "welcome"), (EventKind::Shown, "org_type"), (EventKind::Answered, "org_type")]
+    );
+    assert_eq!(s.rec.position.as_deref(), Some("org_type"));
+}
+
+#[test]
+fn number_is_checked_as_typed() {
+    let mut s = demo();
+    act(&mut s, Action::Next);
+    act(&mut s, Action::Choose(0));
+    act(&mut s, Action::Next);
+    typ(&mut s, "0");
+    assert_eq!(s.message, Some(Message::Problem(Problem::BelowMin(1.0))));
+    act(&mut s, Action::Backspace);
+    typ(&mut s, "12x");
+    assert_eq!(s.message, Some(Message::Problem(Problem::NotANumber)));
+    assert_eq!(value(&s, "members"), None);
+    act(&mut s, Action::Backspace);
+    assert_eq!(value(&s, "members"), Some(AnswerValue::Number(12.0)));
+    act(&mut s, Action::Next);
+    assert_eq!(cur(&s), "budget");
+    typ(&mut s, "1,5");
+    assert_eq!(value(&s, "budget"), Some(AnswerValue::Number(1.5)));
+}
+
+#[test]
+fn soft_warning_needs_confirmation_which_is_recorded() {
+    let mut s = demo();
+    act(&mut s, Action::Next);
+    act(&mut s, Action::Choose(0));
+    act(&mut s, Action::Next);
+    typ(&mut s, "9000");
+    act(&mut s, Action::Next);
+    assert_eq!(cur(&s), "members");
+    assert!(matches!(s.message, Some(Message::Problem(Problem::Warning(Some(_))))));
+    act(&mut s, Action::Next);
+    assert_eq!(cur(&s), "budget");
+    assert!(s.rec.answers["members"].warning_confirmed);
+    assert!(s.rec.paradata.iter().any(|e| e.ev == EventKind::Confirmed && e.q == "members"));
+    // Changing the value drops the confirmation.
+    act(&mut s, Action::Prev);
+    typ(&mut s, "1");
+    assert!(!s.rec.answers["members"].warning_confirmed);
+}
+
+#[test]
+fn hard_constraint_blocks() {
+    let mut s = demo();
+    act(&mut s, Action::Next);
+    act(&mut s, Action::Choose(0));
+    act(&mut s, Action::Next);
+    typ(&mut s, "5");
+    act(&mut s, Action::Next);
+    act(&mut s, Action::Next);
+    assert_eq!(cur(&s), "founded");
+    typ(&mut s, "2030-01-01");
+    act(&mut s, Action::Next);
+    assert_eq!(cur(&s), "founded");
+    assert!(matches!(s.message, Some(Message::Problem(Problem::Constraint(Some(_))))));
+    for _ in 0..10 {
+        act(&mut s, Action::Backspace);
+    }
+    typ(&mut s, "2019-02-30");
+    act(&mut s, Action::Next);
+    assert_eq!(s.message, Some(Message::Problem(Problem::BadDate)));
+}
+
+#[test]
+fn relevance_is_live_and_irrelevant_answers_are_kept() {
+    let mut s = demo();
+    to_contact(&mut s);
+    act(&mut s, Action::Choose(1)); // no
+    act(&mut s, Action::Next);
+    assert_eq!(cur(&s), "why_not");
+    typ(&mut s, "нет времени");
+    act(&mut s, Action::Prev);
+    act(&mut s, Action::Choose(0)); // yes: why_not becomes irrelevant
+    assert!(!s.rec.answers["why_not"].relevant);
+    assert_eq!(value(&s, "why_not"), Some(AnswerValue::Text("нет времени".into())));
+    act(&mut s, Action::Next);
+    assert_eq!(cur(&s), "goals");
+    act(&mut s, Action::Prev);
+    act(&mut s, Action::Choose(1)); // no again: restored
+    assert!(s.rec.answers["why_not"].relevant);
+}
+
+#[test]
+fn multi_limits_and_exclusive_options() {
+    let mut s = demo();
+    to_contact(&mut s);
+    act(&mut s, Action::Choose(0));
+    act(&mut s, Action::Next);
+    assert_eq!(cur(&s), "goals");
+    act(&mut s, Action::Choose(2));
+    act(&mut s, Action::Choose(0));
+    act(&mut s, Action::Choose(1));
+    assert_eq!(value(&s, "goals"), Some(AnswerValue::Codes(vec!["info".into(), "money".into(), "projects".into()])));
+    assert_eq!(act(&mut s, Action::Choose(3)), Effect::None);
+    assert_eq!(s.message, Some(Message::MaxReached(3)));
+    act(&mut s, Action::Choose(5)); // exclusive dont_know clears the others
+    assert_eq!(value(&s, "goals"), Some(AnswerValue::Codes(vec!["dont_know".into()])));
+    act(&mut s, Action::Choose(0)); // a substantive option clears the exclusive one
+    assert_eq!(value(&s, "goals"), Some(AnswerValue::Codes(vec!["info".into()])));
+    act(&mut s, Action::Choose(0)); // toggled off: nothing chosen
+    assert_eq!(value(&s, "goals"), None);
+    act(&mut s, Action::Next);
+    assert_eq!(s.message, Some(Message::Problem(Problem::Required)));
+}
+
+#[test]
+fn other_option_asks_to_specify() {
+    let mut s = demo();
+    act(&mut s, Action::Next);
+    act(&mut s, Action::Choose(2)); // other
+    assert!(s.accepts_text());
+    act(&mut s, Action::Next);
+    assert_eq!(s.message, Some(Message::Problem(Problem::OtherMissing)));
+    typ(&mut s, "казачье общество");
+    act(&mut s, Action::Next);
+    assert_eq!(cur(&s), "members");
+    assert_eq!(s.rec.answers["org_type"].other.as_deref(), Some("казачье общество"));
+}
+
+#[test]
+fn arrows_and_enter_choose_in_a_single() {
+    let mut s = demo();
+    act(&mut s, Action::Next);
+    act(&mut s, Action::Down);
+    act(&mut s, Action::Next);
+    assert_eq!(value(&s, "org_type"), Some(AnswerValue::Text("tos".into())));
+    assert_eq!(cur(&s), "members");
+}
+
+#[test]
+fn remark_is_stored_with_the_answer() {
+    let mut s = demo();
+    act(&mut s, Action::Next);
+    act(&mut s, Action::Remark);
+    assert!(s.accepts_text());
+    typ(&mut s, "респондент сомневался");
+    assert_eq!(act(&mut s, Action::Next), Effect::Save);
+    assert_eq!(cur(&s), "org_type");
+    assert_eq!(s.rec.answers["org_type"].remark.as_deref(), Some("респондент сомневался"));
+    assert_eq!(s.rec.answers["org_type"].value, None);
+}
+
+#[test]
+fn backspace_on_empty_field_goes_back() {
+    let mut s = demo();
+    act(&mut s, Action::Next);
+    act(&mut s, Action::Choose(0));
+    act(&mut s, Action::Next);
+    assert_eq!(cur(&s), "members");
+    act(&mut s, Action::Backspace);
+    assert_eq!(cur(&s), "org_type");
+}
+
+#[test]
+fn completion_requires_all_required_answers_then_is_read_only() {
+    let mut s = demo();
+    to_contact(&mut s);
+    act(&mut s, Action::Complete);
+    assert_eq!(s.message, Some(Message::CannotComplete(1)));
+    assert!(matches!(s.mode, Mode::Review { .. }));
+    act(&mut s, Action::Next); // jumps to the missing one
+    assert_eq!(cur(&s), "contact");
+    act(&mut s, Action::Choose(2)); // dont_know
+    act(&mut s, Action::Next);
+    assert_eq!(cur(&s), "proposals");
+    act(&mut s, Action::Next);
+    assert!(matches!(s.mode, Mode::Review { .. }));
+    assert_eq!(s.message, Some(Message::EndReached));
+    assert_eq!(act(&mut s, Action::Complete), Effect::Completed);
+    assert_eq!(s.rec.status, Status::Completed);
+    assert!(s.rec.completed.is_some());
+    act(&mut s, Action::Cancel);
+    act(&mut s, Action::Choose(0));
+    assert_eq!(s.message, Some(Message::ReadOnly));
+}
+
+#[test]
+fn reopening_raises_the_revision_and_is_recorded() {
+    let mut s = demo();
+    s.rec.status = Status::Completed;
+    s.rec.completed = Some("2021-02-20T10:00:00Z".into());
+    let r = s.rec.revision;
+    reopen(&mut s.rec, &now(5000));
+    assert_eq!(s.rec.status, Status::InProgress);
+    assert_eq!(s.rec.revision, r + 1);
+    assert_eq!(s.rec.reopened[0].was_completed, "2021-02-20T10:00:00Z");
+    assert_eq!(s.rec.completed, None);
+}
+
+#[test]
+fn resume_returns_to_the_saved_position() {
+    let mut s = demo();
+    to_contact(&mut s);
+    let q = s.q.clone();
+    let json = s.rec.to_json();
+    let rec = serde_json::from_slice(&json).unwrap();
+    let s2 = Session::open(q, rec);
+    assert_eq!(cur(&s2), "contact");
+    assert_eq!(s2.rec, s.rec);
+    assert_eq!(s2.rec.to_json(), json);
+}
+
+#[test]
+fn jump_list_offers_reached_questions() {
+    let mut s = demo();
+    to_contact(&mut s);
+    act(&mut s, Action::Jump);
+    let rows: Vec<&str> = s.jump_rows().iter().map(|&i| s.q.questions[i].id.as_str()).collect();
+    assert_eq!(rows, ["welcome", "org_type", "members", "budget", "founded", "contact"]);
+    act(&mut s, Action::Up);
+    act(&mut s, Action::Up);
+    act(&mut s, Action::Next);
+    assert_eq!(cur(&s), "budget");
+}
