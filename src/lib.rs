@@ -13,6 +13,8 @@
 pub mod codebook;
 pub mod diag;
 pub mod expr;
+pub mod i18n;
 pub mod interview;
 pub mod questionnaire;
 pub mod store;
+pub mod tui;

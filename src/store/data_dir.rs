@@ -188,10 +188,14 @@ impl DataDir {
         let name = interview_file_name(rec);
         let p = self.interviews().join(format!(".{name}.lock"));
         create_private_dir(&self.interviews()).map_err(|e| io_reason(&e))?;
-        let f = File::options()
-            .create(true)
-            .truncate(false)
-            .write(true)
+        let mut opts = File::options();
+        opts.create(true).truncate(false).write(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            opts.mode(0o600);
+        }
+        let f = opts
             .open(&p)
             .map_err(|e| format!("cannot create the lock file {}: {}", p.display(), io_reason(&e)))?;
         match f.try_lock() {

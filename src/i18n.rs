@@ -1,0 +1,138 @@
+//! User-interface language: Russian (default) and English, and the wording of messages.
+//!
+//! Questionnaire texts are never translated here; they come in the questionnaire's language.
+
+use crate::interview::logic::Problem;
+use crate::interview::session::Message;
+use crate::questionnaire::Questionnaire;
+
+/// UI language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Lang {
+    /// Русский.
+    #[default]
+    Ru,
+    /// English.
+    En,
+}
+
+impl Lang {
+    /// Parses `ru` / `en`.
+    pub fn parse(s: &str) -> Option<Lang> {
+        match s.trim().to_lowercase().as_str() {
+            "ru" | "rus" | "русский" => Some(Lang::Ru),
+            "en" | "eng" | "english" => Some(Lang::En),
+            _ => None,
+        }
+    }
+
+    /// The code stored in settings.
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Ru => "ru",
+            Lang::En => "en",
+        }
+    }
+
+    /// Picks the text in this language.
+    pub fn t(self, ru: &'static str, en: &'static str) -> &'static str {
+        match self {
+            Lang::Ru => ru,
+            Lang::En => en,
+        }
+    }
+}
+
+fn num(n: f64) -> String {
+    if n.fract() == 0.0 {
+        format!("{}", n as i64)
+    } else {
+        format!("{n}")
+    }
+}
+
+/// The text of a problem; messages from the questionnaire come in its language.
+pub fn problem(lang: Lang, p: &Problem, q: &Questionnaire) -> String {
+    let l = |ru: &str, en: &str| -> String { lang.t_owned(ru, en) };
+    match p {
+        Problem::Required => l("Ответ обязателен.", "An answer is required."),
+        Problem::NotANumber => l("Это не число.", "This is not a number."),
+        Problem::NotInteger => l("Нужно целое число.", "A whole number is required."),
+        Problem::BelowMin(m) => match lang {
+            Lang::Ru => format!("Значение меньше минимума ({}).", num(*m)),
+            Lang::En => format!("The value is below the minimum ({}).", num(*m)),
+        },
+        Problem::AboveMax(m) => match lang {
+            Lang::Ru => format!("Значение больше максимума ({}).", num(*m)),
+            Lang::En => format!("The value is above the maximum ({}).", num(*m)),
+        },
+        Problem::TooLong(m) => match lang {
+            Lang::Ru => format!("Слишком длинный ответ (не более {m} знаков)."),
+            Lang::En => format!("The answer is too long (at most {m} characters)."),
+        },
+        Problem::TooFew(m) => match lang {
+            Lang::Ru => format!("Выберите не менее {m}."),
+            Lang::En => format!("Choose at least {m}."),
+        },
+        Problem::TooMany(m) => match lang {
+            Lang::Ru => format!("Выберите не более {m}."),
+            Lang::En => format!("Choose at most {m}."),
+        },
+        Problem::BadDate => l(
+            "Дата в виде ГГГГ-ММ-ДД, например 2021-02-20.",
+            "Enter a date as YYYY-MM-DD, e.g. 2021-02-20.",
+        ),
+        Problem::OtherMissing => l("Уточните вариант «другое».", "Specify the “other” answer."),
+        Problem::Constraint(m) => m
+            .as_ref()
+            .map(|t| q.tr(t).to_string())
+            .unwrap_or_else(|| l("Ответ не проходит проверку.", "The answer fails a check.")),
+        Problem::Warning(m) => {
+            let base = m
+                .as_ref()
+                .map(|t| q.tr(t).to_string())
+                .unwrap_or_else(|| l("Необычный ответ.", "Unusual answer."));
+            match lang {
+                Lang::Ru => format!("{base} Enter — подтвердить, или исправьте."),
+                Lang::En => format!("{base} Enter to confirm, or correct it."),
+            }
+        }
+    }
+}
+
+/// The text of a session message.
+pub fn message(lang: Lang, m: &Message, q: &Questionnaire) -> String {
+    match m {
+        Message::Problem(p) => problem(lang, p, q),
+        Message::ReadOnly => lang.t_owned(
+            "Интервью завершено: только просмотр. Переоткрыть можно со стартового экрана.",
+            "The interview is completed: read-only. Reopen it from the start screen.",
+        ),
+        Message::MaxReached(m) => match lang {
+            Lang::Ru => format!("Можно выбрать не более {m}."),
+            Lang::En => format!("At most {m} can be chosen."),
+        },
+        Message::CannotComplete(n) => match lang {
+            Lang::Ru => format!("Нельзя завершить: не хватает обязательных ответов — {n}."),
+            Lang::En => format!("Cannot complete: {n} required answer(s) missing or invalid."),
+        },
+        Message::Completed => lang.t_owned(
+            "Интервью завершено и сохранено.",
+            "The interview is completed and saved.",
+        ),
+        Message::EndReached => lang.t_owned(
+            "Конец анкеты. Проверьте ответы; F10 — завершить интервью.",
+            "End of the questionnaire. Review the answers; F10 completes the interview.",
+        ),
+        Message::RemarkSaved => lang.t_owned("Примечание сохранено.", "Remark saved."),
+    }
+}
+
+impl Lang {
+    fn t_owned(self, ru: &str, en: &str) -> String {
+        match self {
+            Lang::Ru => ru.to_string(),
+            Lang::En => en.to_string(),
+        }
+    }
+}

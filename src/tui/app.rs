@@ -1,0 +1,458 @@
+//! Application state above one interview: the start screen, overlays, the save indicator.
+//!
+//! `App::handle` is pure: it changes state and returns [`Request`]s for the run loop, which
+//! performs them through the store and reports back (`saved`, `opened`, `failed`).
+
+use super::keymap::Cmd;
+use crate::i18n::Lang;
+use crate::interview::editor::Editor;
+use crate::interview::logic::relevance;
+use crate::interview::record::{AnswerValue, Record, Status};
+use crate::interview::session::{self, Action, Effect, Focus, Mode, Now, Session};
+use crate::questionnaire::Questionnaire;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// An interview file of this laptop, summarised for the start screen.
+#[derive(Debug, Clone)]
+pub struct Item {
+    /// Its file.
+    pub path: PathBuf,
+    /// Its content.
+    pub rec: Record,
+    /// The questionnaire it was started with (by hash), if known.
+    pub q: Option<Arc<Questionnaire>>,
+    /// (answered, relevant).
+    pub progress: (usize, usize),
+    /// The district's label, if answered.
+    pub district: Option<String>,
+    /// Text of the question where it stopped.
+    pub last_question: Option<String>,
+}
+
+impl Item {
+    /// Summarises a record.
+    pub fn new(path: PathBuf, rec: Record, known: &[Arc<Questionnaire>]) -> Item {
+        let q = known.iter().find(|q| q.sha256 == rec.questionnaire.sha256).cloned();
+        let (progress, district, last_question) = match &q {
+            Some(q) => {
+                let rel = relevance(q, &rec.answers);
+                let district =
+                    q.question("district")
+                        .and_then(|d| match rec.answers.get("district")?.value.as_ref()? {
+                            AnswerValue::Text(c) => d.option(c).map(|o| q.tr(&o.label).to_string()),
+                            _ => None,
+                        });
+                let last = rec
+                    .position
+                    .as_deref()
+                    .and_then(|p| q.question(p))
+                    .map(|x| q.tr(&x.text).to_string());
+                (session::progress(q, &rec, &rel), district, last)
+            }
+            None => ((0, 0), None, None),
+        };
+        Item {
+            path,
+            rec,
+            q,
+            progress,
+            district,
+            last_question,
+        }
+    }
+}
+
+/// Start-screen sections.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tab {
+    /// Start a new interview.
+    New,
+    /// Unfinished interviews.
+    Resume,
+    /// Completed interviews.
+    Completed,
+}
+
+/// The main screen.
+#[derive(Debug, Clone)]
+pub enum Screen {
+    /// Start screen.
+    Start {
+        /// Section.
+        tab: Tab,
+        /// Selected row.
+        sel: usize,
+    },
+    /// Asking the interviewer code before the first interview.
+    AskCode {
+        /// The field.
+        edit: Editor,
+        /// The questionnaire chosen (index in the catalog).
+        q: usize,
+    },
+    /// An open interview.
+    Interview(Box<Session>),
+}
+
+/// Something drawn over the screen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Overlay {
+    /// Key help.
+    Help,
+    /// The Esc menu.
+    Menu {
+        /// Selected item.
+        sel: usize,
+    },
+    /// "Reopen this completed interview?"
+    ConfirmReopen {
+        /// Index into `items`.
+        item: usize,
+    },
+}
+
+/// The state of the last save, for the header.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SaveState {
+    /// Nothing saved yet in this session.
+    Idle,
+    /// Saved at this local time (HH:MM:SS).
+    Saved(String),
+    /// The last save failed for this reason; the interview is kept in memory.
+    Failed(String),
+}
+
+/// A side effect for the run loop.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Request {
+    /// Persist the open session's record.
+    Save,
+    /// Start a new interview with catalog entry `q`.
+    New {
+        /// Index in the catalog.
+        q: usize,
+    },
+    /// Open item `item` (reopening it first if `reopen`).
+    Open {
+        /// Index into `items`.
+        item: usize,
+        /// Reopen a completed interview.
+        reopen: bool,
+    },
+    /// Close the session (release its lock) and reload the list.
+    Close,
+    /// Save settings (interviewer code, language).
+    SaveConfig,
+}
+
+/// Menu entries.
+pub const MENU: &[(&str, &str)] = &[
+    ("Продолжить", "Continue"),
+    ("На стартовый экран", "Back to the start screen"),
+    ("Помощь", "Help"),
+    ("Язык: English", "Language: русский"),
+    ("Выход", "Quit"),
+];
+
+/// The whole UI state.
+#[derive(Debug, Clone)]
+pub struct App {
+    /// UI language.
+    pub lang: Lang,
+    /// Questionnaires offered for new interviews.
+    pub catalog: Vec<Arc<Questionnaire>>,
+    /// Every questionnaire known (catalog and stored copies), for resuming by hash.
+    pub known: Vec<Arc<Questionnaire>>,
+    /// Interviews of this laptop, newest first.
+    pub items: Vec<Item>,
+    /// Files that could not be read: (path, reason).
+    pub broken: Vec<(PathBuf, String)>,
+    /// The interviewer code.
+    pub interviewer: Option<String>,
+    /// Current screen.
+    pub screen: Screen,
+    /// Overlay.
+    pub overlay: Option<Overlay>,
+    /// Save indicator.
+    pub save: SaveState,
+    /// A notice on the start screen (e.g. a lock held elsewhere).
+    pub notice: Option<String>,
+    /// Set when the user quits.
+    pub quit: bool,
+    /// Interview clock for the header (ms).
+    pub elapsed_ms: u64,
+    /// Today's date (YYYY-MM-DD, local), for the completed count.
+    pub today: String,
+}
+
+impl App {
+    /// A new app on the start screen.
+    pub fn new(lang: Lang, catalog: Vec<Arc<Questionnaire>>, interviewer: Option<String>) -> App {
+        App {
+            lang,
+            known: catalog.clone(),
+            catalog,
+            items: Vec::new(),
+            broken: Vec::new(),
+            interviewer,
+            screen: Screen::Start { tab: Tab::New, sel: 0 },
+            overlay: None,
+            save: SaveState::Idle,
+            notice: None,
+            quit: false,
+            elapsed_ms: 0,
+            today: String::new(),
+        }
+    }
+
+    /// Replaces the interview list (newest change first).
+    pub fn set_items(&mut self, mut items: Vec<Item>) {
+        items.sort_by(|a, b| b.rec.updated.cmp(&a.rec.updated).then(a.path.cmp(&b.path)));
+        self.items = items;
+    }
+
+    /// Items of a tab, as indices into `items`.
+    pub fn rows(&self, tab: Tab) -> Vec<usize> {
+        match tab {
+            Tab::New => (0..self.catalog.len()).collect(),
+            Tab::Resume => (0..self.items.len())
+                .filter(|&i| self.items[i].rec.status == Status::InProgress)
+                .collect(),
+            Tab::Completed => (0..self.items.len())
+                .filter(|&i| self.items[i].rec.status == Status::Completed)
+                .collect(),
+        }
+    }
+
+    /// The open session, if any.
+    pub fn session(&self) -> Option<&Session> {
+        match &self.screen {
+            Screen::Interview(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The open session, mutably.
+    pub fn session_mut(&mut self) -> Option<&mut Session> {
+        match &mut self.screen {
+            Screen::Interview(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// Whether typed characters go into a field now.
+    pub fn typing(&self) -> bool {
+        if self.overlay.is_some() {
+            return false;
+        }
+        match &self.screen {
+            Screen::AskCode { .. } => true,
+            Screen::Interview(s) => s.accepts_text(),
+            Screen::Start { .. } => false,
+        }
+    }
+
+    /// Handles a command. Returns the side effects to perform, in order.
+    pub fn handle(&mut self, cmd: Cmd, now: &Now) -> Vec<Request> {
+        if cmd == Cmd::Quit {
+            self.quit = true;
+            return vec![Request::Close];
+        }
+        if let Some(o) = self.overlay.clone() {
+            return self.overlay_cmd(o, cmd);
+        }
+        if cmd == Cmd::Help {
+            self.overlay = Some(Overlay::Help);
+            return vec![];
+        }
+        match &mut self.screen {
+            Screen::Start { tab, sel } => {
+                let (tab, sel) = (*tab, *sel);
+                self.start_cmd(tab, sel, cmd)
+            }
+            Screen::AskCode { edit, q } => {
+                let q = *q;
+                match cmd {
+                    Cmd::Input(c) => edit.insert(&c.to_string(), false),
+                    Cmd::Backspace => {
+                        edit.backspace();
+                    }
+                    Cmd::Left => edit.left(),
+                    Cmd::Right => edit.right(),
+                    Cmd::Next => {
+                        let code = edit.text().trim().to_string();
+                        if code.is_empty() {
+                            return vec![];
+                        }
+                        self.interviewer = Some(code);
+                        return vec![Request::SaveConfig, Request::New { q }];
+                    }
+                    Cmd::Menu => self.screen = Screen::Start { tab: Tab::New, sel: q },
+                    _ => {}
+                }
+                vec![]
+            }
+            Screen::Interview(s) => {
+                let typing = s.accepts_text();
+                if cmd == Cmd::Menu && s.focus == Focus::Answer && s.mode == Mode::Question {
+                    self.overlay = Some(Overlay::Menu { sel: 0 });
+                    return vec![];
+                }
+                let action = match cmd {
+                    Cmd::Next => Action::Next,
+                    Cmd::Prev => Action::Prev,
+                    Cmd::Up => Action::Up,
+                    Cmd::Down => Action::Down,
+                    Cmd::Digit(d) => Action::Choose(d),
+                    Cmd::Toggle => Action::Toggle,
+                    Cmd::Backspace => Action::Backspace,
+                    Cmd::Delete => Action::Delete,
+                    Cmd::Left => Action::Left,
+                    Cmd::Right => Action::Right,
+                    Cmd::Home => Action::Home,
+                    Cmd::End => Action::End,
+                    Cmd::Newline => Action::Newline,
+                    Cmd::Focus => Action::Focus,
+                    Cmd::Remark => Action::Remark,
+                    Cmd::Review => Action::Review,
+                    Cmd::Jump => Action::Jump,
+                    Cmd::Complete => Action::Complete,
+                    Cmd::Menu => Action::Cancel,
+                    Cmd::Input(c) if typing => Action::Input(c),
+                    _ => return vec![],
+                };
+                match session::update(s, action, now) {
+                    Effect::None => vec![],
+                    Effect::Save | Effect::Completed => vec![Request::Save],
+                }
+            }
+        }
+    }
+
+    /// Pasted text goes to the focused field.
+    pub fn paste(&mut self, text: &str, now: &Now) -> Vec<Request> {
+        if self.overlay.is_some() {
+            return vec![];
+        }
+        match &mut self.screen {
+            Screen::AskCode { edit, .. } => {
+                edit.insert(text, false);
+                vec![]
+            }
+            Screen::Interview(s) if s.accepts_text() => {
+                match session::update(s, Action::Paste(text.to_string()), now) {
+                    Effect::None => vec![],
+                    _ => vec![Request::Save],
+                }
+            }
+            _ => vec![],
+        }
+    }
+
+    fn start_cmd(&mut self, tab: Tab, sel: usize, cmd: Cmd) -> Vec<Request> {
+        let rows = self.rows(tab);
+        let tabs = [Tab::New, Tab::Resume, Tab::Completed];
+        let ti = tabs.iter().position(|t| *t == tab).unwrap_or(0);
+        let mut set = |tab: Tab, sel: usize| self.screen = Screen::Start { tab, sel };
+        match cmd {
+            Cmd::Up => set(tab, sel.saturating_sub(1)),
+            Cmd::Down => set(tab, (sel + 1).min(rows.len().saturating_sub(1))),
+            Cmd::Focus | Cmd::Right => set(tabs[(ti + 1) % 3], 0),
+            Cmd::Left => set(tabs[(ti + 2) % 3], 0),
+            Cmd::Digit(d) if tab == Tab::New && d < rows.len() => set(tab, d),
+            Cmd::Next => {
+                self.notice = None;
+                let Some(&i) = rows.get(sel) else { return vec![] };
+                return match tab {
+                    Tab::New if self.interviewer.is_none() => {
+                        self.screen = Screen::AskCode {
+                            edit: Editor::default(),
+                            q: i,
+                        };
+                        vec![]
+                    }
+                    Tab::New => vec![Request::New { q: i }],
+                    _ => vec![Request::Open { item: i, reopen: false }],
+                };
+            }
+            Cmd::Reopen if tab == Tab::Completed => {
+                if let Some(&i) = rows.get(sel) {
+                    self.overlay = Some(Overlay::ConfirmReopen { item: i });
+                }
+            }
+            Cmd::Menu => self.overlay = Some(Overlay::Menu { sel: 0 }),
+            _ => {}
+        }
+        vec![]
+    }
+
+    fn overlay_cmd(&mut self, o: Overlay, cmd: Cmd) -> Vec<Request> {
+        match o {
+            Overlay::Help => {
+                if matches!(cmd, Cmd::Menu | Cmd::Next | Cmd::Help) {
+                    self.overlay = None;
+                }
+                vec![]
+            }
+            Overlay::ConfirmReopen { item } => {
+                self.overlay = None;
+                if cmd == Cmd::Next {
+                    vec![Request::Open { item, reopen: true }]
+                } else {
+                    vec![]
+                }
+            }
+            Overlay::Menu { sel } => match cmd {
+                Cmd::Up => {
+                    self.overlay = Some(Overlay::Menu {
+                        sel: sel.saturating_sub(1),
+                    });
+                    vec![]
+                }
+                Cmd::Down => {
+                    self.overlay = Some(Overlay::Menu {
+                        sel: (sel + 1).min(MENU.len() - 1),
+                    });
+                    vec![]
+                }
+                Cmd::Digit(d) if d < MENU.len() => self.menu_pick(d),
+                Cmd::Next => self.menu_pick(sel),
+                Cmd::Menu => {
+                    self.overlay = None;
+                    vec![]
+                }
+                _ => vec![],
+            },
+        }
+    }
+
+    fn menu_pick(&mut self, sel: usize) -> Vec<Request> {
+        self.overlay = None;
+        match sel {
+            1 => {
+                if self.session().is_some() {
+                    self.screen = Screen::Start {
+                        tab: Tab::Resume,
+                        sel: 0,
+                    };
+                    return vec![Request::Close];
+                }
+                vec![]
+            }
+            2 => {
+                self.overlay = Some(Overlay::Help);
+                vec![]
+            }
+            3 => {
+                self.lang = if self.lang == Lang::Ru { Lang::En } else { Lang::Ru };
+                vec![Request::SaveConfig]
+            }
+            4 => {
+                self.quit = true;
+                vec![Request::Close]
+            }
+            _ => vec![],
+        }
+    }
+}

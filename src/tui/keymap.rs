@@ -1,0 +1,371 @@
+//! The one keymap: terminal keys → semantic commands, and the help text generated from it.
+//!
+//! Core navigation uses keys that do not depend on the keyboard layout (Enter, Esc, Tab, arrows,
+//! digits, F-keys). Letter shortcuts also accept their twin on the Russian ЙЦУКЕН layout (`r`
+//! and `к` are the same key) and never fire while a text field has focus: there, characters are
+//! typed.
+
+use crate::i18n::Lang;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+
+/// A semantic command.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Cmd {
+    /// Accept / open / next.
+    Next,
+    /// Previous question.
+    Prev,
+    /// Highlight up.
+    Up,
+    /// Highlight down.
+    Down,
+    /// Option by number (0-based; key `0` is the tenth).
+    Digit(usize),
+    /// Toggle the highlighted option.
+    Toggle,
+    /// Delete before the cursor / back.
+    Backspace,
+    /// Delete under the cursor.
+    Delete,
+    /// Cursor left / previous tab.
+    Left,
+    /// Cursor right / next tab.
+    Right,
+    /// Line start.
+    Home,
+    /// Line end.
+    End,
+    /// New line in an open answer.
+    Newline,
+    /// Switch focus (options ↔ "specify") or tab.
+    Focus,
+    /// Remark on the question.
+    Remark,
+    /// Review screen.
+    Review,
+    /// Jump list.
+    Jump,
+    /// Complete the interview.
+    Complete,
+    /// Reopen a completed interview (start screen).
+    Reopen,
+    /// Help.
+    Help,
+    /// Menu / back.
+    Menu,
+    /// Quit at once (everything is saved already).
+    Quit,
+    /// A typed character.
+    Input(char),
+}
+
+/// How a binding matches a key.
+#[derive(Debug, Clone, Copy)]
+enum Key {
+    Code(KeyCode),
+    AltEnter,
+    Ctrl(char, char),
+    /// A letter shortcut and its twin on the Russian layout.
+    Letter(char, char),
+    Digits,
+}
+
+struct Binding {
+    key: Key,
+    cmd: Cmd,
+    label: &'static str,
+    ru: &'static str,
+    en: &'static str,
+}
+
+const fn b(key: Key, cmd: Cmd, label: &'static str, ru: &'static str, en: &'static str) -> Binding {
+    Binding {
+        key,
+        cmd,
+        label,
+        ru,
+        en,
+    }
+}
+
+const BINDINGS: &[Binding] = &[
+    b(
+        Key::Code(KeyCode::Enter),
+        Cmd::Next,
+        "Enter",
+        "далее / выбрать / открыть",
+        "next / choose / open",
+    ),
+    b(
+        Key::Code(KeyCode::PageDown),
+        Cmd::Next,
+        "PgDn",
+        "следующий вопрос",
+        "next question",
+    ),
+    b(
+        Key::Code(KeyCode::PageUp),
+        Cmd::Prev,
+        "PgUp",
+        "предыдущий вопрос",
+        "previous question",
+    ),
+    b(
+        Key::Digits,
+        Cmd::Digit(0),
+        "1…9, 0",
+        "выбрать вариант по номеру",
+        "choose an option by number",
+    ),
+    b(
+        Key::Code(KeyCode::Char(' ')),
+        Cmd::Toggle,
+        "Пробел/Space",
+        "отметить вариант (несколько ответов)",
+        "toggle an option (multiple choice)",
+    ),
+    b(Key::Code(KeyCode::Up), Cmd::Up, "↑", "вверх по списку", "up the list"),
+    b(
+        Key::Code(KeyCode::Down),
+        Cmd::Down,
+        "↓",
+        "вниз по списку",
+        "down the list",
+    ),
+    b(
+        Key::Code(KeyCode::Left),
+        Cmd::Left,
+        "←",
+        "курсор влево / раздел",
+        "cursor left / section",
+    ),
+    b(
+        Key::Code(KeyCode::Right),
+        Cmd::Right,
+        "→",
+        "курсор вправо / раздел",
+        "cursor right / section",
+    ),
+    b(
+        Key::Code(KeyCode::Home),
+        Cmd::Home,
+        "Home",
+        "в начало строки",
+        "line start",
+    ),
+    b(Key::Code(KeyCode::End), Cmd::End, "End", "в конец строки", "line end"),
+    b(
+        Key::Code(KeyCode::Tab),
+        Cmd::Focus,
+        "Tab",
+        "варианты ↔ поле «уточните»; разделы",
+        "options ↔ “specify” field; sections",
+    ),
+    b(
+        Key::Code(KeyCode::BackTab),
+        Cmd::Focus,
+        "Shift+Tab",
+        "то же, обратно",
+        "the same, backwards",
+    ),
+    b(
+        Key::Code(KeyCode::Backspace),
+        Cmd::Backspace,
+        "Backspace",
+        "стереть; в пустом поле — назад",
+        "erase; on an empty field — back",
+    ),
+    b(
+        Key::Code(KeyCode::Delete),
+        Cmd::Delete,
+        "Delete",
+        "стереть под курсором",
+        "erase under the cursor",
+    ),
+    b(
+        Key::AltEnter,
+        Cmd::Newline,
+        "Alt+Enter",
+        "новая строка в развёрнутом ответе",
+        "new line in an open answer",
+    ),
+    b(Key::Code(KeyCode::F(1)), Cmd::Help, "F1", "помощь", "help"),
+    b(Key::Letter('?', ','), Cmd::Help, "?", "помощь", "help"),
+    b(
+        Key::Code(KeyCode::F(2)),
+        Cmd::Remark,
+        "F2",
+        "примечание интервьюера к вопросу",
+        "interviewer's remark on the question",
+    ),
+    b(
+        Key::Code(KeyCode::F(3)),
+        Cmd::Review,
+        "F3",
+        "обзор ответов",
+        "review answers",
+    ),
+    b(
+        Key::Letter('r', 'к'),
+        Cmd::Review,
+        "r / к",
+        "обзор ответов",
+        "review answers",
+    ),
+    b(
+        Key::Code(KeyCode::F(4)),
+        Cmd::Jump,
+        "F4",
+        "переход к блоку или вопросу",
+        "jump to a block or question",
+    ),
+    b(
+        Key::Letter('j', 'о'),
+        Cmd::Jump,
+        "j / о",
+        "переход к блоку или вопросу",
+        "jump to a block or question",
+    ),
+    b(
+        Key::Code(KeyCode::F(5)),
+        Cmd::Reopen,
+        "F5",
+        "переоткрыть завершённое интервью",
+        "reopen a completed interview",
+    ),
+    b(
+        Key::Code(KeyCode::F(10)),
+        Cmd::Complete,
+        "F10",
+        "завершить интервью (из обзора)",
+        "complete the interview (from review)",
+    ),
+    b(Key::Code(KeyCode::Esc), Cmd::Menu, "Esc", "меню / назад", "menu / back"),
+    b(
+        Key::Ctrl('q', 'й'),
+        Cmd::Quit,
+        "Ctrl+Q",
+        "выход (всё уже сохранено)",
+        "quit (everything is already saved)",
+    ),
+    b(
+        Key::Ctrl('c', 'с'),
+        Cmd::Quit,
+        "Ctrl+C",
+        "выход (всё уже сохранено)",
+        "quit (everything is already saved)",
+    ),
+];
+
+/// Maps a key event to a command. `typing` is true when a text field has focus: then printable
+/// characters (digits and letters included) are typed instead of triggering shortcuts.
+pub fn map(ev: &KeyEvent, typing: bool) -> Option<Cmd> {
+    if ev.kind == KeyEventKind::Release {
+        return None;
+    }
+    let ctrl = ev.modifiers.contains(KeyModifiers::CONTROL);
+    let alt = ev.modifiers.contains(KeyModifiers::ALT);
+    if let KeyCode::Char(c) = ev.code
+        && !ctrl
+        && !alt
+        && typing
+    {
+        return Some(Cmd::Input(c));
+    }
+    for bnd in BINDINGS {
+        let hit = match bnd.key {
+            Key::Code(KeyCode::Enter) => ev.code == KeyCode::Enter && !alt,
+            Key::Code(code) => ev.code == code && !ctrl,
+            Key::AltEnter => ev.code == KeyCode::Enter && alt,
+            Key::Ctrl(a, b) => {
+                ctrl && matches!(ev.code, KeyCode::Char(c) if c.to_lowercase().eq([a]) || c.to_lowercase().eq([b]))
+            }
+            Key::Letter(a, b) => {
+                !ctrl && matches!(ev.code, KeyCode::Char(c) if c.to_lowercase().eq([a]) || c.to_lowercase().eq([b]))
+            }
+            Key::Digits => {
+                if let KeyCode::Char(c @ '0'..='9') = ev.code
+                    && !ctrl
+                {
+                    let d = c.to_digit(10).unwrap_or(0) as usize;
+                    return Some(Cmd::Digit(if d == 0 { 9 } else { d - 1 }));
+                }
+                false
+            }
+        };
+        if hit {
+            return Some(bnd.cmd.clone());
+        }
+    }
+    None
+}
+
+/// Help lines generated from the keymap: (keys, what they do), one line per command with all
+/// its keys.
+pub fn help(lang: Lang) -> Vec<(String, &'static str)> {
+    let mut out: Vec<(Cmd, String, &'static str)> = Vec::new();
+    for b in BINDINGS {
+        match out.iter_mut().find(|(c, _, _)| *c == b.cmd) {
+            Some((_, keys, _)) => {
+                keys.push_str(", ");
+                keys.push_str(b.label);
+            }
+            None => out.push((b.cmd.clone(), b.label.to_string(), lang.t(b.ru, b.en))),
+        }
+    }
+    out.into_iter().map(|(_, k, v)| (k, v)).collect()
+}
+
+/// The keys for a command, for the footer hints (first binding's label).
+pub fn label(cmd: &Cmd) -> &'static str {
+    BINDINGS.iter().find(|b| b.cmd == *cmd).map_or("", |b| b.label)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(code: KeyCode) -> KeyEvent {
+        KeyEvent::new(code, KeyModifiers::NONE)
+    }
+
+    #[test]
+    fn letter_shortcuts_accept_the_russian_twin_but_not_in_text_fields() {
+        assert_eq!(map(&key(KeyCode::Char('r')), false), Some(Cmd::Review));
+        assert_eq!(map(&key(KeyCode::Char('к')), false), Some(Cmd::Review));
+        assert_eq!(map(&key(KeyCode::Char('К')), false), Some(Cmd::Review));
+        assert_eq!(map(&key(KeyCode::Char('к')), true), Some(Cmd::Input('к')));
+        assert_eq!(map(&key(KeyCode::Char('3')), true), Some(Cmd::Input('3')));
+        assert_eq!(map(&key(KeyCode::Char('3')), false), Some(Cmd::Digit(2)));
+        assert_eq!(map(&key(KeyCode::Char('0')), false), Some(Cmd::Digit(9)));
+    }
+
+    #[test]
+    fn navigation_keys_do_not_depend_on_layout() {
+        assert_eq!(map(&key(KeyCode::Enter), true), Some(Cmd::Next));
+        assert_eq!(
+            map(&KeyEvent::new(KeyCode::Enter, KeyModifiers::ALT), true),
+            Some(Cmd::Newline)
+        );
+        assert_eq!(map(&key(KeyCode::F(2)), true), Some(Cmd::Remark));
+        assert_eq!(map(&key(KeyCode::Esc), true), Some(Cmd::Menu));
+        assert_eq!(
+            map(&KeyEvent::new(KeyCode::Char('й'), KeyModifiers::CONTROL), true),
+            Some(Cmd::Quit)
+        );
+    }
+
+    #[test]
+    fn help_lists_every_binding() {
+        let h = help(Lang::Ru);
+        for b in BINDINGS {
+            assert!(
+                h.iter().any(|(k, _)| k.split(", ").any(|x| x == b.label)),
+                "{} missing",
+                b.label
+            );
+        }
+        assert!(h.contains(&("F2".to_string(), "примечание интервьюера к вопросу")));
+        assert!(h.contains(&("F3, r / к".to_string(), "обзор ответов")));
+    }
+}

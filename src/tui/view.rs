@@ -1,0 +1,734 @@
+//! Rendering: `view(frame, app)` draws the state and changes nothing.
+
+use super::app::{App, Item, MENU, Overlay, SaveState, Screen, Tab};
+use super::keymap::{self, Cmd};
+use crate::i18n::{self, Lang};
+use crate::interview::record::AnswerValue;
+use crate::interview::session::{Focus, Message, Mode, Session};
+use crate::interview::{editor::Editor, logic::Problem};
+use crate::questionnaire::Kind;
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+
+/// Smallest usable terminal.
+pub const MIN_W: u16 = 60;
+/// Smallest usable terminal height.
+pub const MIN_H: u16 = 16;
+
+/// Colours, or none with NO_COLOR / a monochrome terminal.
+#[derive(Debug, Clone, Copy)]
+pub struct Theme {
+    color: bool,
+}
+
+impl Theme {
+    /// From the environment: `NO_COLOR` set (to anything) disables colour.
+    pub fn from_env() -> Theme {
+        Theme {
+            color: std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+        }
+    }
+    fn fg(self, c: Color) -> Style {
+        if self.color { Style::new().fg(c) } else { Style::new() }
+    }
+    fn error(self) -> Style {
+        self.fg(Color::Red).add_modifier(Modifier::BOLD)
+    }
+    fn warn(self) -> Style {
+        self.fg(Color::Yellow).add_modifier(Modifier::BOLD)
+    }
+    fn hint(self) -> Style {
+        self.fg(Color::Cyan).add_modifier(Modifier::ITALIC)
+    }
+    fn dim(self) -> Style {
+        if self.color {
+            Style::new().fg(Color::DarkGray)
+        } else {
+            Style::new()
+        }
+    }
+    fn sel(self) -> Style {
+        Style::new().add_modifier(Modifier::REVERSED)
+    }
+    fn ok(self) -> Style {
+        self.fg(Color::Green)
+    }
+}
+
+/// Draws the whole UI.
+pub fn view(f: &mut Frame, app: &App, theme: Theme) {
+    let area = f.area();
+    if area.width < MIN_W || area.height < MIN_H {
+        let msg = app
+            .lang
+            .t("Окно терминала слишком маленькое", "The terminal is too small");
+        let need = format!("{} {MIN_W}×{MIN_H}", app.lang.t("нужно не менее", "need at least"));
+        let p = Paragraph::new(vec![Line::from(msg), Line::from(need)]).wrap(Wrap { trim: true });
+        f.render_widget(p, area);
+        return;
+    }
+    match &app.screen {
+        Screen::Start { tab, sel } => start(f, app, *tab, *sel, theme),
+        Screen::AskCode { edit, .. } => ask_code(f, app, edit, theme),
+        Screen::Interview(s) => interview(f, app, s, theme),
+    }
+    match &app.overlay {
+        Some(Overlay::Help) => help(f, app.lang, theme),
+        Some(Overlay::Menu { sel }) => menu(f, app, *sel, theme),
+        Some(Overlay::ConfirmReopen { item }) => confirm_reopen(f, app, *item, theme),
+        None => {}
+    }
+}
+
+fn footer(lang: Lang, items: &[(Cmd, &'static str, &'static str)], theme: Theme) -> Line<'static> {
+    let mut spans = Vec::new();
+    for (i, (cmd, ru, en)) in items.iter().enumerate() {
+        if i > 0 {
+            spans.push(Span::styled(" · ", theme.dim()));
+        }
+        spans.push(Span::styled(
+            keymap::label(cmd).to_string(),
+            Style::new().add_modifier(Modifier::BOLD),
+        ));
+        spans.push(Span::raw(format!(" {}", lang.t(ru, en))));
+    }
+    Line::from(spans)
+}
+
+fn short_time(rfc: &str) -> String {
+    rfc.get(0..16)
+        .map(|s| s.replace('T', " "))
+        .unwrap_or_else(|| rfc.to_string())
+}
+
+fn start(f: &mut Frame, app: &App, tab: Tab, sel: usize, theme: Theme) {
+    let l = app.lang;
+    let [head, tabs, body, notice, foot] = Layout::vertical([
+        Constraint::Length(2),
+        Constraint::Length(2),
+        Constraint::Min(3),
+        Constraint::Length(1),
+        Constraint::Length(1),
+    ])
+    .areas(f.area());
+    let who = match &app.interviewer {
+        Some(c) => format!("{}: {c}", l.t("интервьюер", "interviewer")),
+        None => String::new(),
+    };
+    f.render_widget(
+        Paragraph::new(vec![
+            Line::from(vec![
+                Span::styled("anketa", Style::new().add_modifier(Modifier::BOLD)),
+                Span::raw(format!(" — {}   ", l.t("офлайн-интервьюер", "offline interviewer"))),
+                Span::styled(who, theme.dim()),
+            ]),
+            Line::from(""),
+        ]),
+        head,
+    );
+    let n_resume = app.rows(Tab::Resume).len();
+    let done = app.rows(Tab::Completed);
+    let today = done
+        .iter()
+        .filter(|&&i| {
+            app.items[i]
+                .rec
+                .completed
+                .as_deref()
+                .is_some_and(|c| c.starts_with(&app.today))
+        })
+        .count();
+    let titles = [
+        (Tab::New, l.t("Новое интервью", "New interview").to_string()),
+        (Tab::Resume, format!("{} ({n_resume})", l.t("Продолжить", "Resume"))),
+        (
+            Tab::Completed,
+            format!(
+                "{} ({} {today} / {} {})",
+                l.t("Завершённые", "Completed"),
+                l.t("сегодня", "today"),
+                l.t("всего", "all"),
+                done.len()
+            ),
+        ),
+    ];
+    let mut spans = Vec::new();
+    for (t, title) in titles {
+        let st = if t == tab {
+            theme.sel().add_modifier(Modifier::BOLD)
+        } else {
+            Style::new()
+        };
+        spans.push(Span::styled(format!(" {title} "), st));
+        spans.push(Span::raw("  "));
+    }
+    f.render_widget(Paragraph::new(vec![Line::from(spans), Line::from("")]), tabs);
+    let rows = app.rows(tab);
+    let mut lines: Vec<Line> = Vec::new();
+    if rows.is_empty() {
+        lines.push(Line::styled(
+            match tab {
+                Tab::Resume => l.t("Незавершённых интервью нет.", "No unfinished interviews."),
+                Tab::Completed => l.t("Завершённых интервью пока нет.", "No completed interviews yet."),
+                Tab::New => l.t("Нет анкет.", "No questionnaires."),
+            },
+            theme.dim(),
+        ));
+    }
+    for (k, &i) in rows.iter().enumerate() {
+        let text = match tab {
+            Tab::New => {
+                let q = &app.catalog[i];
+                let n = q.questions.iter().filter(|x| x.is_answerable()).count();
+                format!(
+                    "{}. {} ({} v{}, {} {})",
+                    k + 1,
+                    q.title(),
+                    q.id,
+                    q.version,
+                    n,
+                    l.t("вопр.", "questions")
+                )
+            }
+            _ => item_line(l, &app.items[i]),
+        };
+        let st = if k == sel { theme.sel() } else { Style::new() };
+        lines.push(Line::styled(text, st));
+        if tab != Tab::New
+            && k == sel
+            && let Some(lq) = &app.items[i].last_question
+        {
+            lines.push(Line::styled(
+                format!("   {} {lq}", l.t("остановились на:", "stopped at:")),
+                theme.dim(),
+            ));
+        }
+    }
+    let scroll = scroll_for(sel.saturating_mul(1), body.height);
+    f.render_widget(Paragraph::new(lines).scroll((scroll, 0)), body);
+    let mut note = app.notice.clone().unwrap_or_default();
+    if note.is_empty() && !app.broken.is_empty() {
+        note = format!(
+            "{} {}",
+            app.broken.len(),
+            l.t(
+                "файл(ов) интервью не читаются (см. anketa list)",
+                "interview file(s) unreadable (see anketa list)"
+            )
+        );
+    }
+    f.render_widget(Paragraph::new(Line::styled(note, theme.warn())), notice);
+    let mut keys = vec![(Cmd::Next, "открыть", "open"), (Cmd::Focus, "раздел", "section")];
+    if tab == Tab::Completed {
+        keys.push((Cmd::Reopen, "переоткрыть", "reopen"));
+    }
+    keys.extend([(Cmd::Help, "помощь", "help"), (Cmd::Menu, "меню", "menu")]);
+    f.render_widget(Paragraph::new(footer(l, &keys, theme)), foot);
+}
+
+fn item_line(l: Lang, it: &Item) -> String {
+    let district = it.district.clone().unwrap_or_else(|| "—".into());
+    format!(
+        "{} · {} · {} {} · {} {} · {}/{}",
+        it.rec.questionnaire.id,
+        district,
+        l.t("начато", "started"),
+        short_time(&it.rec.started),
+        l.t("изм.", "changed"),
+        short_time(&it.rec.updated),
+        it.progress.0,
+        it.progress.1
+    )
+}
+
+fn scroll_for(line: usize, height: u16) -> u16 {
+    let h = usize::from(height.max(1));
+    if line < h {
+        0
+    } else {
+        (line + 1 - h).min(u16::MAX as usize) as u16
+    }
+}
+
+fn ask_code(f: &mut Frame, app: &App, edit: &Editor, theme: Theme) {
+    let l = app.lang;
+    let area = centered(f.area(), 60, 7);
+    let lines = vec![
+        Line::from(l.t("Введите ваш код интервьюера.", "Enter your interviewer code.")),
+        Line::styled(
+            l.t(
+                "Он будет запомнен на этом ноутбуке.",
+                "It is remembered on this laptop.",
+            ),
+            theme.dim(),
+        ),
+        Line::from(""),
+        field_line(edit, theme, true),
+    ];
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .title(l.t(" Интервьюер ", " Interviewer "));
+    f.render_widget(Paragraph::new(lines).block(block), area);
+}
+
+fn field_line(edit: &Editor, theme: Theme, focused: bool) -> Line<'static> {
+    let chars: Vec<char> = edit.text().chars().collect();
+    let c = edit.cursor();
+    let before: String = chars[..c.min(chars.len())].iter().collect();
+    let at: String = chars.get(c).map_or(
+        " ".to_string(),
+        |ch| if *ch == '\n' { " ".into() } else { ch.to_string() },
+    );
+    let after: String = chars.get(c + 1..).map_or(String::new(), |s| s.iter().collect());
+    let cur = if focused { theme.sel() } else { Style::new() };
+    Line::from(vec![
+        Span::raw("> "),
+        Span::raw(before),
+        Span::styled(at, cur),
+        Span::raw(after),
+    ])
+}
+
+fn field_lines(edit: &Editor, theme: Theme, focused: bool) -> Vec<Line<'static>> {
+    // Multi-line: split at newlines, cursor drawn on its line.
+    let text = edit.text();
+    if !text.contains('\n') {
+        return vec![field_line(edit, theme, focused)];
+    }
+    let mut out = Vec::new();
+    let mut offset = 0;
+    for (i, part) in text.split('\n').enumerate() {
+        let n = part.chars().count();
+        let cur = edit.cursor();
+        let prefix = if i == 0 { "> " } else { "  " };
+        if focused && cur >= offset && cur <= offset + n {
+            let k = cur - offset;
+            let chars: Vec<char> = part.chars().collect();
+            let before: String = chars[..k].iter().collect();
+            let at: String = chars.get(k).map_or(" ".into(), |c| c.to_string());
+            let after: String = chars.get(k + 1..).map_or(String::new(), |s| s.iter().collect());
+            out.push(Line::from(vec![
+                Span::raw(prefix),
+                Span::raw(before),
+                Span::styled(at, theme.sel()),
+                Span::raw(after),
+            ]));
+        } else {
+            out.push(Line::from(format!("{prefix}{part}")));
+        }
+        offset += n + 1;
+    }
+    out
+}
+
+fn interview(f: &mut Frame, app: &App, s: &Session, theme: Theme) {
+    let l = app.lang;
+    let q = &s.q;
+    let qq = &q.questions[s.cur];
+    let [head, bar, body, msg, foot] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Length(1),
+        Constraint::Min(5),
+        Constraint::Length(2),
+        Constraint::Length(1),
+    ])
+    .areas(f.area());
+    // Header: instrument, block k/n and title; save state on the right.
+    let block = &q.blocks[qq.block];
+    let left = format!(
+        "{} · {} {}/{}: {}",
+        q.id.to_uppercase(),
+        l.t("блок", "block"),
+        qq.block + 1,
+        q.blocks.len(),
+        q.tr(&block.title)
+    );
+    let (save_text, save_style) = match &app.save {
+        SaveState::Idle => (String::new(), Style::new()),
+        SaveState::Saved(t) => (format!("{} {t}", l.t("сохранено", "saved")), theme.ok()),
+        SaveState::Failed(e) => (format!("{}: {e}", l.t("НЕ СОХРАНЕНО", "NOT SAVED")), theme.error()),
+    };
+    let [hl, hr] = Layout::horizontal([
+        Constraint::Min(10),
+        Constraint::Length(save_text.chars().count().min(60) as u16 + 1),
+    ])
+    .areas(head);
+    f.render_widget(
+        Paragraph::new(Line::styled(left, Style::new().add_modifier(Modifier::BOLD))),
+        hl,
+    );
+    f.render_widget(Paragraph::new(Line::styled(save_text, save_style)).right_aligned(), hr);
+    // Progress bar and elapsed time.
+    let (done, total) = s.progress();
+    let secs = app.elapsed_ms / 1000;
+    let clock = format!(
+        " {done}/{total} · {:02}:{:02}:{:02}",
+        secs / 3600,
+        secs / 60 % 60,
+        secs % 60
+    );
+    let status = if s.read_only {
+        l.t(" · только просмотр", " · read-only")
+    } else {
+        ""
+    };
+    let width = usize::from(bar.width)
+        .saturating_sub(clock.chars().count() + status.chars().count() + 2)
+        .max(4);
+    let filled = if total == 0 { 0 } else { done * width / total };
+    f.render_widget(
+        Paragraph::new(Line::from(vec![
+            Span::styled("█".repeat(filled), theme.ok()),
+            Span::styled("░".repeat(width - filled), theme.dim()),
+            Span::raw(clock),
+            Span::styled(status, theme.warn()),
+        ])),
+        bar,
+    );
+    match s.mode {
+        Mode::Question => question_body(f, app, s, body, theme),
+        Mode::Review { sel } => list_body(f, app, s, body, sel, true, theme),
+        Mode::Jump { sel } => list_body(f, app, s, body, sel, false, theme),
+    }
+    // Message line.
+    let (text, style) = match &s.message {
+        Some(m @ Message::Problem(Problem::Warning(_))) => (i18n::message(l, m, q), theme.warn()),
+        Some(m @ (Message::Problem(_) | Message::MaxReached(_) | Message::CannotComplete(_) | Message::ReadOnly)) => {
+            (i18n::message(l, m, q), theme.error())
+        }
+        Some(m) => (i18n::message(l, m, q), theme.ok()),
+        None => (String::new(), Style::new()),
+    };
+    f.render_widget(Paragraph::new(Line::styled(text, style)).wrap(Wrap { trim: true }), msg);
+    let keys: Vec<(Cmd, &str, &str)> = match (s.mode, s.focus) {
+        (_, Focus::Remark) => vec![
+            (Cmd::Next, "сохранить примечание", "save remark"),
+            (Cmd::Menu, "отмена", "cancel"),
+        ],
+        (Mode::Review { .. }, _) => vec![
+            (Cmd::Next, "к вопросу", "go to question"),
+            (Cmd::Complete, "завершить", "complete"),
+            (Cmd::Menu, "назад", "back"),
+        ],
+        (Mode::Jump { .. }, _) => vec![(Cmd::Next, "перейти", "go"), (Cmd::Menu, "назад", "back")],
+        _ => vec![
+            (Cmd::Next, "далее", "next"),
+            (Cmd::Prev, "назад", "back"),
+            (Cmd::Remark, "примечание", "remark"),
+            (Cmd::Review, "обзор", "review"),
+            (Cmd::Help, "помощь", "help"),
+            (Cmd::Menu, "меню", "menu"),
+        ],
+    };
+    f.render_widget(Paragraph::new(footer(l, &keys, theme)), foot);
+}
+
+fn question_body(f: &mut Frame, app: &App, s: &Session, area: Rect, theme: Theme) {
+    let l = app.lang;
+    let q = &s.q;
+    let qq = &q.questions[s.cur];
+    let mut lines: Vec<Line> = Vec::new();
+    let block = &q.blocks[qq.block];
+    if s.cur == block.questions.start
+        && let Some(intro) = &block.intro
+    {
+        lines.push(Line::styled(
+            q.tr(intro).to_string(),
+            Style::new().add_modifier(Modifier::ITALIC),
+        ));
+        lines.push(Line::from(""));
+    }
+    let number = q.questions[..=s.cur].iter().filter(|x| x.is_answerable()).count();
+    let prefix = if qq.is_answerable() {
+        format!("{number}. ")
+    } else {
+        String::new()
+    };
+    lines.push(Line::styled(
+        format!("{prefix}{}", q.tr(&qq.text)),
+        Style::new().add_modifier(Modifier::BOLD),
+    ));
+    if let Some(h) = &qq.hint {
+        lines.push(Line::styled(
+            format!("{} {}", l.t("Интервьюеру:", "Interviewer:"), q.tr(h)),
+            theme.hint(),
+        ));
+    }
+    lines.push(Line::from(""));
+    let answer = s.answer();
+    let value = answer.and_then(|a| a.value.as_ref());
+    let mut focus_line = 0usize;
+    match &qq.kind {
+        Kind::Single | Kind::Multi { .. } => {
+            let multi = matches!(qq.kind, Kind::Multi { .. });
+            if let Kind::Multi { max, .. } = qq.kind {
+                let n = match value {
+                    Some(AnswerValue::Codes(c)) => c.len(),
+                    _ => 0,
+                };
+                let limit = max
+                    .map(|m| format!(" ({} {m})", l.t("не более", "at most")))
+                    .unwrap_or_default();
+                lines.push(Line::styled(
+                    format!("{} {n}{limit}", l.t("выбрано", "chosen")),
+                    theme.dim(),
+                ));
+            }
+            for (i, o) in qq.options.iter().enumerate() {
+                let chosen = match value {
+                    Some(AnswerValue::Text(c)) => *c == o.code,
+                    Some(AnswerValue::Codes(cs)) => cs.contains(&o.code),
+                    _ => false,
+                };
+                let mark = match (multi, chosen) {
+                    (true, true) => "[x]",
+                    (true, false) => "[ ]",
+                    (false, true) => "(•)",
+                    (false, false) => "( )",
+                };
+                let key = if i < 9 {
+                    format!("{}", i + 1)
+                } else if i == 9 {
+                    "0".into()
+                } else {
+                    " ".into()
+                };
+                let mut st = if chosen {
+                    Style::new().add_modifier(Modifier::BOLD)
+                } else {
+                    Style::new()
+                };
+                if i == s.highlight && s.focus == Focus::Answer {
+                    st = st.patch(theme.sel());
+                    focus_line = lines.len();
+                }
+                lines.push(Line::styled(format!("{key} {mark} {}", q.tr(&o.label)), st));
+                if o.other && chosen {
+                    let e = &s.other_edit;
+                    let mut fl = field_line(e, theme, s.focus == Focus::Other);
+                    fl.spans[0] = Span::styled(format!("      {} ", l.t("уточните:", "specify:")), theme.hint());
+                    if s.focus == Focus::Other {
+                        focus_line = lines.len();
+                    }
+                    lines.push(fl);
+                }
+            }
+        }
+        Kind::Note => {}
+        kind => {
+            let hint = match kind {
+                Kind::Number {
+                    min,
+                    max,
+                    unit,
+                    integer,
+                } => {
+                    let mut h = String::from(if *integer {
+                        l.t("целое число", "whole number")
+                    } else {
+                        l.t("число", "number")
+                    });
+                    if let (Some(a), Some(b)) = (min, max) {
+                        h.push_str(&format!(", {a}–{b}"));
+                    } else if let Some(a) = min {
+                        h.push_str(&format!(", ≥ {a}"));
+                    } else if let Some(b) = max {
+                        h.push_str(&format!(", ≤ {b}"));
+                    }
+                    if let Some(u) = unit {
+                        h.push_str(&format!(", {}", q.tr(u)));
+                    }
+                    h
+                }
+                Kind::Date => l.t("дата ГГГГ-ММ-ДД", "date YYYY-MM-DD").to_string(),
+                Kind::LongText { max_length } => {
+                    format!(
+                        "{}, {} {max_length}; {}",
+                        l.t("развёрнутый ответ", "open answer"),
+                        l.t("до", "up to"),
+                        l.t("Alt+Enter — новая строка", "Alt+Enter for a new line")
+                    )
+                }
+                Kind::Text { max_length } => {
+                    format!("{} {max_length} {}", l.t("до", "up to"), l.t("знаков", "characters"))
+                }
+                _ => String::new(),
+            };
+            lines.push(Line::styled(hint, theme.dim()));
+            focus_line = lines.len();
+            lines.extend(field_lines(&s.edit, theme, s.focus == Focus::Answer && !s.read_only));
+        }
+    }
+    if s.focus == Focus::Remark {
+        lines.push(Line::from(""));
+        lines.push(Line::styled(
+            l.t("Примечание интервьюера:", "Interviewer's remark:"),
+            theme.hint(),
+        ));
+        focus_line = lines.len();
+        lines.extend(field_lines(&s.remark_edit, theme, true));
+    } else if let Some(r) = answer.and_then(|a| a.remark.as_deref()) {
+        lines.push(Line::from(""));
+        lines.push(Line::styled(
+            format!("{} {r}", l.t("Примечание:", "Remark:")),
+            theme.hint(),
+        ));
+    }
+    // Scroll so the focused line is visible (lines may wrap; estimate with display width).
+    let w = usize::from(area.width.max(1));
+    let heights: Vec<usize> = lines.iter().map(|ln| ln.width().max(1).div_ceil(w)).collect();
+    let focus_row: usize = heights[..focus_line.min(heights.len())].iter().sum::<usize>() + 1;
+    let scroll = scroll_for(focus_row, area.height);
+    f.render_widget(
+        Paragraph::new(lines).wrap(Wrap { trim: false }).scroll((scroll, 0)),
+        area,
+    );
+}
+
+fn answer_text(s: &Session, i: usize) -> String {
+    let q = &s.q;
+    let qq = &q.questions[i];
+    let Some(a) = s.rec.answers.get(&qq.id) else {
+        return String::new();
+    };
+    let label = |c: &str| qq.option(c).map_or(c.to_string(), |o| q.tr(&o.label).to_string());
+    let mut t = match &a.value {
+        Some(AnswerValue::Text(c)) if matches!(qq.kind, Kind::Single) => label(c),
+        Some(AnswerValue::Codes(cs)) => cs.iter().map(|c| label(c)).collect::<Vec<_>>().join("; "),
+        Some(v) => v.display().replace('\n', " "),
+        None => String::new(),
+    };
+    if let Some(o) = &a.other {
+        t.push_str(&format!(" ({o})"));
+    }
+    t
+}
+
+fn list_body(f: &mut Frame, app: &App, s: &Session, area: Rect, sel: usize, review: bool, theme: Theme) {
+    let l = app.lang;
+    let q = &s.q;
+    let rows = if review { s.review_rows() } else { s.jump_rows() };
+    let mut lines = Vec::new();
+    lines.push(Line::styled(
+        if review {
+            l.t(
+                "Обзор ответов (Enter — перейти к вопросу, F10 — завершить)",
+                "Review (Enter: go to question, F10: complete)",
+            )
+        } else {
+            l.t("Переход к вопросу", "Jump to a question")
+        },
+        Style::new().add_modifier(Modifier::BOLD),
+    ));
+    let mut sel_line = 0;
+    let mut last_block = usize::MAX;
+    for (k, &i) in rows.iter().enumerate() {
+        let qq = &q.questions[i];
+        if qq.block != last_block {
+            last_block = qq.block;
+            lines.push(Line::styled(
+                format!(
+                    "{} {}: {}",
+                    l.t("Блок", "Block"),
+                    qq.block + 1,
+                    q.tr(&q.blocks[qq.block].title)
+                ),
+                theme.hint(),
+            ));
+        }
+        let problem = review && s.problem(i).is_some();
+        let mark = if problem {
+            "✗ "
+        } else if review {
+            "  "
+        } else {
+            ""
+        };
+        let text: String = q.tr(&qq.text).chars().take(50).collect();
+        let ans = answer_text(s, i);
+        let mut st = if problem { theme.error() } else { Style::new() };
+        if k == sel {
+            st = st.patch(theme.sel());
+            sel_line = lines.len();
+        }
+        lines.push(Line::styled(format!("{mark}{}: {text} — {ans}", qq.id), st));
+    }
+    let scroll = scroll_for(sel_line, area.height);
+    f.render_widget(Paragraph::new(lines).scroll((scroll, 0)), area);
+}
+
+fn centered(area: Rect, w: u16, h: u16) -> Rect {
+    let w = w.min(area.width);
+    let h = h.min(area.height);
+    Rect::new(area.x + (area.width - w) / 2, area.y + (area.height - h) / 2, w, h)
+}
+
+fn help(f: &mut Frame, lang: Lang, theme: Theme) {
+    let area = centered(f.area(), 78, f.area().height);
+    let mut lines: Vec<Line> = keymap::help(lang)
+        .into_iter()
+        .map(|(k, v)| {
+            Line::from(vec![
+                Span::styled(format!("{k:>18}  "), Style::new().add_modifier(Modifier::BOLD)),
+                Span::raw(v),
+            ])
+        })
+        .collect();
+    lines.push(Line::styled(
+        lang.t(
+            "Всё сохраняется сразу: выходить можно в любой момент.",
+            "Everything is saved at once: you may quit at any time.",
+        ),
+        theme.ok(),
+    ));
+    f.render_widget(Clear, area);
+    let block = Block::default().borders(Borders::ALL).title(lang.t(
+        " Помощь (Esc — закрыть) · всё сохраняется сразу ",
+        " Help (Esc to close) · everything is saved at once ",
+    ));
+    f.render_widget(Paragraph::new(lines).block(block), area);
+}
+
+fn menu(f: &mut Frame, app: &App, sel: usize, theme: Theme) {
+    let area = centered(f.area(), 40, MENU.len() as u16 + 2);
+    let lines: Vec<Line> = MENU
+        .iter()
+        .enumerate()
+        .map(|(i, (ru, en))| {
+            let st = if i == sel { theme.sel() } else { Style::new() };
+            Line::styled(format!(" {}. {}", i + 1, app.lang.t(ru, en)), st)
+        })
+        .collect();
+    f.render_widget(Clear, area);
+    f.render_widget(
+        Paragraph::new(lines).block(
+            Block::default()
+                .borders(Borders::ALL)
+                .title(app.lang.t(" Меню ", " Menu ")),
+        ),
+        area,
+    );
+}
+
+fn confirm_reopen(f: &mut Frame, app: &App, item: usize, theme: Theme) {
+    let l = app.lang;
+    let area = centered(f.area(), 64, 7);
+    let it = &app.items[item];
+    let lines = vec![
+        Line::from(l.t("Переоткрыть завершённое интервью?", "Reopen the completed interview?")),
+        Line::styled(item_line(l, it), theme.dim()),
+        Line::from(l.t(
+            "Ревизия будет повышена, переоткрытие записано.",
+            "The revision is raised and the reopening recorded.",
+        )),
+        Line::from(l.t("Enter — да, Esc — нет", "Enter: yes, Esc: no")),
+    ];
+    f.render_widget(Clear, area);
+    f.render_widget(
+        Paragraph::new(lines).block(Block::default().borders(Borders::ALL)),
+        area,
+    );
+}
