@@ -4,9 +4,9 @@
 //! Pure: no terminal, no file I/O. The state machine hands the store a [`record::Record`] to
 //! persist and learns only whether it is durable.
 
+pub mod editor;
 pub mod logic;
 pub mod record;
-pub mod editor;
 pub mod session;
 
 #[cfg(test)]

@@ -32,7 +32,8 @@ impl Now {
 
 /// Formats a timestamp as RFC 3339 UTC with whole seconds.
 pub fn rfc3339(t: jiff::Timestamp) -> String {
-    t.round(jiff::Unit::Second).map_or_else(|_| t.to_string(), |t| t.to_string())
+    t.round(jiff::Unit::Second)
+        .map_or_else(|_| t.to_string(), |t| t.to_string())
 }
 
 /// What the interviewer asked for.
@@ -224,7 +225,12 @@ pub fn progress(q: &Questionnaire, rec: &Record, rel: &[bool]) -> (usize, usize)
             continue;
         }
         total += 1;
-        if rec.answers.get(&qq.id).and_then(|a| a.value.as_ref()).is_some_and(|v| !super::logic::is_empty(v)) {
+        if rec
+            .answers
+            .get(&qq.id)
+            .and_then(|a| a.value.as_ref())
+            .is_some_and(|v| !super::logic::is_empty(v))
+        {
             answered += 1;
         }
     }
@@ -314,7 +320,9 @@ impl Session {
 
     /// Rows of the jump list: reached relevant questions.
     pub fn jump_rows(&self) -> Vec<usize> {
-        (0..self.q.questions.len()).filter(|&i| self.rel[i] && (self.reached[i] || i == self.cur)).collect()
+        (0..self.q.questions.len())
+            .filter(|&i| self.rel[i] && (self.reached[i] || i == self.cur))
+            .collect()
     }
 
     /// The hard problem of question `i`, if any.
@@ -337,9 +345,10 @@ impl Session {
         self.remark_edit = Editor::new(a.and_then(|a| a.remark.as_deref()).unwrap_or(""));
         self.highlight = match v {
             Some(AnswerValue::Text(c)) => qq.options.iter().position(|o| o.code == *c).unwrap_or(0),
-            Some(AnswerValue::Codes(cs)) => {
-                cs.first().and_then(|c| qq.options.iter().position(|o| o.code == *c)).unwrap_or(0)
-            }
+            Some(AnswerValue::Codes(cs)) => cs
+                .first()
+                .and_then(|c| qq.options.iter().position(|o| o.code == *c))
+                .unwrap_or(0),
             _ => 0,
         };
         self.highlight_moved = false;
@@ -618,7 +627,11 @@ impl Session {
             self.message = Some(Message::ReadOnly);
             return Effect::None;
         }
-        let bad: Vec<usize> = self.review_rows().into_iter().filter(|&i| self.problem(i).is_some()).collect();
+        let bad: Vec<usize> = self
+            .review_rows()
+            .into_iter()
+            .filter(|&i| self.problem(i).is_some())
+            .collect();
         if let Some(&first) = bad.first() {
             self.message = Some(Message::CannotComplete(bad.len()));
             let rows = self.review_rows();
@@ -676,7 +689,11 @@ pub fn update(s: &mut Session, action: Action, now: &Now) -> Effect {
     let multiline = matches!(s.q.questions[s.cur].kind, Kind::LongText { .. });
     match s.mode {
         Mode::Review { sel } | Mode::Jump { sel } => {
-            let rows = if matches!(s.mode, Mode::Review { .. }) { s.review_rows() } else { s.jump_rows() };
+            let rows = if matches!(s.mode, Mode::Review { .. }) {
+                s.review_rows()
+            } else {
+                s.jump_rows()
+            };
             let set = |s: &mut Session, sel: usize| {
                 s.mode = match s.mode {
                     Mode::Review { .. } => Mode::Review { sel },

@@ -77,7 +77,11 @@ fn every_change_bumps_the_revision_and_logs_paradata() {
     let evs: Vec<_> = s.rec.paradata.iter().map(|e| (e.ev, e.q.as_str())).collect();
     assert_eq!(
         evs,
-        vec![(EventKind::Shown, "welcome"), (EventKind::Shown, "org_type"), (EventKind::Answered, "org_type")]
+        vec![
+            (EventKind::Shown, "welcome"),
+            (EventKind::Shown, "org_type"),
+            (EventKind::Answered, "org_type")
+        ]
     );
     assert_eq!(s.rec.position.as_deref(), Some("org_type"));
 }
@@ -115,7 +119,12 @@ fn soft_warning_needs_confirmation_which_is_recorded() {
     act(&mut s, Action::Next);
     assert_eq!(cur(&s), "budget");
     assert!(s.rec.answers["members"].warning_confirmed);
-    assert!(s.rec.paradata.iter().any(|e| e.ev == EventKind::Confirmed && e.q == "members"));
+    assert!(
+        s.rec
+            .paradata
+            .iter()
+            .any(|e| e.ev == EventKind::Confirmed && e.q == "members")
+    );
     // Changing the value drops the confirmation.
     act(&mut s, Action::Prev);
     typ(&mut s, "1");
@@ -135,7 +144,10 @@ fn hard_constraint_blocks() {
     typ(&mut s, "2030-01-01");
     act(&mut s, Action::Next);
     assert_eq!(cur(&s), "founded");
-    assert!(matches!(s.message, Some(Message::Problem(Problem::Constraint(Some(_))))));
+    assert!(matches!(
+        s.message,
+        Some(Message::Problem(Problem::Constraint(Some(_))))
+    ));
     for _ in 0..10 {
         act(&mut s, Action::Backspace);
     }
@@ -173,7 +185,14 @@ fn multi_limits_and_exclusive_options() {
     act(&mut s, Action::Choose(2));
     act(&mut s, Action::Choose(0));
     act(&mut s, Action::Choose(1));
-    assert_eq!(value(&s, "goals"), Some(AnswerValue::Codes(vec!["info".into(), "money".into(), "projects".into()])));
+    assert_eq!(
+        value(&s, "goals"),
+        Some(AnswerValue::Codes(vec![
+            "info".into(),
+            "money".into(),
+            "projects".into()
+        ]))
+    );
     assert_eq!(act(&mut s, Action::Choose(3)), Effect::None);
     assert_eq!(s.message, Some(Message::MaxReached(3)));
     act(&mut s, Action::Choose(5)); // exclusive dont_know clears the others
@@ -219,7 +238,10 @@ fn remark_is_stored_with_the_answer() {
     typ(&mut s, "респондент сомневался");
     assert_eq!(act(&mut s, Action::Next), Effect::Save);
     assert_eq!(cur(&s), "org_type");
-    assert_eq!(s.rec.answers["org_type"].remark.as_deref(), Some("респондент сомневался"));
+    assert_eq!(
+        s.rec.answers["org_type"].remark.as_deref(),
+        Some("респондент сомневался")
+    );
     assert_eq!(s.rec.answers["org_type"].value, None);
 }
 
