@@ -212,6 +212,10 @@ fn report_errors(errs: &[anketa::diag::Diagnostic]) -> ExitCode {
 fn check(files: &[PathBuf]) -> ExitCode {
     let mut bad = 0;
     for f in files {
+        if store::is_json_schema(f) {
+            println!("skip: {}: a JSON Schema for editors, not a questionnaire", f.display());
+            continue;
+        }
         match store::load_questionnaire(f) {
             Ok(q) => {
                 let mut by_type: std::collections::BTreeMap<&str, usize> = Default::default();

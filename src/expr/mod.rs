@@ -251,7 +251,7 @@ fn eval(node: &Node, env: &dyn Env) -> Value {
                 Func::Selected => {
                     let code = arg(1).as_string();
                     Value::Bool(match arg(0) {
-                        Value::List(l) => l.iter().any(|c| *c == code),
+                        Value::List(l) => l.contains(&code),
                         Value::Null => false,
                         v => v.as_string().split(' ').any(|c| c == code),
                     })

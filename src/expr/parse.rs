@@ -259,6 +259,9 @@ impl Parser {
             return self.unary();
         }
         let mut left = self.binary(level + 1)?;
+        // A chain `a or b or c …` builds a left-deep tree: every link counts as a level, so the
+        // evaluator's recursion stays bounded.
+        let mut chain = 0;
         loop {
             let op = match (&self.peek().tok, level) {
                 (Tok::Op(BinOp::Or), 0) => BinOp::Or,
@@ -270,22 +273,23 @@ impl Parser {
             };
             self.next();
             self.enter()?;
+            chain += 1;
             let right = self.binary(level + 1)?;
-            self.depth -= 1;
             left = Node::Bin(op, Box::new(left), Box::new(right));
-            if level == 2 {
-                if let Tok::Op(BinOp::Eq | BinOp::Ne | BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge) = self.peek().tok
-                {
-                    let t = self.peek();
-                    return Err(err(t.col, t.len, "comparisons cannot be chained; join them with `and`"));
-                }
+            if level == 2
+                && let Tok::Op(BinOp::Eq | BinOp::Ne | BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge) = self.peek().tok
+            {
+                let t = self.peek();
+                return Err(err(t.col, t.len, "comparisons cannot be chained; join them with `and`"));
             }
         }
+        self.depth -= chain;
         Ok(left)
     }
 
     fn unary(&mut self) -> Result<Node, ParseError> {
         let mut left = self.factor()?;
+        let mut chain = 0;
         loop {
             let op = match self.peek().tok {
                 Tok::Star => BinOp::Mul,
@@ -295,10 +299,11 @@ impl Parser {
             };
             self.next();
             self.enter()?;
+            chain += 1;
             let right = self.factor()?;
-            self.depth -= 1;
             left = Node::Bin(op, Box::new(left), Box::new(right));
         }
+        self.depth -= chain;
         Ok(left)
     }
 
@@ -442,6 +447,14 @@ mod tests {
         assert!(e(&nots).message.contains("nests deeper"));
         let long = "1 + ".repeat(2000) + "1";
         assert!(e(&long).message.contains("limit is 4096"));
+        // A long flat chain is a deep tree: refused before the evaluator could overflow.
+        let chain = "${m}+1".to_string() + &"+1".repeat(1000);
+        assert!(e(&chain).message.contains("nests deeper"));
+        let ors = (0..40)
+            .map(|i| format!("${{d}} = 'c{i}'"))
+            .collect::<Vec<_>>()
+            .join(" or ");
+        assert!(parse(&ors).is_ok());
         let minus = "-".repeat(200) + "1";
         assert!(e(&minus).message.contains("nests deeper"));
     }

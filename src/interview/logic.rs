@@ -12,7 +12,7 @@ pub fn expr_value(v: Option<&AnswerValue>) -> Value {
     match v {
         None => Value::Null,
         Some(AnswerValue::Number(n)) => Value::Num(*n),
-        Some(AnswerValue::Text(s)) if s.is_empty() => Value::Null,
+        Some(AnswerValue::Text(s)) if s.trim().is_empty() => Value::Null,
         Some(AnswerValue::Text(s)) => Value::Str(s.clone()),
         Some(AnswerValue::Codes(c)) if c.is_empty() => Value::Null,
         Some(AnswerValue::Codes(c)) => Value::List(c.clone()),
@@ -208,7 +208,8 @@ pub fn type_check(qq: &Question, v: &AnswerValue) -> Option<Problem> {
 /// Parses `YYYY-MM-DD` into a valid calendar date.
 pub fn parse_date(s: &str) -> Option<(i32, u8, u8)> {
     let b = s.as_bytes();
-    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+    let digits = |r: std::ops::Range<usize>| b[r].iter().all(u8::is_ascii_digit);
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' || !digits(0..4) || !digits(5..7) || !digits(8..10) {
         return None;
     }
     let y: i32 = s[0..4].parse().ok()?;

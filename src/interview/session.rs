@@ -282,6 +282,11 @@ impl Session {
         s
     }
 
+    /// Goes to question `i` (for tests and tools; the UI uses the jump list).
+    pub fn jump_to(&mut self, i: usize, now: &Now) -> Effect {
+        self.goto(i.min(self.q.questions.len() - 1), now)
+    }
+
     /// Shows the current question (logs it in the paradata); call once after [`Session::open`].
     pub fn show(&mut self, now: &Now) -> Effect {
         self.goto(self.cur, now)
@@ -528,7 +533,10 @@ impl Session {
     fn other_changed(&mut self, now: &Now) -> Effect {
         let id = self.q.questions[self.cur].id.clone();
         let text = self.other_edit.text().to_string();
-        let entry = self.rec.answers.entry(id).or_default();
+        let entry = self.rec.answers.entry(id).or_insert_with(|| Answer {
+            relevant: true,
+            ..Answer::default()
+        });
         let new = (!text.is_empty()).then_some(text);
         if entry.other == new {
             return Effect::None;

@@ -92,6 +92,15 @@ fn is_ident(s: &str) -> bool {
         && c.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
 }
 
+/// A language code such as `ru`, `en`, `pt-BR`.
+fn lang_ok(l: &str) -> bool {
+    let mut parts = l.split('-');
+    parts
+        .next()
+        .is_some_and(|p| (2..=3).contains(&p.len()) && p.chars().all(|c| c.is_ascii_lowercase()))
+        && parts.all(|p| !p.is_empty() && p.len() <= 8 && p.chars().all(|c| c.is_ascii_alphanumeric()))
+}
+
 fn is_code(s: &str) -> bool {
     !s.is_empty()
         && s.chars()
@@ -180,8 +189,7 @@ impl Cx<'_> {
             Some(Value::Object(map)) if !map.is_empty() => {
                 let mut out = BTreeMap::new();
                 for (lang, v) in map {
-                    let ok_lang =
-                        lang.len() >= 2 && lang.len() <= 8 && lang.chars().all(|c| c.is_ascii_alphabetic() || c == '-');
+                    let ok_lang = lang_ok(lang);
                     match v {
                         Value::String(s) if ok_lang => {
                             out.insert(lang.clone(), s.clone());
@@ -296,6 +304,13 @@ impl Cx<'_> {
         let version = self.string(m, "", "version", true);
         let title = self.text(m, "", "title", true);
         let language = self.string(m, "", "language", false).unwrap_or_else(|| "ru".into());
+        if !lang_ok(&language) {
+            self.err(
+                "language",
+                format!("`{language}` is not a language code"),
+                "use a code such as \"ru\" or \"en\"",
+            );
+        }
         let intro = self.text(m, "", "intro", false);
         let mut blocks = Vec::new();
         let mut questions: Vec<Question> = Vec::new();
@@ -549,7 +564,7 @@ impl Cx<'_> {
                 "add options or change the type",
             );
         }
-        let mut out = Vec::new();
+        let mut out: Vec<Choice> = Vec::new();
         let mut seen: HashMap<String, usize> = HashMap::new();
         for (i, v) in arr.iter().enumerate() {
             let p = format!("{op}[{i}]");
@@ -594,6 +609,13 @@ impl Cx<'_> {
                     &join(&p, "code"),
                     format!("duplicate option code `{code}` (also options[{prev}])"),
                     "codes must be unique within a question",
+                );
+            }
+            if other && out.iter().any(|o| o.other) {
+                self.err(
+                    &join(&p, "other"),
+                    "a question can have only one `other` option",
+                    "its \"specify\" text is stored once per question",
                 );
             }
             if let Some(label) = label {
@@ -651,8 +673,15 @@ impl Cx<'_> {
                             .snippet(&line, col, len)
                             .hint(hint)
                     }
-                    Some(&i) if i >= limit && !(dot_ok && i == limit) => {
-                        let what = if i == limit { "itself" } else { "a later question" };
+                    Some(&i) if i >= limit => {
+                        let block_level = !dot_ok && path.ends_with("].relevant") && !path.contains("questions[");
+                        let what = if block_level {
+                            "a question of this block or a later one"
+                        } else if i == limit {
+                            "itself"
+                        } else {
+                            "a later question"
+                        };
                         Diagnostic::new(self.file, &path, format!("refers to {what}, `{name}`"))
                             .snippet(&line, col, len)
                             .hint(if i == limit && dot_ok {

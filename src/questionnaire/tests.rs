@@ -240,3 +240,37 @@ fn bundled_questionnaires_are_valid() {
     assert!(bundled("nko").is_some());
     assert!(bundled("omsu").is_some());
 }
+
+#[test]
+fn self_reference_in_a_check_points_to_dot() {
+    let e = one_error(|v| v["blocks"][0]["questions"][1]["constraint"] = json!("${n} > 1"));
+    assert!(e.contains("refers to itself, `n`"), "{e}");
+    assert!(e.contains("use `.` for the current answer"), "{e}");
+}
+
+#[test]
+fn only_one_other_option_per_question() {
+    let e = one_error(|v| {
+        v["blocks"][0]["questions"][0]["options"][0]["other"] = json!(true);
+        v["blocks"][0]["questions"][0]["options"][1]["other"] = json!(true);
+    });
+    assert!(
+        e.contains("options[1].other: a question can have only one `other` option"),
+        "{e}"
+    );
+}
+
+#[test]
+fn language_code_is_checked() {
+    let e = one_error(|v| v["language"] = json!("russian"));
+    assert!(e.contains("language: `russian` is not a language code"), "{e}");
+}
+
+#[test]
+fn block_condition_on_its_own_question() {
+    let e = one_error(|v| v["blocks"][1]["relevant"] = json!("${why} = ''"));
+    assert!(
+        e.contains("blocks[1].relevant: refers to a question of this block or a later one, `why`"),
+        "{e}"
+    );
+}

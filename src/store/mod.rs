@@ -34,6 +34,10 @@ pub fn read_text(path: &Path, max: usize) -> Result<String, String> {
     if bytes.len() > max {
         return Err(format!("file is larger than the limit of {max} bytes"));
     }
+    // A byte-order mark (Windows Notepad) is not part of the text.
+    if bytes.starts_with(&[0xEF, 0xBB, 0xBF]) {
+        bytes.drain(..3);
+    }
     String::from_utf8(bytes).map_err(|e| {
         let at = e.utf8_error().valid_up_to();
         format!("not UTF-8 text (invalid byte at offset {at}); save the file as UTF-8")
@@ -57,6 +61,16 @@ pub fn load_questionnaire(path: &Path) -> Result<Questionnaire, Vec<Diagnostic>>
     let src = read_text(path, questionnaire::MAX_FILE_BYTES)
         .map_err(|e| vec![Diagnostic::new(&label, "", e).hint("check the path and the file")])?;
     questionnaire::load(&label, &src)
+}
+
+/// Whether a file is a JSON Schema (such as `questionnaires/schema.json`) rather than a
+/// questionnaire, so that `anketa check questionnaires/*.json` can skip it.
+pub fn is_json_schema(path: &Path) -> bool {
+    read_text(path, questionnaire::MAX_FILE_BYTES)
+        .ok()
+        .and_then(|s| serde_json::from_str::<serde_json::Value>(&s).ok())
+        .and_then(|v| v.get("$schema")?.as_str().map(|s| s.contains("json-schema.org")))
+        .unwrap_or(false)
 }
 
 /// Resolves a questionnaire argument: a bundled id (`nko`, `omsu`, `demo`) or a path.

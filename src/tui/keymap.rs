@@ -359,11 +359,7 @@ mod tests {
     fn help_lists_every_binding() {
         let h = help(Lang::Ru);
         for b in BINDINGS {
-            assert!(
-                h.iter().any(|(k, _)| k.split(", ").any(|x| x == b.label)),
-                "{} missing",
-                b.label
-            );
+            assert!(h.iter().any(|(k, _)| k.contains(b.label)), "{} missing", b.label);
         }
         assert!(h.contains(&("F2".to_string(), "примечание интервьюера к вопросу")));
         assert!(h.contains(&("F3, r / к".to_string(), "обзор ответов")));

@@ -229,33 +229,46 @@ pub fn run_loop<B: Backend, C: Clock>(
 ) -> io::Result<()> {
     rt.refresh(app);
     loop {
-        let now = rt.now(app);
-        app.elapsed_ms = now.ms;
-        let theme = rt.theme;
-        terminal
-            .draw(|f| view::view(f, app, theme))
-            .map_err(|e| io::Error::other(e.to_string()))?;
+        rt.draw(terminal, app)?;
         if app.quit {
             return Ok(());
         }
-        let reqs = match next(Duration::from_secs(1))? {
+        match next(Duration::from_secs(1))? {
             Input::End => return Ok(()),
-            Input::Tick => continue,
+            input => rt.step(app, input),
+        }
+    }
+}
+
+impl<C: Clock> Runner<C> {
+    /// Draws the current state.
+    pub fn draw<B: Backend>(&mut self, terminal: &mut Terminal<B>, app: &mut App) -> io::Result<()> {
+        app.elapsed_ms = self.now(app).ms;
+        let theme = self.theme;
+        terminal
+            .draw(|f| view::view(f, app, theme))
+            .map_err(|e| io::Error::other(e.to_string()))?;
+        Ok(())
+    }
+
+    /// Handles one input: key → command → update → requests performed through the store.
+    pub fn step(&mut self, app: &mut App, input: Input) {
+        let reqs = match input {
             Input::Event(Event::Key(k)) => match keymap::map(&k, app.typing()) {
                 Some(cmd) => {
-                    let now = rt.now(app);
+                    let now = self.now(app);
                     app.handle(cmd, &now)
                 }
-                None => continue,
+                None => return,
             },
             Input::Event(Event::Paste(text)) => {
-                let now = rt.now(app);
+                let now = self.now(app);
                 app.paste(&text, &now)
             }
-            Input::Event(_) => continue,
+            _ => return,
         };
         for r in reqs {
-            rt.perform(app, r);
+            self.perform(app, r);
         }
     }
 }

@@ -31,6 +31,10 @@ impl Theme {
             color: std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
         }
     }
+    /// No colours (tests, NO_COLOR).
+    pub fn plain() -> Theme {
+        Theme { color: false }
+    }
     fn fg(self, c: Color) -> Style {
         if self.color { Style::new().fg(c) } else { Style::new() }
     }
@@ -83,9 +87,15 @@ pub fn view(f: &mut Frame, app: &App, theme: Theme) {
     }
 }
 
-fn footer(lang: Lang, items: &[(Cmd, &'static str, &'static str)], theme: Theme) -> Line<'static> {
+fn footer(lang: Lang, items: &[(Cmd, &'static str, &'static str)], theme: Theme, width: u16) -> Line<'static> {
     let mut spans = Vec::new();
+    let mut used = 0usize;
     for (i, (cmd, ru, en)) in items.iter().enumerate() {
+        let piece = keymap::label(cmd).chars().count() + 1 + lang.t(ru, en).chars().count() + 3;
+        if used + piece > usize::from(width) + 3 {
+            break;
+        }
+        used += piece;
         if i > 0 {
             spans.push(Span::styled(" · ", theme.dim()));
         }
@@ -226,7 +236,7 @@ fn start(f: &mut Frame, app: &App, tab: Tab, sel: usize, theme: Theme) {
         keys.push((Cmd::Reopen, "переоткрыть", "reopen"));
     }
     keys.extend([(Cmd::Help, "помощь", "help"), (Cmd::Menu, "меню", "menu")]);
-    f.render_widget(Paragraph::new(footer(l, &keys, theme)), foot);
+    f.render_widget(Paragraph::new(footer(l, &keys, theme, foot.width)), foot);
 }
 
 fn item_line(l: Lang, it: &Item) -> String {
@@ -378,7 +388,7 @@ fn interview(f: &mut Frame, app: &App, s: &Session, theme: Theme) {
     let width = usize::from(bar.width)
         .saturating_sub(clock.chars().count() + status.chars().count() + 2)
         .max(4);
-    let filled = if total == 0 { 0 } else { done * width / total };
+    let filled = (done * width).checked_div(total).unwrap_or(0);
     f.render_widget(
         Paragraph::new(Line::from(vec![
             Span::styled("█".repeat(filled), theme.ok()),
@@ -423,7 +433,7 @@ fn interview(f: &mut Frame, app: &App, s: &Session, theme: Theme) {
             (Cmd::Menu, "меню", "menu"),
         ],
     };
-    f.render_widget(Paragraph::new(footer(l, &keys, theme)), foot);
+    f.render_widget(Paragraph::new(footer(l, &keys, theme, foot.width)), foot);
 }
 
 fn question_body(f: &mut Frame, app: &App, s: &Session, area: Rect, theme: Theme) {
@@ -432,6 +442,7 @@ fn question_body(f: &mut Frame, app: &App, s: &Session, area: Rect, theme: Theme
     let qq = &q.questions[s.cur];
     let mut lines: Vec<Line> = Vec::new();
     let block = &q.blocks[qq.block];
+    let mut intro_lines = 0;
     if s.cur == block.questions.start
         && let Some(intro) = &block.intro
     {
@@ -440,6 +451,7 @@ fn question_body(f: &mut Frame, app: &App, s: &Session, area: Rect, theme: Theme
             Style::new().add_modifier(Modifier::ITALIC),
         ));
         lines.push(Line::from(""));
+        intro_lines = 2;
     }
     let number = q.questions[..=s.cur].iter().filter(|x| x.is_answerable()).count();
     let prefix = if qq.is_answerable() {
@@ -579,13 +591,55 @@ fn question_body(f: &mut Frame, app: &App, s: &Session, area: Rect, theme: Theme
     }
     // Scroll so the focused line is visible (lines may wrap; estimate with display width).
     let w = usize::from(area.width.max(1));
-    let heights: Vec<usize> = lines.iter().map(|ln| ln.width().max(1).div_ceil(w)).collect();
-    let focus_row: usize = heights[..focus_line.min(heights.len())].iter().sum::<usize>() + 1;
+    let mut heights: Vec<usize> = lines.iter().map(|ln| wrapped_height(ln, w)).collect();
+    if intro_lines > 0 && heights.iter().sum::<usize>() > usize::from(area.height) {
+        // The block intro gives way first, so the question itself stays on screen.
+        lines.drain(..intro_lines);
+        heights.drain(..intro_lines);
+        focus_line = focus_line.saturating_sub(intro_lines);
+    }
+    let total: usize = heights.iter().sum();
+    let focus_row: usize = heights[..focus_line.min(heights.len())].iter().sum::<usize>();
     let scroll = scroll_for(focus_row, area.height);
     f.render_widget(
         Paragraph::new(lines).wrap(Wrap { trim: false }).scroll((scroll, 0)),
         area,
     );
+    let below = total.saturating_sub(usize::from(scroll) + usize::from(area.height));
+    if below > 0 && area.height > 0 {
+        let more = format!("▼ {} {below}", l.t("ещё строк:", "more lines:"));
+        let width = more.chars().count() as u16;
+        let r = Rect::new(
+            area.right().saturating_sub(width),
+            area.bottom() - 1,
+            width.min(area.width),
+            1,
+        );
+        f.render_widget(Clear, r);
+        f.render_widget(Paragraph::new(Line::styled(more, theme.dim())), r);
+    }
+}
+
+/// Rows a line takes when word-wrapped at `w` columns (greedy, as the Paragraph wraps).
+fn wrapped_height(line: &Line, w: usize) -> usize {
+    use unicode_width::UnicodeWidthStr;
+    let text: String = line.spans.iter().map(|s| s.content.as_ref()).collect();
+    let mut rows = 1;
+    let mut col = 0;
+    for word in text.split(' ') {
+        let ww = word.width();
+        let need = if col == 0 { ww } else { col + 1 + ww };
+        if need <= w {
+            col = need;
+        } else if ww > w {
+            rows += (col > 0) as usize + (ww - 1) / w;
+            col = ww % w;
+        } else {
+            rows += 1;
+            col = ww;
+        }
+    }
+    rows
 }
 
 fn answer_text(s: &Session, i: usize) -> String {

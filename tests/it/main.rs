@@ -1,3 +1,4 @@
 //! The integration-test binary: runs the real `anketa` executable against temp dirs.
 
 mod cli;
+mod tui;

@@ -1,0 +1,412 @@
+//! The interviewer on `TestBackend`: rendered screens (insta snapshots) and scripted scenarios
+//! through the real run loop, asserting the files written.
+
+use anketa::i18n::Lang;
+use anketa::interview::record::{AnswerValue, Record, Status};
+use anketa::interview::session::{self, Action, Message, Mode, Now, Session};
+use anketa::questionnaire::{Kind, Questionnaire, bundled};
+use anketa::store::{self, DataDir};
+use anketa::tui::app::{App, Screen};
+use anketa::tui::keymap;
+use anketa::tui::view::{self, Theme};
+use anketa::tui::{Clock, Input, Runner, run_loop};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// A clock that advances one second per reading, from 2021-02-20 10:00:00 UTC.
+struct TestClock(u64);
+
+impl Clock for TestClock {
+    fn wall(&mut self) -> jiff::Timestamp {
+        self.0 += 1;
+        jiff::Timestamp::from_second(1_613_815_200 + self.0 as i64).unwrap()
+    }
+    fn mono(&mut self) -> Duration {
+        self.0 += 1;
+        Duration::from_secs(self.0)
+    }
+}
+
+fn catalog() -> Vec<Arc<Questionnaire>> {
+    ["nko", "omsu", "demo"]
+        .iter()
+        .map(|id| Arc::new(bundled(id).unwrap()))
+        .collect()
+}
+
+fn now() -> Now {
+    Now {
+        wall: "2021-02-20T10:00:00Z".into(),
+        ms: 0,
+    }
+}
+
+fn session(id: &str) -> Session {
+    let q = Arc::new(bundled(id).unwrap());
+    let rec = session::new_record(
+        &q,
+        "0190f5c2-0000-7000-8000-000000000000".into(),
+        "dev".into(),
+        "И07".into(),
+        &now(),
+    );
+    let mut s = Session::open(q, rec);
+    s.show(&now());
+    s
+}
+
+fn app_with(s: Session) -> App {
+    let mut app = App::new(Lang::Ru, catalog(), Some("И07".into()));
+    app.screen = Screen::Interview(Box::new(s));
+    app
+}
+
+fn render(app: &App, w: u16, h: u16) -> String {
+    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+    t.draw(|f| view::view(f, app, Theme::plain())).unwrap();
+    let buf = t.backend().buffer().clone();
+    let mut out = String::new();
+    for y in 0..h {
+        let mut line = String::new();
+        let mut x = 0;
+        while x < w {
+            let cell = &buf[(x, y)];
+            line.push_str(cell.symbol());
+            x += (unicode_width::UnicodeWidthStr::width(cell.symbol()).max(1)) as u16;
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+fn goto(s: &mut Session, var: &str) {
+    let i = s.q.index_of(var).unwrap();
+    s.jump_to(i, &now());
+}
+
+#[test]
+fn start_screen_80x24() {
+    let app = App::new(Lang::Ru, catalog(), Some("И07".into()));
+    insta::assert_snapshot!(render(&app, 80, 24));
+}
+
+#[test]
+fn single_choice_80x24_and_narrow() {
+    let mut s = session("nko");
+    session::update(&mut s, Action::Choose(1), &now());
+    let app = app_with(s);
+    insta::assert_snapshot!("single_80x24", render(&app, 80, 24));
+    insta::assert_snapshot!("single_60x16", render(&app, 60, 16));
+}
+
+#[test]
+fn multi_with_exclusive_option() {
+    let mut s = session("nko");
+    goto(&mut s, "goals");
+    session::update(&mut s, Action::Choose(0), &now());
+    session::update(&mut s, Action::Choose(1), &now());
+    let q = s.q.clone();
+    let qq = &q.questions[s.cur];
+    let dk = qq.options.iter().position(|o| o.exclusive).unwrap();
+    s.highlight = dk;
+    session::update(&mut s, Action::Toggle, &now());
+    assert_eq!(
+        s.answer().unwrap().value,
+        Some(AnswerValue::Codes(vec![qq.options[dk].code.clone()]))
+    );
+    insta::assert_snapshot!(render(&app_with(s), 80, 24));
+}
+
+#[test]
+fn open_question_with_cyrillic_text() {
+    let mut s = session("nko");
+    goto(&mut s, "proposals_open");
+    assert!(matches!(s.q.questions[s.cur].kind, Kind::LongText { .. }));
+    session::update(&mut s, Action::Paste("Больше прозрачности в конкурсах.".into()), &now());
+    session::update(&mut s, Action::Newline, &now());
+    for c in "Обучение проектам".chars() {
+        session::update(&mut s, Action::Input(c), &now());
+    }
+    session::update(&mut s, Action::Left, &now());
+    insta::assert_snapshot!(render(&app_with(s), 80, 24));
+}
+
+#[test]
+fn review_marks_missing_answers() {
+    let mut s = session("demo");
+    session::update(&mut s, Action::Next, &now());
+    session::update(&mut s, Action::Choose(0), &now());
+    session::update(&mut s, Action::Review, &now());
+    insta::assert_snapshot!(render(&app_with(s), 80, 24));
+}
+
+#[test]
+fn too_small_terminal_says_so() {
+    let app = app_with(session("nko"));
+    let out = render(&app, 50, 12);
+    assert!(
+        out.starts_with("Окно терминала слишком маленькое\nнужно не менее 60×16"),
+        "{out}"
+    );
+    // Resizing through tiny sizes never panics.
+    for (w, h) in [(1, 1), (0, 0), (59, 15), (60, 16), (240, 67), (80, 3)] {
+        render(&app, w, h);
+    }
+}
+
+fn key(code: KeyCode) -> KeyEvent {
+    KeyEvent::new(code, KeyModifiers::NONE)
+}
+
+/// Decides the keys a diligent interviewer would press to answer the current question: the
+/// first substantive option, a plausible number or text, and Enter.
+fn keys_for(s: &Session) -> Vec<KeyEvent> {
+    let qq = &s.q.questions[s.cur];
+    let chars = |t: &str| t.chars().map(|c| key(KeyCode::Char(c))).collect::<Vec<_>>();
+    let mut keys = match &qq.kind {
+        Kind::Single | Kind::Multi { .. } => {
+            let i = qq
+                .options
+                .iter()
+                .position(|o| !o.exclusive && !o.other && o.missing.is_none())
+                .unwrap();
+            if i < 9 {
+                vec![key(KeyCode::Char(char::from_digit(i as u32 + 1, 10).unwrap()))]
+            } else {
+                let mut k = vec![key(KeyCode::Down); i - s.highlight];
+                if matches!(qq.kind, Kind::Multi { .. }) {
+                    k.push(key(KeyCode::Char(' ')));
+                }
+                k
+            }
+        }
+        Kind::Number { min, .. } => chars(&format!("{}", min.unwrap_or(0.0).max(1.0) as i64 + 4)),
+        Kind::Text { .. } | Kind::LongText { .. } => chars("Ответ респондента"),
+        Kind::Date => chars("2020-05-01"),
+        Kind::Note => vec![],
+    };
+    if s.answer().and_then(|a| a.value.as_ref()).is_some() {
+        keys.clear(); // already answered
+    }
+    keys.push(key(KeyCode::Enter));
+    keys
+}
+
+/// Plays a whole interview on a pure App (no files) and returns the keys pressed.
+fn script_whole_interview(q_index: usize) -> (Vec<KeyEvent>, Record) {
+    let mut app = App::new(Lang::Ru, catalog(), None);
+    let mut keys = Vec::new();
+    let press = |app: &mut App, k: KeyEvent, keys: &mut Vec<KeyEvent>| {
+        keys.push(k);
+        if let Some(cmd) = keymap::map(&k, app.typing()) {
+            let reqs = app.handle(cmd, &now());
+            for r in reqs {
+                if let anketa::tui::app::Request::New { q } = r {
+                    let q = app.catalog[q].clone();
+                    let rec = session::new_record(&q, "x".into(), "d".into(), app.interviewer.clone().unwrap(), &now());
+                    let mut s = Session::open(q, rec);
+                    s.show(&now());
+                    app.screen = Screen::Interview(Box::new(s));
+                }
+            }
+        }
+    };
+    for _ in 0..q_index {
+        press(&mut app, key(KeyCode::Down), &mut keys);
+    }
+    press(&mut app, key(KeyCode::Enter), &mut keys);
+    for c in "И07".chars() {
+        press(&mut app, key(KeyCode::Char(c)), &mut keys);
+    }
+    press(&mut app, key(KeyCode::Enter), &mut keys);
+    for _ in 0..500 {
+        let s = app.session().expect("interview open");
+        if matches!(s.mode, Mode::Review { .. }) {
+            break;
+        }
+        let before = (s.cur, s.rec.revision);
+        for k in keys_for(s) {
+            press(&mut app, k, &mut keys);
+        }
+        let s = app.session().unwrap();
+        if s.cur == before.0 && matches!(s.mode, Mode::Question) {
+            // A soft warning waits for confirmation; anything else is a bug in the instrument.
+            match &s.message {
+                Some(Message::Problem(anketa::interview::logic::Problem::Warning(_))) => {
+                    press(&mut app, key(KeyCode::Enter), &mut keys)
+                }
+                m => panic!("stuck at {}: {m:?}", s.q.questions[s.cur].id),
+            }
+        }
+    }
+    press(&mut app, key(KeyCode::F(10)), &mut keys);
+    let s = app.session().unwrap();
+    assert_eq!(s.rec.status, Status::Completed, "{:?}", s.message);
+    let rec = s.rec.clone();
+    press(
+        &mut app,
+        KeyEvent::new(KeyCode::Char('q'), KeyModifiers::CONTROL),
+        &mut keys,
+    );
+    (keys, rec)
+}
+
+#[test]
+fn whole_nko_interview_through_the_run_loop() {
+    let (keys, expected) = script_whole_interview(0);
+    let dir = tempfile::tempdir().unwrap();
+    let data = DataDir::at(dir.path());
+    let mut app = App::new(Lang::Ru, catalog(), None);
+    let mut rt = Runner::new(data.clone(), TestClock(0), Theme::plain());
+    let mut term = Terminal::new(TestBackend::new(80, 24)).unwrap();
+    let mut it = keys.into_iter();
+    run_loop(&mut term, &mut app, &mut rt, |_| {
+        Ok(it.next().map_or(Input::End, |k| Input::Event(Event::Key(k))))
+    })
+    .unwrap();
+    assert!(app.quit);
+    let files = data.list();
+    assert_eq!(files.len(), 1, "{files:?}");
+    let rec = files[0].1.clone().unwrap();
+    assert_eq!(rec.status, Status::Completed);
+    assert_eq!(rec.interviewer, "И07");
+    assert!(rec.completed.is_some());
+    let values = |r: &Record| {
+        r.answers
+            .iter()
+            .map(|(k, a)| (k.clone(), a.value.clone(), a.relevant))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(values(&rec), values(&expected));
+    assert!(rec.answers.len() > 20, "{}", rec.answers.len());
+    assert!(
+        rec.paradata
+            .iter()
+            .filter(|e| e.ev == anketa::interview::record::EventKind::Shown)
+            .count()
+            > 20
+    );
+    assert!(rec.duration_ms > 0);
+    let name = files[0].0.file_name().unwrap().to_string_lossy().into_owned();
+    assert!(name.starts_with("nko-И07-") && name.ends_with(".json"), "{name}");
+    // The questionnaire copy is kept, named by id, version and hash.
+    let q = bundled("nko").unwrap();
+    assert!(data.questionnaires().join(store::questionnaire_file_name(&q)).exists());
+    // The config remembers the interviewer.
+    assert_eq!(data.config().interviewer.as_deref(), Some("И07"));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(
+            std::fs::metadata(&files[0].0).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+        assert_eq!(
+            std::fs::metadata(data.interviews()).unwrap().permissions().mode() & 0o777,
+            0o700
+        );
+    }
+}
+
+#[test]
+fn resume_reopens_at_the_exact_question_and_second_instance_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = DataDir::at(dir.path());
+    let mut app = App::new(Lang::Ru, catalog(), Some("И07".into()));
+    let mut rt = Runner::new(data.clone(), TestClock(0), Theme::plain());
+    let mut term = Terminal::new(TestBackend::new(80, 24)).unwrap();
+    rt.refresh(&mut app);
+    let k = |c| Input::Event(Event::Key(key(c)));
+    for input in [
+        k(KeyCode::Enter),
+        k(KeyCode::Char('3')),
+        k(KeyCode::Enter),
+        k(KeyCode::Char('2')),
+    ] {
+        rt.step(&mut app, input);
+    }
+    let at = app.session().unwrap().q.questions[app.session().unwrap().cur]
+        .id
+        .clone();
+    assert_eq!(at, "org_type");
+    // A second instance cannot open the same interview while the first holds it.
+    let mut app2 = App::new(Lang::Ru, catalog(), Some("И07".into()));
+    let mut rt2 = Runner::new(data.clone(), TestClock(0), Theme::plain());
+    rt2.refresh(&mut app2);
+    rt2.step(&mut app2, k(KeyCode::Tab));
+    rt2.step(&mut app2, k(KeyCode::Enter));
+    assert!(app2.session().is_none());
+    assert!(
+        app2.notice.as_deref().unwrap_or("").contains("another anketa window"),
+        "{:?}",
+        app2.notice
+    );
+    // Quit the first, resume from the start screen: same question, same answers.
+    rt.step(
+        &mut app,
+        Input::Event(Event::Key(KeyEvent::new(KeyCode::Char('q'), KeyModifiers::CONTROL))),
+    );
+    drop(rt);
+    let mut app3 = App::new(Lang::Ru, catalog(), Some("И07".into()));
+    let mut rt3 = Runner::new(data.clone(), TestClock(100), Theme::plain());
+    rt3.refresh(&mut app3);
+    rt3.draw(&mut term, &mut app3).unwrap();
+    rt3.step(&mut app3, k(KeyCode::Tab));
+    rt3.step(&mut app3, k(KeyCode::Enter));
+    let s = app3.session().expect("resumed");
+    assert_eq!(s.q.questions[s.cur].id, "org_type");
+    assert_eq!(
+        s.rec.answers["district"].value,
+        Some(AnswerValue::Text("gorodishchensky".into()))
+    );
+    assert_eq!(
+        s.rec.answers["org_type"].value,
+        Some(AnswerValue::Text("public_org".into()))
+    );
+    rt3.draw(&mut term, &mut app3).unwrap();
+}
+
+#[test]
+fn failed_save_is_shown_and_retried_on_the_next_change() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = DataDir::at(dir.path());
+    let mut app = App::new(Lang::Ru, catalog(), Some("И07".into()));
+    let mut rt = Runner::new(data.clone(), TestClock(0), Theme::plain());
+    let mut term = Terminal::new(TestBackend::new(80, 24)).unwrap();
+    rt.refresh(&mut app);
+    let k = |c| Input::Event(Event::Key(key(c)));
+    rt.step(&mut app, k(KeyCode::Enter));
+    rt.step(&mut app, k(KeyCode::Char('1')));
+    let path = data.interview_path(&app.session().unwrap().rec);
+    let good = std::fs::read(&path).unwrap();
+    // The stick is pulled: the interviews folder is replaced by a plain file (works even as root).
+    let moved = dir.path().join("moved");
+    std::fs::rename(data.interviews(), &moved).unwrap();
+    std::fs::write(data.interviews(), b"not a folder").unwrap();
+    rt.step(&mut app, k(KeyCode::Char('2')));
+    rt.draw(&mut term, &mut app).unwrap();
+    let screen = format!("{}", term.backend());
+    assert!(screen.contains("НЕ СОХРАНЕНО"), "{screen}");
+    // The interview stays in memory and the good file was never replaced by a partial one.
+    assert_eq!(
+        app.session().unwrap().rec.answers["district"].value,
+        Some(AnswerValue::Text("bykovsky".into()))
+    );
+    assert_eq!(std::fs::read(moved.join(path.file_name().unwrap())).unwrap(), good);
+    // The stick is back: the next change saves everything.
+    std::fs::remove_file(data.interviews()).unwrap();
+    std::fs::rename(&moved, data.interviews()).unwrap();
+    rt.step(&mut app, k(KeyCode::Enter));
+    rt.draw(&mut term, &mut app).unwrap();
+    assert!(format!("{}", term.backend()).contains("сохранено"));
+    let rec = store::read_record(&path).unwrap();
+    assert_eq!(
+        rec.answers["district"].value,
+        Some(AnswerValue::Text("bykovsky".into()))
+    );
+    assert_eq!(rec.position.as_deref(), Some("org_type"));
+}
