@@ -36,6 +36,9 @@ pub fn rfc3339(t: jiff::Timestamp) -> String {
         .map_or_else(|_| t.to_string(), |t| t.to_string())
 }
 
+/// Two option digits typed within this many milliseconds form one number (options 10+).
+pub const TWO_DIGIT_MS: u64 = 1500;
+
 /// What the interviewer asked for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Action {
@@ -162,6 +165,9 @@ pub struct Session {
     pub highlight: usize,
     /// True after arrows moved the highlight (Enter then chooses it in a single).
     highlight_moved: bool,
+    /// The last option digit typed, with its time and the value before it, so that two digits
+    /// typed quickly choose options 10 and beyond (`3`, `2` → option 32).
+    last_digit: Option<(u32, u64, Option<AnswerValue>)>,
     /// The answer field (number, text, long text, date).
     pub edit: Editor,
     /// The "specify" field.
@@ -270,6 +276,7 @@ impl Session {
             focus: Focus::Answer,
             highlight: 0,
             highlight_moved: false,
+            last_digit: None,
             edit: Editor::default(),
             other_edit: Editor::default(),
             remark_edit: Editor::default(),
@@ -495,6 +502,27 @@ impl Session {
                 e
             }
         }
+    }
+
+    /// A digit key on a choice question. Two digits within [`TWO_DIGIT_MS`] choose options 10
+    /// and beyond: the first digit's choice is undone and the two-digit number chosen.
+    fn digit(&mut self, i: usize, n_opts: usize, now: &Now) -> Effect {
+        let d = ((i + 1) % 10) as u32;
+        let before = self.answer().and_then(|a| a.value.clone());
+        if let Some((first, at, prev)) = self.last_digit.take() {
+            let n = (first * 10 + d) as usize;
+            if now.ms.saturating_sub(at) <= TWO_DIGIT_MS && first > 0 && (10..=n_opts).contains(&n) {
+                let id = self.q.questions[self.cur].id.clone();
+                if let Some(a) = self.rec.answers.get_mut(&id) {
+                    a.value = prev;
+                }
+                return self.choose(n - 1, now);
+            }
+        }
+        if n_opts >= 10 && d > 0 {
+            self.last_digit = Some((d, now.ms, before));
+        }
+        self.choose(i, now)
     }
 
     /// The text field changed: store the parsed value.
@@ -824,10 +852,7 @@ pub fn update(s: &mut Session, action: Action, now: &Now) -> Effect {
             s.highlight_moved = true;
             Effect::None
         }
-        Action::Choose(i) if n_opts > 0 && s.focus == Focus::Answer => {
-            s.focus = Focus::Answer;
-            s.choose(i, now)
-        }
+        Action::Choose(i) if n_opts > 0 && s.focus == Focus::Answer => s.digit(i, n_opts, now),
         Action::Toggle if n_opts > 0 && s.focus == Focus::Answer => s.choose(s.highlight, now),
         Action::Backspace if !s.accepts_text() || (s.focus == Focus::Answer && s.edit.text().is_empty()) => {
             match s.prev_relevant(s.cur) {

@@ -317,3 +317,43 @@ fn jump_list_offers_reached_questions() {
     act(&mut s, Action::Next);
     assert_eq!(cur(&s), "budget");
 }
+
+#[test]
+fn two_quick_digits_choose_options_beyond_ten() {
+    let q = Arc::new(bundled("nko").unwrap());
+    let rec = new_record(&q, "id".into(), "dev".into(), "I".into(), &now(0));
+    let mut s = Session::open(q, rec);
+    s.show(&now(0));
+    assert_eq!(cur(&s), "district");
+    update(&mut s, Action::Choose(2), &now(10_000));
+    update(&mut s, Action::Choose(1), &now(10_400));
+    let code32 = s.q.questions[s.cur].options[31].code.clone();
+    assert_eq!(value(&s, "district"), Some(AnswerValue::Text(code32)));
+    // Slow digits are two separate choices.
+    update(&mut s, Action::Choose(0), &now(20_000));
+    update(&mut s, Action::Choose(4), &now(25_000));
+    let code5 = s.q.questions[s.cur].options[4].code.clone();
+    assert_eq!(value(&s, "district"), Some(AnswerValue::Text(code5)));
+    // "1", "0" → option 10; a number beyond the list starts afresh.
+    update(&mut s, Action::Choose(0), &now(30_000));
+    update(&mut s, Action::Choose(9), &now(30_100));
+    assert_eq!(s.highlight, 9);
+    update(&mut s, Action::Choose(8), &now(40_000));
+    update(&mut s, Action::Choose(8), &now(40_100));
+    assert_eq!(s.highlight, 8);
+}
+
+#[test]
+fn two_quick_digits_in_a_multi_undo_the_first_toggle() {
+    let q = Arc::new(bundled("nko").unwrap());
+    let rec = new_record(&q, "id".into(), "dev".into(), "I".into(), &now(0));
+    let mut s = Session::open(q, rec);
+    let i = s.q.questions.iter().position(|x| x.id == "problems").unwrap();
+    s.jump_to(i, &now(0));
+    assert!(s.q.questions[s.cur].options.len() >= 12);
+    update(&mut s, Action::Choose(1), &now(10_000)); // option 2 alone
+    update(&mut s, Action::Choose(0), &now(20_000)); // 1 ...
+    update(&mut s, Action::Choose(1), &now(20_300)); // ... 2 → option 12, option 1 untouched
+    let o = &s.q.questions[s.cur].options;
+    assert_eq!(value(&s, "problems"), Some(AnswerValue::Codes(vec![o[1].code.clone(), o[11].code.clone()])));
+}

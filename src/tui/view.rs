@@ -489,6 +489,12 @@ fn question_body(f: &mut Frame, app: &App, s: &Session, area: Rect, theme: Theme
                     theme.dim(),
                 ));
             }
+            if qq.options.len() > 10 {
+                lines.push(Line::styled(
+                    l.t("варианты 10 и далее — две цифры подряд", "options 10+: type two digits quickly"),
+                    theme.dim(),
+                ));
+            }
             for (i, o) in qq.options.iter().enumerate() {
                 let chosen = match value {
                     Some(AnswerValue::Text(c)) => *c == o.code,
@@ -501,12 +507,13 @@ fn question_body(f: &mut Frame, app: &App, s: &Session, area: Rect, theme: Theme
                     (false, true) => "(•)",
                     (false, false) => "( )",
                 };
-                let key = if i < 9 {
+                let key = if qq.options.len() > 10 {
+                    // Two digits typed quickly choose options 10 and beyond.
+                    format!("{:>2}", i + 1)
+                } else if i < 9 {
                     format!("{}", i + 1)
-                } else if i == 9 {
-                    "0".into()
                 } else {
-                    " ".into()
+                    "0".into()
                 };
                 let mut st = if chosen {
                     Style::new().add_modifier(Modifier::BOLD)
@@ -592,7 +599,8 @@ fn question_body(f: &mut Frame, app: &App, s: &Session, area: Rect, theme: Theme
     // Scroll so the focused line is visible (lines may wrap; estimate with display width).
     let w = usize::from(area.width.max(1));
     let mut heights: Vec<usize> = lines.iter().map(|ln| wrapped_height(ln, w)).collect();
-    if intro_lines > 0 && heights.iter().sum::<usize>() > usize::from(area.height) {
+    let focus_with_intro: usize = heights[..focus_line.min(heights.len())].iter().sum();
+    if intro_lines > 0 && focus_with_intro >= usize::from(area.height) {
         // The block intro gives way first, so the question itself stays on screen.
         lines.drain(..intro_lines);
         heights.drain(..intro_lines);
