@@ -12,9 +12,12 @@
 
 pub mod codebook;
 pub mod diag;
+pub mod export;
 pub mod expr;
 pub mod i18n;
 pub mod interview;
+pub mod merge;
 pub mod questionnaire;
+pub mod simulate;
 pub mod store;
 pub mod tui;

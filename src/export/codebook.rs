@@ -1,0 +1,160 @@
+//! `<q>.codebook.csv`: one row per CSV column, then one row per value of coded columns.
+//!
+//! Header: `column,variable,type,label,value,value_label,spss_value,missing`. A column row has
+//! empty `value`; a value row repeats the column name and gives a code, its label, the number it
+//! becomes in the `.sps` file and, for non-substantive answers, `dont_know` or `refused`.
+
+use super::csv::{ColumnKind, Layout, Meta};
+use crate::questionnaire::{Kind, Questionnaire};
+
+/// Texts for the metadata columns and the 0/1 labels, in the questionnaire's language.
+pub(crate) struct Words {
+    pub meta: [&'static str; 8],
+    pub chosen: &'static str,
+    pub not_chosen: &'static str,
+    pub other: &'static str,
+    pub remark: &'static str,
+}
+
+pub(crate) fn words(q: &Questionnaire) -> &'static Words {
+    if q.language == "ru" { &RU } else { &EN }
+}
+
+static RU: Words = Words {
+    meta: [
+        "Идентификатор интервью",
+        "Код интервьюера",
+        "Район",
+        "Идентификатор ноутбука",
+        "Начало интервью (UTC)",
+        "Завершение интервью (UTC)",
+        "Продолжительность, с",
+        "Ревизия записи",
+    ],
+    chosen: "выбрано",
+    not_chosen: "не выбрано",
+    other: "другое (уточнение)",
+    remark: "замечание интервьюера",
+};
+
+static EN: Words = Words {
+    meta: [
+        "Interview id",
+        "Interviewer code",
+        "District",
+        "Device id",
+        "Interview start (UTC)",
+        "Interview completion (UTC)",
+        "Duration, s",
+        "Record revision",
+    ],
+    chosen: "chosen",
+    not_chosen: "not chosen",
+    other: "other (specify)",
+    remark: "interviewer's remark",
+};
+
+/// The label of a column (its SPSS variable label, before truncation).
+pub(crate) fn column_label(q: &Questionnaire, layout: &Layout, i: usize) -> String {
+    let c = &layout.columns[i];
+    let w = words(q);
+    let text = |qi: usize| q.tr(&q.questions[qi].text).to_string();
+    match (c.kind, c.question) {
+        (ColumnKind::Meta(Meta::District), Some(qi)) => text(qi),
+        (ColumnKind::Meta(m), _) => w.meta[Meta::ALL.iter().position(|x| *x == m).unwrap_or(0)].to_string(),
+        (ColumnKind::Value, Some(qi)) => text(qi),
+        (ColumnKind::Dummy(oi), Some(qi)) => {
+            format!("{}: {}", text(qi), q.tr(&q.questions[qi].options[oi].label))
+        }
+        (ColumnKind::Other, Some(qi)) => format!("{}: {}", text(qi), w.other),
+        (ColumnKind::Remark, Some(qi)) => format!("{}: {}", text(qi), w.remark),
+        _ => String::new(),
+    }
+}
+
+/// The type shown in the codebook.
+fn column_type(q: &Questionnaire, layout: &Layout, i: usize) -> String {
+    let c = &layout.columns[i];
+    match (c.kind, c.question) {
+        (ColumnKind::Meta(Meta::District), Some(qi)) | (ColumnKind::Value, Some(qi)) => {
+            q.questions[qi].kind.name().to_string()
+        }
+        (ColumnKind::Meta(Meta::DurationS | Meta::Revision), _) => "number".into(),
+        (ColumnKind::Meta(Meta::Started | Meta::Completed), _) => "time".into(),
+        (ColumnKind::Meta(_), _) => "text".into(),
+        (ColumnKind::Dummy(_), _) => "0/1".into(),
+        (ColumnKind::Other | ColumnKind::Remark, _) => "text".into(),
+        _ => String::new(),
+    }
+}
+
+/// Whether a column holds a single-choice code (recoded to numbers in the `.sps`).
+pub(crate) fn is_single_code(q: &Questionnaire, layout: &Layout, i: usize) -> bool {
+    let c = &layout.columns[i];
+    matches!(c.kind, ColumnKind::Value | ColumnKind::Meta(Meta::District))
+        && c.question.is_some_and(|qi| q.questions[qi].kind == Kind::Single)
+}
+
+/// The codebook CSV (plain CSV, comma-separated, UTF-8 without BOM unless `layout.excel`).
+pub fn csv(q: &Questionnaire, layout: &Layout) -> Vec<u8> {
+    let mut w = ::csv::WriterBuilder::new()
+        .delimiter(layout.delimiter())
+        .terminator(::csv::Terminator::Any(b'\n'))
+        .from_writer(if layout.excel { b"\xEF\xBB\xBF".to_vec() } else { Vec::new() });
+    let _ = w.write_record([
+        "column",
+        "variable",
+        "type",
+        "label",
+        "value",
+        "value_label",
+        "spss_value",
+        "missing",
+    ]);
+    let wd = words(q);
+    for (i, c) in layout.columns.iter().enumerate() {
+        let var = c.question.map(|qi| q.questions[qi].id.as_str()).unwrap_or("");
+        let label = column_label(q, layout, i);
+        let _ = w.write_record([&c.name, var, &column_type(q, layout, i), &label, "", "", "", ""]);
+        match (c.kind, c.question) {
+            (ColumnKind::Value | ColumnKind::Meta(Meta::District), Some(qi))
+                if matches!(q.questions[qi].kind, Kind::Single | Kind::Multi { .. }) =>
+            {
+                let single = is_single_code(q, layout, i);
+                for (oi, o) in q.questions[qi].options.iter().enumerate() {
+                    let n = if single { (oi + 1).to_string() } else { String::new() };
+                    let missing = o.missing.map(|m| m.name()).unwrap_or("");
+                    let _ = w.write_record([&c.name, var, "", "", &o.code, q.tr(&o.label), &n, missing]);
+                }
+            }
+            (ColumnKind::Dummy(_), _) => {
+                let _ = w.write_record([&c.name, var, "", "", "0", wd.not_chosen, "0", ""]);
+                let _ = w.write_record([&c.name, var, "", "", "1", wd.chosen, "1", ""]);
+            }
+            _ => {}
+        }
+    }
+    w.into_inner().unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::questionnaire::bundled;
+
+    #[test]
+    fn codebook_has_a_row_per_column_and_numbered_codes() {
+        let q = bundled("demo").unwrap();
+        let l = Layout::new(&q, false);
+        let bytes = csv(&q, &l);
+        let mut r = ::csv::Reader::from_reader(bytes.as_slice());
+        let rows: Vec<::csv::StringRecord> = r.records().map(Result::unwrap).collect();
+        let cols: Vec<&str> = rows.iter().filter(|r| r[4].is_empty()).map(|r| &r[0]).collect();
+        let names: Vec<&str> = l.columns.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(cols, names);
+        let refused = rows.iter().find(|r| &r[0] == "org_type" && &r[4] == "refused").unwrap();
+        assert_eq!((&refused[6], &refused[7]), ("4", "refused"));
+        let dummy = rows.iter().find(|r| &r[0] == "goals__money" && r[4].is_empty()).unwrap();
+        assert_eq!(&dummy[3], "What are the goals of the interaction? (up to 3): Funding");
+    }
+}

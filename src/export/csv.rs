@@ -1,0 +1,399 @@
+//! The CSV layout of a questionnaire: one row per interview, one column per datum.
+//!
+//! Columns, in order:
+//! - metadata: `id`, `interviewer`, `district`, `device`, `started`, `completed`, `duration_s`,
+//!   `revision` (`district` is the answer to the questionnaire's `district` question, if any);
+//! - per question, in questionnaire order (notes have none): `<var>` — the code of a single, the
+//!   space-separated codes of a multi, the number, text or date; for a multi one 0/1 column per
+//!   option `<var>__<code>`, empty (not 0) where the question has no answer; `<var>__other` when
+//!   the question has an `other` option (`<var>__other_text` in a multi whose option coded `other`
+//!   already has the 0/1 column `<var>__other`); `<var>__remark`, the interviewer's remark.
+//!
+//! Answers kept with `relevant: false` are left out (empty cells). Line breaks inside texts
+//! become spaces (SPSS and PSPP read one case per line; the NDJSON keeps the exact text). With
+//! `excel`, the file starts with a UTF-8 BOM, cells are separated by `;`, decimals use a comma,
+//! and free texts starting with `=`, `+`, `-` or `@` get a leading `'` so that Excel shows them
+//! as text instead of running them as formulas.
+
+use crate::interview::record::{Answer, AnswerValue, Record};
+use crate::questionnaire::{Kind, Questionnaire};
+use std::borrow::Cow;
+use std::collections::HashSet;
+
+/// The metadata columns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Meta {
+    /// Interview id.
+    Id,
+    /// Interviewer code.
+    Interviewer,
+    /// The answer to the `district` question.
+    District,
+    /// Device id.
+    Device,
+    /// Start time.
+    Started,
+    /// Completion time (empty for interviews in progress).
+    Completed,
+    /// Interview time in whole seconds.
+    DurationS,
+    /// Revision.
+    Revision,
+}
+
+impl Meta {
+    /// Every metadata column, in order.
+    pub const ALL: [Meta; 8] = [
+        Meta::Id,
+        Meta::Interviewer,
+        Meta::District,
+        Meta::Device,
+        Meta::Started,
+        Meta::Completed,
+        Meta::DurationS,
+        Meta::Revision,
+    ];
+
+    /// The column name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Meta::Id => "id",
+            Meta::Interviewer => "interviewer",
+            Meta::District => "district",
+            Meta::Device => "device",
+            Meta::Started => "started",
+            Meta::Completed => "completed",
+            Meta::DurationS => "duration_s",
+            Meta::Revision => "revision",
+        }
+    }
+}
+
+/// What a column holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ColumnKind {
+    /// A metadata field.
+    Meta(Meta),
+    /// The value of the question.
+    Value,
+    /// 0/1: whether option `n` (index into the question's options) of a multi was chosen.
+    Dummy(usize),
+    /// The "specify" text of the `other` option.
+    Other,
+    /// The interviewer's remark.
+    Remark,
+}
+
+/// One CSV column.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Column {
+    /// Header name (unique).
+    pub name: String,
+    /// Index of the question it belongs to (metadata: `None`, except `district`).
+    pub question: Option<usize>,
+    /// What it holds.
+    pub kind: ColumnKind,
+}
+
+/// The columns of a questionnaire's CSV.
+#[derive(Debug, Clone)]
+pub struct Layout {
+    /// Columns in order.
+    pub columns: Vec<Column>,
+    /// Excel flavour (BOM, `;`, decimal comma).
+    pub excel: bool,
+}
+
+impl Layout {
+    /// The layout for a questionnaire.
+    pub fn new(q: &Questionnaire, excel: bool) -> Layout {
+        let district = q.index_of("district").filter(|&i| q.questions[i].is_answerable());
+        let meta_names: HashSet<&str> = Meta::ALL.iter().map(|m| m.name()).collect();
+        let mut columns: Vec<Column> = Meta::ALL
+            .iter()
+            .map(|&m| Column {
+                name: m.name().to_string(),
+                question: if m == Meta::District { district } else { None },
+                kind: ColumnKind::Meta(m),
+            })
+            .collect();
+        for (qi, qq) in q.questions.iter().enumerate() {
+            if !qq.is_answerable() {
+                continue;
+            }
+            // A variable named like a metadata column gets a `v_` prefix (except `district`,
+            // which *is* the metadata column).
+            let base = if meta_names.contains(qq.id.as_str()) && Some(qi) != district {
+                format!("v_{}", qq.id)
+            } else {
+                qq.id.clone()
+            };
+            let mut push = |name: String, kind| {
+                columns.push(Column {
+                    name,
+                    question: Some(qi),
+                    kind,
+                })
+            };
+            if Some(qi) != district {
+                push(base.clone(), ColumnKind::Value);
+            }
+            if matches!(qq.kind, Kind::Multi { .. }) {
+                for (oi, o) in qq.options.iter().enumerate() {
+                    push(format!("{base}__{}", o.code), ColumnKind::Dummy(oi));
+                }
+            }
+            if qq.options.iter().any(|o| o.other) {
+                // A multi with an option coded `other` already has the 0/1 column `<var>__other`.
+                let taken = matches!(qq.kind, Kind::Multi { .. }) && qq.options.iter().any(|o| o.code == "other");
+                let name = if taken { format!("{base}__other_text") } else { format!("{base}__other") };
+                push(name, ColumnKind::Other);
+            }
+            push(format!("{base}__remark"), ColumnKind::Remark);
+        }
+        // Names are unique by construction unless a variable itself looks like `x__code`;
+        // disambiguate the later one deterministically.
+        let mut seen = HashSet::new();
+        for c in &mut columns {
+            if !seen.insert(c.name.clone()) {
+                let mut n = 2;
+                while !seen.insert(format!("{}_{n}", c.name)) {
+                    n += 1;
+                }
+                c.name = format!("{}_{n}", c.name);
+            }
+        }
+        Layout { columns, excel }
+    }
+
+    /// The field separator.
+    pub fn delimiter(&self) -> u8 {
+        if self.excel { b';' } else { b',' }
+    }
+
+    /// The start of the file: BOM (Excel flavour) and the header line.
+    pub fn header(&self) -> Vec<u8> {
+        let mut out = if self.excel { b"\xEF\xBB\xBF".to_vec() } else { Vec::new() };
+        out.extend(self.encode(self.columns.iter().map(|c| Cow::Borrowed(c.name.as_str()))));
+        out
+    }
+
+    /// One interview as one CSV line.
+    pub fn row(&self, q: &Questionnaire, rec: &Record) -> Vec<u8> {
+        self.encode(self.cells(q, rec).into_iter())
+    }
+
+    fn encode<'a>(&self, cells: impl Iterator<Item = Cow<'a, str>>) -> Vec<u8> {
+        let mut w = ::csv::WriterBuilder::new()
+            .delimiter(self.delimiter())
+            .terminator(::csv::Terminator::Any(b'\n'))
+            .buffer_capacity(4096)
+            .from_writer(Vec::with_capacity(2048));
+        for c in cells {
+            let _ = w.write_field(c.as_bytes());
+        }
+        let _ = w.write_record(None::<&[u8]>);
+        w.into_inner().unwrap_or_default()
+    }
+
+    /// The cells of one interview, as text.
+    pub fn cells<'r>(&self, q: &Questionnaire, rec: &'r Record) -> Vec<Cow<'r, str>> {
+        let answer = |qi: usize| -> Option<&'r Answer> { rec.answers.get(&q.questions[qi].id).filter(|a| a.relevant) };
+        self.columns
+            .iter()
+            .map(|c| match c.kind {
+                ColumnKind::Meta(m) => match m {
+                    Meta::Id => Cow::Borrowed(rec.id.as_str()),
+                    Meta::Interviewer => self.text(&rec.interviewer),
+                    Meta::District => c
+                        .question
+                        .and_then(answer)
+                        .and_then(|a| a.value.as_ref())
+                        .map_or(Cow::Borrowed(""), |v| self.value(v)),
+                    Meta::Device => self.text(&rec.device),
+                    Meta::Started => Cow::Borrowed(rec.started.as_str()),
+                    Meta::Completed => Cow::Borrowed(rec.completed.as_deref().unwrap_or("")),
+                    Meta::DurationS => Cow::Owned(rec.duration_ms.saturating_add(500).div_euclid(1000).to_string()),
+                    Meta::Revision => Cow::Owned(rec.revision.to_string()),
+                },
+                ColumnKind::Value => c
+                    .question
+                    .and_then(answer)
+                    .and_then(|a| a.value.as_ref())
+                    .map_or(Cow::Borrowed(""), |v| self.value(v)),
+                ColumnKind::Dummy(oi) => {
+                    let qi = c.question.unwrap_or(0);
+                    match answer(qi).and_then(|a| a.value.as_ref()) {
+                        Some(AnswerValue::Codes(cs)) => {
+                            let code = &q.questions[qi].options[oi].code;
+                            Cow::Borrowed(if cs.contains(code) { "1" } else { "0" })
+                        }
+                        _ => Cow::Borrowed(""),
+                    }
+                }
+                ColumnKind::Other => c
+                    .question
+                    .and_then(answer)
+                    .and_then(|a| a.other.as_deref())
+                    .map_or(Cow::Borrowed(""), |s| self.text(s)),
+                ColumnKind::Remark => c
+                    .question
+                    .and_then(|qi| rec.answers.get(&q.questions[qi].id))
+                    .filter(|a| a.relevant)
+                    .and_then(|a| a.remark.as_deref())
+                    .map_or(Cow::Borrowed(""), |s| self.text(s)),
+            })
+            .collect()
+    }
+
+    fn value<'r>(&self, v: &'r AnswerValue) -> Cow<'r, str> {
+        match v {
+            AnswerValue::Text(s) => self.text(s),
+            AnswerValue::Number(n) => Cow::Owned(number(*n, self.excel)),
+            AnswerValue::Codes(cs) => Cow::Owned(cs.join(" ")),
+        }
+    }
+
+    /// Free text: line breaks to spaces; in the Excel flavour, formula-like text made inert.
+    fn text<'r>(&self, s: &'r str) -> Cow<'r, str> {
+        let s: Cow<'r, str> = if s.contains(['\n', '\r']) {
+            Cow::Owned(s.replace("\r\n", " ").replace(['\n', '\r'], " "))
+        } else {
+            Cow::Borrowed(s)
+        };
+        if self.excel && s.starts_with(['=', '+', '-', '@', '\t']) {
+            Cow::Owned(format!("'{s}"))
+        } else {
+            s
+        }
+    }
+}
+
+/// A number as written in the CSV: whole numbers without a fraction, others in the shortest
+/// form that reads back exactly; a decimal comma in the Excel flavour.
+pub fn number(n: f64, excel: bool) -> String {
+    let s = if n.fract() == 0.0 && n.abs() < 9.0e15 {
+        format!("{}", n as i64)
+    } else {
+        format!("{n}")
+    };
+    if excel { s.replace('.', ",") } else { s }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::interview::record::{FORMAT, QuestionnaireRef, Status};
+    use crate::questionnaire::bundled;
+    use std::collections::BTreeMap;
+
+    fn rec(q: &Questionnaire, answers: &[(&str, AnswerValue, bool)]) -> Record {
+        Record {
+            format: FORMAT.into(),
+            id: "0176b6a0-0000-7000-8000-000000000001".into(),
+            revision: 12,
+            device: "dev1".into(),
+            interviewer: "I01".into(),
+            questionnaire: QuestionnaireRef {
+                id: q.id.clone(),
+                version: q.version.clone(),
+                sha256: q.sha256.clone(),
+            },
+            status: Status::Completed,
+            started: "2021-01-12T07:00:00Z".into(),
+            updated: "2021-01-12T07:30:00Z".into(),
+            completed: Some("2021-01-12T07:30:00Z".into()),
+            duration_ms: 1_234_567,
+            position: None,
+            answers: answers
+                .iter()
+                .map(|(k, v, rel)| {
+                    (
+                        k.to_string(),
+                        Answer {
+                            value: Some(v.clone()),
+                            relevant: *rel,
+                            ..Answer::default()
+                        },
+                    )
+                })
+                .collect::<BTreeMap<_, _>>(),
+            reopened: vec![],
+            paradata: vec![],
+        }
+    }
+
+    #[test]
+    fn demo_columns_follow_the_questionnaire() {
+        let q = bundled("demo").unwrap();
+        let l = Layout::new(&q, false);
+        let names: Vec<&str> = l.columns.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "id", "interviewer", "district", "device", "started", "completed", "duration_s", "revision",
+                "org_type", "org_type__other", "org_type__remark", "members", "members__remark", "budget",
+                "budget__remark", "founded", "founded__remark", "contact", "contact__remark", "why_not",
+                "why_not__remark", "goals", "goals__info", "goals__money", "goals__projects", "goals__premises",
+                "goals__other", "goals__dont_know", "goals__other_text", "goals__remark", "satisfaction",
+                "satisfaction__remark", "proposals", "proposals__remark"
+            ]
+        );
+    }
+
+    #[test]
+    fn multi_dummies_are_empty_where_not_asked_and_irrelevant_answers_are_dropped() {
+        let q = bundled("demo").unwrap();
+        let l = Layout::new(&q, false);
+        let r = rec(
+            &q,
+            &[
+                ("contact", AnswerValue::Text("yes".into()), true),
+                ("goals", AnswerValue::Codes(vec!["info".into(), "projects".into()]), true),
+                ("members", AnswerValue::Number(12.0), true),
+                ("budget", AnswerValue::Number(1.5), true),
+                ("why_not", AnswerValue::Text("line\nbreak".into()), false),
+            ],
+        );
+        let cells = l.cells(&q, &r);
+        let get = |n: &str| cells[l.columns.iter().position(|c| c.name == n).unwrap()].to_string();
+        assert_eq!(get("goals"), "info projects");
+        assert_eq!(get("goals__info"), "1");
+        assert_eq!(get("goals__money"), "0");
+        assert_eq!(get("members"), "12");
+        assert_eq!(get("budget"), "1.5");
+        assert_eq!(get("why_not"), "");
+        assert_eq!(get("duration_s"), "1235");
+        let r2 = rec(&q, &[("contact", AnswerValue::Text("no".into()), true)]);
+        let cells = l.cells(&q, &r2);
+        assert_eq!(cells[l.columns.iter().position(|c| c.name == "goals__info").unwrap()], "");
+    }
+
+    #[test]
+    fn excel_flavour_has_bom_semicolons_decimal_comma_and_inert_formulas() {
+        let q = bundled("demo").unwrap();
+        let l = Layout::new(&q, true);
+        assert!(l.header().starts_with(b"\xEF\xBB\xBFid;interviewer;district;"));
+        let r = rec(
+            &q,
+            &[
+                ("budget", AnswerValue::Number(2.25), true),
+                ("proposals", AnswerValue::Text("=HYPERLINK(\"x\")".into()), true),
+            ],
+        );
+        let line = String::from_utf8(l.row(&q, &r)).unwrap();
+        assert!(line.contains(";2,25;"), "{line}");
+        assert!(line.contains("\"'=HYPERLINK(\"\"x\"\")\""), "{line}");
+        assert!(line.ends_with('\n') && !line.ends_with("\r\n"));
+    }
+
+    #[test]
+    fn district_is_the_metadata_column() {
+        let q = bundled("nko").unwrap();
+        let l = Layout::new(&q, false);
+        assert_eq!(l.columns.iter().filter(|c| c.name == "district").count(), 1);
+        assert!(l.columns.iter().any(|c| c.name == "district__remark"));
+        let r = rec(&q, &[("district", AnswerValue::Text("bykovsky".into()), true)]);
+        assert_eq!(l.cells(&q, &r)[2], "bykovsky");
+    }
+}

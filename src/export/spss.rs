@@ -1,0 +1,274 @@
+//! `<q>.sps`: SPSS/PSPP syntax that reads `<q>.csv` with formats, labels and missing values.
+//!
+//! Single-choice answers are stored as text codes in the CSV (readable in Excel, R and DuckDB),
+//! but SPSS attaches value labels and missing values reliably only to numbers. The syntax reads
+//! each code column into a temporary string variable `T@n` and `RECODE`s it into a numeric
+//! variable of the same name as the CSV column: the n-th option of the question becomes n. The
+//! numbers are therefore stable (they follow the questionnaire, not the data) and listed in
+//! `<q>.codebook.csv` (`spss_value`); options marked `dont_know` / `refused` are declared
+//! `MISSING VALUES`. Multi-choice codes stay a string (for reference); analyse the 0/1 columns.
+//! Numbers are read with no implied decimals (`F40.0` reads `12.5` as 12.5) and displayed with
+//! the precision the question allows. Start and completion times stay text (RFC 3339, UTC).
+
+use super::codebook::{column_label, is_single_code, words};
+use super::csv::{ColumnKind, Layout, Meta};
+use crate::questionnaire::{Kind, Missing, Questionnaire};
+use std::collections::HashSet;
+use std::fmt::Write;
+
+/// SPSS reserved words, which cannot be variable names.
+const RESERVED: &[&str] = &["all", "and", "by", "eq", "ge", "gt", "le", "lt", "ne", "not", "or", "to", "with"];
+
+/// The SPSS variable name of each column: the CSV name, unless it is reserved or longer than 64
+/// bytes (then shortened and made unique).
+pub fn names(layout: &Layout) -> Vec<String> {
+    let mut seen = HashSet::new();
+    layout
+        .columns
+        .iter()
+        .map(|c| {
+            let mut n = c.name.clone();
+            if RESERVED.contains(&n.as_str()) {
+                n.push('_');
+            }
+            if n.len() > 64 {
+                n.truncate(64);
+            }
+            let mut k = 2;
+            let base = n.clone();
+            while !seen.insert(n.clone()) {
+                let suffix = format!("_{k}");
+                n = format!("{}{suffix}", &base[..base.len().min(64 - suffix.len())]);
+                k += 1;
+            }
+            n
+        })
+        .collect()
+}
+
+fn quote(s: &str, max_bytes: usize) -> String {
+    let mut end = s.len().min(max_bytes);
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    let s: String = s[..end].chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
+    format!("'{}'", s.replace('\'', "''"))
+}
+
+/// Input format of a column (what `GET DATA` reads) and display format (`FORMATS`), if
+/// different, and whether it is a scale.
+fn formats(q: &Questionnaire, layout: &Layout, i: usize) -> (String, Option<String>) {
+    let c = &layout.columns[i];
+    let qq = c.question.map(|qi| &q.questions[qi]);
+    match (c.kind, qq) {
+        (ColumnKind::Meta(Meta::Id), _) => ("A36".into(), None),
+        (ColumnKind::Meta(Meta::Interviewer | Meta::Device), _) => ("A100".into(), None),
+        (ColumnKind::Meta(Meta::Started | Meta::Completed), _) => ("A30".into(), None),
+        (ColumnKind::Meta(Meta::DurationS | Meta::Revision), _) => ("F40.0".into(), Some("F10.0".into())),
+        (ColumnKind::Dummy(_), _) => ("F40.0".into(), Some("F1.0".into())),
+        (ColumnKind::Other, _) => ("A2000".into(), None),
+        (ColumnKind::Remark, _) => ("A4000".into(), None),
+        (ColumnKind::Value | ColumnKind::Meta(Meta::District), Some(qq)) => match &qq.kind {
+            Kind::Single => {
+                let w = qq.options.iter().map(|o| o.code.len()).max().unwrap_or(1).max(1);
+                let digits = qq.options.len().to_string().len();
+                (format!("A{w}"), Some(format!("F{digits}.0")))
+            }
+            Kind::Multi { .. } => {
+                let w: usize = qq.options.iter().map(|o| o.code.len() + 1).sum();
+                (format!("A{}", w.max(1)), None)
+            }
+            Kind::Number { min, max, integer, .. } => {
+                let digits = |x: Option<f64>| x.map_or(12, |x| format!("{}", x.abs().trunc() as i64).len());
+                let neg = min.is_none_or(|m| m < 0.0) as usize;
+                let w = digits(*min).max(digits(*max)) + neg;
+                let disp = if *integer {
+                    format!("F{}.0", w.max(1))
+                } else {
+                    format!("F{}.2", w + 3)
+                };
+                ("F40.0".into(), Some(disp))
+            }
+            Kind::Text { max_length } | Kind::LongText { max_length } => {
+                (format!("A{}", (*max_length as usize * 4).clamp(1, 32767)), None)
+            }
+            Kind::Date => ("SDATE10".into(), None),
+            Kind::Note => ("A1".into(), None),
+        },
+        (ColumnKind::Meta(Meta::District), None) => ("A100".into(), None),
+        _ => ("A100".into(), None),
+    }
+}
+
+/// The syntax for `csv_file` (a file name relative to the working directory of PSPP/SPSS).
+pub fn syntax(q: &Questionnaire, layout: &Layout, csv_file: &str) -> Vec<u8> {
+    let names = names(layout);
+    let wd = words(q);
+    let mut s = String::new();
+    let _ = writeln!(s, "* Encoding: UTF-8.");
+    let _ = writeln!(
+        s,
+        "* {} ({} version {}, sha256 {}).",
+        q.title().replace(['\n', '\r'], " "),
+        q.id,
+        q.version,
+        &q.sha256
+    );
+    let _ = writeln!(
+        s,
+        "* Written by anketa merge. Reads {csv_file}: run it from the folder that holds the CSV."
+    );
+    let _ = writeln!(
+        s,
+        "* Single-choice codes become numbers 1..n in option order (see VALUE LABELS and the codebook)."
+    );
+    if layout.excel {
+        let _ = writeln!(s, "SET DECIMAL=COMMA.");
+    }
+    let delim = if layout.excel { ";" } else { "," };
+    let _ = writeln!(s, "GET DATA /TYPE=TXT");
+    let _ = writeln!(s, "  /FILE={}", quote(csv_file, 4096));
+    let _ = writeln!(s, "  /ENCODING='UTF-8'");
+    let _ = writeln!(s, "  /ARRANGEMENT=DELIMITED");
+    let _ = writeln!(s, "  /DELCASE=LINE");
+    let _ = writeln!(s, "  /FIRSTCASE=2");
+    let _ = writeln!(s, "  /DELIMITERS=\"{delim}\"");
+    let _ = writeln!(s, "  /QUALIFIER='\"'");
+    let _ = writeln!(s, "  /VARIABLES=");
+    let fmts: Vec<(String, Option<String>)> = (0..layout.columns.len()).map(|i| formats(q, layout, i)).collect();
+    let single: Vec<bool> = (0..layout.columns.len()).map(|i| is_single_code(q, layout, i)).collect();
+    for (i, (input, _)) in fmts.iter().enumerate() {
+        let name = if single[i] { format!("T@{}", i + 1) } else { names[i].clone() };
+        let _ = writeln!(s, "    {name} {input}");
+    }
+    let _ = writeln!(s, "  .");
+    // Codes → numbers.
+    for (i, c) in layout.columns.iter().enumerate() {
+        if !single[i] {
+            continue;
+        }
+        let qq = &q.questions[c.question.unwrap_or(0)];
+        let _ = writeln!(s, "RECODE T@{}", i + 1);
+        for (oi, o) in qq.options.iter().enumerate() {
+            let _ = writeln!(s, "    ({}={})", quote(&o.code, 200), oi + 1);
+        }
+        let _ = writeln!(s, "    (ELSE=SYSMIS) INTO {}.", names[i]);
+    }
+    // Back to the CSV's column order, without the temporaries.
+    let _ = writeln!(s, "ADD FILES FILE=* /KEEP=");
+    for n in &names {
+        let _ = writeln!(s, "    {n}");
+    }
+    let _ = writeln!(s, "  .");
+    let _ = writeln!(s, "FORMATS");
+    let mut first = true;
+    for (i, (_, disp)) in fmts.iter().enumerate() {
+        if let Some(d) = disp {
+            let _ = writeln!(s, "    {}{} ({d})", if first { "" } else { "/ " }, names[i]);
+            first = false;
+        }
+    }
+    let _ = writeln!(s, "  .");
+    let _ = writeln!(s, "VARIABLE LABELS");
+    for (i, n) in names.iter().enumerate() {
+        let label = column_label(q, layout, i);
+        let _ = writeln!(s, "    {}{n} {}", if i == 0 { "" } else { "/ " }, quote(&label, 255));
+    }
+    let _ = writeln!(s, "  .");
+    let mut vl = Vec::new();
+    let mut missing = Vec::new();
+    let mut nominal = Vec::new();
+    let mut scale = Vec::new();
+    for (i, c) in layout.columns.iter().enumerate() {
+        if single[i] {
+            let qq = &q.questions[c.question.unwrap_or(0)];
+            let mut v = format!("{}", names[i]);
+            let mut miss = Vec::new();
+            for (oi, o) in qq.options.iter().enumerate() {
+                let _ = write!(v, "\n      {} {}", oi + 1, quote(q.tr(&o.label), 120));
+                if matches!(o.missing, Some(Missing::DontKnow | Missing::Refused)) {
+                    miss.push((oi + 1).to_string());
+                }
+            }
+            vl.push(v);
+            if !miss.is_empty() {
+                miss.truncate(3);
+                missing.push(format!("{} ({})", names[i], miss.join(", ")));
+            }
+            nominal.push(names[i].clone());
+        } else if matches!(c.kind, ColumnKind::Dummy(_)) {
+            vl.push(format!(
+                "{}\n      0 {}\n      1 {}",
+                names[i],
+                quote(wd.not_chosen, 120),
+                quote(wd.chosen, 120)
+            ));
+            nominal.push(names[i].clone());
+        } else if fmts[i].0.starts_with('F') {
+            scale.push(names[i].clone());
+        }
+    }
+    if !vl.is_empty() {
+        let _ = writeln!(s, "VALUE LABELS");
+        for (k, v) in vl.iter().enumerate() {
+            let _ = writeln!(s, "    {}{v}", if k == 0 { "" } else { "/ " });
+        }
+        let _ = writeln!(s, "  .");
+    }
+    if !missing.is_empty() {
+        let _ = writeln!(s, "MISSING VALUES");
+        for (k, m) in missing.iter().enumerate() {
+            let _ = writeln!(s, "    {}{m}", if k == 0 { "" } else { "/ " });
+        }
+        let _ = writeln!(s, "  .");
+    }
+    for (level, vars) in [("NOMINAL", &nominal), ("SCALE", &scale)] {
+        if !vars.is_empty() {
+            let _ = writeln!(s, "VARIABLE LEVEL");
+            for v in vars.iter() {
+                let _ = writeln!(s, "    {v}");
+            }
+            let _ = writeln!(s, "  ({level}).");
+        }
+    }
+    let _ = writeln!(s, "EXECUTE.");
+    s.into_bytes()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::questionnaire::bundled;
+
+    #[test]
+    fn codes_are_recoded_labelled_and_missing_declared() {
+        let q = bundled("demo").unwrap();
+        let l = Layout::new(&q, false);
+        let s = String::from_utf8(syntax(&q, &l, "demo.csv")).unwrap();
+        assert!(s.contains("/FILE='demo.csv'"), "{s}");
+        assert!(s.contains("/DELIMITERS=\",\""), "{s}");
+        assert!(s.contains("RECODE T@18\n    ('yes'=1)\n    ('no'=2)\n    ('dont_know'=3)\n    (ELSE=SYSMIS) INTO contact."), "{s}");
+        assert!(s.contains("    / contact\n      1 'Yes'\n      2 'No'\n      3 'Don''t know'"), "{s}");
+        assert!(s.contains("/ contact (3)"), "{s}");
+        assert!(s.contains("org_type (4)"), "{s}");
+        assert!(s.contains("    budget F40.0\n"), "{s}");
+        assert!(s.contains("/ budget (F12.2)") || s.contains("/ budget (F15.2)"), "{s}");
+        assert!(s.contains("    founded SDATE10\n"), "{s}");
+        assert!(!s.contains("SET DECIMAL"));
+        let e = String::from_utf8(syntax(&q, &Layout::new(&q, true), "demo.csv")).unwrap();
+        assert!(e.contains("SET DECIMAL=COMMA.") && e.contains("/DELIMITERS=\";\""), "{e}");
+    }
+
+    #[test]
+    fn reserved_and_long_names_are_made_valid() {
+        let q = bundled("demo").unwrap();
+        let mut l = Layout::new(&q, false);
+        l.columns[8].name = "to".into();
+        l.columns[9].name = "x".repeat(70);
+        l.columns[10].name = "x".repeat(65);
+        let n = names(&l);
+        assert_eq!(n[8], "to_");
+        assert_eq!(n[9], "x".repeat(64));
+        assert_eq!(n[10], format!("{}_2", "x".repeat(62)));
+    }
+}

@@ -1,0 +1,741 @@
+//! Merging interviews from many laptops: which copy of each interview is kept, and why.
+//!
+//! Pure rules over compact [`Entry`]s (what dedupe needs: id, revision, status, `updated`,
+//! content hash, where it came from), so that a merge of 100,000 files keeps a few megabytes in
+//! memory; the store streams the files and the full records. The rules:
+//!
+//! - A record's *content* is its canonical serialisation (the NDJSON line); two copies with the
+//!   same id and the same content hash are one interview (the extra copy is a duplicate).
+//! - Copies with the same id and different content conflict. Without `--include-incomplete`
+//!   only completed copies compete (an interview reopened and left in progress keeps its last
+//!   completed version, and the newer draft is listed as a conflict). Among the competitors:
+//!   higher revision wins; at equal revision completed beats in progress; then the later
+//!   `updated`; then, as a reproducible last resort, the smaller content hash. Every other
+//!   content is a loser, listed with the rule that decided.
+//! - An interview with no completed copy is left out and listed as incomplete, unless
+//!   `--include-incomplete`.
+//!
+//! The order of the inputs never matters: entries are grouped by id and ranked by content, and
+//! every list is sorted. So merge(merge(A), B) = merge(A, B): the winner of A is still the best
+//! copy of A.
+
+use crate::export::Layout;
+use crate::interview::logic::validate_record;
+use crate::interview::record::{FORMAT, QuestionnaireRef, Record, Status};
+use crate::questionnaire::Questionnaire;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use std::cmp::Ordering;
+use std::collections::BTreeMap;
+
+/// Where a questionnaire came from (earlier variants are preferred when one is found twice).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Origin {
+    /// Compiled into anketa.
+    Bundled,
+    /// Given with `--questionnaire`.
+    Given(String),
+    /// Found in an input's `questionnaires/` folder.
+    Found(String),
+}
+
+impl Origin {
+    fn describe(&self) -> String {
+        match self {
+            Origin::Bundled => "bundled".into(),
+            Origin::Given(p) => format!("--questionnaire {p}"),
+            Origin::Found(p) => p.clone(),
+        }
+    }
+}
+
+/// A questionnaire known to the merge, with its CSV layout.
+#[derive(Debug)]
+pub struct Known {
+    /// The questionnaire.
+    pub q: Questionnaire,
+    /// Its CSV layout.
+    pub layout: Layout,
+    /// Where it came from.
+    pub origin: Origin,
+}
+
+/// The questionnaires records are matched against (by id, version and SHA-256).
+#[derive(Debug, Default)]
+pub struct Catalog {
+    known: Vec<Known>,
+    excel: bool,
+}
+
+impl Catalog {
+    /// An empty catalog; `excel` selects the CSV flavour of the layouts.
+    pub fn new(excel: bool) -> Catalog {
+        Catalog {
+            known: Vec::new(),
+            excel,
+        }
+    }
+
+    /// Adds a questionnaire; a second copy of the same (id, version, sha256) only updates the
+    /// origin if it is preferable. Keeps the catalog sorted by (id, version, sha256).
+    pub fn add(&mut self, q: Questionnaire, origin: Origin) {
+        let key = |k: &Known| (k.q.id.clone(), k.q.version.clone(), k.q.sha256.clone());
+        let new_key = (q.id.clone(), q.version.clone(), q.sha256.clone());
+        match self.known.binary_search_by(|k| key(k).cmp(&new_key)) {
+            Ok(i) => {
+                if origin < self.known[i].origin {
+                    self.known[i].origin = origin;
+                }
+            }
+            Err(i) => {
+                let layout = Layout::new(&q, self.excel);
+                self.known.insert(i, Known { q, layout, origin });
+            }
+        }
+    }
+
+    /// All known questionnaires, sorted by (id, version, sha256).
+    pub fn all(&self) -> &[Known] {
+        &self.known
+    }
+
+    /// The questionnaire at an index.
+    pub fn get(&self, i: usize) -> &Known {
+        &self.known[i]
+    }
+
+    /// Finds the questionnaire of a record, or explains why none fits.
+    pub fn find(&self, r: &QuestionnaireRef) -> Result<usize, String> {
+        if let Some(i) = self
+            .known
+            .iter()
+            .position(|k| k.q.id == r.id && k.q.version == r.version && k.q.sha256 == r.sha256)
+        {
+            return Ok(i);
+        }
+        let short = |s: &str| s.chars().take(12).collect::<String>();
+        if let Some(k) = self.known.iter().find(|k| k.q.id == r.id && k.q.version == r.version) {
+            return Err(format!(
+                "made with a different copy of questionnaire `{}` version {} (sha256 {}…, known copy {}… from {}); \
+                 pass the copy it was made with via --questionnaire",
+                r.id,
+                r.version,
+                short(&r.sha256),
+                short(&k.q.sha256),
+                k.origin.describe()
+            ));
+        }
+        let versions: Vec<String> = self
+            .known
+            .iter()
+            .filter(|k| k.q.id == r.id)
+            .map(|k| k.q.version.clone())
+            .collect();
+        let known = if versions.is_empty() {
+            String::new()
+        } else {
+            format!(" (known versions: {})", versions.join(", "))
+        };
+        Err(format!(
+            "unknown questionnaire `{}` version {} (sha256 {}…){known}: not bundled, not given with --questionnaire, \
+             and not in any input's questionnaires/ folder; pass it with --questionnaire PATH",
+            r.id,
+            r.version,
+            short(&r.sha256)
+        ))
+    }
+}
+
+/// Where a record came from: a file, and the line for NDJSON files (0 for a whole file).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Source {
+    /// Index into the sorted list of input files.
+    pub file: u32,
+    /// 1-based line of an NDJSON file; 0 for a file holding one interview.
+    pub line: u32,
+}
+
+/// What the merge keeps of one record.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    /// Interview id.
+    pub id: Box<str>,
+    /// Index into the [`Catalog`].
+    pub questionnaire: u32,
+    /// Revision.
+    pub revision: u64,
+    /// Status.
+    pub status: Status,
+    /// `updated` as nanoseconds since the epoch (for ordering).
+    pub updated_ns: i128,
+    /// `updated` as written.
+    pub updated: Box<str>,
+    /// SHA-256 of the canonical serialisation.
+    pub hash: [u8; 32],
+    /// Interviewer code.
+    pub interviewer: Box<str>,
+    /// Where it came from.
+    pub source: Source,
+    /// The caller's handle to the stored line and CSV row.
+    pub handle: u64,
+    /// Length of the NDJSON line (without newline).
+    pub line_len: u32,
+    /// Length of the CSV row.
+    pub row_len: u32,
+}
+
+impl Entry {
+    /// The content hash in hex.
+    pub fn hash_hex(&self) -> String {
+        hex(&self.hash)
+    }
+}
+
+/// Lowercase hex.
+pub fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+/// A record checked against its questionnaire, ready to be merged.
+#[derive(Debug)]
+pub struct Examined {
+    /// The entry (source and handle still to be filled in by the caller).
+    pub entry: Entry,
+    /// The canonical NDJSON line, without newline.
+    pub line: Vec<u8>,
+    /// The CSV row, with newline.
+    pub row: Vec<u8>,
+}
+
+/// Checks a parsed record (format, id, times, questionnaire, answers) and computes its
+/// canonical line, content hash and CSV row. The error is the reason the file is rejected.
+pub fn examine(cat: &Catalog, rec: &Record) -> Result<Examined, String> {
+    if rec.format != FORMAT {
+        return Err(format!(
+            "unknown format version `{}` (this anketa reads `{FORMAT}`)",
+            rec.format
+        ));
+    }
+    if uuid::Uuid::parse_str(&rec.id).is_err() {
+        return Err(format!("interview id `{}` is not a UUID", rec.id));
+    }
+    let updated: jiff::Timestamp = rec
+        .updated
+        .parse()
+        .map_err(|_| format!("`updated` is `{}`, not an RFC 3339 time", rec.updated))?;
+    if rec.started.parse::<jiff::Timestamp>().is_err() {
+        return Err(format!("`started` is `{}`, not an RFC 3339 time", rec.started));
+    }
+    let qi = cat.find(&rec.questionnaire)?;
+    let k = cat.get(qi);
+    validate_record(&k.q, rec).map_err(|e| format!("does not fit questionnaire `{}` {}: {e}", k.q.id, k.q.version))?;
+    let line = rec.to_json_line();
+    let hash: [u8; 32] = Sha256::digest(&line).into();
+    let row = k.layout.row(&k.q, rec);
+    Ok(Examined {
+        entry: Entry {
+            id: rec.id.as_str().into(),
+            questionnaire: qi as u32,
+            revision: rec.revision,
+            status: rec.status,
+            updated_ns: updated.as_nanosecond(),
+            updated: rec.updated.as_str().into(),
+            hash,
+            interviewer: rec.interviewer.as_str().into(),
+            source: Source { file: 0, line: 0 },
+            handle: 0,
+            line_len: line.len() as u32,
+            row_len: row.len() as u32,
+        },
+        line,
+        row,
+    })
+}
+
+/// The rule that decided a conflict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Rule {
+    /// The loser is in progress and only completed copies are merged.
+    InProgressLeftOut,
+    /// The winner has a higher revision.
+    HigherRevision,
+    /// Same revision; the winner is completed, the loser in progress.
+    CompletedBeatsInProgress,
+    /// Same revision and status; the winner was updated later.
+    LaterUpdate,
+    /// Same revision, status and update time; the smaller content hash was kept.
+    Tie,
+}
+
+impl Rule {
+    /// The rule in words.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Rule::InProgressLeftOut => {
+                "the loser is in progress and only completed copies are merged (--include-incomplete takes it)"
+            }
+            Rule::HigherRevision => "higher revision wins",
+            Rule::CompletedBeatsInProgress => "same revision: completed beats in progress",
+            Rule::LaterUpdate => "same revision and status: the later `updated` wins",
+            Rule::Tie => {
+                "same revision, status and `updated` but different content: kept the copy whose content hash \
+                 sorts first (reproducible, not meaningful); compare both"
+            }
+        }
+    }
+}
+
+/// Identical copies of one interview.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Duplicate {
+    /// The copy kept (the first by source order).
+    pub kept: usize,
+    /// The other copies (indices into the entries), in source order.
+    pub copies: Vec<usize>,
+}
+
+/// Two different contents under one interview id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Conflict {
+    /// The entry kept.
+    pub winner: usize,
+    /// The entry not kept.
+    pub loser: usize,
+    /// Why.
+    pub rule: Rule,
+}
+
+/// The outcome of the merge rules.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Decision {
+    /// Entries merged, sorted by questionnaire then id.
+    pub merged: Vec<usize>,
+    /// Interviews with no completed copy (their best copy), left out; same order.
+    pub incomplete: Vec<usize>,
+    /// Identical copies, by id.
+    pub duplicates: Vec<Duplicate>,
+    /// Conflicts, by id, then loser rank.
+    pub conflicts: Vec<Conflict>,
+}
+
+/// Ranks two contents: `Greater` means `a` beats `b`.
+fn rank(a: &Entry, b: &Entry) -> Ordering {
+    a.revision
+        .cmp(&b.revision)
+        .then(a.status.cmp(&b.status))
+        .then(a.updated_ns.cmp(&b.updated_ns))
+        .then(b.hash.cmp(&a.hash))
+}
+
+fn rule(w: &Entry, l: &Entry, include_incomplete: bool) -> Rule {
+    if !include_incomplete && l.status == Status::InProgress {
+        Rule::InProgressLeftOut
+    } else if w.revision != l.revision {
+        Rule::HigherRevision
+    } else if w.status != l.status {
+        Rule::CompletedBeatsInProgress
+    } else if w.updated_ns != l.updated_ns {
+        Rule::LaterUpdate
+    } else {
+        Rule::Tie
+    }
+}
+
+/// Applies the merge rules to every entry.
+pub fn decide(entries: &[Entry], include_incomplete: bool) -> Decision {
+    let mut order: Vec<usize> = (0..entries.len()).collect();
+    order.sort_by(|&a, &b| {
+        let (x, y) = (&entries[a], &entries[b]);
+        x.id.cmp(&y.id).then(x.hash.cmp(&y.hash)).then(x.source.cmp(&y.source))
+    });
+    let mut d = Decision::default();
+    let mut i = 0;
+    while i < order.len() {
+        let id = &entries[order[i]].id;
+        let mut j = i;
+        while j < order.len() && entries[order[j]].id == *id {
+            j += 1;
+        }
+        // Distinct contents of this id: (representative, copies) in source order.
+        let mut contents: Vec<(usize, Vec<usize>)> = Vec::new();
+        for &e in &order[i..j] {
+            match contents.last_mut() {
+                Some((rep, copies)) if entries[*rep].hash == entries[e].hash => copies.push(e),
+                _ => contents.push((e, Vec::new())),
+            }
+        }
+        for (rep, copies) in &contents {
+            if !copies.is_empty() {
+                d.duplicates.push(Duplicate {
+                    kept: *rep,
+                    copies: copies.clone(),
+                });
+            }
+        }
+        let mut reps: Vec<usize> = contents.iter().map(|c| c.0).collect();
+        reps.sort_by(|&a, &b| rank(&entries[b], &entries[a]));
+        let best_completed = reps.iter().copied().find(|&r| entries[r].status == Status::Completed);
+        let winner = if include_incomplete { Some(reps[0]) } else { best_completed };
+        match winner {
+            Some(w) => {
+                d.merged.push(w);
+                for &l in reps.iter().filter(|&&r| r != w) {
+                    d.conflicts.push(Conflict {
+                        winner: w,
+                        loser: l,
+                        rule: rule(&entries[w], &entries[l], include_incomplete),
+                    });
+                }
+            }
+            None => d.incomplete.push(reps[0]),
+        }
+        i = j;
+    }
+    let by_q_id = |a: &usize, b: &usize| {
+        let (x, y) = (&entries[*a], &entries[*b]);
+        x.questionnaire.cmp(&y.questionnaire).then(x.id.cmp(&y.id))
+    };
+    d.merged.sort_by(by_q_id);
+    d.incomplete.sort_by(by_q_id);
+    d
+}
+
+/// File stem of each questionnaire's CSV, codebook and syntax: the id, or
+/// `<id>-<version>-<sha256[..12]>` when several variants of one id have merged interviews.
+pub fn stems(cat: &Catalog, used: &[bool]) -> Vec<Option<String>> {
+    let all = cat.all();
+    (0..all.len())
+        .map(|i| {
+            if !used[i] {
+                return None;
+            }
+            let q = &all[i].q;
+            let variants = (0..all.len()).filter(|&j| used[j] && all[j].q.id == q.id).count();
+            Some(if variants > 1 {
+                format!("{}-{}-{}", q.id, sanitize_stem(&q.version), &q.sha256[..12])
+            } else {
+                q.id.clone()
+            })
+        })
+        .collect()
+}
+
+fn sanitize_stem(s: &str) -> String {
+    s.chars()
+        .map(|c| if c.is_ascii_alphanumeric() || c == '.' || c == '_' || c == '-' { c } else { '_' })
+        .collect()
+}
+
+/// `merge-report.json`: everything the merge did and did not take. Deterministic: no run time,
+/// every list sorted.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Report {
+    /// Always `anketa-merge-report/1`.
+    pub format: String,
+    /// Files examined (interview files, NDJSON files, rejected and ignored files).
+    pub files_read: usize,
+    /// Interview records found in them.
+    pub records_read: usize,
+    /// Interviews merged per questionnaire (CSV stem → count).
+    pub merged: BTreeMap<String, usize>,
+    /// Whether in-progress interviews were merged.
+    pub include_incomplete: bool,
+    /// The questionnaires of the merged interviews.
+    pub questionnaires: Vec<ReportQuestionnaire>,
+    /// Identical copies.
+    pub duplicates: Vec<ReportDuplicate>,
+    /// Different contents under one id.
+    pub conflicts: Vec<ReportConflict>,
+    /// Files (or NDJSON lines) not taken, with the reason.
+    pub rejected: Vec<PathReason>,
+    /// Interviews left out because no copy is completed.
+    pub incomplete: Vec<ReportIncomplete>,
+    /// Files recognised as something else than interviews (device id, settings, questionnaires
+    /// outside a `questionnaires/` folder, merge reports), not taken.
+    pub ignored: Vec<PathReason>,
+    /// Files written, relative to the output folder.
+    pub outputs: Vec<String>,
+}
+
+/// A questionnaire in the report.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ReportQuestionnaire {
+    /// CSV stem.
+    pub name: String,
+    /// Id.
+    pub id: String,
+    /// Version.
+    pub version: String,
+    /// SHA-256 of the file.
+    pub sha256: String,
+    /// Where it came from.
+    pub source: String,
+    /// Interviews merged.
+    pub merged: usize,
+}
+
+/// Identical copies in the report.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ReportDuplicate {
+    /// Interview id.
+    pub id: String,
+    /// The copy kept.
+    pub kept: String,
+    /// The identical copies.
+    pub copies: Vec<String>,
+}
+
+/// One copy of an interview in a conflict.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ReportCopy {
+    /// File (and line).
+    pub path: String,
+    /// Revision.
+    pub revision: u64,
+    /// Status.
+    pub status: Status,
+    /// Last change.
+    pub updated: String,
+    /// SHA-256 of the canonical content.
+    pub sha256: String,
+    /// Where the loser was written (losers only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub saved_as: Option<String>,
+}
+
+/// A conflict in the report.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ReportConflict {
+    /// Interview id.
+    pub id: String,
+    /// The copy kept.
+    pub winner: ReportCopy,
+    /// The copy not kept.
+    pub loser: ReportCopy,
+    /// The rule that decided (`higher_revision`, …).
+    pub rule: Rule,
+    /// The rule in words.
+    pub why: String,
+}
+
+/// A path with a reason.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct PathReason {
+    /// File (and line for NDJSON).
+    pub path: String,
+    /// Why it was not taken.
+    pub reason: String,
+}
+
+/// An interview left out as incomplete.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ReportIncomplete {
+    /// Interview id.
+    pub id: String,
+    /// File (and line).
+    pub path: String,
+    /// Questionnaire id.
+    pub questionnaire: String,
+    /// Interviewer.
+    pub interviewer: String,
+    /// Revision.
+    pub revision: u64,
+    /// Last change.
+    pub updated: String,
+}
+
+impl Report {
+    /// The report as pretty JSON with a final newline.
+    pub fn to_json(&self) -> Vec<u8> {
+        let mut v = serde_json::to_vec_pretty(self).unwrap_or_default();
+        v.push(b'\n');
+        v
+    }
+
+    /// The human summary printed on stdout.
+    pub fn summary(&self, out_dir: &str) -> String {
+        use std::fmt::Write;
+        const SHOW: usize = 20;
+        let mut s = String::new();
+        let total: usize = self.merged.values().sum();
+        let _ = writeln!(
+            s,
+            "read {} file(s), {} interview record(s)",
+            self.files_read, self.records_read
+        );
+        let per: Vec<String> = self.merged.iter().map(|(k, v)| format!("{k} {v}")).collect();
+        let _ = writeln!(
+            s,
+            "merged {total} interview(s){}{}",
+            if per.is_empty() { String::new() } else { format!(": {}", per.join(", ")) },
+            if self.include_incomplete { " (in-progress ones included)" } else { "" }
+        );
+        if !self.duplicates.is_empty() {
+            let n: usize = self.duplicates.iter().map(|d| d.copies.len()).sum();
+            let _ = writeln!(s, "duplicates: {n} identical cop(ies) of {} interview(s), kept once", self.duplicates.len());
+        }
+        if !self.conflicts.is_empty() {
+            let _ = writeln!(
+                s,
+                "conflicts: {} (the copies not kept are in {out_dir}/conflicts/)",
+                self.conflicts.len()
+            );
+            for c in self.conflicts.iter().take(SHOW) {
+                let _ = writeln!(
+                    s,
+                    "  {}: kept rev {} {} ({}), not rev {} {} ({}): {}",
+                    c.id,
+                    c.winner.revision,
+                    status_word(c.winner.status),
+                    c.winner.path,
+                    c.loser.revision,
+                    status_word(c.loser.status),
+                    c.loser.path,
+                    c.rule.describe()
+                );
+            }
+            if self.conflicts.len() > SHOW {
+                let _ = writeln!(s, "  … and {} more (see merge-report.json)", self.conflicts.len() - SHOW);
+            }
+        }
+        if !self.incomplete.is_empty() {
+            let _ = writeln!(
+                s,
+                "incomplete: {} interview(s) in progress, left out (--include-incomplete merges them)",
+                self.incomplete.len()
+            );
+        }
+        if !self.rejected.is_empty() {
+            let _ = writeln!(s, "rejected: {} (not merged; the files are unchanged)", self.rejected.len());
+            for r in self.rejected.iter().take(SHOW) {
+                let _ = writeln!(s, "  {}: {}", r.path, r.reason);
+            }
+            if self.rejected.len() > SHOW {
+                let _ = writeln!(s, "  … and {} more (see merge-report.json)", self.rejected.len() - SHOW);
+            }
+        }
+        if !self.ignored.is_empty() {
+            let _ = writeln!(s, "ignored: {} file(s) that are not interviews (listed in merge-report.json)", self.ignored.len());
+        }
+        let _ = writeln!(s, "wrote {} file(s) to {out_dir}/ (report: merge-report.json)", self.outputs.len());
+        s
+    }
+}
+
+fn status_word(s: Status) -> &'static str {
+    match s {
+        Status::Completed => "completed",
+        Status::InProgress => "in progress",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn e(id: &str, rev: u64, status: Status, upd: i128, h: u8, file: u32) -> Entry {
+        Entry {
+            id: id.into(),
+            questionnaire: 0,
+            revision: rev,
+            status,
+            updated_ns: upd,
+            updated: format!("t{upd}").into(),
+            hash: [h; 32],
+            interviewer: "I01".into(),
+            source: Source { file, line: 0 },
+            handle: 0,
+            line_len: 0,
+            row_len: 0,
+        }
+    }
+    use Status::{Completed as C, InProgress as P};
+
+    #[test]
+    fn identical_copies_are_one_interview() {
+        let es = [e("a", 3, C, 1, 7, 2), e("a", 3, C, 1, 7, 0), e("a", 3, C, 1, 7, 1)];
+        let d = decide(&es, false);
+        assert_eq!(d.merged, vec![1]);
+        assert_eq!(d.duplicates, vec![Duplicate { kept: 1, copies: vec![2, 0] }]);
+        assert!(d.conflicts.is_empty());
+    }
+
+    #[test]
+    fn higher_revision_wins() {
+        let es = [e("a", 3, C, 9, 1, 0), e("a", 5, C, 1, 2, 1)];
+        let d = decide(&es, false);
+        assert_eq!(d.merged, vec![1]);
+        assert_eq!(d.conflicts, vec![Conflict { winner: 1, loser: 0, rule: Rule::HigherRevision }]);
+    }
+
+    #[test]
+    fn equal_revision_completed_beats_in_progress_then_later_update_then_hash() {
+        let d = decide(&[e("a", 5, P, 9, 1, 0), e("a", 5, C, 1, 2, 1)], true);
+        assert_eq!((d.merged[0], d.conflicts[0].rule), (1, Rule::CompletedBeatsInProgress));
+        let d = decide(&[e("a", 5, C, 9, 1, 0), e("a", 5, C, 1, 2, 1)], false);
+        assert_eq!((d.merged[0], d.conflicts[0].rule), (0, Rule::LaterUpdate));
+        let d = decide(&[e("a", 5, C, 1, 9, 0), e("a", 5, C, 1, 2, 1)], false);
+        assert_eq!((d.merged[0], d.conflicts[0].rule), (1, Rule::Tie));
+    }
+
+    #[test]
+    fn in_progress_copies_do_not_compete_unless_included() {
+        // Completed at rev 5, reopened and left in progress at rev 7.
+        let es = [e("a", 7, P, 9, 1, 0), e("a", 5, C, 1, 2, 1), e("b", 2, P, 1, 3, 0)];
+        let d = decide(&es, false);
+        assert_eq!(d.merged, vec![1]);
+        assert_eq!(d.incomplete, vec![2]);
+        assert_eq!(d.conflicts, vec![Conflict { winner: 1, loser: 0, rule: Rule::InProgressLeftOut }]);
+        let d = decide(&es, true);
+        assert_eq!(d.merged, vec![0, 2]);
+        assert_eq!(d.conflicts[0].rule, Rule::HigherRevision);
+    }
+
+    #[test]
+    fn order_of_entries_does_not_matter() {
+        let es = vec![
+            e("b", 1, C, 1, 1, 3),
+            e("a", 2, C, 5, 2, 1),
+            e("a", 2, C, 5, 2, 0),
+            e("a", 4, P, 6, 3, 2),
+            e("c", 1, P, 1, 4, 4),
+        ];
+        let d1 = decide(&es, false);
+        let mut rev: Vec<Entry> = es.iter().rev().cloned().collect();
+        let d2 = decide(&rev, false);
+        let map = |i: usize| es.len() - 1 - i;
+        let ids = |d: &Decision, f: &dyn Fn(usize) -> usize| d.merged.iter().map(|&i| f(i)).collect::<Vec<_>>();
+        assert_eq!(ids(&d1, &|i| i), ids(&d2, &map));
+        rev.swap(0, 3);
+        assert_eq!(decide(&rev, false).merged.len(), 2);
+    }
+
+    #[test]
+    fn merging_the_merged_set_again_changes_nothing() {
+        // merge(merge(A), B) = merge(A, B) over random small cases.
+        let mut seed = 1u64;
+        let mut next = || {
+            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            (seed >> 33) as u8
+        };
+        for _ in 0..500 {
+            let mk = |n: &mut dyn FnMut() -> u8, file: u32| {
+                let rev = (n() % 4) as u64;
+                let st = if n() % 2 == 0 { C } else { P };
+                let h = rev as u8 * 16 + if st == C { 8 } else { 0 } + n() % 2;
+                e(["a", "b"][(n() % 2) as usize], rev, st, (h % 3) as i128, h, file)
+            };
+            let a: Vec<Entry> = (0..4).map(|i| mk(&mut next, i)).collect();
+            let b: Vec<Entry> = (0..3).map(|i| mk(&mut next, 10 + i)).collect();
+            for inc in [false, true] {
+                let all: Vec<Entry> = a.iter().chain(&b).cloned().collect();
+                let direct: Vec<[u8; 32]> = decide(&all, inc).merged.iter().map(|&i| all[i].hash).collect();
+                let ma: Vec<Entry> = decide(&a, inc).merged.iter().map(|&i| a[i].clone()).collect();
+                let again: Vec<Entry> = ma.iter().chain(&b).cloned().collect();
+                let twice: Vec<[u8; 32]> = decide(&again, inc).merged.iter().map(|&i| again[i].hash).collect();
+                assert_eq!(direct, twice);
+            }
+        }
+    }
+}
