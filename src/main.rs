@@ -50,6 +50,48 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Format::Md)]
         format: Format,
     },
+    /// Write simulated interview files, exactly as the interviewer would (training, demos, tests).
+    Simulate {
+        /// Questionnaire: a bundled id (`nko`, `omsu`, `demo`) or a path.
+        #[arg(long, value_name = "Q")]
+        questionnaire: String,
+        /// Number of interviews.
+        #[arg(long, value_name = "N")]
+        count: u64,
+        /// Output folder, laid out like a laptop's data dir (interviews/, questionnaires/).
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        /// Seed: the same seed gives the same files.
+        #[arg(long, value_name = "S", default_value_t = 1)]
+        seed: u64,
+        /// Number of interviewers (each with their own laptop).
+        #[arg(long, value_name = "K", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=999))]
+        interviewers: u32,
+        /// Share of interviews left in progress, from 0 to 1.
+        #[arg(long, value_name = "P", default_value_t = 0.0)]
+        incomplete_share: f64,
+        /// JSON of target marginals: {"variable": {"code": weight, …}, …}.
+        #[arg(long, value_name = "FILE")]
+        weights: Option<PathBuf>,
+    },
+    /// Merge interview files from many laptops into one data set with CSV, codebook and SPSS syntax.
+    Merge {
+        /// Interview files, NDJSON files or folders (searched recursively), in any order.
+        #[arg(required = true, value_name = "INPUT")]
+        inputs: Vec<PathBuf>,
+        /// Output folder (new, empty, or the output of an earlier merge).
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        /// A questionnaire file the interviews may need (repeatable); bundled ones are known.
+        #[arg(long = "questionnaire", value_name = "PATH")]
+        questionnaires: Vec<PathBuf>,
+        /// Merge interviews still in progress too.
+        #[arg(long)]
+        include_incomplete: bool,
+        /// CSV for Excel: UTF-8 BOM, `;` separators, decimal comma.
+        #[arg(long)]
+        excel: bool,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -65,6 +107,28 @@ fn main() -> ExitCode {
         Some(Command::Interview { questionnaires }) => interview(cli.data_dir, cli.lang.as_deref(), &questionnaires),
         Some(Command::List { all, json }) => list(cli.data_dir, all, json),
         Some(Command::Check { files }) => check(&files),
+        Some(Command::Simulate {
+            questionnaire,
+            count,
+            out,
+            seed,
+            interviewers,
+            incomplete_share,
+            weights,
+        }) => simulate(&questionnaire, count, &out, seed, interviewers, incomplete_share, weights.as_deref()),
+        Some(Command::Merge {
+            inputs,
+            out,
+            questionnaires,
+            include_incomplete,
+            excel,
+        }) => merge(store::MergeOptions {
+            inputs,
+            out,
+            questionnaires,
+            include_incomplete,
+            excel,
+        }),
         Some(Command::Codebook { questionnaire, format }) => match store::resolve_questionnaire(&questionnaire) {
             Ok(q) => {
                 let text = match format {
@@ -243,4 +307,145 @@ fn check(files: &[PathBuf]) -> ExitCode {
         }
     }
     if bad == 0 { ExitCode::SUCCESS } else { ExitCode::from(2) }
+}
+
+/// A progress bar on stderr, drawn only when stderr is a terminal and there are many items.
+struct Progress {
+    pb: indicatif::ProgressBar,
+    terminal: bool,
+}
+
+impl Progress {
+    fn new(what: &'static str) -> Progress {
+        use std::io::IsTerminal;
+        let pb = indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::hidden());
+        if let Ok(style) = indicatif::ProgressStyle::with_template("{msg} {wide_bar} {pos}/{len} ({eta} left)") {
+            pb.set_style(style);
+        }
+        pb.set_message(what);
+        Progress {
+            pb,
+            terminal: std::io::stderr().is_terminal(),
+        }
+    }
+
+    /// Shows the bar once the work is known to be long (1000 items or more).
+    fn update(&self, done: u64, total: u64) {
+        if !self.terminal || total < 1000 {
+            return;
+        }
+        if self.pb.length() != Some(total) {
+            self.pb.set_length(total);
+            self.pb.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+        }
+        self.pb.set_position(done);
+    }
+
+    fn finish(&self) {
+        self.pb.finish_and_clear();
+    }
+}
+
+fn simulate(
+    questionnaire: &str,
+    count: u64,
+    out: &std::path::Path,
+    seed: u64,
+    interviewers: u32,
+    incomplete_share: f64,
+    weights: Option<&std::path::Path>,
+) -> ExitCode {
+    use anketa::simulate::{Options, Simulator, parse_weights};
+    use rayon::prelude::*;
+    let q = match store::resolve_questionnaire(questionnaire) {
+        Ok(q) => q,
+        Err(errs) => return report_errors(&errs),
+    };
+    if !(0.0..=1.0).contains(&incomplete_share) {
+        eprintln!("error: --incomplete-share {incomplete_share}: give a share from 0 to 1, e.g. 0.1");
+        return ExitCode::from(2);
+    }
+    let weights = match weights {
+        None => Default::default(),
+        Some(p) => match store::read_text(p, 10 * 1024 * 1024)
+            .map_err(|e| vec![e])
+            .and_then(|s| parse_weights(&q, &s))
+        {
+            Ok(w) => w,
+            Err(errs) => {
+                for e in errs {
+                    eprintln!("error: {}: {e}", p.display());
+                }
+                return ExitCode::from(2);
+            }
+        },
+    };
+    let sim = Simulator::new(
+        &q,
+        Options {
+            seed,
+            interviewers,
+            incomplete_share,
+            weights,
+        },
+    );
+    let dir = store::DataDir::at(out);
+    if let Err(e) = dir.ensure().and_then(|()| dir.keep_questionnaire(&q).map(drop)) {
+        eprintln!("error: {}: {}", out.display(), store::io_reason(&e));
+        return ExitCode::from(1);
+    }
+    let progress = Progress::new("simulating");
+    let done = std::sync::atomic::AtomicU64::new(0);
+    let saved = (0..count).into_par_iter().try_for_each(|n| {
+        let rec = sim.record(n);
+        dir.save(&rec).map_err(|e| (dir.interview_path(&rec), e))?;
+        let d = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+        progress.update(d, count);
+        Ok::<(), (PathBuf, std::io::Error)>(())
+    });
+    progress.finish();
+    if let Err((p, e)) = saved {
+        eprintln!("error: {}: {}", p.display(), store::io_reason(&e));
+        return ExitCode::from(1);
+    }
+    let incomplete = (0..count).filter(|&n| sim.is_incomplete(n)).count() as u64;
+    println!(
+        "wrote {count} interview(s) of `{}` version {} ({} completed, {incomplete} in progress) by {} interviewer(s) to {}",
+        q.id,
+        q.version,
+        count - incomplete,
+        sim.interviewers().len(),
+        dir.interviews().display()
+    );
+    ExitCode::SUCCESS
+}
+
+fn merge(opts: store::MergeOptions) -> ExitCode {
+    let bar = Progress::new("merging");
+    let result = store::merge(&opts, &|done, total| bar.update(done, total));
+    bar.finish();
+    match result {
+        Ok(report) => {
+            print!("{}", report.summary(&opts.out.display().to_string()));
+            if report.merged.values().sum::<usize>() > 0 {
+                ExitCode::SUCCESS
+            } else {
+                eprintln!(
+                    "error: nothing could be merged; the reasons are in {}",
+                    opts.out.join(store::REPORT_FILE).display()
+                );
+                ExitCode::from(1)
+            }
+        }
+        Err(store::MergeError::Usage(problems)) => {
+            for p in problems {
+                eprintln!("error: {p}");
+            }
+            ExitCode::from(2)
+        }
+        Err(store::MergeError::Output(m)) => {
+            eprintln!("error: {m}; the merge did not finish (inputs are unchanged)");
+            ExitCode::from(1)
+        }
+    }
 }

@@ -5,11 +5,15 @@
 //! reader or a crash sees either the old file or the new one, never a mix.
 
 mod data_dir;
+mod inputs;
+mod merge_io;
 
 pub use data_dir::{
     Config, DataDir, InterviewLock, MAX_INTERVIEW_BYTES, interview_file_name, parse_record, questionnaire_file_name,
     read_record, sanitize,
 };
+pub use inputs::{InputFile, Item, Spill, Walk, read_all, walk};
+pub use merge_io::{AtomicFile, MergeError, MergeOptions, REPORT_FILE, REPORT_FORMAT, merge};
 
 use crate::diag::Diagnostic;
 use crate::questionnaire::{self, Questionnaire};
