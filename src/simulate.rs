@@ -301,7 +301,7 @@ impl<'q> Simulator<'q> {
         self.fill(&mut st, &mut rng, preset.as_ref());
         // Now and then the interviewer goes back and changes a filter answer: later answers may
         // become irrelevant (kept, `relevant: false`) and new questions may open.
-        if !incomplete && rng.chance(0.04) {
+        if !incomplete && rng.chance(0.06) {
             self.revise(&mut st, &mut rng);
         }
         let mut rec = Record {
@@ -552,6 +552,7 @@ impl<'q> Simulator<'q> {
                     a.relevant = true;
                 }
                 if st.asked.contains(&qi) {
+                    self.recheck(st, rng, qi, &rel);
                     continue;
                 }
                 relevant_seen += 1;
@@ -633,6 +634,45 @@ impl<'q> Simulator<'q> {
         }
     }
 
+    /// After an earlier answer changed, an answer may no longer pass its checks (they can refer
+    /// to earlier answers): the interviewer corrects it, or confirms a new soft warning.
+    fn recheck(&self, st: &mut State, rng: &mut Rng, qi: usize, rel: &[bool]) {
+        let q = self.q;
+        let var = &q.questions[qi].id;
+        let Some(a) = st.answers.get(var).filter(|a| a.value.is_some()) else {
+            return;
+        };
+        let hard = hard_check(q, qi, a, rel, &st.answers).is_some();
+        let soft = !a.warning_confirmed && soft_check(q, qi, a, rel, &st.answers).is_some();
+        if !hard && !soft {
+            return;
+        }
+        st.t_ms += rng.range(3_000, 15_000) as u64;
+        if !hard && rng.chance(0.5) {
+            if let Some(a) = st.answers.get_mut(var) {
+                a.warning_confirmed = true;
+            }
+            st.event(EventKind::Confirmed, var);
+            return;
+        }
+        if let Some((new, confirmed)) = self.valid_answer(qi, rel, &st.answers, rng, None) {
+            let remark = st.answers.get(var).and_then(|x| x.remark.clone());
+            let at = rfc3339(st.started_ms + st.t_ms + st.pause_ms);
+            st.answers.insert(
+                var.clone(),
+                Answer {
+                    remark,
+                    answered_at: Some(at),
+                    ..new
+                },
+            );
+            st.event(EventKind::Changed, var);
+            if confirmed {
+                st.event(EventKind::Confirmed, var);
+            }
+        }
+    }
+
     /// A value that passes the hard checks; soft warnings are usually avoided by drawing again
     /// (as an interviewer re-asks), otherwise confirmed. `None` if nothing valid was found.
     fn valid_answer(
@@ -685,10 +725,16 @@ impl<'q> Simulator<'q> {
         })
     }
 
-    /// Goes back to a single-choice answer, changes it, and walks on from there.
+    /// Goes back to a single-choice answer (a filter question if possible), changes it, and walks
+    /// on from there.
     fn revise(&self, st: &mut State, rng: &mut Rng) {
         let q = self.q;
-        let candidates: Vec<usize> = (0..q.questions.len())
+        let mut filters = BTreeSet::new();
+        let exprs = q.blocks.iter().filter_map(|b| b.relevant.as_ref());
+        for e in exprs.chain(q.questions.iter().filter_map(|x| x.relevant.as_ref())) {
+            filters.extend(e.refs().into_iter().map(|(name, _)| name.to_string()));
+        }
+        let mut candidates: Vec<usize> = (0..q.questions.len())
             .filter(|&i| {
                 let qq = &q.questions[i];
                 qq.kind == Kind::Single
@@ -697,6 +743,9 @@ impl<'q> Simulator<'q> {
                     && st.answers.get(&qq.id).is_some_and(|a| a.relevant && a.value.is_some())
             })
             .collect();
+        if candidates.iter().any(|&i| filters.contains(&q.questions[i].id)) {
+            candidates.retain(|&i| filters.contains(&q.questions[i].id));
+        }
         if candidates.is_empty() {
             return;
         }

@@ -1,0 +1,490 @@
+//! `anketa simulate` + `anketa merge` on a fault corpus: two laptops with the same files,
+//! conflicting revisions, and a USB stick of damaged and foreign files.
+
+use crate::cli::anketa;
+use anketa::interview::record::{AnswerValue, Record, Status};
+use sha2::{Digest, Sha256};
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+fn run(args: &[&str]) -> Output {
+    anketa(args)
+}
+
+fn ok(out: &Output) {
+    assert!(out.status.success(), "stdout:\n{}\nstderr:\n{}", text(&out.stdout), text(&out.stderr));
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+fn simulate(q: &str, count: u32, out: &Path, seed: u32, incomplete: f64) {
+    ok(&run(&[
+        "simulate",
+        "--questionnaire",
+        q,
+        "--count",
+        &count.to_string(),
+        "--out",
+        s(out),
+        "--seed",
+        &seed.to_string(),
+        "--incomplete-share",
+        &incomplete.to_string(),
+        "--interviewers",
+        "4",
+    ]));
+}
+
+fn files(dir: &Path) -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
+    v.sort();
+    v
+}
+
+fn read(p: &Path) -> Record {
+    serde_json::from_slice(&fs::read(p).unwrap()).unwrap()
+}
+
+fn write(p: &Path, r: &Record) {
+    fs::write(p, r.to_json()).unwrap();
+}
+
+/// Every file under `dir` with the SHA-256 of its bytes.
+fn fingerprint(dir: &Path) -> BTreeMap<PathBuf, String> {
+    let mut out = BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                let h = Sha256::digest(fs::read(&p).unwrap());
+                out.insert(p, h.iter().map(|b| format!("{b:02x}")).collect());
+            }
+        }
+    }
+    out
+}
+
+/// The corpus and what a merge of it must produce.
+struct Corpus {
+    _tmp: tempfile::TempDir,
+    root: PathBuf,
+    lap1: PathBuf,
+    lap2: PathBuf,
+    stick: PathBuf,
+    /// id → the record expected in the merged set.
+    expected: BTreeMap<String, Record>,
+    in_progress: BTreeSet<String>,
+    conflicts: BTreeMap<String, &'static str>,
+}
+
+fn corpus() -> Corpus {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().to_path_buf();
+    let lap1 = root.join("laptop1");
+    let lap2 = root.join("laptop2");
+    let stick = root.join("stick");
+    simulate("nko", 40, &lap1, 11, 0.1);
+    simulate("omsu", 10, &lap2, 12, 0.0);
+    // The same laptop copied twice: laptop2 also holds every file of laptop1.
+    for p in files(&lap1.join("interviews")) {
+        fs::copy(&p, lap2.join("interviews").join(p.file_name().unwrap())).unwrap();
+    }
+    fs::write(lap1.join("device"), "0123456789abcdef0123456789abcdef\n").unwrap();
+    fs::write(lap1.join("config.json"), "{\"interviewer\": \"I01\", \"lang\": \"ru\"}\n").unwrap();
+
+    let mut expected = BTreeMap::new();
+    let mut in_progress = BTreeSet::new();
+    for dir in [&lap1, &lap2] {
+        for p in files(&dir.join("interviews")) {
+            let r = read(&p);
+            if r.status == Status::Completed {
+                expected.insert(r.id.clone(), r);
+            } else {
+                in_progress.insert(r.id.clone());
+            }
+        }
+    }
+    // Conflicts: three completed nko interviews edited again on laptop2 after the copy.
+    let nko2: Vec<PathBuf> = files(&lap2.join("interviews"))
+        .into_iter()
+        .filter(|p| p.file_name().unwrap().to_str().unwrap().starts_with("nko-"))
+        .filter(|p| read(p).status == Status::Completed)
+        .collect();
+    let mut conflicts = BTreeMap::new();
+    // (a) a higher revision wins
+    let mut a = read(&nko2[0]);
+    a.revision += 5;
+    a.answers.get_mut("district").unwrap().remark = Some("уточнено у главы поселения".into());
+    write(&nko2[0], &a);
+    conflicts.insert(a.id.clone(), "higher_revision");
+    expected.insert(a.id.clone(), a);
+    // (b) same revision, both completed: the later update wins
+    let mut b = read(&nko2[1]);
+    b.answers.get_mut("district").unwrap().remark = Some("исправлено".into());
+    b.updated = "2021-03-01T10:00:00Z".into();
+    write(&nko2[1], &b);
+    conflicts.insert(b.id.clone(), "later_update");
+    expected.insert(b.id.clone(), b);
+    // (c) reopened on laptop2 and left in progress: laptop1's completed copy is kept
+    let mut c = read(&nko2[2]);
+    c.revision += 2;
+    c.status = Status::InProgress;
+    c.completed = None;
+    write(&nko2[2], &c);
+    conflicts.insert(c.id.clone(), "in_progress_left_out");
+
+    // The stick: damaged and foreign files, plus one good interview twice under other names.
+    let extra = root.join("extra");
+    simulate("nko", 6, &extra, 13, 0.0);
+    fs::create_dir_all(stick.join("mail")).unwrap();
+    let ex = files(&extra.join("interviews"));
+    let bytes = fs::read(&ex[0]).unwrap();
+    fs::write(stick.join("truncated.json"), &bytes[..bytes.len() / 2]).unwrap();
+    let mut r = read(&ex[1]);
+    r.format = "anketa-interview/2".into();
+    write(&stick.join("future.json"), &r);
+    let mut r = read(&ex[2]);
+    r.questionnaire.id = "nko_2022".into();
+    r.questionnaire.version = "2022.1".into();
+    write(&stick.join("other-questionnaire.json"), &r);
+    let mut r = read(&ex[3]);
+    r.answers.get_mut("district").unwrap().value = Some(AnswerValue::Text("atlantis".into()));
+    write(&stick.join("unknown-code.json"), &r);
+    let good = read(&ex[4]);
+    write(&stick.join("good.json"), &good);
+    write(&stick.join("mail").join("copy of good.txt"), &good);
+    expected.insert(good.id.clone(), good);
+    fs::write(stick.join("empty.json"), b"").unwrap();
+    fs::write(stick.join("cp1251.json"), b"{\"interviewer\": \"\xc8\xe2\xe0\xed\xee\xe2\"}").unwrap();
+    let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+    let random: Vec<u8> = (0..4096)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            (x >> 24) as u8
+        })
+        .collect();
+    fs::write(stick.join("random.bin"), random).unwrap();
+    let junk = fs::File::create(stick.join("junk.json")).unwrap();
+    junk.set_len(50 * 1024 * 1024).unwrap();
+    fs::remove_dir_all(&extra).unwrap();
+    Corpus {
+        _tmp: tmp,
+        root,
+        lap1,
+        lap2,
+        stick,
+        expected,
+        in_progress,
+        conflicts,
+    }
+}
+
+fn merge(inputs: &[&Path], out: &Path, extra: &[&str]) -> Output {
+    let mut args = vec!["merge"];
+    args.extend(inputs.iter().map(|p| s(p)));
+    args.extend(["--out", s(out)]);
+    args.extend(extra);
+    run(&args)
+}
+
+fn ndjson(dir: &Path) -> Vec<Record> {
+    fs::read_to_string(dir.join("interviews.ndjson"))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+fn report(dir: &Path) -> serde_json::Value {
+    serde_json::from_slice(&fs::read(dir.join("merge-report.json")).unwrap()).unwrap()
+}
+
+fn outputs(dir: &Path) -> BTreeMap<PathBuf, String> {
+    fingerprint(dir)
+        .into_iter()
+        .map(|(p, h)| (p.strip_prefix(dir).unwrap().to_path_buf(), h))
+        .collect()
+}
+
+#[test]
+fn fault_corpus_merges_exactly_the_expected_set_and_names_every_fault() {
+    let c = corpus();
+    let inputs = || [&c.lap1, &c.lap2, &c.stick].map(|d| fingerprint(d));
+    let before = inputs();
+    let out = c.root.join("out");
+    let o = merge(&[&c.lap1, &c.lap2, &c.stick], &out, &[]);
+    ok(&o);
+    assert_eq!(inputs(), before, "inputs must not change");
+
+    // Exactly the expected set, in questionnaire then id order, with the winning contents.
+    let merged = ndjson(&out);
+    let got: Vec<(String, String)> = merged.iter().map(|r| (r.questionnaire.id.clone(), r.id.clone())).collect();
+    let mut want: Vec<(String, String)> = c
+        .expected
+        .values()
+        .map(|r| (r.questionnaire.id.clone(), r.id.clone()))
+        .collect();
+    want.sort();
+    assert_eq!(got, want);
+    for r in &merged {
+        assert_eq!(r, &c.expected[&r.id], "content of {}", r.id);
+    }
+
+    let rep = report(&out);
+    assert_eq!(rep["merged"], serde_json::json!({"nko": 37, "omsu": 10}));
+    assert_eq!(rep["files_read"], 42 + 50 + 10);
+    let conflicts: BTreeMap<String, String> = rep["conflicts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| (x["id"].as_str().unwrap().to_string(), x["rule"].as_str().unwrap().to_string()))
+        .collect();
+    let want: BTreeMap<String, String> = c.conflicts.iter().map(|(k, v)| (k.clone(), v.to_string())).collect();
+    assert_eq!(conflicts, want);
+    for x in rep["conflicts"].as_array().unwrap() {
+        let saved = x["loser"]["saved_as"].as_str().unwrap();
+        let loser: Record = serde_json::from_slice(&fs::read(out.join(saved)).unwrap()).unwrap();
+        assert_eq!(loser.id, x["id"].as_str().unwrap());
+        assert!(x["loser"]["path"].as_str().unwrap().contains("laptop"), "{x}");
+    }
+    // 33 untouched completed + 4 in progress copied to laptop2, and the good file twice.
+    assert_eq!(rep["duplicates"].as_array().unwrap().len(), 38);
+    let incomplete: BTreeSet<String> = rep["incomplete"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(incomplete, c.in_progress);
+
+    let rejected: BTreeMap<String, String> = rep["rejected"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| {
+            let p = PathBuf::from(x["path"].as_str().unwrap());
+            (p.file_name().unwrap().to_str().unwrap().to_string(), x["reason"].as_str().unwrap().to_string())
+        })
+        .collect();
+    let expect = [
+        ("truncated.json", "truncated JSON at line"),
+        ("future.json", "unknown format version `anketa-interview/2`"),
+        ("other-questionnaire.json", "unknown questionnaire `nko_2022` version 2022.1"),
+        ("unknown-code.json", "variable `district` (single): unknown code `atlantis`"),
+        ("empty.json", "empty file"),
+        ("cp1251.json", "not UTF-8 text (invalid byte at offset 17)"),
+        ("random.bin", "not UTF-8 text"),
+        ("junk.json", "file is 52428800 bytes, over the 10 MB limit of an interview file; skipped without reading it"),
+    ];
+    assert_eq!(rejected.len(), expect.len(), "{rejected:#?}");
+    for (name, reason) in expect {
+        assert!(rejected[name].contains(reason), "{name}: {}", rejected[name]);
+    }
+    let ignored: Vec<String> = rep["ignored"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| format!("{} {}", x["path"].as_str().unwrap(), x["reason"].as_str().unwrap()))
+        .collect();
+    assert_eq!(ignored.len(), 2, "{ignored:?}");
+    assert!(ignored[0].contains("config.json anketa settings"), "{ignored:?}");
+    assert!(ignored[1].contains("device an anketa device id file"), "{ignored:?}");
+
+    let stdout = text(&o.stdout);
+    assert!(stdout.contains("merged 47 interview(s): nko 37, omsu 10"), "{stdout}");
+    assert!(stdout.contains("conflicts: 3"), "{stdout}");
+    assert!(stdout.contains("rejected: 8"), "{stdout}");
+    assert!(stdout.contains("junk.json: file is 52428800 bytes"), "{stdout}");
+    assert!(stdout.contains("incomplete: 4 interview(s) in progress"), "{stdout}");
+    for f in ["nko.csv", "nko.codebook.csv", "nko.sps", "omsu.csv", "omsu.codebook.csv", "omsu.sps"] {
+        assert!(out.join(f).is_file(), "{f}");
+    }
+}
+
+#[test]
+fn reruns_and_shuffled_inputs_give_identical_bytes_and_remerging_changes_nothing() {
+    let c = corpus();
+    let out1 = c.root.join("a");
+    let out2 = c.root.join("b");
+    ok(&merge(&[&c.lap1, &c.lap2, &c.stick], &out1, &[]));
+    let first = outputs(&out1);
+    // Rerun into the same folder, and shuffled (with overlapping inputs) into another.
+    ok(&merge(&[&c.lap1, &c.lap2, &c.stick], &out1, &[]));
+    assert_eq!(outputs(&out1), first);
+    let mail = c.stick.join("mail");
+    let lap2_files = c.lap2.join("interviews");
+    ok(&merge(&[&c.stick, &lap2_files, &c.lap2, &mail, &c.lap1], &out2, &[]));
+    assert_eq!(outputs(&out2), first);
+
+    // Merging the merged set again changes nothing...
+    let out3 = c.root.join("c");
+    ok(&merge(&[&out1.join("interviews.ndjson")], &out3, &[]));
+    assert_eq!(
+        fs::read(out3.join("interviews.ndjson")).unwrap(),
+        fs::read(out1.join("interviews.ndjson")).unwrap()
+    );
+    assert_eq!(fs::read(out3.join("nko.csv")).unwrap(), fs::read(out1.join("nko.csv")).unwrap());
+    // ...and merge(merge(A), B) = merge(A, B).
+    let a = c.root.join("d");
+    ok(&merge(&[&c.lap1], &a, &[]));
+    let ab = c.root.join("e");
+    ok(&merge(&[&a.join("interviews.ndjson"), &c.lap2, &c.stick], &ab, &[]));
+    assert_eq!(
+        fs::read(ab.join("interviews.ndjson")).unwrap(),
+        fs::read(out1.join("interviews.ndjson")).unwrap()
+    );
+}
+
+/// The expected CSV cell of an answer, computed independently of the exporter.
+fn cell(v: &AnswerValue) -> String {
+    match v {
+        AnswerValue::Text(t) => t.replace('\n', " "),
+        AnswerValue::Number(n) if n.fract() == 0.0 => format!("{}", *n as i64),
+        AnswerValue::Number(n) => n.to_string(),
+        AnswerValue::Codes(c) => c.join(" "),
+    }
+}
+
+#[test]
+fn csv_read_back_agrees_with_the_ndjson() {
+    let c = corpus();
+    let out = c.root.join("csv");
+    ok(&merge(&[&c.lap1, &c.lap2, &c.stick], &out, &["--include-incomplete"]));
+    let records = ndjson(&out);
+    assert_eq!(records.iter().filter(|r| r.status == Status::InProgress).count(), 4 + 1);
+    for qid in ["nko", "omsu"] {
+        let q = anketa::questionnaire::bundled(qid).unwrap();
+        let mut rdr = csv::Reader::from_path(out.join(format!("{qid}.csv"))).unwrap();
+        let header = rdr.headers().unwrap().clone();
+        let col = |name: &str| header.iter().position(|h| h == name).unwrap_or_else(|| panic!("column {name}"));
+        let rows: BTreeMap<String, csv::StringRecord> = rdr
+            .records()
+            .map(|r| {
+                let r = r.unwrap();
+                (r[0].to_string(), r)
+            })
+            .collect();
+        let recs: Vec<&Record> = records.iter().filter(|r| r.questionnaire.id == qid).collect();
+        assert_eq!(rows.len(), recs.len());
+        let mut irrelevant_seen = 0;
+        for r in recs {
+            let row = &rows[&r.id];
+            assert_eq!(&row[col("interviewer")], r.interviewer);
+            assert_eq!(&row[col("device")], r.device);
+            assert_eq!(&row[col("started")], r.started);
+            assert_eq!(&row[col("completed")], r.completed.as_deref().unwrap_or(""));
+            assert_eq!(row[col("revision")].parse::<u64>().unwrap(), r.revision);
+            assert_eq!(row[col("duration_s")].parse::<u64>().unwrap(), (r.duration_ms + 500) / 1000);
+            for qq in q.questions.iter().filter(|x| x.is_answerable()) {
+                let a = r.answers.get(&qq.id).filter(|a| a.relevant);
+                irrelevant_seen += r.answers.get(&qq.id).is_some_and(|a| !a.relevant) as usize;
+                let value = a.and_then(|a| a.value.as_ref());
+                assert_eq!(&row[col(&qq.id)], value.map(cell).unwrap_or_default(), "{} {}", r.id, qq.id);
+                assert_eq!(
+                    &row[col(&format!("{}__remark", qq.id))],
+                    a.and_then(|a| a.remark.clone()).unwrap_or_default()
+                );
+                if let anketa::questionnaire::Kind::Multi { .. } = qq.kind {
+                    for o in &qq.options {
+                        let want = match value {
+                            Some(AnswerValue::Codes(cs)) => if cs.contains(&o.code) { "1" } else { "0" },
+                            _ => "",
+                        };
+                        assert_eq!(&row[col(&format!("{}__{}", qq.id, o.code))], want, "{} {}", r.id, qq.id);
+                    }
+                }
+                if qq.options.iter().any(|o| o.other) {
+                    let multi = matches!(qq.kind, anketa::questionnaire::Kind::Multi { .. });
+                    let name = if multi && qq.option("other").is_some() {
+                        format!("{}__other_text", qq.id)
+                    } else {
+                        format!("{}__other", qq.id)
+                    };
+                    assert_eq!(&row[col(&name)], a.and_then(|a| a.other.clone()).unwrap_or_default());
+                }
+            }
+        }
+        if qid == "nko" {
+            assert!(irrelevant_seen > 0, "the corpus has answers kept as not relevant");
+        }
+    }
+}
+
+#[test]
+fn excel_flavour_has_bom_and_semicolons() {
+    let c = corpus();
+    let out = c.root.join("xl");
+    ok(&merge(&[&c.lap2], &out, &["--excel"]));
+    let bytes = fs::read(out.join("omsu.csv")).unwrap();
+    assert!(bytes.starts_with(b"\xEF\xBB\xBFid;interviewer;district;device;"));
+    let sps = fs::read_to_string(out.join("omsu.sps")).unwrap();
+    assert!(sps.contains("/DELIMITERS=\";\"") && sps.contains("SET DECIMAL=COMMA."));
+}
+
+#[test]
+fn merge_exit_codes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let junk = tmp.path().join("junk");
+    fs::create_dir(&junk).unwrap();
+    fs::write(junk.join("a.json"), "{").unwrap();
+    // Nothing mergeable: exit 1, with the report written.
+    let out = tmp.path().join("out");
+    let o = merge(&[&junk], &out, &[]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o.stderr));
+    assert!(text(&o.stderr).contains("nothing could be merged"));
+    assert!(text(&o.stdout).contains("a.json: truncated JSON at line 1, column 1"), "{}", text(&o.stdout));
+    assert_eq!(report(&out)["rejected"].as_array().unwrap().len(), 1);
+    // Usage errors: exit 2.
+    let o = merge(&[&tmp.path().join("nope")], &out, &[]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o.stderr).contains("nope: no such file or directory"), "{}", text(&o.stderr));
+    let o = merge(&[&junk], &junk.join("out"), &[]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o.stderr).contains("is inside the input folder"), "{}", text(&o.stderr));
+    let o = merge(&[tmp.path().join("out").as_path()], &junk, &[]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        text(&o.stderr).contains("the folder is not empty and is not the output of an earlier merge"),
+        "{}",
+        text(&o.stderr)
+    );
+    let o = merge(&[&junk], &out, &["--questionnaire", "no/such.json"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o.stderr).contains("--questionnaire no/such.json: cannot open"), "{}", text(&o.stderr));
+    assert!(!junk.join("out").exists());
+}
+
+#[test]
+fn simulate_rejects_bad_weights_and_shares() {
+    let tmp = tempfile::tempdir().unwrap();
+    let w = tmp.path().join("w.json");
+    fs::write(&w, r#"{"interaction": {"yes": 1, "maybe": 2}}"#).unwrap();
+    let out = tmp.path().join("o");
+    let o = run(&["simulate", "--questionnaire", "nko", "--count", "3", "--out", s(&out), "--weights", s(&w)]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o.stderr).contains("`interaction`: no option with code `maybe`"), "{}", text(&o.stderr));
+    let o = run(&["simulate", "--questionnaire", "nko", "--count", "3", "--out", s(&out), "--incomplete-share", "2"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(!out.exists());
+    // Same seed, same bytes.
+    let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
+    simulate("demo", 5, &a, 3, 0.2);
+    simulate("demo", 5, &b, 3, 0.2);
+    let fa: Vec<Vec<u8>> = files(&a.join("interviews")).iter().map(|p| fs::read(p).unwrap()).collect();
+    let fb: Vec<Vec<u8>> = files(&b.join("interviews")).iter().map(|p| fs::read(p).unwrap()).collect();
+    assert_eq!(fa, fb);
+    assert_eq!(files(&a.join("questionnaires")).len(), 1);
+}
