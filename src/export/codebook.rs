@@ -100,7 +100,11 @@ pub fn csv(q: &Questionnaire, layout: &Layout) -> Vec<u8> {
     let mut w = ::csv::WriterBuilder::new()
         .delimiter(layout.delimiter())
         .terminator(::csv::Terminator::Any(b'\n'))
-        .from_writer(if layout.excel { b"\xEF\xBB\xBF".to_vec() } else { Vec::new() });
+        .from_writer(if layout.excel {
+            b"\xEF\xBB\xBF".to_vec()
+        } else {
+            Vec::new()
+        });
     let _ = w.write_record([
         "column",
         "variable",
@@ -154,7 +158,10 @@ mod tests {
         assert_eq!(cols, names);
         let refused = rows.iter().find(|r| &r[0] == "org_type" && &r[4] == "refused").unwrap();
         assert_eq!((&refused[6], &refused[7]), ("4", "refused"));
-        let dummy = rows.iter().find(|r| &r[0] == "goals__money" && r[4].is_empty()).unwrap();
+        let dummy = rows
+            .iter()
+            .find(|r| &r[0] == "goals__money" && r[4].is_empty())
+            .unwrap();
         assert_eq!(&dummy[3], "What are the goals of the interaction? (up to 3): Funding");
     }
 }

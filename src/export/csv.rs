@@ -146,7 +146,11 @@ impl Layout {
             if qq.options.iter().any(|o| o.other) {
                 // A multi with an option coded `other` already has the 0/1 column `<var>__other`.
                 let taken = matches!(qq.kind, Kind::Multi { .. }) && qq.options.iter().any(|o| o.code == "other");
-                let name = if taken { format!("{base}__other_text") } else { format!("{base}__other") };
+                let name = if taken {
+                    format!("{base}__other_text")
+                } else {
+                    format!("{base}__other")
+                };
                 push(name, ColumnKind::Other);
             }
             push(format!("{base}__remark"), ColumnKind::Remark);
@@ -173,32 +177,49 @@ impl Layout {
 
     /// The start of the file: BOM (Excel flavour) and the header line.
     pub fn header(&self) -> Vec<u8> {
-        let mut out = if self.excel { b"\xEF\xBB\xBF".to_vec() } else { Vec::new() };
-        out.extend(self.encode(self.columns.iter().map(|c| Cow::Borrowed(c.name.as_str()))));
+        let mut out = if self.excel {
+            b"\xEF\xBB\xBF".to_vec()
+        } else {
+            Vec::new()
+        };
+        self.encode(self.columns.iter().map(|c| Cow::Borrowed(c.name.as_str())), &mut out);
         out
     }
 
     /// One interview as one CSV line.
     pub fn row(&self, q: &Questionnaire, rec: &Record) -> Vec<u8> {
-        self.encode(self.cells(q, rec).into_iter())
+        let mut out = Vec::with_capacity(2048);
+        self.write_row(q, rec, &mut out);
+        out
     }
 
-    fn encode<'a>(&self, cells: impl Iterator<Item = Cow<'a, str>>) -> Vec<u8> {
-        let mut w = ::csv::WriterBuilder::new()
-            .delimiter(self.delimiter())
-            .terminator(::csv::Terminator::Any(b'\n'))
-            .buffer_capacity(4096)
-            .from_writer(Vec::with_capacity(2048));
-        for c in cells {
-            let _ = w.write_field(c.as_bytes());
+    /// Appends one interview as one CSV line to `out`.
+    pub fn write_row(&self, q: &Questionnaire, rec: &Record, out: &mut Vec<u8>) {
+        self.encode(self.cells(q, rec).into_iter(), out);
+    }
+
+    fn encode<'a>(&self, cells: impl Iterator<Item = Cow<'a, str>>, out: &mut Vec<u8>) {
+        let d = self.delimiter();
+        for (i, c) in cells.enumerate() {
+            if i > 0 {
+                out.push(d);
+            }
+            field(out, c.as_bytes(), d);
         }
-        let _ = w.write_record(None::<&[u8]>);
-        w.into_inner().unwrap_or_default()
+        out.push(b'\n');
     }
 
     /// The cells of one interview, as text.
     pub fn cells<'r>(&self, q: &Questionnaire, rec: &'r Record) -> Vec<Cow<'r, str>> {
-        let answer = |qi: usize| -> Option<&'r Answer> { rec.answers.get(&q.questions[qi].id).filter(|a| a.relevant) };
+        // One lookup per answer, not per column.
+        let mut by_index: Vec<Option<&'r Answer>> = vec![None; q.questions.len()];
+        for (var, a) in &rec.answers {
+            if let Some(i) = q.index_of(var) {
+                by_index[i] = Some(a);
+            }
+        }
+        let all = |qi: usize| by_index.get(qi).copied().flatten();
+        let answer = |qi: usize| all(qi).filter(|a| a.relevant);
         self.columns
             .iter()
             .map(|c| match c.kind {
@@ -238,8 +259,7 @@ impl Layout {
                     .map_or(Cow::Borrowed(""), |s| self.text(s)),
                 ColumnKind::Remark => c
                     .question
-                    .and_then(|qi| rec.answers.get(&q.questions[qi].id))
-                    .filter(|a| a.relevant)
+                    .and_then(answer)
                     .and_then(|a| a.remark.as_deref())
                     .map_or(Cow::Borrowed(""), |s| self.text(s)),
             })
@@ -266,6 +286,24 @@ impl Layout {
         } else {
             s
         }
+    }
+}
+
+/// Writes one field, quoted when it holds the delimiter, a quote or a line break (RFC 4180).
+fn field(out: &mut Vec<u8>, s: &[u8], delimiter: u8) {
+    if s.iter()
+        .any(|&b| b == delimiter || b == b'"' || b == b'\n' || b == b'\r')
+    {
+        out.push(b'"');
+        for &b in s {
+            if b == b'"' {
+                out.push(b'"');
+            }
+            out.push(b);
+        }
+        out.push(b'"');
+    } else {
+        out.extend_from_slice(s);
     }
 }
 
@@ -331,12 +369,40 @@ mod tests {
         assert_eq!(
             names,
             [
-                "id", "interviewer", "district", "device", "started", "completed", "duration_s", "revision",
-                "org_type", "org_type__other", "org_type__remark", "members", "members__remark", "budget",
-                "budget__remark", "founded", "founded__remark", "contact", "contact__remark", "why_not",
-                "why_not__remark", "goals", "goals__info", "goals__money", "goals__projects", "goals__premises",
-                "goals__other", "goals__dont_know", "goals__other_text", "goals__remark", "satisfaction",
-                "satisfaction__remark", "proposals", "proposals__remark"
+                "id",
+                "interviewer",
+                "district",
+                "device",
+                "started",
+                "completed",
+                "duration_s",
+                "revision",
+                "org_type",
+                "org_type__other",
+                "org_type__remark",
+                "members",
+                "members__remark",
+                "budget",
+                "budget__remark",
+                "founded",
+                "founded__remark",
+                "contact",
+                "contact__remark",
+                "why_not",
+                "why_not__remark",
+                "goals",
+                "goals__info",
+                "goals__money",
+                "goals__projects",
+                "goals__premises",
+                "goals__other",
+                "goals__dont_know",
+                "goals__other_text",
+                "goals__remark",
+                "satisfaction",
+                "satisfaction__remark",
+                "proposals",
+                "proposals__remark"
             ]
         );
     }
@@ -349,7 +415,11 @@ mod tests {
             &q,
             &[
                 ("contact", AnswerValue::Text("yes".into()), true),
-                ("goals", AnswerValue::Codes(vec!["info".into(), "projects".into()]), true),
+                (
+                    "goals",
+                    AnswerValue::Codes(vec!["info".into(), "projects".into()]),
+                    true,
+                ),
                 ("members", AnswerValue::Number(12.0), true),
                 ("budget", AnswerValue::Number(1.5), true),
                 ("why_not", AnswerValue::Text("line\nbreak".into()), false),
@@ -366,7 +436,10 @@ mod tests {
         assert_eq!(get("duration_s"), "1235");
         let r2 = rec(&q, &[("contact", AnswerValue::Text("no".into()), true)]);
         let cells = l.cells(&q, &r2);
-        assert_eq!(cells[l.columns.iter().position(|c| c.name == "goals__info").unwrap()], "");
+        assert_eq!(
+            cells[l.columns.iter().position(|c| c.name == "goals__info").unwrap()],
+            ""
+        );
     }
 
     #[test]

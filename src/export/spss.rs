@@ -17,7 +17,9 @@ use std::collections::HashSet;
 use std::fmt::Write;
 
 /// SPSS reserved words, which cannot be variable names.
-const RESERVED: &[&str] = &["all", "and", "by", "eq", "ge", "gt", "le", "lt", "ne", "not", "or", "to", "with"];
+const RESERVED: &[&str] = &[
+    "all", "and", "by", "eq", "ge", "gt", "le", "lt", "ne", "not", "or", "to", "with",
+];
 
 /// The SPSS variable name of each column: the CSV name, unless it is reserved or longer than 64
 /// bytes (then shortened and made unique).
@@ -136,9 +138,15 @@ pub fn syntax(q: &Questionnaire, layout: &Layout, csv_file: &str) -> Vec<u8> {
     let _ = writeln!(s, "  /QUALIFIER='\"'");
     let _ = writeln!(s, "  /VARIABLES=");
     let fmts: Vec<(String, Option<String>)> = (0..layout.columns.len()).map(|i| formats(q, layout, i)).collect();
-    let single: Vec<bool> = (0..layout.columns.len()).map(|i| is_single_code(q, layout, i)).collect();
+    let single: Vec<bool> = (0..layout.columns.len())
+        .map(|i| is_single_code(q, layout, i))
+        .collect();
     for (i, (input, _)) in fmts.iter().enumerate() {
-        let name = if single[i] { format!("T@{}", i + 1) } else { names[i].clone() };
+        let name = if single[i] {
+            format!("T@{}", i + 1)
+        } else {
+            names[i].clone()
+        };
         let _ = writeln!(s, "    {name} {input}");
     }
     let _ = writeln!(s, "  .");
@@ -247,8 +255,16 @@ mod tests {
         let s = String::from_utf8(syntax(&q, &l, "demo.csv")).unwrap();
         assert!(s.contains("/FILE='demo.csv'"), "{s}");
         assert!(s.contains("/DELIMITERS=\",\""), "{s}");
-        assert!(s.contains("RECODE T@18\n    ('yes'=1)\n    ('no'=2)\n    ('dont_know'=3)\n    (ELSE=SYSMIS) INTO contact."), "{s}");
-        assert!(s.contains("    / contact\n      1 'Yes'\n      2 'No'\n      3 'Don''t know'"), "{s}");
+        assert!(
+            s.contains(
+                "RECODE T@18\n    ('yes'=1)\n    ('no'=2)\n    ('dont_know'=3)\n    (ELSE=SYSMIS) INTO contact."
+            ),
+            "{s}"
+        );
+        assert!(
+            s.contains("    / contact\n      1 'Yes'\n      2 'No'\n      3 'Don''t know'"),
+            "{s}"
+        );
         assert!(s.contains("/ contact (3)"), "{s}");
         assert!(s.contains("org_type (4)"), "{s}");
         assert!(s.contains("    budget F40.0\n"), "{s}");
@@ -256,7 +272,10 @@ mod tests {
         assert!(s.contains("    founded SDATE10\n"), "{s}");
         assert!(!s.contains("SET DECIMAL"));
         let e = String::from_utf8(syntax(&q, &Layout::new(&q, true), "demo.csv")).unwrap();
-        assert!(e.contains("SET DECIMAL=COMMA.") && e.contains("/DELIMITERS=\";\""), "{e}");
+        assert!(
+            e.contains("SET DECIMAL=COMMA.") && e.contains("/DELIMITERS=\";\""),
+            "{e}"
+        );
     }
 
     #[test]

@@ -210,6 +210,14 @@ pub struct Examined {
 /// Checks a parsed record (format, id, times, questionnaire, answers) and computes its
 /// canonical line, content hash and CSV row. The error is the reason the file is rejected.
 pub fn examine(cat: &Catalog, rec: &Record) -> Result<Examined, String> {
+    let (mut line, mut row) = (Vec::new(), Vec::new());
+    let entry = examine_into(cat, rec, &mut line, &mut row)?;
+    Ok(Examined { entry, line, row })
+}
+
+/// [`examine`] into reusable buffers: `line` gets the canonical NDJSON line (no newline), `row`
+/// the CSV row.
+pub fn examine_into(cat: &Catalog, rec: &Record, line: &mut Vec<u8>, row: &mut Vec<u8>) -> Result<Entry, String> {
     if rec.format != FORMAT {
         return Err(format!(
             "unknown format version `{}` (this anketa reads `{FORMAT}`)",
@@ -229,26 +237,25 @@ pub fn examine(cat: &Catalog, rec: &Record) -> Result<Examined, String> {
     let qi = cat.find(&rec.questionnaire)?;
     let k = cat.get(qi);
     validate_record(&k.q, rec).map_err(|e| format!("does not fit questionnaire `{}` {}: {e}", k.q.id, k.q.version))?;
-    let line = rec.to_json_line();
-    let hash: [u8; 32] = Sha256::digest(&line).into();
-    let row = k.layout.row(&k.q, rec);
-    Ok(Examined {
-        entry: Entry {
-            id: rec.id.as_str().into(),
-            questionnaire: qi as u32,
-            revision: rec.revision,
-            status: rec.status,
-            updated_ns: updated.as_nanosecond(),
-            updated: rec.updated.as_str().into(),
-            hash,
-            interviewer: rec.interviewer.as_str().into(),
-            source: Source { file: 0, line: 0 },
-            handle: 0,
-            line_len: line.len() as u32,
-            row_len: row.len() as u32,
-        },
-        line,
-        row,
+    // The same bytes as `Record::to_json_line`, into a reused buffer.
+    line.clear();
+    serde_json::to_writer(&mut *line, rec).map_err(|e| format!("cannot serialise: {e}"))?;
+    let hash: [u8; 32] = Sha256::digest(&*line).into();
+    row.clear();
+    k.layout.write_row(&k.q, rec, row);
+    Ok(Entry {
+        id: rec.id.as_str().into(),
+        questionnaire: qi as u32,
+        revision: rec.revision,
+        status: rec.status,
+        updated_ns: updated.as_nanosecond(),
+        updated: rec.updated.as_str().into(),
+        hash,
+        interviewer: rec.interviewer.as_str().into(),
+        source: Source { file: 0, line: 0 },
+        handle: 0,
+        line_len: line.len() as u32,
+        row_len: row.len() as u32,
     })
 }
 
@@ -376,7 +383,11 @@ pub fn decide(entries: &[Entry], include_incomplete: bool) -> Decision {
         let mut reps: Vec<usize> = contents.iter().map(|c| c.0).collect();
         reps.sort_by(|&a, &b| rank(&entries[b], &entries[a]));
         let best_completed = reps.iter().copied().find(|&r| entries[r].status == Status::Completed);
-        let winner = if include_incomplete { Some(reps[0]) } else { best_completed };
+        let winner = if include_incomplete {
+            Some(reps[0])
+        } else {
+            best_completed
+        };
         match winner {
             Some(w) => {
                 d.merged.push(w);
@@ -423,7 +434,13 @@ pub fn stems(cat: &Catalog, used: &[bool]) -> Vec<Option<String>> {
 
 fn sanitize_stem(s: &str) -> String {
     s.chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '.' || c == '_' || c == '-' { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '.' || c == '_' || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect()
 }
 
@@ -568,12 +585,24 @@ impl Report {
         let _ = writeln!(
             s,
             "merged {total} interview(s){}{}",
-            if per.is_empty() { String::new() } else { format!(": {}", per.join(", ")) },
-            if self.include_incomplete { " (in-progress ones included)" } else { "" }
+            if per.is_empty() {
+                String::new()
+            } else {
+                format!(": {}", per.join(", "))
+            },
+            if self.include_incomplete {
+                " (in-progress ones included)"
+            } else {
+                ""
+            }
         );
         if !self.duplicates.is_empty() {
             let n: usize = self.duplicates.iter().map(|d| d.copies.len()).sum();
-            let _ = writeln!(s, "duplicates: {n} identical cop(ies) of {} interview(s), kept once", self.duplicates.len());
+            let _ = writeln!(
+                s,
+                "duplicates: {n} identical cop(ies) of {} interview(s), kept once",
+                self.duplicates.len()
+            );
         }
         if !self.conflicts.is_empty() {
             let _ = writeln!(
@@ -596,7 +625,11 @@ impl Report {
                 );
             }
             if self.conflicts.len() > SHOW {
-                let _ = writeln!(s, "  … and {} more (see merge-report.json)", self.conflicts.len() - SHOW);
+                let _ = writeln!(
+                    s,
+                    "  … and {} more (see merge-report.json)",
+                    self.conflicts.len() - SHOW
+                );
             }
         }
         if !self.incomplete.is_empty() {
@@ -607,7 +640,11 @@ impl Report {
             );
         }
         if !self.rejected.is_empty() {
-            let _ = writeln!(s, "rejected: {} (not merged; the files are unchanged)", self.rejected.len());
+            let _ = writeln!(
+                s,
+                "rejected: {} (not merged; the files are unchanged)",
+                self.rejected.len()
+            );
             for r in self.rejected.iter().take(SHOW) {
                 let _ = writeln!(s, "  {}: {}", r.path, r.reason);
             }
@@ -616,9 +653,17 @@ impl Report {
             }
         }
         if !self.ignored.is_empty() {
-            let _ = writeln!(s, "ignored: {} file(s) that are not interviews (listed in merge-report.json)", self.ignored.len());
+            let _ = writeln!(
+                s,
+                "ignored: {} file(s) that are not interviews (listed in merge-report.json)",
+                self.ignored.len()
+            );
         }
-        let _ = writeln!(s, "wrote {} file(s) to {out_dir}/ (report: merge-report.json)", self.outputs.len());
+        let _ = writeln!(
+            s,
+            "wrote {} file(s) to {out_dir}/ (report: merge-report.json)",
+            self.outputs.len()
+        );
         s
     }
 }
@@ -657,7 +702,13 @@ mod tests {
         let es = [e("a", 3, C, 1, 7, 2), e("a", 3, C, 1, 7, 0), e("a", 3, C, 1, 7, 1)];
         let d = decide(&es, false);
         assert_eq!(d.merged, vec![1]);
-        assert_eq!(d.duplicates, vec![Duplicate { kept: 1, copies: vec![2, 0] }]);
+        assert_eq!(
+            d.duplicates,
+            vec![Duplicate {
+                kept: 1,
+                copies: vec![2, 0]
+            }]
+        );
         assert!(d.conflicts.is_empty());
     }
 
@@ -666,7 +717,14 @@ mod tests {
         let es = [e("a", 3, C, 9, 1, 0), e("a", 5, C, 1, 2, 1)];
         let d = decide(&es, false);
         assert_eq!(d.merged, vec![1]);
-        assert_eq!(d.conflicts, vec![Conflict { winner: 1, loser: 0, rule: Rule::HigherRevision }]);
+        assert_eq!(
+            d.conflicts,
+            vec![Conflict {
+                winner: 1,
+                loser: 0,
+                rule: Rule::HigherRevision
+            }]
+        );
     }
 
     #[test]
@@ -686,7 +744,14 @@ mod tests {
         let d = decide(&es, false);
         assert_eq!(d.merged, vec![1]);
         assert_eq!(d.incomplete, vec![2]);
-        assert_eq!(d.conflicts, vec![Conflict { winner: 1, loser: 0, rule: Rule::InProgressLeftOut }]);
+        assert_eq!(
+            d.conflicts,
+            vec![Conflict {
+                winner: 1,
+                loser: 0,
+                rule: Rule::InProgressLeftOut
+            }]
+        );
         let d = decide(&es, true);
         assert_eq!(d.merged, vec![0, 2]);
         assert_eq!(d.conflicts[0].rule, Rule::HigherRevision);

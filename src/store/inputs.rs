@@ -10,10 +10,11 @@
 
 use super::{MAX_INTERVIEW_BYTES, io_reason};
 use rayon::prelude::*;
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 use std::fs::{self, File};
 use std::io::{self, BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Lines of an NDJSON file parsed per parallel batch.
@@ -24,8 +25,6 @@ const BATCH_LINES: usize = 1024;
 pub struct InputFile {
     /// The path as the user would name it (the argument, joined with the walked names).
     pub path: PathBuf,
-    /// Size in bytes when walked.
-    pub size: u64,
 }
 
 /// The files found under the inputs.
@@ -39,77 +38,89 @@ pub struct Walk {
     pub problems: Vec<(String, String)>,
 }
 
+/// Paths compared as bytes: fast, and as deterministic as comparing components.
+fn bytes(p: &Path) -> &[u8] {
+    p.as_os_str().as_encoded_bytes()
+}
+
+/// Physical file (canonical path) → the smallest display path naming it, so that overlapping
+/// inputs count each file once and the input order does not matter.
+#[derive(Default)]
+struct Found(HashMap<PathBuf, PathBuf>);
+
+impl Found {
+    fn add(&mut self, canonical: PathBuf, display: PathBuf) {
+        match self.0.get_mut(&canonical) {
+            Some(old) if bytes(old) <= bytes(&display) => {}
+            Some(old) => *old = display,
+            None => {
+                self.0.insert(canonical, display);
+            }
+        }
+    }
+
+    fn sorted(self) -> Vec<PathBuf> {
+        let mut v: Vec<PathBuf> = self.0.into_values().collect();
+        v.sort_unstable_by(|a, b| bytes(a).cmp(bytes(b)));
+        v
+    }
+}
+
 /// Walks files and folders (recursively). Fails only when an input does not exist or cannot be
 /// read at all (a usage error); problems below an input are collected.
 pub fn walk(inputs: &[PathBuf]) -> Result<Walk, String> {
     let mut w = Walk::default();
-    // canonical path → display path (the smallest, so that the input order does not matter)
-    let mut files: BTreeMap<PathBuf, InputFile> = BTreeMap::new();
-    let mut qs: BTreeMap<PathBuf, PathBuf> = BTreeMap::new();
+    let mut files = Found::default();
+    let mut qs = Found::default();
     for input in inputs {
         let meta = fs::metadata(input).map_err(|e| format!("{}: {}", input.display(), io_reason(&e)))?;
+        let canonical = fs::canonicalize(input).unwrap_or_else(|_| input.clone());
         if meta.is_dir() {
-            walk_dir(input, false, &mut files, &mut qs, &mut w.problems);
+            walk_dir(input, &canonical, false, &mut files, &mut qs, &mut w.problems);
         } else {
-            add(input, meta.len(), &mut files);
+            files.add(canonical, input.clone());
         }
     }
-    let mut list: Vec<InputFile> = files.into_values().collect();
-    list.sort_by(|a, b| a.path.cmp(&b.path));
-    w.files = list;
-    let mut ql: Vec<PathBuf> = qs.into_values().collect();
-    ql.sort();
-    w.questionnaires = ql;
+    w.files = files.sorted().into_iter().map(|path| InputFile { path }).collect();
+    w.questionnaires = qs.sorted();
     w.problems.sort();
     w.problems.dedup();
     Ok(w)
 }
 
-fn add(path: &Path, size: u64, files: &mut BTreeMap<PathBuf, InputFile>) {
-    let key = fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
-    let f = InputFile {
-        path: path.to_path_buf(),
-        size,
-    };
-    match files.get(&key) {
-        Some(old) if old.path <= f.path => {}
-        _ => {
-            files.insert(key, f);
-        }
-    }
-}
-
+/// `dir` as named, `canonical` its canonical path: children's canonical paths are joined to it
+/// (no per-file system call), except for symbolic links, which are resolved.
 fn walk_dir(
     dir: &Path,
+    canonical: &Path,
     in_questionnaires: bool,
-    files: &mut BTreeMap<PathBuf, InputFile>,
-    qs: &mut BTreeMap<PathBuf, PathBuf>,
+    files: &mut Found,
+    qs: &mut Found,
     problems: &mut Vec<(String, String)>,
 ) {
     let rd = match fs::read_dir(dir) {
         Ok(rd) => rd,
         Err(e) => {
-            problems.push((dir.display().to_string(), format!("cannot read the folder: {}", io_reason(&e))));
+            problems.push((
+                dir.display().to_string(),
+                format!("cannot read the folder: {}", io_reason(&e)),
+            ));
             return;
         }
     };
-    let mut entries: Vec<(PathBuf, String)> = rd
-        .filter_map(|e| e.ok())
-        .map(|e| (e.path(), e.file_name().to_string_lossy().into_owned()))
-        .collect();
-    entries.sort();
-    for (path, name) in entries {
-        if name.starts_with('.') {
+    let mut entries: Vec<fs::DirEntry> = rd.filter_map(|e| e.ok()).collect();
+    entries.sort_unstable_by(|a, b| a.file_name().cmp(&b.file_name()));
+    for e in entries {
+        let name = e.file_name();
+        if name.as_encoded_bytes().starts_with(b".") {
             continue;
         }
-        let lmeta = match fs::symlink_metadata(&path) {
-            Ok(m) => m,
-            Err(e) => {
-                problems.push((path.display().to_string(), io_reason(&e)));
-                continue;
-            }
+        let path = e.path();
+        let Ok(ft) = e.file_type() else {
+            problems.push((path.display().to_string(), "cannot read the file type".into()));
+            continue;
         };
-        let meta = if lmeta.file_type().is_symlink() {
+        let (is_dir, is_file, target) = if ft.is_symlink() {
             match fs::metadata(&path) {
                 Ok(m) if m.is_dir() => {
                     problems.push((
@@ -118,27 +129,28 @@ fn walk_dir(
                     ));
                     continue;
                 }
-                Ok(m) => m,
-                Err(e) => {
-                    problems.push((path.display().to_string(), format!("broken link: {}", io_reason(&e))));
+                Ok(m) => (
+                    false,
+                    m.is_file(),
+                    fs::canonicalize(&path).unwrap_or_else(|_| path.clone()),
+                ),
+                Err(err) => {
+                    problems.push((path.display().to_string(), format!("broken link: {}", io_reason(&err))));
                     continue;
                 }
             }
         } else {
-            lmeta
+            (ft.is_dir(), ft.is_file(), canonical.join(&name))
         };
-        if meta.is_dir() {
-            walk_dir(&path, in_questionnaires || name == "questionnaires", files, qs, problems);
-        } else if !meta.is_file() {
+        if is_dir {
+            let q = in_questionnaires || name == "questionnaires";
+            walk_dir(&path, &target, q, files, qs, problems);
+        } else if !is_file {
             problems.push((path.display().to_string(), "not a regular file".into()));
         } else if in_questionnaires {
-            let key = fs::canonicalize(&path).unwrap_or_else(|_| path.clone());
-            let e = qs.entry(key).or_insert_with(|| path.clone());
-            if path < *e {
-                *e = path;
-            }
+            qs.add(target, path);
         } else {
-            add(&path, meta.len(), files);
+            files.add(target, path);
         }
     }
 }
@@ -146,24 +158,29 @@ fn walk_dir(
 /// What the reader hands the parser: the text of one interview, or why there is none.
 pub type Item<'a> = Result<&'a str, String>;
 
-/// Reads every file on all cores and calls `parse(file index, line, item)` for each interview
-/// text: the whole file (`line` 0) or each non-blank NDJSON line (`line` from 1). Results come
-/// back grouped per file, in file order, lines in order. `progress(done, total)` counts files.
-pub fn read_all<T, F>(files: &[InputFile], parse: F, progress: &(dyn Fn(u64, u64) + Sync)) -> Vec<Vec<T>>
+/// Reads every file on all cores and calls `parse(state, file index, line, item)` for each
+/// interview text: the whole file (`line` 0) or each non-blank NDJSON line (`line` from 1).
+/// `state` is per worker task, made by `init` (e.g. an output buffer). Results come back grouped
+/// per file, in file order, lines in order. `progress(done, total)` counts files.
+pub fn read_all<T, S, I, F>(files: &[InputFile], init: I, parse: F, progress: &(dyn Fn(u64, u64) + Sync)) -> Vec<Vec<T>>
 where
     T: Send,
-    F: Fn(usize, u32, Item<'_>) -> T + Sync,
+    I: Fn() -> S + Sync,
+    F: Fn(&mut S, usize, u32, Item<'_>) -> T + Sync,
 {
     let done = AtomicU64::new(0);
     let total = files.len() as u64;
     files
         .par_iter()
         .enumerate()
-        .map_init(Vec::new, |buf, (i, f)| {
-            let out = read_one(i, &f.path, buf, &parse);
-            progress(done.fetch_add(1, Ordering::Relaxed) + 1, total);
-            out
-        })
+        .map_init(
+            || (Vec::new(), init()),
+            |(buf, state), (i, f)| {
+                let out = read_one(i, &f.path, buf, state, &init, &parse);
+                progress(done.fetch_add(1, Ordering::Relaxed) + 1, total);
+                out
+            },
+        )
         .collect()
 }
 
@@ -179,17 +196,16 @@ fn utf8(bytes: &[u8]) -> Result<&str, String> {
 /// Whether `line` is one complete JSON value (cheap check first: it must start with `{`).
 fn is_json_line(line: &[u8]) -> bool {
     let t = line.trim_ascii();
-    t.first() == Some(&b'{')
-        && t.last() == Some(&b'}')
-        && serde_json::from_slice::<serde::de::IgnoredAny>(t).is_ok()
+    t.first() == Some(&b'{') && t.last() == Some(&b'}') && serde_json::from_slice::<serde::de::IgnoredAny>(t).is_ok()
 }
 
-fn read_one<T, F>(i: usize, path: &Path, buf: &mut Vec<u8>, parse: &F) -> Vec<T>
+fn read_one<T, S, I, F>(i: usize, path: &Path, buf: &mut Vec<u8>, st: &mut S, init: &I, parse: &F) -> Vec<T>
 where
     T: Send,
-    F: Fn(usize, u32, Item<'_>) -> T + Sync,
+    I: Fn() -> S + Sync,
+    F: Fn(&mut S, usize, u32, Item<'_>) -> T + Sync,
 {
-    let fail = |msg: String| vec![parse(i, 0, Err(msg))];
+    let mut fail = |msg: String| vec![parse(st, i, 0, Err(msg))];
     let mut f = match File::open(path) {
         Ok(f) => f,
         Err(e) => return fail(format!("cannot open: {}", io_reason(&e))),
@@ -199,14 +215,14 @@ where
         Err(e) => return fail(format!("cannot read: {}", io_reason(&e))),
     };
     if size > MAX_INTERVIEW_BYTES as u64 {
-        return read_large(i, f, size, parse);
+        return read_large(i, f, size, init, parse);
     }
     buf.clear();
     if let Err(e) = (&mut f).take(MAX_INTERVIEW_BYTES as u64 + 1).read_to_end(buf) {
         return fail(format!("cannot read: {}", io_reason(&e)));
     }
     if buf.len() > MAX_INTERVIEW_BYTES {
-        return read_large(i, f, buf.len() as u64, parse);
+        return read_large(i, f, buf.len() as u64, init, parse);
     }
     let text = match utf8(buf) {
         Ok(t) => t,
@@ -219,22 +235,24 @@ where
         text.split('\n')
             .enumerate()
             .filter(|(_, l)| !l.trim().is_empty())
-            .map(|(n, l)| parse(i, n as u32 + 1, Ok(l)))
+            .map(|(n, l)| parse(st, i, n as u32 + 1, Ok(l)))
             .collect()
     } else {
-        vec![parse(i, 0, Ok(text))]
+        vec![parse(st, i, 0, Ok(text))]
     }
 }
 
 /// A file over the size limit: read as an NDJSON stream if it starts with a whole JSON line,
 /// refused otherwise (after reading at most its first line).
-fn read_large<T, F>(i: usize, f: File, size: u64, parse: &F) -> Vec<T>
+fn read_large<T, S, I, F>(i: usize, f: File, size: u64, init: &I, parse: &F) -> Vec<T>
 where
     T: Send,
-    F: Fn(usize, u32, Item<'_>) -> T + Sync,
+    I: Fn() -> S + Sync,
+    F: Fn(&mut S, usize, u32, Item<'_>) -> T + Sync,
 {
     let too_big = || {
         vec![parse(
+            &mut init(),
             i,
             0,
             Err(format!(
@@ -269,7 +287,10 @@ where
             }
             Err(LineError::TooLong) => lines.push((
                 n,
-                Err(format!("line is over the {} MB limit of an interview", MAX_INTERVIEW_BYTES / (1024 * 1024))),
+                Err(format!(
+                    "line is over the {} MB limit of an interview",
+                    MAX_INTERVIEW_BYTES / (1024 * 1024)
+                )),
             )),
             Err(LineError::Io(e)) => {
                 lines.push((n, Err(format!("cannot read: {}", io_reason(&e)))));
@@ -277,26 +298,27 @@ where
             }
         }
         if lines.len() >= BATCH_LINES {
-            flush(i, &mut lines, parse, &mut out);
+            flush(i, &mut lines, init, parse, &mut out);
         }
     }
-    flush(i, &mut lines, parse, &mut out);
+    flush(i, &mut lines, init, parse, &mut out);
     out
 }
 
-fn flush<T, F>(i: usize, lines: &mut Vec<(u32, Result<Vec<u8>, String>)>, parse: &F, out: &mut Vec<T>)
+fn flush<T, S, I, F>(i: usize, lines: &mut Vec<(u32, Result<Vec<u8>, String>)>, init: &I, parse: &F, out: &mut Vec<T>)
 where
     T: Send,
-    F: Fn(usize, u32, Item<'_>) -> T + Sync,
+    I: Fn() -> S + Sync,
+    F: Fn(&mut S, usize, u32, Item<'_>) -> T + Sync,
 {
     let batch: Vec<T> = lines
         .par_iter()
-        .map(|(n, l)| match l {
+        .map_init(init, |st, (n, l)| match l {
             Ok(bytes) => match utf8(bytes) {
-                Ok(t) => parse(i, *n, Ok(t)),
-                Err(e) => parse(i, *n, Err(e)),
+                Ok(t) => parse(st, i, *n, Ok(t)),
+                Err(e) => parse(st, i, *n, Err(e)),
             },
-            Err(e) => parse(i, *n, Err(e.clone())),
+            Err(e) => parse(st, i, *n, Err(e.clone())),
         })
         .collect();
     out.extend(batch);
@@ -337,16 +359,37 @@ fn read_line_bounded(r: &mut impl BufRead, line: &mut Vec<u8>, max: usize) -> Re
             break;
         }
     }
-    if too_long { Err(LineError::TooLong) } else { Ok(consumed) }
+    if too_long {
+        Err(LineError::TooLong)
+    } else {
+        Ok(consumed)
+    }
 }
 
-/// A temporary file of appended byte blocks, read back by position. Created in the output folder
-/// and removed at once (on Unix it lives on as long as the handle), so a crash leaves nothing.
+/// A temporary file of byte blocks, read back by handle. Created in the output folder and
+/// removed at once (on Unix it lives on as long as the handle), so a crash leaves nothing.
+///
+/// Writers ([`Spill::writer`], one per worker) buffer about a megabyte per write; a block's
+/// handle names its chunk and its place in it, resolved once the chunk is written.
 #[derive(Debug)]
 pub struct Spill {
-    file: std::sync::Mutex<(File, u64)>,
+    file: Mutex<(File, u64)>,
+    /// Chunk → its offset in the file, once written.
+    chunks: Mutex<Vec<Option<u64>>>,
+    error: Mutex<Option<String>>,
     #[cfg(not(unix))]
     path: PathBuf,
+}
+
+/// Bytes buffered per chunk before they are written.
+const CHUNK: usize = 1 << 20;
+
+/// A buffering writer into a [`Spill`]; writes its last chunk when dropped.
+#[derive(Debug)]
+pub struct SpillWriter<'a> {
+    spill: &'a Spill,
+    chunk: Option<u32>,
+    buf: Vec<u8>,
 }
 
 impl Spill {
@@ -360,50 +403,101 @@ impl Spill {
             .truncate(true)
             .open(&path)?;
         #[cfg(unix)]
-        {
-            let _ = fs::remove_file(&path);
-            Ok(Spill {
-                file: std::sync::Mutex::new((file, 0)),
-            })
-        }
-        #[cfg(not(unix))]
+        let _ = fs::remove_file(&path);
         Ok(Spill {
-            file: std::sync::Mutex::new((file, 0)),
+            file: Mutex::new((file, 0)),
+            chunks: Mutex::new(Vec::new()),
+            error: Mutex::new(None),
+            #[cfg(not(unix))]
             path,
         })
     }
 
-    /// Appends blocks; returns the offset of the first.
-    pub fn append(&self, blocks: &[&[u8]]) -> io::Result<u64> {
-        use std::io::Write;
-        let mut g = self.file.lock().unwrap_or_else(|p| p.into_inner());
-        let at = g.1;
-        for b in blocks {
-            g.0.write_all(b)?;
-            g.1 += b.len() as u64;
+    /// A writer (one per worker).
+    pub fn writer(&self) -> SpillWriter<'_> {
+        SpillWriter {
+            spill: self,
+            chunk: None,
+            buf: Vec::new(),
         }
-        Ok(at)
     }
 
-    /// Reads `len` bytes at `offset` into `buf` (replacing its content).
-    pub fn read(&self, offset: u64, len: usize, buf: &mut Vec<u8>) -> io::Result<()> {
+    /// The first write error, if any (blocks after it cannot be read back).
+    pub fn error(&self) -> Option<String> {
+        self.error.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// Reads `len` bytes of the block at `handle` (plus `skip` bytes into it) into `buf`.
+    pub fn read(&self, handle: u64, skip: u64, len: usize, buf: &mut Vec<u8>) -> io::Result<()> {
+        let chunk = (handle >> 32) as usize;
+        let base = self
+            .chunks
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(chunk)
+            .copied()
+            .flatten()
+            .ok_or_else(|| io::Error::other(self.error().unwrap_or_else(|| "block was not written".into())))?;
+        let offset = base + (handle & 0xFFFF_FFFF) + skip;
         buf.clear();
         buf.resize(len, 0);
+        let g = self.file.lock().unwrap_or_else(|p| p.into_inner());
         #[cfg(unix)]
         {
             use std::os::unix::fs::FileExt;
-            let g = self.file.lock().unwrap_or_else(|p| p.into_inner());
             g.0.read_exact_at(buf, offset)
         }
         #[cfg(not(unix))]
         {
             use std::io::{Seek, SeekFrom};
-            let mut g = self.file.lock().unwrap_or_else(|p| p.into_inner());
-            g.0.seek(SeekFrom::Start(offset))?;
-            g.0.read_exact(buf)?;
-            g.0.seek(SeekFrom::End(0))?;
-            Ok(())
+            let mut f = &g.0;
+            f.seek(SeekFrom::Start(offset))?;
+            f.read_exact(buf)
         }
+    }
+}
+
+impl SpillWriter<'_> {
+    /// Appends blocks (stored together); returns the handle of the first byte.
+    pub fn append(&mut self, blocks: &[&[u8]]) -> u64 {
+        if self.buf.len() >= CHUNK {
+            self.flush();
+        }
+        let chunk = *self.chunk.get_or_insert_with(|| {
+            let mut c = self.spill.chunks.lock().unwrap_or_else(|p| p.into_inner());
+            c.push(None);
+            (c.len() - 1) as u32
+        });
+        let handle = ((chunk as u64) << 32) | self.buf.len() as u64;
+        for b in blocks {
+            self.buf.extend_from_slice(b);
+        }
+        handle
+    }
+
+    fn flush(&mut self) {
+        use std::io::{Seek, SeekFrom, Write};
+        let Some(chunk) = self.chunk.take() else { return };
+        let mut g = self.spill.file.lock().unwrap_or_else(|p| p.into_inner());
+        let at = g.1;
+        let res = g.0.seek(SeekFrom::Start(at)).and_then(|_| g.0.write_all(&self.buf));
+        match res {
+            Ok(()) => {
+                g.1 += self.buf.len() as u64;
+                self.spill.chunks.lock().unwrap_or_else(|p| p.into_inner())[chunk as usize] = Some(at);
+            }
+            Err(e) => {
+                let mut err = self.spill.error.lock().unwrap_or_else(|p| p.into_inner());
+                err.get_or_insert_with(|| io_reason(&e));
+            }
+        }
+        self.buf.clear();
+    }
+}
+
+impl Drop for SpillWriter<'_> {
+    fn drop(&mut self) {
+        self.flush();
     }
 }
 

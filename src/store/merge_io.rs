@@ -6,13 +6,13 @@
 //! as soon as it is created) and are copied from there, in the final order, into the outputs.
 //! Inputs are opened read-only. Every output is written to a temp file, fsynced and renamed.
 
-use super::inputs::{InputFile, Item, Spill, read_all, walk};
+use super::inputs::{InputFile, Item, Spill, SpillWriter, read_all, walk};
 use super::{create_private_dir, interview_file_name, io_reason, load_questionnaire, parse_record, sync_dir};
 use crate::export::{codebook, spss};
 use crate::interview::record::{FORMAT, Record};
 use crate::merge::{
     Catalog, Entry, Origin, PathReason, Report, ReportConflict, ReportCopy, ReportDuplicate, ReportIncomplete,
-    ReportQuestionnaire, Source, decide, examine, stems,
+    ReportQuestionnaire, Source, decide, examine_into, stems,
 };
 use crate::questionnaire;
 use std::collections::BTreeSet;
@@ -61,8 +61,14 @@ pub struct AtomicFile {
 impl AtomicFile {
     /// Starts writing `path` (mode 0600 on Unix).
     pub fn create(path: &Path) -> io::Result<AtomicFile> {
-        let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
-        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let dir = path
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
         let mut opts = fs::OpenOptions::new();
         opts.write(true).create(true).truncate(true);
@@ -94,7 +100,12 @@ impl AtomicFile {
         f.sync_all()?;
         drop(f);
         fs::rename(&self.tmp, &self.path)?;
-        sync_dir(self.path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new(".")))
+        sync_dir(
+            self.path
+                .parent()
+                .filter(|d| !d.as_os_str().is_empty())
+                .unwrap_or(Path::new(".")),
+        )
     }
 }
 
@@ -114,7 +125,9 @@ fn resolved(p: &Path) -> PathBuf {
     }
     match (p.parent(), p.file_name()) {
         (Some(parent), Some(name)) if !parent.as_os_str().is_empty() => resolved(parent).join(name),
-        (_, Some(name)) => std::env::current_dir().map(|d| d.join(name)).unwrap_or_else(|_| p.to_path_buf()),
+        (_, Some(name)) => std::env::current_dir()
+            .map(|d| d.join(name))
+            .unwrap_or_else(|_| p.to_path_buf()),
         _ => std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf()),
     }
 }
@@ -160,6 +173,13 @@ fn safe_output_name(n: &str) -> bool {
             2 => comps[0].as_os_str() == "conflicts",
             _ => false,
         }
+}
+
+/// Per-worker state of the reading pass: reused buffers and a spill writer.
+struct Worker<'a> {
+    spill: SpillWriter<'a>,
+    line: Vec<u8>,
+    row: Vec<u8>,
 }
 
 enum Outcome {
@@ -209,7 +229,9 @@ fn parse(text: &str) -> Result<Record, Outcome> {
         {
             Err(Outcome::Ignored("anketa settings (config.json)".into()))
         }
-        None => Err(Outcome::Rejected("not an anketa interview file (no `format` field)".into())),
+        None => Err(Outcome::Rejected(
+            "not an anketa interview file (no `format` field)".into(),
+        )),
     }
 }
 
@@ -285,7 +307,11 @@ pub fn merge(opts: &MergeOptions, progress: &(dyn Fn(u64, u64) + Sync)) -> Resul
                 reason: format!(
                     "not a valid questionnaire ({}{})",
                     errs.first().map(|e| e.message.clone()).unwrap_or_default(),
-                    if errs.len() > 1 { format!(" and {} more", errs.len() - 1) } else { String::new() }
+                    if errs.len() > 1 {
+                        format!(" and {} more", errs.len() - 1)
+                    } else {
+                        String::new()
+                    }
                 ),
             }),
         }
@@ -299,33 +325,43 @@ pub fn merge(opts: &MergeOptions, progress: &(dyn Fn(u64, u64) + Sync)) -> Resul
 
     create_private_dir(&opts.out).map_err(|e| output(&opts.out, e))?;
     let spill = Spill::create(&opts.out).map_err(|e| output(&opts.out, e))?;
-    let ingest_one = |file: usize, line: u32, item: Item<'_>| -> Outcome {
+    let ingest = |w: &mut Worker<'_>, file: usize, line: u32, item: Item<'_>| -> (u32, Outcome) {
         let text = match item {
             Ok(t) => t,
-            Err(reason) => return Outcome::Rejected(reason),
+            Err(reason) => return (line, Outcome::Rejected(reason)),
         };
         let rec = match parse(text) {
             Ok(r) => r,
-            Err(o) => return o,
+            Err(o) => return (line, o),
         };
-        match examine(&cat, &rec) {
-            Ok(ex) => match spill.append(&[&ex.line, &ex.row]) {
-                Ok(at) => {
-                    let mut e = ex.entry;
-                    e.source = Source {
-                        file: file as u32,
-                        line,
-                    };
-                    e.handle = at;
-                    Outcome::Rec(Box::new(e))
-                }
-                Err(e) => Outcome::Rejected(format!("cannot keep it in the spill file: {}", io_reason(&e))),
-            },
-            Err(reason) => Outcome::Rejected(reason),
+        match examine_into(&cat, &rec, &mut w.line, &mut w.row) {
+            Ok(mut e) => {
+                e.handle = w.spill.append(&[&w.line, &w.row]);
+                e.source = Source {
+                    file: file as u32,
+                    line,
+                };
+                (line, Outcome::Rec(Box::new(e)))
+            }
+            Err(reason) => (line, Outcome::Rejected(reason)),
         }
     };
-    let ingest = |file: usize, line: u32, item: Item<'_>| -> (u32, Outcome) { (line, ingest_one(file, line, item)) };
-    let results = read_all(&w.files, ingest, progress);
+    let results = read_all(
+        &w.files,
+        || Worker {
+            spill: spill.writer(),
+            line: Vec::with_capacity(16 * 1024),
+            row: Vec::with_capacity(4 * 1024),
+        },
+        ingest,
+        progress,
+    );
+    if let Some(e) = spill.error() {
+        return Err(MergeError::Output(format!(
+            "{}: temporary spill file: {e}",
+            opts.out.display()
+        )));
+    }
 
     report.files_read = w.files.len();
     let mut entries: Vec<Entry> = Vec::new();
@@ -357,62 +393,71 @@ pub fn merge(opts: &MergeOptions, progress: &(dyn Fn(u64, u64) + Sync)) -> Resul
     let mut outputs: BTreeSet<String> = BTreeSet::new();
     let mut buf = Vec::new();
     let read = |e: &Entry, row: bool, buf: &mut Vec<u8>| -> Result<(), MergeError> {
-        let (off, len) = if row {
-            (e.handle + e.line_len as u64, e.row_len as usize)
+        let (skip, len) = if row {
+            (e.line_len as u64, e.row_len as usize)
         } else {
-            (e.handle, e.line_len as usize)
+            (0, e.line_len as usize)
         };
         spill
-            .read(off, len, buf)
+            .read(e.handle, skip, len, buf)
             .map_err(|err| MergeError::Output(format!("spill file: {}", io_reason(&err))))
     };
 
-    // interviews.ndjson
-    let p = opts.out.join("interviews.ndjson");
-    let mut f = AtomicFile::create(&p).map_err(|e| output(&p, e))?;
-    for &i in &d.merged {
-        read(&entries[i], false, &mut buf)?;
-        buf.push(b'\n');
-        f.write(&buf).map_err(|e| output(&p, e))?;
-    }
-    f.commit().map_err(|e| output(&p, e))?;
-    outputs.insert("interviews.ndjson".into());
-
-    // Per questionnaire: CSV, codebook, syntax.
-    for (qi, stem) in stems.iter().enumerate() {
-        let Some(stem) = stem else { continue };
-        let k = cat.get(qi);
-        let csv_name = format!("{stem}.csv");
-        let p = opts.out.join(&csv_name);
+    // interviews.ndjson, written by a second thread while the CSVs are written here.
+    let write_ndjson = || -> Result<(), MergeError> {
+        let p = opts.out.join("interviews.ndjson");
+        let mut buf = Vec::new();
         let mut f = AtomicFile::create(&p).map_err(|e| output(&p, e))?;
-        f.write(&k.layout.header()).map_err(|e| output(&p, e))?;
-        let mut n = 0;
-        for &i in d.merged.iter().filter(|&&i| entries[i].questionnaire as usize == qi) {
-            read(&entries[i], true, &mut buf)?;
+        for &i in &d.merged {
+            read(&entries[i], false, &mut buf)?;
+            buf.push(b'\n');
             f.write(&buf).map_err(|e| output(&p, e))?;
-            n += 1;
         }
-        f.commit().map_err(|e| output(&p, e))?;
-        let cb = format!("{stem}.codebook.csv");
-        let p = opts.out.join(&cb);
-        super::write_atomic(&p, &codebook::csv(&k.q, &k.layout)).map_err(|e| output(&p, e))?;
-        let sps = format!("{stem}.sps");
-        let p = opts.out.join(&sps);
-        super::write_atomic(&p, &spss::syntax(&k.q, &k.layout, &csv_name)).map_err(|e| output(&p, e))?;
-        outputs.extend([csv_name, cb, sps]);
-        report.merged.insert(stem.clone(), n);
-        report.questionnaires.push(ReportQuestionnaire {
-            name: stem.clone(),
-            id: k.q.id.clone(),
-            version: k.q.version.clone(),
-            sha256: k.q.sha256.clone(),
-            source: match &k.origin {
-                Origin::Bundled => "bundled".into(),
-                Origin::Given(p) | Origin::Found(p) => p.clone(),
-            },
-            merged: n,
-        });
-    }
+        f.commit().map_err(|e| output(&p, e))
+    };
+    let ndjson = std::thread::scope(|scope| -> Result<(), MergeError> {
+        let ndjson = scope.spawn(write_ndjson);
+        // Per questionnaire: CSV, codebook, syntax.
+        for (qi, stem) in stems.iter().enumerate() {
+            let Some(stem) = stem else { continue };
+            let k = cat.get(qi);
+            let csv_name = format!("{stem}.csv");
+            let p = opts.out.join(&csv_name);
+            let mut f = AtomicFile::create(&p).map_err(|e| output(&p, e))?;
+            f.write(&k.layout.header()).map_err(|e| output(&p, e))?;
+            let mut n = 0;
+            for &i in d.merged.iter().filter(|&&i| entries[i].questionnaire as usize == qi) {
+                read(&entries[i], true, &mut buf)?;
+                f.write(&buf).map_err(|e| output(&p, e))?;
+                n += 1;
+            }
+            f.commit().map_err(|e| output(&p, e))?;
+            let cb = format!("{stem}.codebook.csv");
+            let p = opts.out.join(&cb);
+            super::write_atomic(&p, &codebook::csv(&k.q, &k.layout)).map_err(|e| output(&p, e))?;
+            let sps = format!("{stem}.sps");
+            let p = opts.out.join(&sps);
+            super::write_atomic(&p, &spss::syntax(&k.q, &k.layout, &csv_name)).map_err(|e| output(&p, e))?;
+            outputs.extend([csv_name, cb, sps]);
+            report.merged.insert(stem.clone(), n);
+            report.questionnaires.push(ReportQuestionnaire {
+                name: stem.clone(),
+                id: k.q.id.clone(),
+                version: k.q.version.clone(),
+                sha256: k.q.sha256.clone(),
+                source: match &k.origin {
+                    Origin::Bundled => "bundled".into(),
+                    Origin::Given(p) | Origin::Found(p) => p.clone(),
+                },
+                merged: n,
+            });
+        }
+        ndjson
+            .join()
+            .unwrap_or_else(|_| Err(MergeError::Output("interviews.ndjson: writer thread failed".into())))
+    });
+    ndjson?;
+    outputs.insert("interviews.ndjson".into());
 
     // Conflicts: each loser as an interview file.
     let copy = |e: &Entry, saved_as: Option<String>| ReportCopy {
@@ -453,7 +498,11 @@ pub fn merge(opts: &MergeOptions, progress: &(dyn Fn(u64, u64) + Sync)) -> Resul
         report.duplicates.push(ReportDuplicate {
             id: entries[dup.kept].id.to_string(),
             kept: display(&w.files, entries[dup.kept].source),
-            copies: dup.copies.iter().map(|&i| display(&w.files, entries[i].source)).collect(),
+            copies: dup
+                .copies
+                .iter()
+                .map(|&i| display(&w.files, entries[i].source))
+                .collect(),
         });
     }
     for &i in &d.incomplete {

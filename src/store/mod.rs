@@ -12,7 +12,7 @@ pub use data_dir::{
     Config, DataDir, InterviewLock, MAX_INTERVIEW_BYTES, interview_file_name, parse_record, questionnaire_file_name,
     read_record, sanitize,
 };
-pub use inputs::{InputFile, Item, Spill, Walk, read_all, walk};
+pub use inputs::{InputFile, Item, Spill, SpillWriter, Walk, read_all, walk};
 pub use merge_io::{AtomicFile, MergeError, MergeOptions, REPORT_FILE, REPORT_FORMAT, merge};
 
 use crate::diag::Diagnostic;

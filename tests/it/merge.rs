@@ -18,7 +18,12 @@ fn run(args: &[&str]) -> Output {
 }
 
 fn ok(out: &Output) {
-    assert!(out.status.success(), "stdout:\n{}\nstderr:\n{}", text(&out.stdout), text(&out.stderr));
+    assert!(
+        out.status.success(),
+        "stdout:\n{}\nstderr:\n{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
 }
 
 fn s(p: &Path) -> &str {
@@ -101,7 +106,11 @@ fn corpus() -> Corpus {
         fs::copy(&p, lap2.join("interviews").join(p.file_name().unwrap())).unwrap();
     }
     fs::write(lap1.join("device"), "0123456789abcdef0123456789abcdef\n").unwrap();
-    fs::write(lap1.join("config.json"), "{\"interviewer\": \"I01\", \"lang\": \"ru\"}\n").unwrap();
+    fs::write(
+        lap1.join("config.json"),
+        "{\"interviewer\": \"I01\", \"lang\": \"ru\"}\n",
+    )
+    .unwrap();
 
     let mut expected = BTreeMap::new();
     let mut in_progress = BTreeSet::new();
@@ -166,7 +175,11 @@ fn corpus() -> Corpus {
     write(&stick.join("mail").join("copy of good.txt"), &good);
     expected.insert(good.id.clone(), good);
     fs::write(stick.join("empty.json"), b"").unwrap();
-    fs::write(stick.join("cp1251.json"), b"{\"interviewer\": \"\xc8\xe2\xe0\xed\xee\xe2\"}").unwrap();
+    fs::write(
+        stick.join("cp1251.json"),
+        b"{\"interviewer\": \"\xc8\xe2\xe0\xed\xee\xe2\"}",
+    )
+    .unwrap();
     let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
     let random: Vec<u8> = (0..4096)
         .map(|_| {
@@ -231,7 +244,10 @@ fn fault_corpus_merges_exactly_the_expected_set_and_names_every_fault() {
 
     // Exactly the expected set, in questionnaire then id order, with the winning contents.
     let merged = ndjson(&out);
-    let got: Vec<(String, String)> = merged.iter().map(|r| (r.questionnaire.id.clone(), r.id.clone())).collect();
+    let got: Vec<(String, String)> = merged
+        .iter()
+        .map(|r| (r.questionnaire.id.clone(), r.id.clone()))
+        .collect();
     let mut want: Vec<(String, String)> = c
         .expected
         .values()
@@ -250,7 +266,12 @@ fn fault_corpus_merges_exactly_the_expected_set_and_names_every_fault() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|x| (x["id"].as_str().unwrap().to_string(), x["rule"].as_str().unwrap().to_string()))
+        .map(|x| {
+            (
+                x["id"].as_str().unwrap().to_string(),
+                x["rule"].as_str().unwrap().to_string(),
+            )
+        })
         .collect();
     let want: BTreeMap<String, String> = c.conflicts.iter().map(|(k, v)| (k.clone(), v.to_string())).collect();
     assert_eq!(conflicts, want);
@@ -276,18 +297,30 @@ fn fault_corpus_merges_exactly_the_expected_set_and_names_every_fault() {
         .iter()
         .map(|x| {
             let p = PathBuf::from(x["path"].as_str().unwrap());
-            (p.file_name().unwrap().to_str().unwrap().to_string(), x["reason"].as_str().unwrap().to_string())
+            (
+                p.file_name().unwrap().to_str().unwrap().to_string(),
+                x["reason"].as_str().unwrap().to_string(),
+            )
         })
         .collect();
     let expect = [
         ("truncated.json", "truncated JSON at line"),
         ("future.json", "unknown format version `anketa-interview/2`"),
-        ("other-questionnaire.json", "unknown questionnaire `nko_2022` version 2022.1"),
-        ("unknown-code.json", "variable `district` (single): unknown code `atlantis`"),
+        (
+            "other-questionnaire.json",
+            "unknown questionnaire `nko_2022` version 2022.1",
+        ),
+        (
+            "unknown-code.json",
+            "variable `district` (single): unknown code `atlantis`",
+        ),
         ("empty.json", "empty file"),
         ("cp1251.json", "not UTF-8 text (invalid byte at offset 17)"),
         ("random.bin", "not UTF-8 text"),
-        ("junk.json", "file is 52428800 bytes, over the 10 MB limit of an interview file; skipped without reading it"),
+        (
+            "junk.json",
+            "file is 52428800 bytes, over the 10 MB limit of an interview file; skipped without reading it",
+        ),
     ];
     assert_eq!(rejected.len(), expect.len(), "{rejected:#?}");
     for (name, reason) in expect {
@@ -309,7 +342,14 @@ fn fault_corpus_merges_exactly_the_expected_set_and_names_every_fault() {
     assert!(stdout.contains("rejected: 8"), "{stdout}");
     assert!(stdout.contains("junk.json: file is 52428800 bytes"), "{stdout}");
     assert!(stdout.contains("incomplete: 4 interview(s) in progress"), "{stdout}");
-    for f in ["nko.csv", "nko.codebook.csv", "nko.sps", "omsu.csv", "omsu.codebook.csv", "omsu.sps"] {
+    for f in [
+        "nko.csv",
+        "nko.codebook.csv",
+        "nko.sps",
+        "omsu.csv",
+        "omsu.codebook.csv",
+        "omsu.sps",
+    ] {
         assert!(out.join(f).is_file(), "{f}");
     }
 }
@@ -336,7 +376,10 @@ fn reruns_and_shuffled_inputs_give_identical_bytes_and_remerging_changes_nothing
         fs::read(out3.join("interviews.ndjson")).unwrap(),
         fs::read(out1.join("interviews.ndjson")).unwrap()
     );
-    assert_eq!(fs::read(out3.join("nko.csv")).unwrap(), fs::read(out1.join("nko.csv")).unwrap());
+    assert_eq!(
+        fs::read(out3.join("nko.csv")).unwrap(),
+        fs::read(out1.join("nko.csv")).unwrap()
+    );
     // ...and merge(merge(A), B) = merge(A, B).
     let a = c.root.join("d");
     ok(&merge(&[&c.lap1], &a, &[]));
@@ -369,7 +412,12 @@ fn csv_read_back_agrees_with_the_ndjson() {
         let q = anketa::questionnaire::bundled(qid).unwrap();
         let mut rdr = csv::Reader::from_path(out.join(format!("{qid}.csv"))).unwrap();
         let header = rdr.headers().unwrap().clone();
-        let col = |name: &str| header.iter().position(|h| h == name).unwrap_or_else(|| panic!("column {name}"));
+        let col = |name: &str| {
+            header
+                .iter()
+                .position(|h| h == name)
+                .unwrap_or_else(|| panic!("column {name}"))
+        };
         let rows: BTreeMap<String, csv::StringRecord> = rdr
             .records()
             .map(|r| {
@@ -387,12 +435,21 @@ fn csv_read_back_agrees_with_the_ndjson() {
             assert_eq!(&row[col("started")], r.started);
             assert_eq!(&row[col("completed")], r.completed.as_deref().unwrap_or(""));
             assert_eq!(row[col("revision")].parse::<u64>().unwrap(), r.revision);
-            assert_eq!(row[col("duration_s")].parse::<u64>().unwrap(), (r.duration_ms + 500) / 1000);
+            assert_eq!(
+                row[col("duration_s")].parse::<u64>().unwrap(),
+                (r.duration_ms + 500) / 1000
+            );
             for qq in q.questions.iter().filter(|x| x.is_answerable()) {
                 let a = r.answers.get(&qq.id).filter(|a| a.relevant);
                 irrelevant_seen += r.answers.get(&qq.id).is_some_and(|a| !a.relevant) as usize;
                 let value = a.and_then(|a| a.value.as_ref());
-                assert_eq!(&row[col(&qq.id)], value.map(cell).unwrap_or_default(), "{} {}", r.id, qq.id);
+                assert_eq!(
+                    &row[col(&qq.id)],
+                    value.map(cell).unwrap_or_default(),
+                    "{} {}",
+                    r.id,
+                    qq.id
+                );
                 assert_eq!(
                     &row[col(&format!("{}__remark", qq.id))],
                     a.and_then(|a| a.remark.clone()).unwrap_or_default()
@@ -400,7 +457,13 @@ fn csv_read_back_agrees_with_the_ndjson() {
                 if let anketa::questionnaire::Kind::Multi { .. } = qq.kind {
                     for o in &qq.options {
                         let want = match value {
-                            Some(AnswerValue::Codes(cs)) => if cs.contains(&o.code) { "1" } else { "0" },
+                            Some(AnswerValue::Codes(cs)) => {
+                                if cs.contains(&o.code) {
+                                    "1"
+                                } else {
+                                    "0"
+                                }
+                            }
                             _ => "",
                         };
                         assert_eq!(&row[col(&format!("{}__{}", qq.id, o.code))], want, "{} {}", r.id, qq.id);
@@ -445,15 +508,27 @@ fn merge_exit_codes() {
     let o = merge(&[&junk], &out, &[]);
     assert_eq!(o.status.code(), Some(1), "{}", text(&o.stderr));
     assert!(text(&o.stderr).contains("nothing could be merged"));
-    assert!(text(&o.stdout).contains("a.json: truncated JSON at line 1, column 1"), "{}", text(&o.stdout));
+    assert!(
+        text(&o.stdout).contains("a.json: truncated JSON at line 1, column 1"),
+        "{}",
+        text(&o.stdout)
+    );
     assert_eq!(report(&out)["rejected"].as_array().unwrap().len(), 1);
     // Usage errors: exit 2.
     let o = merge(&[&tmp.path().join("nope")], &out, &[]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(text(&o.stderr).contains("nope: no such file or directory"), "{}", text(&o.stderr));
+    assert!(
+        text(&o.stderr).contains("nope: no such file or directory"),
+        "{}",
+        text(&o.stderr)
+    );
     let o = merge(&[&junk], &junk.join("out"), &[]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(text(&o.stderr).contains("is inside the input folder"), "{}", text(&o.stderr));
+    assert!(
+        text(&o.stderr).contains("is inside the input folder"),
+        "{}",
+        text(&o.stderr)
+    );
     let o = merge(&[tmp.path().join("out").as_path()], &junk, &[]);
     assert_eq!(o.status.code(), Some(2));
     assert!(
@@ -463,7 +538,11 @@ fn merge_exit_codes() {
     );
     let o = merge(&[&junk], &out, &["--questionnaire", "no/such.json"]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(text(&o.stderr).contains("--questionnaire no/such.json: cannot open"), "{}", text(&o.stderr));
+    assert!(
+        text(&o.stderr).contains("--questionnaire no/such.json: cannot open"),
+        "{}",
+        text(&o.stderr)
+    );
     assert!(!junk.join("out").exists());
 }
 
@@ -473,18 +552,48 @@ fn simulate_rejects_bad_weights_and_shares() {
     let w = tmp.path().join("w.json");
     fs::write(&w, r#"{"interaction": {"yes": 1, "maybe": 2}}"#).unwrap();
     let out = tmp.path().join("o");
-    let o = run(&["simulate", "--questionnaire", "nko", "--count", "3", "--out", s(&out), "--weights", s(&w)]);
+    let o = run(&[
+        "simulate",
+        "--questionnaire",
+        "nko",
+        "--count",
+        "3",
+        "--out",
+        s(&out),
+        "--weights",
+        s(&w),
+    ]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(text(&o.stderr).contains("`interaction`: no option with code `maybe`"), "{}", text(&o.stderr));
-    let o = run(&["simulate", "--questionnaire", "nko", "--count", "3", "--out", s(&out), "--incomplete-share", "2"]);
+    assert!(
+        text(&o.stderr).contains("`interaction`: no option with code `maybe`"),
+        "{}",
+        text(&o.stderr)
+    );
+    let o = run(&[
+        "simulate",
+        "--questionnaire",
+        "nko",
+        "--count",
+        "3",
+        "--out",
+        s(&out),
+        "--incomplete-share",
+        "2",
+    ]);
     assert_eq!(o.status.code(), Some(2));
     assert!(!out.exists());
     // Same seed, same bytes.
     let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
     simulate("demo", 5, &a, 3, 0.2);
     simulate("demo", 5, &b, 3, 0.2);
-    let fa: Vec<Vec<u8>> = files(&a.join("interviews")).iter().map(|p| fs::read(p).unwrap()).collect();
-    let fb: Vec<Vec<u8>> = files(&b.join("interviews")).iter().map(|p| fs::read(p).unwrap()).collect();
+    let fa: Vec<Vec<u8>> = files(&a.join("interviews"))
+        .iter()
+        .map(|p| fs::read(p).unwrap())
+        .collect();
+    let fb: Vec<Vec<u8>> = files(&b.join("interviews"))
+        .iter()
+        .map(|p| fs::read(p).unwrap())
+        .collect();
     assert_eq!(fa, fb);
     assert_eq!(files(&a.join("questionnaires")).len(), 1);
 }
