@@ -87,6 +87,25 @@ impl DataDir {
         create_private_dir(&self.questionnaires())
     }
 
+    /// Removes temp files left by a save that was interrupted (power loss, kill -9) more than a
+    /// minute ago. They are never the only copy: the rename that would have published them did
+    /// not happen, so the previous version of the interview is intact.
+    pub fn clean_stale_temp_files(&self) {
+        let Ok(rd) = fs::read_dir(self.interviews()) else {
+            return;
+        };
+        for e in rd.flatten() {
+            let name = e.file_name().to_string_lossy().into_owned();
+            let old = e
+                .metadata()
+                .and_then(|m| m.modified())
+                .is_ok_and(|t| t.elapsed().is_ok_and(|d| d.as_secs() > 60));
+            if name.starts_with('.') && name.ends_with(".tmp") && old {
+                let _ = fs::remove_file(e.path());
+            }
+        }
+    }
+
     /// The device id, created at first use.
     pub fn device_id(&self) -> io::Result<String> {
         let p = self.root.join("device");

@@ -287,6 +287,7 @@ pub struct Options {
 pub fn run(opts: Options) -> io::Result<()> {
     use ratatui::crossterm::event::{DisableBracketedPaste, EnableBracketedPaste};
     use ratatui::crossterm::execute;
+    opts.dir.clean_stale_temp_files();
     let cfg = opts.dir.config();
     let mut app = App::new(opts.lang, opts.catalog, cfg.interviewer);
     let mut known = app.known.clone();
@@ -299,8 +300,12 @@ pub fn run(opts: Options) -> io::Result<()> {
     let mut rt = Runner::new(opts.dir, SystemClock::default(), view::Theme::from_env());
     ratatui::run(|terminal| {
         let _ = execute!(io::stdout(), EnableBracketedPaste);
+        // For the cold-start benchmark: stop right after the first frame.
+        let first_frame_only = std::env::var_os("ANKETA_EXIT_AFTER_FIRST_FRAME").is_some();
         let r = run_loop(terminal, &mut app, &mut rt, |timeout| {
-            if event::poll(timeout)? {
+            if first_frame_only {
+                Ok(Input::End)
+            } else if event::poll(timeout)? {
                 Ok(Input::Event(event::read()?))
             } else {
                 Ok(Input::Tick)

@@ -1,5 +1,6 @@
 //! The integration-test binary: runs the real `anketa` executable against temp dirs.
 
 mod cli;
-mod tui;
+mod crash;
 mod merge;
+mod tui;

@@ -1,0 +1,178 @@
+//! Interviewer benchmarks (run with `cargo bench --bench interviewer`; numbers go to
+//! docs/benchmarks.md). Not a test: prints a table.
+//!
+//! - key → keymap → update → render on `TestBackend`, НКО instrument, at 80×24 and 240×67;
+//! - save per answer (atomic: temp, fsync, rename, fsync dir) against a bare write + fsync of
+//!   the same bytes in the same directory, in the same run;
+//! - in-process cold start to the first frame (load the bundled questionnaires, list the data
+//!   dir, draw).
+
+use anketa::i18n::Lang;
+use anketa::interview::session::{self, Now, Session};
+use anketa::questionnaire::{BUNDLED, bundled, load};
+use anketa::store::DataDir;
+use anketa::tui::app::{App, Screen};
+use anketa::tui::keymap;
+use anketa::tui::view::{self, Theme};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use std::io::Write;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+fn pct(v: &mut [Duration], p: f64) -> Duration {
+    v.sort();
+    v[((v.len() as f64 - 1.0) * p).round() as usize]
+}
+
+fn us(d: Duration) -> String {
+    format!("{:.1} µs", d.as_secs_f64() * 1e6)
+}
+
+fn now(ms: u64) -> Now {
+    Now {
+        wall: "2021-02-20T10:00:00Z".into(),
+        ms,
+    }
+}
+
+fn keys_render(w: u16, h: u16, n: usize) -> (Duration, Duration, Duration) {
+    let q = Arc::new(bundled("nko").unwrap());
+    let catalog = vec![q.clone()];
+    let mut app = App::new(Lang::Ru, catalog, Some("B1".into()));
+    let fresh = |q: &Arc<anketa::questionnaire::Questionnaire>| {
+        let rec = session::new_record(q, "b".into(), "d".into(), "B1".into(), &now(0));
+        let mut s = Session::open(q.clone(), rec);
+        s.show(&now(0));
+        Screen::Interview(Box::new(s))
+    };
+    app.screen = fresh(&q);
+    let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
+    let key = |c| KeyEvent::new(c, KeyModifiers::NONE);
+    let cycle = [
+        key(KeyCode::Char('1')),
+        key(KeyCode::Down),
+        key(KeyCode::Char('2')),
+        key(KeyCode::Up),
+        key(KeyCode::Enter),
+        key(KeyCode::Char('7')),
+        key(KeyCode::Enter),
+        key(KeyCode::PageUp),
+        key(KeyCode::Enter),
+    ];
+    let mut samples = Vec::with_capacity(n);
+    for i in 0..n {
+        if app
+            .session()
+            .is_some_and(|s| !matches!(s.mode, session::Mode::Question))
+        {
+            app.screen = fresh(&q);
+        }
+        let k = cycle[i % cycle.len()];
+        let t = Instant::now();
+        if let Some(cmd) = keymap::map(&k, app.typing()) {
+            let _ = app.handle(cmd, &now(i as u64 * 300));
+        }
+        term.draw(|f| view::view(f, &app, Theme::plain())).unwrap();
+        samples.push(t.elapsed());
+    }
+    let p50 = pct(&mut samples, 0.5);
+    let p99 = pct(&mut samples, 0.99);
+    let max = pct(&mut samples, 1.0);
+    (p50, p99, max)
+}
+
+fn saves(n: usize) -> (Duration, Duration) {
+    let dir = tempfile::tempdir_in(std::env::var("BENCH_DIR").unwrap_or_else(|_| ".".into())).unwrap();
+    let data = DataDir::at(dir.path());
+    data.ensure().unwrap();
+    let q = bundled("nko").unwrap();
+    let mut rec = session::new_record(&q, "bench".into(), "d".into(), "B1".into(), &now(0));
+    // A realistic, fully answered record (about the size of a finished interview).
+    for (i, qq) in q.questions.iter().enumerate() {
+        if let Some(o) = qq.options.first() {
+            let v = match qq.kind {
+                anketa::questionnaire::Kind::Multi { .. } => {
+                    anketa::interview::record::AnswerValue::Codes(vec![o.code.clone()])
+                }
+                _ => anketa::interview::record::AnswerValue::Text(o.code.clone()),
+            };
+            rec.answers.insert(
+                qq.id.clone(),
+                anketa::interview::record::Answer {
+                    value: Some(v),
+                    relevant: true,
+                    answered_at: Some("2021-02-20T10:00:00Z".into()),
+                    ..Default::default()
+                },
+            );
+        }
+        rec.paradata.push(anketa::interview::record::Event {
+            ms: i as u64 * 9000,
+            ev: anketa::interview::record::EventKind::Shown,
+            q: qq.id.clone(),
+        });
+    }
+    let bytes = rec.to_json();
+    let mut ours = Vec::new();
+    let mut bare = Vec::new();
+    let bare_path = dir.path().join("bare.json");
+    for _ in 0..n {
+        rec.revision += 1;
+        let t = Instant::now();
+        data.save(&rec).unwrap();
+        ours.push(t.elapsed());
+        let t = Instant::now();
+        let mut f = std::fs::File::create(&bare_path).unwrap();
+        f.write_all(&bytes).unwrap();
+        f.sync_all().unwrap();
+        bare.push(t.elapsed());
+    }
+    eprintln!("record size: {} bytes", bytes.len());
+    (pct(&mut ours, 0.5), pct(&mut bare, 0.5))
+}
+
+fn cold_start() -> Duration {
+    let dir = tempfile::tempdir().unwrap();
+    let t = Instant::now();
+    let catalog: Vec<_> = BUNDLED.iter().map(|(n, s)| Arc::new(load(n, s).unwrap())).collect();
+    let data = DataDir::at(dir.path());
+    let _ = data.list();
+    let _ = data.config();
+    let app = App::new(Lang::Ru, catalog, None);
+    let mut term = Terminal::new(TestBackend::new(80, 24)).unwrap();
+    term.draw(|f| view::view(f, &app, Theme::plain())).unwrap();
+    t.elapsed()
+}
+
+fn main() {
+    let n = 20_000;
+    println!("| case | p50 | p99 | max | target |");
+    println!("|---|---|---|---|---|");
+    for (w, h, target) in [(80, 24, "p99 ≤ 0.5 ms"), (240, 67, "p99 ≤ 2 ms")] {
+        let _ = keys_render(w, h, 500); // warm-up
+        let (p50, p99, max) = keys_render(w, h, n);
+        println!(
+            "| key → update → render, НКО, {w}×{h}, {n} keys | {} | {} | {} | {target} |",
+            us(p50),
+            us(p99),
+            us(max)
+        );
+    }
+    let (ours, bare) = saves(300);
+    println!();
+    println!("| case | anketa | peer (same run) | ratio | target |");
+    println!("|---|---|---|---|---|");
+    println!(
+        "| save per answer, median of 300 | {} | bare write+fsync {} | {:.2}× | ≤ 1.5× |",
+        us(ours),
+        us(bare),
+        ours.as_secs_f64() / bare.as_secs_f64()
+    );
+    let mut cs: Vec<Duration> = (0..20).map(|_| cold_start()).collect();
+    println!(
+        "| cold start to first frame (in-process), median of 20 | {} | | | ≤ 20 ms |",
+        us(pct(&mut cs, 0.5))
+    );
+}
