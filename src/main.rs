@@ -115,7 +115,15 @@ fn main() -> ExitCode {
             interviewers,
             incomplete_share,
             weights,
-        }) => simulate(&questionnaire, count, &out, seed, interviewers, incomplete_share, weights.as_deref()),
+        }) => simulate(
+            &questionnaire,
+            count,
+            &out,
+            seed,
+            interviewers,
+            incomplete_share,
+            weights.as_deref(),
+        ),
         Some(Command::Merge {
             inputs,
             out,
@@ -212,7 +220,12 @@ fn list(data_dir: Option<PathBuf>, all: bool, json: bool) -> ExitCode {
     for (path, r) in dir.list() {
         match r {
             Ok(rec) if all || rec.status == Status::InProgress => {
-                items.push(anketa::tui::app::Item::new(path, rec, &known));
+                items.push(anketa::tui::app::Item::new(
+                    path,
+                    rec,
+                    &known,
+                    &jiff::tz::TimeZone::system(),
+                ));
             }
             Ok(_) => {}
             Err(e) => {

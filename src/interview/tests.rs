@@ -355,5 +355,8 @@ fn two_quick_digits_in_a_multi_undo_the_first_toggle() {
     update(&mut s, Action::Choose(0), &now(20_000)); // 1 ...
     update(&mut s, Action::Choose(1), &now(20_300)); // ... 2 → option 12, option 1 untouched
     let o = &s.q.questions[s.cur].options;
-    assert_eq!(value(&s, "problems"), Some(AnswerValue::Codes(vec![o[1].code.clone(), o[11].code.clone()])));
+    assert_eq!(
+        value(&s, "problems"),
+        Some(AnswerValue::Codes(vec![o[1].code.clone(), o[11].code.clone()]))
+    );
 }

@@ -28,11 +28,28 @@ pub struct Item {
     pub district: Option<String>,
     /// Text of the question where it stopped.
     pub last_question: Option<String>,
+    /// Started, in local time (`YYYY-MM-DD HH:MM`).
+    pub started_local: String,
+    /// Last change, in local time.
+    pub updated_local: String,
+    /// Day of completion, local (`YYYY-MM-DD`).
+    pub completed_day: Option<String>,
+}
+
+/// An RFC 3339 instant as local `YYYY-MM-DD HH:MM` (the input unchanged if it does not parse).
+pub fn local_minute(rfc: &str, tz: &jiff::tz::TimeZone) -> String {
+    rfc.parse::<jiff::Timestamp>()
+        .map(|t| {
+            jiff::ZonedDateTime::new(t, tz.clone())
+                .strftime("%Y-%m-%d %H:%M")
+                .to_string()
+        })
+        .unwrap_or_else(|_| rfc.to_string())
 }
 
 impl Item {
-    /// Summarises a record.
-    pub fn new(path: PathBuf, rec: Record, known: &[Arc<Questionnaire>]) -> Item {
+    /// Summarises a record; times are shown in `tz`.
+    pub fn new(path: PathBuf, rec: Record, known: &[Arc<Questionnaire>], tz: &jiff::tz::TimeZone) -> Item {
         let q = known.iter().find(|q| q.sha256 == rec.questionnaire.sha256).cloned();
         let (progress, district, last_question) = match &q {
             Some(q) => {
@@ -53,6 +70,12 @@ impl Item {
             None => ((0, 0), None, None),
         };
         Item {
+            started_local: local_minute(&rec.started, tz),
+            updated_local: local_minute(&rec.updated, tz),
+            completed_day: rec
+                .completed
+                .as_deref()
+                .map(|c| local_minute(c, tz).chars().take(10).collect()),
             path,
             rec,
             q,
@@ -313,7 +336,7 @@ impl App {
                     Cmd::Home => Action::Home,
                     Cmd::End => Action::End,
                     Cmd::Newline => Action::Newline,
-                    Cmd::Focus => Action::Focus,
+                    Cmd::Focus | Cmd::FocusBack => Action::Focus,
                     Cmd::Remark => Action::Remark,
                     Cmd::Review => Action::Review,
                     Cmd::Jump => Action::Jump,
@@ -359,7 +382,7 @@ impl App {
             Cmd::Up => set(tab, sel.saturating_sub(1)),
             Cmd::Down => set(tab, (sel + 1).min(rows.len().saturating_sub(1))),
             Cmd::Focus | Cmd::Right => set(tabs[(ti + 1) % 3], 0),
-            Cmd::Left => set(tabs[(ti + 2) % 3], 0),
+            Cmd::Left | Cmd::FocusBack => set(tabs[(ti + 2) % 3], 0),
             Cmd::Digit(d) if tab == Tab::New && d < rows.len() => set(tab, d),
             Cmd::Next => {
                 self.notice = None;

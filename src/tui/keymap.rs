@@ -39,6 +39,8 @@ pub enum Cmd {
     Newline,
     /// Switch focus (options ↔ "specify") or tab.
     Focus,
+    /// The same, backwards.
+    FocusBack,
     /// Remark on the question.
     Remark,
     /// Review screen.
@@ -163,7 +165,7 @@ const BINDINGS: &[Binding] = &[
     ),
     b(
         Key::Code(KeyCode::BackTab),
-        Cmd::Focus,
+        Cmd::FocusBack,
         "Shift+Tab",
         "то же, обратно",
         "the same, backwards",

@@ -98,17 +98,16 @@ impl<C: Clock> Runner<C> {
     /// Reloads the interview list.
     pub fn refresh(&mut self, app: &mut App) {
         let mut items = Vec::new();
+        let tz = jiff::tz::TimeZone::system();
         app.broken.clear();
         for (path, r) in self.dir.list() {
             match r {
-                Ok(rec) => items.push(Item::new(path, rec, &app.known)),
+                Ok(rec) => items.push(Item::new(path, rec, &app.known, &tz)),
                 Err(e) => app.broken.push((path, e)),
             }
         }
         app.set_items(items);
-        app.today = jiff::ZonedDateTime::new(self.clock.wall(), jiff::tz::TimeZone::UTC)
-            .date()
-            .to_string();
+        app.today = jiff::ZonedDateTime::new(self.clock.wall(), tz).date().to_string();
     }
 
     fn perform(&mut self, app: &mut App, req: Request) {

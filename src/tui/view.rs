@@ -108,12 +108,6 @@ fn footer(lang: Lang, items: &[(Cmd, &'static str, &'static str)], theme: Theme,
     Line::from(spans)
 }
 
-fn short_time(rfc: &str) -> String {
-    rfc.get(0..16)
-        .map(|s| s.replace('T', " "))
-        .unwrap_or_else(|| rfc.to_string())
-}
-
 fn start(f: &mut Frame, app: &App, tab: Tab, sel: usize, theme: Theme) {
     let l = app.lang;
     let [head, tabs, body, notice, foot] = Layout::vertical([
@@ -143,13 +137,7 @@ fn start(f: &mut Frame, app: &App, tab: Tab, sel: usize, theme: Theme) {
     let done = app.rows(Tab::Completed);
     let today = done
         .iter()
-        .filter(|&&i| {
-            app.items[i]
-                .rec
-                .completed
-                .as_deref()
-                .is_some_and(|c| c.starts_with(&app.today))
-        })
+        .filter(|&&i| app.items[i].completed_day.as_deref().is_some_and(|c| c == app.today))
         .count();
     let titles = [
         (Tab::New, l.t("Новое интервью", "New interview").to_string()),
@@ -246,9 +234,9 @@ fn item_line(l: Lang, it: &Item) -> String {
         it.rec.questionnaire.id,
         district,
         l.t("начато", "started"),
-        short_time(&it.rec.started),
+        it.started_local,
         l.t("изм.", "changed"),
-        short_time(&it.rec.updated),
+        it.updated_local,
         it.progress.0,
         it.progress.1
     )
@@ -491,7 +479,10 @@ fn question_body(f: &mut Frame, app: &App, s: &Session, area: Rect, theme: Theme
             }
             if qq.options.len() > 10 {
                 lines.push(Line::styled(
-                    l.t("варианты 10 и далее — две цифры подряд", "options 10+: type two digits quickly"),
+                    l.t(
+                        "варианты 10 и далее — две цифры подряд",
+                        "options 10+: type two digits quickly",
+                    ),
                     theme.dim(),
                 ));
             }
