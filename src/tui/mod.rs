@@ -289,13 +289,14 @@ pub fn run(opts: Options) -> io::Result<()> {
     opts.dir.clean_stale_temp_files();
     let cfg = opts.dir.config();
     let mut app = App::new(opts.lang, opts.catalog, cfg.interviewer);
-    let mut known = app.known.clone();
+    // Questionnaires in the data dir's `questionnaires/` (copies of every version used, or one a
+    // supervisor put there) are offered too, after the bundled ones; all are known for resuming.
     for q in opts.dir.stored_questionnaires() {
-        if !known.iter().any(|k| k.sha256 == q.sha256) {
-            known.push(Arc::new(q));
+        if !app.catalog.iter().any(|k| k.sha256 == q.sha256) {
+            app.catalog.push(Arc::new(q));
         }
     }
-    app.known = known;
+    app.known = app.catalog.clone();
     let mut rt = Runner::new(opts.dir, SystemClock::default(), view::Theme::from_env());
     ratatui::run(|terminal| {
         let _ = execute!(io::stdout(), EnableBracketedPaste);

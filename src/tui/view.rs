@@ -181,8 +181,20 @@ fn start(f: &mut Frame, app: &App, tab: Tab, sel: usize, theme: Theme) {
             Tab::New => {
                 let q = &app.catalog[i];
                 let n = q.questions.iter().filter(|x| x.is_answerable()).count();
+                // Two entries with the same id and version differ in content: show the hash.
+                let twin = app
+                    .catalog
+                    .iter()
+                    .filter(|o| o.id == q.id && o.version == q.version)
+                    .count()
+                    > 1;
+                let sha = if twin {
+                    format!(" #{}", &q.sha256[..8])
+                } else {
+                    String::new()
+                };
                 format!(
-                    "{}. {} ({} v{}, {} {})",
+                    "{}. {} ({} v{}{sha}, {} {})",
                     k + 1,
                     q.title(),
                     q.id,
