@@ -158,22 +158,18 @@ pub struct Source {
 /// What the merge keeps of one record.
 #[derive(Debug, Clone)]
 pub struct Entry {
-    /// Interview id.
-    pub id: Box<str>,
+    /// Interview id (its canonical text form is what files hold).
+    pub id: uuid::Uuid,
     /// Index into the [`Catalog`].
     pub questionnaire: u32,
     /// Revision.
     pub revision: u64,
     /// Status.
     pub status: Status,
-    /// `updated` as nanoseconds since the epoch (for ordering).
-    pub updated_ns: i128,
-    /// `updated` as written.
-    pub updated: Box<str>,
+    /// `updated` as nanoseconds since the epoch (for ordering; saturates outside 1678–2262).
+    pub updated_ns: i64,
     /// SHA-256 of the canonical serialisation.
     pub hash: [u8; 32],
-    /// Interviewer code.
-    pub interviewer: Box<str>,
     /// Where it came from.
     pub source: Source,
     /// The caller's handle to the stored line and CSV row.
@@ -188,6 +184,13 @@ impl Entry {
     /// The content hash in hex.
     pub fn hash_hex(&self) -> String {
         hex(&self.hash)
+    }
+
+    /// `updated`, as RFC 3339.
+    pub fn updated(&self) -> String {
+        jiff::Timestamp::from_nanosecond(self.updated_ns as i128)
+            .map(|t| t.to_string())
+            .unwrap_or_default()
     }
 }
 
@@ -224,9 +227,17 @@ pub fn examine_into(cat: &Catalog, rec: &Record, line: &mut Vec<u8>, row: &mut V
             rec.format
         ));
     }
-    if uuid::Uuid::parse_str(&rec.id).is_err() {
-        return Err(format!("interview id `{}` is not a UUID", rec.id));
-    }
+    let id = match uuid::Uuid::parse_str(&rec.id) {
+        Ok(u) if *u.hyphenated().encode_lower(&mut uuid::Uuid::encode_buffer()) == *rec.id => u,
+        Ok(u) => {
+            return Err(format!(
+                "interview id `{}` is not written as anketa writes ids (`{}`)",
+                rec.id,
+                u.hyphenated()
+            ));
+        }
+        Err(_) => return Err(format!("interview id `{}` is not a UUID", rec.id)),
+    };
     let updated: jiff::Timestamp = rec
         .updated
         .parse()
@@ -244,14 +255,12 @@ pub fn examine_into(cat: &Catalog, rec: &Record, line: &mut Vec<u8>, row: &mut V
     row.clear();
     k.layout.write_row(&k.q, rec, row);
     Ok(Entry {
-        id: rec.id.as_str().into(),
+        id,
         questionnaire: qi as u32,
         revision: rec.revision,
         status: rec.status,
-        updated_ns: updated.as_nanosecond(),
-        updated: rec.updated.as_str().into(),
+        updated_ns: updated.as_nanosecond().clamp(i64::MIN as i128, i64::MAX as i128) as i64,
         hash,
-        interviewer: rec.interviewer.as_str().into(),
         source: Source { file: 0, line: 0 },
         handle: 0,
         line_len: line.len() as u32,
@@ -679,16 +688,14 @@ fn status_word(s: Status) -> &'static str {
 mod tests {
     use super::*;
 
-    fn e(id: &str, rev: u64, status: Status, upd: i128, h: u8, file: u32) -> Entry {
+    fn e(id: &str, rev: u64, status: Status, upd: i64, h: u8, file: u32) -> Entry {
         Entry {
-            id: id.into(),
+            id: uuid::Uuid::from_bytes([id.as_bytes()[0]; 16]),
             questionnaire: 0,
             revision: rev,
             status,
             updated_ns: upd,
-            updated: format!("t{upd}").into(),
             hash: [h; 32],
-            interviewer: "I01".into(),
             source: Source { file, line: 0 },
             handle: 0,
             line_len: 0,
@@ -789,7 +796,7 @@ mod tests {
                 let rev = (n() % 4) as u64;
                 let st = if n() % 2 == 0 { C } else { P };
                 let h = rev as u8 * 16 + if st == C { 8 } else { 0 } + n() % 2;
-                e(["a", "b"][(n() % 2) as usize], rev, st, (h % 3) as i128, h, file)
+                e(["a", "b"][(n() % 2) as usize], rev, st, (h % 3) as i64, h, file)
             };
             let a: Vec<Entry> = (0..4).map(|i| mk(&mut next, i)).collect();
             let b: Vec<Entry> = (0..3).map(|i| mk(&mut next, 10 + i)).collect();

@@ -43,18 +43,36 @@ fn bytes(p: &Path) -> &[u8] {
     p.as_os_str().as_encoded_bytes()
 }
 
-/// Physical file (canonical path) → the smallest display path naming it, so that overlapping
-/// inputs count each file once and the input order does not matter.
+/// Identity of a physical file: device and inode on Unix (read from the directory entry, no
+/// system call per file), the canonical path elsewhere.
+#[cfg(unix)]
+type FileKey = (u64, u64);
+#[cfg(not(unix))]
+type FileKey = PathBuf;
+
+#[cfg(unix)]
+fn key_of(meta: &fs::Metadata, _path: &Path) -> FileKey {
+    use std::os::unix::fs::MetadataExt;
+    (meta.dev(), meta.ino())
+}
+
+#[cfg(not(unix))]
+fn key_of(_meta: &fs::Metadata, path: &Path) -> FileKey {
+    fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
+}
+
+/// Physical file → the smallest display path naming it, so that overlapping inputs count each
+/// file once and the input order does not matter.
 #[derive(Default)]
-struct Found(HashMap<PathBuf, PathBuf>);
+struct Found(HashMap<FileKey, PathBuf>);
 
 impl Found {
-    fn add(&mut self, canonical: PathBuf, display: PathBuf) {
-        match self.0.get_mut(&canonical) {
+    fn add(&mut self, key: FileKey, display: PathBuf) {
+        match self.0.get_mut(&key) {
             Some(old) if bytes(old) <= bytes(&display) => {}
             Some(old) => *old = display,
             None => {
-                self.0.insert(canonical, display);
+                self.0.insert(key, display);
             }
         }
     }
@@ -74,11 +92,10 @@ pub fn walk(inputs: &[PathBuf]) -> Result<Walk, String> {
     let mut qs = Found::default();
     for input in inputs {
         let meta = fs::metadata(input).map_err(|e| format!("{}: {}", input.display(), io_reason(&e)))?;
-        let canonical = fs::canonicalize(input).unwrap_or_else(|_| input.clone());
         if meta.is_dir() {
-            walk_dir(input, &canonical, false, &mut files, &mut qs, &mut w.problems);
+            walk_dir(input, &meta, false, &mut files, &mut qs, &mut w.problems);
         } else {
-            files.add(canonical, input.clone());
+            files.add(key_of(&meta, input), input.clone());
         }
     }
     w.files = files.sorted().into_iter().map(|path| InputFile { path }).collect();
@@ -88,11 +105,10 @@ pub fn walk(inputs: &[PathBuf]) -> Result<Walk, String> {
     Ok(w)
 }
 
-/// `dir` as named, `canonical` its canonical path: children's canonical paths are joined to it
-/// (no per-file system call), except for symbolic links, which are resolved.
+/// `dir` as named, with its metadata (for the device of its entries).
 fn walk_dir(
     dir: &Path,
-    canonical: &Path,
+    dir_meta: &fs::Metadata,
     in_questionnaires: bool,
     files: &mut Found,
     qs: &mut Found,
@@ -120,37 +136,46 @@ fn walk_dir(
             problems.push((path.display().to_string(), "cannot read the file type".into()));
             continue;
         };
-        let (is_dir, is_file, target) = if ft.is_symlink() {
-            match fs::metadata(&path) {
-                Ok(m) if m.is_dir() => {
-                    problems.push((
-                        path.display().to_string(),
-                        "a symbolic link to a folder: not followed (name the folder itself)".into(),
-                    ));
-                    continue;
-                }
-                Ok(m) => (
-                    false,
-                    m.is_file(),
-                    fs::canonicalize(&path).unwrap_or_else(|_| path.clone()),
-                ),
+        if ft.is_dir() || ft.is_symlink() || !ft.is_file() {
+            // Folders, links and anything unusual: one stat (following links).
+            let meta = match fs::metadata(&path) {
+                Ok(m) => m,
                 Err(err) => {
-                    problems.push((path.display().to_string(), format!("broken link: {}", io_reason(&err))));
+                    problems.push((path.display().to_string(), format!("cannot read: {}", io_reason(&err))));
                     continue;
                 }
+            };
+            if ft.is_symlink() && meta.is_dir() {
+                problems.push((
+                    path.display().to_string(),
+                    "a symbolic link to a folder: not followed (name the folder itself)".into(),
+                ));
+            } else if meta.is_dir() {
+                let q = in_questionnaires || name == "questionnaires";
+                walk_dir(&path, &meta, q, files, qs, problems);
+            } else if !meta.is_file() {
+                problems.push((path.display().to_string(), "not a regular file".into()));
+            } else if in_questionnaires {
+                qs.add(key_of(&meta, &path), path);
+            } else {
+                files.add(key_of(&meta, &path), path);
             }
-        } else {
-            (ft.is_dir(), ft.is_file(), canonical.join(&name))
+            continue;
+        }
+        #[cfg(unix)]
+        let key = {
+            use std::os::unix::fs::{DirEntryExt, MetadataExt};
+            (dir_meta.dev(), e.ino())
         };
-        if is_dir {
-            let q = in_questionnaires || name == "questionnaires";
-            walk_dir(&path, &target, q, files, qs, problems);
-        } else if !is_file {
-            problems.push((path.display().to_string(), "not a regular file".into()));
-        } else if in_questionnaires {
-            qs.add(target, path);
+        #[cfg(not(unix))]
+        let key = {
+            let _ = dir_meta;
+            fs::canonicalize(&path).unwrap_or_else(|_| path.clone())
+        };
+        if in_questionnaires {
+            qs.add(key, path);
         } else {
-            files.add(target, path);
+            files.add(key, path);
         }
     }
 }
@@ -159,29 +184,24 @@ fn walk_dir(
 pub type Item<'a> = Result<&'a str, String>;
 
 /// Reads every file on all cores and calls `parse(state, file index, line, item)` for each
-/// interview text: the whole file (`line` 0) or each non-blank NDJSON line (`line` from 1).
-/// `state` is per worker task, made by `init` (e.g. an output buffer). Results come back grouped
-/// per file, in file order, lines in order. `progress(done, total)` counts files.
-pub fn read_all<T, S, I, F>(files: &[InputFile], init: I, parse: F, progress: &(dyn Fn(u64, u64) + Sync)) -> Vec<Vec<T>>
+/// interview text: the whole file (`line` 0) or each non-blank NDJSON line (`line` from 1), in
+/// no particular order (the caller keeps what it needs). `state` is per worker task, made by
+/// `init` (e.g. an output buffer). `progress(done, total)` counts files.
+pub fn read_all<S, I, F>(files: &[InputFile], init: I, parse: F, progress: &(dyn Fn(u64, u64) + Sync))
 where
-    T: Send,
     I: Fn() -> S + Sync,
-    F: Fn(&mut S, usize, u32, Item<'_>) -> T + Sync,
+    F: Fn(&mut S, usize, u32, Item<'_>) + Sync,
 {
     let done = AtomicU64::new(0);
     let total = files.len() as u64;
-    files
-        .par_iter()
-        .enumerate()
-        .map_init(
-            || (Vec::new(), init()),
-            |(buf, state), (i, f)| {
-                let out = read_one(i, &f.path, buf, state, &init, &parse);
-                progress(done.fetch_add(1, Ordering::Relaxed) + 1, total);
-                out
-            },
-        )
-        .collect()
+    files.par_iter().enumerate().for_each_init(
+        || (Vec::new(), init()),
+        |(buf, state), (i, f)| {
+            // `T = ()`: the per-file vectors below never allocate.
+            let _: Vec<()> = read_one(i, &f.path, buf, state, &init, &parse);
+            progress(done.fetch_add(1, Ordering::Relaxed) + 1, total);
+        },
+    );
 }
 
 fn utf8(bytes: &[u8]) -> Result<&str, String> {

@@ -19,6 +19,11 @@ use std::collections::BTreeSet;
 use std::fs::{self, File};
 use std::io::{self, BufWriter, Write};
 use std::path::{Component, Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
 
 /// The format tag of `merge-report.json`.
 pub const REPORT_FORMAT: &str = "anketa-merge-report/1";
@@ -91,6 +96,14 @@ impl AtomicFile {
             Some(w) => w.write_all(b),
             None => Err(io::Error::other("already committed")),
         }
+    }
+
+    /// Flushes what was written so far and gives the file for positional writes
+    /// (`write_all_at`), which may run in parallel.
+    pub fn positional(&mut self) -> io::Result<&File> {
+        let w = self.w.as_mut().ok_or_else(|| io::Error::other("already committed"))?;
+        w.flush()?;
+        Ok(w.get_ref())
     }
 
     /// Makes the file durable and puts it in place.
@@ -182,8 +195,69 @@ struct Worker<'a> {
     row: Vec<u8>,
 }
 
+/// A block of the spill to copy into an output.
+struct Block {
+    handle: u64,
+    skip: u32,
+    len: u32,
+    newline: bool,
+}
+
+/// Writes `head` then the blocks, in order, to `path` (atomically). The blocks are copied in
+/// parallel, each chunk to its own place in the file.
+fn copy_blocks(spill: &Spill, path: &Path, head: &[u8], blocks: &[Block]) -> io::Result<()> {
+    use rayon::prelude::*;
+    const CHUNK_BYTES: u64 = 4 << 20;
+    let mut f = AtomicFile::create(path)?;
+    f.write(head)?;
+    // Chunks of about 4 MB, with their offsets in the file.
+    let mut chunks: Vec<(u64, std::ops::Range<usize>)> = Vec::new();
+    let (mut at, mut start, mut size) = (head.len() as u64, 0, 0u64);
+    for (i, b) in blocks.iter().enumerate() {
+        size += b.len as u64 + b.newline as u64;
+        if size >= CHUNK_BYTES || i + 1 == blocks.len() {
+            chunks.push((at, start..i + 1));
+            at += size;
+            start = i + 1;
+            size = 0;
+        }
+    }
+    let file = f.positional()?;
+    chunks
+        .par_iter()
+        .try_for_each_init(Vec::new, |buf: &mut Vec<u8>, (offset, range)| {
+            let mut out = Vec::with_capacity(CHUNK_BYTES as usize + (1 << 16));
+            for b in &blocks[range.clone()] {
+                spill.read(b.handle, b.skip as u64, b.len as usize, buf)?;
+                out.extend_from_slice(buf);
+                if b.newline {
+                    out.push(b'\n');
+                }
+            }
+            write_at(file, &out, *offset)
+        })?;
+    f.commit()
+}
+
+#[cfg(unix)]
+fn write_at(f: &File, data: &[u8], offset: u64) -> io::Result<()> {
+    use std::os::unix::fs::FileExt;
+    f.write_all_at(data, offset)
+}
+
+#[cfg(windows)]
+fn write_at(f: &File, mut data: &[u8], mut offset: u64) -> io::Result<()> {
+    use std::os::windows::fs::FileExt;
+    while !data.is_empty() {
+        let n = f.seek_write(data, offset)?;
+        data = &data[n..];
+        offset += n as u64;
+    }
+    Ok(())
+}
+
+/// Why a record was not taken.
 enum Outcome {
-    Rec(Box<Entry>),
     Rejected(String),
     Ignored(String),
 }
@@ -325,28 +399,29 @@ pub fn merge(opts: &MergeOptions, progress: &(dyn Fn(u64, u64) + Sync)) -> Resul
 
     create_private_dir(&opts.out).map_err(|e| output(&opts.out, e))?;
     let spill = Spill::create(&opts.out).map_err(|e| output(&opts.out, e))?;
-    let ingest = |w: &mut Worker<'_>, file: usize, line: u32, item: Item<'_>| -> (u32, Outcome) {
-        let text = match item {
-            Ok(t) => t,
-            Err(reason) => return (line, Outcome::Rejected(reason)),
+    // What the workers keep: compact entries, and the few files not taken.
+    let kept: Mutex<Vec<Entry>> = Mutex::new(Vec::with_capacity(w.files.len()));
+    let not_taken: Mutex<Vec<(Source, Outcome)>> = Mutex::new(Vec::new());
+    let ingest = |wk: &mut Worker<'_>, file: usize, line: u32, item: Item<'_>| {
+        let source = Source {
+            file: file as u32,
+            line,
         };
-        let rec = match parse(text) {
-            Ok(r) => r,
-            Err(o) => return (line, o),
+        let outcome = match item.map_err(Outcome::Rejected).and_then(parse) {
+            Err(o) => o,
+            Ok(rec) => match examine_into(&cat, &rec, &mut wk.line, &mut wk.row) {
+                Ok(mut e) => {
+                    e.handle = wk.spill.append(&[&wk.line, &wk.row]);
+                    e.source = source;
+                    lock(&kept).push(e);
+                    return;
+                }
+                Err(reason) => Outcome::Rejected(reason),
+            },
         };
-        match examine_into(&cat, &rec, &mut w.line, &mut w.row) {
-            Ok(mut e) => {
-                e.handle = w.spill.append(&[&w.line, &w.row]);
-                e.source = Source {
-                    file: file as u32,
-                    line,
-                };
-                (line, Outcome::Rec(Box::new(e)))
-            }
-            Err(reason) => (line, Outcome::Rejected(reason)),
-        }
+        lock(&not_taken).push((source, outcome));
     };
-    let results = read_all(
+    read_all(
         &w.files,
         || Worker {
             spill: spill.writer(),
@@ -362,23 +437,17 @@ pub fn merge(opts: &MergeOptions, progress: &(dyn Fn(u64, u64) + Sync)) -> Resul
             opts.out.display()
         )));
     }
-
     report.files_read = w.files.len();
-    let mut entries: Vec<Entry> = Vec::new();
-    for (fi, per_file) in results.into_iter().enumerate() {
-        for (line, o) in per_file {
-            let path = display(&w.files, Source { file: fi as u32, line });
-            match o {
-                Outcome::Rec(e) => {
-                    report.records_read += 1;
-                    entries.push(*e);
-                }
-                Outcome::Rejected(reason) => {
-                    report.records_read += 1;
-                    report.rejected.push(PathReason { path, reason });
-                }
-                Outcome::Ignored(reason) => report.ignored.push(PathReason { path, reason }),
+    let entries = kept.into_inner().unwrap_or_else(|p| p.into_inner());
+    report.records_read = entries.len();
+    for (source, o) in not_taken.into_inner().unwrap_or_else(|p| p.into_inner()) {
+        let path = display(&w.files, source);
+        match o {
+            Outcome::Rejected(reason) => {
+                report.records_read += 1;
+                report.rejected.push(PathReason { path, reason });
             }
+            Outcome::Ignored(reason) => report.ignored.push(PathReason { path, reason }),
         }
     }
     report.rejected.sort();
@@ -403,68 +472,66 @@ pub fn merge(opts: &MergeOptions, progress: &(dyn Fn(u64, u64) + Sync)) -> Resul
             .map_err(|err| MergeError::Output(format!("spill file: {}", io_reason(&err))))
     };
 
-    // interviews.ndjson, written by a second thread while the CSVs are written here.
-    let write_ndjson = || -> Result<(), MergeError> {
-        let p = opts.out.join("interviews.ndjson");
-        let mut buf = Vec::new();
-        let mut f = AtomicFile::create(&p).map_err(|e| output(&p, e))?;
-        for &i in &d.merged {
-            read(&entries[i], false, &mut buf)?;
-            buf.push(b'\n');
-            f.write(&buf).map_err(|e| output(&p, e))?;
-        }
-        f.commit().map_err(|e| output(&p, e))
-    };
-    let ndjson = std::thread::scope(|scope| -> Result<(), MergeError> {
-        let ndjson = scope.spawn(write_ndjson);
-        // Per questionnaire: CSV, codebook, syntax.
-        for (qi, stem) in stems.iter().enumerate() {
-            let Some(stem) = stem else { continue };
-            let k = cat.get(qi);
-            let csv_name = format!("{stem}.csv");
-            let p = opts.out.join(&csv_name);
-            let mut f = AtomicFile::create(&p).map_err(|e| output(&p, e))?;
-            f.write(&k.layout.header()).map_err(|e| output(&p, e))?;
-            let mut n = 0;
-            for &i in d.merged.iter().filter(|&&i| entries[i].questionnaire as usize == qi) {
-                read(&entries[i], true, &mut buf)?;
-                f.write(&buf).map_err(|e| output(&p, e))?;
-                n += 1;
-            }
-            f.commit().map_err(|e| output(&p, e))?;
-            let cb = format!("{stem}.codebook.csv");
-            let p = opts.out.join(&cb);
-            super::write_atomic(&p, &codebook::csv(&k.q, &k.layout)).map_err(|e| output(&p, e))?;
-            let sps = format!("{stem}.sps");
-            let p = opts.out.join(&sps);
-            super::write_atomic(&p, &spss::syntax(&k.q, &k.layout, &csv_name)).map_err(|e| output(&p, e))?;
-            outputs.extend([csv_name, cb, sps]);
-            report.merged.insert(stem.clone(), n);
-            report.questionnaires.push(ReportQuestionnaire {
-                name: stem.clone(),
-                id: k.q.id.clone(),
-                version: k.q.version.clone(),
-                sha256: k.q.sha256.clone(),
-                source: match &k.origin {
-                    Origin::Bundled => "bundled".into(),
-                    Origin::Given(p) | Origin::Found(p) => p.clone(),
-                },
-                merged: n,
-            });
-        }
-        ndjson
-            .join()
-            .unwrap_or_else(|_| Err(MergeError::Output("interviews.ndjson: writer thread failed".into())))
-    });
-    ndjson?;
+    // interviews.ndjson: the canonical lines, in order.
+    let p = opts.out.join("interviews.ndjson");
+    let lines: Vec<Block> = d
+        .merged
+        .iter()
+        .map(|&i| Block {
+            handle: entries[i].handle,
+            skip: 0,
+            len: entries[i].line_len,
+            newline: true,
+        })
+        .collect();
+    copy_blocks(&spill, &p, &[], &lines).map_err(|e| output(&p, e))?;
     outputs.insert("interviews.ndjson".into());
+
+    // Per questionnaire: CSV, codebook, syntax.
+    for (qi, stem) in stems.iter().enumerate() {
+        let Some(stem) = stem else { continue };
+        let k = cat.get(qi);
+        let csv_name = format!("{stem}.csv");
+        let p = opts.out.join(&csv_name);
+        let rows: Vec<Block> = d
+            .merged
+            .iter()
+            .filter(|&&i| entries[i].questionnaire as usize == qi)
+            .map(|&i| Block {
+                handle: entries[i].handle,
+                skip: entries[i].line_len,
+                len: entries[i].row_len,
+                newline: false,
+            })
+            .collect();
+        copy_blocks(&spill, &p, &k.layout.header(), &rows).map_err(|e| output(&p, e))?;
+        let cb = format!("{stem}.codebook.csv");
+        let p = opts.out.join(&cb);
+        super::write_atomic(&p, &codebook::csv(&k.q, &k.layout)).map_err(|e| output(&p, e))?;
+        let sps = format!("{stem}.sps");
+        let p = opts.out.join(&sps);
+        super::write_atomic(&p, &spss::syntax(&k.q, &k.layout, &csv_name)).map_err(|e| output(&p, e))?;
+        outputs.extend([csv_name, cb, sps]);
+        report.merged.insert(stem.clone(), rows.len());
+        report.questionnaires.push(ReportQuestionnaire {
+            name: stem.clone(),
+            id: k.q.id.clone(),
+            version: k.q.version.clone(),
+            sha256: k.q.sha256.clone(),
+            source: match &k.origin {
+                Origin::Bundled => "bundled".into(),
+                Origin::Given(p) | Origin::Found(p) => p.clone(),
+            },
+            merged: rows.len(),
+        });
+    }
 
     // Conflicts: each loser as an interview file.
     let copy = |e: &Entry, saved_as: Option<String>| ReportCopy {
         path: display(&w.files, e.source),
         revision: e.revision,
         status: e.status,
-        updated: e.updated.to_string(),
+        updated: e.updated(),
         sha256: e.hash_hex(),
         saved_as,
     };
@@ -507,13 +574,18 @@ pub fn merge(opts: &MergeOptions, progress: &(dyn Fn(u64, u64) + Sync)) -> Resul
     }
     for &i in &d.incomplete {
         let e = &entries[i];
+        // The interviewer is not kept in memory: read it back from the record.
+        read(e, false, &mut buf)?;
+        let interviewer = serde_json::from_slice::<Record>(&buf)
+            .map(|r| r.interviewer)
+            .unwrap_or_default();
         report.incomplete.push(ReportIncomplete {
             id: e.id.to_string(),
             path: display(&w.files, e.source),
             questionnaire: cat.get(e.questionnaire as usize).q.id.clone(),
-            interviewer: e.interviewer.to_string(),
+            interviewer,
             revision: e.revision,
-            updated: e.updated.to_string(),
+            updated: e.updated(),
         });
     }
     outputs.insert(REPORT_FILE.into());
