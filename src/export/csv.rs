@@ -195,7 +195,16 @@ impl Layout {
 
     /// Appends one interview as one CSV line to `out`.
     pub fn write_row(&self, q: &Questionnaire, rec: &Record, out: &mut Vec<u8>) {
-        self.encode(self.cells(q, rec).into_iter(), out);
+        let d = self.delimiter();
+        let mut first = true;
+        self.each_cell(q, rec, |c| {
+            if !first {
+                out.push(d);
+            }
+            first = false;
+            field(out, c.as_bytes(), d);
+        });
+        out.push(b'\n');
     }
 
     fn encode<'a>(&self, cells: impl Iterator<Item = Cow<'a, str>>, out: &mut Vec<u8>) {
@@ -211,6 +220,13 @@ impl Layout {
 
     /// The cells of one interview, as text.
     pub fn cells<'r>(&self, q: &Questionnaire, rec: &'r Record) -> Vec<Cow<'r, str>> {
+        let mut v = Vec::with_capacity(self.columns.len());
+        self.each_cell(q, rec, |c| v.push(c));
+        v
+    }
+
+    /// Calls `f` with each cell of one interview, in column order.
+    fn each_cell<'r>(&self, q: &Questionnaire, rec: &'r Record, mut f: impl FnMut(Cow<'r, str>)) {
         // One lookup per answer, not per column.
         let mut by_index: Vec<Option<&'r Answer>> = vec![None; q.questions.len()];
         for (var, a) in &rec.answers {
@@ -220,9 +236,8 @@ impl Layout {
         }
         let all = |qi: usize| by_index.get(qi).copied().flatten();
         let answer = |qi: usize| all(qi).filter(|a| a.relevant);
-        self.columns
-            .iter()
-            .map(|c| match c.kind {
+        for c in &self.columns {
+            f(match c.kind {
                 ColumnKind::Meta(m) => match m {
                     Meta::Id => Cow::Borrowed(rec.id.as_str()),
                     Meta::Interviewer => self.text(&rec.interviewer),
@@ -262,8 +277,8 @@ impl Layout {
                     .and_then(answer)
                     .and_then(|a| a.remark.as_deref())
                     .map_or(Cow::Borrowed(""), |s| self.text(s)),
-            })
-            .collect()
+            });
+        }
     }
 
     fn value<'r>(&self, v: &'r AnswerValue) -> Cow<'r, str> {

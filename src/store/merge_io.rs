@@ -98,12 +98,11 @@ impl AtomicFile {
         }
     }
 
-    /// Flushes what was written so far and gives the file for positional writes
-    /// (`write_all_at`), which may run in parallel.
-    pub fn positional(&mut self) -> io::Result<&File> {
+    /// Appends a large block, bypassing the buffer.
+    pub fn write_direct(&mut self, b: &[u8]) -> io::Result<()> {
         let w = self.w.as_mut().ok_or_else(|| io::Error::other("already committed"))?;
         w.flush()?;
-        Ok(w.get_ref())
+        w.get_mut().write_all(b)
     }
 
     /// Makes the file durable and puts it in place.
@@ -203,57 +202,45 @@ struct Block {
     newline: bool,
 }
 
-/// Writes `head` then the blocks, in order, to `path` (atomically). The blocks are copied in
-/// parallel, each chunk to its own place in the file.
+/// Writes `head` then the blocks, in order, to `path` (atomically). Chunks of about 4 MB are
+/// assembled from the spill in parallel and written in order (parallel writes to one file would
+/// only contend for its lock).
 fn copy_blocks(spill: &Spill, path: &Path, head: &[u8], blocks: &[Block]) -> io::Result<()> {
     use rayon::prelude::*;
-    const CHUNK_BYTES: u64 = 4 << 20;
+    const CHUNK_BYTES: usize = 4 << 20;
     let mut f = AtomicFile::create(path)?;
     f.write(head)?;
-    // Chunks of about 4 MB, with their offsets in the file.
-    let mut chunks: Vec<(u64, std::ops::Range<usize>)> = Vec::new();
-    let (mut at, mut start, mut size) = (head.len() as u64, 0, 0u64);
+    let mut chunks: Vec<std::ops::Range<usize>> = Vec::new();
+    let (mut start, mut size) = (0, 0usize);
     for (i, b) in blocks.iter().enumerate() {
-        size += b.len as u64 + b.newline as u64;
+        size += b.len as usize + b.newline as usize;
         if size >= CHUNK_BYTES || i + 1 == blocks.len() {
-            chunks.push((at, start..i + 1));
-            at += size;
+            chunks.push(start..i + 1);
             start = i + 1;
             size = 0;
         }
     }
-    let file = f.positional()?;
-    chunks
-        .par_iter()
-        .try_for_each_init(Vec::new, |buf: &mut Vec<u8>, (offset, range)| {
-            let mut out = Vec::with_capacity(CHUNK_BYTES as usize + (1 << 16));
-            for b in &blocks[range.clone()] {
-                spill.read(b.handle, b.skip as u64, b.len as usize, buf)?;
-                out.extend_from_slice(buf);
-                if b.newline {
-                    out.push(b'\n');
+    let window = 2 * rayon::current_num_threads().max(1);
+    for group in chunks.chunks(window) {
+        let bufs: Vec<Vec<u8>> = group
+            .par_iter()
+            .map_init(Vec::new, |buf: &mut Vec<u8>, range| {
+                let mut out = Vec::with_capacity(CHUNK_BYTES + (1 << 16));
+                for b in &blocks[range.clone()] {
+                    spill.read(b.handle, b.skip as u64, b.len as usize, buf)?;
+                    out.extend_from_slice(buf);
+                    if b.newline {
+                        out.push(b'\n');
+                    }
                 }
-            }
-            write_at(file, &out, *offset)
-        })?;
-    f.commit()
-}
-
-#[cfg(unix)]
-fn write_at(f: &File, data: &[u8], offset: u64) -> io::Result<()> {
-    use std::os::unix::fs::FileExt;
-    f.write_all_at(data, offset)
-}
-
-#[cfg(windows)]
-fn write_at(f: &File, mut data: &[u8], mut offset: u64) -> io::Result<()> {
-    use std::os::windows::fs::FileExt;
-    while !data.is_empty() {
-        let n = f.seek_write(data, offset)?;
-        data = &data[n..];
-        offset += n as u64;
+                Ok(out)
+            })
+            .collect::<io::Result<_>>()?;
+        for b in &bufs {
+            f.write_direct(b)?;
+        }
     }
-    Ok(())
+    f.commit()
 }
 
 /// Why a record was not taken.
