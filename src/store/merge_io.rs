@@ -202,10 +202,10 @@ struct Block {
     newline: bool,
 }
 
-/// Writes `head` then the blocks, in order, to `path` (atomically). Chunks of about 4 MB are
+/// Writes `head` then the blocks, in order, to `path` (to be committed). Chunks of about 4 MB are
 /// assembled from the spill in parallel and written in order (parallel writes to one file would
 /// only contend for its lock).
-fn copy_blocks(spill: &Spill, path: &Path, head: &[u8], blocks: &[Block]) -> io::Result<()> {
+fn copy_blocks(spill: &Spill, path: &Path, head: &[u8], blocks: &[Block]) -> io::Result<AtomicFile> {
     use rayon::prelude::*;
     const CHUNK_BYTES: usize = 4 << 20;
     let mut f = AtomicFile::create(path)?;
@@ -240,7 +240,7 @@ fn copy_blocks(spill: &Spill, path: &Path, head: &[u8], blocks: &[Block]) -> io:
             f.write_direct(b)?;
         }
     }
-    f.commit()
+    Ok(f)
 }
 
 /// Why a record was not taken.
@@ -471,7 +471,9 @@ pub fn merge(opts: &MergeOptions, progress: &(dyn Fn(u64, u64) + Sync)) -> Resul
             newline: true,
         })
         .collect();
-    copy_blocks(&spill, &p, &[], &lines).map_err(|e| output(&p, e))?;
+    let f = copy_blocks(&spill, &p, &[], &lines).map_err(|e| output(&p, e))?;
+    // Its fsync runs while the CSVs are written.
+    let ndjson = std::thread::spawn(move || f.commit().map_err(|e| (p, e)));
     outputs.insert("interviews.ndjson".into());
 
     // Per questionnaire: CSV, codebook, syntax.
@@ -491,7 +493,9 @@ pub fn merge(opts: &MergeOptions, progress: &(dyn Fn(u64, u64) + Sync)) -> Resul
                 newline: false,
             })
             .collect();
-        copy_blocks(&spill, &p, &k.layout.header(), &rows).map_err(|e| output(&p, e))?;
+        copy_blocks(&spill, &p, &k.layout.header(), &rows)
+            .and_then(AtomicFile::commit)
+            .map_err(|e| output(&p, e))?;
         let cb = format!("{stem}.codebook.csv");
         let p = opts.out.join(&cb);
         super::write_atomic(&p, &codebook::csv(&k.q, &k.layout)).map_err(|e| output(&p, e))?;
@@ -511,6 +515,12 @@ pub fn merge(opts: &MergeOptions, progress: &(dyn Fn(u64, u64) + Sync)) -> Resul
             },
             merged: rows.len(),
         });
+    }
+
+    match ndjson.join() {
+        Ok(Ok(())) => {}
+        Ok(Err((p, e))) => return Err(output(&p, e)),
+        Err(_) => return Err(MergeError::Output("interviews.ndjson: the writer thread failed".into())),
     }
 
     // Conflicts: each loser as an interview file.
