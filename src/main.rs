@@ -92,6 +92,57 @@ enum Command {
         #[arg(long)]
         excel: bool,
     },
+    /// The note's tables (НКО | ОМСУ %, n, χ², p, Cramér's V) and fieldwork progress.
+    Report(ReportArgs),
+}
+
+/// `anketa report`.
+#[derive(clap::Args)]
+struct ReportArgs {
+    /// A merge output folder, an interviews.ndjson, or a folder of interview files (merged on the fly).
+    #[arg(value_name = "INPUT")]
+    input: PathBuf,
+    /// Write the report here (atomically) instead of printing it.
+    #[arg(long, value_name = "FILE")]
+    out: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Md)]
+    format: ReportFormat,
+    /// Group by a single-choice variable (default: the questionnaire, НКО vs ОМСУ).
+    #[arg(long, value_name = "VAR")]
+    by: Option<String>,
+    /// Only interviews for which this expression holds, e.g. "${district} = 'kalachevsky'".
+    #[arg(long = "where", value_name = "EXPR")]
+    filter: Option<String>,
+    /// Significance level.
+    #[arg(long, value_name = "ALPHA", default_value_t = 0.05)]
+    alpha: f64,
+    /// Leave "don't know" / "refused" answers out of the bases and tests.
+    #[arg(long)]
+    exclude_missing: bool,
+    /// Cross-tabulate two choice variables (row and column %, χ²).
+    #[arg(long, num_args = 2, value_names = ["A", "B"])]
+    cross: Option<Vec<String>>,
+    /// Planned interviews per district and questionnaire: CSV (district,group,target) or JSON.
+    #[arg(long, value_name = "FILE")]
+    quota: Option<PathBuf>,
+    /// A questionnaire file the interviews may need (repeatable); bundled ones are known.
+    #[arg(long = "questionnaire", value_name = "PATH")]
+    questionnaires: Vec<PathBuf>,
+    /// When merging a folder on the fly, take interviews still in progress too.
+    #[arg(long)]
+    include_incomplete: bool,
+    /// Benchmarks: only read and parse every record, print the count.
+    #[arg(long, hide = true)]
+    parse_only: bool,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ReportFormat {
+    Md,
+    Html,
+    Json,
+    Csv,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -137,6 +188,7 @@ fn main() -> ExitCode {
             include_incomplete,
             excel,
         }),
+        Some(Command::Report(args)) => report(args, cli.lang.as_deref()),
         Some(Command::Codebook { questionnaire, format }) => match store::resolve_questionnaire(&questionnaire) {
             Ok(q) => {
                 let text = match format {
@@ -461,4 +513,123 @@ fn merge(opts: store::MergeOptions) -> ExitCode {
             ExitCode::from(1)
         }
     }
+}
+
+/// `anketa report`: open the input, check the options against its questionnaires, stream the
+/// interviews into tallies on every core, render, write.
+fn report(a: ReportArgs, lang: Option<&str>) -> ExitCode {
+    use anketa::i18n::Lang;
+    use anketa::report::{self, Options, Plan, Tally};
+    let lang = match lang {
+        None => Lang::Ru,
+        Some(l) => match Lang::parse(l) {
+            Some(l) => l,
+            None => {
+                eprintln!("error: --lang {l}: unknown language; use ru or en");
+                return ExitCode::from(2);
+            }
+        },
+    };
+    let (mut inp, catalog) = match store::open_report_input(&a.input, &a.questionnaires) {
+        Ok(i) => i,
+        Err(problems) => {
+            for p in problems {
+                eprintln!("error: {p}");
+            }
+            return ExitCode::from(2);
+        }
+    };
+    let bar = Progress::new("reading");
+    let progress = |done, total| bar.update(done, total);
+    if a.parse_only {
+        let counts = inp.stream(|| 0u64, |n, _| Ok(*n += 1), &progress);
+        bar.finish();
+        let info = inp.info(counts.iter().sum());
+        println!("parsed {} record(s), {} not readable", info.records, info.rejected);
+        return ExitCode::SUCCESS;
+    }
+    let opts = Options {
+        by: a.by,
+        filter: a.filter,
+        alpha: a.alpha,
+        exclude_missing: a.exclude_missing,
+        cross: a.cross.and_then(|v| match v.as_slice() {
+            [x, y] => Some((x.clone(), y.clone())),
+            _ => None,
+        }),
+        lang,
+    };
+    let qs = catalog.all().iter().map(|k| &k.q).collect();
+    let mut plan = match Plan::new(qs, opts) {
+        Ok(p) => p,
+        Err(diags) => return report_errors(&diags),
+    };
+    let quota = match &a.quota {
+        None => None,
+        Some(p) => match store::read_quota(p).map_err(|e| vec![e]).and_then(|t| report::parse_quota(&t, &plan)) {
+            Ok(q) => Some(q),
+            Err(errs) => {
+                for e in errs {
+                    eprintln!("error: --quota {}: {e}", p.display());
+                }
+                return ExitCode::from(2);
+            }
+        },
+    };
+    inp.prepare(&catalog, a.include_incomplete, &progress);
+    plan.set_conflicts(inp.merge.iter().flat_map(|m| m.conflict_ids.iter().cloned()));
+    let mut total = plan.tally();
+    for t in inp.stream(|| plan.tally(), |t: &mut Tally, rec| t.add(&plan, rec), &progress) {
+        total.merge(t);
+    }
+    let info = inp.info(total.records());
+    bar.finish();
+    if info.rejected > 0 {
+        eprintln!(
+            "warning: {} record(s) not used (first: {})",
+            info.rejected,
+            info.rejected_examples
+                .first()
+                .map(|e| format!("{}: {}", e.path, e.reason))
+                .unwrap_or_default()
+        );
+    }
+    if info.records == 0 {
+        eprintln!(
+            "error: {}: no interviews to report on{}",
+            a.input.display(),
+            if info.rejected > 0 { " (every record was rejected; see above)" } else { "" }
+        );
+        return ExitCode::from(1);
+    }
+    let r = total.finish(&plan, info, quota.as_ref());
+    let bytes: Vec<u8> = match a.format {
+        ReportFormat::Md => report::md::render(&r).into_bytes(),
+        ReportFormat::Html => report::html::render(&r).into_bytes(),
+        ReportFormat::Json => report::json::render(&r),
+        ReportFormat::Csv => report::csv::render(&r).into_bytes(),
+    };
+    match &a.out {
+        Some(p) => {
+            if let Err(e) = store::write_atomic(p, &bytes) {
+                eprintln!("error: {}: {}", p.display(), store::io_reason(&e));
+                return ExitCode::from(1);
+            }
+            let tables: usize = r.sections.iter().map(|s| s.questions.len()).sum();
+            eprintln!(
+                "wrote {} ({} interview(s), {} table(s))",
+                p.display(),
+                r.options.matched,
+                tables
+            );
+        }
+        None => {
+            use std::io::Write;
+            let mut out = std::io::stdout().lock();
+            if out.write_all(&bytes).and_then(|()| out.flush()).is_err() {
+                return ExitCode::from(1);
+            }
+        }
+    }
+    ExitCode::SUCCESS
 }

@@ -7,6 +7,7 @@
 mod data_dir;
 mod inputs;
 mod merge_io;
+mod report_io;
 
 pub use data_dir::{
     Config, DataDir, InterviewLock, MAX_INTERVIEW_BYTES, interview_file_name, parse_record, questionnaire_file_name,
@@ -14,6 +15,7 @@ pub use data_dir::{
 };
 pub use inputs::{InputFile, Item, Spill, SpillWriter, Walk, read_all, walk};
 pub use merge_io::{AtomicFile, MergeError, MergeOptions, REPORT_FILE, REPORT_FORMAT, merge};
+pub use report_io::{InputKind, ReportInput, open_report_input, read_quota};
 
 use crate::diag::Diagnostic;
 use crate::questionnaire::{self, Questionnaire};

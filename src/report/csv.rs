@@ -1,0 +1,239 @@
+//! CSV: one table per question, stacked, separated by an empty line, for spreadsheets.
+//!
+//! Each table starts with a title line (`table`, number, variable, question text, type), then a
+//! header and rows: for a choice question `code, label`, one percentage column per group (one
+//! decimal, as printed), one count column per group, and for a multiple-choice question the
+//! test of each option (`chi2, df, p, cramers_v, method`); the `n` line gives the bases, and for a
+//! single-choice question a `test` line follows. Numbers: `n, mean, median, min, max` per group.
+//! Texts: `group, kind, text`. Statistics are written at full precision, `.` as decimal point,
+//! UTF-8 without BOM, `\n` line ends, quoted as RFC 4180 when needed.
+
+use super::words::W;
+use super::*;
+
+fn field(s: &str) -> String {
+    let one_line = s.replace(['\n', '\r'], " ");
+    if one_line.contains([',', '"']) || one_line.starts_with(' ') || one_line.ends_with(' ') {
+        format!("\"{}\"", one_line.replace('"', "\"\""))
+    } else {
+        one_line
+    }
+}
+
+fn line(out: &mut String, cells: &[String]) {
+    let v: Vec<String> = cells.iter().map(|c| field(c)).collect();
+    out.push_str(&v.join(","));
+    out.push('\n');
+}
+
+fn num(x: f64) -> String {
+    format!("{x}")
+}
+
+fn opt(x: Option<f64>) -> String {
+    x.map(num).unwrap_or_default()
+}
+
+fn pct1(x: Option<f64>) -> String {
+    x.map(|p| format!("{:.1}", round_to(p, 1))).unwrap_or_default()
+}
+
+fn test_cells(t: Option<&Test>) -> Vec<String> {
+    match t {
+        Some(t) if t.not_valid.is_none() => {
+            let c = t.chi2.as_ref();
+            vec![
+                c.map(|c| num(c.statistic)).unwrap_or_default(),
+                c.map(|c| c.df.to_string()).unwrap_or_default(),
+                opt(t.p),
+                c.map(|c| num(c.cramers_v)).unwrap_or_default(),
+                if t.fisher.is_some() {
+                    "fisher".into()
+                } else {
+                    "chi2".into()
+                },
+                if t.significant { "1".into() } else { "0".into() },
+            ]
+        }
+        Some(t) => vec![
+            String::new(),
+            String::new(),
+            String::new(),
+            String::new(),
+            format!("not_valid: {}", t.not_valid.map_or("", |n| n.describe(false))),
+            String::new(),
+        ],
+        None => Vec::new(),
+    }
+}
+
+/// Renders the report as stacked CSV tables.
+pub fn render(r: &Report) -> String {
+    let w = W::new(lang_of(r));
+    let mut out = String::new();
+    let groups: Vec<&str> = r.groups.iter().map(|g| g.label.as_str()).collect();
+    let test_head = ["chi2", "df", "p", "cramers_v", "method", "significant"].map(String::from);
+    for t in r.sections.iter().flat_map(|s| &s.questions) {
+        line(
+            &mut out,
+            &[
+                "table".into(),
+                t.number.to_string(),
+                t.variable.clone(),
+                t.text.clone(),
+                t.kind.into(),
+            ],
+        );
+        match t.kind {
+            "single" | "multi" => {
+                let multi = t.kind == "multi";
+                let mut head = vec!["code".to_string(), "label".to_string()];
+                head.extend(groups.iter().map(|g| format!("{g} %")));
+                head.extend(groups.iter().map(|g| format!("{g} count")));
+                if multi {
+                    head.extend(test_head.iter().cloned());
+                }
+                line(&mut out, &head);
+                for row in &t.rows {
+                    let mut c = vec![row.code.clone(), row.label.clone()];
+                    c.extend(row.percents.iter().map(|p| pct1(*p)));
+                    c.extend(row.counts.iter().map(|n| n.to_string()));
+                    if multi {
+                        c.extend(test_cells(row.test.as_ref()));
+                    }
+                    line(&mut out, &c);
+                }
+                let mut c = vec!["n".to_string(), w.base_row().to_string()];
+                c.extend(groups.iter().map(|_| String::new()));
+                c.extend(t.bases.iter().map(|b| b.n.to_string()));
+                line(&mut out, &c);
+                if let Some(x) = &t.test {
+                    line(&mut out, &[vec!["test".to_string()], test_head.to_vec()].concat());
+                    line(&mut out, &[vec![String::new()], test_cells(Some(x))].concat());
+                }
+            }
+            "number" => {
+                let mut head = vec!["statistic".to_string()];
+                head.extend(groups.iter().map(|g| g.to_string()));
+                line(&mut out, &head);
+                let rows: [(&str, &dyn Fn(&NumberStats) -> String); 5] = [
+                    ("n", &|n| n.n.to_string()),
+                    ("mean", &|n| opt(n.mean)),
+                    ("median", &|n| opt(n.median)),
+                    ("min", &|n| opt(n.min)),
+                    ("max", &|n| opt(n.max)),
+                ];
+                for (name, f) in rows {
+                    let mut c = vec![name.to_string()];
+                    c.extend(t.numbers.iter().map(f));
+                    line(&mut out, &c);
+                }
+            }
+            "date" => {
+                let mut head = vec!["statistic".to_string()];
+                head.extend(groups.iter().map(|g| g.to_string()));
+                line(&mut out, &head);
+                let rows: [(&str, &dyn Fn(&DateStats) -> String); 4] = [
+                    ("n", &|d| d.n.to_string()),
+                    ("min", &|d| d.min.clone().unwrap_or_default()),
+                    ("median", &|d| d.median.clone().unwrap_or_default()),
+                    ("max", &|d| d.max.clone().unwrap_or_default()),
+                ];
+                for (name, f) in rows {
+                    let mut c = vec![name.to_string()];
+                    c.extend(t.dates.iter().map(f));
+                    line(&mut out, &c);
+                }
+            }
+            _ => {}
+        }
+        if !t.texts.items.is_empty() {
+            line(&mut out, &["group".into(), "kind".into(), "text".into()]);
+            for it in &t.texts.items {
+                line(&mut out, &[it.group.clone(), it.kind.into(), it.text.clone()]);
+            }
+        }
+        for n in &t.notes {
+            line(&mut out, &["note".into(), n.kind.into(), n.text.clone()]);
+        }
+        out.push('\n');
+    }
+    if let Some(c) = &r.cross {
+        line(&mut out, &["cross".into(), c.rows_var.clone(), c.cols_var.clone()]);
+        let mut head = vec!["code".to_string(), "label".to_string()];
+        head.extend(c.col_labels.iter().map(|(code, _)| code.clone()));
+        head.push("total".into());
+        line(&mut out, &head);
+        for (i, (code, label)) in c.row_labels.iter().enumerate() {
+            let mut r = vec![code.clone(), label.clone()];
+            r.extend(c.counts[i].iter().map(|n| n.to_string()));
+            r.push(c.row_totals[i].to_string());
+            line(&mut out, &r);
+        }
+        let mut r = vec!["total".to_string(), String::new()];
+        r.extend(c.col_totals.iter().map(|n| n.to_string()));
+        r.push(c.n.to_string());
+        line(&mut out, &r);
+        if let Some(x) = &c.test {
+            line(&mut out, &[vec!["test".to_string()], test_head.to_vec()].concat());
+            line(&mut out, &[vec![String::new()], test_cells(Some(x))].concat());
+        }
+        out.push('\n');
+    }
+    let f = &r.fieldwork;
+    if let Some(d) = &f.districts {
+        line(&mut out, &["fieldwork".into(), "districts".into()]);
+        let mut head = vec!["district".to_string(), "label".to_string()];
+        for g in &f.instruments {
+            head.push(g.key.clone());
+            if d.target_totals.is_some() {
+                head.push(format!("{} target", g.key));
+            }
+        }
+        line(&mut out, &head);
+        for row in &d.rows {
+            let mut c = vec![row.code.clone(), row.label.clone()];
+            for (i, n) in row.counts.iter().enumerate() {
+                c.push(n.to_string());
+                if let Some(t) = &row.targets {
+                    c.push(t[i].map(|x| x.to_string()).unwrap_or_default());
+                }
+            }
+            line(&mut out, &c);
+        }
+        out.push('\n');
+    }
+    if !f.interviewers.is_empty() {
+        line(&mut out, &["fieldwork".into(), "interviewers".into()]);
+        let mut head = vec!["interviewer".to_string()];
+        head.extend(f.instruments.iter().map(|g| g.key.clone()));
+        head.extend(
+            [
+                "total",
+                "median_minutes",
+                "speeders",
+                "speeder_share",
+                "in_progress",
+                "left_out_incomplete",
+                "conflicts",
+            ]
+            .map(String::from),
+        );
+        line(&mut out, &head);
+        for it in &f.interviewers {
+            let mut c = vec![it.code.clone()];
+            c.extend(it.interviews.iter().map(|n| n.to_string()));
+            c.extend([
+                it.total.to_string(),
+                opt(it.median_minutes),
+                it.speeders.to_string(),
+                opt(it.speeder_share),
+                it.in_progress.to_string(),
+                it.left_out_incomplete.to_string(),
+                it.conflicts.to_string(),
+            ]);
+            line(&mut out, &c);
+        }
+    }
+    out
+}
