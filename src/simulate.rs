@@ -260,7 +260,10 @@ impl<'q> Simulator<'q> {
 
     /// The `n`-th record.
     pub fn record(&self, n: u64) -> Record {
-        let mut rng = Rng::derive(self.opts.seed, 2, n);
+        // The questionnaire's hash is part of the stream: the same seed gives other interviews
+        // (and ids) for another questionnaire.
+        let salt = u64::from_str_radix(self.q.sha256.get(..16).unwrap_or("0"), 16).unwrap_or(0);
+        let mut rng = Rng::derive(self.opts.seed ^ salt, 2, n);
         let q = self.q;
         // District first (it decides the interviewer: each works a few districts).
         let preset = self.district.map(|qi| {
@@ -960,6 +963,10 @@ mod tests {
         assert_eq!(a.record(5).to_json(), b.record(5).to_json());
         assert_ne!(a.record(5).to_json(), c.record(5).to_json());
         assert_ne!(a.record(5).id, a.record(6).id);
+        let demo = bundled("demo").unwrap();
+        let d = Simulator::new(&demo, Options::default());
+        assert_ne!(d.record(5).id, a.record(5).id, "other questionnaire, other ids");
+        assert_eq!(d.interviewers(), a.interviewers(), "same laptops");
     }
 
     #[test]

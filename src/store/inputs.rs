@@ -245,7 +245,8 @@ where
         return fail(format!("cannot read: {}", io_reason(&e)));
     }
     let text = match utf8(buf) {
-        Ok(t) => t,
+        // A byte-order mark (Notepad adds one) is not part of the JSON.
+        Ok(t) => t.strip_prefix('\u{feff}').unwrap_or(t),
         Err(e) => return fail(e),
     };
     let first_end = text.find('\n').unwrap_or(text.len());
@@ -283,7 +284,10 @@ where
         )]
     };
     let mut r = BufReader::with_capacity(1 << 20, f);
-    // Peek: an NDJSON stream starts with `{`.
+    // Peek: an NDJSON stream starts with `{` (after a byte-order mark, if any).
+    if r.fill_buf().is_ok_and(|b| b.starts_with(b"\xEF\xBB\xBF")) {
+        r.consume(3);
+    }
     match r.fill_buf() {
         Ok(b) if b.trim_ascii_start().first() == Some(&b'{') => {}
         _ => return too_big(),

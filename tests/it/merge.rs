@@ -597,3 +597,15 @@ fn simulate_rejects_bad_weights_and_shares() {
     assert_eq!(fa, fb);
     assert_eq!(files(&a.join("questionnaires")).len(), 1);
 }
+
+#[test]
+fn two_questionnaires_simulated_with_one_seed_merge_side_by_side() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (a, b, out) = (tmp.path().join("a"), tmp.path().join("b"), tmp.path().join("out"));
+    simulate("demo", 20, &a, 5, 0.0);
+    simulate("omsu", 20, &b, 5, 0.0);
+    let o = merge(&[&a, &b], &out, &[]);
+    ok(&o);
+    assert_eq!(report(&out)["merged"], serde_json::json!({"demo": 20, "omsu": 20}));
+    assert!(report(&out)["conflicts"].as_array().unwrap().is_empty());
+}
