@@ -1,6 +1,812 @@
-//! HTML (placeholder, filled in below).
-use super::Report;
-/// Renders the report as one self-contained HTML file.
+//! HTML: one self-contained file (inline CSS, inline SVG bar charts, no JavaScript, no fonts or
+//! images fetched from anywhere) that reads well on screen and prints on A4. Every text from the
+//! data or the questionnaire is escaped.
+
+use super::words::W;
+use super::*;
+use std::fmt::Write;
+
+/// Charts are drawn for at most this many groups (wider comparisons stay tables only).
+const CHART_MAX_GROUPS: usize = 8;
+
+/// Charts are drawn for questions with at most this many answers (a list of 32 districts reads
+/// better as the table alone).
+const CHART_MAX_ROWS: usize = 16;
+
+/// Colours of the groups (Okabe–Ito palette, readable by colour-blind readers and in grey).
+const COLORS: [&str; 8] = [
+    "#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000",
+];
+
+const CSS: &str = r#"
+:root { --fg: #1b1b1b; --muted: #5b6068; --line: #d5d9de; --sig: #fff3c4; }
+* { box-sizing: border-box; }
+body { margin: 0; color: var(--fg); background: #fff; font: 15px/1.45 "PT Sans", "Segoe UI", Roboto, "Helvetica Neue", Arial, "Liberation Sans", "DejaVu Sans", sans-serif; }
+header, nav, main, footer { max-width: 980px; margin: 0 auto; padding: 0 24px; }
+h1 { font-size: 26px; line-height: 1.25; margin: 28px 0 10px; }
+h2 { font-size: 21px; margin: 40px 0 8px; padding-bottom: 4px; border-bottom: 2px solid var(--fg); }
+h3 { font-size: 16px; margin: 26px 0 2px; }
+h3 .no { color: var(--muted); font-weight: normal; }
+h4 { font-size: 14px; margin: 10px 0 2px; }
+code { font: 0.85em "DejaVu Sans Mono", Consolas, monospace; color: var(--muted); }
+ul.meta { padding-left: 18px; margin: 0 0 8px; }
+ul.meta li { margin: 2px 0; }
+.notice { border-left: 4px solid #c9a700; background: #fffbe8; padding: 6px 10px; margin: 8px 0; }
+nav.toc ol { columns: 2; column-gap: 32px; padding-left: 20px; margin: 4px 0; font-size: 14px; }
+nav.toc a { color: inherit; }
+table.t { border-collapse: collapse; width: 100%; margin: 8px 0 4px; font-variant-numeric: tabular-nums; }
+table.t th, table.t td { padding: 3px 8px; border-bottom: 1px solid var(--line); text-align: left; vertical-align: top; }
+table.t .n { text-align: right; white-space: nowrap; width: 1%; }
+table.t thead th { border-bottom: 2px solid var(--fg); font-weight: 600; }
+table.t tfoot th, table.t tfoot td { border-top: 2px solid var(--fg); border-bottom: none; font-style: italic; }
+table.t tr.excl td { color: var(--muted); }
+table.t tr.sig td:first-child { font-weight: 700; }
+table.t td.sig { font-weight: 700; background: var(--sig); }
+p.kind { margin: 0; color: var(--muted); font-size: 13px; }
+p.test { margin: 6px 0; }
+p.test.sig { background: var(--sig); padding: 2px 8px; display: inline-block; font-weight: 600; }
+p.foot, ul.notes { color: var(--muted); font-size: 13px; margin: 4px 0; }
+ul.notes { padding-left: 18px; }
+ul.texts { margin: 2px 0 6px; padding-left: 20px; font-size: 14px; }
+ul.texts .g { color: var(--muted); font-size: 12px; margin-right: 4px; }
+ul.texts .x { color: var(--muted); font-size: 12px; }
+svg.chart { display: block; max-width: 100%; height: auto; margin: 6px 0 2px; }
+svg.chart text { font-family: "PT Sans", "Segoe UI", Roboto, Arial, "Liberation Sans", "DejaVu Sans", sans-serif; }
+article.q { break-inside: avoid; page-break-inside: avoid; }
+footer { color: var(--muted); font-size: 12px; margin-top: 40px; padding-bottom: 30px; }
+@page { size: A4; margin: 15mm 13mm; }
+@media print {
+  body { font-size: 10pt; }
+  header, nav, main, footer { max-width: none; padding: 0; }
+  nav.toc { display: none; }
+  h2 { break-after: avoid; page-break-after: avoid; }
+  h3 { break-after: avoid; page-break-after: avoid; }
+  a { color: inherit; text-decoration: none; }
+  table.t td.sig, p.test.sig { outline: 1px solid #c9a700; }
+}
+"#;
+
+/// Escapes text for HTML content and attribute values.
+fn esc(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// An id for an anchor: letters, digits, `-` and `_` kept, the rest `_`.
+fn anchor(prefix: &str, s: &str) -> String {
+    let body: String = s
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    format!("{prefix}-{body}")
+}
+
+/// Renders the report as one HTML page.
 pub fn render(r: &Report) -> String {
-    super::md::render(r)
+    let lang = lang_of(r);
+    let w = W::new(lang);
+    let mut s = String::with_capacity(256 * 1024);
+    let _ = write!(
+        s,
+        "<!DOCTYPE html>\n<html lang=\"{}\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <meta name=\"generator\" content=\"anketa report\">\n<title>{}</title>\n<style>{CSS}</style>\n</head>\n<body>\n",
+        r.lang,
+        esc(&r.title)
+    );
+    header(&mut s, r, &w);
+    toc(&mut s, r, &w);
+    s.push_str("<main>\n");
+    for sec in &r.sections {
+        let _ = writeln!(
+            s,
+            "<section id=\"{}\">\n<h2>{}</h2>",
+            anchor("s", &sec.block),
+            esc(&sec.title)
+        );
+        for t in &sec.questions {
+            question(&mut s, r, t, &w);
+        }
+        s.push_str("</section>\n");
+    }
+    if let Some(c) = &r.cross {
+        cross(&mut s, c, &w);
+    }
+    fieldwork(&mut s, r, &w);
+    let _ = writeln!(s, "<section id=\"method\">\n<h2>{}</h2>\n<ul>", w.method_heading());
+    for m in w.method_notes() {
+        let _ = writeln!(s, "<li>{}</li>", esc(m));
+    }
+    s.push_str("</ul>\n</section>\n</main>\n");
+    let _ = writeln!(
+        s,
+        "<footer>anketa report · {} · {}</footer>\n</body>\n</html>",
+        esc(&r.input.path),
+        r.format
+    );
+    s
+}
+
+fn header(s: &mut String, r: &Report, w: &W) {
+    let lang = w.lang;
+    let _ = writeln!(s, "<header>\n<h1>{}</h1>\n<ul class=\"meta\">", esc(&r.title));
+    let per: Vec<String> = r
+        .fieldwork
+        .instruments
+        .iter()
+        .map(|g| format!("{} {}", esc(&g.label), fmt_int(g.interviews, lang)))
+        .collect();
+    let total: u64 = r.questionnaires.iter().map(|q| q.interviews).sum();
+    let _ = writeln!(
+        s,
+        "<li>{}: <code>{}</code> ({}); {}: {} ({} {})</li>",
+        w.data(),
+        esc(&r.input.path),
+        w.input_kind(&r.input.kind),
+        w.interviews().to_lowercase(),
+        per.join(", "),
+        w.total().to_lowercase(),
+        fmt_int(total, lang)
+    );
+    let groups: Vec<String> = r.groups.iter().map(|g| esc(&g.label)).collect();
+    let _ = writeln!(
+        s,
+        "<li>{}: {}</li>",
+        esc(&w.groups_by(&r.options.by)),
+        groups.join(", ")
+    );
+    if let Some(f) = &r.options.filter {
+        let _ = writeln!(
+            s,
+            "<li>{}: <code>{}</code> — {}: {}</li>",
+            w.filter(),
+            esc(f),
+            w.matched(),
+            fmt_int(r.options.matched, lang)
+        );
+    }
+    if let (Some(a), Some(b)) = (&r.fieldwork.first_started, &r.fieldwork.last_started) {
+        let _ = writeln!(
+            s,
+            "<li>{}: {} – {}</li>",
+            w.period(),
+            super::md::date(a, lang),
+            super::md::date(b, lang)
+        );
+    }
+    let _ = writeln!(
+        s,
+        "<li>{}</li>",
+        esc(&w.alpha_line(r.options.alpha, r.options.exclude_missing))
+    );
+    if r.input.rejected > 0 {
+        let _ = writeln!(s, "<li>{}<ul>", esc(&w.rejected_line(r.input.rejected)));
+        for e in &r.input.rejected_examples {
+            let _ = writeln!(s, "<li><code>{}</code>: {}</li>", esc(&e.path), esc(&e.reason));
+        }
+        s.push_str("</ul></li>\n");
+    }
+    s.push_str("</ul>\n");
+    for n in &r.notes {
+        let _ = writeln!(s, "<p class=\"notice\">{}</p>", esc(&n.text));
+    }
+    s.push_str("</header>\n");
+}
+
+fn toc(s: &mut String, r: &Report, w: &W) {
+    let _ = writeln!(s, "<nav class=\"toc\">\n<h2>{}</h2>\n<ol>", w.contents());
+    for sec in &r.sections {
+        let _ = writeln!(
+            s,
+            "<li><a href=\"#{}\">{}</a></li>",
+            anchor("s", &sec.block),
+            esc(&sec.title)
+        );
+    }
+    if r.cross.is_some() {
+        let _ = writeln!(s, "<li><a href=\"#cross\">{}</a></li>", w.cross_heading());
+    }
+    let _ = writeln!(s, "<li><a href=\"#fieldwork\">{}</a></li>", w.fieldwork());
+    let _ = writeln!(
+        s,
+        "<li><a href=\"#method\">{}</a></li>\n</ol>\n</nav>",
+        w.method_heading()
+    );
+}
+
+fn question(s: &mut String, r: &Report, t: &QuestionTable, w: &W) {
+    let lang = w.lang;
+    let _ = writeln!(
+        s,
+        "<article class=\"q\" id=\"{}\">\n<h3><span class=\"no\">{} {}.</span> {} <code>{}</code></h3>\n<p class=\"kind\">{}</p>",
+        anchor("q", &t.variable),
+        w.table(),
+        t.number,
+        esc(&t.text),
+        esc(&t.variable),
+        w.kind_hint(t.kind)
+    );
+    let answered: u64 = t.bases.iter().map(|b| b.answered).sum();
+    let heads: String = r
+        .groups
+        .iter()
+        .map(|g| format!("<th class=\"n\">{}</th>", esc(&g.label)))
+        .collect();
+    if answered > 0 && (t.kind == "single" || t.kind == "multi") {
+        let multi = t.kind == "multi";
+        let tests = multi && t.rows.iter().any(|x| x.test.is_some());
+        let _ = write!(s, "<table class=\"t\">\n<thead><tr><th>{}</th>{heads}", w.answer());
+        if tests {
+            let _ = write!(s, "<th class=\"n\">χ²</th><th class=\"n\">p</th><th class=\"n\">V</th>");
+        }
+        s.push_str("</tr></thead>\n<tbody>\n");
+        for row in t.rows.iter().filter(|x| !x.excluded) {
+            let sig = row.test.as_ref().is_some_and(|x| x.significant);
+            let _ = write!(
+                s,
+                "<tr{}><td>{}</td>",
+                if sig { " class=\"sig\"" } else { "" },
+                esc(&row.label)
+            );
+            for p in &row.percents {
+                let _ = write!(s, "<td class=\"n\">{}</td>", fmt_pct(*p, lang));
+            }
+            if tests {
+                match &row.test {
+                    Some(x) if x.not_valid.is_none() => {
+                        let c = x.chi2.as_ref();
+                        let p = x.p.map_or("—".into(), |p| fmt_p(p, lang));
+                        let f = if x.fisher.is_some() { "&nbsp;F" } else { "" };
+                        let _ = write!(
+                            s,
+                            "<td class=\"n\">{}</td><td class=\"n{}\">{}{f}{}</td><td class=\"n\">{}</td>",
+                            c.map_or("—".into(), |c| fmt_dec(c.statistic, 2, lang)),
+                            if x.significant { " sig" } else { "" },
+                            esc(&p),
+                            if x.significant { "*" } else { "" },
+                            c.map_or("—".into(), |c| fmt_dec(c.cramers_v, 2, lang))
+                        );
+                    }
+                    Some(x) => {
+                        let why = x.not_valid.map_or("", |n| n.describe(lang == crate::i18n::Lang::Ru));
+                        let _ = write!(s, "<td class=\"n\" colspan=\"3\" title=\"{}\">—</td>", esc(why));
+                    }
+                    None => s.push_str("<td class=\"n\" colspan=\"3\">—</td>"),
+                }
+            }
+            s.push_str("</tr>\n");
+        }
+        for row in t.rows.iter().filter(|x| x.excluded) {
+            let _ = write!(
+                s,
+                "<tr class=\"excl\"><td>{} ({})</td>",
+                esc(&row.label),
+                w.excluded_mark()
+            );
+            for c in &row.counts {
+                let _ = write!(s, "<td class=\"n\">{}</td>", fmt_int(*c, lang));
+            }
+            if tests {
+                s.push_str("<td colspan=\"3\"></td>");
+            }
+            s.push_str("</tr>\n");
+        }
+        let _ = write!(s, "</tbody>\n<tfoot><tr><th>{}</th>", w.base_row());
+        for b in &t.bases {
+            let _ = write!(s, "<td class=\"n\">{}</td>", fmt_int(b.n, lang));
+        }
+        if tests {
+            s.push_str("<td colspan=\"3\"></td>");
+        }
+        s.push_str("</tr></tfoot>\n</table>\n");
+        chart(s, r, t, lang);
+        if let Some(x) = &t.test {
+            let line = test_line(x, lang);
+            if x.not_valid.is_some() {
+                let _ = writeln!(s, "<p class=\"test\">{}</p>", esc(&line));
+            } else if x.significant {
+                let _ = writeln!(
+                    s,
+                    "<p class=\"test sig\">{} — {} *</p>",
+                    esc(&line),
+                    esc(&w.significant(r.options.alpha))
+                );
+            } else {
+                let _ = writeln!(
+                    s,
+                    "<p class=\"test\">{} — {}.</p>",
+                    esc(&line),
+                    esc(&w.not_significant(r.options.alpha))
+                );
+            }
+        }
+        let mut foot = vec![if multi { w.multi_footnote() } else { w.single_footnote() }.to_string()];
+        if tests {
+            foot.push(w.multi_legend(r.options.alpha));
+        }
+        if t.rows
+            .iter()
+            .any(|x| !x.excluded && x.percents.iter().zip(&t.bases).any(|(p, b)| p.is_none() && b.n > 0))
+        {
+            foot.push(w.not_offered().to_string());
+        }
+        let _ = writeln!(s, "<p class=\"foot\">{}</p>", esc(&foot.join(" ")));
+    }
+    if answered > 0 && t.kind == "number" {
+        let _ = writeln!(
+            s,
+            "<table class=\"t\">\n<thead><tr><th>{}</th>{heads}</tr></thead>\n<tbody>",
+            w.stat()
+        );
+        let opt = |x: Option<f64>| x.map_or("—".into(), |v| fmt_num(v, lang));
+        let rows: [(&str, Vec<String>); 5] = [
+            (w.answers_n(), t.numbers.iter().map(|n| fmt_int(n.n, lang)).collect()),
+            (
+                w.mean(),
+                t.numbers
+                    .iter()
+                    .map(|n| n.mean.map_or("—".into(), |v| fmt_dec(v, 1, lang)))
+                    .collect(),
+            ),
+            (w.median(), t.numbers.iter().map(|n| opt(n.median)).collect()),
+            (w.min(), t.numbers.iter().map(|n| opt(n.min)).collect()),
+            (w.max(), t.numbers.iter().map(|n| opt(n.max)).collect()),
+        ];
+        for (name, cells) in rows {
+            let _ = write!(s, "<tr><td>{name}</td>");
+            for c in cells {
+                let _ = write!(s, "<td class=\"n\">{c}</td>");
+            }
+            s.push_str("</tr>\n");
+        }
+        s.push_str("</tbody>\n</table>\n");
+    }
+    if answered > 0 && t.kind == "date" {
+        let _ = writeln!(
+            s,
+            "<table class=\"t\">\n<thead><tr><th>{}</th>{heads}</tr></thead>\n<tbody>",
+            w.stat()
+        );
+        let d = |x: &Option<String>| x.clone().unwrap_or_else(|| "—".into());
+        let rows: [(&str, Vec<String>); 4] = [
+            (w.answers_n(), t.dates.iter().map(|x| fmt_int(x.n, lang)).collect()),
+            (w.min(), t.dates.iter().map(|x| d(&x.min)).collect()),
+            (w.median(), t.dates.iter().map(|x| d(&x.median)).collect()),
+            (w.max(), t.dates.iter().map(|x| d(&x.max)).collect()),
+        ];
+        for (name, cells) in rows {
+            let _ = write!(s, "<tr><td>{name}</td>");
+            for c in cells {
+                let _ = write!(s, "<td class=\"n\">{}</td>", esc(&c));
+            }
+            s.push_str("</tr>\n");
+        }
+        s.push_str("</tbody>\n</table>\n");
+    }
+    if !t.notes.is_empty() {
+        s.push_str("<ul class=\"notes\">\n");
+        for n in &t.notes {
+            let _ = writeln!(s, "<li>{}</li>", esc(&n.text));
+        }
+        s.push_str("</ul>\n");
+    }
+    texts(s, &t.texts, w);
+    s.push_str("</article>\n");
+}
+
+fn texts(s: &mut String, t: &Texts, w: &W) {
+    for kind in ["answer", "other", "remark"] {
+        let items = folded_texts(t, kind);
+        if items.is_empty() {
+            continue;
+        }
+        let _ = writeln!(s, "<h4>{}</h4>\n<ul class=\"texts\">", w.texts_heading(kind));
+        for (g, text, n) in items {
+            let times = if n > 1 {
+                format!(" <span class=\"x\">×{n}</span>")
+            } else {
+                String::new()
+            };
+            let _ = writeln!(s, "<li><span class=\"g\">{}</span>{}{times}</li>", esc(g), esc(text));
+        }
+        s.push_str("</ul>\n");
+    }
+    if (t.items.len() as u64) < t.total {
+        let _ = writeln!(
+            s,
+            "<p class=\"foot\">{}</p>",
+            esc(&w.texts_shown(t.items.len(), t.total))
+        );
+    }
+}
+
+/// Splits a label into lines of at most `width` characters (at spaces), at most `max` lines.
+fn wrap(label: &str, width: usize, max: usize) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    let mut cur = String::new();
+    for word in label.split_whitespace() {
+        let len = cur.chars().count();
+        if len > 0 && len + 1 + word.chars().count() > width {
+            lines.push(std::mem::take(&mut cur));
+        }
+        if !cur.is_empty() {
+            cur.push(' ');
+        }
+        cur.push_str(word);
+    }
+    if !cur.is_empty() {
+        lines.push(cur);
+    }
+    if lines.len() > max {
+        lines.truncate(max);
+        let last = &mut lines[max - 1];
+        let keep: String = last.chars().take(width.saturating_sub(1)).collect();
+        *last = format!("{keep}…");
+    }
+    for l in &mut lines {
+        if l.chars().count() > width {
+            let keep: String = l.chars().take(width - 1).collect();
+            *l = format!("{keep}…");
+        }
+    }
+    lines
+}
+
+/// A horizontal bar chart of a choice question: one bar per group and answer, on a 0–100 %
+/// scale (the same in every chart, so charts compare).
+fn chart(s: &mut String, r: &Report, t: &QuestionTable, lang: crate::i18n::Lang) {
+    let g = r.groups.len();
+    if g == 0 || g > CHART_MAX_GROUPS {
+        return;
+    }
+    let rows: Vec<&Row> = t.rows.iter().filter(|x| !x.excluded).collect();
+    if rows.is_empty() || rows.len() > CHART_MAX_ROWS {
+        return;
+    }
+    const WIDTH: f64 = 760.0;
+    const LABEL_W: f64 = 290.0;
+    const X0: f64 = 300.0;
+    const BAR_W: f64 = 400.0;
+    const BAR_H: f64 = 11.0;
+    const BAR_GAP: f64 = 2.0;
+    const LINE_H: f64 = 13.0;
+    const PAD: f64 = 7.0;
+    let legend_h = if g > 1 { 22.0 } else { 4.0 };
+    let mut body = String::new();
+    let mut y = legend_h;
+    for row in &rows {
+        let lines = wrap(&row.label, (LABEL_W / 6.3) as usize, 3);
+        let bars_h = g as f64 * (BAR_H + BAR_GAP) - BAR_GAP;
+        let h = (lines.len() as f64 * LINE_H).max(bars_h);
+        let label_top = y + (h - lines.len() as f64 * LINE_H) / 2.0 + LINE_H - 3.0;
+        let _ = write!(
+            body,
+            "<text x=\"{LABEL_W}\" y=\"{label_top:.1}\" text-anchor=\"end\" font-size=\"11\" fill=\"#1b1b1b\">"
+        );
+        for (i, l) in lines.iter().enumerate() {
+            let _ = write!(
+                body,
+                "<tspan x=\"{LABEL_W}\" dy=\"{}\">{}</tspan>",
+                if i == 0 { 0.0 } else { LINE_H },
+                esc(l)
+            );
+        }
+        body.push_str("</text>");
+        let bars_top = y + (h - bars_h) / 2.0;
+        for (k, p) in row.percents.iter().enumerate() {
+            let by = bars_top + k as f64 * (BAR_H + BAR_GAP);
+            match p {
+                Some(p) => {
+                    let wdt = (p.clamp(0.0, 100.0) / 100.0 * BAR_W).max(if *p > 0.0 { 1.0 } else { 0.0 });
+                    let _ = write!(
+                        body,
+                        "<rect x=\"{X0}\" y=\"{by:.1}\" width=\"{wdt:.1}\" height=\"{BAR_H}\" fill=\"{}\"><title>{}: {}</title></rect>\
+                         <text x=\"{:.1}\" y=\"{:.1}\" font-size=\"10\" fill=\"#333\">{}</text>",
+                        COLORS[k % COLORS.len()],
+                        esc(&r.groups[k].label),
+                        fmt_pct(Some(*p), lang),
+                        X0 + wdt + 4.0,
+                        by + BAR_H - 2.0,
+                        fmt_pct(Some(*p), lang)
+                    );
+                }
+                None => {
+                    let _ = write!(
+                        body,
+                        "<text x=\"{:.1}\" y=\"{:.1}\" font-size=\"10\" fill=\"#999\">—</text>",
+                        X0 + 2.0,
+                        by + BAR_H - 2.0
+                    );
+                }
+            }
+        }
+        y += h + PAD;
+    }
+    let axis_y = y;
+    let height = axis_y + 18.0;
+    let _ = write!(
+        s,
+        "<svg class=\"chart\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {WIDTH} {height:.0}\" width=\"{WIDTH}\" height=\"{height:.0}\" role=\"img\" aria-label=\"{}\">",
+        esc(&format!("{} {}", t.variable, t.text))
+    );
+    // Grid and axis.
+    for k in 0..=4 {
+        let x = X0 + BAR_W * k as f64 / 4.0;
+        let _ = write!(
+            s,
+            "<line x1=\"{x:.1}\" y1=\"{:.1}\" x2=\"{x:.1}\" y2=\"{axis_y:.1}\" stroke=\"{}\" stroke-width=\"1\"/>\
+             <text x=\"{x:.1}\" y=\"{:.1}\" font-size=\"10\" fill=\"#5b6068\" text-anchor=\"middle\">{}%</text>",
+            legend_h - 2.0,
+            if k == 0 { "#9aa0a6" } else { "#e3e6ea" },
+            axis_y + 13.0,
+            k * 25
+        );
+    }
+    if g > 1 {
+        let mut x = X0;
+        for (k, grp) in r.groups.iter().enumerate() {
+            let _ = write!(
+                s,
+                "<rect x=\"{x:.1}\" y=\"4\" width=\"10\" height=\"10\" fill=\"{}\"/><text x=\"{:.1}\" y=\"13\" font-size=\"11\" fill=\"#1b1b1b\">{}</text>",
+                COLORS[k % COLORS.len()],
+                x + 14.0,
+                esc(&grp.label)
+            );
+            x += 24.0 + grp.label.chars().count() as f64 * 6.5;
+        }
+    }
+    s.push_str(&body);
+    s.push_str("</svg>\n");
+}
+
+fn cross(s: &mut String, c: &CrossTab, w: &W) {
+    let lang = w.lang;
+    let _ = writeln!(
+        s,
+        "<section id=\"cross\">\n<h2>{}: <code>{}</code> × <code>{}</code></h2>\n<p class=\"kind\">{}: {} — {}</p>",
+        w.cross_heading(),
+        esc(&c.rows_var),
+        esc(&c.cols_var),
+        esc(&w.rows_by_cols(&c.rows_var, &c.cols_var)),
+        esc(&c.rows_text),
+        esc(&c.cols_text)
+    );
+    let heads: String = c
+        .col_labels
+        .iter()
+        .map(|(_, l)| format!("<th class=\"n\">{}</th>", esc(l)))
+        .collect();
+    let table = |s: &mut String, title: &str, cell: &dyn Fn(usize, usize) -> String, totals: bool| {
+        let _ = writeln!(
+            s,
+            "<h4>{title}</h4>\n<table class=\"t\">\n<thead><tr><th></th>{heads}{}</tr></thead>\n<tbody>",
+            if totals {
+                format!("<th class=\"n\">{}</th>", w.total())
+            } else {
+                String::new()
+            }
+        );
+        for (i, (_, l)) in c.row_labels.iter().enumerate() {
+            let _ = write!(s, "<tr><td>{}</td>", esc(l));
+            for j in 0..c.col_labels.len() {
+                let _ = write!(s, "<td class=\"n\">{}</td>", cell(i, j));
+            }
+            if totals {
+                let _ = write!(s, "<td class=\"n\">{}</td>", fmt_int(c.row_totals[i], lang));
+            }
+            s.push_str("</tr>\n");
+        }
+        s.push_str("</tbody>\n");
+        if totals {
+            let _ = write!(s, "<tfoot><tr><th>{}</th>", w.total());
+            for t in &c.col_totals {
+                let _ = write!(s, "<td class=\"n\">{}</td>", fmt_int(*t, lang));
+            }
+            let _ = write!(s, "<td class=\"n\">{}</td></tr></tfoot>", fmt_int(c.n, lang));
+        }
+        s.push_str("</table>\n");
+    };
+    table(s, w.counts(), &|i, j| fmt_int(c.counts[i][j], lang), true);
+    table(s, w.row_pct(), &|i, j| fmt_pct(c.row_percents[i][j], lang), false);
+    table(s, w.col_pct(), &|i, j| fmt_pct(c.col_percents[i][j], lang), false);
+    if let Some(t) = &c.test {
+        let line = test_line(t, lang);
+        let _ = writeln!(
+            s,
+            "<p class=\"test{}\">{}{}</p>",
+            if t.significant { " sig" } else { "" },
+            esc(&line),
+            if t.significant { " *" } else { "" }
+        );
+    }
+    if !c.notes.is_empty() {
+        s.push_str("<ul class=\"notes\">\n");
+        for n in &c.notes {
+            let _ = writeln!(s, "<li>{}</li>", esc(&n.text));
+        }
+        s.push_str("</ul>\n");
+    }
+    s.push_str("</section>\n");
+}
+
+fn fieldwork(s: &mut String, r: &Report, w: &W) {
+    let lang = w.lang;
+    let f = &r.fieldwork;
+    let _ = writeln!(s, "<section id=\"fieldwork\">\n<h2>{}</h2>", w.fieldwork());
+    if let (Some(a), Some(b)) = (&f.first_started, &f.last_started) {
+        let _ = writeln!(
+            s,
+            "<p>{}: {} – {}.</p>",
+            w.period(),
+            super::md::date(a, lang),
+            super::md::date(b, lang)
+        );
+    }
+    let heads: String = f
+        .instruments
+        .iter()
+        .map(|g| format!("<th class=\"n\">{}</th>", esc(&g.label)))
+        .collect();
+    if let Some(d) = &f.districts {
+        let quota = d.target_totals.is_some();
+        let cell = |n: u64, t: Option<u64>| match (quota, t) {
+            (false, _) => fmt_int(n, lang),
+            (true, Some(t)) => format!("{} / {}", fmt_int(n, lang), fmt_int(t, lang)),
+            (true, None) => format!("{} / —", fmt_int(n, lang)),
+        };
+        let _ = writeln!(
+            s,
+            "<h3>{}</h3>\n<table class=\"t\">\n<thead><tr><th>{}</th>{heads}<th class=\"n\">{}</th></tr></thead>\n<tbody>",
+            w.by_district(),
+            w.district(),
+            w.total()
+        );
+        for row in &d.rows {
+            let _ = write!(s, "<tr><td>{}</td>", esc(&row.label));
+            for (i, &n) in row.counts.iter().enumerate() {
+                let t = row.targets.as_ref().and_then(|t| t[i]);
+                let short = t.is_some_and(|t| n < t);
+                let _ = write!(
+                    s,
+                    "<td class=\"n{}\">{}</td>",
+                    if short { " sig" } else { "" },
+                    cell(n, t)
+                );
+            }
+            let sum: u64 = row.counts.iter().sum();
+            let tsum = row
+                .targets
+                .as_ref()
+                .map(|t| t.iter().flatten().sum())
+                .filter(|&x: &u64| x > 0);
+            let _ = writeln!(s, "<td class=\"n\">{}</td></tr>", cell(sum, tsum));
+        }
+        let _ = write!(s, "</tbody>\n<tfoot><tr><th>{}</th>", w.total());
+        for (i, &n) in d.totals.iter().enumerate() {
+            let _ = write!(
+                s,
+                "<td class=\"n\">{}</td>",
+                cell(n, d.target_totals.as_ref().map(|t| t[i]))
+            );
+        }
+        let all: u64 = d.totals.iter().sum();
+        let _ = writeln!(
+            s,
+            "<td class=\"n\">{}</td></tr></tfoot>\n</table>",
+            cell(all, d.target_totals.as_ref().map(|t| t.iter().sum()))
+        );
+        let mut foot = w.covered(d.covered, d.of);
+        if quota {
+            foot.push(' ');
+            foot.push_str(w.quota_legend());
+        }
+        let _ = writeln!(s, "<p class=\"foot\">{}</p>", esc(&foot));
+    }
+    if !f.interviewers.is_empty() {
+        let merge = f.merge.is_some();
+        let _ = write!(
+            s,
+            "<h3>{}</h3>\n<table class=\"t\">\n<thead><tr><th>{}</th>{heads}<th class=\"n\">{}</th><th class=\"n\">{}</th><th class=\"n\">{}</th><th class=\"n\">{}</th>",
+            w.by_interviewer(),
+            w.interviewer(),
+            w.total(),
+            w.median_minutes(),
+            w.speeders(),
+            w.in_progress()
+        );
+        if merge {
+            let _ = write!(
+                s,
+                "<th class=\"n\">{}</th><th class=\"n\">{}</th>",
+                w.left_out(),
+                w.conflicts()
+            );
+        }
+        s.push_str("</tr></thead>\n<tbody>\n");
+        for it in &f.interviewers {
+            let _ = write!(s, "<tr><td>{}</td>", esc(&it.code));
+            for n in &it.interviews {
+                let _ = write!(s, "<td class=\"n\">{}</td>", fmt_int(*n, lang));
+            }
+            let sp = match it.speeder_share {
+                Some(sh) => format!("{} ({})", fmt_int(it.speeders, lang), fmt_pct(Some(sh * 100.0), lang)),
+                None => "—".into(),
+            };
+            let _ = write!(
+                s,
+                "<td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n{}\">{sp}</td><td class=\"n\">{}</td>",
+                fmt_int(it.total, lang),
+                it.median_minutes.map_or("—".into(), |m| fmt_dec(m, 1, lang)),
+                if it.speeders > 0 { " sig" } else { "" },
+                fmt_int(it.in_progress, lang)
+            );
+            if merge {
+                let _ = write!(
+                    s,
+                    "<td class=\"n\">{}</td><td class=\"n\">{}</td>",
+                    fmt_int(it.left_out_incomplete, lang),
+                    fmt_int(it.conflicts, lang)
+                );
+            }
+            s.push_str("</tr>\n");
+        }
+        s.push_str("</tbody>\n</table>\n");
+        let per: Vec<(String, Option<f64>, Option<f64>)> = f
+            .instruments
+            .iter()
+            .enumerate()
+            .map(|(i, g)| (g.label.clone(), f.median_minutes[i], f.speeder_minutes[i]))
+            .collect();
+        let _ = writeln!(s, "<p class=\"foot\">{}</p>", esc(&w.speeder_legend(&per)));
+    }
+    if f.in_progress > 0 {
+        let _ = writeln!(s, "<p>{}</p>", esc(&w.in_progress_line(f.in_progress)));
+    }
+    if let Some(m) = &f.merge {
+        let _ = writeln!(s, "<p>{}</p>", esc(&w.merge_line(m)));
+    }
+    if !f.notes.is_empty() {
+        s.push_str("<ul class=\"notes\">\n");
+        for n in &f.notes {
+            let _ = writeln!(s, "<li>{}</li>", esc(&n.text));
+        }
+        s.push_str("</ul>\n");
+    }
+    s.push_str("</section>\n");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn everything_from_the_data_is_escaped() {
+        assert_eq!(esc("<script>&\"'"), "&lt;script&gt;&amp;&quot;&#39;");
+        assert_eq!(anchor("q", "a b<c"), "q-a_b_c");
+    }
+
+    #[test]
+    fn labels_wrap_at_spaces_and_are_cut_with_an_ellipsis() {
+        assert_eq!(wrap("один два три", 8, 3), vec!["один два", "три"]);
+        let w = wrap("слово слово слово слово слово", 6, 2);
+        assert_eq!(w.len(), 2);
+        assert!(w[1].ends_with('…'));
+        assert_eq!(wrap("очень-длинное-слово", 5, 2), vec!["очен…"]);
+    }
 }

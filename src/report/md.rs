@@ -238,13 +238,14 @@ fn texts(s: &mut String, t: &Texts, w: &W) {
         return;
     }
     for kind in ["answer", "other", "remark"] {
-        let items: Vec<&TextItem> = t.items.iter().filter(|x| x.kind == kind).collect();
+        let items = folded_texts(t, kind);
         if items.is_empty() {
             continue;
         }
         let _ = writeln!(s, "**{}:**\n", w.texts_heading(kind));
-        for it in items {
-            let _ = writeln!(s, "- {}: {}", esc(&it.group), esc(&it.text));
+        for (g, text, n) in items {
+            let times = if n > 1 { format!(" (×{n})") } else { String::new() };
+            let _ = writeln!(s, "- {}: {}{times}", esc(g), esc(text));
         }
         s.push('\n');
     }

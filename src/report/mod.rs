@@ -482,3 +482,23 @@ pub(crate) fn p_eq(p: f64, lang: Lang) -> String {
 pub(crate) fn lang_of(r: &Report) -> Lang {
     if r.lang == "en" { Lang::En } else { Lang::Ru }
 }
+
+/// Texts of one kind with identical ones folded: (group, text, how many), by group (in the
+/// order of the groups), then most frequent first, then alphabetically.
+pub(crate) fn folded_texts<'a>(t: &'a Texts, kind: &str) -> Vec<(&'a str, &'a str, usize)> {
+    let mut groups: Vec<&str> = Vec::new();
+    let mut counts: std::collections::HashMap<(&str, &str), usize> = std::collections::HashMap::new();
+    for it in t.items.iter().filter(|x| x.kind == kind) {
+        if !groups.contains(&it.group.as_str()) {
+            groups.push(&it.group);
+        }
+        *counts.entry((it.group.as_str(), it.text.as_str())).or_default() += 1;
+    }
+    let mut v: Vec<(&str, &str, usize)> = counts.into_iter().map(|((g, t), n)| (g, t, n)).collect();
+    v.sort_by(|a, b| {
+        let ga = groups.iter().position(|g| *g == a.0);
+        let gb = groups.iter().position(|g| *g == b.0);
+        ga.cmp(&gb).then(b.2.cmp(&a.2)).then(a.1.cmp(b.1))
+    });
+    v
+}
