@@ -190,7 +190,7 @@ pub fn syntax(q: &Questionnaire, layout: &Layout, csv_file: &str) -> Vec<u8> {
     for (i, c) in layout.columns.iter().enumerate() {
         if single[i] {
             let qq = &q.questions[c.question.unwrap_or(0)];
-            let mut v = format!("{}", names[i]);
+            let mut v = names[i].clone();
             let mut miss = Vec::new();
             for (oi, o) in qq.options.iter().enumerate() {
                 let _ = write!(v, "\n      {} {}", oi + 1, quote(q.tr(&o.label), 120));

@@ -794,7 +794,7 @@ mod tests {
         for _ in 0..500 {
             let mk = |n: &mut dyn FnMut() -> u8, file: u32| {
                 let rev = (n() % 4) as u64;
-                let st = if n() % 2 == 0 { C } else { P };
+                let st = if n().is_multiple_of(2) { C } else { P };
                 let h = rev as u8 * 16 + if st == C { 8 } else { 0 } + n() % 2;
                 e(["a", "b"][(n() % 2) as usize], rev, st, (h % 3) as i64, h, file)
             };

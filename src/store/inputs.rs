@@ -125,7 +125,7 @@ fn walk_dir(
         }
     };
     let mut entries: Vec<fs::DirEntry> = rd.filter_map(|e| e.ok()).collect();
-    entries.sort_unstable_by(|a, b| a.file_name().cmp(&b.file_name()));
+    entries.sort_unstable_by_key(|e| e.file_name());
     for e in entries {
         let name = e.file_name();
         if name.as_encoded_bytes().starts_with(b".") {
@@ -251,7 +251,7 @@ where
     };
     let first_end = text.find('\n').unwrap_or(text.len());
     let rest = &text[first_end..];
-    if !rest.trim().is_empty() && is_json_line(text[..first_end].as_bytes()) {
+    if !rest.trim().is_empty() && is_json_line(&text.as_bytes()[..first_end]) {
         // NDJSON: one interview per line.
         text.split('\n')
             .enumerate()
