@@ -34,8 +34,10 @@ pub struct Walk {
     pub files: Vec<InputFile>,
     /// Files in `questionnaires/` folders, sorted.
     pub questionnaires: Vec<PathBuf>,
-    /// Paths that could not be walked or were skipped, with the reason.
+    /// Paths that could not be walked, with the reason.
     pub problems: Vec<(String, String)>,
+    /// Paths skipped on purpose (links to folders, exports of an earlier merge), with the reason.
+    pub skipped: Vec<(String, String)>,
 }
 
 /// Paths compared as bytes: fast, and as deterministic as comparing components.
@@ -93,7 +95,7 @@ pub fn walk(inputs: &[PathBuf]) -> Result<Walk, String> {
     for input in inputs {
         let meta = fs::metadata(input).map_err(|e| format!("{}: {}", input.display(), io_reason(&e)))?;
         if meta.is_dir() {
-            walk_dir(input, &meta, false, &mut files, &mut qs, &mut w.problems);
+            walk_dir(input, &meta, false, &mut files, &mut qs, &mut w);
         } else {
             files.add(key_of(&meta, input), input.clone());
         }
@@ -102,6 +104,8 @@ pub fn walk(inputs: &[PathBuf]) -> Result<Walk, String> {
     w.questionnaires = qs.sorted();
     w.problems.sort();
     w.problems.dedup();
+    w.skipped.sort();
+    w.skipped.dedup();
     Ok(w)
 }
 
@@ -112,12 +116,12 @@ fn walk_dir(
     in_questionnaires: bool,
     files: &mut Found,
     qs: &mut Found,
-    problems: &mut Vec<(String, String)>,
+    w: &mut Walk,
 ) {
     let rd = match fs::read_dir(dir) {
         Ok(rd) => rd,
         Err(e) => {
-            problems.push((
+            w.problems.push((
                 dir.display().to_string(),
                 format!("cannot read the folder: {}", io_reason(&e)),
             ));
@@ -126,14 +130,23 @@ fn walk_dir(
     };
     let mut entries: Vec<fs::DirEntry> = rd.filter_map(|e| e.ok()).collect();
     entries.sort_unstable_by_key(|e| e.file_name());
+    let exports = earlier_exports(dir);
     for e in entries {
         let name = e.file_name();
         if name.as_encoded_bytes().starts_with(b".") {
             continue;
         }
+        if exports.contains(&name) {
+            w.skipped.push((
+                e.path().display().to_string(),
+                "an export written by an earlier merge (its interviews are read from interviews.ndjson)".into(),
+            ));
+            continue;
+        }
         let path = e.path();
         let Ok(ft) = e.file_type() else {
-            problems.push((path.display().to_string(), "cannot read the file type".into()));
+            w.problems
+                .push((path.display().to_string(), "cannot read the file type".into()));
             continue;
         };
         if ft.is_dir() || ft.is_symlink() || !ft.is_file() {
@@ -141,20 +154,22 @@ fn walk_dir(
             let meta = match fs::metadata(&path) {
                 Ok(m) => m,
                 Err(err) => {
-                    problems.push((path.display().to_string(), format!("cannot read: {}", io_reason(&err))));
+                    w.problems
+                        .push((path.display().to_string(), format!("cannot read: {}", io_reason(&err))));
                     continue;
                 }
             };
             if ft.is_symlink() && meta.is_dir() {
-                problems.push((
+                w.skipped.push((
                     path.display().to_string(),
                     "a symbolic link to a folder: not followed (name the folder itself)".into(),
                 ));
             } else if meta.is_dir() {
                 let q = in_questionnaires || name == "questionnaires";
-                walk_dir(&path, &meta, q, files, qs, problems);
+                walk_dir(&path, &meta, q, files, qs, w);
             } else if !meta.is_file() {
-                problems.push((path.display().to_string(), "not a regular file".into()));
+                w.problems
+                    .push((path.display().to_string(), "not a regular file".into()));
             } else if in_questionnaires {
                 qs.add(key_of(&meta, &path), path);
             } else {
@@ -178,6 +193,28 @@ fn walk_dir(
             files.add(key, path);
         }
     }
+}
+
+/// The CSV, codebook and syntax files that an earlier merge wrote into `dir`, according to its
+/// `merge-report.json` (empty if there is none).
+fn earlier_exports(dir: &Path) -> std::collections::HashSet<std::ffi::OsString> {
+    let Ok(text) = fs::read_to_string(dir.join(super::REPORT_FILE)) else {
+        return Default::default();
+    };
+    let Ok(v) = serde_json::from_str::<serde_json::Value>(&text) else {
+        return Default::default();
+    };
+    if v.get("format").and_then(|f| f.as_str()) != Some(super::REPORT_FORMAT) {
+        return Default::default();
+    }
+    v.get("outputs")
+        .and_then(|o| o.as_array())
+        .into_iter()
+        .flatten()
+        .filter_map(|n| n.as_str())
+        .filter(|n| !n.contains('/') && *n != "interviews.ndjson" && *n != super::REPORT_FILE)
+        .map(std::ffi::OsString::from)
+        .collect()
 }
 
 /// What the reader hands the parser: the text of one interview, or why there is none.

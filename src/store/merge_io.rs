@@ -383,6 +383,12 @@ pub fn merge(opts: &MergeOptions, progress: &(dyn Fn(u64, u64) + Sync)) -> Resul
             reason: reason.clone(),
         });
     }
+    for (path, reason) in &w.skipped {
+        report.ignored.push(PathReason {
+            path: path.clone(),
+            reason: reason.clone(),
+        });
+    }
 
     create_private_dir(&opts.out).map_err(|e| output(&opts.out, e))?;
     let spill = Spill::create(&opts.out).map_err(|e| output(&opts.out, e))?;

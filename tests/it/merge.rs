@@ -389,6 +389,20 @@ fn reruns_and_shuffled_inputs_give_identical_bytes_and_remerging_changes_nothing
         fs::read(ab.join("interviews.ndjson")).unwrap(),
         fs::read(out1.join("interviews.ndjson")).unwrap()
     );
+    // The same with the earlier merge's folder as input: its CSV, codebook and syntax are
+    // recognised as its exports and skipped, not rejected.
+    let ab2 = c.root.join("f");
+    ok(&merge(&[&a, &c.lap2, &c.stick], &ab2, &[]));
+    assert_eq!(
+        fs::read(ab2.join("interviews.ndjson")).unwrap(),
+        fs::read(out1.join("interviews.ndjson")).unwrap()
+    );
+    let rep = report(&ab2);
+    assert_eq!(rep["rejected"].as_array().unwrap().len(), 8, "{:#}", rep["rejected"]);
+    let ignored = rep["ignored"].to_string();
+    for f in ["nko.csv", "nko.sps", "nko.codebook.csv", "merge-report.json"] {
+        assert!(ignored.contains(&format!("d/{f}")), "{f}: {ignored}");
+    }
 }
 
 /// The expected CSV cell of an answer, computed independently of the exporter.
