@@ -1220,6 +1220,16 @@ fn question_table(
                 table.push(tested.iter().map(|&k| rr.counts[k]).collect::<Vec<u64>>());
             }
             let mut t = test_table(&table, alpha);
+            if tested.len() < 2 {
+                // Say the real reason: one group answered (its one column may also hold one
+                // answer only).
+                t = test_table(&[], alpha);
+                t.not_valid = Some(if tested.is_empty() {
+                    stats::NotValid::NoObservations
+                } else {
+                    stats::NotValid::OneColumn
+                });
+            }
             if !excluded_codes.is_empty() {
                 notes.push(Note {
                     kind: "codes_not_tested",

@@ -3,4 +3,5 @@
 mod cli;
 mod crash;
 mod merge;
+mod report;
 mod tui;
