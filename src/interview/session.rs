@@ -781,16 +781,7 @@ pub fn update(s: &mut Session, action: Action, now: &Now) -> Effect {
                 s.remark_edit = Editor::new(s.answer().and_then(|a| a.remark.as_deref()).unwrap_or(""));
                 Effect::None
             }
-            Action::Input(c) => s.edit_field(|e| edit(e, |e| e.insert(&c.to_string(), true)), now),
-            Action::Paste(t) => s.edit_field(|e| edit(e, |e| e.insert(&t, true)), now),
-            Action::Newline => s.edit_field(|e| edit(e, |e| e.insert("\n", true)), now),
-            Action::Backspace => s.edit_field(Editor::backspace, now),
-            Action::Delete => s.edit_field(Editor::delete, now),
-            Action::Left => s.edit_field(|e| edit(e, Editor::left), now),
-            Action::Right => s.edit_field(|e| edit(e, Editor::right), now),
-            Action::Home => s.edit_field(|e| edit(e, Editor::home), now),
-            Action::End => s.edit_field(|e| edit(e, Editor::end), now),
-            _ => Effect::None,
+            other => text_action(s, other, true, now),
         };
     }
     let n_opts = s.q.questions[s.cur].options.len();
@@ -861,19 +852,20 @@ pub fn update(s: &mut Session, action: Action, now: &Now) -> Effect {
             }
         }
         _ if !s.accepts_text() => Effect::None,
-        Action::Input(c) => s.edit_field(|e| edit(e, |e| e.insert(&c.to_string(), false)), now),
-        Action::Choose(i) => {
-            let c = char::from_digit(((i + 1) % 10) as u32, 10).unwrap_or('0');
-            s.edit_field(|e| edit(e, |e| e.insert(&c.to_string(), false)), now)
-        }
-        Action::Toggle => s.edit_field(|e| edit(e, |e| e.insert(" ", false)), now),
-        Action::Paste(t) => {
-            let ml = multiline && s.focus == Focus::Answer;
-            s.edit_field(|e| edit(e, |e| e.insert(&t, ml)), now)
-        }
-        Action::Newline if multiline && s.focus == Focus::Answer => {
-            s.edit_field(|e| edit(e, |e| e.insert("\n", true)), now)
-        }
+        other => text_action(s, other, multiline && s.focus == Focus::Answer, now),
+    }
+}
+
+/// Editing keys in the focused text field (answer, "specify" or remark). Digits and Space that
+/// would choose options elsewhere are typed here.
+fn text_action(s: &mut Session, action: Action, multiline: bool, now: &Now) -> Effect {
+    let typed = |t: String| move |e: &mut Editor| edit(e, |e| e.insert(&t, multiline));
+    match action {
+        Action::Input(c) => s.edit_field(typed(c.to_string()), now),
+        Action::Choose(i) => s.edit_field(typed(((i + 1) % 10).to_string()), now),
+        Action::Toggle => s.edit_field(typed(" ".into()), now),
+        Action::Paste(t) => s.edit_field(typed(t), now),
+        Action::Newline if multiline => s.edit_field(typed("\n".into()), now),
         Action::Backspace => s.edit_field(Editor::backspace, now),
         Action::Delete => s.edit_field(Editor::delete, now),
         Action::Left => s.edit_field(|e| edit(e, Editor::left), now),
@@ -886,8 +878,7 @@ pub fn update(s: &mut Session, action: Action, now: &Now) -> Effect {
 
 /// Runs an editor operation and reports whether the text changed.
 fn edit(e: &mut Editor, f: impl FnOnce(&mut Editor)) -> bool {
-    let before = e.text().len();
-    let text_before = e.text().to_string();
+    let before = e.text().to_string();
     f(e);
-    before != e.text().len() || text_before != e.text()
+    before != e.text()
 }

@@ -312,15 +312,24 @@ fn whole_nko_interview_through_the_run_loop() {
     }
 }
 
+/// An interviewer (code И07) on the start screen over `data`, its clock at `t` seconds.
+fn started(data: &DataDir, t: u64) -> (App, Runner<TestClock>) {
+    let mut app = App::new(Lang::Ru, catalog(), Some("И07".into()));
+    let mut rt = Runner::new(data.clone(), TestClock(t), Theme::plain());
+    rt.refresh(&mut app);
+    (app, rt)
+}
+
+fn k(c: KeyCode) -> Input {
+    Input::Event(Event::Key(key(c)))
+}
+
 #[test]
 fn resume_reopens_at_the_exact_question_and_second_instance_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let data = DataDir::at(dir.path());
-    let mut app = App::new(Lang::Ru, catalog(), Some("И07".into()));
-    let mut rt = Runner::new(data.clone(), TestClock(0), Theme::plain());
+    let (mut app, mut rt) = started(&data, 0);
     let mut term = Terminal::new(TestBackend::new(80, 24)).unwrap();
-    rt.refresh(&mut app);
-    let k = |c| Input::Event(Event::Key(key(c)));
     for input in [
         k(KeyCode::Enter),
         k(KeyCode::Char('3')),
@@ -334,9 +343,7 @@ fn resume_reopens_at_the_exact_question_and_second_instance_is_refused() {
         .clone();
     assert_eq!(at, "org_type");
     // A second instance cannot open the same interview while the first holds it.
-    let mut app2 = App::new(Lang::Ru, catalog(), Some("И07".into()));
-    let mut rt2 = Runner::new(data.clone(), TestClock(0), Theme::plain());
-    rt2.refresh(&mut app2);
+    let (mut app2, mut rt2) = started(&data, 0);
     rt2.step(&mut app2, k(KeyCode::Tab));
     rt2.step(&mut app2, k(KeyCode::Enter));
     assert!(app2.session().is_none());
@@ -351,9 +358,7 @@ fn resume_reopens_at_the_exact_question_and_second_instance_is_refused() {
         Input::Event(Event::Key(KeyEvent::new(KeyCode::Char('q'), KeyModifiers::CONTROL))),
     );
     drop(rt);
-    let mut app3 = App::new(Lang::Ru, catalog(), Some("И07".into()));
-    let mut rt3 = Runner::new(data.clone(), TestClock(100), Theme::plain());
-    rt3.refresh(&mut app3);
+    let (mut app3, mut rt3) = started(&data, 100);
     rt3.draw(&mut term, &mut app3).unwrap();
     rt3.step(&mut app3, k(KeyCode::Tab));
     rt3.step(&mut app3, k(KeyCode::Enter));
@@ -374,11 +379,8 @@ fn resume_reopens_at_the_exact_question_and_second_instance_is_refused() {
 fn failed_save_is_shown_and_retried_on_the_next_change() {
     let dir = tempfile::tempdir().unwrap();
     let data = DataDir::at(dir.path());
-    let mut app = App::new(Lang::Ru, catalog(), Some("И07".into()));
-    let mut rt = Runner::new(data.clone(), TestClock(0), Theme::plain());
+    let (mut app, mut rt) = started(&data, 0);
     let mut term = Terminal::new(TestBackend::new(80, 24)).unwrap();
-    rt.refresh(&mut app);
-    let k = |c| Input::Event(Event::Key(key(c)));
     rt.step(&mut app, k(KeyCode::Enter));
     rt.step(&mut app, k(KeyCode::Char('1')));
     let path = data.interview_path(&app.session().unwrap().rec);
