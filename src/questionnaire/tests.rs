@@ -274,3 +274,61 @@ fn block_condition_on_its_own_question() {
         "{e}"
     );
 }
+
+/// The note's Tables 1–3 are side-by-side НКО | ОМСУ: their items must exist in both instruments
+/// with identical variable names and codes (13 problems, 5 + 5 proposals).
+#[test]
+fn tables_1_to_3_are_parallel_in_both_instruments() {
+    let nko = bundled("nko").unwrap();
+    let omsu = bundled("omsu").unwrap();
+    for (var, items) in [("problems", 13), ("proposals_omsu", 5), ("proposals_nko", 5)] {
+        let a = nko.question(var).unwrap_or_else(|| panic!("nko lacks {var}"));
+        let b = omsu.question(var).unwrap_or_else(|| panic!("omsu lacks {var}"));
+        assert!(
+            matches!(a.kind, Kind::Multi { .. }) && matches!(b.kind, Kind::Multi { .. }),
+            "{var}"
+        );
+        let codes = |q: &Question| q.options.iter().map(|o| o.code.clone()).collect::<Vec<_>>();
+        assert_eq!(codes(a), codes(b), "{var}");
+        let substantive = a.options.iter().filter(|o| o.missing.is_none() && !o.other).count();
+        assert_eq!(substantive, items, "{var}");
+        assert!(
+            a.options
+                .iter()
+                .any(|o| o.exclusive && o.missing == Some(Missing::DontKnow)),
+            "{var}"
+        );
+    }
+}
+
+/// Every variable asked on both sides is parallel: same type, same codes in the same order.
+#[test]
+fn shared_variables_have_identical_codes() {
+    let nko = bundled("nko").unwrap();
+    let omsu = bundled("omsu").unwrap();
+    let mut shared = 0;
+    for a in &nko.questions {
+        if let Some(b) = omsu.question(&a.id) {
+            shared += 1;
+            assert_eq!(a.kind.name(), b.kind.name(), "{}", a.id);
+            let codes = |q: &Question| q.options.iter().map(|o| o.code.clone()).collect::<Vec<_>>();
+            assert_eq!(codes(a), codes(b), "{}", a.id);
+        }
+    }
+    assert!(shared >= 20, "{shared}");
+    assert_eq!(nko.question("district").unwrap().options.len(), 32);
+}
+
+/// The survey is anonymous: no question asks for a name, phone or address.
+#[test]
+fn instruments_ask_nothing_identifying() {
+    for id in ["nko", "omsu"] {
+        let q = bundled(id).unwrap();
+        for qq in &q.questions {
+            let t = q.tr(&qq.text).to_lowercase();
+            for word in ["фамили", "имя ", "телефон", "адрес", "e-mail", "паспорт"] {
+                assert!(!t.contains(word) || qq.kind == Kind::Note, "{id}.{}: {t}", qq.id);
+            }
+        }
+    }
+}
