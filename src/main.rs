@@ -566,7 +566,10 @@ fn report(a: ReportArgs, lang: Option<&str>) -> ExitCode {
     };
     let quota = match &a.quota {
         None => None,
-        Some(p) => match store::read_quota(p).map_err(|e| vec![e]).and_then(|t| report::parse_quota(&t, &plan)) {
+        Some(p) => match store::read_quota(p)
+            .map_err(|e| vec![e])
+            .and_then(|t| report::parse_quota(&t, &plan))
+        {
             Ok(q) => Some(q),
             Err(errs) => {
                 for e in errs {
@@ -598,7 +601,11 @@ fn report(a: ReportArgs, lang: Option<&str>) -> ExitCode {
         eprintln!(
             "error: {}: no interviews to report on{}",
             a.input.display(),
-            if info.rejected > 0 { " (every record was rejected; see above)" } else { "" }
+            if info.rejected > 0 {
+                " (every record was rejected; see above)"
+            } else {
+                ""
+            }
         );
         return ExitCode::from(1);
     }

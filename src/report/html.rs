@@ -284,10 +284,12 @@ fn question(s: &mut String, r: &Report, t: &QuestionTable, w: &W) {
                         );
                     }
                     Some(x) => {
-                        let why = x.not_valid.map_or("", |n| n.describe(lang == crate::i18n::Lang::Ru));
-                        let _ = write!(s, "<td class=\"n\" colspan=\"3\" title=\"{}\">—</td>", esc(why));
+                        let why = esc(x.not_valid.map_or("", |n| n.describe(lang == crate::i18n::Lang::Ru)));
+                        for _ in 0..3 {
+                            let _ = write!(s, "<td class=\"n\" title=\"{why}\">—</td>");
+                        }
                     }
-                    None => s.push_str("<td class=\"n\" colspan=\"3\">—</td>"),
+                    None => s.push_str("<td class=\"n\">—</td><td class=\"n\">—</td><td class=\"n\">—</td>"),
                 }
             }
             s.push_str("</tr>\n");
@@ -579,13 +581,11 @@ fn cross(s: &mut String, c: &CrossTab, w: &W) {
     let lang = w.lang;
     let _ = writeln!(
         s,
-        "<section id=\"cross\">\n<h2>{}: <code>{}</code> × <code>{}</code></h2>\n<p class=\"kind\">{}: {} — {}</p>",
+        "<section id=\"cross\">\n<h2>{}: <code>{}</code> × <code>{}</code></h2>\n<p class=\"kind\">{}</p>",
         w.cross_heading(),
         esc(&c.rows_var),
         esc(&c.cols_var),
-        esc(&w.rows_by_cols(&c.rows_var, &c.cols_var)),
-        esc(&c.rows_text),
-        esc(&c.cols_text)
+        esc(&w.rows_and_cols(&c.rows_var, &c.rows_text, &c.cols_var, &c.cols_text))
     );
     let heads: String = c
         .col_labels

@@ -259,10 +259,8 @@ fn cross(s: &mut String, r: &Report, c: &CrossTab, w: &W) {
     let _ = writeln!(s, "## {}: `{}` × `{}`\n", w.cross_heading(), c.rows_var, c.cols_var);
     let _ = writeln!(
         s,
-        "{}: {} — {}.\n",
-        esc(&w.rows_by_cols(&c.rows_var, &c.cols_var)),
-        esc(&c.rows_text),
-        esc(&c.cols_text)
+        "{}\n",
+        esc(&w.rows_and_cols(&c.rows_var, &c.rows_text, &c.cols_var, &c.cols_text))
     );
     let cols: Vec<String> = c.col_labels.iter().map(|(_, l)| esc(l)).collect();
     let table = |s: &mut String, title: &str, cell: &dyn Fn(usize, usize) -> String, totals: bool| {

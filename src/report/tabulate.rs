@@ -121,6 +121,8 @@ pub struct Plan<'q> {
     cross: Option<(String, String, Vec<Option<(usize, usize)>>)>,
     /// Per questionnaire: its single-choice `district` question.
     pub(crate) district: Vec<Option<usize>>,
+    /// Per questionnaire: its question indices in the order of their names.
+    by_name: Vec<Vec<usize>>,
     conflict_ids: HashSet<String>,
     pub(crate) opts: Options,
 }
@@ -281,6 +283,14 @@ impl<'q> Plan<'q> {
             return Err(errors);
         }
         let district = per_q("district", &|k| k == RKind::Single);
+        let by_name = qs
+            .iter()
+            .map(|q| {
+                let mut v: Vec<usize> = (0..q.questions.len()).collect();
+                v.sort_by(|&a, &b| q.questions[a].id.cmp(&q.questions[b].id));
+                v
+            })
+            .collect();
         Ok(Plan {
             qs,
             instr_of,
@@ -290,6 +300,7 @@ impl<'q> Plan<'q> {
             filter,
             cross,
             district,
+            by_name,
             conflict_ids: HashSet::new(),
             opts,
         })
@@ -654,18 +665,30 @@ impl Tally {
             })
             .unwrap_or(none);
         t.districts[d] += 1;
-        self.field
-            .add(plan.instr_of[qi], rec, plan.conflict_ids.contains(&rec.id));
-        // Questions.
+        let conflict = !plan.conflict_ids.is_empty() && plan.conflict_ids.contains(&rec.id);
+        self.field.add(plan.instr_of[qi], rec, conflict);
+        // Questions: every one of the questionnaire counts the interview, relevant ones count
+        // it as asked.
+        for (qidx, cells) in t.cells.iter_mut().enumerate() {
+            if let Some(cell) = cells.get_mut(g) {
+                cell.interviews += 1;
+                cell.asked += u64::from(rel[qidx]);
+            }
+        }
+        // Answers, in name order, joined with the questions sorted by name (no lookups).
         let exclude = plan.opts.exclude_missing;
-        for (qidx, qq) in q.questions.iter().enumerate() {
-            let Some(cell) = t.cells[qidx].get_mut(g) else { continue };
-            cell.interviews += 1;
-            if !rel[qidx] {
+        let order = &plan.by_name[qi];
+        let mut k = 0;
+        for (var, ans) in &rec.answers {
+            while k < order.len() && q.questions[order[k]].id.as_str() < var.as_str() {
+                k += 1;
+            }
+            let Some(&qidx) = order.get(k) else { break };
+            let qq = &q.questions[qidx];
+            if qq.id != *var || !rel[qidx] {
                 continue;
             }
-            cell.asked += 1;
-            let Some(ans) = rec.answers.get(&qq.id) else { continue };
+            let Some(cell) = t.cells[qidx].get_mut(g) else { continue };
             let texts = &mut t.texts[qidx];
             let missing = |i: usize| qq.options[i].missing.is_some();
             match (&ans.value, &qq.kind) {

@@ -303,12 +303,11 @@ impl W {
         }
     }
     pub(crate) fn groups_by(&self, by: &str) -> String {
-        if by == "questionnaire" {
-            self.t("Группы: анкеты", "Groups: questionnaires").into()
-        } else if self.ru() {
-            format!("Группы: ответы на вопрос {by}")
-        } else {
-            format!("Groups: answers to {by}")
+        match (self.ru(), by == "questionnaire") {
+            (true, true) => "Группы (по анкете)".into(),
+            (false, true) => "Groups (by questionnaire)".into(),
+            (true, false) => format!("Группы (по ответу на вопрос {by})"),
+            (false, false) => format!("Groups (by the answer to {by})"),
         }
     }
     pub(crate) fn filter(&self) -> &'static str {
@@ -364,11 +363,11 @@ impl W {
     pub(crate) fn counts(&self) -> &'static str {
         self.t("Число ответов", "Counts")
     }
-    pub(crate) fn rows_by_cols(&self, a: &str, b: &str) -> String {
+    pub(crate) fn rows_and_cols(&self, a: &str, at: &str, b: &str, bt: &str) -> String {
         if self.ru() {
-            format!("строки — {a}, столбцы — {b}")
+            format!("Строки — {a}: {at} Столбцы — {b}: {bt}")
         } else {
-            format!("rows: {a}, columns: {b}")
+            format!("Rows — {a}: {at} Columns — {b}: {bt}")
         }
     }
     pub(crate) fn fieldwork(&self) -> &'static str {

@@ -14,12 +14,14 @@
 //! handed back when the worker is done, so the caller merges a handful of states at the end.
 
 use super::inputs::{InputFile, Item, read_all, walk};
-use super::{load_questionnaire, parse_record, read_text};
-use crate::interview::record::{Record, Status};
+use super::{MAX_INTERVIEW_BYTES, load_questionnaire, parse_record, read_text};
+use crate::interview::record::{Answer, Record, Status};
 use crate::merge::{Catalog, Entry, Origin, Source, decide, examine_into};
 use crate::questionnaire;
 use crate::report::{InputInfo, MergeInfo, PathReason};
 use std::collections::HashMap;
+use std::fs::File;
+use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 
@@ -60,6 +62,8 @@ pub struct ReportInput {
     /// What it is.
     pub kind: InputKind,
     files: Vec<InputFile>,
+    /// The one NDJSON file to stream with the pipelined reader, when INPUT is one.
+    ndjson: Option<PathBuf>,
     /// What the merge did (merge report or merge on the fly), once known.
     pub merge: Option<MergeInfo>,
     /// Files kept by the merge on the fly: source → interview id.
@@ -69,11 +73,109 @@ pub struct ReportInput {
     extra_examples: Vec<PathReason>,
 }
 
-/// What a record's text is: an interview, something of a data dir to ignore (`Err(None)`), or
-/// a reject with its reason.
+/// An interview record as the report reads it: every field of [`Record`] (same names, same
+/// types, unknown fields refused) except that the paradata and the answer times, which no table
+/// uses and which are most of a record's bytes, are checked as JSON but not decoded. Keep in step with [`Record`]:
+/// a field added there and not here makes every record a reject (the tests read real files).
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReportRecord {
+    format: String,
+    id: String,
+    revision: u64,
+    device: String,
+    interviewer: String,
+    questionnaire: crate::interview::record::QuestionnaireRef,
+    status: Status,
+    started: String,
+    updated: String,
+    #[serde(default)]
+    completed: Option<String>,
+    duration_ms: u64,
+    #[serde(default)]
+    position: Option<String>,
+    #[serde(deserialize_with = "answers_without_times")]
+    answers: std::collections::BTreeMap<String, Answer>,
+    #[serde(default)]
+    reopened: Vec<crate::interview::record::Reopening>,
+    #[serde(default, rename = "paradata")]
+    _paradata: serde::de::IgnoredAny,
+}
+
+/// An answer as the report reads it: [`Answer`] without decoding `answered_at`.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReportAnswer {
+    #[serde(default)]
+    value: Option<crate::interview::record::AnswerValue>,
+    #[serde(default)]
+    other: Option<String>,
+    #[serde(default)]
+    remark: Option<String>,
+    #[serde(default, rename = "answered_at")]
+    _answered_at: serde::de::IgnoredAny,
+    relevant: bool,
+    #[serde(default)]
+    warning_confirmed: bool,
+}
+
+fn answers_without_times<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<std::collections::BTreeMap<String, Answer>, D::Error> {
+    struct V;
+    impl<'de> serde::de::Visitor<'de> for V {
+        type Value = std::collections::BTreeMap<String, Answer>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("an object of answers")
+        }
+        fn visit_map<A: serde::de::MapAccess<'de>>(self, mut m: A) -> Result<Self::Value, A::Error> {
+            let mut out = std::collections::BTreeMap::new();
+            while let Some((k, a)) = m.next_entry::<String, ReportAnswer>()? {
+                out.insert(
+                    k,
+                    Answer {
+                        value: a.value,
+                        other: a.other,
+                        remark: a.remark,
+                        answered_at: None,
+                        relevant: a.relevant,
+                        warning_confirmed: a.warning_confirmed,
+                    },
+                );
+            }
+            Ok(out)
+        }
+    }
+    d.deserialize_map(V)
+}
+
+impl From<ReportRecord> for Record {
+    fn from(r: ReportRecord) -> Record {
+        Record {
+            format: r.format,
+            id: r.id,
+            revision: r.revision,
+            device: r.device,
+            interviewer: r.interviewer,
+            questionnaire: r.questionnaire,
+            status: r.status,
+            started: r.started,
+            updated: r.updated,
+            completed: r.completed,
+            duration_ms: r.duration_ms,
+            position: r.position,
+            answers: r.answers,
+            reopened: r.reopened,
+            paradata: Vec::new(),
+        }
+    }
+}
+
+/// What a record's text is: an interview (without its paradata), something of a data dir to
+/// ignore (`Err(None)`), or a reject with its reason.
 fn classify(text: &str) -> Result<Record, Option<String>> {
-    if let Ok(r) = serde_json::from_str::<Record>(text) {
-        return Ok(r);
+    if let Ok(r) = serde_json::from_str::<ReportRecord>(text) {
+        return Ok(r.into());
     }
     let t = text.trim();
     if t.len() == 32 && t.bytes().all(|b| b.is_ascii_hexdigit()) {
@@ -199,10 +301,15 @@ pub fn open_report_input(input: &Path, questionnaires: &[PathBuf]) -> Result<(Re
     if !problems.is_empty() {
         return Err(problems);
     }
+    let ndjson = match (kind, files.as_slice()) {
+        (InputKind::MergeOutput | InputKind::Ndjson, [f]) if starts_as_ndjson(&f.path) => Some(f.path.clone()),
+        _ => None,
+    };
     let inp = ReportInput {
         path: input.to_path_buf(),
         kind,
         files,
+        ndjson,
         merge,
         winners: None,
         rejected: 0,
@@ -222,6 +329,8 @@ struct Worker<S> {
     user: S,
     rejected: u64,
     examples: Vec<(Source, String)>,
+    /// Reused buffer for [`classify_fast`].
+    scratch: String,
 }
 
 impl<S> Worker<S> {
@@ -321,49 +430,59 @@ impl ReportInput {
         I: Fn() -> S + Sync,
         A: Fn(&mut S, &Record) -> Result<(), String> + Sync,
     {
-        let pool: Mutex<Vec<Worker<S>>> = Mutex::new(Vec::new());
         let winners = self.winners.as_ref();
-        let files = &self.files;
-        read_all(
-            files,
-            || Lease {
-                state: Some(lock(&pool).pop().unwrap_or_else(|| Worker {
-                    user: init(),
-                    rejected: 0,
-                    examples: Vec::new(),
-                })),
-                pool: &pool,
-            },
-            |lease: &mut Lease<'_, S>, file, n, item: Item<'_>| {
-                let Some(w) = lease.state.as_mut() else { return };
-                let source = Source {
-                    file: file as u32,
-                    line: n,
-                };
-                let want = match winners {
-                    Some(win) => match win.get(&source) {
-                        Some(id) => Some(*id),
-                        None => return,
+        let handle = |w: &mut Worker<S>, file: usize, n: u32, item: Item<'_>| {
+            let source = Source {
+                file: file as u32,
+                line: n,
+            };
+            let want = match winners {
+                Some(win) => match win.get(&source) {
+                    Some(id) => Some(*id),
+                    None => return,
+                },
+                None => None,
+            };
+            let rec = match item.map_err(Some).and_then(|t| classify_fast(t, &mut w.scratch)) {
+                Ok(r) => r,
+                Err(None) => return,
+                Err(Some(reason)) => return w.reject(source, reason),
+            };
+            if let Some(id) = want
+                && uuid::Uuid::parse_str(&rec.id).ok() != Some(id)
+            {
+                return w.reject(source, "the file changed while the report was reading it".into());
+            }
+            if let Err(reason) = add(&mut w.user, &rec) {
+                w.reject(source, reason);
+            }
+        };
+        let new_worker = || Worker {
+            user: init(),
+            rejected: 0,
+            examples: Vec::new(),
+            scratch: String::new(),
+        };
+        let workers: Vec<Worker<S>> = match &self.ndjson {
+            Some(path) => stream_ndjson(path, &new_worker, &handle, progress),
+            None => {
+                let pool: Mutex<Vec<Worker<S>>> = Mutex::new(Vec::new());
+                read_all(
+                    &self.files,
+                    || Lease {
+                        state: Some(lock(&pool).pop().unwrap_or_else(new_worker)),
+                        pool: &pool,
                     },
-                    None => None,
-                };
-                let rec = match item.map_err(Some).and_then(classify) {
-                    Ok(r) => r,
-                    Err(None) => return,
-                    Err(Some(reason)) => return w.reject(source, reason),
-                };
-                if let Some(id) = want
-                    && uuid::Uuid::parse_str(&rec.id).ok() != Some(id)
-                {
-                    return w.reject(source, "the file changed while the report was reading it".into());
-                }
-                if let Err(reason) = add(&mut w.user, &rec) {
-                    w.reject(source, reason);
-                }
-            },
-            progress,
-        );
-        let workers = pool.into_inner().unwrap_or_else(|p| p.into_inner());
+                    |lease: &mut Lease<'_, S>, file, n, item: Item<'_>| {
+                        if let Some(w) = lease.state.as_mut() {
+                            handle(w, file, n, item);
+                        }
+                    },
+                    progress,
+                );
+                pool.into_inner().unwrap_or_else(|p| p.into_inner())
+            }
+        };
         let mut out = Vec::with_capacity(workers.len());
         for w in workers {
             self.rejected += w.rejected;
@@ -395,6 +514,219 @@ impl ReportInput {
     }
 }
 
+/// [`classify`], faster for the records `anketa merge` writes: in their canonical one-line form
+/// the paradata are the last field, `,"paradata":[…]}`, and the report never uses them, so the
+/// line is parsed without them (a quote inside a string is always escaped, so that sequence
+/// cannot come from an answer). The paradata are then not checked at all; `anketa merge` checks
+/// them. Anything else, or any doubt, goes through [`classify`].
+fn classify_fast(text: &str, scratch: &mut String) -> Result<Record, Option<String>> {
+    const TAIL: &str = ",\"paradata\":[";
+    let t = text.trim_end();
+    if t.ends_with("]}")
+        && let Some(cut) = memchr::memmem::rfind(t.as_bytes(), TAIL.as_bytes())
+    {
+        scratch.clear();
+        scratch.push_str(&t[..cut]);
+        scratch.push('}');
+        if let Ok(r) = serde_json::from_str::<ReportRecord>(scratch) {
+            return Ok(r.into());
+        }
+    }
+    classify(text)
+}
+
+/// Whether a file starts with a line that is one whole JSON object (an NDJSON file, such as
+/// the `interviews.ndjson` of a merge). Reads at most the first 10 MB.
+fn starts_as_ndjson(path: &Path) -> bool {
+    let Ok(f) = File::open(path) else { return false };
+    let mut first = Vec::new();
+    if BufReader::new(f)
+        .take(MAX_INTERVIEW_BYTES as u64 + 1)
+        .read_until(b'\n', &mut first)
+        .is_err()
+    {
+        return false;
+    }
+    let t = first.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&first).trim_ascii();
+    t.first() == Some(&b'{') && t.last() == Some(&b'}') && serde_json::from_slice::<serde::de::IgnoredAny>(t).is_ok()
+}
+
+/// Bytes read per piece of an NDJSON stream.
+const PIECE: usize = 4 << 20;
+
+/// What the reader of an NDJSON stream hands the workers.
+enum Piece {
+    /// Whole lines, the first being line `first` of the file.
+    Lines { buf: Vec<u8>, first: u32 },
+    /// A line that cannot be read, with the reason.
+    Bad(u32, String),
+}
+
+/// Streams one NDJSON file: this thread reads pieces of a few megabytes (cut after their last
+/// line) while one worker per core splits and parses them, so reading overlaps parsing and no
+/// line is copied or allocated on its own. Buffers go back to the reader for reuse, and at most
+/// two pieces per worker are in flight: memory stays at a few tens of megabytes whatever the
+/// size of the file. A line over 10 MB, or not UTF-8, is a reject, like in `anketa merge`.
+fn stream_ndjson<S, N, H>(
+    path: &Path,
+    new_worker: &N,
+    handle: &H,
+    progress: &(dyn Fn(u64, u64) + Sync),
+) -> Vec<Worker<S>>
+where
+    S: Send,
+    N: Fn() -> Worker<S> + Sync,
+    H: Fn(&mut Worker<S>, usize, u32, Item<'_>) + Sync,
+{
+    use std::sync::mpsc::{channel, sync_channel};
+    let threads = std::thread::available_parallelism().map_or(2, |n| n.get()).max(1);
+    let (tx, rx) = sync_channel::<Piece>(threads * 2);
+    let rx = Mutex::new(rx);
+    let (back_tx, back_rx) = channel::<Vec<u8>>();
+    let too_long = format!(
+        "line is over the {} MB limit of an interview",
+        MAX_INTERVIEW_BYTES / (1024 * 1024)
+    );
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                let (rx, back_tx, too_long) = (&rx, back_tx.clone(), &too_long);
+                scope.spawn(move || {
+                    let mut w = new_worker();
+                    loop {
+                        let piece = lock(rx).recv();
+                        match piece {
+                            Err(_) => break,
+                            Ok(Piece::Bad(n, reason)) => handle(&mut w, 0, n, Err(reason)),
+                            Ok(Piece::Lines { buf, first }) => {
+                                let mut at = 0;
+                                let mut n = first;
+                                while at < buf.len() {
+                                    let end = memchr::memchr(b'\n', &buf[at..]).map_or(buf.len(), |p| at + p);
+                                    let line = &buf[at..end];
+                                    at = end + 1;
+                                    n += 1;
+                                    let n = n - 1;
+                                    if line.trim_ascii().is_empty() {
+                                        continue;
+                                    }
+                                    if line.len() > MAX_INTERVIEW_BYTES {
+                                        handle(&mut w, 0, n, Err(too_long.clone()));
+                                        continue;
+                                    }
+                                    let item = std::str::from_utf8(line).map_err(|e| {
+                                        format!(
+                                            "not UTF-8 text (invalid byte at offset {}); damaged in copying?",
+                                            e.valid_up_to()
+                                        )
+                                    });
+                                    handle(&mut w, 0, n, item);
+                                }
+                                let _ = back_tx.send(buf);
+                            }
+                        }
+                    }
+                    w
+                })
+            })
+            .collect();
+        drop(back_tx);
+        read_pieces(path, &tx, &back_rx, &too_long, progress);
+        drop(tx);
+        workers.into_iter().filter_map(|h| h.join().ok()).collect()
+    })
+}
+
+/// The reader's side of [`stream_ndjson`].
+fn read_pieces(
+    path: &Path,
+    tx: &std::sync::mpsc::SyncSender<Piece>,
+    back: &std::sync::mpsc::Receiver<Vec<u8>>,
+    too_long: &str,
+    progress: &(dyn Fn(u64, u64) + Sync),
+) {
+    let mut f = match File::open(path) {
+        Ok(f) => f,
+        Err(e) => {
+            let _ = tx.send(Piece::Bad(0, format!("cannot open: {}", super::io_reason(&e))));
+            return;
+        }
+    };
+    let total_mb = f.metadata().map_or(0, |m| m.len() >> 20);
+    let mut read_bytes: u64 = 0;
+    let mut carry: Vec<u8> = Vec::new();
+    let mut line: u32 = 1;
+    let mut skipping = false;
+    let mut first_piece = true;
+    loop {
+        let mut buf = back
+            .try_recv()
+            .unwrap_or_else(|_| Vec::with_capacity(PIECE + (64 << 10)));
+        buf.clear();
+        buf.append(&mut carry);
+        let start = buf.len();
+        let mut failed = None;
+        // Into the spare capacity, without zeroing it first.
+        while buf.len() - start < PIECE {
+            let want = (PIECE - (buf.len() - start)) as u64;
+            match (&mut f).take(want).read_to_end(&mut buf) {
+                Ok(0) => break,
+                Ok(_) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    failed = Some(format!("cannot read: {}", super::io_reason(&e)));
+                    break;
+                }
+            }
+        }
+        let got = buf.len() - start;
+        read_bytes += got as u64;
+        progress(read_bytes >> 20, total_mb);
+        let eof = got < PIECE;
+        if first_piece {
+            first_piece = false;
+            if buf.starts_with(b"\xEF\xBB\xBF") {
+                buf.drain(..3);
+            }
+        }
+        if skipping {
+            match memchr::memchr(b'\n', &buf) {
+                Some(p) => {
+                    buf.drain(..=p);
+                    line += 1;
+                    skipping = false;
+                }
+                None => buf.clear(),
+            }
+        }
+        if eof {
+            if !buf.is_empty() {
+                let _ = tx.send(Piece::Lines { buf, first: line });
+            }
+            if let Some(reason) = failed {
+                let _ = tx.send(Piece::Bad(line, reason));
+            }
+            return;
+        }
+        match memchr::memrchr(b'\n', &buf) {
+            Some(p) => {
+                carry.extend_from_slice(&buf[p + 1..]);
+                buf.truncate(p + 1);
+                let lines = memchr::memchr_iter(b'\n', &buf).count() as u32;
+                if tx.send(Piece::Lines { buf, first: line }).is_err() {
+                    return;
+                }
+                line += lines;
+            }
+            None if buf.len() > MAX_INTERVIEW_BYTES => {
+                let _ = tx.send(Piece::Bad(line, too_long.to_string()));
+                skipping = true;
+            }
+            None => carry = buf,
+        }
+    }
+}
+
 /// Reads a quota file's text (at most 10 MB, UTF-8).
 pub fn read_quota(path: &Path) -> Result<String, String> {
     read_text(path, 10 << 20)
@@ -417,5 +749,112 @@ mod tests {
             why("{")
         );
         assert!(why(r#"{"format": "anketa-interview/2"}"#).starts_with("unknown format version"));
+    }
+
+    fn sample() -> Record {
+        use crate::interview::record::{AnswerValue, Event, EventKind, QuestionnaireRef};
+        let mut answers = std::collections::BTreeMap::new();
+        answers.insert(
+            "final_comment".to_string(),
+            Answer {
+                value: Some(AnswerValue::Text("цитата: ,\"paradata\":[1]}".into())),
+                remark: Some("]}".into()),
+                answered_at: Some("2021-01-01T00:00:00Z".into()),
+                relevant: true,
+                ..Answer::default()
+            },
+        );
+        Record {
+            format: crate::interview::record::FORMAT.into(),
+            id: "01770000-0000-7000-8000-000000000001".into(),
+            revision: 2,
+            device: "0".repeat(32),
+            interviewer: "I01".into(),
+            questionnaire: QuestionnaireRef {
+                id: "nko".into(),
+                version: "2021.1".into(),
+                sha256: "0".repeat(64),
+            },
+            status: Status::Completed,
+            started: "2021-01-01T00:00:00Z".into(),
+            updated: "2021-01-01T00:00:00Z".into(),
+            completed: Some("2021-01-01T00:00:00Z".into()),
+            duration_ms: 1000,
+            position: None,
+            answers,
+            reopened: Vec::new(),
+            paradata: vec![Event {
+                ms: 5,
+                ev: EventKind::Shown,
+                q: "final_comment".into(),
+            }],
+        }
+    }
+
+    #[test]
+    fn the_fast_path_reads_everything_but_the_paradata() {
+        let rec = sample();
+        let mut want = rec.clone();
+        want.paradata.clear();
+        for a in want.answers.values_mut() {
+            a.answered_at = None;
+        }
+        let line = String::from_utf8(rec.to_json_line()).unwrap();
+        let mut scratch = String::new();
+        assert_eq!(classify_fast(&line, &mut scratch).unwrap(), want);
+        // A pretty-printed file is not in the canonical form: read in full.
+        let pretty = String::from_utf8(rec.to_json()).unwrap();
+        assert_eq!(classify_fast(&pretty, &mut scratch).unwrap(), want);
+        // Damage before the paradata is still found, with the reason.
+        let broken = line.replacen("\"revision\":2", "\"revision\":\"2\"", 1);
+        assert!(
+            classify_fast(&broken, &mut scratch)
+                .unwrap_err()
+                .unwrap()
+                .starts_with("malformed interview")
+        );
+    }
+
+    #[test]
+    fn the_ndjson_reader_numbers_lines_and_rejects_bad_ones() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("x.ndjson");
+        let line = sample().to_json_line();
+        let mut bytes = b"\xEF\xBB\xBF".to_vec();
+        bytes.extend(&line);
+        bytes.extend(b"\n\n");
+        bytes.extend(b"{\"a\": \"\xFF\"}\n");
+        bytes.extend(vec![b' '; MAX_INTERVIEW_BYTES + 10]);
+        bytes.extend(b"x\n");
+        bytes.extend(&line); // last line without a newline
+        std::fs::write(&p, &bytes).unwrap();
+        assert!(starts_as_ndjson(&p));
+        let workers = stream_ndjson(
+            &p,
+            &|| Worker {
+                user: Vec::new(),
+                rejected: 0,
+                examples: Vec::new(),
+                scratch: String::new(),
+            },
+            &|w: &mut Worker<Vec<u32>>, _, n, item: Item<'_>| match item {
+                Ok(t) if classify(t).is_ok() => w.user.push(n),
+                Ok(_) => w.reject(Source { file: 0, line: n }, "not an interview".into()),
+                Err(e) => w.reject(Source { file: 0, line: n }, e),
+            },
+            &|_, _| {},
+        );
+        let mut ok: Vec<u32> = workers.iter().flat_map(|w| w.user.clone()).collect();
+        ok.sort();
+        assert_eq!(ok, [1, 5]);
+        let mut bad: Vec<(u32, String)> = workers
+            .iter()
+            .flat_map(|w| w.examples.iter().map(|(s, r)| (s.line, r.clone())))
+            .collect();
+        bad.sort();
+        assert_eq!(bad.len(), 2, "{bad:?}");
+        assert_eq!(bad[0].0, 3);
+        assert!(bad[0].1.starts_with("not UTF-8"));
+        assert_eq!(bad[1], (4, "line is over the 10 MB limit of an interview".into()));
     }
 }

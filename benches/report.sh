@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# Benchmark of `anketa report` against a parse-only pass over the same NDJSON and a pandas script
+# computing the same percentages, all in the same run.
+#
+#   benches/report.sh [N...]        default: 100000 1000000
+#
+# Up to 100,000 interviews the data set is made the way a supervisor makes it: `anketa simulate`
+# writes one file per interview (НКО and ОМСУ in the note's proportion 242 : 106, answers drawn
+# with examples/weights-*.json) and `anketa merge` turns them into one merge output folder, which
+# is what the report reads. Beyond that, simulating and merging a million separate files would
+# take most of the run, so examples/simulate_ndjson.rs writes the NDJSON directly (same records,
+# same line format). The page cache is warmed, then each tool is timed with /usr/bin/time -v.
+# pandas is installed into a virtual environment under ~/.cache (ANKETA_BENCH_VENV overrides) and
+# is run only up to 100,000 interviews (at a million it would need about 10 GB of memory).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SIZES=("$@")
+[ ${#SIZES[@]} -gt 0 ] || SIZES=(100000 1000000)
+export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-target}
+cargo build --release --quiet --bin anketa --example simulate_ndjson
+BIN=$CARGO_TARGET_DIR/release/anketa
+GEN=$CARGO_TARGET_DIR/release/examples/simulate_ndjson
+VENV=${ANKETA_BENCH_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/anketa-bench-venv}
+if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c 'import pandas' 2>/dev/null; then
+  echo "installing pandas into $VENV …" >&2
+  python3 -m venv "$VENV"
+  "$VENV/bin/pip" install --quiet pandas
+fi
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/anketa-report-bench.XXXXXX")
+trap 'rm -rf "$TMP"' EXIT
+
+# run NAME COMMAND…: wall seconds and peak RSS into $TMP/NAME.time
+run() {
+  local name=$1; shift
+  /usr/bin/time -v -o "$TMP/$name.time" "$@" > "$TMP/$name.out" 2> "$TMP/$name.err" || {
+    echo "$name failed:" >&2; cat "$TMP/$name.err" >&2; exit 1; }
+}
+wall() { awk -F': ' '/Elapsed \(wall clock\)/ { n = split($2, t, ":"); s = 0; for (i = 1; i <= n; i++) s = s * 60 + t[i]; print s }' "$TMP/$1.time"; }
+rss() { awk -F': ' '/Maximum resident set size/ { printf "%.0f", $2 / 1024 }' "$TMP/$1.time"; }
+
+ROWS=()
+for N in "${SIZES[@]}"; do
+  if [ "$N" -le 100000 ]; then
+    NKO=$((N - N * 106 / 348))
+    echo "simulating $N interview files and merging them …" >&2
+    "$BIN" simulate --questionnaire nko --count "$NKO" --out "$TMP/field$N" --seed 1 --interviewers 20 \
+      --incomplete-share 0.02 --weights examples/weights-nko.json >&2
+    "$BIN" simulate --questionnaire omsu --count $((N - NKO)) --out "$TMP/field$N" --seed 2 --interviewers 20 \
+      --incomplete-share 0.02 --weights examples/weights-omsu.json >&2
+    "$BIN" merge "$TMP/field$N" --out "$TMP/merged$N" >&2
+    rm -rf "$TMP/field$N"
+    INPUT=$TMP/merged$N
+    NDJSON=$INPUT/interviews.ndjson
+    MADE="simulate + merge"
+  else
+    echo "writing $N interviews straight into one NDJSON …" >&2
+    NDJSON=$TMP/interviews$N.ndjson
+    "$GEN" "$N" "$NDJSON" >&2
+    INPUT=$NDJSON
+    MADE="examples/simulate_ndjson.rs"
+  fi
+  RECORDS=$(wc -l < "$NDJSON")
+  MB=$(( $(stat -c %s "$NDJSON") / 1000000 ))
+  cat "$NDJSON" > /dev/null # warm the page cache: every tool reads from memory
+  run "report$N" "$BIN" report "$INPUT" --format md
+  run "parse$N" "$BIN" report "$INPUT" --parse-only
+  A=$(wall "report$N")
+  P=$(wall "parse$N")
+  ROWS+=("| report $N interviews ($RECORDS records, $MB MB, $MADE): wall | ${A} s | parse-only ${P} s | $(awk -v a="$A" -v p="$P" 'BEGIN { printf "%.2f× of parse-only", a / p }') | benches/report.sh $N |")
+  if [ "$N" -le 100000 ]; then
+    run "pandas$N" "$VENV/bin/python" benches/report_peer.py "$NDJSON" questionnaires/nko.json questionnaires/omsu.json
+    D=$(wall "pandas$N")
+    ROWS+=("| report $N interviews: wall | ${A} s | pandas ${D} s | $(awk -v a="$A" -v p="$D" 'BEGIN { printf "%.1f× faster", p / a }') | benches/report.sh $N |")
+    ROWS+=("| report $N interviews: peak RSS | $(rss "report$N") MB | pandas $(rss "pandas$N") MB, parse-only $(rss "parse$N") MB | | benches/report.sh $N |")
+  else
+    ROWS+=("| report $N interviews: peak RSS | $(rss "report$N") MB | parse-only $(rss "parse$N") MB | | benches/report.sh $N |")
+  fi
+done
+
+printf '\n%s cores; %s\n\n' "$(nproc)" "$("$BIN" --version)"
+echo "| case | anketa | peer (same run) | ratio | command |"
+echo "|---|---|---|---|---|"
+printf '%s\n' "${ROWS[@]}"
