@@ -15,7 +15,7 @@
 //! and free texts starting with `=`, `+`, `-` or `@` get a leading `'` so that Excel shows them
 //! as text instead of running them as formulas.
 
-use crate::interview::record::{Answer, AnswerValue, Record};
+use crate::interview::record::{AnswerRef, Record, RecordView, ValueRef};
 use crate::questionnaire::{Kind, Questionnaire};
 use std::borrow::Cow;
 use std::collections::HashSet;
@@ -195,9 +195,18 @@ impl Layout {
 
     /// Appends one interview as one CSV line to `out`.
     pub fn write_row(&self, q: &Questionnaire, rec: &Record, out: &mut Vec<u8>) {
+        self.write(q, &Row::of_record(q, rec), out);
+    }
+
+    /// [`Layout::write_row`] for the borrowed twin of a record: the same bytes.
+    pub fn write_row_view(&self, q: &Questionnaire, rec: &RecordView<'_>, out: &mut Vec<u8>) {
+        self.write(q, &Row::of_view(q, rec), out);
+    }
+
+    fn write(&self, q: &Questionnaire, row: &Row<'_>, out: &mut Vec<u8>) {
         let d = self.delimiter();
         let mut first = true;
-        self.each_cell(q, rec, |c| {
+        self.each_cell(q, row, |c| {
             if !first {
                 out.push(d);
             }
@@ -221,46 +230,38 @@ impl Layout {
     /// The cells of one interview, as text.
     pub fn cells<'r>(&self, q: &Questionnaire, rec: &'r Record) -> Vec<Cow<'r, str>> {
         let mut v = Vec::with_capacity(self.columns.len());
-        self.each_cell(q, rec, |c| v.push(c));
+        self.each_cell(q, &Row::of_record(q, rec), |c| v.push(c));
         v
     }
 
     /// Calls `f` with each cell of one interview, in column order.
-    fn each_cell<'r>(&self, q: &Questionnaire, rec: &'r Record, mut f: impl FnMut(Cow<'r, str>)) {
-        // One lookup per answer, not per column.
-        let mut by_index: Vec<Option<&'r Answer>> = vec![None; q.questions.len()];
-        for (var, a) in &rec.answers {
-            if let Some(i) = q.index_of(var) {
-                by_index[i] = Some(a);
-            }
-        }
-        let all = |qi: usize| by_index.get(qi).copied().flatten();
-        let answer = |qi: usize| all(qi).filter(|a| a.relevant);
+    fn each_cell<'r>(&self, q: &Questionnaire, row: &Row<'r>, mut f: impl FnMut(Cow<'r, str>)) {
+        let answer = |qi: usize| row.answers.get(qi).copied().flatten().filter(|a| a.relevant);
         for c in &self.columns {
             f(match c.kind {
                 ColumnKind::Meta(m) => match m {
-                    Meta::Id => Cow::Borrowed(rec.id.as_str()),
-                    Meta::Interviewer => self.text(&rec.interviewer),
+                    Meta::Id => Cow::Borrowed(row.id),
+                    Meta::Interviewer => self.text(row.interviewer),
                     Meta::District => c
                         .question
                         .and_then(answer)
-                        .and_then(|a| a.value.as_ref())
+                        .and_then(|a| a.value)
                         .map_or(Cow::Borrowed(""), |v| self.value(v)),
-                    Meta::Device => self.text(&rec.device),
-                    Meta::Started => Cow::Borrowed(rec.started.as_str()),
-                    Meta::Completed => Cow::Borrowed(rec.completed.as_deref().unwrap_or("")),
-                    Meta::DurationS => Cow::Owned(rec.duration_ms.saturating_add(500).div_euclid(1000).to_string()),
-                    Meta::Revision => Cow::Owned(rec.revision.to_string()),
+                    Meta::Device => self.text(row.device),
+                    Meta::Started => Cow::Borrowed(row.started),
+                    Meta::Completed => Cow::Borrowed(row.completed.unwrap_or("")),
+                    Meta::DurationS => Cow::Owned(row.duration_ms.saturating_add(500).div_euclid(1000).to_string()),
+                    Meta::Revision => Cow::Owned(row.revision.to_string()),
                 },
                 ColumnKind::Value => c
                     .question
                     .and_then(answer)
-                    .and_then(|a| a.value.as_ref())
+                    .and_then(|a| a.value)
                     .map_or(Cow::Borrowed(""), |v| self.value(v)),
                 ColumnKind::Dummy(oi) => {
                     let qi = c.question.unwrap_or(0);
-                    match answer(qi).and_then(|a| a.value.as_ref()) {
-                        Some(AnswerValue::Codes(cs)) => {
+                    match answer(qi).and_then(|a| a.value) {
+                        Some(ValueRef::Codes(cs)) => {
                             let code = &q.questions[qi].options[oi].code;
                             Cow::Borrowed(if cs.contains(code) { "1" } else { "0" })
                         }
@@ -270,22 +271,31 @@ impl Layout {
                 ColumnKind::Other => c
                     .question
                     .and_then(answer)
-                    .and_then(|a| a.other.as_deref())
+                    .and_then(|a| a.other)
                     .map_or(Cow::Borrowed(""), |s| self.text(s)),
                 ColumnKind::Remark => c
                     .question
                     .and_then(answer)
-                    .and_then(|a| a.remark.as_deref())
+                    .and_then(|a| a.remark)
                     .map_or(Cow::Borrowed(""), |s| self.text(s)),
             });
         }
     }
 
-    fn value<'r>(&self, v: &'r AnswerValue) -> Cow<'r, str> {
+    fn value<'r>(&self, v: ValueRef<'r>) -> Cow<'r, str> {
         match v {
-            AnswerValue::Text(s) => self.text(s),
-            AnswerValue::Number(n) => Cow::Owned(number(*n, self.excel)),
-            AnswerValue::Codes(cs) => Cow::Owned(cs.join(" ")),
+            ValueRef::Text(s) => self.text(s),
+            ValueRef::Number(n) => Cow::Owned(number(n, self.excel)),
+            ValueRef::Codes(cs) => {
+                let mut s = String::new();
+                for (i, c) in cs.iter().enumerate() {
+                    if i > 0 {
+                        s.push(' ');
+                    }
+                    s.push_str(c);
+                }
+                Cow::Owned(s)
+            }
         }
     }
 
@@ -300,6 +310,59 @@ impl Layout {
             Cow::Owned(format!("'{s}"))
         } else {
             s
+        }
+    }
+}
+
+/// What a row reads of one interview, from a [`Record`] or a [`RecordView`]: the metadata and
+/// the answers by question index (one lookup per answer, not per column).
+struct Row<'r> {
+    id: &'r str,
+    interviewer: &'r str,
+    device: &'r str,
+    started: &'r str,
+    completed: Option<&'r str>,
+    duration_ms: u64,
+    revision: u64,
+    answers: Vec<Option<AnswerRef<'r>>>,
+}
+
+impl<'r> Row<'r> {
+    fn of_record(q: &Questionnaire, rec: &'r Record) -> Row<'r> {
+        let mut answers = vec![None; q.questions.len()];
+        for (var, a) in &rec.answers {
+            if let Some(i) = q.index_of(var) {
+                answers[i] = Some(a.borrowed());
+            }
+        }
+        Row {
+            id: &rec.id,
+            interviewer: &rec.interviewer,
+            device: &rec.device,
+            started: &rec.started,
+            completed: rec.completed.as_deref(),
+            duration_ms: rec.duration_ms,
+            revision: rec.revision,
+            answers,
+        }
+    }
+
+    fn of_view(q: &Questionnaire, rec: &'r RecordView<'_>) -> Row<'r> {
+        let mut answers = vec![None; q.questions.len()];
+        for (var, a) in &rec.answers.0 {
+            if let Some(i) = q.index_of(var) {
+                answers[i] = Some(a.borrowed());
+            }
+        }
+        Row {
+            id: &rec.id,
+            interviewer: &rec.interviewer,
+            device: &rec.device,
+            started: &rec.started,
+            completed: rec.completed.as_deref(),
+            duration_ms: rec.duration_ms,
+            revision: rec.revision,
+            answers,
         }
     }
 }
@@ -336,7 +399,7 @@ pub fn number(n: f64, excel: bool) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::interview::record::{FORMAT, QuestionnaireRef, Status};
+    use crate::interview::record::{Answer, AnswerValue, FORMAT, QuestionnaireRef, Status};
     use crate::questionnaire::bundled;
     use std::collections::BTreeMap;
 

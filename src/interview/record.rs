@@ -2,8 +2,16 @@
 //!
 //! Field order is fixed by the struct order and every map is a `BTreeMap`, so the same record
 //! always serialises to the same bytes. See `docs/interview-format.md`.
+//!
+//! [`RecordView`] is a borrowed twin of [`Record`] for readers of many files (merge): the same
+//! fields, the same JSON, the same acceptance, but strings borrowed from the input and answers
+//! in a sorted vector, so that parsing allocates almost nothing. **The two must stay in sync**:
+//! a field added to one is added to the other (and to [`RecordView::write_canonical`]); the tests
+//! at the end of this file parse simulated records with both and compare them, their canonical
+//! bytes and what they reject.
 
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 /// The format tag written in every interview file.
@@ -146,10 +154,15 @@ impl<'de> Deserialize<'de> for AnswerValue {
     }
 }
 
+/// Whole numbers are written without a fraction (`12`, not `12.0`).
+fn is_whole(n: f64) -> bool {
+    n.fract() == 0.0 && n.abs() < 9.0e15
+}
+
 impl Serialize for AnswerValue {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         match self {
-            AnswerValue::Number(n) if n.fract() == 0.0 && n.abs() < 9.0e15 => s.serialize_i64(*n as i64),
+            AnswerValue::Number(n) if is_whole(*n) => s.serialize_i64(*n as i64),
             AnswerValue::Number(n) => s.serialize_f64(*n),
             AnswerValue::Text(t) => s.serialize_str(t),
             AnswerValue::Codes(c) => c.serialize(s),
@@ -208,5 +221,861 @@ impl Record {
     /// Serialises to one line (for NDJSON).
     pub fn to_json_line(&self) -> Vec<u8> {
         serde_json::to_vec(self).unwrap_or_default()
+    }
+}
+
+// The borrowed twin. Keep in sync with the types above (see the module docs).
+
+/// A string of a [`RecordView`]: borrowed from the input when the JSON string has no escapes,
+/// unescaped into an owned string otherwise.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Str<'a>(pub Cow<'a, str>);
+
+impl Str<'_> {
+    /// The text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::ops::Deref for Str<'_> {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for Str<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Str<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Str<'de>, E> {
+                Ok(Str(Cow::Borrowed(v)))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Str<'de>, E> {
+                Ok(Str(Cow::Owned(v.to_owned())))
+            }
+            fn visit_string<E>(self, v: String) -> Result<Str<'de>, E> {
+                Ok(Str(Cow::Owned(v)))
+            }
+        }
+        d.deserialize_str(V)
+    }
+}
+
+/// [`Record`], borrowed from the text it was parsed from.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RecordView<'a> {
+    /// See [`Record::format`].
+    #[serde(borrow)]
+    pub format: Str<'a>,
+    /// See [`Record::id`].
+    #[serde(borrow)]
+    pub id: Str<'a>,
+    /// See [`Record::revision`].
+    pub revision: u64,
+    /// See [`Record::device`].
+    #[serde(borrow)]
+    pub device: Str<'a>,
+    /// See [`Record::interviewer`].
+    #[serde(borrow)]
+    pub interviewer: Str<'a>,
+    /// See [`Record::questionnaire`].
+    #[serde(borrow)]
+    pub questionnaire: QuestionnaireView<'a>,
+    /// See [`Record::status`].
+    pub status: Status,
+    /// See [`Record::started`].
+    #[serde(borrow)]
+    pub started: Str<'a>,
+    /// See [`Record::updated`].
+    #[serde(borrow)]
+    pub updated: Str<'a>,
+    /// See [`Record::completed`].
+    #[serde(borrow, default)]
+    pub completed: Option<Str<'a>>,
+    /// See [`Record::duration_ms`].
+    pub duration_ms: u64,
+    /// See [`Record::position`].
+    #[serde(borrow, default)]
+    pub position: Option<Str<'a>>,
+    /// See [`Record::answers`]: sorted by variable, each variable once (the last one given wins,
+    /// as in a `BTreeMap`).
+    #[serde(borrow)]
+    pub answers: Answers<'a>,
+    /// See [`Record::reopened`].
+    #[serde(borrow, default)]
+    pub reopened: Vec<ReopeningView<'a>>,
+    /// See [`Record::paradata`].
+    #[serde(borrow, default)]
+    pub paradata: Vec<EventView<'a>>,
+}
+
+/// [`QuestionnaireRef`], borrowed.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QuestionnaireView<'a> {
+    /// See [`QuestionnaireRef::id`].
+    #[serde(borrow)]
+    pub id: Str<'a>,
+    /// See [`QuestionnaireRef::version`].
+    #[serde(borrow)]
+    pub version: Str<'a>,
+    /// See [`QuestionnaireRef::sha256`].
+    #[serde(borrow)]
+    pub sha256: Str<'a>,
+}
+
+/// The answers of a [`RecordView`]: (variable, answer), sorted by variable, no variable twice.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Answers<'a>(pub Vec<(Str<'a>, AnswerView<'a>)>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for Answers<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Answers<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a map")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Answers<'de>, A::Error> {
+                let mut v: Vec<(Str<'de>, AnswerView<'de>)> = Vec::with_capacity(64);
+                while let Some(e) = map.next_entry()? {
+                    v.push(e);
+                }
+                // Files are written sorted; anything else is put in `BTreeMap` order (a stable
+                // sort, then the last of equal keys kept, as `BTreeMap::insert` would).
+                if !v.windows(2).all(|w| w[0].0 < w[1].0) {
+                    v.sort_by(|a, b| a.0.cmp(&b.0));
+                    let mut out: Vec<(Str<'de>, AnswerView<'de>)> = Vec::with_capacity(v.len());
+                    for e in v {
+                        match out.last_mut() {
+                            Some(last) if last.0 == e.0 => *last = e,
+                            _ => out.push(e),
+                        }
+                    }
+                    v = out;
+                }
+                Ok(Answers(v))
+            }
+        }
+        d.deserialize_map(V)
+    }
+}
+
+/// [`Answer`], borrowed.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AnswerView<'a> {
+    /// See [`Answer::value`].
+    #[serde(borrow, default)]
+    pub value: Option<ValueView<'a>>,
+    /// See [`Answer::other`].
+    #[serde(borrow, default)]
+    pub other: Option<Str<'a>>,
+    /// See [`Answer::remark`].
+    #[serde(borrow, default)]
+    pub remark: Option<Str<'a>>,
+    /// See [`Answer::answered_at`].
+    #[serde(borrow, default)]
+    pub answered_at: Option<Str<'a>>,
+    /// See [`Answer::relevant`].
+    pub relevant: bool,
+    /// See [`Answer::warning_confirmed`].
+    #[serde(default)]
+    pub warning_confirmed: bool,
+}
+
+/// [`AnswerValue`], borrowed.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ValueView<'a> {
+    /// See [`AnswerValue::Number`].
+    Number(f64),
+    /// See [`AnswerValue::Text`].
+    Text(Str<'a>),
+    /// See [`AnswerValue::Codes`].
+    Codes(Vec<Str<'a>>),
+}
+
+/// As [`AnswerValue`]'s: the JSON type decides the variant.
+impl<'de: 'a, 'a> Deserialize<'de> for ValueView<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = ValueView<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a number, a string or an array of codes")
+            }
+            fn visit_i64<E>(self, v: i64) -> Result<ValueView<'de>, E> {
+                Ok(ValueView::Number(v as f64))
+            }
+            fn visit_u64<E>(self, v: u64) -> Result<ValueView<'de>, E> {
+                Ok(ValueView::Number(v as f64))
+            }
+            fn visit_f64<E>(self, v: f64) -> Result<ValueView<'de>, E> {
+                Ok(ValueView::Number(v))
+            }
+            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<ValueView<'de>, E> {
+                Ok(ValueView::Text(Str(Cow::Borrowed(v))))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<ValueView<'de>, E> {
+                Ok(ValueView::Text(Str(Cow::Owned(v.to_owned()))))
+            }
+            fn visit_string<E>(self, v: String) -> Result<ValueView<'de>, E> {
+                Ok(ValueView::Text(Str(Cow::Owned(v))))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<ValueView<'de>, A::Error> {
+                let mut codes = Vec::with_capacity(seq.size_hint().unwrap_or(4));
+                while let Some(c) = seq.next_element::<Str<'de>>()? {
+                    codes.push(c);
+                }
+                Ok(ValueView::Codes(codes))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// [`Reopening`], borrowed.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReopeningView<'a> {
+    /// See [`Reopening::at`].
+    #[serde(borrow)]
+    pub at: Str<'a>,
+    /// See [`Reopening::revision`].
+    pub revision: u64,
+    /// See [`Reopening::was_completed`].
+    #[serde(borrow)]
+    pub was_completed: Str<'a>,
+}
+
+/// [`Event`], borrowed.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EventView<'a> {
+    /// See [`Event::ms`].
+    pub ms: u64,
+    /// See [`Event::ev`].
+    pub ev: EventKind,
+    /// See [`Event::q`].
+    #[serde(borrow)]
+    pub q: Str<'a>,
+}
+
+impl RecordView<'_> {
+    /// Writes the canonical serialisation into `out` (appended): exactly the bytes of
+    /// [`Record::to_json_line`] for [`RecordView::to_record`], field by field in [`Record`]'s
+    /// order with its `skip_serializing_if` rules.
+    ///
+    /// Faster than serde's serializer because most strings are copied without an escape scan:
+    /// a string borrowed from the input had no backslash there, and JSON admits `"`, `\` and
+    /// control characters inside a string only escaped, so it holds none of the characters
+    /// that serde_json escapes (exactly those). Owned strings (they had escapes) and fractional
+    /// numbers are written by serde_json itself.
+    pub fn write_canonical(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(b"{\"format\":");
+        string(out, &self.format);
+        out.extend_from_slice(b",\"id\":");
+        string(out, &self.id);
+        out.extend_from_slice(b",\"revision\":");
+        uint(out, self.revision);
+        out.extend_from_slice(b",\"device\":");
+        string(out, &self.device);
+        out.extend_from_slice(b",\"interviewer\":");
+        string(out, &self.interviewer);
+        out.extend_from_slice(b",\"questionnaire\":{\"id\":");
+        string(out, &self.questionnaire.id);
+        out.extend_from_slice(b",\"version\":");
+        string(out, &self.questionnaire.version);
+        out.extend_from_slice(b",\"sha256\":");
+        string(out, &self.questionnaire.sha256);
+        out.extend_from_slice(match self.status {
+            Status::InProgress => b"},\"status\":\"in_progress\",\"started\":",
+            Status::Completed => b"},\"status\":\"completed\",\"started\":",
+        });
+        string(out, &self.started);
+        out.extend_from_slice(b",\"updated\":");
+        string(out, &self.updated);
+        if let Some(c) = &self.completed {
+            out.extend_from_slice(b",\"completed\":");
+            string(out, c);
+        }
+        out.extend_from_slice(b",\"duration_ms\":");
+        uint(out, self.duration_ms);
+        if let Some(p) = &self.position {
+            out.extend_from_slice(b",\"position\":");
+            string(out, p);
+        }
+        out.extend_from_slice(b",\"answers\":{");
+        for (i, (var, a)) in self.answers.0.iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            string(out, var);
+            out.extend_from_slice(b":{");
+            // `relevant` is always written, so every optional field before it ends with a comma.
+            match &a.value {
+                None => {}
+                Some(ValueView::Number(n)) => {
+                    out.extend_from_slice(b"\"value\":");
+                    if is_whole(*n) {
+                        int(out, *n as i64);
+                    } else {
+                        let _ = serde_json::to_writer(&mut *out, n);
+                    }
+                    out.push(b',');
+                }
+                Some(ValueView::Text(t)) => {
+                    out.extend_from_slice(b"\"value\":");
+                    string(out, t);
+                    out.push(b',');
+                }
+                Some(ValueView::Codes(cs)) => {
+                    out.extend_from_slice(b"\"value\":[");
+                    for (j, c) in cs.iter().enumerate() {
+                        if j > 0 {
+                            out.push(b',');
+                        }
+                        string(out, c);
+                    }
+                    out.extend_from_slice(b"],");
+                }
+            }
+            for (name, v) in [
+                (&b"\"other\":"[..], &a.other),
+                (b"\"remark\":", &a.remark),
+                (b"\"answered_at\":", &a.answered_at),
+            ] {
+                if let Some(v) = v {
+                    out.extend_from_slice(name);
+                    string(out, v);
+                    out.push(b',');
+                }
+            }
+            out.extend_from_slice(if a.relevant {
+                b"\"relevant\":true"
+            } else {
+                b"\"relevant\":false"
+            });
+            if a.warning_confirmed {
+                out.extend_from_slice(b",\"warning_confirmed\":true");
+            }
+            out.push(b'}');
+        }
+        out.push(b'}');
+        if !self.reopened.is_empty() {
+            out.extend_from_slice(b",\"reopened\":[");
+            for (i, r) in self.reopened.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                out.extend_from_slice(b"{\"at\":");
+                string(out, &r.at);
+                out.extend_from_slice(b",\"revision\":");
+                uint(out, r.revision);
+                out.extend_from_slice(b",\"was_completed\":");
+                string(out, &r.was_completed);
+                out.push(b'}');
+            }
+            out.push(b']');
+        }
+        if !self.paradata.is_empty() {
+            out.extend_from_slice(b",\"paradata\":[");
+            for (i, e) in self.paradata.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                out.extend_from_slice(b"{\"ms\":");
+                uint(out, e.ms);
+                out.extend_from_slice(match e.ev {
+                    EventKind::Shown => b",\"ev\":\"shown\",\"q\":",
+                    EventKind::Answered => b",\"ev\":\"answered\",\"q\":",
+                    EventKind::Changed => b",\"ev\":\"changed\",\"q\":",
+                    EventKind::Confirmed => b",\"ev\":\"confirmed\",\"q\":",
+                    EventKind::Remark => b",\"ev\":\"remark\",\"q\":",
+                });
+                string(out, &e.q);
+                out.push(b'}');
+            }
+            out.push(b']');
+        }
+        out.push(b'}');
+    }
+
+    /// The owned [`Record`] with the same content.
+    pub fn to_record(&self) -> Record {
+        let s = |x: &Str<'_>| x.as_str().to_owned();
+        let o = |x: &Option<Str<'_>>| x.as_ref().map(s);
+        Record {
+            format: s(&self.format),
+            id: s(&self.id),
+            revision: self.revision,
+            device: s(&self.device),
+            interviewer: s(&self.interviewer),
+            questionnaire: QuestionnaireRef {
+                id: s(&self.questionnaire.id),
+                version: s(&self.questionnaire.version),
+                sha256: s(&self.questionnaire.sha256),
+            },
+            status: self.status,
+            started: s(&self.started),
+            updated: s(&self.updated),
+            completed: o(&self.completed),
+            duration_ms: self.duration_ms,
+            position: o(&self.position),
+            answers: self
+                .answers
+                .0
+                .iter()
+                .map(|(k, a)| {
+                    let answer = Answer {
+                        value: a.value.as_ref().map(|v| match v {
+                            ValueView::Number(n) => AnswerValue::Number(*n),
+                            ValueView::Text(t) => AnswerValue::Text(s(t)),
+                            ValueView::Codes(cs) => AnswerValue::Codes(cs.iter().map(s).collect()),
+                        }),
+                        other: o(&a.other),
+                        remark: o(&a.remark),
+                        answered_at: o(&a.answered_at),
+                        relevant: a.relevant,
+                        warning_confirmed: a.warning_confirmed,
+                    };
+                    (s(k), answer)
+                })
+                .collect(),
+            reopened: self
+                .reopened
+                .iter()
+                .map(|r| Reopening {
+                    at: s(&r.at),
+                    revision: r.revision,
+                    was_completed: s(&r.was_completed),
+                })
+                .collect(),
+            paradata: self
+                .paradata
+                .iter()
+                .map(|e| Event {
+                    ms: e.ms,
+                    ev: e.ev,
+                    q: s(&e.q),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// A JSON string as serde_json writes it (see [`RecordView::write_canonical`]).
+fn string(out: &mut Vec<u8>, s: &Str<'_>) {
+    match &s.0 {
+        Cow::Borrowed(b) => {
+            out.reserve(b.len() + 2);
+            out.push(b'"');
+            out.extend_from_slice(b.as_bytes());
+            out.push(b'"');
+        }
+        Cow::Owned(o) => {
+            let _ = serde_json::to_writer(&mut *out, o.as_str());
+        }
+    }
+}
+
+/// Decimal digits of an unsigned integer (as serde_json writes it).
+fn uint(out: &mut Vec<u8>, mut n: u64) {
+    let mut buf = [0u8; 20];
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(&buf[i..]);
+}
+
+fn int(out: &mut Vec<u8>, n: i64) {
+    if n < 0 {
+        out.push(b'-');
+    }
+    uint(out, n.unsigned_abs());
+}
+
+/// One answer seen through a borrow, the same for an [`Answer`] and an [`AnswerView`], so that
+/// code reading answers (a CSV row, the checks of a merge) is written once for both.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct AnswerRef<'r> {
+    /// The value.
+    pub value: Option<ValueRef<'r>>,
+    /// The "specify" text.
+    pub other: Option<&'r str>,
+    /// The remark.
+    pub remark: Option<&'r str>,
+    /// Whether the question is still relevant.
+    pub relevant: bool,
+}
+
+/// A value seen through a borrow.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum ValueRef<'r> {
+    /// A number.
+    Number(f64),
+    /// A code, text or date.
+    Text(&'r str),
+    /// Codes of a multi choice.
+    Codes(CodesRef<'r>),
+}
+
+/// The codes of a multi choice, from a [`Record`] or a [`RecordView`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum CodesRef<'r> {
+    /// From an [`AnswerValue`].
+    Owned(&'r [String]),
+    /// From a [`ValueView`].
+    Borrowed(&'r [Str<'r>]),
+}
+
+impl<'r> CodesRef<'r> {
+    /// How many codes.
+    pub fn len(self) -> usize {
+        match self {
+            CodesRef::Owned(v) => v.len(),
+            CodesRef::Borrowed(v) => v.len(),
+        }
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(self) -> bool {
+        self.len() == 0
+    }
+
+    /// The `i`-th code.
+    pub fn get(self, i: usize) -> &'r str {
+        match self {
+            CodesRef::Owned(v) => &v[i],
+            CodesRef::Borrowed(v) => v[i].as_str(),
+        }
+    }
+
+    /// The codes in order.
+    pub fn iter(self) -> impl Iterator<Item = &'r str> {
+        (0..self.len()).map(move |i| self.get(i))
+    }
+
+    /// Whether `code` is among them.
+    pub fn contains(self, code: &str) -> bool {
+        self.iter().any(|c| c == code)
+    }
+}
+
+impl Answer {
+    /// The answer through a borrow.
+    pub fn borrowed(&self) -> AnswerRef<'_> {
+        AnswerRef {
+            value: self.value.as_ref().map(|v| match v {
+                AnswerValue::Number(n) => ValueRef::Number(*n),
+                AnswerValue::Text(t) => ValueRef::Text(t),
+                AnswerValue::Codes(cs) => ValueRef::Codes(CodesRef::Owned(cs)),
+            }),
+            other: self.other.as_deref(),
+            remark: self.remark.as_deref(),
+            relevant: self.relevant,
+        }
+    }
+}
+
+impl AnswerView<'_> {
+    /// The answer through a borrow.
+    pub fn borrowed(&self) -> AnswerRef<'_> {
+        AnswerRef {
+            value: self.value.as_ref().map(|v| match v {
+                ValueView::Number(n) => ValueRef::Number(*n),
+                ValueView::Text(t) => ValueRef::Text(t),
+                ValueView::Codes(cs) => ValueRef::Codes(CodesRef::Borrowed(cs)),
+            }),
+            other: self.other.as_deref(),
+            remark: self.remark.as_deref(),
+            relevant: self.relevant,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::questionnaire::bundled;
+    use crate::simulate::{Options, Rng, Simulator};
+    use serde_json::{Value, json};
+
+    /// Simulated records of every bundled questionnaire, with awkward strings and numbers put in.
+    fn records() -> Vec<Record> {
+        let awkward = [
+            "кавычка \" и обратная косая \\ черта",
+            "line\nbreak\r\nand\ttab",
+            "control \u{1} \u{1f} and DEL \u{7f}",
+            "slash / and </script>",
+            "emoji 🙂 and 𝄞, ё",
+            "",
+        ];
+        let numbers = [1.5, 0.1, 1e-7, 123456789.125, 1e300, -2.5, 1e16, -0.0, 12.0, 9.0e15];
+        let mut out = Vec::new();
+        for name in ["nko", "omsu", "demo"] {
+            let q = bundled(name).unwrap();
+            let sim = Simulator::new(
+                &q,
+                Options {
+                    seed: 3,
+                    incomplete_share: 0.2,
+                    ..Options::default()
+                },
+            );
+            for n in 0..60u64 {
+                let mut r = sim.record(n);
+                let k = n as usize;
+                for (i, a) in r.answers.values_mut().enumerate() {
+                    match &mut a.value {
+                        Some(AnswerValue::Number(x)) if (i + k).is_multiple_of(2) => {
+                            *x = numbers[(i + k) % numbers.len()]
+                        }
+                        Some(AnswerValue::Text(t)) if (i + k).is_multiple_of(5) => {
+                            *t = awkward[(i + k) % awkward.len()].into()
+                        }
+                        Some(AnswerValue::Codes(cs)) if (i + k).is_multiple_of(7) => {
+                            cs.push(awkward[k % awkward.len()].into())
+                        }
+                        _ => {}
+                    }
+                    if (i + k).is_multiple_of(9) {
+                        a.remark = Some(awkward[(i + 2 * k) % awkward.len()].into());
+                    }
+                }
+                if n.is_multiple_of(4) {
+                    r.interviewer = awkward[k % awkward.len()].into();
+                }
+                if n.is_multiple_of(6) {
+                    r.reopened.push(Reopening {
+                        at: r.updated.clone(),
+                        revision: 3,
+                        was_completed: r.started.clone(),
+                    });
+                }
+                out.push(r);
+            }
+        }
+        out
+    }
+
+    /// JSON text for `v` spelled as another writer might: random whitespace, object keys in any
+    /// order, characters escaped needlessly (`\u0041`, `\/`, surrogate pairs).
+    fn spell(v: &Value, rng: &mut Rng, out: &mut String) {
+        let ws = |rng: &mut Rng, out: &mut String| {
+            for _ in 0..rng.below(3) {
+                out.push([' ', '\n', '\t', '\r'][rng.below(4)]);
+            }
+        };
+        match v {
+            Value::String(s) => {
+                out.push('"');
+                for c in s.chars() {
+                    match c {
+                        '"' => out.push_str("\\\""),
+                        '\\' => out.push_str("\\\\"),
+                        '\n' if rng.chance(0.5) => out.push_str("\\n"),
+                        '/' if rng.chance(0.5) => out.push_str("\\/"),
+                        c if (c as u32) < 0x20 || rng.chance(0.05) => {
+                            let mut units = [0u16; 2];
+                            for u in c.encode_utf16(&mut units) {
+                                out.push_str(&format!("\\u{u:04X}"));
+                            }
+                        }
+                        c => out.push(c),
+                    }
+                }
+                out.push('"');
+            }
+            Value::Array(a) => {
+                out.push('[');
+                for (i, x) in a.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    ws(rng, out);
+                    spell(x, rng, out);
+                    ws(rng, out);
+                }
+                out.push(']');
+            }
+            Value::Object(o) => {
+                let mut keys: Vec<&String> = o.keys().collect();
+                for i in (1..keys.len()).rev() {
+                    keys.swap(i, rng.below(i + 1));
+                }
+                out.push('{');
+                for (i, k) in keys.into_iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    ws(rng, out);
+                    spell(&Value::String(k.clone()), rng, out);
+                    ws(rng, out);
+                    out.push(':');
+                    ws(rng, out);
+                    spell(&o[k], rng, out);
+                }
+                ws(rng, out);
+                out.push('}');
+            }
+            Value::Number(n) if n.is_f64() && rng.chance(0.5) => {
+                // The same value, spelled differently.
+                let x = n.as_f64().unwrap();
+                let debug = format!("{x:?}");
+                out.push_str(&if rng.chance(0.5) || !debug.contains('.') || debug.contains('e') {
+                    format!("{x:e}")
+                } else {
+                    format!("{debug}0")
+                });
+            }
+            other => out.push_str(&other.to_string()),
+        }
+    }
+
+    /// `rec` as JSON with the optional fields spelled out at their defaults.
+    fn with_defaults(rec: &Record) -> Value {
+        let mut v = serde_json::to_value(rec).unwrap();
+        let o = v.as_object_mut().unwrap();
+        for (k, d) in [
+            ("completed", Value::Null),
+            ("position", Value::Null),
+            ("reopened", json!([])),
+            ("paradata", json!([])),
+        ] {
+            o.entry(k).or_insert(d);
+        }
+        for a in o["answers"].as_object_mut().unwrap().values_mut() {
+            let a = a.as_object_mut().unwrap();
+            for (k, d) in [
+                ("value", Value::Null),
+                ("other", Value::Null),
+                ("warning_confirmed", json!(false)),
+            ] {
+                a.entry(k).or_insert(d);
+            }
+        }
+        v
+    }
+
+    fn both(text: &str) -> (Result<Record, String>, Result<RecordView<'_>, String>) {
+        (
+            serde_json::from_str::<Record>(text).map_err(|e| e.to_string()),
+            serde_json::from_str::<RecordView<'_>>(text).map_err(|e| e.to_string()),
+        )
+    }
+
+    #[test]
+    fn view_reads_every_spelling_as_the_record_does_and_writes_the_same_canonical_bytes() {
+        let mut rng = Rng::new(5);
+        let mut borrowed = 0;
+        for rec in records() {
+            let line = rec.to_json_line();
+            let mut spelled = String::new();
+            spell(&with_defaults(&rec), &mut rng, &mut spelled);
+            for text in [
+                String::from_utf8(rec.to_json()).unwrap(),
+                String::from_utf8(line.clone()).unwrap(),
+                spelled,
+            ] {
+                let (r, v) = both(&text);
+                let (r, v) = (r.unwrap(), v.unwrap());
+                assert_eq!(r, rec, "{text}");
+                assert_eq!(v.to_record(), rec, "{text}");
+                let mut canonical = Vec::new();
+                v.write_canonical(&mut canonical);
+                assert_eq!(
+                    String::from_utf8(canonical).unwrap(),
+                    String::from_utf8(line.clone()).unwrap()
+                );
+                borrowed += v.paradata.iter().filter(|e| matches!(e.q.0, Cow::Borrowed(_))).count();
+            }
+        }
+        assert!(borrowed > 1000, "strings without escapes are borrowed");
+    }
+
+    #[test]
+    fn view_orders_answers_as_a_btreemap_does() {
+        for rec in records().iter().take(20) {
+            // Answers in reverse order, and one variable given twice: the later one counts.
+            let entries: Vec<(&String, &Answer)> = rec.answers.iter().rev().collect();
+            let mut early = entries[0].1.clone();
+            early.relevant = !early.relevant;
+            early.remark = Some("given twice".into());
+            let mut answers: Vec<String> = vec![format!(
+                "{}:{}",
+                serde_json::to_string(entries[0].0).unwrap(),
+                serde_json::to_string(&early).unwrap()
+            )];
+            for (k, a) in &entries {
+                answers.push(format!(
+                    "{}:{}",
+                    serde_json::to_string(k).unwrap(),
+                    serde_json::to_string(a).unwrap()
+                ));
+            }
+            let mut v = serde_json::to_value(rec).unwrap();
+            v["answers"] = json!("@");
+            let text = v.to_string().replace("\"@\"", &format!("{{{}}}", answers.join(",")));
+            let (r, v) = both(&text);
+            let (r, v) = (r.unwrap(), v.unwrap());
+            assert_eq!(&r, rec);
+            assert_eq!(v.to_record(), r);
+            let mut canonical = Vec::new();
+            v.write_canonical(&mut canonical);
+            assert_eq!(canonical, r.to_json_line());
+        }
+    }
+
+    #[test]
+    fn view_rejects_what_the_record_rejects() {
+        let rec = records().remove(0);
+        let line = String::from_utf8(rec.to_json_line()).unwrap();
+        let var = rec.answers.keys().next().unwrap().clone();
+        let cases = [
+            line.replacen("\"format\"", "\"extra\":1,\"format\"", 1),
+            line.replacen("\"revision\":", "\"revision\":1,\"revision\":", 1),
+            line.replacen("\"revision\":", "\"revision\":\"", 1),
+            line.replacen(&format!("\"revision\":{}", rec.revision), "\"revision\":1.0", 1),
+            line.replacen("\"revision\":", "\"revision\":-", 1),
+            line.replacen("\"status\":\"", "\"status\":\"x", 1),
+            line.replacen("\"relevant\":", "\"colour\":1,\"relevant\":", 1),
+            line.replacen("\"relevant\":true", "\"relevant\":1", 1),
+            line.replacen(",\"relevant\":true", "", 1),
+            line.replacen("\"ev\":\"shown\"", "\"ev\":\"seen\"", 1),
+            line.replacen("\"ev\":", "\"at\":1,\"ev\":", 1),
+            line.replacen("\"q\":\"", "\"q\":\"\t", 1),
+            line.replacen("\"id\":\"", "\"id\":\"\u{1}", 1),
+            line.replacen("\"sha256\":", "\"sha\":1,\"sha256\":", 1),
+            line.replacen(&format!("\"{var}\":{{"), &format!("\"{var}\":{{\"value\":true,"), 1),
+            line.replacen(&format!("\"{var}\":{{"), &format!("\"{var}\":{{\"value\":{{}},"), 1),
+            line.replacen(&format!("\"{var}\":{{"), &format!("\"{var}\":{{\"value\":[1],"), 1),
+            line.replacen(&format!("\"{var}\":{{"), &format!("\"{var}\":{{\"value\":1e999,"), 1),
+            line.replacen("\"answers\":{", "\"answers\":[", 1),
+            line.replacen("\"device\":\"", "\"device\":\"\\x", 1),
+            line.replacen("\"device\":\"", "\"device\":\"\\ud800", 1),
+            line.replacen(",\"duration_ms\":", ",\"duration_ms\":null,\"d\":", 1),
+            line[..line.len() - 1].to_string(),
+            format!("{line} x"),
+        ];
+        for text in &cases {
+            assert_ne!(text, &line);
+            let (r, v) = both(text);
+            assert!(r.is_err(), "the record takes {text}");
+            assert!(v.is_err(), "the view takes {text}");
+        }
     }
 }

@@ -20,9 +20,9 @@
 //! copy of A.
 
 use crate::export::Layout;
-use crate::interview::logic::validate_record;
-use crate::interview::record::{FORMAT, QuestionnaireRef, Record, Status};
-use crate::questionnaire::Questionnaire;
+use crate::interview::logic::{parse_date, validate_record};
+use crate::interview::record::{FORMAT, QuestionnaireRef, Record, RecordView, Status, ValueRef};
+use crate::questionnaire::{Kind, Questionnaire};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use std::cmp::Ordering;
@@ -106,13 +106,23 @@ impl Catalog {
 
     /// Finds the questionnaire of a record, or explains why none fits.
     pub fn find(&self, r: &QuestionnaireRef) -> Result<usize, String> {
+        self.find_parts(&r.id, &r.version, &r.sha256)
+    }
+
+    /// [`Catalog::find`] for a questionnaire named by its id, version and SHA-256.
+    pub fn find_parts(&self, id: &str, version: &str, sha256: &str) -> Result<usize, String> {
         if let Some(i) = self
             .known
             .iter()
-            .position(|k| k.q.id == r.id && k.q.version == r.version && k.q.sha256 == r.sha256)
+            .position(|k| k.q.id == id && k.q.version == version && k.q.sha256 == sha256)
         {
             return Ok(i);
         }
+        let r = QuestionnaireRef {
+            id: id.into(),
+            version: version.into(),
+            sha256: sha256.into(),
+        };
         let short = |s: &str| s.chars().take(12).collect::<String>();
         if let Some(k) = self.known.iter().find(|k| k.q.id == r.id && k.q.version == r.version) {
             return Err(format!(
@@ -221,51 +231,169 @@ pub fn examine(cat: &Catalog, rec: &Record) -> Result<Examined, String> {
 /// [`examine`] into reusable buffers: `line` gets the canonical NDJSON line (no newline), `row`
 /// the CSV row.
 pub fn examine_into(cat: &Catalog, rec: &Record, line: &mut Vec<u8>, row: &mut Vec<u8>) -> Result<Entry, String> {
-    if rec.format != FORMAT {
-        return Err(format!(
-            "unknown format version `{}` (this anketa reads `{FORMAT}`)",
-            rec.format
-        ));
-    }
-    let id = match uuid::Uuid::parse_str(&rec.id) {
-        Ok(u) if *u.hyphenated().encode_lower(&mut uuid::Uuid::encode_buffer()) == *rec.id => u,
-        Ok(u) => {
-            return Err(format!(
-                "interview id `{}` is not written as anketa writes ids (`{}`)",
-                rec.id,
-                u.hyphenated()
-            ));
-        }
-        Err(_) => return Err(format!("interview id `{}` is not a UUID", rec.id)),
-    };
-    let updated: jiff::Timestamp = rec
-        .updated
-        .parse()
-        .map_err(|_| format!("`updated` is `{}`, not an RFC 3339 time", rec.updated))?;
-    if rec.started.parse::<jiff::Timestamp>().is_err() {
-        return Err(format!("`started` is `{}`, not an RFC 3339 time", rec.started));
-    }
-    let qi = cat.find(&rec.questionnaire)?;
+    let q = &rec.questionnaire;
+    let (id, updated, qi) = check_head(
+        cat,
+        &rec.format,
+        &rec.id,
+        &rec.updated,
+        &rec.started,
+        [&q.id, &q.version, &q.sha256],
+    )?;
     let k = cat.get(qi);
     validate_record(&k.q, rec).map_err(|e| format!("does not fit questionnaire `{}` {}: {e}", k.q.id, k.q.version))?;
     // The same bytes as `Record::to_json_line`, into a reused buffer.
     line.clear();
     serde_json::to_writer(&mut *line, rec).map_err(|e| format!("cannot serialise: {e}"))?;
-    let hash: [u8; 32] = Sha256::digest(&*line).into();
     row.clear();
     k.layout.write_row(&k.q, rec, row);
-    Ok(Entry {
+    Ok(entry(id, qi, rec.revision, rec.status, updated, line, row))
+}
+
+/// [`examine_into`] for the borrowed twin of a record: the same checks, line, hash and row,
+/// without turning every string of the record into an allocation.
+pub fn examine_view(
+    cat: &Catalog,
+    rec: &RecordView<'_>,
+    line: &mut Vec<u8>,
+    row: &mut Vec<u8>,
+) -> Result<Entry, String> {
+    let q = &rec.questionnaire;
+    let (id, updated, qi) = check_head(
+        cat,
+        &rec.format,
+        &rec.id,
+        &rec.updated,
+        &rec.started,
+        [&q.id, &q.version, &q.sha256],
+    )?;
+    let k = cat.get(qi);
+    validate_view(&k.q, rec).map_err(|e| format!("does not fit questionnaire `{}` {}: {e}", k.q.id, k.q.version))?;
+    line.clear();
+    rec.write_canonical(line);
+    row.clear();
+    k.layout.write_row_view(&k.q, rec, row);
+    Ok(entry(id, qi, rec.revision, rec.status, updated, line, row))
+}
+
+/// The checks of a record before its answers: format, id, times, questionnaire.
+fn check_head(
+    cat: &Catalog,
+    format: &str,
+    id: &str,
+    updated: &str,
+    started: &str,
+    [qid, qversion, qsha]: [&str; 3],
+) -> Result<(uuid::Uuid, jiff::Timestamp, usize), String> {
+    if format != FORMAT {
+        return Err(format!(
+            "unknown format version `{format}` (this anketa reads `{FORMAT}`)"
+        ));
+    }
+    let uuid = match uuid::Uuid::parse_str(id) {
+        Ok(u) if *u.hyphenated().encode_lower(&mut uuid::Uuid::encode_buffer()) == *id => u,
+        Ok(u) => {
+            return Err(format!(
+                "interview id `{id}` is not written as anketa writes ids (`{}`)",
+                u.hyphenated()
+            ));
+        }
+        Err(_) => return Err(format!("interview id `{id}` is not a UUID")),
+    };
+    let updated: jiff::Timestamp = updated
+        .parse()
+        .map_err(|_| format!("`updated` is `{updated}`, not an RFC 3339 time"))?;
+    if started.parse::<jiff::Timestamp>().is_err() {
+        return Err(format!("`started` is `{started}`, not an RFC 3339 time"));
+    }
+    let qi = cat.find_parts(qid, qversion, qsha)?;
+    Ok((uuid, updated, qi))
+}
+
+fn entry(
+    id: uuid::Uuid,
+    qi: usize,
+    revision: u64,
+    status: Status,
+    updated: jiff::Timestamp,
+    line: &[u8],
+    row: &[u8],
+) -> Entry {
+    Entry {
         id,
         questionnaire: qi as u32,
-        revision: rec.revision,
-        status: rec.status,
+        revision,
+        status,
         updated_ns: updated.as_nanosecond().clamp(i64::MIN as i128, i64::MAX as i128) as i64,
-        hash,
+        hash: Sha256::digest(line).into(),
         source: Source { file: 0, line: 0 },
         handle: 0,
         line_len: line.len() as u32,
         row_len: row.len() as u32,
-    })
+    }
+}
+
+/// [`validate_record`] for a [`RecordView`]: the same checks and messages, in the same order
+/// (`view_checks_agree_with_validate_record` below holds them together; a check added there
+/// is added here).
+pub fn validate_view(q: &Questionnaire, rec: &RecordView<'_>) -> Result<(), String> {
+    if *rec.questionnaire.id != q.id {
+        return Err(format!(
+            "questionnaire id `{}` does not match `{}`",
+            rec.questionnaire.id.as_str(),
+            q.id
+        ));
+    }
+    for (var, a) in &rec.answers.0 {
+        let var = var.as_str();
+        let Some(qq) = q.question(var) else {
+            return Err(format!("answer to unknown variable `{var}`"));
+        };
+        let bad = |what: &str| Err(format!("variable `{var}` ({}): {what}", qq.kind.name()));
+        let a = a.borrowed();
+        if a.other.is_some() && !qq.options.iter().any(|x| x.other) {
+            return bad("has an `other` text but no `other` option");
+        }
+        let Some(v) = a.value else { continue };
+        match (&qq.kind, v) {
+            (Kind::Note, _) => return bad("a note cannot have a value"),
+            (Kind::Single, ValueRef::Text(c)) => {
+                if qq.option(c).is_none() {
+                    return bad(&format!("unknown code `{c}`"));
+                }
+            }
+            (Kind::Multi { .. }, ValueRef::Codes(cs)) => {
+                for i in 0..cs.len() {
+                    let c = cs.get(i);
+                    if qq.option(c).is_none() {
+                        return bad(&format!("unknown code `{c}`"));
+                    }
+                    if (0..i).any(|j| cs.get(j) == c) {
+                        return bad(&format!("code `{c}` chosen twice"));
+                    }
+                }
+                if cs.len() > 1 && cs.iter().any(|c| qq.option(c).is_some_and(|o| o.exclusive)) {
+                    return bad("an exclusive option is combined with others");
+                }
+            }
+            (Kind::Number { .. }, ValueRef::Number(n)) if n.is_finite() => {}
+            (Kind::Text { .. } | Kind::LongText { .. }, ValueRef::Text(_)) => {}
+            (Kind::Date, ValueRef::Text(s)) => {
+                if parse_date(s).is_none() {
+                    return bad(&format!("`{s}` is not a YYYY-MM-DD date"));
+                }
+            }
+            (_, v) => {
+                let found = match v {
+                    ValueRef::Number(_) => "a number",
+                    ValueRef::Text(_) => "a string",
+                    ValueRef::Codes(_) => "an array",
+                };
+                return bad(&format!("wrong type of value: {found}"));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The rule that decided a conflict.
@@ -687,6 +815,125 @@ fn status_word(s: Status) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::interview::record::{Answer, AnswerValue};
+    use crate::questionnaire::bundled;
+    use crate::simulate::{Options, Simulator};
+
+    /// A simulated record of `q` with one fault put in (or none).
+    fn faulty(q: &Questionnaire, n: u64, fault: usize) -> Record {
+        let sim = Simulator::new(
+            q,
+            Options {
+                seed: 9,
+                incomplete_share: 0.2,
+                ..Options::default()
+            },
+        );
+        let mut r = sim.record(n);
+        let of = |pred: &dyn Fn(&Kind) -> bool| q.questions.iter().find(|qq| pred(&qq.kind)).map(|qq| qq.id.clone());
+        let single = of(&|k| matches!(k, Kind::Single));
+        let multi = of(&|k| matches!(k, Kind::Multi { .. }));
+        let number = of(&|k| matches!(k, Kind::Number { .. }));
+        let text = of(&|k| matches!(k, Kind::Text { .. } | Kind::LongText { .. }));
+        let date = of(&|k| matches!(k, Kind::Date));
+        let note = of(&|k| matches!(k, Kind::Note));
+        let no_other = q
+            .questions
+            .iter()
+            .find(|qq| qq.is_answerable() && !qq.options.iter().any(|o| o.other));
+        let mut set = |var: Option<String>, v: AnswerValue| {
+            if let Some(var) = var {
+                r.answers
+                    .entry(var)
+                    .or_insert_with(|| Answer {
+                        relevant: true,
+                        ..Answer::default()
+                    })
+                    .value = Some(v);
+            }
+        };
+        let multi_q = multi.as_deref().and_then(|m| q.question(m));
+        let code = |i: usize| {
+            multi_q
+                .map(|m| m.options[i % m.options.len()].code.clone())
+                .unwrap_or_default()
+        };
+        let exclusive = multi_q
+            .and_then(|m| m.options.iter().find(|o| o.exclusive))
+            .map(|o| o.code.clone());
+        match fault {
+            0 => {}
+            1 => set(Some("no_such_variable".into()), AnswerValue::Text("x".into())),
+            2 => set(single.clone(), AnswerValue::Text("atlantis".into())),
+            3 => set(multi.clone(), AnswerValue::Codes(vec![code(0), code(0)])),
+            4 => set(multi.clone(), AnswerValue::Codes(vec![code(0), "atlantis".into()])),
+            5 => {
+                if let Some(e) = exclusive.filter(|e| *e != code(0)) {
+                    set(multi.clone(), AnswerValue::Codes(vec![code(0), e]))
+                }
+            }
+            6 => set(single.clone(), AnswerValue::Number(3.0)),
+            7 => set(number.clone(), AnswerValue::Text("12".into())),
+            8 => set(multi.clone(), AnswerValue::Text(code(1))),
+            9 => set(text.clone(), AnswerValue::Codes(vec!["a".into()])),
+            10 => set(date.clone(), AnswerValue::Text("2021-02-30".into())),
+            11 => set(note.clone(), AnswerValue::Text("x".into())),
+            12 => {
+                if let Some(qq) = no_other {
+                    r.answers.entry(qq.id.clone()).or_default().other = Some("specify".into());
+                }
+            }
+            13 => r.questionnaire.id = "other".into(),
+            14 => r.id = r.id.to_uppercase(),
+            15 => r.id = "not-a-uuid".into(),
+            16 => r.updated = "yesterday".into(),
+            17 => r.started = "2021-13-01T00:00:00Z".into(),
+            18 => r.format = "anketa-interview/2".into(),
+            19 => r.questionnaire.sha256 = "0".repeat(64),
+            20 => set(multi.clone(), AnswerValue::Codes(vec![])),
+            21 => set(number.clone(), AnswerValue::Number(2.5)),
+            _ => unreachable!(),
+        }
+        r
+    }
+
+    #[test]
+    fn view_checks_agree_with_validate_record() {
+        let mut cat = Catalog::new(false);
+        let mut excel = Catalog::new(true);
+        for name in ["nko", "omsu", "demo"] {
+            cat.add(bundled(name).unwrap(), Origin::Bundled);
+            excel.add(bundled(name).unwrap(), Origin::Bundled);
+        }
+        let mut rejected = 0;
+        for name in ["nko", "omsu", "demo"] {
+            let q = bundled(name).unwrap();
+            for n in 0..40 {
+                for fault in 0..22 {
+                    let r = faulty(&q, n, fault);
+                    let text = String::from_utf8(r.to_json()).unwrap();
+                    let view: RecordView<'_> = serde_json::from_str(&text).unwrap();
+                    assert_eq!(
+                        validate_view(&q, &view),
+                        validate_record(&q, &r),
+                        "{name} {n} fault {fault}"
+                    );
+                    for cat in [&cat, &excel] {
+                        let (mut l1, mut r1, mut l2, mut r2) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+                        let a = examine_into(cat, &r, &mut l1, &mut r1).map(|e| format!("{e:?}"));
+                        let b = examine_view(cat, &view, &mut l2, &mut r2).map(|e| format!("{e:?}"));
+                        assert_eq!(a, b, "{name} {n} fault {fault}");
+                        if a.is_ok() {
+                            assert_eq!((l1, r1), (l2, r2), "{name} {n} fault {fault}");
+                        } else {
+                            rejected += 1;
+                        }
+                    }
+                }
+            }
+        }
+        assert!(rejected > 1000, "the faults are rejected ({rejected})");
+    }
 
     fn e(id: &str, rev: u64, status: Status, upd: i64, h: u8, file: u32) -> Entry {
         Entry {

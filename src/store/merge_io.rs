@@ -9,10 +9,10 @@
 use super::inputs::{InputFile, Item, Spill, SpillWriter, read_all, walk};
 use super::{create_private_dir, interview_file_name, io_reason, load_questionnaire, parse_record, sync_dir};
 use crate::export::{codebook, spss};
-use crate::interview::record::{FORMAT, Record};
+use crate::interview::record::{FORMAT, Record, RecordView};
 use crate::merge::{
     Catalog, Entry, Origin, PathReason, Report, ReportConflict, ReportCopy, ReportDuplicate, ReportIncomplete,
-    ReportQuestionnaire, Source, decide, examine_into, stems,
+    ReportQuestionnaire, Source, decide, examine_into, examine_view, stems,
 };
 use crate::questionnaire;
 use std::collections::BTreeSet;
@@ -400,19 +400,24 @@ pub fn merge(opts: &MergeOptions, progress: &(dyn Fn(u64, u64) + Sync)) -> Resul
             file: file as u32,
             line,
         };
-        let outcome = match item.map_err(Outcome::Rejected).and_then(parse) {
-            Err(o) => o,
-            Ok(rec) => match examine_into(&cat, &rec, &mut wk.line, &mut wk.row) {
-                Ok(mut e) => {
-                    e.handle = wk.spill.append(&[&wk.line, &wk.row]);
-                    e.source = source;
-                    lock(&kept).push(e);
-                    return;
-                }
-                Err(reason) => Outcome::Rejected(reason),
+        // The borrowed view first (no allocation per string); anything it does not take goes
+        // through the owned record, which explains precisely what is wrong.
+        let examined = match item {
+            Err(reason) => Err(Outcome::Rejected(reason)),
+            Ok(text) => match serde_json::from_str::<RecordView<'_>>(text) {
+                Ok(view) => examine_view(&cat, &view, &mut wk.line, &mut wk.row).map_err(Outcome::Rejected),
+                Err(_) => parse(text)
+                    .and_then(|rec| examine_into(&cat, &rec, &mut wk.line, &mut wk.row).map_err(Outcome::Rejected)),
             },
         };
-        lock(&not_taken).push((source, outcome));
+        match examined {
+            Ok(mut e) => {
+                e.handle = wk.spill.append(&[&wk.line, &wk.row]);
+                e.source = source;
+                lock(&kept).push(e);
+            }
+            Err(outcome) => lock(&not_taken).push((source, outcome)),
+        }
     };
     read_all(
         &w.files,
