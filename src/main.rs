@@ -542,7 +542,14 @@ fn report(a: ReportArgs, lang: Option<&str>) -> ExitCode {
     let bar = Progress::new("reading");
     let progress = |done, total| bar.update(done, total);
     if a.parse_only {
-        let counts = inp.stream(|| 0u64, |n, _| Ok(*n += 1), &progress);
+        let counts = inp.stream(
+            || 0u64,
+            |n, _| {
+                *n += 1;
+                Ok(())
+            },
+            &progress,
+        );
         bar.finish();
         let info = inp.info(counts.iter().sum());
         println!("parsed {} record(s), {} not readable", info.records, info.rejected);

@@ -26,6 +26,9 @@ fn line(out: &mut String, cells: &[String]) {
     out.push('\n');
 }
 
+/// A named statistic of a group, for the stacked tables.
+type Stat<'a, T> = (&'a str, &'a dyn Fn(&T) -> String);
+
 fn num(x: f64) -> String {
     format!("{x}")
 }
@@ -116,7 +119,7 @@ pub fn render(r: &Report) -> String {
                 let mut head = vec!["statistic".to_string()];
                 head.extend(groups.iter().map(|g| g.to_string()));
                 line(&mut out, &head);
-                let rows: [(&str, &dyn Fn(&NumberStats) -> String); 5] = [
+                let rows: [Stat<'_, NumberStats>; 5] = [
                     ("n", &|n| n.n.to_string()),
                     ("mean", &|n| opt(n.mean)),
                     ("median", &|n| opt(n.median)),
@@ -133,7 +136,7 @@ pub fn render(r: &Report) -> String {
                 let mut head = vec!["statistic".to_string()];
                 head.extend(groups.iter().map(|g| g.to_string()));
                 line(&mut out, &head);
-                let rows: [(&str, &dyn Fn(&DateStats) -> String); 4] = [
+                let rows: [Stat<'_, DateStats>; 4] = [
                     ("n", &|d| d.n.to_string()),
                     ("min", &|d| d.min.clone().unwrap_or_default()),
                     ("median", &|d| d.median.clone().unwrap_or_default()),

@@ -37,6 +37,7 @@ nav.toc a { color: inherit; }
 table.t { border-collapse: collapse; width: 100%; margin: 8px 0 4px; font-variant-numeric: tabular-nums; }
 table.t th, table.t td { padding: 3px 8px; border-bottom: 1px solid var(--line); text-align: left; vertical-align: top; }
 table.t .n { text-align: right; white-space: nowrap; width: 1%; }
+table.t thead th.n { white-space: normal; min-width: 4.5em; }
 table.t thead th { border-bottom: 2px solid var(--fg); font-weight: 600; }
 table.t tfoot th, table.t tfoot td { border-top: 2px solid var(--fg); border-bottom: none; font-style: italic; }
 table.t tr.excl td { color: var(--muted); }

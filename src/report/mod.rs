@@ -403,29 +403,12 @@ pub fn fmt_int(n: u64, lang: Lang) -> String {
     };
     let mut out = String::new();
     for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
             out.push(sep);
         }
         out.push(c);
     }
     out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn numbers_are_printed_as_in_the_note() {
-        assert_eq!(fmt_dec(73.55, 1, Lang::Ru), "73,6");
-        assert_eq!(fmt_dec(6.25, 1, Lang::En), "6.3");
-        assert_eq!(fmt_dec(-0.01, 1, Lang::En), "0.0");
-        assert_eq!(fmt_p(0.0004, Lang::Ru), "< 0,001");
-        assert_eq!(fmt_p(0.0123, Lang::En), "0.012");
-        assert_eq!(fmt_int(1234, Lang::Ru), "1234");
-        assert_eq!(fmt_int(1234567, Lang::En), "1,234,567");
-        assert_eq!(fmt_int(100000, Lang::Ru), "100\u{a0}000");
-    }
 }
 
 /// A statistic for people: whole numbers as such, others with one decimal.
@@ -501,4 +484,21 @@ pub(crate) fn folded_texts<'a>(t: &'a Texts, kind: &str) -> Vec<(&'a str, &'a st
         ga.cmp(&gb).then(b.2.cmp(&a.2)).then(a.1.cmp(b.1))
     });
     v
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_are_printed_as_in_the_note() {
+        assert_eq!(fmt_dec(73.55, 1, Lang::Ru), "73,6");
+        assert_eq!(fmt_dec(6.25, 1, Lang::En), "6.3");
+        assert_eq!(fmt_dec(-0.01, 1, Lang::En), "0.0");
+        assert_eq!(fmt_p(0.0004, Lang::Ru), "< 0,001");
+        assert_eq!(fmt_p(0.0123, Lang::En), "0.012");
+        assert_eq!(fmt_int(1234, Lang::Ru), "1234");
+        assert_eq!(fmt_int(1234567, Lang::En), "1,234,567");
+        assert_eq!(fmt_int(100000, Lang::Ru), "100\u{a0}000");
+    }
 }

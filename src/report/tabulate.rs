@@ -99,6 +99,10 @@ pub(crate) struct RQuestion {
     pub(crate) mismatched: Vec<(usize, &'static str)>,
 }
 
+/// `--cross`: the two variables and, per questionnaire, both their questions when it has them as
+/// choice questions.
+type CrossPlan = (String, String, Vec<Option<(usize, usize)>>);
+
 /// The index of an option code in a question.
 fn option_index(q: &Questionnaire, qidx: usize, code: &str) -> Option<usize> {
     q.questions[qidx].options.iter().position(|o| o.code == code)
@@ -118,7 +122,7 @@ pub struct Plan<'q> {
     by: Option<(String, Vec<Option<usize>>)>,
     filter: Option<Expr>,
     /// `--cross`: the variables and, per questionnaire, both questions if it has them as choices.
-    cross: Option<(String, String, Vec<Option<(usize, usize)>>)>,
+    cross: Option<CrossPlan>,
     /// Per questionnaire: its single-choice `district` question.
     pub(crate) district: Vec<Option<usize>>,
     /// Per questionnaire: its question indices in the order of their names.

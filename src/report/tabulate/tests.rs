@@ -363,7 +363,7 @@ fn cross_tabulates_two_variables_with_row_and_column_percentages() {
     let mut v = Vec::new();
     for n in 0..20u32 {
         let i = if n < 12 { "yes" } else { "no" };
-        let c = if n < 9 || n >= 18 { "regular" } else { "rarely" };
+        let c = if (9..18).contains(&n) { "rarely" } else { "regular" };
         v.push(rec(&nko, n, "I01", vec![("interaction", t(i)), ("contact_freq", t(c))]));
     }
     let opts = Options {
