@@ -712,17 +712,42 @@ fn list_body(f: &mut Frame, app: &App, s: &Session, area: Rect, sel: usize, revi
         } else {
             ""
         };
-        let text: String = q.tr(&qq.text).chars().take(50).collect();
+        // The question takes at most ~45% of the row, so the answer stays visible.
+        let number = q.questions[..=i].iter().filter(|x| x.is_answerable()).count();
+        let room = usize::from(area.width).saturating_sub(mark.len()) * 45 / 100;
+        let text = truncate(&format!("{number}. {}", q.tr(&qq.text)), room.max(12));
+        let remark = if s.rec.answers.get(&qq.id).is_some_and(|a| a.remark.is_some()) {
+            "✎ "
+        } else {
+            ""
+        };
         let ans = answer_text(s, i);
         let mut st = if problem { theme.error() } else { Style::new() };
         if k == sel {
             st = st.patch(theme.sel());
             sel_line = lines.len();
         }
-        lines.push(Line::styled(format!("{mark}{}: {text} — {ans}", qq.id), st));
+        lines.push(Line::styled(format!("{mark}{text} — {remark}{ans}"), st));
     }
     let scroll = scroll_for(sel_line, area.height);
     f.render_widget(Paragraph::new(lines).scroll((scroll, 0)), area);
+}
+
+/// Cuts text to `width` display columns, marking the cut with `…`.
+fn truncate(text: &str, width: usize) -> String {
+    use unicode_width::UnicodeWidthChar;
+    let mut out = String::new();
+    let mut used = 0;
+    for c in text.chars() {
+        let w = c.width().unwrap_or(0);
+        if used + w > width.saturating_sub(1) {
+            out.push('…');
+            return out;
+        }
+        used += w;
+        out.push(c);
+    }
+    out
 }
 
 fn centered(area: Rect, w: u16, h: u16) -> Rect {

@@ -145,6 +145,19 @@ fn review_marks_missing_answers() {
 }
 
 #[test]
+fn review_of_an_nko_interview_in_russian() {
+    let mut s = session("nko");
+    session::update(&mut s, Action::Choose(1), &now());
+    session::update(&mut s, Action::Next, &now());
+    session::update(&mut s, Action::Choose(0), &now());
+    session::update(&mut s, Action::Remark, &now());
+    session::update(&mut s, Action::Paste("ТОС при сельсовете".into()), &now());
+    session::update(&mut s, Action::Next, &now());
+    session::update(&mut s, Action::Review, &now());
+    insta::assert_snapshot!(render(&app_with(s), 80, 24));
+}
+
+#[test]
 fn too_small_terminal_says_so() {
     let app = app_with(session("nko"));
     let out = render(&app, 50, 12);
@@ -152,6 +165,7 @@ fn too_small_terminal_says_so() {
         out.starts_with("Окно терминала слишком маленькое\nнужно не менее 60×16"),
         "{out}"
     );
+    insta::assert_snapshot!("too_small_50x12", out);
     // Resizing through tiny sizes never panics.
     for (w, h) in [(1, 1), (0, 0), (59, 15), (60, 16), (240, 67), (80, 3)] {
         render(&app, w, h);
