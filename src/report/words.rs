@@ -408,10 +408,10 @@ impl W {
         self.t("Быстрые", "Speeders")
     }
     pub(crate) fn in_progress(&self) -> &'static str {
-        self.t("Не завершены", "In progress")
+        self.t("Не завершены (в данных)", "In progress (in the data)")
     }
     pub(crate) fn left_out(&self) -> &'static str {
-        self.t("Не вошли (не завершены)", "Left out (in progress)")
+        self.t("Не завершены (не вошли)", "In progress (left out)")
     }
     pub(crate) fn conflicts(&self) -> &'static str {
         self.t("Конфликты копий", "Conflicting copies")
