@@ -29,8 +29,14 @@ fn line(out: &mut String, cells: &[String]) {
 /// A named statistic of a group, for the stacked tables.
 type Stat<'a, T> = (&'a str, &'a dyn Fn(&T) -> String);
 
+/// Full precision; very small or large values in scientific notation (`8.9e-23`), which
+/// spreadsheets read, rather than two dozen zeros.
 fn num(x: f64) -> String {
-    format!("{x}")
+    if x != 0.0 && (x.abs() < 1e-4 || x.abs() >= 1e15) {
+        format!("{x:e}")
+    } else {
+        format!("{x}")
+    }
 }
 
 fn opt(x: Option<f64>) -> String {
@@ -239,4 +245,19 @@ pub fn render(r: &Report) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fields_are_quoted_and_numbers_readable() {
+        assert_eq!(field("a,b"), "\"a,b\"");
+        assert_eq!(field("say \"hi\"\nnow"), "\"say \"\"hi\"\" now\"");
+        assert_eq!(num(8.912230623070098e-23), "8.912230623070098e-23");
+        assert_eq!(num(0.0123), "0.0123");
+        assert_eq!(num(0.0), "0");
+        assert_eq!(pct1(Some(6.25)), "6.3");
+    }
 }
