@@ -15,7 +15,7 @@
 //! and free texts starting with `=`, `+`, `-` or `@` get a leading `'` so that Excel shows them
 //! as text instead of running them as formulas.
 
-use crate::interview::record::{AnswerRef, Record, RecordView, ValueRef};
+use crate::interview::record::{AnswerRef, CodesRef, Record, RecordView, ValueRef};
 use crate::questionnaire::{Kind, Questionnaire};
 use std::borrow::Cow;
 use std::collections::HashSet;
@@ -211,7 +211,36 @@ impl Layout {
                 out.push(d);
             }
             first = false;
-            field(out, c.as_bytes(), d);
+            match c {
+                Cell::Plain(s) => out.extend_from_slice(s.as_bytes()),
+                Cell::Text(s) => field(out, s.as_bytes(), d),
+                Cell::Int(n) => {
+                    let mut b = [0u8; 20];
+                    let mut i = b.len();
+                    let mut n = n;
+                    loop {
+                        i -= 1;
+                        b[i] = b'0' + (n % 10) as u8;
+                        n /= 10;
+                        if n == 0 {
+                            break;
+                        }
+                    }
+                    out.extend_from_slice(&b[i..]);
+                }
+                Cell::Number(n) => field(out, number(n, self.excel).as_bytes(), d),
+                // Codes are written one after the other unless one needs quoting (then the
+                // whole cell is quoted, as any other).
+                Cell::Codes(cs) if cs.iter().all(|c| !needs_quotes(c.as_bytes(), d)) => {
+                    for (i, c) in cs.iter().enumerate() {
+                        if i > 0 {
+                            out.push(b' ');
+                        }
+                        out.extend_from_slice(c.as_bytes());
+                    }
+                }
+                Cell::Codes(cs) => field(out, join(cs).as_bytes(), d),
+            }
         });
         out.push(b'\n');
     }
@@ -230,78 +259,82 @@ impl Layout {
     /// The cells of one interview, as text.
     pub fn cells<'r>(&self, q: &Questionnaire, rec: &'r Record) -> Vec<Cow<'r, str>> {
         let mut v = Vec::with_capacity(self.columns.len());
-        self.each_cell(q, &Row::of_record(q, rec), |c| v.push(c));
+        self.each_cell(q, &Row::of_record(q, rec), |c| {
+            v.push(match c {
+                Cell::Plain(s) => Cow::Borrowed(s),
+                Cell::Text(s) => s,
+                Cell::Int(n) => Cow::Owned(n.to_string()),
+                Cell::Number(n) => Cow::Owned(number(n, self.excel)),
+                Cell::Codes(cs) => Cow::Owned(join(cs)),
+            })
+        });
         v
     }
 
     /// Calls `f` with each cell of one interview, in column order.
-    fn each_cell<'r>(&self, q: &Questionnaire, row: &Row<'r>, mut f: impl FnMut(Cow<'r, str>)) {
-        let answer = |qi: usize| row.answers.get(qi).copied().flatten().filter(|a| a.relevant);
+    fn each_cell<'r>(&self, q: &Questionnaire, row: &Row<'r>, mut f: impl FnMut(Cell<'r>)) {
+        const EMPTY: Cell<'static> = Cell::Plain("");
+        // The columns of a question follow each other: its answer is looked up once, and the
+        // options chosen in a multi are found once for all its 0/1 columns.
+        let mut question = None;
+        let mut answer: Option<AnswerRef<'r>> = None;
+        let mut chosen: Option<u128> = None;
         for c in &self.columns {
+            if c.question != question {
+                question = c.question;
+                answer = question
+                    .and_then(|qi| row.answers.get(qi).copied().flatten())
+                    .filter(|a| a.relevant);
+                chosen = None;
+            }
             f(match c.kind {
                 ColumnKind::Meta(m) => match m {
-                    Meta::Id => Cow::Borrowed(row.id),
-                    Meta::Interviewer => self.text(row.interviewer),
-                    Meta::District => c
-                        .question
-                        .and_then(answer)
-                        .and_then(|a| a.value)
-                        .map_or(Cow::Borrowed(""), |v| self.value(v)),
-                    Meta::Device => self.text(row.device),
-                    Meta::Started => Cow::Borrowed(row.started),
-                    Meta::Completed => Cow::Borrowed(row.completed.unwrap_or("")),
-                    Meta::DurationS => Cow::Owned(row.duration_ms.saturating_add(500).div_euclid(1000).to_string()),
-                    Meta::Revision => Cow::Owned(row.revision.to_string()),
+                    Meta::Id => Cell::Text(Cow::Borrowed(row.id)),
+                    Meta::Interviewer => Cell::Text(self.text(row.interviewer)),
+                    Meta::District => answer.and_then(|a| a.value).map_or(EMPTY, |v| self.value(v)),
+                    Meta::Device => Cell::Text(self.text(row.device)),
+                    Meta::Started => Cell::Text(Cow::Borrowed(row.started)),
+                    Meta::Completed => Cell::Text(Cow::Borrowed(row.completed.unwrap_or(""))),
+                    Meta::DurationS => Cell::Int(row.duration_ms.saturating_add(500).div_euclid(1000)),
+                    Meta::Revision => Cell::Int(row.revision),
                 },
-                ColumnKind::Value => c
-                    .question
-                    .and_then(answer)
-                    .and_then(|a| a.value)
-                    .map_or(Cow::Borrowed(""), |v| self.value(v)),
-                ColumnKind::Dummy(oi) => {
-                    let qi = c.question.unwrap_or(0);
-                    match answer(qi).and_then(|a| a.value) {
-                        Some(ValueRef::Codes(cs)) => {
-                            let code = &q.questions[qi].options[oi].code;
-                            Cow::Borrowed(if cs.contains(code) { "1" } else { "0" })
-                        }
-                        _ => Cow::Borrowed(""),
+                ColumnKind::Value => answer.and_then(|a| a.value).map_or(EMPTY, |v| self.value(v)),
+                ColumnKind::Dummy(oi) => match answer.and_then(|a| a.value) {
+                    Some(ValueRef::Codes(cs)) => {
+                        let options = &q.questions[c.question.unwrap_or(0)].options;
+                        let yes = if options.len() <= 128 {
+                            let mask = *chosen.get_or_insert_with(|| {
+                                cs.iter()
+                                    .filter_map(|code| options.iter().position(|o| o.code == code))
+                                    .fold(0u128, |m, i| m | 1 << i)
+                            });
+                            mask >> oi & 1 == 1
+                        } else {
+                            cs.contains(&options[oi].code)
+                        };
+                        Cell::Plain(if yes { "1" } else { "0" })
                     }
-                }
-                ColumnKind::Other => c
-                    .question
-                    .and_then(answer)
-                    .and_then(|a| a.other)
-                    .map_or(Cow::Borrowed(""), |s| self.text(s)),
-                ColumnKind::Remark => c
-                    .question
-                    .and_then(answer)
+                    _ => EMPTY,
+                },
+                ColumnKind::Other => answer.and_then(|a| a.other).map_or(EMPTY, |s| Cell::Text(self.text(s))),
+                ColumnKind::Remark => answer
                     .and_then(|a| a.remark)
-                    .map_or(Cow::Borrowed(""), |s| self.text(s)),
+                    .map_or(EMPTY, |s| Cell::Text(self.text(s))),
             });
         }
     }
 
-    fn value<'r>(&self, v: ValueRef<'r>) -> Cow<'r, str> {
+    fn value<'r>(&self, v: ValueRef<'r>) -> Cell<'r> {
         match v {
-            ValueRef::Text(s) => self.text(s),
-            ValueRef::Number(n) => Cow::Owned(number(n, self.excel)),
-            ValueRef::Codes(cs) => {
-                let mut s = String::new();
-                for (i, c) in cs.iter().enumerate() {
-                    if i > 0 {
-                        s.push(' ');
-                    }
-                    s.push_str(c);
-                }
-                Cow::Owned(s)
-            }
+            ValueRef::Text(s) => Cell::Text(self.text(s)),
+            ValueRef::Number(n) => Cell::Number(n),
+            ValueRef::Codes(cs) => Cell::Codes(cs),
         }
     }
 
     /// Free text: line breaks to spaces; in the Excel flavour, formula-like text made inert.
     fn text<'r>(&self, s: &'r str) -> Cow<'r, str> {
-        let s: Cow<'r, str> = if s.contains(['\n', '\r']) {
+        let s: Cow<'r, str> = if s.bytes().any(|b| b == b'\n' || b == b'\r') {
             Cow::Owned(s.replace("\r\n", " ").replace(['\n', '\r'], " "))
         } else {
             Cow::Borrowed(s)
@@ -367,11 +400,36 @@ impl<'r> Row<'r> {
     }
 }
 
+/// One cell of a row: text, or a value written without building a string first.
+enum Cell<'r> {
+    /// Never needs quotes (empty, `0`, `1`).
+    Plain(&'static str),
+    Text(Cow<'r, str>),
+    Int(u64),
+    Number(f64),
+    Codes(CodesRef<'r>),
+}
+
+/// The codes of a multi choice, space-separated.
+fn join(cs: CodesRef<'_>) -> String {
+    let mut s = String::new();
+    for (i, c) in cs.iter().enumerate() {
+        if i > 0 {
+            s.push(' ');
+        }
+        s.push_str(c);
+    }
+    s
+}
+
+fn needs_quotes(s: &[u8], delimiter: u8) -> bool {
+    s.iter()
+        .any(|&b| b == delimiter || b == b'"' || b == b'\n' || b == b'\r')
+}
+
 /// Writes one field, quoted when it holds the delimiter, a quote or a line break (RFC 4180).
 fn field(out: &mut Vec<u8>, s: &[u8], delimiter: u8) {
-    if s.iter()
-        .any(|&b| b == delimiter || b == b'"' || b == b'\n' || b == b'\r')
-    {
+    if needs_quotes(s, delimiter) {
         out.push(b'"');
         for &b in s {
             if b == b'"' {
