@@ -66,22 +66,32 @@ fn key_of(_meta: &fs::Metadata, path: &Path) -> FileKey {
 /// Physical file → the smallest display path naming it, so that overlapping inputs count each
 /// file once and the input order does not matter.
 #[derive(Default)]
-struct Found(HashMap<FileKey, PathBuf>);
+struct Found {
+    index: HashMap<FileKey, usize>,
+    /// In the order found: folders are walked in name order, so this is nearly sorted.
+    paths: Vec<PathBuf>,
+}
 
 impl Found {
     fn add(&mut self, key: FileKey, display: PathBuf) {
-        match self.0.get_mut(&key) {
-            Some(old) if bytes(old) <= bytes(&display) => {}
-            Some(old) => *old = display,
-            None => {
-                self.0.insert(key, display);
+        match self.index.entry(key) {
+            std::collections::hash_map::Entry::Occupied(i) => {
+                let old = &mut self.paths[*i.get()];
+                if bytes(&display) < bytes(old) {
+                    *old = display;
+                }
+            }
+            std::collections::hash_map::Entry::Vacant(v) => {
+                v.insert(self.paths.len());
+                self.paths.push(display);
             }
         }
     }
 
     fn sorted(self) -> Vec<PathBuf> {
-        let mut v: Vec<PathBuf> = self.0.into_values().collect();
-        v.sort_unstable_by(|a, b| bytes(a).cmp(bytes(b)));
+        let mut v = self.paths;
+        // A stable sort merges the sorted runs of each folder in linear time.
+        v.sort_by(|a, b| bytes(a).cmp(bytes(b)));
         v
     }
 }
@@ -128,69 +138,104 @@ fn walk_dir(
             return;
         }
     };
-    let mut entries: Vec<fs::DirEntry> = rd.filter_map(|e| e.ok()).collect();
-    entries.sort_unstable_by_key(|e| e.file_name());
+    // Name, type and inode of each entry, read from the directory itself (no `stat`).
+    #[cfg(unix)]
+    let ino = |e: &fs::DirEntry| std::os::unix::fs::DirEntryExt::ino(e);
+    #[cfg(not(unix))]
+    let ino = |_: &fs::DirEntry| 0u64;
+    let mut entries: Vec<(std::ffi::OsString, Option<fs::FileType>, u64)> = rd
+        .filter_map(|e| e.ok())
+        .map(|e| (e.file_name(), e.file_type().ok(), ino(&e)))
+        .collect();
+    entries.par_sort_unstable_by(|a, b| a.0.cmp(&b.0));
     let exports = earlier_exports(dir);
-    for e in entries {
-        let name = e.file_name();
-        if name.as_encoded_bytes().starts_with(b".") {
-            continue;
-        }
-        if exports.contains(&name) {
-            w.skipped.push((
-                e.path().display().to_string(),
-                "an export written by an earlier merge (its interviews are read from interviews.ndjson)".into(),
-            ));
-            continue;
-        }
-        let path = e.path();
-        let Ok(ft) = e.file_type() else {
-            w.problems
-                .push((path.display().to_string(), "cannot read the file type".into()));
-            continue;
-        };
-        if ft.is_dir() || ft.is_symlink() || !ft.is_file() {
-            // Folders, links and anything unusual: one stat (following links).
-            let meta = match fs::metadata(&path) {
-                Ok(m) => m,
-                Err(err) => {
-                    w.problems
-                        .push((path.display().to_string(), format!("cannot read: {}", io_reason(&err))));
-                    continue;
-                }
+    /// What an entry is, found on all cores (a folder of 100,000 files is common).
+    enum Seen {
+        Hidden,
+        Export(PathBuf),
+        NoType(PathBuf),
+        File(FileKey, PathBuf),
+        /// A folder, a link or anything unusual: looked at in order, with a `stat`.
+        Other(std::ffi::OsString, PathBuf, fs::FileType),
+    }
+    let seen: Vec<Seen> = entries
+        .into_par_iter()
+        .map(|(name, ft, ino)| {
+            if name.as_encoded_bytes().starts_with(b".") {
+                return Seen::Hidden;
+            }
+            let path = dir.join(&name);
+            if exports.contains(&name) {
+                return Seen::Export(path);
+            }
+            let Some(ft) = ft else {
+                return Seen::NoType(path);
             };
-            if ft.is_symlink() && meta.is_dir() {
+            if ft.is_dir() || ft.is_symlink() || !ft.is_file() {
+                return Seen::Other(name, path, ft);
+            }
+            #[cfg(unix)]
+            let key = {
+                use std::os::unix::fs::MetadataExt;
+                (dir_meta.dev(), ino)
+            };
+            #[cfg(not(unix))]
+            let key = {
+                let _ = (dir_meta, ino);
+                fs::canonicalize(&path).unwrap_or_else(|_| path.clone())
+            };
+            Seen::File(key, path)
+        })
+        .collect();
+    for s in seen {
+        let (name, path, ft) = match s {
+            Seen::Hidden => continue,
+            Seen::Export(path) => {
                 w.skipped.push((
                     path.display().to_string(),
-                    "a symbolic link to a folder: not followed (name the folder itself)".into(),
+                    "an export written by an earlier merge (its interviews are read from interviews.ndjson)".into(),
                 ));
-            } else if meta.is_dir() {
-                let q = in_questionnaires || name == "questionnaires";
-                walk_dir(&path, &meta, q, files, qs, w);
-            } else if !meta.is_file() {
-                w.problems
-                    .push((path.display().to_string(), "not a regular file".into()));
-            } else if in_questionnaires {
-                qs.add(key_of(&meta, &path), path);
-            } else {
-                files.add(key_of(&meta, &path), path);
+                continue;
             }
-            continue;
-        }
-        #[cfg(unix)]
-        let key = {
-            use std::os::unix::fs::{DirEntryExt, MetadataExt};
-            (dir_meta.dev(), e.ino())
+            Seen::NoType(path) => {
+                w.problems
+                    .push((path.display().to_string(), "cannot read the file type".into()));
+                continue;
+            }
+            Seen::File(key, path) => {
+                if in_questionnaires {
+                    qs.add(key, path);
+                } else {
+                    files.add(key, path);
+                }
+                continue;
+            }
+            Seen::Other(name, path, ft) => (name, path, ft),
         };
-        #[cfg(not(unix))]
-        let key = {
-            let _ = dir_meta;
-            fs::canonicalize(&path).unwrap_or_else(|_| path.clone())
+        // Folders, links and anything unusual: one stat (following links).
+        let meta = match fs::metadata(&path) {
+            Ok(m) => m,
+            Err(err) => {
+                w.problems
+                    .push((path.display().to_string(), format!("cannot read: {}", io_reason(&err))));
+                continue;
+            }
         };
-        if in_questionnaires {
-            qs.add(key, path);
+        if ft.is_symlink() && meta.is_dir() {
+            w.skipped.push((
+                path.display().to_string(),
+                "a symbolic link to a folder: not followed (name the folder itself)".into(),
+            ));
+        } else if meta.is_dir() {
+            let q = in_questionnaires || name == "questionnaires";
+            walk_dir(&path, &meta, q, files, qs, w);
+        } else if !meta.is_file() {
+            w.problems
+                .push((path.display().to_string(), "not a regular file".into()));
+        } else if in_questionnaires {
+            qs.add(key_of(&meta, &path), path);
         } else {
-            files.add(key, path);
+            files.add(key_of(&meta, &path), path);
         }
     }
 }
@@ -234,11 +279,90 @@ where
     files.par_iter().enumerate().for_each_init(
         || (Vec::new(), init()),
         |(buf, state), (i, f)| {
-            // `T = ()`: the per-file vectors below never allocate.
-            let _: Vec<()> = read_one(i, &f.path, buf, state, &init, &parse);
+            match load(&f.path, buf) {
+                Loaded::Failed(e) => parse(state, i, 0, Err(e)),
+                Loaded::Large(file, size) => read_large(i, file, size, &init, &parse, &mut |_| {}),
+                Loaded::Read => split(buf, |n, item| parse(state, i, n, item)),
+            }
             progress(done.fetch_add(1, Ordering::Relaxed) + 1, total);
         },
     );
+}
+
+/// Files parsed per parallel batch of [`read_ordered`].
+const ORDERED_BATCH: usize = 512;
+
+/// Reads the files in the order given (indices into `files`) on all cores and hands `sink`
+/// the results of `parse(state, file index, line, item)` (as in [`read_all`]) in that order,
+/// file by file and line by line, a batch at a time. `sink` runs on its own thread while the
+/// next batch is parsed. An NDJSON file over the size limit is streamed in batches of lines,
+/// so memory stays bounded whatever the sizes.
+pub fn read_ordered<T, S, I, F, K>(
+    files: &[InputFile],
+    order: &[usize],
+    init: I,
+    parse: F,
+    mut sink: K,
+    progress: &(dyn Fn(u64, u64) + Sync),
+) where
+    T: Send,
+    I: Fn() -> S + Sync,
+    F: Fn(&mut S, usize, u32, Item<'_>) -> T + Sync,
+    K: FnMut(Vec<T>) + Send,
+{
+    enum Got<T> {
+        Items(Vec<T>),
+        Large(File, u64),
+    }
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<T>>(2);
+    std::thread::scope(|scope| {
+        scope.spawn(move || {
+            for batch in rx {
+                sink(batch);
+            }
+        });
+        let mut done = 0;
+        for chunk in order.chunks(ORDERED_BATCH) {
+            let got: Vec<(usize, Got<T>)> = chunk
+                .par_iter()
+                .map_init(
+                    || (Vec::new(), init()),
+                    |(buf, state), &i| {
+                        let got = match load(&files[i].path, buf) {
+                            Loaded::Failed(e) => Got::Items(vec![parse(state, i, 0, Err(e))]),
+                            Loaded::Large(file, size) => Got::Large(file, size),
+                            Loaded::Read => {
+                                let mut items = Vec::with_capacity(1);
+                                split(buf, |n, item| items.push(parse(state, i, n, item)));
+                                Got::Items(items)
+                            }
+                        };
+                        (i, got)
+                    },
+                )
+                .collect();
+            let mut batch = Vec::with_capacity(got.len());
+            for (i, g) in got {
+                match g {
+                    Got::Items(items) => batch.extend(items),
+                    Got::Large(file, size) => {
+                        if !batch.is_empty() && tx.send(std::mem::take(&mut batch)).is_err() {
+                            return;
+                        }
+                        read_large(i, file, size, &init, &parse, &mut |lines| {
+                            let _ = tx.send(lines);
+                        });
+                    }
+                }
+            }
+            if !batch.is_empty() && tx.send(batch).is_err() {
+                return;
+            }
+            done += chunk.len() as u64;
+            progress(done, files.len() as u64);
+        }
+        drop(tx);
+    });
 }
 
 fn utf8(bytes: &[u8]) -> Result<&str, String> {
@@ -256,53 +380,64 @@ fn is_json_line(line: &[u8]) -> bool {
     t.first() == Some(&b'{') && t.last() == Some(&b'}') && serde_json::from_slice::<serde::de::IgnoredAny>(t).is_ok()
 }
 
-fn read_one<T, S, I, F>(i: usize, path: &Path, buf: &mut Vec<u8>, st: &mut S, init: &I, parse: &F) -> Vec<T>
-where
-    T: Send,
-    I: Fn() -> S + Sync,
-    F: Fn(&mut S, usize, u32, Item<'_>) -> T + Sync,
-{
-    let mut fail = |msg: String| vec![parse(st, i, 0, Err(msg))];
+/// What [`load`] found.
+enum Loaded {
+    /// The file is in the buffer.
+    Read,
+    /// Over the size limit: not read.
+    Large(File, u64),
+    /// Why it could not be read.
+    Failed(String),
+}
+
+/// Reads a file of at most [`MAX_INTERVIEW_BYTES`] into `buf`.
+fn load(path: &Path, buf: &mut Vec<u8>) -> Loaded {
     let mut f = match File::open(path) {
         Ok(f) => f,
-        Err(e) => return fail(format!("cannot open: {}", io_reason(&e))),
+        Err(e) => return Loaded::Failed(format!("cannot open: {}", io_reason(&e))),
     };
     let size = match f.metadata() {
         Ok(m) => m.len(),
-        Err(e) => return fail(format!("cannot read: {}", io_reason(&e))),
+        Err(e) => return Loaded::Failed(format!("cannot read: {}", io_reason(&e))),
     };
     if size > MAX_INTERVIEW_BYTES as u64 {
-        return read_large(i, f, size, init, parse);
+        return Loaded::Large(f, size);
     }
     // Exactly the size the file has: one read, no probing for the end (inputs are copies that
     // nothing writes to; a file that shrank meanwhile is reported).
     buf.clear();
     buf.resize(size as usize, 0);
-    if let Err(e) = f.read_exact(buf) {
-        return fail(format!("cannot read: {}", io_reason(&e)));
+    match f.read_exact(buf) {
+        Ok(()) => Loaded::Read,
+        Err(e) => Loaded::Failed(format!("cannot read: {}", io_reason(&e))),
     }
+}
+
+/// The interview texts of a file read whole: the file, or each non-blank line of NDJSON.
+fn split(buf: &[u8], mut item: impl FnMut(u32, Item<'_>)) {
     let text = match utf8(buf) {
         // A byte-order mark (Notepad adds one) is not part of the JSON.
         Ok(t) => t.strip_prefix('\u{feff}').unwrap_or(t),
-        Err(e) => return fail(e),
+        Err(e) => return item(0, Err(e)),
     };
     let first_end = text.find('\n').unwrap_or(text.len());
     let rest = &text[first_end..];
     if !rest.trim().is_empty() && is_json_line(&text.as_bytes()[..first_end]) {
         // NDJSON: one interview per line.
-        text.split('\n')
-            .enumerate()
-            .filter(|(_, l)| !l.trim().is_empty())
-            .map(|(n, l)| parse(st, i, n as u32 + 1, Ok(l)))
-            .collect()
+        for (n, l) in text.split('\n').enumerate() {
+            if !l.trim().is_empty() {
+                item(n as u32 + 1, Ok(l));
+            }
+        }
     } else {
-        vec![parse(st, i, 0, Ok(text))]
+        item(0, Ok(text));
     }
 }
 
 /// A file over the size limit: read as an NDJSON stream if it starts with a whole JSON line,
-/// refused otherwise (after reading at most its first line).
-fn read_large<T, S, I, F>(i: usize, f: File, size: u64, init: &I, parse: &F) -> Vec<T>
+/// refused otherwise (after reading at most its first line). Lines are parsed in parallel
+/// batches, each handed to `sink` in order.
+fn read_large<T, S, I, F>(i: usize, f: File, size: u64, init: &I, parse: &F, sink: &mut dyn FnMut(Vec<T>))
 where
     T: Send,
     I: Fn() -> S + Sync,
@@ -327,9 +462,8 @@ where
     }
     match r.fill_buf() {
         Ok(b) if b.trim_ascii_start().first() == Some(&b'{') => {}
-        _ => return too_big(),
+        _ => return sink(too_big()),
     }
-    let mut out = Vec::new();
     let mut lines: Vec<(u32, Result<Vec<u8>, String>)> = Vec::with_capacity(BATCH_LINES);
     let mut n: u32 = 0;
     loop {
@@ -340,7 +474,7 @@ where
             Ok(0) => break,
             Ok(_) => {
                 if n == 1 && !is_json_line(&line) {
-                    return too_big();
+                    return sink(too_big());
                 }
                 if !line.trim_ascii().is_empty() {
                     lines.push((n, Ok(line)));
@@ -359,14 +493,15 @@ where
             }
         }
         if lines.len() >= BATCH_LINES {
-            flush(i, &mut lines, init, parse, &mut out);
+            sink(parse_lines(i, &mut lines, init, parse));
         }
     }
-    flush(i, &mut lines, init, parse, &mut out);
-    out
+    if !lines.is_empty() {
+        sink(parse_lines(i, &mut lines, init, parse));
+    }
 }
 
-fn flush<T, S, I, F>(i: usize, lines: &mut Vec<(u32, Result<Vec<u8>, String>)>, init: &I, parse: &F, out: &mut Vec<T>)
+fn parse_lines<T, S, I, F>(i: usize, lines: &mut Vec<(u32, Result<Vec<u8>, String>)>, init: &I, parse: &F) -> Vec<T>
 where
     T: Send,
     I: Fn() -> S + Sync,
@@ -382,8 +517,8 @@ where
             Err(e) => parse(st, i, *n, Err(e.clone())),
         })
         .collect();
-    out.extend(batch);
     lines.clear();
+    batch
 }
 
 enum LineError {
@@ -435,6 +570,9 @@ fn read_line_bounded(r: &mut impl BufRead, line: &mut Vec<u8>, max: usize) -> Re
 #[derive(Debug)]
 pub struct Spill {
     file: Mutex<(File, u64)>,
+    /// The same file, for positioned reads.
+    #[cfg(unix)]
+    reader: File,
     /// Chunk → its offset in the file, once written.
     chunks: Mutex<Vec<Option<u64>>>,
     error: Mutex<Option<String>>,
@@ -466,6 +604,8 @@ impl Spill {
         #[cfg(unix)]
         let _ = fs::remove_file(&path);
         Ok(Spill {
+            #[cfg(unix)]
+            reader: file.try_clone()?,
             file: Mutex::new((file, 0)),
             chunks: Mutex::new(Vec::new()),
             error: Mutex::new(None),
@@ -490,6 +630,13 @@ impl Spill {
 
     /// Reads `len` bytes of the block at `handle` (plus `skip` bytes into it) into `buf`.
     pub fn read(&self, handle: u64, skip: u64, len: usize, buf: &mut Vec<u8>) -> io::Result<()> {
+        buf.clear();
+        buf.resize(len, 0);
+        self.read_into(handle, skip, buf)
+    }
+
+    /// Fills `dst` from the block at `handle`, `skip` bytes into it.
+    pub fn read_into(&self, handle: u64, skip: u64, dst: &mut [u8]) -> io::Result<()> {
         let chunk = (handle >> 32) as usize;
         let base = self
             .chunks
@@ -500,20 +647,19 @@ impl Spill {
             .flatten()
             .ok_or_else(|| io::Error::other(self.error().unwrap_or_else(|| "block was not written".into())))?;
         let offset = base + (handle & 0xFFFF_FFFF) + skip;
-        buf.clear();
-        buf.resize(len, 0);
-        let g = self.file.lock().unwrap_or_else(|p| p.into_inner());
         #[cfg(unix)]
         {
+            // Positioned reads need no lock (blocks are read only once written).
             use std::os::unix::fs::FileExt;
-            g.0.read_exact_at(buf, offset)
+            self.reader.read_exact_at(dst, offset)
         }
         #[cfg(not(unix))]
         {
             use std::io::{Seek, SeekFrom};
+            let g = self.file.lock().unwrap_or_else(|p| p.into_inner());
             let mut f = &g.0;
             f.seek(SeekFrom::Start(offset))?;
-            f.read_exact(buf)
+            f.read_exact(dst)
         }
     }
 }

@@ -2,14 +2,21 @@
 //! [`crate::merge`], write the data set, exports, conflicts and report.
 //!
 //! Memory stays small whatever the number of files: each record is parsed, checked and reduced
-//! to an [`Entry`] on the spot; its canonical NDJSON line and CSV row go to a spill file (removed
-//! as soon as it is created) and are copied from there, in the final order, into the outputs.
-//! Inputs are opened read-only. Every output is written to a temp file, fsynced and renamed.
+//! to an [`Entry`] on the spot, and its canonical NDJSON line and CSV row are written out at once.
+//! Files are read in the order of the outputs as their names suggest it (`<q>-<interviewer>-<id>
+//! .json`), so the copies of an interview come together and its winner goes straight into
+//! `interviews.ndjson` and its CSV; the other copies go to a spill file (removed as soon as it
+//! is created). At the end the rules are applied to all entries: if the names told the truth
+//! (the usual case) the files written are the outputs; if not, the outputs are copied in order
+//! from where each record was left. Either way the bytes are the same.
+//!
+//! Inputs are opened read-only. Every output is written to a temp file, fsynced and renamed;
+//! the big ones are written back to disk while they grow, so the final fsync is short.
 
-use super::inputs::{InputFile, Item, Spill, SpillWriter, read_all, walk};
+use super::inputs::{InputFile, Item, Spill, SpillWriter, read_ordered, walk};
 use super::{create_private_dir, interview_file_name, io_reason, load_questionnaire, parse_record, sync_dir};
 use crate::export::{codebook, spss};
-use crate::interview::record::{FORMAT, Record, RecordView};
+use crate::interview::record::{FORMAT, Record, RecordView, Status};
 use crate::merge::{
     Catalog, Entry, Origin, PathReason, Report, ReportConflict, ReportCopy, ReportDuplicate, ReportIncomplete,
     ReportQuestionnaire, Source, decide, examine_into, examine_view, stems,
@@ -19,11 +26,6 @@ use std::collections::BTreeSet;
 use std::fs::{self, File};
 use std::io::{self, BufWriter, Write};
 use std::path::{Component, Path, PathBuf};
-use std::sync::{Mutex, MutexGuard};
-
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|p| p.into_inner())
-}
 
 /// The format tag of `merge-report.json`.
 pub const REPORT_FORMAT: &str = "anketa-merge-report/1";
@@ -61,6 +63,7 @@ pub struct AtomicFile {
     path: PathBuf,
     tmp: PathBuf,
     w: Option<BufWriter<File>>,
+    written: u64,
 }
 
 impl AtomicFile {
@@ -76,7 +79,7 @@ impl AtomicFile {
             .unwrap_or_default();
         let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
         let mut opts = fs::OpenOptions::new();
-        opts.write(true).create(true).truncate(true);
+        opts.read(true).write(true).create(true).truncate(true);
         #[cfg(unix)]
         {
             use std::os::unix::fs::OpenOptionsExt;
@@ -87,34 +90,84 @@ impl AtomicFile {
             path: path.to_path_buf(),
             tmp,
             w: Some(BufWriter::with_capacity(1 << 20, f)),
+            written: 0,
         })
     }
 
     /// Appends bytes.
     pub fn write(&mut self, b: &[u8]) -> io::Result<()> {
-        match &mut self.w {
-            Some(w) => w.write_all(b),
-            None => Err(io::Error::other("already committed")),
-        }
+        let w = self.w.as_mut().ok_or_else(|| io::Error::other("already committed"))?;
+        w.write_all(b)?;
+        self.written += b.len() as u64;
+        Ok(())
     }
 
     /// Appends a large block, bypassing the buffer.
     pub fn write_direct(&mut self, b: &[u8]) -> io::Result<()> {
         let w = self.w.as_mut().ok_or_else(|| io::Error::other("already committed"))?;
         w.flush()?;
-        w.get_mut().write_all(b)
+        w.get_mut().write_all(b)?;
+        self.written += b.len() as u64;
+        Ok(())
+    }
+
+    /// Appends several blocks with as few system calls as possible and without copying them
+    /// into the buffer.
+    pub fn write_blocks(&mut self, blocks: &[&[u8]]) -> io::Result<()> {
+        let w = self.w.as_mut().ok_or_else(|| io::Error::other("already committed"))?;
+        w.flush()?;
+        let f = w.get_mut();
+        let mut slices: Vec<io::IoSlice<'_>> = blocks.iter().map(|b| io::IoSlice::new(b)).collect();
+        let mut rest = &mut slices[..];
+        while !rest.is_empty() {
+            match f.write_vectored(rest) {
+                Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+                Ok(n) => io::IoSlice::advance_slices(&mut rest, n),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        self.written += blocks.iter().map(|b| b.len() as u64).sum::<u64>();
+        Ok(())
+    }
+
+    /// Bytes written so far (the offset of the next byte).
+    pub fn position(&self) -> u64 {
+        self.written
+    }
+
+    /// Writes out the buffer, so that everything written so far can be read back from
+    /// [`AtomicFile::file`].
+    pub fn flush(&mut self) -> io::Result<()> {
+        self.w.as_mut().map_or(Ok(()), |w| w.flush())
+    }
+
+    /// The temp file (for positioned reads of what was written and flushed).
+    ///
+    /// # Panics
+    /// After [`AtomicFile::commit`] (which takes the file by value, so never in safe use).
+    pub fn file(&self) -> &File {
+        self.w.as_ref().map(|w| w.get_ref()).expect("an uncommitted file")
     }
 
     /// Makes the file durable and puts it in place.
-    pub fn commit(mut self) -> io::Result<()> {
+    pub fn commit(self) -> io::Result<()> {
+        let path = self.path.clone();
+        self.commit_as(&path)
+    }
+
+    /// Makes the file durable and puts it in place under another name (in the same folder).
+    pub fn commit_as(mut self, path: &Path) -> io::Result<()> {
         let w = self.w.take().ok_or_else(|| io::Error::other("already committed"))?;
         let f = w.into_inner().map_err(|e| e.into_error())?;
         f.sync_all()?;
         drop(f);
-        fs::rename(&self.tmp, &self.path)?;
+        if let Err(e) = fs::rename(&self.tmp, path) {
+            let _ = fs::remove_file(&self.tmp);
+            return Err(e);
+        }
         sync_dir(
-            self.path
-                .parent()
+            path.parent()
                 .filter(|d| !d.as_os_str().is_empty())
                 .unwrap_or(Path::new(".")),
         )
@@ -187,25 +240,327 @@ fn safe_output_name(n: &str) -> bool {
         }
 }
 
-/// Per-worker state of the reading pass: reused buffers and a spill writer.
-struct Worker<'a> {
-    spill: SpillWriter<'a>,
-    line: Vec<u8>,
-    row: Vec<u8>,
+/// A record as the readers hand it to the [`Sink`]: its entry, canonical line (with its
+/// newline) and CSV row, or why it was not taken.
+struct Parsed {
+    source: Source,
+    examined: Result<(Entry, Vec<u8>, Vec<u8>), Outcome>,
 }
 
-/// A block of the spill to copy into an output.
+/// Where a record's line and CSV row were left while reading.
+#[derive(Debug, Clone, Copy)]
+enum Place {
+    /// Written to the outputs: offsets in `interviews.ndjson` and in its questionnaire's CSV.
+    Out { line: u64, row: u64 },
+    /// In the spill: the line, its newline, then the row.
+    Spill(u64),
+}
+
+/// Takes the records in reading order (the order of the outputs, if file names tell the truth)
+/// and writes each interview's winner to the outputs as soon as its copies are all in: the
+/// copies of one interview arrive together, so the rules of [`decide`] can be applied to them
+/// on the spot. Everything else goes to the spill. Whether the guess held is checked at the
+/// end against [`decide`] over all entries.
+struct Sink<'a> {
+    include_incomplete: bool,
+    out: &'a Path,
+    ndjson: AtomicFile,
+    /// CSV per questionnaire (catalog index), made when its first row comes.
+    csv: Vec<Option<AtomicFile>>,
+    spill: SpillWriter<'a>,
+    entries: Vec<Entry>,
+    places: Vec<Place>,
+    not_taken: Vec<(Source, Outcome)>,
+    /// The copies of the interview being read: entry index, line, row.
+    group: Vec<(usize, Vec<u8>, Vec<u8>)>,
+    /// Winners to write at the end of the batch (questionnaire, line, row), and where the
+    /// outputs will end once they are written.
+    pending: Vec<(usize, Vec<u8>, Vec<u8>)>,
+    ndjson_end: u64,
+    csv_end: Vec<u64>,
+    /// Entries written to the outputs, in order.
+    written: Vec<usize>,
+    /// The first write error.
+    error: Option<String>,
+    /// Buffers to hand back to the readers: lines, rows.
+    pools: &'a [Pool; 2],
+    /// Asks for what was written so far to be made durable (see [`Syncer`]).
+    sync: Option<std::sync::mpsc::Sender<SyncMsg>>,
+    /// Bytes written since the last request.
+    unsynced: u64,
+}
+
+/// Line and row buffers going round between the readers and the [`Sink`], so that a merge
+/// allocates a few thousand of them rather than two per record.
+#[derive(Default)]
+struct Pool(std::sync::Mutex<Vec<Vec<u8>>>);
+
+impl Pool {
+    fn take(&self, capacity: usize) -> Vec<u8> {
+        let b = self.0.lock().unwrap_or_else(|p| p.into_inner()).pop();
+        let mut b = b.unwrap_or_default();
+        b.reserve(capacity);
+        b
+    }
+
+    fn give(&self, bufs: impl Iterator<Item = Vec<u8>>) {
+        let mut p = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        for mut b in bufs {
+            if p.len() >= 1024 {
+                break;
+            }
+            b.clear();
+            p.push(b);
+        }
+    }
+}
+
+/// Writes the outputs back to disk while they are being written (a `sync_data` of each every
+/// [`SYNC_EVERY`] bytes, on its own thread), so that the fsync before each is put in place has
+/// little left to do.
+struct Syncer {
+    handle: std::thread::JoinHandle<()>,
+}
+
+enum SyncMsg {
+    /// A file to sync from now on (a second handle to it).
+    Track(File),
+    /// Sync them all.
+    Sync,
+}
+
+const SYNC_EVERY: u64 = 64 << 20;
+
+impl Syncer {
+    fn start() -> (Syncer, std::sync::mpsc::Sender<SyncMsg>) {
+        let (tx, rx) = std::sync::mpsc::channel::<SyncMsg>();
+        let handle = std::thread::spawn(move || {
+            let mut files = Vec::new();
+            while let Ok(m) = rx.recv() {
+                match m {
+                    SyncMsg::Track(f) => files.push(f),
+                    SyncMsg::Sync => {
+                        for f in &files {
+                            // An error shows again in the final fsync, which reports it.
+                            let _ = f.sync_data();
+                        }
+                    }
+                }
+            }
+        });
+        (Syncer { handle }, tx)
+    }
+
+    fn stop(self) {
+        let _ = self.handle.join();
+    }
+}
+
+impl Sink<'_> {
+    fn take(&mut self, cat: &Catalog, batch: Vec<Parsed>) {
+        for p in batch {
+            match p.examined {
+                Err(o) => self.not_taken.push((p.source, o)),
+                Ok((e, line, row)) => {
+                    if self.group.first().is_some_and(|g| self.entries[g.0].id != e.id) {
+                        self.resolve();
+                    }
+                    self.group.push((self.entries.len(), line, row));
+                    self.entries.push(e);
+                    self.places.push(Place::Spill(0));
+                }
+            }
+        }
+        self.write_pending(cat);
+    }
+
+    /// The end: the last interview, and what waits to be written.
+    fn finish(&mut self, cat: &Catalog) {
+        self.resolve();
+        self.write_pending(cat);
+    }
+
+    /// Decides between the copies of the interview read last: the winner waits to be written
+    /// to the outputs, the other copies go to the spill.
+    fn resolve(&mut self) {
+        if self.group.is_empty() {
+            return;
+        }
+        let winner = match &self.group[..] {
+            // One copy (most interviews): it is merged if complete or if drafts are wanted.
+            [(i, ..)] => (self.include_incomplete || self.entries[*i].status == Status::Completed).then_some(0),
+            group => {
+                let copies: Vec<Entry> = group.iter().map(|g| self.entries[g.0].clone()).collect();
+                decide(&copies, self.include_incomplete).merged.first().copied()
+            }
+        };
+        for (k, (i, line, row)) in std::mem::take(&mut self.group).into_iter().enumerate() {
+            if Some(k) == winner {
+                let qi = self.entries[i].questionnaire as usize;
+                self.places[i] = Place::Out {
+                    line: self.ndjson_end,
+                    row: self.csv_end[qi],
+                };
+                self.ndjson_end += line.len() as u64;
+                self.csv_end[qi] += row.len() as u64;
+                self.written.push(i);
+                self.pending.push((qi, line, row));
+            } else {
+                self.places[i] = Place::Spill(self.spill.append(&[&line, &row]));
+                self.pools[0].give(std::iter::once(line));
+                self.pools[1].give(std::iter::once(row));
+            }
+        }
+    }
+
+    /// Writes the waiting winners: one vectored write per output.
+    fn write_pending(&mut self, cat: &Catalog) {
+        if self.pending.is_empty() {
+            return;
+        }
+        let pending = std::mem::take(&mut self.pending);
+        let lines: Vec<&[u8]> = pending.iter().map(|p| &p.1[..]).collect();
+        let mut res = self.ndjson.write_blocks(&lines);
+        for qi in 0..self.csv.len() {
+            let rows: Vec<&[u8]> = pending.iter().filter(|p| p.0 == qi).map(|p| &p.2[..]).collect();
+            if rows.is_empty() || res.is_err() {
+                continue;
+            }
+            res = self.csv_file(cat, qi).and_then(|f| f.write_blocks(&rows));
+        }
+        if let Err(e) = res {
+            self.error.get_or_insert_with(|| io_reason(&e));
+        }
+        self.unsynced += pending.iter().map(|p| (p.1.len() + p.2.len()) as u64).sum::<u64>();
+        if self.unsynced >= SYNC_EVERY
+            && let Some(tx) = &self.sync
+        {
+            let _ = tx.send(SyncMsg::Sync);
+            self.unsynced = 0;
+        }
+        let (lines, rows): (Vec<Vec<u8>>, Vec<Vec<u8>>) = pending.into_iter().map(|(_, l, r)| (l, r)).unzip();
+        self.pools[0].give(lines.into_iter());
+        self.pools[1].give(rows.into_iter());
+    }
+
+    /// The CSV of questionnaire `qi`, begun with its header at the first row (`resolve` counted
+    /// the header in).
+    fn csv_file(&mut self, cat: &Catalog, qi: usize) -> io::Result<&mut AtomicFile> {
+        if self.csv[qi].is_none() {
+            let mut f = AtomicFile::create(&self.out.join(format!("q{qi}.csv")))?;
+            f.write(&cat.get(qi).layout.header())?;
+            if let Some(tx) = &self.sync {
+                let _ = tx.send(SyncMsg::Track(f.file().try_clone()?));
+            }
+            self.csv[qi] = Some(f);
+        }
+        self.csv[qi].as_mut().ok_or_else(|| io::Error::other("no CSV"))
+    }
+}
+
+/// The order in which files are read: by the questionnaire and interview id that their names
+/// carry (`<questionnaire>-<interviewer>-<id>.json`, as anketa saves them), which is the order
+/// of the outputs; other names last, by path. Only a guess, to save copying: what a file is
+/// and holds is always decided by its content.
+fn reading_order(files: &[InputFile]) -> Vec<usize> {
+    // (questionnaire, padded or cut to 16 bytes, then the id as a number): fixed-size keys,
+    // compared without touching the paths.
+    let hint = |f: &InputFile| -> Option<([u8; 16], u128)> {
+        let stem = f.path.file_name()?.to_str()?.strip_suffix(".json")?;
+        let id = uuid::Uuid::try_parse(stem.get(stem.len().checked_sub(36)?..)?).ok()?;
+        let q = stem.split('-').next()?.as_bytes();
+        let mut key = [0u8; 16];
+        let n = q.len().min(16);
+        key[..n].copy_from_slice(&q[..n]);
+        Some((key, id.as_u128()))
+    };
+    use rayon::prelude::*;
+    let mut keys: Vec<(bool, [u8; 16], u128, usize)> = files
+        .par_iter()
+        .enumerate()
+        .map(|(i, f)| match hint(f) {
+            Some((q, id)) => (false, q, id, i),
+            None => (true, [0; 16], 0, i),
+        })
+        .collect();
+    keys.par_sort_unstable();
+    keys.into_iter().map(|k| k.3).collect()
+}
+
+/// A record's line (with its newline) or CSV row, wherever it was left.
+#[derive(Debug, Clone, Copy)]
 struct Block {
-    handle: u64,
+    from: From,
+    at: u64,
     skip: u32,
     len: u32,
-    newline: bool,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum From {
+    Ndjson,
+    Csv(u32),
+    Spill,
+}
+
+fn block(e: &Entry, p: &Place, row: bool) -> Block {
+    let (from, at, skip, len) = match (*p, row) {
+        (Place::Out { line, .. }, false) => (From::Ndjson, line, 0, e.line_len + 1),
+        (Place::Out { row, .. }, true) => (From::Csv(e.questionnaire), row, 0, e.row_len),
+        (Place::Spill(h), false) => (From::Spill, h, 0, e.line_len + 1),
+        (Place::Spill(h), true) => (From::Spill, h, e.line_len + 1, e.row_len),
+    };
+    Block { from, at, skip, len }
+}
+
+/// The files records were left in, read back by position.
+struct Sources<'a> {
+    spill: &'a Spill,
+    ndjson: File,
+    csv: Vec<Option<File>>,
+}
+
+impl Sources<'_> {
+    /// Appends the bytes of `b` to `out`.
+    fn fetch(&self, b: &Block, out: &mut Vec<u8>) -> io::Result<()> {
+        let start = out.len();
+        out.resize(start + b.len as usize, 0);
+        let dst = &mut out[start..];
+        match b.from {
+            From::Spill => self.spill.read_into(b.at, b.skip as u64, dst),
+            From::Ndjson => read_at(&self.ndjson, dst, b.at + b.skip as u64),
+            From::Csv(q) => match self.csv.get(q as usize).and_then(|f| f.as_ref()) {
+                Some(f) => read_at(f, dst, b.at + b.skip as u64),
+                None => Err(io::Error::other("no CSV written for this questionnaire")),
+            },
+        }
+    }
+}
+
+fn read_at(f: &File, buf: &mut [u8], offset: u64) -> io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileExt;
+        f.read_exact_at(buf, offset)
+    }
+    #[cfg(not(unix))]
+    {
+        use std::os::windows::fs::FileExt;
+        let mut done = 0;
+        while done < buf.len() {
+            match f.seek_read(&mut buf[done..], offset + done as u64)? {
+                0 => return Err(io::ErrorKind::UnexpectedEof.into()),
+                n => done += n,
+            }
+        }
+        Ok(())
+    }
 }
 
 /// Writes `head` then the blocks, in order, to `path` (to be committed). Chunks of about 4 MB are
-/// assembled from the spill in parallel and written in order (parallel writes to one file would
-/// only contend for its lock).
-fn copy_blocks(spill: &Spill, path: &Path, head: &[u8], blocks: &[Block]) -> io::Result<AtomicFile> {
+/// assembled in parallel and written in order (parallel writes to one file would only contend
+/// for its lock).
+fn copy_blocks(sources: &Sources<'_>, path: &Path, head: &[u8], blocks: &[Block]) -> io::Result<AtomicFile> {
     use rayon::prelude::*;
     const CHUNK_BYTES: usize = 4 << 20;
     let mut f = AtomicFile::create(path)?;
@@ -213,7 +568,7 @@ fn copy_blocks(spill: &Spill, path: &Path, head: &[u8], blocks: &[Block]) -> io:
     let mut chunks: Vec<std::ops::Range<usize>> = Vec::new();
     let (mut start, mut size) = (0, 0usize);
     for (i, b) in blocks.iter().enumerate() {
-        size += b.len as usize + b.newline as usize;
+        size += b.len as usize;
         if size >= CHUNK_BYTES || i + 1 == blocks.len() {
             chunks.push(start..i + 1);
             start = i + 1;
@@ -224,14 +579,10 @@ fn copy_blocks(spill: &Spill, path: &Path, head: &[u8], blocks: &[Block]) -> io:
     for group in chunks.chunks(window) {
         let bufs: Vec<Vec<u8>> = group
             .par_iter()
-            .map_init(Vec::new, |buf: &mut Vec<u8>, range| {
+            .map(|range| {
                 let mut out = Vec::with_capacity(CHUNK_BYTES + (1 << 16));
                 for b in &blocks[range.clone()] {
-                    spill.read(b.handle, b.skip as u64, b.len as usize, buf)?;
-                    out.extend_from_slice(buf);
-                    if b.newline {
-                        out.push(b'\n');
-                    }
+                    sources.fetch(b, &mut out)?;
                 }
                 Ok(out)
             })
@@ -392,53 +743,89 @@ pub fn merge(opts: &MergeOptions, progress: &(dyn Fn(u64, u64) + Sync)) -> Resul
 
     create_private_dir(&opts.out).map_err(|e| output(&opts.out, e))?;
     let spill = Spill::create(&opts.out).map_err(|e| output(&opts.out, e))?;
-    // What the workers keep: compact entries, and the few files not taken.
-    let kept: Mutex<Vec<Entry>> = Mutex::new(Vec::with_capacity(w.files.len()));
-    let not_taken: Mutex<Vec<(Source, Outcome)>> = Mutex::new(Vec::new());
-    let ingest = |wk: &mut Worker<'_>, file: usize, line: u32, item: Item<'_>| {
+    let nd_path = opts.out.join("interviews.ndjson");
+    let ndjson = AtomicFile::create(&nd_path).map_err(|e| output(&nd_path, e))?;
+    let (syncer, sync) = Syncer::start();
+    let _ = sync.send(SyncMsg::Track(
+        ndjson.file().try_clone().map_err(|e| output(&nd_path, e))?,
+    ));
+    let pools = [Pool::default(), Pool::default()];
+    let mut sink = Sink {
+        include_incomplete: opts.include_incomplete,
+        out: &opts.out,
+        ndjson,
+        csv: (0..cat.all().len()).map(|_| None).collect(),
+        spill: spill.writer(),
+        entries: Vec::with_capacity(w.files.len()),
+        places: Vec::with_capacity(w.files.len()),
+        not_taken: Vec::new(),
+        group: Vec::new(),
+        pending: Vec::new(),
+        ndjson_end: 0,
+        csv_end: cat.all().iter().map(|k| k.layout.header().len() as u64).collect(),
+        written: Vec::with_capacity(w.files.len()),
+        error: None,
+        pools: &pools,
+        sync: Some(sync),
+        unsynced: 0,
+    };
+    let ingest = |(line, row): &mut (usize, usize), file: usize, n: u32, item: Item<'_>| {
         let source = Source {
             file: file as u32,
-            line,
+            line: n,
         };
+        // Buffers sized like the last record's, handed over to the writer without a copy.
+        let (mut l, mut r) = (pools[0].take(*line + 64), pools[1].take(*row + 64));
         // The borrowed view first (no allocation per string); anything it does not take goes
         // through the owned record, which explains precisely what is wrong.
         let examined = match item {
             Err(reason) => Err(Outcome::Rejected(reason)),
             Ok(text) => match serde_json::from_str::<RecordView<'_>>(text) {
-                Ok(view) => examine_view(&cat, &view, &mut wk.line, &mut wk.row).map_err(Outcome::Rejected),
-                Err(_) => parse(text)
-                    .and_then(|rec| examine_into(&cat, &rec, &mut wk.line, &mut wk.row).map_err(Outcome::Rejected)),
+                Ok(view) => examine_view(&cat, &view, &mut l, &mut r).map_err(Outcome::Rejected),
+                Err(_) => {
+                    parse(text).and_then(|rec| examine_into(&cat, &rec, &mut l, &mut r).map_err(Outcome::Rejected))
+                }
             },
         };
-        match examined {
-            Ok(mut e) => {
-                e.handle = wk.spill.append(&[&wk.line, &wk.row]);
+        (*line, *row) = (l.len(), r.len());
+        Parsed {
+            source,
+            examined: examined.map(|mut e| {
                 e.source = source;
-                lock(&kept).push(e);
-            }
-            Err(outcome) => lock(&not_taken).push((source, outcome)),
+                l.push(b'\n');
+                (e, l, r)
+            }),
         }
     };
-    read_all(
+    let order = reading_order(&w.files);
+    read_ordered(
         &w.files,
-        || Worker {
-            spill: spill.writer(),
-            line: Vec::with_capacity(16 * 1024),
-            row: Vec::with_capacity(4 * 1024),
-        },
+        &order,
+        || (16 * 1024, 4 * 1024),
         ingest,
+        |batch| sink.take(&cat, batch),
         progress,
     );
-    if let Some(e) = spill.error() {
-        return Err(MergeError::Output(format!(
-            "{}: temporary spill file: {e}",
-            opts.out.display()
-        )));
+    sink.finish(&cat);
+    drop(sink.sync.take());
+    syncer.stop();
+    if let Some(e) = sink.error.take().or_else(|| spill.error()) {
+        return Err(MergeError::Output(format!("{}: {e}", opts.out.display())));
     }
+    let Sink {
+        ndjson: mut nd_file,
+        mut csv,
+        entries,
+        places,
+        not_taken,
+        written,
+        spill: spill_writer,
+        ..
+    } = sink;
+    drop(spill_writer);
     report.files_read = w.files.len();
-    let entries = kept.into_inner().unwrap_or_else(|p| p.into_inner());
     report.records_read = entries.len();
-    for (source, o) in not_taken.into_inner().unwrap_or_else(|p| p.into_inner()) {
+    for (source, o) in not_taken {
         let path = display(&w.files, source);
         match o {
             Outcome::Rejected(reason) => {
@@ -458,63 +845,89 @@ pub fn merge(opts: &MergeOptions, progress: &(dyn Fn(u64, u64) + Sync)) -> Resul
     }
     let stems = stems(&cat, &used);
     let mut outputs: BTreeSet<String> = BTreeSet::new();
-    let mut buf = Vec::new();
-    let read = |e: &Entry, row: bool, buf: &mut Vec<u8>| -> Result<(), MergeError> {
-        let (skip, len) = if row {
-            (e.line_len as u64, e.row_len as usize)
-        } else {
-            (0, e.line_len as usize)
-        };
-        spill
-            .read(e.handle, skip, len, buf)
-            .map_err(|err| MergeError::Output(format!("spill file: {}", io_reason(&err))))
+    let spill_error = |err: io::Error| MergeError::Output(format!("spill file: {}", io_reason(&err)));
+    // Every file written while reading, flushed, to read records back from.
+    nd_file.flush().map_err(|e| output(&nd_path, e))?;
+    for f in csv.iter_mut().flatten() {
+        f.flush().map_err(|e| output(&opts.out, e))?;
+    }
+    let clone = |f: &AtomicFile| f.file().try_clone().map_err(|e| output(&opts.out, e));
+    let sources = Sources {
+        spill: &spill,
+        ndjson: clone(&nd_file)?,
+        csv: csv
+            .iter()
+            .map(|f| f.as_ref().map(clone).transpose())
+            .collect::<Result<_, _>>()?,
     };
+    let mut buf = Vec::new();
 
-    // interviews.ndjson: the canonical lines, in order.
-    let p = opts.out.join("interviews.ndjson");
-    let lines: Vec<Block> = d
-        .merged
-        .iter()
-        .map(|&i| Block {
-            handle: entries[i].handle,
-            skip: 0,
-            len: entries[i].line_len,
-            newline: true,
-        })
-        .collect();
-    let f = copy_blocks(&spill, &p, &[], &lines).map_err(|e| output(&p, e))?;
-    // Its fsync runs while the CSVs are written.
-    let ndjson = std::thread::spawn(move || f.commit().map_err(|e| (p, e)));
-    outputs.insert("interviews.ndjson".into());
-
-    // Per questionnaire: CSV, codebook, syntax.
+    // The outputs. Usually the files written while reading are already right: the winners, in
+    // order (files are read in the order their names suggest). If not, they are put in order
+    // from where the records were left.
+    let in_order = written == d.merged;
+    let mut rows: Vec<(usize, Vec<Block>)> = Vec::new();
     for (qi, stem) in stems.iter().enumerate() {
-        let Some(stem) = stem else { continue };
-        let k = cat.get(qi);
-        let csv_name = format!("{stem}.csv");
-        let p = opts.out.join(&csv_name);
-        let rows: Vec<Block> = d
+        if stem.is_some() {
+            let blocks = d
+                .merged
+                .iter()
+                .filter(|&&i| entries[i].questionnaire as usize == qi)
+                .map(|&i| block(&entries[i], &places[i], true))
+                .collect();
+            rows.push((qi, blocks));
+        }
+    }
+    let mut commits: Vec<(PathBuf, AtomicFile)> = Vec::new();
+    if in_order {
+        commits.push((nd_path.clone(), nd_file));
+        for (qi, f) in csv.into_iter().enumerate() {
+            if let (Some(f), Some(stem)) = (f, &stems[qi]) {
+                commits.push((opts.out.join(format!("{stem}.csv")), f));
+            }
+        }
+    } else {
+        let lines: Vec<Block> = d
             .merged
             .iter()
-            .filter(|&&i| entries[i].questionnaire as usize == qi)
-            .map(|&i| Block {
-                handle: entries[i].handle,
-                skip: entries[i].line_len,
-                len: entries[i].row_len,
-                newline: false,
-            })
+            .map(|&i| block(&entries[i], &places[i], false))
             .collect();
-        copy_blocks(&spill, &p, &k.layout.header(), &rows)
-            .and_then(AtomicFile::commit)
-            .map_err(|e| output(&p, e))?;
+        let p = opts.out.join(".interviews.ndjson.sorted");
+        let f = copy_blocks(&sources, &p, &[], &lines).map_err(|e| output(&p, e))?;
+        commits.push((nd_path.clone(), f));
+        for (qi, blocks) in &rows {
+            let stem = stems[*qi].as_deref().unwrap_or_default();
+            let p = opts.out.join(format!(".{stem}.csv.sorted"));
+            let f = copy_blocks(&sources, &p, &cat.get(*qi).layout.header(), blocks).map_err(|e| output(&p, e))?;
+            commits.push((opts.out.join(format!("{stem}.csv")), f));
+        }
+    }
+    // fsyncs in parallel, while the small files are written.
+    let commit_all = std::thread::spawn(move || {
+        let handles: Vec<_> = commits
+            .into_iter()
+            .map(|(p, f)| std::thread::spawn(move || f.commit_as(&p).map_err(|e| (p, e))))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| Err((PathBuf::new(), io::Error::other("writer thread failed"))))
+            })
+            .collect::<Vec<_>>()
+    });
+    outputs.insert("interviews.ndjson".into());
+    for (qi, blocks) in &rows {
+        let stem = stems[*qi].clone().unwrap_or_default();
+        let k = cat.get(*qi);
         let cb = format!("{stem}.codebook.csv");
         let p = opts.out.join(&cb);
         super::write_atomic(&p, &codebook::csv(&k.q, &k.layout)).map_err(|e| output(&p, e))?;
         let sps = format!("{stem}.sps");
         let p = opts.out.join(&sps);
-        super::write_atomic(&p, &spss::syntax(&k.q, &k.layout, &csv_name)).map_err(|e| output(&p, e))?;
-        outputs.extend([csv_name, cb, sps]);
-        report.merged.insert(stem.clone(), rows.len());
+        super::write_atomic(&p, &spss::syntax(&k.q, &k.layout, &format!("{stem}.csv"))).map_err(|e| output(&p, e))?;
+        outputs.extend([format!("{stem}.csv"), cb, sps]);
+        report.merged.insert(stem.clone(), blocks.len());
         report.questionnaires.push(ReportQuestionnaire {
             name: stem.clone(),
             id: k.q.id.clone(),
@@ -524,15 +937,15 @@ pub fn merge(opts: &MergeOptions, progress: &(dyn Fn(u64, u64) + Sync)) -> Resul
                 Origin::Bundled => "bundled".into(),
                 Origin::Given(p) | Origin::Found(p) => p.clone(),
             },
-            merged: rows.len(),
+            merged: blocks.len(),
         });
     }
-
-    match ndjson.join() {
-        Ok(Ok(())) => {}
-        Ok(Err((p, e))) => return Err(output(&p, e)),
-        Err(_) => return Err(MergeError::Output("interviews.ndjson: the writer thread failed".into())),
-    }
+    let read = |i: usize, buf: &mut Vec<u8>| -> Result<(), MergeError> {
+        buf.clear();
+        sources
+            .fetch(&block(&entries[i], &places[i], false), buf)
+            .map_err(spill_error)
+    };
 
     // Conflicts: each loser as an interview file.
     let copy = |e: &Entry, saved_as: Option<String>| ReportCopy {
@@ -545,7 +958,7 @@ pub fn merge(opts: &MergeOptions, progress: &(dyn Fn(u64, u64) + Sync)) -> Resul
     };
     for c in &d.conflicts {
         let l = &entries[c.loser];
-        read(l, false, &mut buf)?;
+        read(c.loser, &mut buf)?;
         let rec: Record = serde_json::from_slice(&buf)
             .map_err(|e| MergeError::Output(format!("spill file: cannot read back a record: {e}")))?;
         let base = interview_file_name(&rec);
@@ -583,9 +996,9 @@ pub fn merge(opts: &MergeOptions, progress: &(dyn Fn(u64, u64) + Sync)) -> Resul
     for &i in &d.incomplete {
         let e = &entries[i];
         // The interviewer is not kept in memory: read it back from the record.
-        read(e, false, &mut buf)?;
-        let interviewer = serde_json::from_slice::<Record>(&buf)
-            .map(|r| r.interviewer)
+        read(i, &mut buf)?;
+        let interviewer = serde_json::from_slice::<RecordView<'_>>(&buf)
+            .map(|r| r.interviewer.as_str().to_owned())
             .unwrap_or_default();
         report.incomplete.push(ReportIncomplete {
             id: e.id.to_string(),
@@ -595,6 +1008,9 @@ pub fn merge(opts: &MergeOptions, progress: &(dyn Fn(u64, u64) + Sync)) -> Resul
             revision: e.revision,
             updated: e.updated(),
         });
+    }
+    for result in commit_all.join().unwrap_or_default() {
+        result.map_err(|(p, e)| output(&p, e))?;
     }
     outputs.insert(REPORT_FILE.into());
     // Outputs of an earlier merge into this folder that this one did not write.

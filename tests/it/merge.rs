@@ -623,3 +623,46 @@ fn two_questionnaires_simulated_with_one_seed_merge_side_by_side() {
     assert_eq!(report(&out)["merged"], serde_json::json!({"demo": 20, "omsu": 20}));
     assert!(report(&out)["conflicts"].as_array().unwrap().is_empty());
 }
+
+#[test]
+fn file_names_that_lie_or_say_nothing_change_nothing() {
+    // Files are read in the order their names suggest (questionnaire, then interview id), so
+    // that the outputs can be written while reading; names that mislead only cost time.
+    let c = corpus();
+    let out = c.root.join("named");
+    ok(&merge(&[&c.lap1, &c.lap2, &c.stick], &out, &[]));
+    let (lying, unnamed) = (c.root.join("lying"), c.root.join("unnamed"));
+    for (n, lap) in [&c.lap1, &c.lap2].into_iter().enumerate() {
+        let fs_ = files(&lap.join("interviews"));
+        for d in [&lying, &unnamed] {
+            fs::create_dir_all(d.join(format!("l{n}"))).unwrap();
+        }
+        for (k, p) in fs_.iter().enumerate() {
+            // Each file under its neighbour's name, and under a name that says nothing.
+            let other = fs_[(k + 1) % fs_.len()].file_name().unwrap();
+            fs::copy(p, lying.join(format!("l{n}")).join(other)).unwrap();
+            fs::copy(p, unnamed.join(format!("l{n}")).join(format!("{k:03}.json"))).unwrap();
+        }
+    }
+    for dir in [&lying, &unnamed] {
+        let o = dir.with_extension("out");
+        ok(&merge(&[dir, &c.stick], &o, &[]));
+        for f in ["interviews.ndjson", "nko.csv", "omsu.csv"] {
+            assert!(
+                fs::read(o.join(f)).unwrap() == fs::read(out.join(f)).unwrap(),
+                "{}: {f}",
+                dir.display()
+            );
+        }
+        let conflicts = |d: &Path| outputs(&d.join("conflicts"));
+        assert_eq!(conflicts(&o), conflicts(&out));
+        let (a, b) = (report(&o), report(&out));
+        for k in ["merged", "records_read"] {
+            assert_eq!(a[k], b[k], "{k}");
+        }
+        let n = |r: &serde_json::Value, k: &str| r[k].as_array().unwrap().len();
+        for k in ["duplicates", "conflicts", "incomplete", "rejected"] {
+            assert_eq!(n(&a, k), n(&b, k), "{k}");
+        }
+    }
+}
