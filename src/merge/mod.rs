@@ -178,7 +178,8 @@ pub struct Entry {
     pub status: Status,
     /// `updated` as nanoseconds since the epoch (for ordering; saturates outside 1678–2262).
     pub updated_ns: i64,
-    /// SHA-256 of the canonical serialisation.
+    /// SHA-256 of the canonical serialisation ([`content_hash`]; zero until set when
+    /// [`examine_view`] was told not to hash yet).
     pub hash: [u8; 32],
     /// Where it came from.
     pub source: Source,
@@ -247,16 +248,23 @@ pub fn examine_into(cat: &Catalog, rec: &Record, line: &mut Vec<u8>, row: &mut V
     serde_json::to_writer(&mut *line, rec).map_err(|e| format!("cannot serialise: {e}"))?;
     row.clear();
     k.layout.write_row(&k.q, rec, row);
-    Ok(entry(id, qi, rec.revision, rec.status, updated, line, row))
+    let mut e = entry(id, qi, rec.revision, rec.status, updated, line, row);
+    e.hash = content_hash(line);
+    Ok(e)
 }
 
 /// [`examine_into`] for the borrowed twin of a record: the same checks, line, hash and row,
 /// without turning every string of the record into an allocation.
+///
+/// With `hash_now` false the entry's `hash` is left zero, for the caller to set with
+/// [`content_hash`] once it knows the interview has other copies: only then do the rules look
+/// at it, and most interviews of a merge come once.
 pub fn examine_view(
     cat: &Catalog,
     rec: &RecordView<'_>,
     line: &mut Vec<u8>,
     row: &mut Vec<u8>,
+    hash_now: bool,
 ) -> Result<Entry, String> {
     let q = &rec.questionnaire;
     let (id, updated, qi) = check_head(
@@ -273,7 +281,16 @@ pub fn examine_view(
     rec.write_canonical(line);
     row.clear();
     k.layout.write_row_view(&k.q, rec, row);
-    Ok(entry(id, qi, rec.revision, rec.status, updated, line, row))
+    let mut e = entry(id, qi, rec.revision, rec.status, updated, line, row);
+    if hash_now {
+        e.hash = content_hash(line);
+    }
+    Ok(e)
+}
+
+/// The content hash of a canonical line (without its newline): SHA-256.
+pub fn content_hash(line: &[u8]) -> [u8; 32] {
+    Sha256::digest(line).into()
 }
 
 /// The checks of a record before its answers: format, id, times, questionnaire.
@@ -325,7 +342,7 @@ fn entry(
         revision,
         status,
         updated_ns: updated.as_nanosecond().clamp(i64::MIN as i128, i64::MAX as i128) as i64,
-        hash: Sha256::digest(line).into(),
+        hash: [0; 32],
         source: Source { file: 0, line: 0 },
         handle: 0,
         line_len: line.len() as u32,
@@ -363,16 +380,18 @@ pub fn validate_view(q: &Questionnaire, rec: &RecordView<'_>) -> Result<(), Stri
                 }
             }
             (Kind::Multi { .. }, ValueRef::Codes(cs)) => {
+                let mut exclusive = false;
                 for i in 0..cs.len() {
                     let c = cs.get(i);
-                    if qq.option(c).is_none() {
+                    let Some(o) = qq.option(c) else {
                         return bad(&format!("unknown code `{c}`"));
-                    }
+                    };
                     if (0..i).any(|j| cs.get(j) == c) {
                         return bad(&format!("code `{c}` chosen twice"));
                     }
+                    exclusive |= o.exclusive;
                 }
-                if cs.len() > 1 && cs.iter().any(|c| qq.option(c).is_some_and(|o| o.exclusive)) {
+                if cs.len() > 1 && exclusive {
                     return bad("an exclusive option is combined with others");
                 }
             }
@@ -921,7 +940,7 @@ mod tests {
                     for cat in [&cat, &excel] {
                         let (mut l1, mut r1, mut l2, mut r2) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
                         let a = examine_into(cat, &r, &mut l1, &mut r1).map(|e| format!("{e:?}"));
-                        let b = examine_view(cat, &view, &mut l2, &mut r2).map(|e| format!("{e:?}"));
+                        let b = examine_view(cat, &view, &mut l2, &mut r2, true).map(|e| format!("{e:?}"));
                         assert_eq!(a, b, "{name} {n} fault {fault}");
                         if a.is_ok() {
                             assert_eq!((l1, r1), (l2, r2), "{name} {n} fault {fault}");

@@ -19,7 +19,7 @@ use crate::export::{codebook, spss};
 use crate::interview::record::{FORMAT, Record, RecordView, Status};
 use crate::merge::{
     Catalog, Entry, Origin, PathReason, Report, ReportConflict, ReportCopy, ReportDuplicate, ReportIncomplete,
-    ReportQuestionnaire, Source, decide, examine_into, examine_view, stems,
+    ReportQuestionnaire, Source, content_hash, decide, examine_into, examine_view, stems,
 };
 use crate::questionnaire;
 use std::collections::BTreeSet;
@@ -244,7 +244,8 @@ fn safe_output_name(n: &str) -> bool {
 /// newline) and CSV row, or why it was not taken.
 struct Parsed {
     source: Source,
-    examined: Result<(Entry, Vec<u8>, Vec<u8>), Outcome>,
+    /// The entry (whether its hash is set yet), line and row.
+    examined: Result<(Entry, bool, Vec<u8>, Vec<u8>), Outcome>,
 }
 
 /// Where a record's line and CSV row were left while reading.
@@ -269,6 +270,8 @@ struct Sink<'a> {
     csv: Vec<Option<AtomicFile>>,
     spill: SpillWriter<'a>,
     entries: Vec<Entry>,
+    /// Whether the entry's content hash is set: only interviews with several copies need it.
+    hashed: Vec<bool>,
     places: Vec<Place>,
     not_taken: Vec<(Source, Outcome)>,
     /// The copies of the interview being read: entry index, line, row.
@@ -361,12 +364,13 @@ impl Sink<'_> {
         for p in batch {
             match p.examined {
                 Err(o) => self.not_taken.push((p.source, o)),
-                Ok((e, line, row)) => {
+                Ok((e, hashed, line, row)) => {
                     if self.group.first().is_some_and(|g| self.entries[g.0].id != e.id) {
                         self.resolve();
                     }
                     self.group.push((self.entries.len(), line, row));
                     self.entries.push(e);
+                    self.hashed.push(hashed);
                     self.places.push(Place::Spill(0));
                 }
             }
@@ -390,6 +394,12 @@ impl Sink<'_> {
             // One copy (most interviews): it is merged if complete or if drafts are wanted.
             [(i, ..)] => (self.include_incomplete || self.entries[*i].status == Status::Completed).then_some(0),
             group => {
+                for (i, line, _) in group {
+                    if !self.hashed[*i] {
+                        self.entries[*i].hash = content_hash(&line[..line.len() - 1]);
+                        self.hashed[*i] = true;
+                    }
+                }
                 let copies: Vec<Entry> = group.iter().map(|g| self.entries[g.0].clone()).collect();
                 decide(&copies, self.include_incomplete).merged.first().copied()
             }
@@ -757,6 +767,7 @@ pub fn merge(opts: &MergeOptions, progress: &(dyn Fn(u64, u64) + Sync)) -> Resul
         csv: (0..cat.all().len()).map(|_| None).collect(),
         spill: spill.writer(),
         entries: Vec::with_capacity(w.files.len()),
+        hashed: Vec::with_capacity(w.files.len()),
         places: Vec::with_capacity(w.files.len()),
         not_taken: Vec::new(),
         group: Vec::new(),
@@ -781,19 +792,23 @@ pub fn merge(opts: &MergeOptions, progress: &(dyn Fn(u64, u64) + Sync)) -> Resul
         let examined = match item {
             Err(reason) => Err(Outcome::Rejected(reason)),
             Ok(text) => match serde_json::from_str::<RecordView<'_>>(text) {
-                Ok(view) => examine_view(&cat, &view, &mut l, &mut r).map_err(Outcome::Rejected),
-                Err(_) => {
-                    parse(text).and_then(|rec| examine_into(&cat, &rec, &mut l, &mut r).map_err(Outcome::Rejected))
-                }
+                Ok(view) => examine_view(&cat, &view, &mut l, &mut r, false)
+                    .map(|e| (e, false))
+                    .map_err(Outcome::Rejected),
+                Err(_) => parse(text).and_then(|rec| {
+                    examine_into(&cat, &rec, &mut l, &mut r)
+                        .map(|e| (e, true))
+                        .map_err(Outcome::Rejected)
+                }),
             },
         };
         (*line, *row) = (l.len(), r.len());
         Parsed {
             source,
-            examined: examined.map(|mut e| {
+            examined: examined.map(|(mut e, hashed)| {
                 e.source = source;
                 l.push(b'\n');
-                (e, l, r)
+                (e, hashed, l, r)
             }),
         }
     };
@@ -815,7 +830,8 @@ pub fn merge(opts: &MergeOptions, progress: &(dyn Fn(u64, u64) + Sync)) -> Resul
     let Sink {
         ndjson: mut nd_file,
         mut csv,
-        entries,
+        mut entries,
+        hashed,
         places,
         not_taken,
         written,
@@ -838,13 +854,6 @@ pub fn merge(opts: &MergeOptions, progress: &(dyn Fn(u64, u64) + Sync)) -> Resul
     report.rejected.sort();
     report.ignored.sort();
 
-    let d = decide(&entries, opts.include_incomplete);
-    let mut used = vec![false; cat.all().len()];
-    for &i in &d.merged {
-        used[entries[i].questionnaire as usize] = true;
-    }
-    let stems = stems(&cat, &used);
-    let mut outputs: BTreeSet<String> = BTreeSet::new();
     let spill_error = |err: io::Error| MergeError::Output(format!("spill file: {}", io_reason(&err)));
     // Every file written while reading, flushed, to read records back from.
     nd_file.flush().map_err(|e| output(&nd_path, e))?;
@@ -861,6 +870,28 @@ pub fn merge(opts: &MergeOptions, progress: &(dyn Fn(u64, u64) + Sync)) -> Resul
             .collect::<Result<_, _>>()?,
     };
     let mut buf = Vec::new();
+    // Copies of one interview that were not read together (misleading names) still lack their
+    // hash: read back and hashed now, so the rules see every copy's content.
+    let mut by_id: Vec<(uuid::Uuid, usize)> = entries.iter().enumerate().map(|(i, e)| (e.id, i)).collect();
+    by_id.sort_unstable();
+    for run in by_id.chunk_by(|a, b| a.0 == b.0).filter(|r| r.len() > 1) {
+        for &(_, i) in run.iter().filter(|(_, i)| !hashed[*i]) {
+            buf.clear();
+            sources
+                .fetch(&block(&entries[i], &places[i], false), &mut buf)
+                .map_err(spill_error)?;
+            entries[i].hash = content_hash(&buf[..buf.len() - 1]);
+        }
+    }
+    drop(by_id);
+
+    let d = decide(&entries, opts.include_incomplete);
+    let mut used = vec![false; cat.all().len()];
+    for &i in &d.merged {
+        used[entries[i].questionnaire as usize] = true;
+    }
+    let stems = stems(&cat, &used);
+    let mut outputs: BTreeSet<String> = BTreeSet::new();
 
     // The outputs. Usually the files written while reading are already right: the winners, in
     // order (files are read in the order their names suggest). If not, they are put in order

@@ -664,5 +664,20 @@ fn file_names_that_lie_or_say_nothing_change_nothing() {
         for k in ["duplicates", "conflicts", "incomplete", "rejected"] {
             assert_eq!(n(&a, k), n(&b, k), "{k}");
         }
+        // Content hashes are those of the canonical lines, however the copies were found.
+        for x in a["conflicts"].as_array().unwrap() {
+            let loser = read(&o.join(x["loser"]["saved_as"].as_str().unwrap()));
+            let sha: String = Sha256::digest(loser.to_json_line())
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect();
+            assert_eq!(x["loser"]["sha256"], sha.as_str());
+            let winner = ndjson(&o).into_iter().find(|r| r.id == loser.id).unwrap();
+            let sha: String = Sha256::digest(winner.to_json_line())
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect();
+            assert_eq!(x["winner"]["sha256"], sha.as_str());
+        }
     }
 }
