@@ -6,8 +6,9 @@
 //! [`RecordView`] is a borrowed twin of [`Record`] for readers of many files (merge): the same
 //! fields, the same JSON, the same acceptance, but strings borrowed from the input and answers
 //! in a sorted vector, so that parsing allocates almost nothing. **The two must stay in sync**:
-//! a field added to one is added to the other (and to [`RecordView::write_canonical`]); the tests
-//! at the end of this file parse simulated records with both and compare them, their canonical
+//! a field added to one is added to the other, to [`RecordView::write_canonical`] and to the
+//! parser of [`RecordView::parse`] (the compiler insists on the last); the tests at the end of
+//! this file parse simulated records with all of them and compare the records, their canonical
 //! bytes and what they reject.
 
 use serde::{Deserialize, Serialize};
@@ -348,23 +349,29 @@ impl<'de: 'a, 'a> Deserialize<'de> for Answers<'a> {
                 while let Some(e) = map.next_entry()? {
                     v.push(e);
                 }
-                // Files are written sorted; anything else is put in `BTreeMap` order (a stable
-                // sort, then the last of equal keys kept, as `BTreeMap::insert` would).
-                if !v.windows(2).all(|w| w[0].0 < w[1].0) {
-                    v.sort_by(|a, b| a.0.cmp(&b.0));
-                    let mut out: Vec<(Str<'de>, AnswerView<'de>)> = Vec::with_capacity(v.len());
-                    for e in v {
-                        match out.last_mut() {
-                            Some(last) if last.0 == e.0 => *last = e,
-                            _ => out.push(e),
-                        }
-                    }
-                    v = out;
-                }
-                Ok(Answers(v))
+                Ok(Answers::in_order(v))
             }
         }
         d.deserialize_map(V)
+    }
+}
+
+impl<'a> Answers<'a> {
+    /// Answers in the order given, put in `BTreeMap` order: files are written sorted; anything
+    /// else gets a stable sort, then the last of equal keys is kept, as `BTreeMap::insert` would.
+    fn in_order(mut v: Vec<(Str<'a>, AnswerView<'a>)>) -> Answers<'a> {
+        if !v.windows(2).all(|w| w[0].0 < w[1].0) {
+            v.sort_by(|a, b| a.0.cmp(&b.0));
+            let mut out: Vec<(Str<'a>, AnswerView<'a>)> = Vec::with_capacity(v.len());
+            for e in v {
+                match out.last_mut() {
+                    Some(last) if last.0 == e.0 => *last = e,
+                    _ => out.push(e),
+                }
+            }
+            v = out;
+        }
+        Answers(v)
     }
 }
 
@@ -486,6 +493,22 @@ pub struct EventView<'a> {
     /// See [`Event::q`].
     #[serde(borrow)]
     pub q: Str<'a>,
+}
+
+impl<'a> RecordView<'a> {
+    /// Parses an interview's JSON as `serde_json::from_str` would, in about two thirds of the
+    /// time: a parser that knows the record's fields reads it, and gives up (at no cost but the
+    /// time spent) on anything out of the ordinary — an unknown or repeated field, a key or
+    /// status spelled with escapes, a `u64` not written as plain digits — which serde then
+    /// reads, or rejects with its message. What it takes, it takes exactly as serde does (the
+    /// tests compare both on every spelling they make, damaged ones included); strings with
+    /// escapes and numbers of answers are decoded by serde_json itself.
+    pub fn parse(text: &'a str) -> Result<RecordView<'a>, serde_json::Error> {
+        match fast::record(text) {
+            Some(r) => Ok(r),
+            None => serde_json::from_str(text),
+        }
+    }
 }
 
 impl RecordView<'_> {
@@ -687,6 +710,423 @@ impl RecordView<'_> {
                     q: s(&e.q),
                 })
                 .collect(),
+        }
+    }
+}
+
+/// The parser of [`RecordView::parse`]. Every function returns `None` where the input is not
+/// exactly what it expects; `None` is never an answer about the input, only "ask serde".
+mod fast {
+    use super::*;
+
+    pub(super) fn record(text: &str) -> Option<RecordView<'_>> {
+        let mut p = P {
+            b: text.as_bytes(),
+            s: text,
+            i: 0,
+        };
+        let r = p.record()?;
+        p.ws();
+        (p.i == p.b.len()).then_some(r)
+    }
+
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+
+    /// Sets a field once (serde refuses a field given twice).
+    fn set<T>(slot: &mut Option<T>, v: T) -> Option<()> {
+        if slot.is_some() {
+            return None;
+        }
+        *slot = Some(v);
+        Some(())
+    }
+
+    struct P<'a> {
+        b: &'a [u8],
+        s: &'a str,
+        i: usize,
+    }
+
+    impl<'a> P<'a> {
+        /// Eight bytes at `at` as a number, if there are eight.
+        #[inline]
+        fn word(&self, at: usize) -> Option<u64> {
+            let w: [u8; 8] = self.b.get(at..at + 8)?.try_into().ok()?;
+            Some(u64::from_le_bytes(w))
+        }
+
+        /// JSON whitespace, as serde_json skips it; runs of spaces (indentation) a word at a time.
+        #[inline]
+        fn ws(&mut self) {
+            loop {
+                match self.b.get(self.i) {
+                    Some(b' ') => {
+                        while let Some(w) = self.word(self.i) {
+                            let other = w ^ (ONES * b' ' as u64);
+                            if other != 0 {
+                                self.i += other.trailing_zeros() as usize / 8;
+                                break;
+                            }
+                            self.i += 8;
+                        }
+                        while self.b.get(self.i) == Some(&b' ') {
+                            self.i += 1;
+                        }
+                    }
+                    Some(b'\n' | b'\r' | b'\t') => self.i += 1,
+                    _ => return,
+                }
+            }
+        }
+
+        /// From `i`, the index of the first `"`, `\` or control character (or the end).
+        #[inline]
+        fn special(&self) -> usize {
+            let zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGH;
+            let mut i = self.i;
+            while let Some(w) = self.word(i) {
+                // The lowest flagged byte is exact (higher ones may be false alarms).
+                let quote = zero(w ^ (ONES * b'"' as u64));
+                let slash = zero(w ^ (ONES * b'\\' as u64));
+                let control = w.wrapping_sub(ONES * 0x20) & !w & HIGH;
+                let m = quote | slash | control;
+                if m != 0 {
+                    return i + m.trailing_zeros() as usize / 8;
+                }
+                i += 8;
+            }
+            while let Some(&c) = self.b.get(i) {
+                if c == b'"' || c == b'\\' || c < 0x20 {
+                    break;
+                }
+                i += 1;
+            }
+            i
+        }
+
+        #[inline]
+        fn peek(&mut self) -> Option<u8> {
+            self.ws();
+            self.b.get(self.i).copied()
+        }
+
+        #[inline]
+        fn eat(&mut self, c: u8) -> Option<()> {
+            (self.peek()? == c).then(|| self.i += 1)
+        }
+
+        /// `{ "key": value, … }`: `f` reads each value, given its key.
+        fn object(&mut self, mut f: impl FnMut(&mut Self, &'a str) -> Option<()>) -> Option<()> {
+            self.eat(b'{')?;
+            if self.peek()? == b'}' {
+                self.i += 1;
+                return Some(());
+            }
+            loop {
+                let k = self.plain()?;
+                self.eat(b':')?;
+                f(self, k)?;
+                match self.peek()? {
+                    b',' => self.i += 1,
+                    b'}' => {
+                        self.i += 1;
+                        return Some(());
+                    }
+                    _ => return None,
+                }
+            }
+        }
+
+        /// `[ value, … ]`: `f` reads each value.
+        fn array(&mut self, mut f: impl FnMut(&mut Self) -> Option<()>) -> Option<()> {
+            self.eat(b'[')?;
+            if self.peek()? == b']' {
+                self.i += 1;
+                return Some(());
+            }
+            loop {
+                f(self)?;
+                match self.peek()? {
+                    b',' => self.i += 1,
+                    b']' => {
+                        self.i += 1;
+                        return Some(());
+                    }
+                    _ => return None,
+                }
+            }
+        }
+
+        /// A string without escapes (keys, codes of statuses and events).
+        fn plain(&mut self) -> Option<&'a str> {
+            self.eat(b'"')?;
+            let start = self.i;
+            self.i = self.special();
+            if *self.b.get(self.i)? != b'"' {
+                return None;
+            }
+            self.i += 1;
+            // The quotes are ASCII, so the slice is on character boundaries.
+            Some(&self.s[start..self.i - 1])
+        }
+
+        /// A string: borrowed if it has no escapes; otherwise serde_json decodes it.
+        fn string(&mut self) -> Option<Str<'a>> {
+            self.eat(b'"')?;
+            let start = self.i;
+            self.i = self.special();
+            match *self.b.get(self.i)? {
+                b'"' => {
+                    self.i += 1;
+                    return Some(Str(Cow::Borrowed(&self.s[start..self.i - 1])));
+                }
+                b'\\' => {}
+                // JSON admits control characters in strings only escaped.
+                _ => return None,
+            }
+            loop {
+                match *self.b.get(self.i)? {
+                    b'"' => break,
+                    b'\\' => self.i += 2,
+                    c if c < 0x20 => return None,
+                    _ => self.i += 1,
+                }
+            }
+            self.i += 1;
+            let quoted = self.s.get(start - 1..self.i)?;
+            serde_json::from_str::<String>(quoted).ok().map(|s| Str(Cow::Owned(s)))
+        }
+
+        fn opt_string(&mut self) -> Option<Option<Str<'a>>> {
+            if self.null()? {
+                Some(None)
+            } else {
+                self.string().map(Some)
+            }
+        }
+
+        /// Digits only (what `u64` fields hold as anketa writes them).
+        fn u64(&mut self) -> Option<u64> {
+            self.ws();
+            let start = self.i;
+            let mut n: u64 = 0;
+            while let Some(&c) = self.b.get(self.i) {
+                if !c.is_ascii_digit() {
+                    break;
+                }
+                n = n.checked_mul(10)?.checked_add((c - b'0') as u64)?;
+                self.i += 1;
+            }
+            let len = self.i - start;
+            if len == 0 || (len > 1 && self.b[start] == b'0') {
+                return None;
+            }
+            match self.b.get(self.i) {
+                Some(b'.' | b'e' | b'E') => None,
+                _ => Some(n),
+            }
+        }
+
+        fn literal(&mut self, word: &[u8]) -> bool {
+            if self.b.get(self.i..).is_some_and(|rest| rest.starts_with(word)) {
+                self.i += word.len();
+                true
+            } else {
+                false
+            }
+        }
+
+        fn bool(&mut self) -> Option<bool> {
+            self.ws();
+            if self.literal(b"true") {
+                Some(true)
+            } else if self.literal(b"false") {
+                Some(false)
+            } else {
+                None
+            }
+        }
+
+        /// Whether the next value is `null` (consumed).
+        fn null(&mut self) -> Option<bool> {
+            self.ws();
+            Some(self.literal(b"null"))
+        }
+
+        fn record(&mut self) -> Option<RecordView<'a>> {
+            let (mut format, mut id, mut revision, mut device, mut interviewer) = (None, None, None, None, None);
+            let (mut questionnaire, mut status, mut started, mut updated) = (None, None, None, None);
+            let (mut completed, mut duration_ms, mut position, mut answers) = (None, None, None, None);
+            let (mut reopened, mut paradata) = (None, None);
+            self.object(|p, k| match k {
+                "format" => set(&mut format, p.string()?),
+                "id" => set(&mut id, p.string()?),
+                "revision" => set(&mut revision, p.u64()?),
+                "device" => set(&mut device, p.string()?),
+                "interviewer" => set(&mut interviewer, p.string()?),
+                "questionnaire" => set(&mut questionnaire, p.questionnaire()?),
+                "status" => set(
+                    &mut status,
+                    match p.plain()? {
+                        "in_progress" => Status::InProgress,
+                        "completed" => Status::Completed,
+                        _ => return None,
+                    },
+                ),
+                "started" => set(&mut started, p.string()?),
+                "updated" => set(&mut updated, p.string()?),
+                "completed" => set(&mut completed, p.opt_string()?),
+                "duration_ms" => set(&mut duration_ms, p.u64()?),
+                "position" => set(&mut position, p.opt_string()?),
+                "answers" => set(&mut answers, p.answers()?),
+                "reopened" => set(&mut reopened, p.reopened()?),
+                "paradata" => set(&mut paradata, p.paradata()?),
+                _ => None,
+            })?;
+            Some(RecordView {
+                format: format?,
+                id: id?,
+                revision: revision?,
+                device: device?,
+                interviewer: interviewer?,
+                questionnaire: questionnaire?,
+                status: status?,
+                started: started?,
+                updated: updated?,
+                completed: completed.flatten(),
+                duration_ms: duration_ms?,
+                position: position.flatten(),
+                answers: answers?,
+                reopened: reopened.unwrap_or_default(),
+                paradata: paradata.unwrap_or_default(),
+            })
+        }
+
+        fn questionnaire(&mut self) -> Option<QuestionnaireView<'a>> {
+            let (mut id, mut version, mut sha256) = (None, None, None);
+            self.object(|p, k| match k {
+                "id" => set(&mut id, p.string()?),
+                "version" => set(&mut version, p.string()?),
+                "sha256" => set(&mut sha256, p.string()?),
+                _ => None,
+            })?;
+            Some(QuestionnaireView {
+                id: id?,
+                version: version?,
+                sha256: sha256?,
+            })
+        }
+
+        fn answers(&mut self) -> Option<Answers<'a>> {
+            let mut v = Vec::with_capacity(64);
+            self.object(|p, k| {
+                v.push((Str(Cow::Borrowed(k)), p.answer()?));
+                Some(())
+            })?;
+            Some(Answers::in_order(v))
+        }
+
+        fn answer(&mut self) -> Option<AnswerView<'a>> {
+            let (mut value, mut other, mut remark, mut answered_at) = (None, None, None, None);
+            let (mut relevant, mut warning_confirmed) = (None, None);
+            self.object(|p, k| match k {
+                "value" => set(&mut value, p.value()?),
+                "other" => set(&mut other, p.opt_string()?),
+                "remark" => set(&mut remark, p.opt_string()?),
+                "answered_at" => set(&mut answered_at, p.opt_string()?),
+                "relevant" => set(&mut relevant, p.bool()?),
+                "warning_confirmed" => set(&mut warning_confirmed, p.bool()?),
+                _ => None,
+            })?;
+            Some(AnswerView {
+                value: value.flatten(),
+                other: other.flatten(),
+                remark: remark.flatten(),
+                answered_at: answered_at.flatten(),
+                relevant: relevant?,
+                warning_confirmed: warning_confirmed.unwrap_or(false),
+            })
+        }
+
+        fn value(&mut self) -> Option<Option<ValueView<'a>>> {
+            match self.peek()? {
+                b'n' => self.null()?.then_some(None),
+                b'"' => Some(Some(ValueView::Text(self.string()?))),
+                b'[' => {
+                    let mut codes = Vec::with_capacity(4);
+                    self.array(|p| {
+                        codes.push(p.string()?);
+                        Some(())
+                    })?;
+                    Some(Some(ValueView::Codes(codes)))
+                }
+                b'-' | b'0'..=b'9' => {
+                    // serde_json reads the number, exactly as within the record.
+                    let start = self.i;
+                    while let Some(&c) = self.b.get(self.i) {
+                        if c.is_ascii_digit() || matches!(c, b'-' | b'+' | b'.' | b'e' | b'E') {
+                            self.i += 1;
+                        } else {
+                            break;
+                        }
+                    }
+                    serde_json::from_str::<ValueView<'_>>(&self.s[start..self.i])
+                        .ok()
+                        .map(Some)
+                }
+                _ => None,
+            }
+        }
+
+        fn reopened(&mut self) -> Option<Vec<ReopeningView<'a>>> {
+            let mut v = Vec::new();
+            self.array(|p| {
+                let (mut at, mut revision, mut was_completed) = (None, None, None);
+                p.object(|p, k| match k {
+                    "at" => set(&mut at, p.string()?),
+                    "revision" => set(&mut revision, p.u64()?),
+                    "was_completed" => set(&mut was_completed, p.string()?),
+                    _ => None,
+                })?;
+                v.push(ReopeningView {
+                    at: at?,
+                    revision: revision?,
+                    was_completed: was_completed?,
+                });
+                Some(())
+            })?;
+            Some(v)
+        }
+
+        fn paradata(&mut self) -> Option<Vec<EventView<'a>>> {
+            let mut v = Vec::with_capacity(128);
+            self.array(|p| {
+                let (mut ms, mut ev, mut q) = (None, None, None);
+                p.object(|p, k| match k {
+                    "ms" => set(&mut ms, p.u64()?),
+                    "ev" => set(
+                        &mut ev,
+                        match p.plain()? {
+                            "shown" => EventKind::Shown,
+                            "answered" => EventKind::Answered,
+                            "changed" => EventKind::Changed,
+                            "confirmed" => EventKind::Confirmed,
+                            "remark" => EventKind::Remark,
+                            _ => return None,
+                        },
+                    ),
+                    "q" => set(&mut q, p.string()?),
+                    _ => None,
+                })?;
+                v.push(EventView {
+                    ms: ms?,
+                    ev: ev?,
+                    q: q?,
+                });
+                Some(())
+            })?;
+            Some(v)
         }
     }
 }
@@ -1003,11 +1443,14 @@ mod tests {
         v
     }
 
+    /// The record and its view as serde reads them; the fast parser of the view must read the
+    /// text the same way, or leave it to serde.
     fn both(text: &str) -> (Result<Record, String>, Result<RecordView<'_>, String>) {
-        (
-            serde_json::from_str::<Record>(text).map_err(|e| e.to_string()),
-            serde_json::from_str::<RecordView<'_>>(text).map_err(|e| e.to_string()),
-        )
+        let view = serde_json::from_str::<RecordView<'_>>(text).map_err(|e| e.to_string());
+        if let Some(fast) = fast::record(text) {
+            assert_eq!(Ok(&fast), view.as_ref(), "the fast parser takes {text}");
+        }
+        (serde_json::from_str::<Record>(text).map_err(|e| e.to_string()), view)
     }
 
     #[test]
@@ -1018,11 +1461,16 @@ mod tests {
             let line = rec.to_json_line();
             let mut spelled = String::new();
             spell(&with_defaults(&rec), &mut rng, &mut spelled);
-            for text in [
+            for (k, text) in [
                 String::from_utf8(rec.to_json()).unwrap(),
                 String::from_utf8(line.clone()).unwrap(),
                 spelled,
-            ] {
+            ]
+            .into_iter()
+            .enumerate()
+            {
+                // What anketa writes is read by the fast parser, not left to serde.
+                assert!(k == 2 || fast::record(&text).is_some(), "{text}");
                 let (r, v) = both(&text);
                 let (r, v) = (r.unwrap(), v.unwrap());
                 assert_eq!(r, rec, "{text}");
@@ -1073,6 +1521,72 @@ mod tests {
     }
 
     #[test]
+    fn fast_parser_reads_damaged_texts_as_serde_does_or_not_at_all() {
+        // Random edits of good texts: whatever the fast parser takes, serde takes the same way.
+        let mut rng = Rng::new(11);
+        let pieces = [
+            "\"",
+            "\\",
+            ",",
+            ":",
+            "{",
+            "}",
+            "[",
+            "]",
+            " ",
+            "0",
+            "-",
+            "1e3",
+            ".5",
+            "null",
+            "true",
+            "\t",
+            "\u{1}",
+            "\\u0041",
+            "\"x\":1,",
+            "\"ms\":1,",
+            "\"relevant\":true,",
+            "é",
+        ];
+        let mut taken = 0;
+        for rec in records().iter().step_by(7) {
+            for base in [
+                String::from_utf8(rec.to_json()).unwrap(),
+                String::from_utf8(rec.to_json_line()).unwrap(),
+            ] {
+                for _ in 0..150 {
+                    let mut t = base.clone();
+                    for _ in 0..1 + rng.below(2) {
+                        let mut at = rng.below(t.len());
+                        while !t.is_char_boundary(at) {
+                            at -= 1;
+                        }
+                        match rng.below(3) {
+                            0 => {
+                                let end = (at + 1 + rng.below(8)).min(t.len());
+                                if t.is_char_boundary(end) {
+                                    t.replace_range(at..end, "");
+                                }
+                            }
+                            1 => t.insert_str(at, pieces[rng.below(pieces.len())]),
+                            _ => {
+                                // A line of a pretty file twice: often a field given twice.
+                                let start = t[..at].rfind('\n').map_or(0, |i| i + 1);
+                                let end = t[at..].find('\n').map_or(t.len(), |i| at + i + 1);
+                                let line = t[start..end].to_string();
+                                t.insert_str(start, &line);
+                            }
+                        }
+                    }
+                    let (_, view) = both(&t);
+                    taken += view.is_ok() as usize;
+                }
+            }
+        }
+        assert!(taken > 100, "some edits leave a valid record ({taken})");
+    }
+
+    #[test]
     fn view_rejects_what_the_record_rejects() {
         let rec = records().remove(0);
         let line = String::from_utf8(rec.to_json_line()).unwrap();
@@ -1108,6 +1622,7 @@ mod tests {
         ];
         for text in &cases {
             assert_ne!(text, &line);
+            assert!(fast::record(text).is_none(), "{text}");
             let (r, v) = both(text);
             assert!(r.is_err(), "the record takes {text}");
             assert!(v.is_err(), "the view takes {text}");

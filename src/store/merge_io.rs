@@ -791,7 +791,7 @@ pub fn merge(opts: &MergeOptions, progress: &(dyn Fn(u64, u64) + Sync)) -> Resul
         // through the owned record, which explains precisely what is wrong.
         let examined = match item {
             Err(reason) => Err(Outcome::Rejected(reason)),
-            Ok(text) => match serde_json::from_str::<RecordView<'_>>(text) {
+            Ok(text) => match RecordView::parse(text) {
                 Ok(view) => examine_view(&cat, &view, &mut l, &mut r, false)
                     .map(|e| (e, false))
                     .map_err(Outcome::Rejected),
