@@ -11,6 +11,7 @@
 # one untimed run writes and deletes its outputs, so that every tool finds the page cache as on a
 # machine in use (on a fresh VM the first write of each page costs extra).
 # Needs jq and python3 (apt-get install -y jq python3).
+# ANKETA_BENCH_DIR: see below.
 set -euo pipefail
 N=${1:-100000}
 cd "$(dirname "$0")/.."
@@ -18,14 +19,30 @@ export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-target}
 cargo build --release --quiet
 BIN=$CARGO_TARGET_DIR/release/anketa
 command -v jq >/dev/null || { echo "jq is missing: apt-get install -y jq" >&2; exit 2; }
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/anketa-bench.XXXXXX")
-trap 'rm -rf "$TMP"' EXIT
+# ANKETA_BENCH_DIR=DIR keeps the simulated files there and reuses them on the next run (the
+# machine is shared: rerun the timings when it is quiet without simulating again).
+if [ -n "${ANKETA_BENCH_DIR:-}" ]; then
+  TMP=$ANKETA_BENCH_DIR/merge$N
+  mkdir -p "$TMP"
+  trap 'rm -rf "$TMP"/out-* "$TMP"/*.time "$TMP"/*.try "$TMP"/*.err' EXIT
+else
+  TMP=$(mktemp -d "${TMPDIR:-/tmp}/anketa-bench.XXXXXX")
+  trap 'rm -rf "$TMP"' EXIT
+fi
+rm -rf "$TMP"/out-* "$TMP"/*.time
 
-echo "simulating $N interviews into $TMP …" >&2
-$BIN simulate --questionnaire nko --count "$N" --out "$TMP/laptop1" --seed 1 --interviewers 20 \
-  --incomplete-share 0.02 >&2
-mkdir -p "$TMP/laptop2/interviews"
-find "$TMP/laptop1/interviews" -name '*.json' | awk 'NR % 10 == 0' | xargs -I{} cp {} "$TMP/laptop2/interviews/"
+if [ ! -f "$TMP/simulated" ]; then
+  rm -rf "$TMP/laptop1" "$TMP/laptop2"
+  echo "simulating $N interviews into $TMP …" >&2
+  $BIN simulate --questionnaire nko --count "$N" --out "$TMP/laptop1" --seed 1 --interviewers 20 \
+    --incomplete-share 0.02 >&2
+  mkdir -p "$TMP/laptop2/interviews"
+  find "$TMP/laptop1/interviews" -name '*.json' | awk 'NR % 10 == 0' | xargs -I{} cp {} "$TMP/laptop2/interviews/"
+  touch "$TMP/simulated"
+fi
+if pgrep -f 'benches/(report|merge|interviewer)\.sh' | grep -vqx "$$"; then
+  echo "warning: another benchmark is running; the timings will not mean much" >&2
+fi
 FILES=$(find "$TMP/laptop1" "$TMP/laptop2" -path '*/interviews/*.json' | wc -l)
 BYTES=$(find "$TMP/laptop1" "$TMP/laptop2" -path '*/interviews/*.json' -print0 | du -cb --files0-from=- | tail -1 | cut -f1)
 echo "$FILES files, $BYTES bytes" >&2
@@ -38,6 +55,7 @@ rm -rf "$TMP/out-warm"
 # run NAME COMMAND…: /usr/bin/time -v report into $TMP/NAME.time (the best wall time is kept)
 run() {
   local name=$1; shift
+  sync # what earlier runs wrote or deleted is not written back during this one
   /usr/bin/time -v -o "$TMP/$name.try" "$@" > /dev/null 2> "$TMP/$name.err" || {
     echo "$name failed:" >&2; cat "$TMP/$name.err" >&2; exit 1; }
   if [[ ! -f $TMP/$name.time ]] || (( $(wall_of "$TMP/$name.try") < $(wall_of "$TMP/$name.time") )); then

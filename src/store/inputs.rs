@@ -290,7 +290,7 @@ where
 }
 
 /// Files parsed per parallel batch of [`read_ordered`].
-const ORDERED_BATCH: usize = 512;
+const ORDERED_BATCH: usize = 256;
 
 /// Reads the files in the order given (indices into `files`) on all cores and hands `sink`
 /// the results of `parse(state, file index, line, item)` (as in [`read_all`]) in that order,

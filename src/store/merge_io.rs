@@ -309,7 +309,7 @@ impl Pool {
     fn give(&self, bufs: impl Iterator<Item = Vec<u8>>) {
         let mut p = self.0.lock().unwrap_or_else(|p| p.into_inner());
         for mut b in bufs {
-            if p.len() >= 1024 {
+            if p.len() >= 512 {
                 break;
             }
             b.clear();
