@@ -31,6 +31,23 @@ pub struct AnswerEnv<'a> {
     pub current: Value,
 }
 
+impl<'a> AnswerEnv<'a> {
+    /// The environment of a check: `.` is the value being checked.
+    fn checking(
+        q: &'a Questionnaire,
+        answers: &'a BTreeMap<String, Answer>,
+        relevant: &'a [bool],
+        v: &AnswerValue,
+    ) -> Self {
+        AnswerEnv {
+            q,
+            answers,
+            relevant,
+            current: expr_value(Some(v)),
+        }
+    }
+}
+
 impl Env for AnswerEnv<'_> {
     fn get(&self, name: &str) -> Value {
         match self.q.index_of(name) {
@@ -122,12 +139,7 @@ pub fn hard_check(
     {
         return Some(Problem::OtherMissing);
     }
-    let env = AnswerEnv {
-        q,
-        answers,
-        relevant: rel,
-        current: expr_value(Some(v)),
-    };
+    let env = AnswerEnv::checking(q, answers, rel, v);
     match &qq.constraint {
         Some(c) if !c.expr.test(&env) => Some(Problem::Constraint(c.message.clone())),
         _ => None,
@@ -145,12 +157,7 @@ pub fn soft_check(
     let qq = &q.questions[qi];
     let v = a.value.as_ref().filter(|v| !is_empty(v))?;
     let w = qq.warning.as_ref()?;
-    let env = AnswerEnv {
-        q,
-        answers,
-        relevant: rel,
-        current: expr_value(Some(v)),
-    };
+    let env = AnswerEnv::checking(q, answers, rel, v);
     (!w.expr.test(&env)).then(|| Problem::Warning(w.message.clone()))
 }
 
