@@ -2,29 +2,54 @@
 //!
 //! Shared by the interviewer, `simulate`, `merge` (validation) and `report` (`--where`).
 
-use super::record::{Answer, AnswerValue, Record};
+use super::record::{Answer, AnswerValue, Answers, Record, ValueRef};
 use crate::expr::{Env, Value};
 use crate::questionnaire::{Kind, Question, Questionnaire, Text};
 use std::collections::BTreeMap;
 
+/// Answers looked up by variable: the map of a [`Record`], or the sorted list of a borrowed
+/// [`RecordView`](super::record::RecordView), so that relevance is computed by one function
+/// for both (the interviewer holds records, the report streams views).
+pub trait Lookup {
+    /// The value given for `var`, question `index` of the questionnaire, if any.
+    fn value(&self, index: usize, var: &str) -> Option<ValueRef<'_>>;
+}
+
+impl Lookup for BTreeMap<String, Answer> {
+    fn value(&self, _: usize, var: &str) -> Option<ValueRef<'_>> {
+        self.get(var)?.value.as_ref().map(AnswerValue::borrowed)
+    }
+}
+
+impl Lookup for Answers<'_> {
+    fn value(&self, _: usize, var: &str) -> Option<ValueRef<'_>> {
+        self.get(var)?.value.as_ref().map(|v| v.borrowed())
+    }
+}
+
 /// The expression value of a stored answer.
 pub fn expr_value(v: Option<&AnswerValue>) -> Value {
+    expr_value_ref(v.map(AnswerValue::borrowed))
+}
+
+/// [`expr_value`] of a value seen through a borrow.
+pub fn expr_value_ref(v: Option<ValueRef<'_>>) -> Value {
     match v {
         None => Value::Null,
-        Some(AnswerValue::Number(n)) => Value::Num(*n),
-        Some(AnswerValue::Text(s)) if s.trim().is_empty() => Value::Null,
-        Some(AnswerValue::Text(s)) => Value::Str(s.clone()),
-        Some(AnswerValue::Codes(c)) if c.is_empty() => Value::Null,
-        Some(AnswerValue::Codes(c)) => Value::List(c.clone()),
+        Some(ValueRef::Number(n)) => Value::Num(n),
+        Some(ValueRef::Text(s)) if s.trim().is_empty() => Value::Null,
+        Some(ValueRef::Text(s)) => Value::Str(s.to_owned()),
+        Some(ValueRef::Codes(c)) if c.is_empty() => Value::Null,
+        Some(ValueRef::Codes(c)) => Value::List(c.iter().map(str::to_owned).collect()),
     }
 }
 
 /// Evaluation environment over answers, where irrelevant questions read as unanswered.
-pub struct AnswerEnv<'a> {
+pub struct AnswerEnv<'a, A: Lookup + ?Sized = BTreeMap<String, Answer>> {
     /// The questionnaire.
     pub q: &'a Questionnaire,
     /// The answers.
-    pub answers: &'a BTreeMap<String, Answer>,
+    pub answers: &'a A,
     /// Relevance computed so far (indices beyond its length count as relevant).
     pub relevant: &'a [bool],
     /// The value for `.`.
@@ -48,12 +73,10 @@ impl<'a> AnswerEnv<'a> {
     }
 }
 
-impl Env for AnswerEnv<'_> {
+impl<A: Lookup + ?Sized> Env for AnswerEnv<'_, A> {
     fn get(&self, name: &str) -> Value {
         match self.q.index_of(name) {
-            Some(i) if self.relevant.get(i).copied().unwrap_or(true) => {
-                expr_value(self.answers.get(name).and_then(|a| a.value.as_ref()))
-            }
+            Some(i) if self.relevant.get(i).copied().unwrap_or(true) => expr_value_ref(self.answers.value(i, name)),
             _ => Value::Null,
         }
     }
@@ -64,7 +87,7 @@ impl Env for AnswerEnv<'_> {
 
 /// Relevance of every question, in questionnaire order. A question is relevant when its block's
 /// and its own `relevant` hold, evaluated with irrelevant questions reading as unanswered.
-pub fn relevance(q: &Questionnaire, answers: &BTreeMap<String, Answer>) -> Vec<bool> {
+pub fn relevance<A: Lookup + ?Sized>(q: &Questionnaire, answers: &A) -> Vec<bool> {
     let mut rel = Vec::with_capacity(q.questions.len());
     for b in &q.blocks {
         let env = AnswerEnv {

@@ -357,6 +357,14 @@ impl<'de: 'a, 'a> Deserialize<'de> for Answers<'a> {
 }
 
 impl<'a> Answers<'a> {
+    /// The answer to `var`, if there is one (a binary search: the answers are sorted).
+    pub fn get(&self, var: &str) -> Option<&AnswerView<'a>> {
+        self.0
+            .binary_search_by(|(k, _)| k.as_str().cmp(var))
+            .ok()
+            .map(|i| &self.0[i].1)
+    }
+
     /// Answers in the order given, put in `BTreeMap` order: files are written sorted; anything
     /// else gets a stable sort, then the last of equal keys is kept, as `BTreeMap::insert` would.
     fn in_order(mut v: Vec<(Str<'a>, AnswerView<'a>)>) -> Answers<'a> {
@@ -1247,15 +1255,33 @@ impl<'r> CodesRef<'r> {
     }
 }
 
+impl AnswerValue {
+    /// The value through a borrow.
+    pub fn borrowed(&self) -> ValueRef<'_> {
+        match self {
+            AnswerValue::Number(n) => ValueRef::Number(*n),
+            AnswerValue::Text(t) => ValueRef::Text(t),
+            AnswerValue::Codes(cs) => ValueRef::Codes(CodesRef::Owned(cs)),
+        }
+    }
+}
+
+impl ValueView<'_> {
+    /// The value through a borrow.
+    pub fn borrowed(&self) -> ValueRef<'_> {
+        match self {
+            ValueView::Number(n) => ValueRef::Number(*n),
+            ValueView::Text(t) => ValueRef::Text(t),
+            ValueView::Codes(cs) => ValueRef::Codes(CodesRef::Borrowed(cs)),
+        }
+    }
+}
+
 impl Answer {
     /// The answer through a borrow.
     pub fn borrowed(&self) -> AnswerRef<'_> {
         AnswerRef {
-            value: self.value.as_ref().map(|v| match v {
-                AnswerValue::Number(n) => ValueRef::Number(*n),
-                AnswerValue::Text(t) => ValueRef::Text(t),
-                AnswerValue::Codes(cs) => ValueRef::Codes(CodesRef::Owned(cs)),
-            }),
+            value: self.value.as_ref().map(AnswerValue::borrowed),
             other: self.other.as_deref(),
             remark: self.remark.as_deref(),
             relevant: self.relevant,
@@ -1267,11 +1293,7 @@ impl AnswerView<'_> {
     /// The answer through a borrow.
     pub fn borrowed(&self) -> AnswerRef<'_> {
         AnswerRef {
-            value: self.value.as_ref().map(|v| match v {
-                ValueView::Number(n) => ValueRef::Number(*n),
-                ValueView::Text(t) => ValueRef::Text(t),
-                ValueView::Codes(cs) => ValueRef::Codes(CodesRef::Borrowed(cs)),
-            }),
+            value: self.value.as_ref().map(ValueView::borrowed),
             other: self.other.as_deref(),
             remark: self.remark.as_deref(),
             relevant: self.relevant,

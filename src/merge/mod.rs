@@ -832,14 +832,14 @@ fn status_word(s: Status) -> &'static str {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::interview::record::{Answer, AnswerValue};
     use crate::questionnaire::bundled;
     use crate::simulate::{Options, Simulator};
 
     /// A simulated record of `q` with one fault put in (or none).
-    fn faulty(q: &Questionnaire, n: u64, fault: usize) -> Record {
+    pub(crate) fn faulty(q: &Questionnaire, n: u64, fault: usize) -> Record {
         let sim = Simulator::new(
             q,
             Options {

@@ -74,8 +74,10 @@ pub struct Questionnaire {
     pub sha256: String,
     /// The exact source text (kept so that a copy can be stored beside interviews).
     pub source: String,
-    /// Variable name → index into `questions`.
-    pub by_id: HashMap<String, usize>,
+    /// Variable name → index into `questions`. Hashed with foldhash, not SipHash: merge and
+    /// report look up every answer of every record here, and the names are short and come from
+    /// the questionnaire (nothing to defend against).
+    pub by_id: HashMap<String, usize, foldhash::fast::FixedState>,
 }
 
 impl Questionnaire {

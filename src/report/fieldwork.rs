@@ -16,7 +16,7 @@ use super::tabulate::Plan;
 use super::words::W;
 use super::{Group, MergeInfo, Note};
 use crate::diag::did_you_mean;
-use crate::interview::record::{Record, Status};
+use crate::interview::record::{RecordView, Status};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 
@@ -207,13 +207,13 @@ impl FieldTally {
         }
     }
 
-    pub(crate) fn add(&mut self, instr: usize, rec: &Record, conflict: bool) {
+    pub(crate) fn add(&mut self, instr: usize, rec: &RecordView<'_>, conflict: bool) {
         let n = self.n_instr;
         let it = match self.interviewers.get_mut(rec.interviewer.as_str()) {
             Some(it) => it,
             None => self
                 .interviewers
-                .entry(rec.interviewer.clone())
+                .entry(rec.interviewer.to_string())
                 .or_insert_with(|| InterviewerTally {
                     count: vec![0; n],
                     durations: vec![Vec::new(); n],
@@ -229,10 +229,10 @@ impl FieldTally {
             it.conflicts += 1;
         }
         if self.first.as_deref().is_none_or(|f| rec.started.as_str() < f) {
-            self.first = Some(rec.started.clone());
+            self.first = Some(rec.started.to_string());
         }
         if self.last.as_deref().is_none_or(|l| rec.started.as_str() > l) {
-            self.last = Some(rec.started.clone());
+            self.last = Some(rec.started.to_string());
         }
     }
 

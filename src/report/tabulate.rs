@@ -17,8 +17,9 @@ use super::words::W;
 use super::*;
 use crate::diag::{Diagnostic, did_you_mean};
 use crate::expr::{Env, Expr, Value};
-use crate::interview::logic::{expr_value, relevance, validate_record};
-use crate::interview::record::{AnswerValue, QuestionnaireRef, Record};
+use crate::interview::logic::{Lookup, expr_value_ref, parse_date, relevance};
+use crate::interview::record::{AnswerView, QuestionnaireView, RecordView, ValueRef};
+use crate::merge::validate_view;
 use crate::questionnaire::{Kind, Missing, Questionnaire};
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -102,11 +103,6 @@ pub(crate) struct RQuestion {
 /// `--cross`: the two variables and, per questionnaire, both their questions when it has them as
 /// choice questions.
 type CrossPlan = (String, String, Vec<Option<(usize, usize)>>);
-
-/// The index of an option code in a question.
-fn option_index(q: &Questionnaire, qidx: usize, code: &str) -> Option<usize> {
-    q.questions[qidx].options.iter().position(|o| o.code == code)
-}
 
 /// The report's plan: questionnaires, groups, filter, cross-tab, checked before any data is read.
 #[derive(Debug)]
@@ -336,10 +332,10 @@ impl<'q> Plan<'q> {
     }
 
     /// The index of a record's questionnaire.
-    fn find(&self, r: &QuestionnaireRef) -> Option<usize> {
+    fn find(&self, r: &QuestionnaireView<'_>) -> Option<usize> {
         self.qs
             .iter()
-            .position(|q| q.id == r.id && q.version == r.version && q.sha256 == r.sha256)
+            .position(|q| q.id == *r.id && q.version == *r.version && q.sha256 == *r.sha256)
     }
 
     /// Native groups of a questionnaire: 1 when grouping by instrument; the options of the
@@ -393,21 +389,7 @@ impl<'q> Plan<'q> {
         Tally {
             qs,
             field: FieldTally::new(self),
-        }
-    }
-
-    /// The native group of a record.
-    fn group_of(&self, qi: usize, rec: &Record, rel: &[bool]) -> usize {
-        let Some((_, per)) = &self.by else { return 0 };
-        let none = self.native_groups(qi) - 1;
-        let Some(v) = per[qi] else { return none };
-        if !rel.get(v).copied().unwrap_or(false) {
-            return none;
-        }
-        let q = self.qs[qi];
-        match rec.answers.get(&q.questions[v].id).and_then(|a| a.value.as_ref()) {
-            Some(AnswerValue::Text(code)) => option_index(q, v, code).unwrap_or(none),
-            _ => none,
+            slots: Slots::default(),
         }
     }
 }
@@ -596,6 +578,109 @@ struct QTally {
 pub struct Tally {
     qs: Vec<QTally>,
     pub(crate) field: FieldTally,
+    /// The record being added (buffers reused from record to record).
+    slots: Slots,
+}
+
+/// Where the answer to each question of a record is, and the options it chose: found once per
+/// record by [`Slots::resolve`] and then read by index, so that relevance, groups and counts do
+/// no lookups by name or code.
+#[derive(Debug, Clone, Default)]
+struct Slots {
+    /// [question] → index into the record's answers, or [`Slots::NONE`].
+    answer: Vec<u32>,
+    /// [question] → its options in `chosen` (start, end): one for a single choice, those
+    /// chosen for a multi.
+    range: Vec<(u32, u32)>,
+    chosen: Vec<u32>,
+}
+
+impl Slots {
+    const NONE: u32 = u32::MAX;
+
+    /// Joins the record's answers (sorted by variable) with the questions sorted by name
+    /// (`order`), and checks each answer as [`validate_view`] does. `false` when the record
+    /// does not fit the questionnaire: exactly when `validate_view` refuses it (a test holds
+    /// them together), which then gives the reason.
+    fn resolve(&mut self, q: &Questionnaire, order: &[usize], rec: &RecordView<'_>) -> bool {
+        if *rec.questionnaire.id != q.id {
+            return false;
+        }
+        let n = q.questions.len();
+        self.answer.clear();
+        self.answer.resize(n, Self::NONE);
+        self.range.clear();
+        self.range.resize(n, (0, 0));
+        self.chosen.clear();
+        let mut k = 0;
+        for (at, (var, a)) in rec.answers.0.iter().enumerate() {
+            let var = var.as_str();
+            while k < order.len() && q.questions[order[k]].id.as_str() < var {
+                k += 1;
+            }
+            let Some(&qidx) = order.get(k) else { return false };
+            let qq = &q.questions[qidx];
+            if qq.id != var || (a.other.is_some() && !qq.options.iter().any(|o| o.other)) {
+                return false;
+            }
+            let index = |c: &str| qq.options.iter().position(|o| o.code == c).map(|i| i as u32);
+            let start = self.chosen.len();
+            match (&qq.kind, a.value.as_ref().map(|v| v.borrowed())) {
+                (_, None) => {}
+                (Kind::Note, _) => return false,
+                (Kind::Single, Some(ValueRef::Text(c))) => match index(c) {
+                    Some(i) => self.chosen.push(i),
+                    None => return false,
+                },
+                (Kind::Multi { .. }, Some(ValueRef::Codes(cs))) => {
+                    let mut exclusive = false;
+                    for c in cs.iter() {
+                        match index(c) {
+                            Some(i) if !self.chosen[start..].contains(&i) => {
+                                exclusive |= qq.options[i as usize].exclusive;
+                                self.chosen.push(i);
+                            }
+                            _ => return false,
+                        }
+                    }
+                    if cs.len() > 1 && exclusive {
+                        return false;
+                    }
+                }
+                (Kind::Number { .. }, Some(ValueRef::Number(x))) if x.is_finite() => {}
+                (Kind::Text { .. } | Kind::LongText { .. }, Some(ValueRef::Text(_))) => {}
+                (Kind::Date, Some(ValueRef::Text(d))) if parse_date(d).is_some() => {}
+                _ => return false,
+            }
+            self.answer[qidx] = at as u32;
+            self.range[qidx] = (start as u32, self.chosen.len() as u32);
+        }
+        true
+    }
+
+    /// The answer to question `qidx`, if the record has one.
+    fn answer<'r>(&self, rec: &'r RecordView<'_>, qidx: usize) -> Option<&'r AnswerView<'r>> {
+        let at = *self.answer.get(qidx)?;
+        (at != Self::NONE).then(|| &rec.answers.0[at as usize].1)
+    }
+
+    /// The options chosen in question `qidx` (indices into its options).
+    fn codes(&self, qidx: usize) -> &[u32] {
+        let (a, b) = self.range[qidx];
+        &self.chosen[a as usize..b as usize]
+    }
+}
+
+/// A record's answers looked up through its [`Slots`].
+struct SlotLookup<'a, 'r> {
+    rec: &'a RecordView<'r>,
+    slots: &'a Slots,
+}
+
+impl Lookup for SlotLookup<'_, '_> {
+    fn value(&self, qidx: usize, _: &str) -> Option<ValueRef<'_>> {
+        self.slots.answer(self.rec, qidx)?.value.as_ref().map(|v| v.borrowed())
+    }
 }
 
 /// Orders f64 bits like the numbers (all values here are finite).
@@ -610,20 +695,18 @@ fn from_ord_bits(b: u64) -> f64 {
 
 struct RecEnv<'a> {
     q: &'a Questionnaire,
-    rec: &'a Record,
+    rec: &'a RecordView<'a>,
     rel: &'a [bool],
 }
 
 impl Env for RecEnv<'_> {
     fn get(&self, name: &str) -> Value {
         match self.q.index_of(name) {
-            Some(i) if self.rel.get(i).copied().unwrap_or(false) => {
-                expr_value(self.rec.answers.get(name).and_then(|a| a.value.as_ref()))
-            }
+            Some(i) if self.rel.get(i).copied().unwrap_or(false) => expr_value_ref(self.rec.answers.value(i, name)),
             Some(_) => Value::Null,
             None => match name {
-                "questionnaire" => Value::Str(self.rec.questionnaire.id.clone()),
-                "interviewer" => Value::Str(self.rec.interviewer.clone()),
+                "questionnaire" => Value::Str(self.rec.questionnaire.id.to_string()),
+                "interviewer" => Value::Str(self.rec.interviewer.to_string()),
                 _ => Value::Null,
             },
         }
@@ -637,118 +720,104 @@ const TEXT_REMARK: u8 = 2;
 impl Tally {
     /// Adds one record. An error is the reason it cannot be used (unknown questionnaire, or
     /// answers that do not fit it); the tally is then unchanged.
-    pub fn add(&mut self, plan: &Plan<'_>, rec: &Record) -> Result<(), String> {
+    pub fn add(&mut self, plan: &Plan<'_>, rec: &RecordView<'_>) -> Result<(), String> {
         let Some(qi) = plan.find(&rec.questionnaire) else {
             return Err(format!(
                 "unknown questionnaire `{}` version {} (sha256 {}…); pass it with --questionnaire PATH",
-                rec.questionnaire.id,
-                rec.questionnaire.version,
+                rec.questionnaire.id.as_str(),
+                rec.questionnaire.version.as_str(),
                 rec.questionnaire.sha256.chars().take(12).collect::<String>()
             ));
         };
         let q = plan.qs[qi];
-        validate_record(q, rec).map_err(|e| format!("does not fit questionnaire `{}` {}: {e}", q.id, q.version))?;
+        let s = &mut self.slots;
+        if !s.resolve(q, &plan.by_name[qi], rec) {
+            // `validate_view` says why (it refuses exactly what `resolve` refuses).
+            let why = validate_view(q, rec)
+                .err()
+                .unwrap_or_else(|| "answers that do not fit".into());
+            return Err(format!("does not fit questionnaire `{}` {}: {why}", q.id, q.version));
+        }
         let t = &mut self.qs[qi];
         t.read += 1;
-        let rel = relevance(q, &rec.answers);
+        let rel = relevance(q, &SlotLookup { rec, slots: s });
         if let Some(f) = &plan.filter
             && !f.test(&RecEnv { q, rec, rel: &rel })
         {
             return Ok(());
         }
-        let g = plan.group_of(qi, rec, &rel);
+        // The option chosen in a relevant single choice.
+        let chosen = |qidx: usize| match s.codes(qidx) {
+            [i] if rel[qidx] && matches!(q.questions[qidx].kind, Kind::Single) => Some(*i as usize),
+            _ => None,
+        };
+        let g = match &plan.by {
+            None => 0,
+            Some((_, per)) => per[qi].and_then(chosen).unwrap_or(plan.native_groups(qi) - 1),
+        };
         t.kept[g] += 1;
-        let answer = |qidx: usize| rec.answers.get(&q.questions[qidx].id);
         // Fieldwork.
-        let none = t.districts.len() - 1;
-        let d = plan.district[qi]
-            .filter(|&d| rel[d])
-            .and_then(|d| match answer(d).and_then(|a| a.value.as_ref()) {
-                Some(AnswerValue::Text(c)) => option_index(q, d, c),
-                _ => None,
-            })
-            .unwrap_or(none);
+        let d = plan.district[qi].and_then(chosen).unwrap_or(t.districts.len() - 1);
         t.districts[d] += 1;
-        let conflict = !plan.conflict_ids.is_empty() && plan.conflict_ids.contains(&rec.id);
+        let conflict = !plan.conflict_ids.is_empty() && plan.conflict_ids.contains(rec.id.as_str());
         self.field.add(plan.instr_of[qi], rec, conflict);
         // Questions: every one of the questionnaire counts the interview, relevant ones count
-        // it as asked.
-        for (qidx, cells) in t.cells.iter_mut().enumerate() {
-            if let Some(cell) = cells.get_mut(g) {
-                cell.interviews += 1;
-                cell.asked += u64::from(rel[qidx]);
-            }
-        }
-        // Answers, in name order, joined with the questions sorted by name (no lookups).
+        // it as asked and, if answered, by the options `resolve` found.
         let exclude = plan.opts.exclude_missing;
-        let order = &plan.by_name[qi];
-        let mut k = 0;
-        for (var, ans) in &rec.answers {
-            while k < order.len() && q.questions[order[k]].id.as_str() < var.as_str() {
-                k += 1;
-            }
-            let Some(&qidx) = order.get(k) else { break };
-            let qq = &q.questions[qidx];
-            if qq.id != *var || !rel[qidx] {
+        for (qidx, qq) in q.questions.iter().enumerate() {
+            let Some(cell) = t.cells[qidx].get_mut(g) else { continue };
+            cell.interviews += 1;
+            if !rel[qidx] {
                 continue;
             }
-            let Some(cell) = t.cells[qidx].get_mut(g) else { continue };
+            cell.asked += 1;
+            let Some(ans) = s.answer(rec, qidx) else { continue };
             let texts = &mut t.texts[qidx];
-            let missing = |i: usize| qq.options[i].missing.is_some();
-            match (&ans.value, &qq.kind) {
-                (Some(AnswerValue::Text(code)), Kind::Single) if !code.trim().is_empty() => {
+            let missing = |i: u32| qq.options[i as usize].missing.is_some();
+            let value = ans.value.as_ref().map(|v| v.borrowed());
+            let codes = s.codes(qidx);
+            match (value, &qq.kind) {
+                (Some(ValueRef::Text(code)), Kind::Single) if !code.trim().is_empty() => {
                     cell.answered += 1;
-                    if let Some(i) = option_index(q, qidx, code) {
-                        cell.counts[i] += 1;
+                    for &i in codes {
+                        cell.counts[i as usize] += 1;
                         if exclude && missing(i) {
                             cell.excluded += 1;
                         }
                     }
                 }
-                (Some(AnswerValue::Codes(codes)), Kind::Multi { .. }) if !codes.is_empty() => {
+                (Some(ValueRef::Codes(_)), Kind::Multi { .. }) if !codes.is_empty() => {
                     cell.answered += 1;
-                    let mut substantive = false;
-                    for c in codes {
-                        if let Some(i) = option_index(q, qidx, c) {
-                            cell.counts[i] += 1;
-                            substantive |= !missing(i);
-                        }
+                    for &i in codes {
+                        cell.counts[i as usize] += 1;
                     }
-                    if exclude && !substantive {
+                    if exclude && codes.iter().all(|&i| missing(i)) {
                         cell.excluded += 1;
                     }
                 }
-                (Some(AnswerValue::Number(x)), Kind::Number { .. }) if x.is_finite() => {
+                (Some(ValueRef::Number(x)), Kind::Number { .. }) if x.is_finite() => {
                     cell.answered += 1;
-                    *cell.nums.entry(ord_bits(*x)).or_default() += 1;
+                    *cell.nums.entry(ord_bits(x)).or_default() += 1;
                 }
-                (Some(AnswerValue::Text(d)), Kind::Date) if !d.trim().is_empty() => {
+                (Some(ValueRef::Text(d)), Kind::Date) if !d.trim().is_empty() => {
                     cell.answered += 1;
-                    match cell.dates.get_mut(d.as_str()) {
+                    match cell.dates.get_mut(d) {
                         Some(c) => *c += 1,
                         None => {
-                            cell.dates.insert(d.clone(), 1);
+                            cell.dates.insert(d.to_owned(), 1);
                         }
                     }
                 }
-                (Some(AnswerValue::Text(x)), Kind::Text { .. } | Kind::LongText { .. }) if !x.trim().is_empty() => {
+                (Some(ValueRef::Text(x)), Kind::Text { .. } | Kind::LongText { .. }) if !x.trim().is_empty() => {
                     cell.answered += 1;
                     texts.push(&rec.id, TEXT_ANSWER, g, x.trim());
                 }
                 _ => {}
             }
-            if let Some(o) = ans.other.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-                let chosen = qq.options.iter().any(|op| {
-                    op.other
-                        && match &ans.value {
-                            Some(AnswerValue::Text(c)) => *c == op.code,
-                            Some(AnswerValue::Codes(cs)) => cs.contains(&op.code),
-                            _ => false,
-                        }
-                });
-                if chosen {
-                    texts.push(&rec.id, TEXT_OTHER, g, o);
-                }
+            if let Some(o) = ans.other.as_deref().map(str::trim).filter(|s| !s.is_empty())
+                && codes.iter().any(|&i| qq.options[i as usize].other)
+            {
+                texts.push(&rec.id, TEXT_OTHER, g, o);
             }
             if let Some(rm) = ans.remark.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
                 texts.push(&rec.id, TEXT_REMARK, g, rm);
@@ -758,19 +827,15 @@ impl Tally {
         if let Some((_, _, per)) = &plan.cross
             && let Some((a, b)) = per[qi]
         {
-            let codes = |qidx: usize| -> Vec<usize> {
+            let codes = |qidx: usize| -> Vec<u32> {
                 if !rel[qidx] {
                     return Vec::new();
                 }
-                let chosen: Vec<&str> = match answer(qidx).and_then(|x| x.value.as_ref()) {
-                    Some(AnswerValue::Text(c)) => vec![c.as_str()],
-                    Some(AnswerValue::Codes(cs)) => cs.iter().map(String::as_str).collect(),
-                    _ => Vec::new(),
-                };
-                chosen
-                    .into_iter()
-                    .filter_map(|c| option_index(q, qidx, c))
-                    .filter(|&i| !(exclude && q.questions[qidx].options[i].missing.is_some()))
+                let opts = &q.questions[qidx].options;
+                s.codes(qidx)
+                    .iter()
+                    .copied()
+                    .filter(|&i| !(exclude && opts[i as usize].missing.is_some()))
                     .collect()
             };
             let (ra, rb) = (codes(a), codes(b));
@@ -779,7 +844,7 @@ impl Tally {
                 let nb = q.questions[b].options.len();
                 for &x in &ra {
                     for &y in &rb {
-                        t.cross[x * nb + y] += 1;
+                        t.cross[x as usize * nb + y as usize] += 1;
                     }
                 }
             }

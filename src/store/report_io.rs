@@ -15,8 +15,8 @@
 
 use super::inputs::{InputFile, Item, read_all, walk};
 use super::{MAX_INTERVIEW_BYTES, load_questionnaire, parse_record, read_text};
-use crate::interview::record::{Answer, Record, Status};
-use crate::merge::{Catalog, Entry, Origin, Source, decide, examine_into};
+use crate::interview::record::{RecordView, Status};
+use crate::merge::{Catalog, Entry, Origin, Source, decide, examine_view};
 use crate::questionnaire;
 use crate::report::{InputInfo, MergeInfo, PathReason};
 use std::collections::HashMap;
@@ -73,109 +73,11 @@ pub struct ReportInput {
     extra_examples: Vec<PathReason>,
 }
 
-/// An interview record as the report reads it: every field of [`Record`] (same names, same
-/// types, unknown fields refused) except that the paradata and the answer times, which no table
-/// uses and which are most of a record's bytes, are checked as JSON but not decoded. Keep in step with [`Record`]:
-/// a field added there and not here makes every record a reject (the tests read real files).
-#[derive(serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ReportRecord {
-    format: String,
-    id: String,
-    revision: u64,
-    device: String,
-    interviewer: String,
-    questionnaire: crate::interview::record::QuestionnaireRef,
-    status: Status,
-    started: String,
-    updated: String,
-    #[serde(default)]
-    completed: Option<String>,
-    duration_ms: u64,
-    #[serde(default)]
-    position: Option<String>,
-    #[serde(deserialize_with = "answers_without_times")]
-    answers: std::collections::BTreeMap<String, Answer>,
-    #[serde(default)]
-    reopened: Vec<crate::interview::record::Reopening>,
-    #[serde(default, rename = "paradata")]
-    _paradata: serde::de::IgnoredAny,
-}
-
-/// An answer as the report reads it: [`Answer`] without decoding `answered_at`.
-#[derive(serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ReportAnswer {
-    #[serde(default)]
-    value: Option<crate::interview::record::AnswerValue>,
-    #[serde(default)]
-    other: Option<String>,
-    #[serde(default)]
-    remark: Option<String>,
-    #[serde(default, rename = "answered_at")]
-    _answered_at: serde::de::IgnoredAny,
-    relevant: bool,
-    #[serde(default)]
-    warning_confirmed: bool,
-}
-
-fn answers_without_times<'de, D: serde::Deserializer<'de>>(
-    d: D,
-) -> Result<std::collections::BTreeMap<String, Answer>, D::Error> {
-    struct V;
-    impl<'de> serde::de::Visitor<'de> for V {
-        type Value = std::collections::BTreeMap<String, Answer>;
-        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-            f.write_str("an object of answers")
-        }
-        fn visit_map<A: serde::de::MapAccess<'de>>(self, mut m: A) -> Result<Self::Value, A::Error> {
-            let mut out = std::collections::BTreeMap::new();
-            while let Some((k, a)) = m.next_entry::<String, ReportAnswer>()? {
-                out.insert(
-                    k,
-                    Answer {
-                        value: a.value,
-                        other: a.other,
-                        remark: a.remark,
-                        answered_at: None,
-                        relevant: a.relevant,
-                        warning_confirmed: a.warning_confirmed,
-                    },
-                );
-            }
-            Ok(out)
-        }
-    }
-    d.deserialize_map(V)
-}
-
-impl From<ReportRecord> for Record {
-    fn from(r: ReportRecord) -> Record {
-        Record {
-            format: r.format,
-            id: r.id,
-            revision: r.revision,
-            device: r.device,
-            interviewer: r.interviewer,
-            questionnaire: r.questionnaire,
-            status: r.status,
-            started: r.started,
-            updated: r.updated,
-            completed: r.completed,
-            duration_ms: r.duration_ms,
-            position: r.position,
-            answers: r.answers,
-            reopened: r.reopened,
-            paradata: Vec::new(),
-        }
-    }
-}
-
-/// What a record's text is: an interview (without its paradata), something of a data dir to
-/// ignore (`Err(None)`), or a reject with its reason.
-fn classify(text: &str) -> Result<Record, Option<String>> {
-    if let Ok(r) = serde_json::from_str::<ReportRecord>(text) {
-        return Ok(r.into());
+/// What a record's text is: an interview, something of a data dir to ignore (`Err(None)`), or
+/// a reject with its reason.
+fn classify(text: &str) -> Result<RecordView<'_>, Option<String>> {
+    if let Ok(r) = RecordView::parse(text) {
+        return Ok(r);
     }
     let t = text.trim();
     if t.len() == 32 && t.bytes().all(|b| b.is_ascii_hexdigit()) {
@@ -375,11 +277,11 @@ impl ReportInput {
                     Err(None) => return,
                     Err(Some(reason)) => return lock(&bad).push((source, reason)),
                 };
-                match examine_into(cat, &rec, line, row) {
+                match examine_view(cat, &rec, line, row, true) {
                     Ok(mut e) => {
                         e.source = source;
                         if rec.status == Status::InProgress {
-                            lock(&drafts).insert(e.id, (rec.questionnaire.id.clone(), rec.interviewer.clone()));
+                            lock(&drafts).insert(e.id, (rec.questionnaire.id.to_string(), rec.interviewer.to_string()));
                         }
                         lock(&entries).push(e);
                     }
@@ -428,7 +330,7 @@ impl ReportInput {
     where
         S: Send,
         I: Fn() -> S + Sync,
-        A: Fn(&mut S, &Record) -> Result<(), String> + Sync,
+        A: Fn(&mut S, &RecordView<'_>) -> Result<(), String> + Sync,
     {
         let winners = self.winners.as_ref();
         let handle = |w: &mut Worker<S>, file: usize, n: u32, item: Item<'_>| {
@@ -449,7 +351,7 @@ impl ReportInput {
                 Err(Some(reason)) => return w.reject(source, reason),
             };
             if let Some(id) = want
-                && uuid::Uuid::parse_str(&rec.id).ok() != Some(id)
+                && uuid::Uuid::parse_str(rec.id.as_str()).ok() != Some(id)
             {
                 return w.reject(source, "the file changed while the report was reading it".into());
             }
@@ -516,10 +418,10 @@ impl ReportInput {
 
 /// [`classify`], faster for the records `anketa merge` writes: in their canonical one-line form
 /// the paradata are the last field, `,"paradata":[…]}`, and the report never uses them, so the
-/// line is parsed without them (a quote inside a string is always escaped, so that sequence
-/// cannot come from an answer). The paradata are then not checked at all; `anketa merge` checks
-/// them. Anything else, or any doubt, goes through [`classify`].
-fn classify_fast(text: &str, scratch: &mut String) -> Result<Record, Option<String>> {
+/// line is parsed without them, from a copy in `scratch` (a quote inside a string is always
+/// escaped, so that sequence cannot come from an answer). The paradata are then not checked at
+/// all; `anketa merge` checks them. Anything else, or any doubt, goes through [`classify`].
+fn classify_fast<'t>(text: &'t str, scratch: &'t mut String) -> Result<RecordView<'t>, Option<String>> {
     const TAIL: &str = ",\"paradata\":[";
     let t = text.trim_end();
     if t.ends_with("]}")
@@ -528,8 +430,9 @@ fn classify_fast(text: &str, scratch: &mut String) -> Result<Record, Option<Stri
         scratch.clear();
         scratch.push_str(&t[..cut]);
         scratch.push('}');
-        if let Ok(r) = serde_json::from_str::<ReportRecord>(scratch) {
-            return Ok(r.into());
+        let cut: &'t str = scratch;
+        if let Ok(r) = RecordView::parse(cut) {
+            return Ok(r);
         }
     }
     classify(text)
@@ -735,6 +638,7 @@ pub fn read_quota(path: &Path) -> Result<String, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::interview::record::{Answer, Record};
 
     #[test]
     fn data_dir_files_are_ignored_and_others_rejected_with_a_reason() {
@@ -796,15 +700,12 @@ mod tests {
         let rec = sample();
         let mut want = rec.clone();
         want.paradata.clear();
-        for a in want.answers.values_mut() {
-            a.answered_at = None;
-        }
         let line = String::from_utf8(rec.to_json_line()).unwrap();
         let mut scratch = String::new();
-        assert_eq!(classify_fast(&line, &mut scratch).unwrap(), want);
+        assert_eq!(classify_fast(&line, &mut scratch).unwrap().to_record(), want);
         // A pretty-printed file is not in the canonical form: read in full.
         let pretty = String::from_utf8(rec.to_json()).unwrap();
-        assert_eq!(classify_fast(&pretty, &mut scratch).unwrap(), want);
+        assert_eq!(classify_fast(&pretty, &mut scratch).unwrap().to_record(), rec);
         // Damage before the paradata is still found, with the reason.
         let broken = line.replacen("\"revision\":2", "\"revision\":\"2\"", 1);
         assert!(

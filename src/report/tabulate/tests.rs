@@ -1,7 +1,7 @@
 //! Tabulation on records written by hand, whose counts are known exactly.
 
 use super::*;
-use crate::interview::record::{Answer, FORMAT, Status};
+use crate::interview::record::{Answer, AnswerValue, FORMAT, QuestionnaireRef, Record, Status};
 use crate::questionnaire::bundled;
 
 fn qs() -> (Questionnaire, Questionnaire) {
@@ -53,11 +53,18 @@ fn rec(q: &Questionnaire, n: u32, interviewer: &str, answers: Vec<(&str, AnswerV
     }
 }
 
+/// Adds `r` as the report reads it: the record's JSON line, parsed into a view.
+fn add(t: &mut Tally, plan: &Plan<'_>, r: &Record) -> Result<(), String> {
+    let line = r.to_json_line();
+    let text = std::str::from_utf8(&line).unwrap();
+    t.add(plan, &RecordView::parse(text).unwrap())
+}
+
 fn run(qs: &[&Questionnaire], opts: Options, recs: &[Record]) -> Report {
     let plan = Plan::new(qs.to_vec(), opts).unwrap();
     let mut t = plan.tally();
     for r in recs {
-        t.add(&plan, r).unwrap();
+        add(&mut t, &plan, r).unwrap();
     }
     t.finish(&plan, InputInfo::default(), None)
 }
@@ -400,14 +407,19 @@ fn results_do_not_depend_on_how_records_are_split_between_workers() {
     let one = {
         let mut t = plan.tally();
         for r in &data {
-            t.add(&plan, r).unwrap();
+            add(&mut t, &plan, r).unwrap();
         }
         t.finish(&plan, InputInfo::default(), None)
     };
     let split = {
         let (mut a, mut b) = (plan.tally(), plan.tally());
         for (i, r) in data.iter().rev().enumerate() {
-            if i % 3 == 0 { a.add(&plan, r) } else { b.add(&plan, r) }.unwrap();
+            if i % 3 == 0 {
+                add(&mut a, &plan, r)
+            } else {
+                add(&mut b, &plan, r)
+            }
+            .unwrap();
         }
         b.merge(a);
         b.finish(&plan, InputInfo::default(), None)
@@ -423,11 +435,14 @@ fn unknown_records_and_misfits_are_refused_with_a_reason() {
     let (nko, omsu) = qs();
     let plan = Plan::new(vec![&nko], Options::default()).unwrap();
     let mut tally = plan.tally();
-    let e = tally.add(&plan, &rec(&omsu, 1, "I01", vec![])).unwrap_err();
+    let e = add(&mut tally, &plan, &rec(&omsu, 1, "I01", vec![])).unwrap_err();
     assert!(e.starts_with("unknown questionnaire `omsu`"), "{e}");
-    let e = tally
-        .add(&plan, &rec(&nko, 1, "I01", vec![("interaction", t("maybe"))]))
-        .unwrap_err();
+    let e = add(
+        &mut tally,
+        &plan,
+        &rec(&nko, 1, "I01", vec![("interaction", t("maybe"))]),
+    )
+    .unwrap_err();
     assert!(e.contains("unknown code `maybe`"), "{e}");
     assert_eq!(tally.records(), 0);
 }
@@ -514,7 +529,7 @@ fn fieldwork_counts_districts_durations_and_speeders() {
     let plan = Plan::new(vec![&nko, &omsu], Options::default()).unwrap();
     let mut t = plan.tally();
     for r in &v {
-        t.add(&plan, r).unwrap();
+        add(&mut t, &plan, r).unwrap();
     }
     let quota = parse_quota("district,group,target\nbykovsky,nko,120\n", &plan).unwrap();
     let r = t.finish(&plan, InputInfo::default(), Some(&quota));
@@ -527,4 +542,43 @@ fn fieldwork_counts_districts_durations_and_speeders() {
     let i01 = &r.fieldwork.interviewers[0];
     assert_eq!((i01.code.as_str(), i01.total, i01.speeders), ("I01", 100, 1));
     assert_eq!(i01.speeder_share, Some(0.01));
+}
+
+#[test]
+fn resolve_refuses_exactly_what_validate_view_refuses() {
+    let mut slots = Slots::default();
+    let mut refused = 0;
+    for name in ["nko", "omsu", "demo"] {
+        let q = bundled(name).unwrap();
+        let order = &Plan::new(vec![&q], Options::default()).unwrap().by_name[0];
+        for n in 0..40 {
+            for fault in 0..22 {
+                let r = crate::merge::tests::faulty(&q, n, fault);
+                let line = r.to_json_line();
+                let view = RecordView::parse(std::str::from_utf8(&line).unwrap()).unwrap();
+                let ok = slots.resolve(&q, order, &view);
+                assert_eq!(ok, validate_view(&q, &view).is_ok(), "{name} {n} fault {fault}");
+                refused += usize::from(!ok);
+                if ok {
+                    // Every answer is found, with the options it chose.
+                    for (var, a) in &view.answers.0 {
+                        let qidx = q.index_of(var).unwrap();
+                        assert_eq!(slots.answer(&view, qidx), Some(a));
+                        let chosen: Vec<&str> = slots
+                            .codes(qidx)
+                            .iter()
+                            .map(|&i| q.questions[qidx].options[i as usize].code.as_str())
+                            .collect();
+                        let want: Vec<&str> = match a.value.as_ref().map(|v| v.borrowed()) {
+                            Some(ValueRef::Codes(cs)) => cs.iter().collect(),
+                            Some(ValueRef::Text(c)) if matches!(q.questions[qidx].kind, Kind::Single) => vec![c],
+                            _ => vec![],
+                        };
+                        assert_eq!(chosen, want, "{name} {n} fault {fault} {}", var.as_str());
+                    }
+                }
+            }
+        }
+    }
+    assert!(refused > 500, "the faults are refused ({refused})");
 }
