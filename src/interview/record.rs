@@ -512,10 +512,19 @@ impl<'a> RecordView<'a> {
     /// tests compare both on every spelling they make, damaged ones included); strings with
     /// escapes and numbers of answers are decoded by serde_json itself.
     pub fn parse(text: &'a str) -> Result<RecordView<'a>, serde_json::Error> {
-        match fast::record(text) {
+        match fast::record(text, false) {
             Some(r) => Ok(r),
             None => serde_json::from_str(text),
         }
+    }
+
+    /// For readers that never look at the paradata (the report): [`RecordView::parse`]'s fast
+    /// parser, stopping at the top-level `"paradata"` field of a line that ends with `]}` — the
+    /// canonical form, where the paradata are the last field and about half of the bytes. What
+    /// comes after that key is not read at all, so the view has no paradata. `None` for
+    /// anything the fast parser does not take (the caller then uses [`RecordView::parse`]).
+    pub fn parse_without_paradata(text: &'a str) -> Option<RecordView<'a>> {
+        fast::record(text, true)
     }
 }
 
@@ -727,11 +736,15 @@ impl RecordView<'_> {
 mod fast {
     use super::*;
 
-    pub(super) fn record(text: &str) -> Option<RecordView<'_>> {
+    pub(super) fn record(text: &str, stop_at_paradata: bool) -> Option<RecordView<'_>> {
+        // Where the closing `}` is, if the line ends with `]}`: the paradata may be skipped to it.
+        let t = text.trim_end();
+        let skip_to = (stop_at_paradata && t.ends_with("]}")).then(|| t.len() - 1);
         let mut p = P {
             b: text.as_bytes(),
             s: text,
             i: 0,
+            skip_to,
         };
         let r = p.record()?;
         p.ws();
@@ -754,6 +767,8 @@ mod fast {
         b: &'a [u8],
         s: &'a str,
         i: usize,
+        /// See [`RecordView::parse_without_paradata`]: the index of the record's closing `}`.
+        skip_to: Option<usize>,
     }
 
     impl<'a> P<'a> {
@@ -989,7 +1004,14 @@ mod fast {
                 "position" => set(&mut position, p.opt_string()?),
                 "answers" => set(&mut answers, p.answers()?),
                 "reopened" => set(&mut reopened, p.reopened()?),
-                "paradata" => set(&mut paradata, p.paradata()?),
+                "paradata" => match p.skip_to.filter(|_| p.peek() == Some(b'[')) {
+                    // Straight to the closing brace, which ends the object.
+                    Some(end) if p.i < end => {
+                        p.i = end;
+                        set(&mut paradata, Vec::new())
+                    }
+                    _ => set(&mut paradata, p.paradata()?),
+                },
                 _ => None,
             })?;
             Some(RecordView {
@@ -1469,10 +1491,45 @@ mod tests {
     /// text the same way, or leave it to serde.
     fn both(text: &str) -> (Result<Record, String>, Result<RecordView<'_>, String>) {
         let view = serde_json::from_str::<RecordView<'_>>(text).map_err(|e| e.to_string());
-        if let Some(fast) = fast::record(text) {
+        if let Some(fast) = fast::record(text, false) {
             assert_eq!(Ok(&fast), view.as_ref(), "the fast parser takes {text}");
         }
         (serde_json::from_str::<Record>(text).map_err(|e| e.to_string()), view)
+    }
+
+    #[test]
+    fn the_report_parse_reads_everything_but_the_paradata() {
+        let mut with_events = 0;
+        for rec in records() {
+            let mut want = rec.clone();
+            want.paradata.clear();
+            with_events += usize::from(!rec.paradata.is_empty());
+            // The canonical line: cut at the paradata; a pretty-printed file (`]` and `}` on
+            // lines of their own): read in full.
+            for (text, want) in [(rec.to_json_line(), &want), (rec.to_json(), &rec)] {
+                let text = String::from_utf8(text).unwrap();
+                let view = RecordView::parse_without_paradata(&text).expect("anketa's own spelling");
+                assert_eq!(view.to_record(), *want, "{text}");
+            }
+            // Not ending in `]}` (here: a line with the paradata first): read in full.
+            let mut v = serde_json::to_value(&rec).unwrap();
+            let events = v.as_object_mut().unwrap().remove("paradata").unwrap();
+            let mut moved = serde_json::Map::new();
+            moved.insert("paradata".into(), events);
+            moved.extend(v.as_object().unwrap().clone());
+            let text = Value::Object(moved).to_string();
+            if !text.ends_with("]}") {
+                let view = RecordView::parse_without_paradata(&text).unwrap();
+                assert_eq!(view.to_record(), rec, "{text}");
+            }
+        }
+        assert!(with_events > 0);
+        // What follows the paradata key is not read; what precedes it still is.
+        let head = r#"{"format":"anketa-interview/1","id":"x","revision":1,"device":"d","interviewer":"I","questionnaire":{"id":"q","version":"1","sha256":"s"},"status":"completed","started":"a","updated":"b","duration_ms":5,"answers":{}"#;
+        assert!(RecordView::parse_without_paradata(&format!("{head},\"paradata\":[not json]}}")).is_some());
+        let bad = head.replace("\"revision\":1", "\"revision\":-1");
+        assert!(RecordView::parse_without_paradata(&format!("{bad},\"paradata\":[]}}")).is_none());
+        assert!(RecordView::parse_without_paradata(&format!("{head},\"paradata\":[not json]}} x")).is_none());
     }
 
     #[test]
@@ -1492,7 +1549,7 @@ mod tests {
             .enumerate()
             {
                 // What anketa writes is read by the fast parser, not left to serde.
-                assert!(k == 2 || fast::record(&text).is_some(), "{text}");
+                assert!(k == 2 || fast::record(&text, false).is_some(), "{text}");
                 let (r, v) = both(&text);
                 let (r, v) = (r.unwrap(), v.unwrap());
                 assert_eq!(r, rec, "{text}");
@@ -1644,7 +1701,7 @@ mod tests {
         ];
         for text in &cases {
             assert_ne!(text, &line);
-            assert!(fast::record(text).is_none(), "{text}");
+            assert!(fast::record(text, false).is_none(), "{text}");
             let (r, v) = both(text);
             assert!(r.is_err(), "the record takes {text}");
             assert!(v.is_err(), "the view takes {text}");

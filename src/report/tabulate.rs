@@ -121,8 +121,8 @@ pub struct Plan<'q> {
     cross: Option<CrossPlan>,
     /// Per questionnaire: its single-choice `district` question.
     pub(crate) district: Vec<Option<usize>>,
-    /// Per questionnaire: its question indices in the order of their names.
-    by_name: Vec<Vec<usize>>,
+    /// Per questionnaire: its names, for [`Slots::resolve`].
+    names: Vec<Names>,
     conflict_ids: HashSet<String>,
     pub(crate) opts: Options,
 }
@@ -283,14 +283,7 @@ impl<'q> Plan<'q> {
             return Err(errors);
         }
         let district = per_q("district", &|k| k == RKind::Single);
-        let by_name = qs
-            .iter()
-            .map(|q| {
-                let mut v: Vec<usize> = (0..q.questions.len()).collect();
-                v.sort_by(|&a, &b| q.questions[a].id.cmp(&q.questions[b].id));
-                v
-            })
-            .collect();
+        let names = qs.iter().map(|q| Names::new(q)).collect();
         Ok(Plan {
             qs,
             instr_of,
@@ -300,7 +293,7 @@ impl<'q> Plan<'q> {
             filter,
             cross,
             district,
-            by_name,
+            names,
             conflict_ids: HashSet::new(),
             opts,
         })
@@ -602,7 +595,7 @@ impl Slots {
     /// (`order`), and checks each answer as [`validate_view`] does. `false` when the record
     /// does not fit the questionnaire: exactly when `validate_view` refuses it (a test holds
     /// them together), which then gives the reason.
-    fn resolve(&mut self, q: &Questionnaire, order: &[usize], rec: &RecordView<'_>) -> bool {
+    fn resolve(&mut self, q: &Questionnaire, names: &Names, rec: &RecordView<'_>) -> bool {
         if *rec.questionnaire.id != q.id {
             return false;
         }
@@ -612,18 +605,30 @@ impl Slots {
         self.range.clear();
         self.range.resize(n, (0, 0));
         self.chosen.clear();
+        let (order, keys) = (&names.order, &names.keys);
         let mut k = 0;
         for (at, (var, a)) in rec.answers.0.iter().enumerate() {
             let var = var.as_str();
-            while k < order.len() && q.questions[order[k]].id.as_str() < var {
+            let key = prefix(var);
+            let name = |k: usize| q.questions[order[k]].id.as_str();
+            while k < order.len() && (keys[k] < key || (keys[k] == key && name(k) < var)) {
                 k += 1;
             }
-            let Some(&qidx) = order.get(k) else { return false };
-            let qq = &q.questions[qidx];
-            if qq.id != var || (a.other.is_some() && !qq.options.iter().any(|o| o.other)) {
+            if k == order.len() || !same(keys[k], name(k), key, var) {
                 return false;
             }
-            let index = |c: &str| qq.options.iter().position(|o| o.code == c).map(|i| i as u32);
+            let qidx = order[k];
+            let qq = &q.questions[qidx];
+            if a.other.is_some() && !qq.options.iter().any(|o| o.other) {
+                return false;
+            }
+            let codes = &names.codes[qidx];
+            let index = |c: &str| {
+                let key = prefix(c);
+                (0..codes.len())
+                    .find(|&i| same(codes[i], &qq.options[i].code, key, c))
+                    .map(|i| i as u32)
+            };
             let start = self.chosen.len();
             match (&qq.kind, a.value.as_ref().map(|v| v.borrowed())) {
                 (_, None) => {}
@@ -669,6 +674,52 @@ impl Slots {
         let (a, b) = self.range[qidx];
         &self.chosen[a as usize..b as usize]
     }
+}
+
+/// A questionnaire's names for [`Slots::resolve`], with the first eight bytes of each name and
+/// code as a number ([`prefix`]), so that most comparisons are one integer comparison.
+#[derive(Debug)]
+struct Names {
+    /// Question indices in the order of their names.
+    order: Vec<usize>,
+    /// [position in `order`] → prefix of the name.
+    keys: Vec<u64>,
+    /// [question][option] → prefix of the code.
+    codes: Vec<Vec<u64>>,
+}
+
+impl Names {
+    fn new(q: &Questionnaire) -> Names {
+        let mut order: Vec<usize> = (0..q.questions.len()).collect();
+        order.sort_by(|&a, &b| q.questions[a].id.cmp(&q.questions[b].id));
+        Names {
+            keys: order.iter().map(|&i| prefix(&q.questions[i].id)).collect(),
+            codes: q
+                .questions
+                .iter()
+                .map(|qq| qq.options.iter().map(|o| prefix(&o.code)).collect())
+                .collect(),
+            order,
+        }
+    }
+}
+
+/// The first eight bytes of `s`, zero-padded, as a big-endian number: two strings whose prefixes
+/// differ compare as their prefixes do (a shorter string is padded with zeros, which sort
+/// first), so only equal prefixes need a full comparison.
+fn prefix(s: &str) -> u64 {
+    let b = s.as_bytes();
+    let mut w = [0u8; 8];
+    let n = b.len().min(8);
+    w[..n].copy_from_slice(&b[..n]);
+    u64::from_be_bytes(w)
+}
+
+/// Whether `a` and `b`, with their [`prefix`]es, are the same string: without looking further
+/// than the prefixes when they are at most eight bytes long.
+#[inline]
+fn same(ka: u64, a: &str, kb: u64, b: &str) -> bool {
+    ka == kb && a.len() == b.len() && (a.len() <= 8 || a == b)
 }
 
 /// A record's answers looked up through its [`Slots`].
@@ -731,7 +782,7 @@ impl Tally {
         };
         let q = plan.qs[qi];
         let s = &mut self.slots;
-        if !s.resolve(q, &plan.by_name[qi], rec) {
+        if !s.resolve(q, &plan.names[qi], rec) {
             // `validate_view` says why (it refuses exactly what `resolve` refuses).
             let why = validate_view(q, rec)
                 .err()

@@ -231,8 +231,6 @@ struct Worker<S> {
     user: S,
     rejected: u64,
     examples: Vec<(Source, String)>,
-    /// Reused buffer for [`classify_fast`].
-    scratch: String,
 }
 
 impl<S> Worker<S> {
@@ -345,7 +343,7 @@ impl ReportInput {
                 },
                 None => None,
             };
-            let rec = match item.map_err(Some).and_then(|t| classify_fast(t, &mut w.scratch)) {
+            let rec = match item.map_err(Some).and_then(classify_fast) {
                 Ok(r) => r,
                 Err(None) => return,
                 Err(Some(reason)) => return w.reject(source, reason),
@@ -363,7 +361,6 @@ impl ReportInput {
             user: init(),
             rejected: 0,
             examples: Vec::new(),
-            scratch: String::new(),
         };
         let workers: Vec<Worker<S>> = match &self.ndjson {
             Some(path) => stream_ndjson(path, &new_worker, &handle, progress),
@@ -417,25 +414,14 @@ impl ReportInput {
 }
 
 /// [`classify`], faster for the records `anketa merge` writes: in their canonical one-line form
-/// the paradata are the last field, `,"paradata":[…]}`, and the report never uses them, so the
-/// line is parsed without them, from a copy in `scratch` (a quote inside a string is always
-/// escaped, so that sequence cannot come from an answer). The paradata are then not checked at
-/// all; `anketa merge` checks them. Anything else, or any doubt, goes through [`classify`].
-fn classify_fast<'t>(text: &'t str, scratch: &'t mut String) -> Result<RecordView<'t>, Option<String>> {
-    const TAIL: &str = ",\"paradata\":[";
-    let t = text.trim_end();
-    if t.ends_with("]}")
-        && let Some(cut) = memchr::memmem::rfind(t.as_bytes(), TAIL.as_bytes())
-    {
-        scratch.clear();
-        scratch.push_str(&t[..cut]);
-        scratch.push('}');
-        let cut: &'t str = scratch;
-        if let Ok(r) = RecordView::parse(cut) {
-            return Ok(r);
-        }
+/// the paradata are the last field, about half of the bytes, and the report never uses them, so
+/// [`RecordView::parse_without_paradata`] stops there. The paradata are then not checked at all;
+/// `anketa merge` checks them. Anything else, or any doubt, goes through [`classify`].
+fn classify_fast(text: &str) -> Result<RecordView<'_>, Option<String>> {
+    match RecordView::parse_without_paradata(text) {
+        Some(r) => Ok(r),
+        None => classify(text),
     }
-    classify(text)
 }
 
 /// Whether a file starts with a line that is one whole JSON object (an NDJSON file, such as
@@ -701,15 +687,14 @@ mod tests {
         let mut want = rec.clone();
         want.paradata.clear();
         let line = String::from_utf8(rec.to_json_line()).unwrap();
-        let mut scratch = String::new();
-        assert_eq!(classify_fast(&line, &mut scratch).unwrap().to_record(), want);
+        assert_eq!(classify_fast(&line).unwrap().to_record(), want);
         // A pretty-printed file is not in the canonical form: read in full.
         let pretty = String::from_utf8(rec.to_json()).unwrap();
-        assert_eq!(classify_fast(&pretty, &mut scratch).unwrap().to_record(), rec);
+        assert_eq!(classify_fast(&pretty).unwrap().to_record(), rec);
         // Damage before the paradata is still found, with the reason.
         let broken = line.replacen("\"revision\":2", "\"revision\":\"2\"", 1);
         assert!(
-            classify_fast(&broken, &mut scratch)
+            classify_fast(&broken)
                 .unwrap_err()
                 .unwrap()
                 .starts_with("malformed interview")
@@ -736,7 +721,6 @@ mod tests {
                 user: Vec::new(),
                 rejected: 0,
                 examples: Vec::new(),
-                scratch: String::new(),
             },
             &|w: &mut Worker<Vec<u32>>, _, n, item: Item<'_>| match item {
                 Ok(t) if classify(t).is_ok() => w.user.push(n),

@@ -550,13 +550,14 @@ fn resolve_refuses_exactly_what_validate_view_refuses() {
     let mut refused = 0;
     for name in ["nko", "omsu", "demo"] {
         let q = bundled(name).unwrap();
-        let order = &Plan::new(vec![&q], Options::default()).unwrap().by_name[0];
+        let plan = Plan::new(vec![&q], Options::default()).unwrap();
+        let names = &plan.names[0];
         for n in 0..40 {
             for fault in 0..22 {
                 let r = crate::merge::tests::faulty(&q, n, fault);
                 let line = r.to_json_line();
                 let view = RecordView::parse(std::str::from_utf8(&line).unwrap()).unwrap();
-                let ok = slots.resolve(&q, order, &view);
+                let ok = slots.resolve(&q, names, &view);
                 assert_eq!(ok, validate_view(&q, &view).is_ok(), "{name} {n} fault {fault}");
                 refused += usize::from(!ok);
                 if ok {
@@ -581,4 +582,29 @@ fn resolve_refuses_exactly_what_validate_view_refuses() {
         }
     }
     assert!(refused > 500, "the faults are refused ({refused})");
+}
+
+#[test]
+fn prefixes_order_as_the_names_do() {
+    let names = [
+        "",
+        "a",
+        "a\u{0}",
+        "a\u{0}b",
+        "ab",
+        "abcdefgh",
+        "abcdefgh0",
+        "abcdefgi",
+        "b",
+        "ё",
+        "я",
+    ];
+    for x in names {
+        for y in names {
+            if prefix(x) != prefix(y) {
+                assert_eq!(prefix(x).cmp(&prefix(y)), x.cmp(y), "{x:?} {y:?}");
+            }
+        }
+    }
+    assert_eq!(prefix("abcdefgh"), prefix("abcdefgh0"));
 }
