@@ -15,7 +15,16 @@ use std::collections::{BTreeMap, HashMap};
 pub const MAX_FILE_BYTES: usize = 10 * 1024 * 1024;
 const MAX_ID_LEN: usize = 32;
 
-const TOP_KEYS: &[&str] = &["$schema", "id", "version", "title", "language", "intro", "blocks"];
+const TOP_KEYS: &[&str] = &[
+    "$schema",
+    "id",
+    "version",
+    "title",
+    "short_title",
+    "language",
+    "intro",
+    "blocks",
+];
 const BLOCK_KEYS: &[&str] = &["id", "title", "intro", "relevant", "questions"];
 const QUESTION_KEYS: &[&str] = &[
     "id",
@@ -303,6 +312,26 @@ impl Cx<'_> {
         let id = self.ident(m, "", "id", "questionnaire id");
         let version = self.string(m, "", "version", true);
         let title = self.text(m, "", "title", true);
+        let short_title = self.text(m, "", "short_title", false);
+        if let Some(t) = &short_title {
+            let texts: Vec<(String, &String)> = match t {
+                Text::Plain(s) => vec![("short_title".into(), s)],
+                Text::Map(m) => m.iter().map(|(l, s)| (format!("short_title.{l}"), s)).collect(),
+            };
+            for (path, s) in texts {
+                let width = unicode_width::UnicodeWidthStr::width(s.trim());
+                if width == 0 || width > super::SHORT_TITLE_WIDTH {
+                    self.err(
+                        &path,
+                        format!(
+                            "`{s}` is {width} columns wide; a short title has 1 to {} (it heads the interviewer's screen and the report's columns)",
+                            super::SHORT_TITLE_WIDTH
+                        ),
+                        "use an abbreviation, e.g. \"НКО\"; the full name goes in `title`",
+                    );
+                }
+            }
+        }
         let language = self.string(m, "", "language", false).unwrap_or_else(|| "ru".into());
         if !lang_ok(&language) {
             self.err(
@@ -383,6 +412,7 @@ impl Cx<'_> {
             id: id.unwrap_or_default(),
             version: version.unwrap_or_default(),
             title: title.unwrap_or(Text::Plain(String::new())),
+            short_title,
             language,
             intro,
             blocks,

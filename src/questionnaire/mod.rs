@@ -53,6 +53,10 @@ impl Text {
     }
 }
 
+/// The widest `short_title` (terminal columns): it shares the interviewer's 80-column header
+/// with the block title, and heads a column of the report's tables.
+pub const SHORT_TITLE_WIDTH: usize = 16;
+
 /// A validated questionnaire.
 #[derive(Debug, Clone)]
 pub struct Questionnaire {
@@ -62,6 +66,8 @@ pub struct Questionnaire {
     pub version: String,
     /// Title.
     pub title: Text,
+    /// Short name of the instrument (at most [`SHORT_TITLE_WIDTH`] columns), e.g. `НКО`.
+    pub short_title: Option<Text>,
     /// Default language code of the texts.
     pub language: String,
     /// Instruction for the interviewer shown before the first block.
@@ -94,6 +100,15 @@ impl Questionnaire {
     /// The title in the questionnaire's own language.
     pub fn title(&self) -> &str {
         self.title.get(&self.language, &self.language)
+    }
+
+    /// The short name of the instrument, in the questionnaire's own language: its `short_title`,
+    /// else its id. Heads the interviewer's screen and the report's columns.
+    pub fn short_name(&self) -> &str {
+        match &self.short_title {
+            Some(t) => self.tr(t),
+            None => &self.id,
+        }
     }
 
     /// The text in the questionnaire's own language.

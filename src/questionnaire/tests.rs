@@ -332,3 +332,25 @@ fn instruments_ask_nothing_identifying() {
         }
     }
 }
+
+#[test]
+fn short_title_names_the_instrument_and_must_be_short() {
+    let q = load("t.json", &base().to_string()).unwrap();
+    assert_eq!(q.short_name(), "t", "without one, the id");
+    let mut v = base();
+    v["short_title"] = json!({"ru": "НКО", "en": "NGO"});
+    assert_eq!(load("t.json", &v.to_string()).unwrap().short_name(), "НКО");
+    let e = one_error(|v| v["short_title"] = json!("Мониторинг СО НКО и ОМСУ"));
+    assert!(
+        e.starts_with(
+            "error: t.json: short_title: `Мониторинг СО НКО и ОМСУ` is 24 columns wide; a short title has 1 to 16"
+        ),
+        "{e}"
+    );
+    assert!(e.contains("use an abbreviation"), "{e}");
+    let e = one_error(|v| v["short_title"] = json!({"ru": "НКО", "en": " "}));
+    assert!(
+        e.starts_with("error: t.json: short_title.en: ` ` is 0 columns wide"),
+        "{e}"
+    );
+}

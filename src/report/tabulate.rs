@@ -127,14 +127,10 @@ pub struct Plan<'q> {
     pub(crate) opts: Options,
 }
 
-/// The short column heading of an instrument. The bundled monitoring instruments have the names
-/// the note uses; any other questionnaire is headed by its id.
+/// The column heading of an instrument: its `short_title` (the bundled monitoring instruments
+/// have the names the note uses, НКО and ОМСУ), else its id.
 pub fn instrument_label(q: &Questionnaire) -> String {
-    match q.id.as_str() {
-        "nko" => "НКО".into(),
-        "omsu" => "ОМСУ".into(),
-        _ => q.id.clone(),
-    }
+    q.short_name().to_string()
 }
 
 impl<'q> Plan<'q> {

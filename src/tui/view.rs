@@ -350,7 +350,7 @@ fn interview(f: &mut Frame, app: &App, s: &Session, theme: Theme) {
     let block = &q.blocks[qq.block];
     let left = format!(
         "{} · {} {}/{}: {}",
-        q.id.to_uppercase(),
+        q.short_name(),
         l.t("блок", "block"),
         qq.block + 1,
         q.blocks.len(),

@@ -2,7 +2,7 @@
 //! conflicting revisions, and a USB stick of damaged and foreign files.
 
 use crate::cli::anketa;
-use anketa::interview::record::{AnswerValue, Record, Status};
+use anketa::interview::record::{Answer, AnswerValue, Record, Status};
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
@@ -101,6 +101,33 @@ fn corpus() -> Corpus {
     let stick = root.join("stick");
     simulate("nko", 40, &lap1, 11, 0.1);
     simulate("omsu", 10, &lap2, 12, 0.0);
+    // An answer kept as not relevant, as the interviewer keeps it when a filter answer changes
+    // (the simulation makes some too, but whether 40 interviews have one depends on the seed).
+    let kept = files(&lap1.join("interviews"))
+        .into_iter()
+        .map(|p| (read(&p), p))
+        .find(|(r, _)| {
+            r.status == Status::Completed
+                && r.answers.get("interaction").and_then(|a| a.value.clone()) != Some(AnswerValue::Text("no".into()))
+        });
+    if let Some((mut r, p)) = kept {
+        let code = anketa::questionnaire::bundled("nko")
+            .unwrap()
+            .question("no_interaction_reason")
+            .unwrap()
+            .options[0]
+            .code
+            .clone();
+        r.answers.insert(
+            "no_interaction_reason".into(),
+            Answer {
+                value: Some(AnswerValue::Text(code)),
+                relevant: false,
+                ..Answer::default()
+            },
+        );
+        write(&p, &r);
+    }
     // The same laptop copied twice: laptop2 also holds every file of laptop1.
     for p in files(&lap1.join("interviews")) {
         fs::copy(&p, lap2.join("interviews").join(p.file_name().unwrap())).unwrap();
