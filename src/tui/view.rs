@@ -673,6 +673,7 @@ fn answer_text(s: &Session, i: usize) -> String {
 }
 
 fn list_body(f: &mut Frame, app: &App, s: &Session, area: Rect, sel: usize, review: bool, theme: Theme) {
+    use unicode_width::UnicodeWidthStr;
     let l = app.lang;
     let q = &s.q;
     let rows = if review { s.review_rows() } else { s.jump_rows() };
@@ -714,23 +715,77 @@ fn list_body(f: &mut Frame, app: &App, s: &Session, area: Rect, sel: usize, revi
         };
         // The question takes at most ~45% of the row, so the answer stays visible.
         let number = q.questions[..=i].iter().filter(|x| x.is_answerable()).count();
-        let room = usize::from(area.width).saturating_sub(mark.len()) * 45 / 100;
+        let width = usize::from(area.width);
+        let room = width.saturating_sub(mark.width()) * 45 / 100;
         let text = truncate(&format!("{number}. {}", q.tr(&qq.text)), room.max(12));
         let remark = if s.rec.answers.get(&qq.id).is_some_and(|a| a.remark.is_some()) {
             "✎ "
         } else {
             ""
         };
+        let head = format!("{mark}{text} — {remark}");
         let ans = answer_text(s, i);
+        let avail = width.saturating_sub(head.width());
+        let cut = ans.width() > avail;
         let mut st = if problem { theme.error() } else { Style::new() };
         if k == sel {
             st = st.patch(theme.sel());
             sel_line = lines.len();
         }
-        lines.push(Line::styled(format!("{mark}{text} — {remark}{ans}"), st));
+        let shown = if cut { truncate(&ans, avail) } else { ans.clone() };
+        lines.push(Line::styled(format!("{head}{shown}"), st));
+        // The selected answer, when it does not fit its row, is shown whole (up to a third of
+        // the screen) on the lines below it.
+        if k == sel && cut {
+            let most = usize::from(area.height / 3).max(1);
+            let mut rows = wrap_words(&ans, width.saturating_sub(4).max(8));
+            if rows.len() > most {
+                rows.truncate(most);
+                if let Some(last) = rows.last_mut() {
+                    *last = truncate(&format!("{last} …"), width.saturating_sub(4).max(8));
+                }
+            }
+            for r in rows {
+                lines.push(Line::styled(format!("    {r}"), theme.hint()));
+                sel_line = lines.len() - 1;
+            }
+        }
     }
     let scroll = scroll_for(sel_line, area.height);
     f.render_widget(Paragraph::new(lines).scroll((scroll, 0)), area);
+}
+
+/// Splits text into rows of at most `width` display columns, between words where it can (a
+/// word longer than a row is cut).
+fn wrap_words(text: &str, width: usize) -> Vec<String> {
+    use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+    let mut rows = Vec::new();
+    let mut row = String::new();
+    let mut used = 0;
+    for word in text.split_whitespace() {
+        let ww = word.width();
+        if used > 0 && used + 1 + ww > width {
+            rows.push(std::mem::take(&mut row));
+            used = 0;
+        }
+        if used > 0 {
+            row.push(' ');
+            used += 1;
+        }
+        for c in word.chars() {
+            let cw = c.width().unwrap_or(0);
+            if used + cw > width {
+                rows.push(std::mem::take(&mut row));
+                used = 0;
+            }
+            row.push(c);
+            used += cw;
+        }
+    }
+    if !row.is_empty() {
+        rows.push(row);
+    }
+    rows
 }
 
 /// Cuts text to `width` display columns, marking the cut with `…`.
@@ -821,4 +876,22 @@ fn confirm_reopen(f: &mut Frame, app: &App, item: usize, theme: Theme) {
         Paragraph::new(lines).block(Block::default().borders(Borders::ALL)),
         area,
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn words_wrap_by_display_width_and_long_words_are_cut() {
+        assert_eq!(
+            wrap_words("Территориальное общественное самоуправление (ТОС)", 20),
+            ["Территориальное", "общественное", "самоуправление (ТОС)"]
+        );
+        assert_eq!(wrap_words("абвгдежзий", 4), ["абвг", "дежз", "ий"]);
+        assert_eq!(wrap_words("  a  b ", 10), ["a b"]);
+        assert!(wrap_words("", 10).is_empty());
+        // Wide characters count two columns.
+        assert_eq!(wrap_words("漢字漢字", 4), ["漢字", "漢字"]);
+    }
 }
