@@ -87,6 +87,32 @@ impl Editor {
         self.cursor = before.iter().rposition(|&c| c == '\n').map_or(0, |p| p + 1);
     }
 
+    /// Moves to the line above, to the same column or that line's end (nothing on the first
+    /// line).
+    pub fn up(&mut self) {
+        let chars: Vec<char> = self.text.chars().collect();
+        let start = line_start(&chars, self.cursor);
+        if start > 0 {
+            let prev = line_start(&chars, start - 1);
+            self.cursor = prev + (self.cursor - start).min(start - 1 - prev);
+        }
+    }
+
+    /// Moves to the line below, to the same column or that line's end (nothing on the last
+    /// line).
+    pub fn down(&mut self) {
+        let chars: Vec<char> = self.text.chars().collect();
+        let col = self.cursor - line_start(&chars, self.cursor);
+        if let Some(nl) = chars[self.cursor..].iter().position(|&c| c == '\n') {
+            let next = self.cursor + nl + 1;
+            let len = chars[next..]
+                .iter()
+                .position(|&c| c == '\n')
+                .unwrap_or(chars.len() - next);
+            self.cursor = next + col.min(len);
+        }
+    }
+
     /// Moves to the end of the current line.
     pub fn end(&mut self) {
         let after = self.text.chars().skip(self.cursor).position(|c| c == '\n');
@@ -95,6 +121,14 @@ impl Editor {
             None => self.text.chars().count(),
         };
     }
+}
+
+/// The index of the first character of the line holding character `at`.
+fn line_start(chars: &[char], at: usize) -> usize {
+    chars[..at.min(chars.len())]
+        .iter()
+        .rposition(|&c| c == '\n')
+        .map_or(0, |p| p + 1)
 }
 
 #[cfg(test)]
@@ -125,5 +159,34 @@ mod tests {
         assert_eq!(m.text(), "a\nb");
         m.home();
         assert_eq!(m.cursor(), 2);
+    }
+
+    #[test]
+    fn up_and_down_move_between_lines_keeping_the_column() {
+        let mut e = Editor::new("первая строка\nвторая\n\nчетвёртая строка");
+        e.down();
+        assert_eq!(e.cursor(), 38, "already on the last line");
+        e.home();
+        e.right();
+        e.right();
+        e.up();
+        assert_eq!(e.cursor(), 21, "the empty third line: its end");
+        e.up();
+        assert_eq!(e.cursor(), 14, "«вторая» from its start");
+        e.end();
+        e.up();
+        assert_eq!(e.cursor(), 6, "column 6 of the first line");
+        e.up();
+        assert_eq!(e.cursor(), 6, "already on the first line");
+        e.end();
+        e.down();
+        assert_eq!(e.cursor(), 20, "the end of «вторая», shorter than column 13");
+        e.down();
+        e.down();
+        assert_eq!(e.cursor(), 22, "column 0 of the last line (from the empty line)");
+        let mut one = Editor::new("одна");
+        one.up();
+        one.down();
+        assert_eq!(one.cursor(), 4);
     }
 }

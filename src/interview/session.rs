@@ -872,6 +872,8 @@ fn text_action(s: &mut Session, action: Action, multiline: bool, now: &Now) -> E
         Action::Right => s.edit_field(|e| edit(e, Editor::right), now),
         Action::Home => s.edit_field(|e| edit(e, Editor::home), now),
         Action::End => s.edit_field(|e| edit(e, Editor::end), now),
+        Action::Up if multiline => s.edit_field(|e| edit(e, Editor::up), now),
+        Action::Down if multiline => s.edit_field(|e| edit(e, Editor::down), now),
         _ => Effect::None,
     }
 }

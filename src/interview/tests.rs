@@ -360,3 +360,25 @@ fn two_quick_digits_in_a_multi_undo_the_first_toggle() {
         Some(AnswerValue::Codes(vec![o[1].code.clone(), o[11].code.clone()]))
     );
 }
+
+#[test]
+fn arrows_move_between_lines_of_a_long_answer() {
+    let mut s = demo();
+    let i = s.q.index_of("proposals").unwrap();
+    s.jump_to(i, &now(0));
+    typ(&mut s, "ab");
+    act(&mut s, Action::Newline);
+    typ(&mut s, "cd");
+    act(&mut s, Action::Up);
+    typ(&mut s, "1");
+    act(&mut s, Action::Down);
+    typ(&mut s, "2");
+    assert_eq!(s.edit.text(), "ab1\ncd2");
+    // In a one-line field the arrows do not edit.
+    let j = s.q.index_of("why_not").unwrap();
+    s.jump_to(j, &now(0));
+    typ(&mut s, "x");
+    act(&mut s, Action::Up);
+    typ(&mut s, "y");
+    assert_eq!(s.edit.text(), "xy");
+}

@@ -126,13 +126,19 @@ const BINDINGS: &[Binding] = &[
         "отметить вариант (несколько ответов)",
         "toggle an option (multiple choice)",
     ),
-    b(Key::Code(KeyCode::Up), Cmd::Up, "↑", "вверх по списку", "up the list"),
+    b(
+        Key::Code(KeyCode::Up),
+        Cmd::Up,
+        "↑",
+        "вверх по списку; строкой выше в развёрнутом ответе",
+        "up the list; a line up in a long answer",
+    ),
     b(
         Key::Code(KeyCode::Down),
         Cmd::Down,
         "↓",
-        "вниз по списку",
-        "down the list",
+        "вниз по списку; строкой ниже в развёрнутом ответе",
+        "down the list; a line down in a long answer",
     ),
     b(
         Key::Code(KeyCode::Left),
