@@ -646,6 +646,8 @@ pub struct ReportQuestionnaire {
     pub source: String,
     /// Interviews merged.
     pub merged: usize,
+    /// Its copy in the output folder (`questionnaires/<id>-<version>-<sha256[..12]>.json`).
+    pub copy: String,
 }
 
 /// Identical copies in the report.

@@ -96,6 +96,23 @@ impl Found {
     }
 }
 
+/// The folder of questionnaire copies: in a data dir, in a merge output, and wherever a walk
+/// meets one (its JSON files are questionnaires, not interviews).
+pub const QUESTIONNAIRES_DIR: &str = "questionnaires";
+
+/// The questionnaire files in `dir/questionnaires/` (and below), sorted; none if there is no
+/// such folder.
+pub fn questionnaires_in(dir: &Path) -> Vec<PathBuf> {
+    let q = dir.join(QUESTIONNAIRES_DIR);
+    let Ok(m) = fs::metadata(&q) else { return Vec::new() };
+    if !m.is_dir() {
+        return Vec::new();
+    }
+    let (mut files, mut qs, mut w) = (Found::default(), Found::default(), Walk::default());
+    walk_dir(&q, &m, true, &mut files, &mut qs, &mut w);
+    qs.sorted()
+}
+
 /// Walks files and folders (recursively). Fails only when an input does not exist or cannot be
 /// read at all (a usage error); problems below an input are collected.
 pub fn walk(inputs: &[PathBuf]) -> Result<Walk, String> {
@@ -108,6 +125,14 @@ pub fn walk(inputs: &[PathBuf]) -> Result<Walk, String> {
             walk_dir(input, &meta, false, &mut files, &mut qs, &mut w);
         } else {
             files.add(key_of(&meta, input), input.clone());
+            // A file's questionnaires may lie beside it (a merge output's `questionnaires/`).
+            if let Some(beside) = input.parent().map(|d| d.join(QUESTIONNAIRES_DIR))
+                && let Ok(m) = fs::metadata(&beside)
+                && m.is_dir()
+            {
+                let mut ignored = (Found::default(), Walk::default());
+                walk_dir(&beside, &m, true, &mut ignored.0, &mut qs, &mut ignored.1);
+            }
         }
     }
     w.files = files.sorted().into_iter().map(|path| InputFile { path }).collect();
@@ -227,7 +252,7 @@ fn walk_dir(
                 "a symbolic link to a folder: not followed (name the folder itself)".into(),
             ));
         } else if meta.is_dir() {
-            let q = in_questionnaires || name == "questionnaires";
+            let q = in_questionnaires || name == QUESTIONNAIRES_DIR;
             walk_dir(&path, &meta, q, files, qs, w);
         } else if !meta.is_file() {
             w.problems

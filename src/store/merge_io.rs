@@ -13,6 +13,8 @@
 //! Inputs are opened read-only. Every output is written to a temp file, fsynced and renamed;
 //! the big ones are written back to disk while they grow, so the final fsync is short.
 
+use super::data_dir::questionnaire_file_name;
+use super::inputs::QUESTIONNAIRES_DIR;
 use super::inputs::{InputFile, Item, Spill, SpillWriter, read_ordered, walk};
 use super::{create_private_dir, interview_file_name, io_reason, load_questionnaire, parse_record, sync_dir};
 use crate::export::{codebook, spss};
@@ -235,7 +237,7 @@ fn safe_output_name(n: &str) -> bool {
     normal
         && match comps.len() {
             1 => true,
-            2 => comps[0].as_os_str() == "conflicts",
+            2 => comps[0].as_os_str() == "conflicts" || comps[0].as_os_str() == QUESTIONNAIRES_DIR,
             _ => false,
         }
 }
@@ -957,7 +959,15 @@ pub fn merge(opts: &MergeOptions, progress: &(dyn Fn(u64, u64) + Sync)) -> Resul
         let sps = format!("{stem}.sps");
         let p = opts.out.join(&sps);
         super::write_atomic(&p, &spss::syntax(&k.q, &k.layout, &format!("{stem}.csv"))).map_err(|e| output(&p, e))?;
-        outputs.extend([format!("{stem}.csv"), cb, sps]);
+        // The questionnaire itself, byte for byte: the data set carries its instrument, so a
+        // later merge or report of it needs nothing else (even after the bundled copy changed).
+        let copy = format!("{QUESTIONNAIRES_DIR}/{}", questionnaire_file_name(&k.q));
+        let p = opts.out.join(&copy);
+        if let Some(dir) = p.parent() {
+            create_private_dir(dir).map_err(|e| output(dir, e))?;
+        }
+        super::write_atomic(&p, k.q.source.as_bytes()).map_err(|e| output(&p, e))?;
+        outputs.extend([format!("{stem}.csv"), cb, sps, copy.clone()]);
         report.merged.insert(stem.clone(), blocks.len());
         report.questionnaires.push(ReportQuestionnaire {
             name: stem.clone(),
@@ -969,6 +979,7 @@ pub fn merge(opts: &MergeOptions, progress: &(dyn Fn(u64, u64) + Sync)) -> Resul
                 Origin::Given(p) | Origin::Found(p) => p.clone(),
             },
             merged: blocks.len(),
+            copy,
         });
     }
     let read = |i: usize, buf: &mut Vec<u8>| -> Result<(), MergeError> {
@@ -1050,8 +1061,10 @@ pub fn merge(opts: &MergeOptions, progress: &(dyn Fn(u64, u64) + Sync)) -> Resul
             let _ = fs::remove_file(opts.out.join(&old));
         }
     }
-    if !outputs.iter().any(|o| o.starts_with("conflicts/")) {
-        let _ = fs::remove_dir(opts.out.join("conflicts"));
+    for dir in ["conflicts", QUESTIONNAIRES_DIR] {
+        if !outputs.iter().any(|o| o.starts_with(&format!("{dir}/"))) {
+            let _ = fs::remove_dir(opts.out.join(dir));
+        }
     }
     report.outputs = outputs.into_iter().collect();
     let p = opts.out.join(REPORT_FILE);

@@ -10,10 +10,13 @@
 //!   `anketa merge` (first pass: compact entries and the merge decision; second pass: only the
 //!   kept copies are parsed again and tallied), so nothing is written and memory stays small.
 //!
+//! In the first two cases the questionnaires in `questionnaires/` beside the NDJSON (where
+//! `anketa merge` puts a copy of each one it merged) are known too.
+//!
 //! Records are parsed on all cores; each worker adds to its own state, leased from a pool and
 //! handed back when the worker is done, so the caller merges a handful of states at the end.
 
-use super::inputs::{InputFile, Item, read_all, walk};
+use super::inputs::{InputFile, Item, questionnaires_in, read_all, walk};
 use super::{MAX_INTERVIEW_BYTES, load_questionnaire, parse_record, read_text};
 use crate::interview::record::{RecordView, Status};
 use crate::merge::{Catalog, Entry, Origin, Source, decide, examine_view};
@@ -176,6 +179,7 @@ pub fn open_report_input(input: &Path, questionnaires: &[PathBuf]) -> Result<(Re
         if report.is_file() && ndjson.is_file() {
             merge = Some(read_merge_report(&report).map_err(|e| vec![format!("{}: {e}", report.display())])?);
             found.extend(merge_report_questionnaires(&report));
+            found.extend(questionnaires_in(input));
             (InputKind::MergeOutput, vec![InputFile { path: ndjson }])
         } else {
             let w = walk(&[input.to_path_buf()]).map_err(|e| vec![e])?;
@@ -187,6 +191,9 @@ pub fn open_report_input(input: &Path, questionnaires: &[PathBuf]) -> Result<(Re
         if let Some(report) = beside.filter(|r| r.is_file()) {
             merge = read_merge_report(&report).ok();
             found.extend(merge_report_questionnaires(&report));
+        }
+        if let Some(dir) = input.parent() {
+            found.extend(questionnaires_in(dir));
         }
         (
             InputKind::Ndjson,

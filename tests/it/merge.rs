@@ -708,3 +708,75 @@ fn file_names_that_lie_or_say_nothing_change_nothing() {
         }
     }
 }
+
+/// A questionnaire that is not bundled: the demo under another id and version.
+fn pilot_questionnaire(dir: &Path) -> PathBuf {
+    let src = fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("questionnaires/demo.en.json")).unwrap();
+    let src = src.replacen("\"id\": \"demo\"", "\"id\": \"pilot\"", 1).replacen(
+        "\"version\": \"1\"",
+        "\"version\": \"2026.1\"",
+        1,
+    );
+    assert!(src.contains("\"pilot\"") && src.contains("\"2026.1\""));
+    let p = dir.join("pilot.json");
+    fs::write(&p, &src).unwrap();
+    p
+}
+
+#[test]
+fn the_merge_output_carries_its_questionnaires_so_it_can_be_merged_and_reported_alone() {
+    let tmp = tempfile::tempdir().unwrap();
+    let q = pilot_questionnaire(tmp.path());
+    let field = tmp.path().join("field");
+    simulate(s(&q), 12, &field, 3, 0.0);
+    let out = tmp.path().join("merged");
+    ok(&run(&["merge", s(&field), "--out", s(&out)]));
+    // The copy is the questionnaire byte for byte, named like a data dir's copies, and listed.
+    let copies = files(&out.join("questionnaires"));
+    assert_eq!(copies.len(), 1, "{copies:?}");
+    assert_eq!(fs::read(&copies[0]).unwrap(), fs::read(&q).unwrap());
+    let name = copies[0].file_name().unwrap().to_str().unwrap().to_string();
+    assert!(name.starts_with("pilot-2026_1-") && name.ends_with(".json"), "{name}");
+    let report: serde_json::Value = serde_json::from_slice(&fs::read(out.join("merge-report.json")).unwrap()).unwrap();
+    let copy = format!("questionnaires/{name}");
+    assert_eq!(report["questionnaires"][0]["copy"], copy.as_str());
+    assert!(
+        report["outputs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|o| *o == copy.as_str())
+    );
+
+    // Handed on alone (the field data and the questionnaire file gone): merged again from the
+    // NDJSON and from the folder, and reported, without --questionnaire.
+    let alone = tmp.path().join("handed-on");
+    fs::rename(&out, &alone).unwrap();
+    fs::remove_dir_all(&field).unwrap();
+    fs::remove_file(&q).unwrap();
+    for input in [alone.join("interviews.ndjson"), alone.clone()] {
+        let again = tmp.path().join("again");
+        ok(&run(&["merge", s(&input), "--out", s(&again)]));
+        assert_eq!(
+            fs::read(again.join("interviews.ndjson")).unwrap(),
+            fs::read(alone.join("interviews.ndjson")).unwrap()
+        );
+        assert_eq!(files(&again.join("questionnaires")).len(), 1);
+        fs::remove_dir_all(&again).unwrap();
+    }
+    for input in [alone.clone(), alone.join("interviews.ndjson")] {
+        let r = run(&["report", s(&input), "--format", "json"]);
+        ok(&r);
+        let v: serde_json::Value = serde_json::from_slice(&r.stdout).unwrap();
+        assert_eq!(v["input"]["records"], 12, "{}", s(&input));
+        assert_eq!(v["input"]["rejected"], 0, "{}", s(&input));
+    }
+    // Without the copy the records cannot be read: the copy is what made it work.
+    fs::remove_dir_all(alone.join("questionnaires")).unwrap();
+    let r = run(&["report", s(&alone), "--format", "json"]);
+    assert!(
+        text(&r.stderr).contains("unknown questionnaire `pilot`"),
+        "{}",
+        text(&r.stderr)
+    );
+}
