@@ -519,10 +519,12 @@ impl<'a> RecordView<'a> {
     }
 
     /// For readers that never look at the paradata (the report): [`RecordView::parse`]'s fast
-    /// parser, stopping at the top-level `"paradata"` field of a line that ends with `]}` — the
-    /// canonical form, where the paradata are the last field and about half of the bytes. What
-    /// comes after that key is not read at all, so the view has no paradata. `None` for
-    /// anything the fast parser does not take (the caller then uses [`RecordView::parse`]).
+    /// parser, skipping the top-level `"paradata"` array when it is the last field and holds no
+    /// bracket — the canonical form, where the paradata are about half of the bytes — so the
+    /// view has no paradata, and what the array holds is not checked. Everything else is read
+    /// as `parse` reads it: a field, a record or junk after the array makes it parse the array
+    /// in full (and refuse what `parse` refuses). `None` for anything the fast parser does not
+    /// take (the caller then uses [`RecordView::parse`]).
     pub fn parse_without_paradata(text: &'a str) -> Option<RecordView<'a>> {
         fast::record(text, true)
     }
@@ -737,7 +739,7 @@ mod fast {
     use super::*;
 
     pub(super) fn record(text: &str, stop_at_paradata: bool) -> Option<RecordView<'_>> {
-        // Where the closing `}` is, if the line ends with `]}`: the paradata may be skipped to it.
+        // Where the closing `}` is, if the line ends with `]}`: the paradata may end just before.
         let t = text.trim_end();
         let skip_to = (stop_at_paradata && t.ends_with("]}")).then(|| t.len() - 1);
         let mut p = P {
@@ -1005,8 +1007,14 @@ mod fast {
                 "answers" => set(&mut answers, p.answers()?),
                 "reopened" => set(&mut reopened, p.reopened()?),
                 "paradata" => match p.skip_to.filter(|_| p.peek() == Some(b'[')) {
-                    // Straight to the closing brace, which ends the object.
-                    Some(end) if p.i < end => {
+                    // Skipped only if the array holds no bracket at all and its `]` is the
+                    // one before the record's final `}`: then nothing but the paradata lies
+                    // between (a second record glued on, another field or junk after the
+                    // array would put a bracket or brace there first), and the object closes
+                    // as usual. Otherwise the paradata are parsed (or refused) in full.
+                    Some(end)
+                        if p.i + 1 < end && memchr::memchr2(b'[', b']', &p.b[p.i + 1..end]) == Some(end - p.i - 2) =>
+                    {
                         p.i = end;
                         set(&mut paradata, Vec::new())
                     }
@@ -1524,12 +1532,33 @@ mod tests {
             }
         }
         assert!(with_events > 0);
-        // What follows the paradata key is not read; what precedes it still is.
+        // What the array holds is not read; everything around it is, as `parse` reads it.
         let head = r#"{"format":"anketa-interview/1","id":"x","revision":1,"device":"d","interviewer":"I","questionnaire":{"id":"q","version":"1","sha256":"s"},"status":"completed","started":"a","updated":"b","duration_ms":5,"answers":{}"#;
-        assert!(RecordView::parse_without_paradata(&format!("{head},\"paradata\":[not json]}}")).is_some());
+        let fast = |t: &str| RecordView::parse_without_paradata(t).is_some();
+        let full = |t: &str| RecordView::parse(t).is_ok();
+        assert!(fast(&format!("{head},\"paradata\":[not json]}}")));
         let bad = head.replace("\"revision\":1", "\"revision\":-1");
-        assert!(RecordView::parse_without_paradata(&format!("{bad},\"paradata\":[]}}")).is_none());
-        assert!(RecordView::parse_without_paradata(&format!("{head},\"paradata\":[not json]}} x")).is_none());
+        assert!(!fast(&format!("{bad},\"paradata\":[]}}")));
+        let one = format!("{head},\"paradata\":[{{\"ms\":1,\"ev\":\"shown\",\"q\":\"x\"}}]}}");
+        assert!(fast(&one) && full(&one));
+        // Glued, followed or broken: the paradata are parsed in full, and the line refused
+        // exactly when `parse` refuses it.
+        for t in [
+            format!("{one}{one}"), // two records on one line (`cat` of a file without a final newline)
+            format!("{one} x"),    // junk after the record
+            format!("{head},\"paradata\":[],\"bogus\":[1]}}"), // a field after the paradata
+            format!("{head},\"paradata\":[]}} garbage ]}}"), // junk ending in `]}`
+            format!("{head},\"paradata\":[[]]}}"), // a bracket inside
+            format!("{head},\"paradata\":[{{\"ms\":1,\"ev\":\"shown\",\"q\":\"a]b\"}}]}}"), // a bracket in a string
+            format!("{head},\"paradata\":[],\"reopened\":[]}}"), // another field last
+        ] {
+            assert_eq!(fast(&t), full(&t), "{t}");
+        }
+        assert!(
+            full(&format!("{head},\"paradata\":[],\"reopened\":[]}}")),
+            "only the order differs"
+        );
+        assert!(!fast(&format!("{one}{one}")));
     }
 
     #[test]

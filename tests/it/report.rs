@@ -510,3 +510,37 @@ fn parse_only_counts_the_records() {
     let out = ok(&anketa(&["report", s(&nd), "--parse-only"]));
     assert_eq!(out, "parsed 150 record(s), 0 not readable\n");
 }
+
+#[test]
+fn two_records_glued_on_one_line_are_refused_as_the_merge_refuses_them() {
+    // `cat a.ndjson b.ndjson` when a.ndjson has no final newline: two records on one line.
+    let tmp = tempfile::tempdir().unwrap();
+    let mut recs = known_data();
+    for r in &mut recs {
+        r.paradata.push(anketa::interview::record::Event {
+            ms: 5,
+            ev: anketa::interview::record::EventKind::Shown,
+            q: "district".into(),
+        });
+    }
+    let mut text = Vec::new();
+    for (i, r) in recs.iter().enumerate() {
+        text.extend(r.to_json_line());
+        if i != 1 {
+            text.push(b'\n');
+        }
+    }
+    let p = tmp.path().join("glued.ndjson");
+    fs::write(&p, &text).unwrap();
+    let r = json_report(&[s(&p)]);
+    assert_eq!(r["input"]["records"], recs.len() as u64 - 2);
+    assert_eq!(r["input"]["rejected"], 1);
+    let why = r["input"]["rejected_examples"][0]["reason"].as_str().unwrap();
+    assert!(why.contains("trailing characters"), "{why}");
+    // The merge refuses the same line.
+    let out = tmp.path().join("merged");
+    anketa(&["merge", s(&p), "--out", s(&out)]);
+    let m: Value = serde_json::from_slice(&fs::read(out.join("merge-report.json")).unwrap()).unwrap();
+    assert_eq!(m["rejected"].as_array().unwrap().len(), 1);
+    assert!(m["rejected"][0]["path"].as_str().unwrap().ends_with("glued.ndjson:2"));
+}
