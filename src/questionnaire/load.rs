@@ -319,8 +319,14 @@ impl Cx<'_> {
                 Text::Map(m) => m.iter().map(|(l, s)| (format!("short_title.{l}"), s)).collect(),
             };
             for (path, s) in texts {
-                let width = unicode_width::UnicodeWidthStr::width(s.trim());
-                if width == 0 || width > super::SHORT_TITLE_WIDTH {
+                let width = unicode_width::UnicodeWidthStr::width(s.as_str());
+                if s.trim().is_empty() {
+                    self.err(
+                        &path,
+                        "the short title is blank",
+                        "write a short name such as \"НКО\", or leave `short_title` out (the id is used)",
+                    );
+                } else if width > super::SHORT_TITLE_WIDTH {
                     self.err(
                         &path,
                         format!(

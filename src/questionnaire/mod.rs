@@ -102,12 +102,17 @@ impl Questionnaire {
         self.title.get(&self.language, &self.language)
     }
 
-    /// The short name of the instrument, in the questionnaire's own language: its `short_title`,
-    /// else its id. Heads the interviewer's screen and the report's columns.
+    /// The short name of the instrument, in the questionnaire's own language: its `short_title`;
+    /// without one, for the two monitoring instruments (ids `nko` and `omsu`) the names the
+    /// note uses, НКО and ОМСУ — their bundled files cannot gain a `short_title` without a new
+    /// version, since interviews name them by hash —, and the id for any other. Heads the
+    /// interviewer's screen and the report's columns.
     pub fn short_name(&self) -> &str {
-        match &self.short_title {
-            Some(t) => self.tr(t),
-            None => &self.id,
+        match (&self.short_title, self.id.as_str()) {
+            (Some(t), _) => self.tr(t),
+            (None, "nko") => "НКО",
+            (None, "omsu") => "ОМСУ",
+            (None, id) => id,
         }
     }
 

@@ -350,7 +350,51 @@ fn short_title_names_the_instrument_and_must_be_short() {
     assert!(e.contains("use an abbreviation"), "{e}");
     let e = one_error(|v| v["short_title"] = json!({"ru": "НКО", "en": " "}));
     assert!(
-        e.starts_with("error: t.json: short_title.en: ` ` is 0 columns wide"),
+        e.starts_with("error: t.json: short_title.en: the short title is blank"),
         "{e}"
     );
+    // Spaces count: what is measured is what is shown.
+    let padded = format!("{}X", " ".repeat(20));
+    let e = one_error(|v| v["short_title"] = json!(padded));
+    assert!(e.contains("is 21 columns wide"), "{e}");
+}
+
+/// Interviews name their questionnaire by id, version and SHA-256, and the interviewer, merge and
+/// report find it by all three: a bundled file that changed under the same version would orphan
+/// every interview made with it (a merge or report without the old file refuses them, and a
+/// laptop would list two copies of one version). Change a bundled questionnaire only together
+/// with a new `version`, then pin its new hash here.
+#[test]
+fn bundled_questionnaires_change_only_with_a_new_version() {
+    for (name, version, sha256) in [
+        (
+            "nko",
+            "2021.1",
+            "8ba17c8554473111a6377994347db0bb0b2526105691fa7bac6cc3adcdab1bc8",
+        ),
+        (
+            "omsu",
+            "2021.1",
+            "f865e53decc13fd3c47c0df05d85356a1168302780c0c66947e5b7d85ec4a42c",
+        ),
+        (
+            "demo",
+            "1",
+            "318d4be09dd6380814ace87289e395fd4c79992f3d7f2dd496e0a5f12af19bbc",
+        ),
+    ] {
+        let q = bundled(name).unwrap();
+        assert_eq!(
+            (q.version.as_str(), q.sha256.as_str()),
+            (version, sha256),
+            "bundled `{name}` changed: give it a new version and pin the new hash"
+        );
+    }
+}
+
+#[test]
+fn the_monitoring_instruments_are_named_as_in_the_note() {
+    assert_eq!(bundled("nko").unwrap().short_name(), "НКО");
+    assert_eq!(bundled("omsu").unwrap().short_name(), "ОМСУ");
+    assert_eq!(bundled("demo").unwrap().short_name(), "demo");
 }

@@ -127,10 +127,34 @@ pub struct Plan<'q> {
     pub(crate) opts: Options,
 }
 
-/// The column heading of an instrument: its `short_title` (the bundled monitoring instruments
-/// have the names the note uses, НКО and ОМСУ), else its id.
-pub fn instrument_label(q: &Questionnaire) -> String {
-    q.short_name().to_string()
+/// The column headings of instruments (`ids`, in order), given every copy of the questionnaires
+/// (several versions of one id may be known): the `short_title` of the first copy that has one,
+/// else [`Questionnaire::short_name`] of the first copy. A heading that two instruments would
+/// share gets the id added, so that columns and quota groups stay distinct.
+fn instrument_labels(ids: &[String], qs: &[&Questionnaire]) -> Vec<String> {
+    let names: Vec<String> = ids
+        .iter()
+        .map(|id| {
+            let copies = || qs.iter().filter(|q| q.id == *id);
+            copies()
+                .find(|q| q.short_title.is_some())
+                .or_else(|| copies().next())
+                .map_or_else(|| id.clone(), |q| q.short_name().to_string())
+        })
+        .collect();
+    names
+        .iter()
+        .zip(ids)
+        .map(|(name, id)| {
+            let clash =
+                names.iter().filter(|n| *n == name).count() > 1 || ids.iter().any(|other| other != id && other == name);
+            if clash && name != id {
+                format!("{name} ({id})")
+            } else {
+                name.clone()
+            }
+        })
+        .collect()
 }
 
 impl<'q> Plan<'q> {
@@ -139,19 +163,18 @@ impl<'q> Plan<'q> {
     pub fn new(qs: Vec<&'q Questionnaire>, opts: Options) -> Result<Plan<'q>, Vec<Diagnostic>> {
         let mut errors = Vec::new();
         let mut instruments: Vec<String> = Vec::new();
-        let mut instrument_labels = Vec::new();
         let mut instr_of = Vec::with_capacity(qs.len());
         for q in &qs {
             let i = match instruments.iter().position(|x| *x == q.id) {
                 Some(i) => i,
                 None => {
                     instruments.push(q.id.clone());
-                    instrument_labels.push(instrument_label(q));
                     instruments.len() - 1
                 }
             };
             instr_of.push(i);
         }
+        let instrument_labels = instrument_labels(&instruments, &qs);
         // Every variable with the types it has in the questionnaires.
         let mut kinds: BTreeMap<&str, Vec<RKind>> = BTreeMap::new();
         for q in &qs {

@@ -104,7 +104,10 @@ pub const QUESTIONNAIRES_DIR: &str = "questionnaires";
 /// such folder.
 pub fn questionnaires_in(dir: &Path) -> Vec<PathBuf> {
     let q = dir.join(QUESTIONNAIRES_DIR);
-    let Ok(m) = fs::metadata(&q) else { return Vec::new() };
+    // Not through a symbolic link, as in a walk.
+    let Ok(m) = fs::symlink_metadata(&q) else {
+        return Vec::new();
+    };
     if !m.is_dir() {
         return Vec::new();
     }
@@ -126,8 +129,9 @@ pub fn walk(inputs: &[PathBuf]) -> Result<Walk, String> {
         } else {
             files.add(key_of(&meta, input), input.clone());
             // A file's questionnaires may lie beside it (a merge output's `questionnaires/`).
+            // (Not through a symbolic link, as in a walk.)
             if let Some(beside) = input.parent().map(|d| d.join(QUESTIONNAIRES_DIR))
-                && let Ok(m) = fs::metadata(&beside)
+                && let Ok(m) = fs::symlink_metadata(&beside)
                 && m.is_dir()
             {
                 let mut ignored = (Found::default(), Walk::default());

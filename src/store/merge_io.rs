@@ -724,6 +724,9 @@ pub fn merge(opts: &MergeOptions, progress: &(dyn Fn(u64, u64) + Sync)) -> Resul
         ..Report::default()
     };
     for p in &w.questionnaires {
+        if super::is_json_schema(p) {
+            continue; // such as the repository's questionnaires/schema.json
+        }
         match load_questionnaire(p) {
             Ok(q) => cat.add(q, Origin::Found(p.display().to_string())),
             Err(errs) => report.ignored.push(PathReason {
