@@ -103,17 +103,21 @@ pub const QUESTIONNAIRES_DIR: &str = "questionnaires";
 /// The questionnaire files in `dir/questionnaires/` (and below), sorted; none if there is no
 /// such folder.
 pub fn questionnaires_in(dir: &Path) -> Vec<PathBuf> {
-    let q = dir.join(QUESTIONNAIRES_DIR);
-    // Not through a symbolic link, as in a walk.
-    let Ok(m) = fs::symlink_metadata(&q) else {
-        return Vec::new();
-    };
-    if !m.is_dir() {
-        return Vec::new();
-    }
-    let (mut files, mut qs, mut w) = (Found::default(), Found::default(), Walk::default());
-    walk_dir(&q, &m, true, &mut files, &mut qs, &mut w);
+    let mut qs = Found::default();
+    walk_questionnaires(dir, &mut qs);
     qs.sorted()
+}
+
+/// Adds the files of `dir/questionnaires/` (and below) to `qs`, if it is a folder — not through
+/// a symbolic link, as in a walk.
+fn walk_questionnaires(dir: &Path, qs: &mut Found) {
+    let q = dir.join(QUESTIONNAIRES_DIR);
+    if let Ok(m) = fs::symlink_metadata(&q)
+        && m.is_dir()
+    {
+        let (mut files, mut w) = (Found::default(), Walk::default());
+        walk_dir(&q, &m, true, &mut files, qs, &mut w);
+    }
 }
 
 /// Walks files and folders (recursively). Fails only when an input does not exist or cannot be
@@ -129,13 +133,8 @@ pub fn walk(inputs: &[PathBuf]) -> Result<Walk, String> {
         } else {
             files.add(key_of(&meta, input), input.clone());
             // A file's questionnaires may lie beside it (a merge output's `questionnaires/`).
-            // (Not through a symbolic link, as in a walk.)
-            if let Some(beside) = input.parent().map(|d| d.join(QUESTIONNAIRES_DIR))
-                && let Ok(m) = fs::symlink_metadata(&beside)
-                && m.is_dir()
-            {
-                let mut ignored = (Found::default(), Walk::default());
-                walk_dir(&beside, &m, true, &mut ignored.0, &mut qs, &mut ignored.1);
+            if let Some(dir) = input.parent() {
+                walk_questionnaires(dir, &mut qs);
             }
         }
     }
