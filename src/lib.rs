@@ -18,6 +18,7 @@ pub mod i18n;
 pub mod interview;
 pub mod merge;
 pub mod questionnaire;
+pub mod record;
 pub mod report;
 pub mod simulate;
 pub mod store;

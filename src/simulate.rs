@@ -893,11 +893,12 @@ static EN: Phrases = Phrases {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::interview::logic::{relevance, validate_record};
+    use crate::interview::logic::relevance;
     use crate::questionnaire::bundled;
+    use crate::record::fit;
 
     fn check_record(q: &Questionnaire, r: &Record) {
-        validate_record(q, r).unwrap_or_else(|e| panic!("{}: {e}", r.id));
+        fit(q, r).unwrap_or_else(|e| panic!("{}: {e}", r.id));
         let rel = relevance(q, &r.answers);
         for (i, qq) in q.questions.iter().enumerate() {
             match r.answers.get(&qq.id) {

@@ -2,9 +2,10 @@
 //!
 //! Shared by the interviewer, `simulate`, `merge` (validation) and `report` (`--where`).
 
-use super::record::{Answer, AnswerValue, Answers, Record, ValueRef};
 use crate::expr::{Env, Value};
 use crate::questionnaire::{Kind, Question, Questionnaire, Text};
+pub use crate::record::fit::parse_date;
+use crate::record::{Answer, AnswerValue, Answers, ValueRef};
 use std::collections::BTreeMap;
 
 /// Answers looked up by variable: the map of a [`Record`], or the sorted list of a borrowed
@@ -233,81 +234,4 @@ pub fn type_check(qq: &Question, v: &AnswerValue) -> Option<Problem> {
         (Kind::Date, AnswerValue::Text(s)) => parse_date(s).is_none().then_some(Problem::BadDate),
         _ => None,
     }
-}
-
-/// Parses `YYYY-MM-DD` into a valid calendar date.
-pub fn parse_date(s: &str) -> Option<(i32, u8, u8)> {
-    let b = s.as_bytes();
-    let digits = |r: std::ops::Range<usize>| b[r].iter().all(u8::is_ascii_digit);
-    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' || !digits(0..4) || !digits(5..7) || !digits(8..10) {
-        return None;
-    }
-    let y: i32 = s[0..4].parse().ok()?;
-    let m: u8 = s[5..7].parse().ok()?;
-    let d: u8 = s[8..10].parse().ok()?;
-    jiff::civil::Date::new(y as i16, m as i8, d as i8).ok()?;
-    Some((y, m, d))
-}
-
-/// Checks that a record fits its questionnaire structurally: known variables, values of the
-/// right type, known codes, no duplicate or mixed exclusive selections. Returns the first
-/// problem as a message naming the variable.
-pub fn validate_record(q: &Questionnaire, rec: &Record) -> Result<(), String> {
-    if rec.questionnaire.id != q.id {
-        return Err(format!(
-            "questionnaire id `{}` does not match `{}`",
-            rec.questionnaire.id, q.id
-        ));
-    }
-    for (var, a) in &rec.answers {
-        let Some(qq) = q.question(var) else {
-            return Err(format!("answer to unknown variable `{var}`"));
-        };
-        let bad = |what: &str| Err(format!("variable `{var}` ({}): {what}", qq.kind.name()));
-        if let Some(o) = &a.other
-            && !qq.options.iter().any(|x| x.other)
-        {
-            let _ = o;
-            return bad("has an `other` text but no `other` option");
-        }
-        let Some(v) = &a.value else { continue };
-        match (&qq.kind, v) {
-            (Kind::Note, _) => return bad("a note cannot have a value"),
-            (Kind::Single, AnswerValue::Text(c)) => {
-                if qq.option(c).is_none() {
-                    return bad(&format!("unknown code `{c}`"));
-                }
-            }
-            (Kind::Multi { .. }, AnswerValue::Codes(cs)) => {
-                // A handful of codes: a scan beats hashing (reports validate millions of answers).
-                for (i, c) in cs.iter().enumerate() {
-                    if qq.option(c).is_none() {
-                        return bad(&format!("unknown code `{c}`"));
-                    }
-                    if cs[..i].contains(c) {
-                        return bad(&format!("code `{c}` chosen twice"));
-                    }
-                }
-                if cs.len() > 1 && cs.iter().any(|c| qq.option(c).is_some_and(|o| o.exclusive)) {
-                    return bad("an exclusive option is combined with others");
-                }
-            }
-            (Kind::Number { .. }, AnswerValue::Number(n)) if n.is_finite() => {}
-            (Kind::Text { .. } | Kind::LongText { .. }, AnswerValue::Text(_)) => {}
-            (Kind::Date, AnswerValue::Text(s)) => {
-                if parse_date(s).is_none() {
-                    return bad(&format!("`{s}` is not a YYYY-MM-DD date"));
-                }
-            }
-            (_, v) => {
-                let found = match v {
-                    AnswerValue::Number(_) => "a number",
-                    AnswerValue::Text(_) => "a string",
-                    AnswerValue::Codes(_) => "an array",
-                };
-                return bad(&format!("wrong type of value: {found}"));
-            }
-        }
-    }
-    Ok(())
 }

@@ -6,7 +6,7 @@
 
 pub mod editor;
 pub mod logic;
-pub mod record;
+pub use crate::record;
 pub mod session;
 
 #[cfg(test)]

@@ -20,9 +20,8 @@
 //! copy of A.
 
 use crate::export::Layout;
-use crate::interview::logic::{parse_date, validate_record};
-use crate::interview::record::{FORMAT, QuestionnaireRef, Record, RecordView, Status, ValueRef};
-use crate::questionnaire::{Kind, Questionnaire};
+use crate::questionnaire::Questionnaire;
+use crate::record::{FORMAT, QuestionnaireRef, Record, RecordView, Status, fit};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use std::cmp::Ordering;
@@ -242,7 +241,7 @@ pub fn examine_into(cat: &Catalog, rec: &Record, line: &mut Vec<u8>, row: &mut V
         [&q.id, &q.version, &q.sha256],
     )?;
     let k = cat.get(qi);
-    validate_record(&k.q, rec).map_err(|e| format!("does not fit questionnaire `{}` {}: {e}", k.q.id, k.q.version))?;
+    fit(&k.q, rec).map_err(|m| m.against(&k.q))?;
     // The same bytes as `Record::to_json_line`, into a reused buffer.
     line.clear();
     serde_json::to_writer(&mut *line, rec).map_err(|e| format!("cannot serialise: {e}"))?;
@@ -276,7 +275,7 @@ pub fn examine_view(
         [&q.id, &q.version, &q.sha256],
     )?;
     let k = cat.get(qi);
-    validate_view(&k.q, rec).map_err(|e| format!("does not fit questionnaire `{}` {}: {e}", k.q.id, k.q.version))?;
+    fit(&k.q, rec).map_err(|m| m.against(&k.q))?;
     line.clear();
     rec.write_canonical(line);
     row.clear();
@@ -350,69 +349,9 @@ fn entry(
     }
 }
 
-/// [`validate_record`] for a [`RecordView`]: the same checks and messages, in the same order
-/// (`view_checks_agree_with_validate_record` below holds them together; a check added there
-/// is added here).
+/// Transitional: the report's old name for [`fit`], until the report calls `fit_into`.
 pub fn validate_view(q: &Questionnaire, rec: &RecordView<'_>) -> Result<(), String> {
-    if *rec.questionnaire.id != q.id {
-        return Err(format!(
-            "questionnaire id `{}` does not match `{}`",
-            rec.questionnaire.id.as_str(),
-            q.id
-        ));
-    }
-    for (var, a) in &rec.answers.0 {
-        let var = var.as_str();
-        let Some(qq) = q.question(var) else {
-            return Err(format!("answer to unknown variable `{var}`"));
-        };
-        let bad = |what: &str| Err(format!("variable `{var}` ({}): {what}", qq.kind.name()));
-        let a = a.borrowed();
-        if a.other.is_some() && !qq.options.iter().any(|x| x.other) {
-            return bad("has an `other` text but no `other` option");
-        }
-        let Some(v) = a.value else { continue };
-        match (&qq.kind, v) {
-            (Kind::Note, _) => return bad("a note cannot have a value"),
-            (Kind::Single, ValueRef::Text(c)) => {
-                if qq.option(c).is_none() {
-                    return bad(&format!("unknown code `{c}`"));
-                }
-            }
-            (Kind::Multi { .. }, ValueRef::Codes(cs)) => {
-                let mut exclusive = false;
-                for i in 0..cs.len() {
-                    let c = cs.get(i);
-                    let Some(o) = qq.option(c) else {
-                        return bad(&format!("unknown code `{c}`"));
-                    };
-                    if (0..i).any(|j| cs.get(j) == c) {
-                        return bad(&format!("code `{c}` chosen twice"));
-                    }
-                    exclusive |= o.exclusive;
-                }
-                if cs.len() > 1 && exclusive {
-                    return bad("an exclusive option is combined with others");
-                }
-            }
-            (Kind::Number { .. }, ValueRef::Number(n)) if n.is_finite() => {}
-            (Kind::Text { .. } | Kind::LongText { .. }, ValueRef::Text(_)) => {}
-            (Kind::Date, ValueRef::Text(s)) => {
-                if parse_date(s).is_none() {
-                    return bad(&format!("`{s}` is not a YYYY-MM-DD date"));
-                }
-            }
-            (_, v) => {
-                let found = match v {
-                    ValueRef::Number(_) => "a number",
-                    ValueRef::Text(_) => "a string",
-                    ValueRef::Codes(_) => "an array",
-                };
-                return bad(&format!("wrong type of value: {found}"));
-            }
-        }
-    }
-    Ok(())
+    fit(q, rec).map_err(|m| m.to_string())
 }
 
 /// The rule that decided a conflict.
@@ -836,8 +775,9 @@ fn status_word(s: Status) -> &'static str {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::interview::record::{Answer, AnswerValue};
+    use crate::questionnaire::Kind;
     use crate::questionnaire::bundled;
+    use crate::record::{Answer, AnswerValue};
     use crate::simulate::{Options, Simulator};
 
     /// A simulated record of `q` with one fault put in (or none).
@@ -919,7 +859,7 @@ pub(crate) mod tests {
     }
 
     #[test]
-    fn view_checks_agree_with_validate_record() {
+    fn a_view_and_its_record_fit_and_examine_alike() {
         let mut cat = Catalog::new(false);
         let mut excel = Catalog::new(true);
         for name in ["nko", "omsu", "demo"] {
@@ -934,11 +874,7 @@ pub(crate) mod tests {
                     let r = faulty(&q, n, fault);
                     let text = String::from_utf8(r.to_json()).unwrap();
                     let view: RecordView<'_> = serde_json::from_str(&text).unwrap();
-                    assert_eq!(
-                        validate_view(&q, &view),
-                        validate_record(&q, &r),
-                        "{name} {n} fault {fault}"
-                    );
+                    assert_eq!(fit(&q, &view), fit(&q, &r), "{name} {n} fault {fault}");
                     for cat in [&cat, &excel] {
                         let (mut l1, mut r1, mut l2, mut r2) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
                         let a = examine_into(cat, &r, &mut l1, &mut r1).map(|e| format!("{e:?}"));

@@ -4,7 +4,7 @@
 //! walked by hand: a derive would stop at the first problem, while a questionnaire author wants
 //! the whole list, each with its path and a hint.
 
-use super::{Block, Check, Choice, Kind, Missing, Question, Questionnaire, Text};
+use super::{Block, Check, Choice, Kind, Missing, Names, Question, Questionnaire, Text};
 use crate::diag::{Diagnostic, did_you_mean};
 use crate::expr::{self, BinOp, Expr, Func, Node};
 use serde_json::{Map, Value};
@@ -414,6 +414,7 @@ impl Cx<'_> {
         // Even with structural errors, check the references among what could be read, so
         // that one pass reports everything.
         let by_id = questions.iter().enumerate().map(|(i, x)| (x.id.clone(), i)).collect();
+        let names = Names::new(&questions);
         let q = Questionnaire {
             id: id.unwrap_or_default(),
             version: version.unwrap_or_default(),
@@ -426,6 +427,7 @@ impl Cx<'_> {
             sha256: sha256_hex(src.as_bytes()),
             source: src.to_string(),
             by_id,
+            names,
         };
         self.references(&q);
         Some(q)

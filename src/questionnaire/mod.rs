@@ -9,11 +9,13 @@
 //! This module does no file I/O: the caller hands it the text and a label for messages.
 
 mod load;
+pub mod names;
 
 use crate::expr::Expr;
 use std::collections::{BTreeMap, HashMap};
 
 pub use load::{MAX_FILE_BYTES, load};
+pub use names::Names;
 
 /// The questionnaires compiled into the binary: (file name, text).
 pub const BUNDLED: &[(&str, &str)] = &[
@@ -84,6 +86,8 @@ pub struct Questionnaire {
     /// report look up every answer of every record here, and the names are short and come from
     /// the questionnaire (nothing to defend against).
     pub by_id: HashMap<String, usize, foldhash::fast::FixedState>,
+    /// Questions in the order of their names, for joins with sorted answers ([`Names`]).
+    pub names: Names,
 }
 
 impl Questionnaire {

@@ -1,0 +1,430 @@
+//! **The one rule** that decides whether a record's answers fit its questionnaire: every
+//! variable is a question of it, every value has the question's type, every code is one of its
+//! options, chosen once, an exclusive option alone, a date a calendar date, an "other" text only
+//! where an "other" option exists.
+//!
+//! The interviewer (through `simulate`'s checks), `merge` and `report` all call [`fit`] or
+//! [`fit_into`]; the report also takes the option indices it resolves on the way, so each answer
+//! is looked at once. What the rule does *not* decide: relevance, required answers, ranges and
+//! constraints — those are the interviewer's checks (`interview::logic`), applied while
+//! answering.
+
+use super::borrowed::{AnswerRef, ValueRef};
+use super::{Record, RecordView};
+use crate::questionnaire::names::{prefix, same};
+use crate::questionnaire::{Kind, Questionnaire};
+use std::fmt;
+use std::ops::Range;
+
+/// Why a record does not fit its questionnaire. `Display` gives the message that merge and
+/// report print.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Misfit {
+    /// The record names another questionnaire.
+    OtherQuestionnaire {
+        /// The record's questionnaire id.
+        found: String,
+        /// The questionnaire's id.
+        expected: String,
+    },
+    /// An answer to a variable the questionnaire does not have.
+    UnknownVariable(String),
+    /// An answer that does not fit its question.
+    Answer {
+        /// The variable.
+        var: String,
+        /// The question's type ([`Kind::name`]).
+        kind: &'static str,
+        /// What is wrong.
+        problem: Problem,
+    },
+}
+
+/// What is wrong with one answer.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Problem {
+    /// A "specify" text, but the question has no "other" option.
+    OtherWithoutOption,
+    /// A note has a value.
+    NoteWithValue,
+    /// A code that is not one of the question's options.
+    UnknownCode(String),
+    /// A code chosen twice in a multi choice.
+    ChosenTwice(String),
+    /// An exclusive option together with others.
+    ExclusiveCombined,
+    /// A date question's text is not a `YYYY-MM-DD` calendar date.
+    NotADate(String),
+    /// A value of the wrong JSON type (or a number that is not finite): what was found.
+    WrongType(&'static str),
+}
+
+impl fmt::Display for Misfit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Misfit::OtherQuestionnaire { found, expected } => {
+                write!(f, "questionnaire id `{found}` does not match `{expected}`")
+            }
+            Misfit::UnknownVariable(var) => write!(f, "answer to unknown variable `{var}`"),
+            Misfit::Answer { var, kind, problem } => write!(f, "variable `{var}` ({kind}): {problem}"),
+        }
+    }
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Problem::OtherWithoutOption => f.write_str("has an `other` text but no `other` option"),
+            Problem::NoteWithValue => f.write_str("a note cannot have a value"),
+            Problem::UnknownCode(c) => write!(f, "unknown code `{c}`"),
+            Problem::ChosenTwice(c) => write!(f, "code `{c}` chosen twice"),
+            Problem::ExclusiveCombined => f.write_str("an exclusive option is combined with others"),
+            Problem::NotADate(s) => write!(f, "`{s}` is not a YYYY-MM-DD date"),
+            Problem::WrongType(found) => write!(f, "wrong type of value: {found}"),
+        }
+    }
+}
+
+impl std::error::Error for Misfit {}
+
+impl Misfit {
+    /// The reason a record is refused, naming the questionnaire: "does not fit questionnaire
+    /// `nko` 2021.1: …".
+    pub fn against(&self, q: &Questionnaire) -> String {
+        format!("does not fit questionnaire `{}` {}: {self}", q.id, q.version)
+    }
+}
+
+/// A record whose answers can be fitted: an owned [`Record`] or a borrowed [`RecordView`].
+pub trait Answered {
+    /// The id of the questionnaire the record names.
+    fn questionnaire_id(&self) -> &str;
+    /// The answers, sorted by variable, each variable once (as both kinds of record keep them).
+    fn answers(&self) -> impl Iterator<Item = (&str, AnswerRef<'_>)>;
+}
+
+impl Answered for Record {
+    fn questionnaire_id(&self) -> &str {
+        &self.questionnaire.id
+    }
+    fn answers(&self) -> impl Iterator<Item = (&str, AnswerRef<'_>)> {
+        self.answers.iter().map(|(k, a)| (k.as_str(), a.borrowed()))
+    }
+}
+
+impl Answered for RecordView<'_> {
+    fn questionnaire_id(&self) -> &str {
+        &self.questionnaire.id
+    }
+    fn answers(&self) -> impl Iterator<Item = (&str, AnswerRef<'_>)> {
+        self.answers.0.iter().map(|(k, a)| (k.as_str(), a.borrowed()))
+    }
+}
+
+/// Whether `rec`'s answers fit `q`; the first misfit, in the order of the answers, otherwise.
+pub fn fit(q: &Questionnaire, rec: &impl Answered) -> Result<(), Misfit> {
+    fit_into(q, rec, &mut Vec::new(), |_, _, _| {})
+}
+
+/// [`fit`], telling `found` of each answer that fits: (question index, position of the answer
+/// among the record's answers, range of `chosen` holding the indices of the options chosen —
+/// one for a single choice, one per code for a multi choice, none otherwise). `chosen` is
+/// cleared first. On a misfit, `found` may have been told of the answers before it.
+pub fn fit_into(
+    q: &Questionnaire,
+    rec: &impl Answered,
+    chosen: &mut Vec<u32>,
+    mut found: impl FnMut(usize, usize, Range<usize>),
+) -> Result<(), Misfit> {
+    if rec.questionnaire_id() != q.id {
+        return Err(Misfit::OtherQuestionnaire {
+            found: rec.questionnaire_id().to_owned(),
+            expected: q.id.clone(),
+        });
+    }
+    chosen.clear();
+    let names = &q.names;
+    let (order, keys) = (&names.order, &names.keys);
+    let name = |k: usize| q.questions[order[k]].id.as_str();
+    // The answers are sorted by variable, as the questions in `order` are by name: one pass.
+    let mut k = 0;
+    for (at, (var, a)) in rec.answers().enumerate() {
+        let key = prefix(var);
+        while k < order.len() && (keys[k] < key || (keys[k] == key && name(k) < var)) {
+            k += 1;
+        }
+        if k == order.len() || !same(keys[k], name(k), key, var) {
+            return Err(Misfit::UnknownVariable(var.to_owned()));
+        }
+        let qidx = order[k];
+        let start = chosen.len();
+        if let Err(problem) = fit_answer(q, qidx, a, chosen) {
+            let kind = q.questions[qidx].kind.name();
+            return Err(Misfit::Answer {
+                var: var.to_owned(),
+                kind,
+                problem,
+            });
+        }
+        found(qidx, at, start..chosen.len());
+    }
+    Ok(())
+}
+
+/// One answer against question `qidx`; the indices of the options chosen are pushed to `chosen`.
+fn fit_answer(q: &Questionnaire, qidx: usize, a: AnswerRef<'_>, chosen: &mut Vec<u32>) -> Result<(), Problem> {
+    let qq = &q.questions[qidx];
+    if a.other.is_some() && !qq.options.iter().any(|o| o.other) {
+        return Err(Problem::OtherWithoutOption);
+    }
+    let Some(v) = a.value else { return Ok(()) };
+    let codes = &q.names.codes[qidx];
+    let index = |c: &str| {
+        let key = prefix(c);
+        (0..codes.len())
+            .find(|&i| same(codes[i], &qq.options[i].code, key, c))
+            .map(|i| i as u32)
+    };
+    match (&qq.kind, v) {
+        (Kind::Note, _) => return Err(Problem::NoteWithValue),
+        (Kind::Single, ValueRef::Text(c)) => match index(c) {
+            Some(i) => chosen.push(i),
+            None => return Err(Problem::UnknownCode(c.to_owned())),
+        },
+        (Kind::Multi { .. }, ValueRef::Codes(cs)) => {
+            let start = chosen.len();
+            let mut exclusive = false;
+            for c in cs.iter() {
+                let Some(i) = index(c) else {
+                    return Err(Problem::UnknownCode(c.to_owned()));
+                };
+                if chosen[start..].contains(&i) {
+                    return Err(Problem::ChosenTwice(c.to_owned()));
+                }
+                exclusive |= qq.options[i as usize].exclusive;
+                chosen.push(i);
+            }
+            if cs.len() > 1 && exclusive {
+                return Err(Problem::ExclusiveCombined);
+            }
+        }
+        (Kind::Number { .. }, ValueRef::Number(n)) if n.is_finite() => {}
+        (Kind::Text { .. } | Kind::LongText { .. }, ValueRef::Text(_)) => {}
+        (Kind::Date, ValueRef::Text(s)) => {
+            if parse_date(s).is_none() {
+                return Err(Problem::NotADate(s.to_owned()));
+            }
+        }
+        (_, v) => {
+            return Err(Problem::WrongType(match v {
+                ValueRef::Number(_) => "a number",
+                ValueRef::Text(_) => "a string",
+                ValueRef::Codes(_) => "an array",
+            }));
+        }
+    }
+    Ok(())
+}
+
+/// Parses `YYYY-MM-DD` into a valid calendar date.
+pub fn parse_date(s: &str) -> Option<(i32, u8, u8)> {
+    let b = s.as_bytes();
+    let digits = |r: std::ops::Range<usize>| b[r].iter().all(u8::is_ascii_digit);
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' || !digits(0..4) || !digits(5..7) || !digits(8..10) {
+        return None;
+    }
+    let y: i32 = s[0..4].parse().ok()?;
+    let m: u8 = s[5..7].parse().ok()?;
+    let d: u8 = s[8..10].parse().ok()?;
+    jiff::civil::Date::new(y as i16, m as i8, d as i8).ok()?;
+    Some((y, m, d))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::questionnaire::load;
+    use crate::record::{Answer, AnswerValue};
+
+    fn q() -> Questionnaire {
+        load("fit.json", include_str!("../../tests/fixtures/fit.json")).unwrap()
+    }
+
+    /// The text of a record of questionnaire `fit` with these answers (a JSON object's body).
+    fn record_text(answers: &str) -> String {
+        format!(
+            r#"{{"format":"{}","id":"0190f0e0-0000-7000-8000-000000000000","revision":1,"device":"d",
+            "interviewer":"I","questionnaire":{{"id":"fit","version":"1","sha256":"s"}},"status":"completed",
+            "started":"2021-01-10T10:00:00Z","updated":"2021-01-10T10:00:00Z","duration_ms":1,
+            "answers":{{{answers}}}}}"#,
+            crate::record::FORMAT
+        )
+    }
+
+    /// Fits a record with these answers, owned and as a view (which must agree).
+    fn check(answers: &[(&str, Option<AnswerValue>, Option<&str>)]) -> Result<(), String> {
+        let q = q();
+        let mut rec: Record = serde_json::from_str(&record_text("")).unwrap();
+        for (var, value, other) in answers {
+            let a = Answer {
+                value: value.clone(),
+                other: other.map(str::to_owned),
+                relevant: true,
+                ..Answer::default()
+            };
+            rec.answers.insert((*var).to_owned(), a);
+        }
+        let text = String::from_utf8(rec.to_json()).unwrap();
+        let view = RecordView::parse(&text).unwrap();
+        let (owned, borrowed) = (fit(&q, &rec), fit(&q, &view));
+        assert_eq!(owned, borrowed, "a record and its view fit alike");
+        owned.map_err(|m| m.to_string())
+    }
+
+    fn text(s: &str) -> Option<AnswerValue> {
+        Some(AnswerValue::Text(s.into()))
+    }
+
+    fn codes(cs: &[&str]) -> Option<AnswerValue> {
+        Some(AnswerValue::Codes(cs.iter().map(|c| (*c).to_owned()).collect()))
+    }
+
+    #[test]
+    fn answers_of_the_right_kind_fit() {
+        let ok = check(&[
+            ("intro", None, None),
+            ("kind", text("other"), Some("specified")),
+            ("many", codes(&["long_code_1", "long_code_9"]), None),
+            ("n", Some(AnswerValue::Number(-2.5)), None),
+            ("name", text("Иван"), None),
+            ("when", text("2024-02-29"), None),
+        ]);
+        assert_eq!(ok, Ok(()));
+        assert_eq!(check(&[("many", codes(&["none"]), None)]), Ok(()));
+    }
+
+    #[test]
+    fn each_misfit_has_its_message() {
+        type Case<'a> = (Vec<(&'a str, Option<AnswerValue>, Option<&'a str>)>, &'a str);
+        let cases: Vec<Case<'_>> = vec![
+            (vec![("nope", text("a"), None)], "answer to unknown variable `nope`"),
+            (vec![("whe", text("a"), None)], "answer to unknown variable `whe`"),
+            (
+                vec![("intro", text("a"), None)],
+                "variable `intro` (note): a note cannot have a value",
+            ),
+            (
+                vec![("kind", text("b"), None)],
+                "variable `kind` (single): unknown code `b`",
+            ),
+            (
+                vec![("name", text("x"), Some("y"))],
+                "variable `name` (text): has an `other` text but no `other` option",
+            ),
+            (
+                vec![("many", codes(&["long_code_2"]), None)],
+                "variable `many` (multi): unknown code `long_code_2`",
+            ),
+            (
+                vec![("many", codes(&["long_code_9", "long_code_9"]), None)],
+                "variable `many` (multi): code `long_code_9` chosen twice",
+            ),
+            (
+                vec![("many", codes(&["none", "long_code_1"]), None)],
+                "variable `many` (multi): an exclusive option is combined with others",
+            ),
+            (
+                vec![("when", text("2023-02-29"), None)],
+                "variable `when` (date): `2023-02-29` is not a YYYY-MM-DD date",
+            ),
+            (
+                vec![("n", text("5"), None)],
+                "variable `n` (number): wrong type of value: a string",
+            ),
+            (
+                vec![("n", Some(AnswerValue::Number(f64::INFINITY)), None)],
+                "variable `n` (number): wrong type of value: a number",
+            ),
+            (
+                vec![("kind", Some(AnswerValue::Number(1.0)), None)],
+                "variable `kind` (single): wrong type of value: a number",
+            ),
+            (
+                vec![("name", codes(&["a"]), None)],
+                "variable `name` (text): wrong type of value: an array",
+            ),
+            // The first misfit in the order of the answers (sorted by variable) is the one told.
+            (
+                vec![("when", text("x"), None), ("kind", text("b"), None)],
+                "variable `kind` (single): unknown code `b`",
+            ),
+        ];
+        for (answers, message) in cases {
+            if answers[0].1 == Some(AnswerValue::Number(f64::INFINITY)) {
+                // JSON cannot carry an infinity: fit the owned record alone.
+                let mut rec: Record = serde_json::from_str(&record_text("")).unwrap();
+                rec.answers.insert(
+                    "n".into(),
+                    Answer {
+                        value: answers[0].1.clone(),
+                        ..Answer::default()
+                    },
+                );
+                assert_eq!(fit(&q(), &rec).map_err(|m| m.to_string()), Err(message.to_owned()));
+                continue;
+            }
+            assert_eq!(check(&answers), Err(message.to_owned()), "{answers:?}");
+        }
+    }
+
+    #[test]
+    fn a_record_of_another_questionnaire_does_not_fit() {
+        let q = q();
+        let mut other = q.clone();
+        other.id = "other".into();
+        let text = record_text("");
+        let rec = RecordView::parse(&text).unwrap();
+        assert_eq!(fit(&q, &rec), Ok(()));
+        let m = fit(&other, &rec).unwrap_err();
+        assert_eq!(m.to_string(), "questionnaire id `fit` does not match `other`");
+        assert_eq!(
+            m.against(&other),
+            "does not fit questionnaire `other` 1: questionnaire id `fit` does not match `other`"
+        );
+    }
+
+    #[test]
+    fn fit_into_tells_the_options_chosen() {
+        let q = q();
+        let text = record_text(
+            r#""kind":{"value":"other","other":"x","relevant":true},"many":{"value":["none"],"relevant":true},
+            "n":{"value":3,"relevant":true},"zz":{"value":1,"relevant":true}"#,
+        );
+        let view = RecordView::parse(&text).unwrap();
+        let mut chosen = vec![99];
+        let mut seen = Vec::new();
+        let r = fit_into(&q, &view, &mut chosen, |qidx, at, range| seen.push((qidx, at, range)));
+        assert_eq!(r, Err(Misfit::UnknownVariable("zz".into())));
+        assert_eq!(
+            chosen,
+            [1, 2],
+            "`other` is option 1 of `kind`, `none` option 2 of `many`"
+        );
+        assert_eq!(seen, [(1, 0, 0..1), (2, 1, 1..2), (3, 2, 2..2)]);
+    }
+
+    #[test]
+    fn dates_are_calendar_dates() {
+        assert_eq!(parse_date("2024-02-29"), Some((2024, 2, 29)));
+        for bad in [
+            "2023-02-29",
+            "2024-13-01",
+            "2024-1-01",
+            "2024-01-01T00:00",
+            "２０２４-01-01",
+            "",
+        ] {
+            assert_eq!(parse_date(bad), None, "{bad}");
+        }
+    }
+}

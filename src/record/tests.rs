@@ -1,0 +1,402 @@
+use super::*;
+use crate::questionnaire::bundled;
+use crate::simulate::{Options, Rng, Simulator};
+use serde_json::{Value, json};
+use std::borrow::Cow;
+
+/// Simulated records of every bundled questionnaire, with awkward strings and numbers put in.
+fn records() -> Vec<Record> {
+    let awkward = [
+        "кавычка \" и обратная косая \\ черта",
+        "line\nbreak\r\nand\ttab",
+        "control \u{1} \u{1f} and DEL \u{7f}",
+        "slash / and </script>",
+        "emoji 🙂 and 𝄞, ё",
+        "",
+    ];
+    let numbers = [1.5, 0.1, 1e-7, 123456789.125, 1e300, -2.5, 1e16, -0.0, 12.0, 9.0e15];
+    let mut out = Vec::new();
+    for name in ["nko", "omsu", "demo"] {
+        let q = bundled(name).unwrap();
+        let sim = Simulator::new(
+            &q,
+            Options {
+                seed: 3,
+                incomplete_share: 0.2,
+                ..Options::default()
+            },
+        );
+        for n in 0..60u64 {
+            let mut r = sim.record(n);
+            let k = n as usize;
+            for (i, a) in r.answers.values_mut().enumerate() {
+                match &mut a.value {
+                    Some(AnswerValue::Number(x)) if (i + k).is_multiple_of(2) => *x = numbers[(i + k) % numbers.len()],
+                    Some(AnswerValue::Text(t)) if (i + k).is_multiple_of(5) => {
+                        *t = awkward[(i + k) % awkward.len()].into()
+                    }
+                    Some(AnswerValue::Codes(cs)) if (i + k).is_multiple_of(7) => {
+                        cs.push(awkward[k % awkward.len()].into())
+                    }
+                    _ => {}
+                }
+                if (i + k).is_multiple_of(9) {
+                    a.remark = Some(awkward[(i + 2 * k) % awkward.len()].into());
+                }
+            }
+            if n.is_multiple_of(4) {
+                r.interviewer = awkward[k % awkward.len()].into();
+            }
+            if n.is_multiple_of(6) {
+                r.reopened.push(Reopening {
+                    at: r.updated.clone(),
+                    revision: 3,
+                    was_completed: r.started.clone(),
+                });
+            }
+            out.push(r);
+        }
+    }
+    out
+}
+
+/// JSON text for `v` spelled as another writer might: random whitespace, object keys in any
+/// order, characters escaped needlessly (`\u0041`, `\/`, surrogate pairs).
+fn spell(v: &Value, rng: &mut Rng, out: &mut String) {
+    let ws = |rng: &mut Rng, out: &mut String| {
+        for _ in 0..rng.below(3) {
+            out.push([' ', '\n', '\t', '\r'][rng.below(4)]);
+        }
+    };
+    match v {
+        Value::String(s) => {
+            out.push('"');
+            for c in s.chars() {
+                match c {
+                    '"' => out.push_str("\\\""),
+                    '\\' => out.push_str("\\\\"),
+                    '\n' if rng.chance(0.5) => out.push_str("\\n"),
+                    '/' if rng.chance(0.5) => out.push_str("\\/"),
+                    c if (c as u32) < 0x20 || rng.chance(0.05) => {
+                        let mut units = [0u16; 2];
+                        for u in c.encode_utf16(&mut units) {
+                            out.push_str(&format!("\\u{u:04X}"));
+                        }
+                    }
+                    c => out.push(c),
+                }
+            }
+            out.push('"');
+        }
+        Value::Array(a) => {
+            out.push('[');
+            for (i, x) in a.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                ws(rng, out);
+                spell(x, rng, out);
+                ws(rng, out);
+            }
+            out.push(']');
+        }
+        Value::Object(o) => {
+            let mut keys: Vec<&String> = o.keys().collect();
+            for i in (1..keys.len()).rev() {
+                keys.swap(i, rng.below(i + 1));
+            }
+            out.push('{');
+            for (i, k) in keys.into_iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                ws(rng, out);
+                spell(&Value::String(k.clone()), rng, out);
+                ws(rng, out);
+                out.push(':');
+                ws(rng, out);
+                spell(&o[k], rng, out);
+            }
+            ws(rng, out);
+            out.push('}');
+        }
+        Value::Number(n) if n.is_f64() && rng.chance(0.5) => {
+            // The same value, spelled differently.
+            let x = n.as_f64().unwrap();
+            let debug = format!("{x:?}");
+            out.push_str(&if rng.chance(0.5) || !debug.contains('.') || debug.contains('e') {
+                format!("{x:e}")
+            } else {
+                format!("{debug}0")
+            });
+        }
+        other => out.push_str(&other.to_string()),
+    }
+}
+
+/// `rec` as JSON with the optional fields spelled out at their defaults.
+fn with_defaults(rec: &Record) -> Value {
+    let mut v = serde_json::to_value(rec).unwrap();
+    let o = v.as_object_mut().unwrap();
+    for (k, d) in [
+        ("completed", Value::Null),
+        ("position", Value::Null),
+        ("reopened", json!([])),
+        ("paradata", json!([])),
+    ] {
+        o.entry(k).or_insert(d);
+    }
+    for a in o["answers"].as_object_mut().unwrap().values_mut() {
+        let a = a.as_object_mut().unwrap();
+        for (k, d) in [
+            ("value", Value::Null),
+            ("other", Value::Null),
+            ("warning_confirmed", json!(false)),
+        ] {
+            a.entry(k).or_insert(d);
+        }
+    }
+    v
+}
+
+/// The record and its view as serde reads them; the fast parser of the view must read the
+/// text the same way, or leave it to serde.
+fn both(text: &str) -> (Result<Record, String>, Result<RecordView<'_>, String>) {
+    let view = serde_json::from_str::<RecordView<'_>>(text).map_err(|e| e.to_string());
+    if let Some(fast) = fast::record(text, false) {
+        assert_eq!(Ok(&fast), view.as_ref(), "the fast parser takes {text}");
+    }
+    (serde_json::from_str::<Record>(text).map_err(|e| e.to_string()), view)
+}
+
+#[test]
+fn the_report_parse_reads_everything_but_the_paradata() {
+    let mut with_events = 0;
+    for rec in records() {
+        let mut want = rec.clone();
+        want.paradata.clear();
+        with_events += usize::from(!rec.paradata.is_empty());
+        // The canonical line: cut at the paradata; a pretty-printed file (`]` and `}` on
+        // lines of their own): read in full.
+        for (text, want) in [(rec.to_json_line(), &want), (rec.to_json(), &rec)] {
+            let text = String::from_utf8(text).unwrap();
+            let view = RecordView::parse_without_paradata(&text).expect("anketa's own spelling");
+            assert_eq!(view.to_record(), *want, "{text}");
+        }
+        // Not ending in `]}` (here: a line with the paradata first): read in full.
+        let mut v = serde_json::to_value(&rec).unwrap();
+        let events = v.as_object_mut().unwrap().remove("paradata").unwrap();
+        let mut moved = serde_json::Map::new();
+        moved.insert("paradata".into(), events);
+        moved.extend(v.as_object().unwrap().clone());
+        let text = Value::Object(moved).to_string();
+        if !text.ends_with("]}") {
+            let view = RecordView::parse_without_paradata(&text).unwrap();
+            assert_eq!(view.to_record(), rec, "{text}");
+        }
+    }
+    assert!(with_events > 0);
+    // What the array holds is not read; everything around it is, as `parse` reads it.
+    let head = r#"{"format":"anketa-interview/1","id":"x","revision":1,"device":"d","interviewer":"I","questionnaire":{"id":"q","version":"1","sha256":"s"},"status":"completed","started":"a","updated":"b","duration_ms":5,"answers":{}"#;
+    let fast = |t: &str| RecordView::parse_without_paradata(t).is_some();
+    let full = |t: &str| RecordView::parse(t).is_ok();
+    assert!(fast(&format!("{head},\"paradata\":[not json]}}")));
+    let bad = head.replace("\"revision\":1", "\"revision\":-1");
+    assert!(!fast(&format!("{bad},\"paradata\":[]}}")));
+    let one = format!("{head},\"paradata\":[{{\"ms\":1,\"ev\":\"shown\",\"q\":\"x\"}}]}}");
+    assert!(fast(&one) && full(&one));
+    // Glued, followed or broken: the paradata are parsed in full, and the line refused
+    // exactly when `parse` refuses it.
+    for t in [
+        format!("{one}{one}"), // two records on one line (`cat` of a file without a final newline)
+        format!("{one} x"),    // junk after the record
+        format!("{head},\"paradata\":[],\"bogus\":[1]}}"), // a field after the paradata
+        format!("{head},\"paradata\":[]}} garbage ]}}"), // junk ending in `]}`
+        format!("{head},\"paradata\":[[]]}}"), // a bracket inside
+        format!("{head},\"paradata\":[{{\"ms\":1,\"ev\":\"shown\",\"q\":\"a]b\"}}]}}"), // a bracket in a string
+        format!("{head},\"paradata\":[],\"reopened\":[]}}"), // another field last
+    ] {
+        assert_eq!(fast(&t), full(&t), "{t}");
+    }
+    assert!(
+        full(&format!("{head},\"paradata\":[],\"reopened\":[]}}")),
+        "only the order differs"
+    );
+    assert!(!fast(&format!("{one}{one}")));
+}
+
+#[test]
+fn view_reads_every_spelling_as_the_record_does_and_writes_the_same_canonical_bytes() {
+    let mut rng = Rng::new(5);
+    let mut borrowed = 0;
+    for rec in records() {
+        let line = rec.to_json_line();
+        let mut spelled = String::new();
+        spell(&with_defaults(&rec), &mut rng, &mut spelled);
+        for (k, text) in [
+            String::from_utf8(rec.to_json()).unwrap(),
+            String::from_utf8(line.clone()).unwrap(),
+            spelled,
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            // What anketa writes is read by the fast parser, not left to serde.
+            assert!(k == 2 || fast::record(&text, false).is_some(), "{text}");
+            let (r, v) = both(&text);
+            let (r, v) = (r.unwrap(), v.unwrap());
+            assert_eq!(r, rec, "{text}");
+            assert_eq!(v.to_record(), rec, "{text}");
+            let mut canonical = Vec::new();
+            v.write_canonical(&mut canonical);
+            assert_eq!(
+                String::from_utf8(canonical).unwrap(),
+                String::from_utf8(line.clone()).unwrap()
+            );
+            borrowed += v.paradata.iter().filter(|e| matches!(e.q.0, Cow::Borrowed(_))).count();
+        }
+    }
+    assert!(borrowed > 1000, "strings without escapes are borrowed");
+}
+
+#[test]
+fn view_orders_answers_as_a_btreemap_does() {
+    for rec in records().iter().take(20) {
+        // Answers in reverse order, and one variable given twice: the later one counts.
+        let entries: Vec<(&String, &Answer)> = rec.answers.iter().rev().collect();
+        let mut early = entries[0].1.clone();
+        early.relevant = !early.relevant;
+        early.remark = Some("given twice".into());
+        let mut answers: Vec<String> = vec![format!(
+            "{}:{}",
+            serde_json::to_string(entries[0].0).unwrap(),
+            serde_json::to_string(&early).unwrap()
+        )];
+        for (k, a) in &entries {
+            answers.push(format!(
+                "{}:{}",
+                serde_json::to_string(k).unwrap(),
+                serde_json::to_string(a).unwrap()
+            ));
+        }
+        let mut v = serde_json::to_value(rec).unwrap();
+        v["answers"] = json!("@");
+        let text = v.to_string().replace("\"@\"", &format!("{{{}}}", answers.join(",")));
+        let (r, v) = both(&text);
+        let (r, v) = (r.unwrap(), v.unwrap());
+        assert_eq!(&r, rec);
+        assert_eq!(v.to_record(), r);
+        let mut canonical = Vec::new();
+        v.write_canonical(&mut canonical);
+        assert_eq!(canonical, r.to_json_line());
+    }
+}
+
+#[test]
+fn fast_parser_reads_damaged_texts_as_serde_does_or_not_at_all() {
+    // Random edits of good texts: whatever the fast parser takes, serde takes the same way.
+    let mut rng = Rng::new(11);
+    let pieces = [
+        "\"",
+        "\\",
+        ",",
+        ":",
+        "{",
+        "}",
+        "[",
+        "]",
+        " ",
+        "0",
+        "-",
+        "1e3",
+        ".5",
+        "null",
+        "true",
+        "\t",
+        "\u{1}",
+        "\\u0041",
+        "\"x\":1,",
+        "\"ms\":1,",
+        "\"relevant\":true,",
+        "é",
+    ];
+    let mut taken = 0;
+    for rec in records().iter().step_by(7) {
+        for base in [
+            String::from_utf8(rec.to_json()).unwrap(),
+            String::from_utf8(rec.to_json_line()).unwrap(),
+        ] {
+            for _ in 0..150 {
+                let mut t = base.clone();
+                for _ in 0..1 + rng.below(2) {
+                    let mut at = rng.below(t.len());
+                    while !t.is_char_boundary(at) {
+                        at -= 1;
+                    }
+                    match rng.below(3) {
+                        0 => {
+                            let end = (at + 1 + rng.below(8)).min(t.len());
+                            if t.is_char_boundary(end) {
+                                t.replace_range(at..end, "");
+                            }
+                        }
+                        1 => t.insert_str(at, pieces[rng.below(pieces.len())]),
+                        _ => {
+                            // A line of a pretty file twice: often a field given twice.
+                            let start = t[..at].rfind('\n').map_or(0, |i| i + 1);
+                            let end = t[at..].find('\n').map_or(t.len(), |i| at + i + 1);
+                            let line = t[start..end].to_string();
+                            t.insert_str(start, &line);
+                        }
+                    }
+                }
+                let (_, view) = both(&t);
+                taken += view.is_ok() as usize;
+            }
+        }
+    }
+    assert!(taken > 100, "some edits leave a valid record ({taken})");
+}
+
+#[test]
+fn view_rejects_what_the_record_rejects() {
+    let rec = records().remove(0);
+    let line = String::from_utf8(rec.to_json_line()).unwrap();
+    let var = rec.answers.keys().next().unwrap().clone();
+    let cases = [
+        line.replacen("\"format\"", "\"extra\":1,\"format\"", 1),
+        line.replacen("\"revision\":", "\"revision\":1,\"revision\":", 1),
+        line.replacen("\"revision\":", "\"revision\":\"", 1),
+        line.replacen(&format!("\"revision\":{}", rec.revision), "\"revision\":1.0", 1),
+        line.replacen("\"revision\":", "\"revision\":-", 1),
+        line.replacen("\"status\":\"", "\"status\":\"x", 1),
+        line.replacen("\"relevant\":", "\"colour\":1,\"relevant\":", 1),
+        line.replacen("\"relevant\":true", "\"relevant\":1", 1),
+        line.replacen(",\"relevant\":true", "", 1),
+        line.replacen("\"ev\":\"shown\"", "\"ev\":\"seen\"", 1),
+        line.replacen("\"ev\":", "\"at\":1,\"ev\":", 1),
+        line.replacen("\"q\":\"", "\"q\":\"\t", 1),
+        line.replacen("\"id\":\"", "\"id\":\"\u{1}", 1),
+        line.replacen("\"sha256\":", "\"sha\":1,\"sha256\":", 1),
+        line.replacen(&format!("\"{var}\":{{"), &format!("\"{var}\":{{\"value\":true,"), 1),
+        line.replacen(&format!("\"{var}\":{{"), &format!("\"{var}\":{{\"value\":{{}},"), 1),
+        line.replacen(&format!("\"{var}\":{{"), &format!("\"{var}\":{{\"value\":[1],"), 1),
+        line.replacen(&format!("\"{var}\":{{"), &format!("\"{var}\":{{\"value\":1e999,"), 1),
+        line.replacen("\"answers\":{", "\"answers\":[", 1),
+        line.replacen("\"device\":\"", "\"device\":\"\\x", 1),
+        line.replacen("\"device\":\"", "\"device\":\"\\ud800", 1),
+        line.replacen(",\"duration_ms\":", ",\"duration_ms\":null,\"d\":", 1),
+        line.replacen("\"paradata\":[", "\"paradata\":null,\"x\":[", 1),
+        line.replacen("\"paradata\":[", "\"paradata\":[1,", 1),
+        line.replacen("\"paradata\":[", "\"paradata\":{\"a\":", 1),
+        line[..line.len() - 1].to_string(),
+        format!("{line} x"),
+    ];
+    for text in &cases {
+        assert_ne!(text, &line);
+        assert!(fast::record(text, false).is_none(), "{text}");
+        let (r, v) = both(text);
+        assert!(r.is_err(), "the record takes {text}");
+        assert!(v.is_err(), "the view takes {text}");
+    }
+}

@@ -1,0 +1,373 @@
+//! [`RecordView`]: a [`Record`] borrowed from the text it was parsed from, and its parts.
+
+use super::fast;
+use super::{Answer, AnswerValue, Event, EventKind, QuestionnaireRef, Record, Reopening, Status};
+use serde::Deserialize;
+use std::borrow::Cow;
+
+/// A string of a [`RecordView`]: borrowed from the input when the JSON string has no escapes,
+/// unescaped into an owned string otherwise.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Str<'a>(pub Cow<'a, str>);
+
+impl Str<'_> {
+    /// The text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::ops::Deref for Str<'_> {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for Str<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Str<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Str<'de>, E> {
+                Ok(Str(Cow::Borrowed(v)))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Str<'de>, E> {
+                Ok(Str(Cow::Owned(v.to_owned())))
+            }
+            fn visit_string<E>(self, v: String) -> Result<Str<'de>, E> {
+                Ok(Str(Cow::Owned(v)))
+            }
+        }
+        d.deserialize_str(V)
+    }
+}
+
+/// [`Record`], borrowed from the text it was parsed from.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RecordView<'a> {
+    /// See [`Record::format`].
+    #[serde(borrow)]
+    pub format: Str<'a>,
+    /// See [`Record::id`].
+    #[serde(borrow)]
+    pub id: Str<'a>,
+    /// See [`Record::revision`].
+    pub revision: u64,
+    /// See [`Record::device`].
+    #[serde(borrow)]
+    pub device: Str<'a>,
+    /// See [`Record::interviewer`].
+    #[serde(borrow)]
+    pub interviewer: Str<'a>,
+    /// See [`Record::questionnaire`].
+    #[serde(borrow)]
+    pub questionnaire: QuestionnaireView<'a>,
+    /// See [`Record::status`].
+    pub status: Status,
+    /// See [`Record::started`].
+    #[serde(borrow)]
+    pub started: Str<'a>,
+    /// See [`Record::updated`].
+    #[serde(borrow)]
+    pub updated: Str<'a>,
+    /// See [`Record::completed`].
+    #[serde(borrow, default)]
+    pub completed: Option<Str<'a>>,
+    /// See [`Record::duration_ms`].
+    pub duration_ms: u64,
+    /// See [`Record::position`].
+    #[serde(borrow, default)]
+    pub position: Option<Str<'a>>,
+    /// See [`Record::answers`]: sorted by variable, each variable once (the last one given wins,
+    /// as in a `BTreeMap`).
+    #[serde(borrow)]
+    pub answers: Answers<'a>,
+    /// See [`Record::reopened`].
+    #[serde(borrow, default)]
+    pub reopened: Vec<ReopeningView<'a>>,
+    /// See [`Record::paradata`].
+    #[serde(borrow, default, deserialize_with = "events")]
+    pub paradata: Vec<EventView<'a>>,
+}
+
+/// [`QuestionnaireRef`], borrowed.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QuestionnaireView<'a> {
+    /// See [`QuestionnaireRef::id`].
+    #[serde(borrow)]
+    pub id: Str<'a>,
+    /// See [`QuestionnaireRef::version`].
+    #[serde(borrow)]
+    pub version: Str<'a>,
+    /// See [`QuestionnaireRef::sha256`].
+    #[serde(borrow)]
+    pub sha256: Str<'a>,
+}
+
+/// The answers of a [`RecordView`]: (variable, answer), sorted by variable, no variable twice.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Answers<'a>(pub Vec<(Str<'a>, AnswerView<'a>)>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for Answers<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Answers<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a map")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Answers<'de>, A::Error> {
+                let mut v: Vec<(Str<'de>, AnswerView<'de>)> = Vec::with_capacity(64);
+                while let Some(e) = map.next_entry()? {
+                    v.push(e);
+                }
+                Ok(Answers::in_order(v))
+            }
+        }
+        d.deserialize_map(V)
+    }
+}
+
+impl<'a> Answers<'a> {
+    /// The answer to `var`, if there is one (a binary search: the answers are sorted).
+    pub fn get(&self, var: &str) -> Option<&AnswerView<'a>> {
+        self.0
+            .binary_search_by(|(k, _)| k.as_str().cmp(var))
+            .ok()
+            .map(|i| &self.0[i].1)
+    }
+
+    /// Answers in the order given, put in `BTreeMap` order: files are written sorted; anything
+    /// else gets a stable sort, then the last of equal keys is kept, as `BTreeMap::insert` would.
+    pub(super) fn in_order(mut v: Vec<(Str<'a>, AnswerView<'a>)>) -> Answers<'a> {
+        if !v.windows(2).all(|w| w[0].0 < w[1].0) {
+            v.sort_by(|a, b| a.0.cmp(&b.0));
+            let mut out: Vec<(Str<'a>, AnswerView<'a>)> = Vec::with_capacity(v.len());
+            for e in v {
+                match out.last_mut() {
+                    Some(last) if last.0 == e.0 => *last = e,
+                    _ => out.push(e),
+                }
+            }
+            v = out;
+        }
+        Answers(v)
+    }
+}
+
+/// [`Answer`], borrowed.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AnswerView<'a> {
+    /// See [`Answer::value`].
+    #[serde(borrow, default)]
+    pub value: Option<ValueView<'a>>,
+    /// See [`Answer::other`].
+    #[serde(borrow, default)]
+    pub other: Option<Str<'a>>,
+    /// See [`Answer::remark`].
+    #[serde(borrow, default)]
+    pub remark: Option<Str<'a>>,
+    /// See [`Answer::answered_at`].
+    #[serde(borrow, default)]
+    pub answered_at: Option<Str<'a>>,
+    /// See [`Answer::relevant`].
+    pub relevant: bool,
+    /// See [`Answer::warning_confirmed`].
+    #[serde(default)]
+    pub warning_confirmed: bool,
+}
+
+/// [`AnswerValue`], borrowed.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ValueView<'a> {
+    /// See [`AnswerValue::Number`].
+    Number(f64),
+    /// See [`AnswerValue::Text`].
+    Text(Str<'a>),
+    /// See [`AnswerValue::Codes`].
+    Codes(Vec<Str<'a>>),
+}
+
+/// As [`AnswerValue`]'s: the JSON type decides the variant.
+impl<'de: 'a, 'a> Deserialize<'de> for ValueView<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = ValueView<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a number, a string or an array of codes")
+            }
+            fn visit_i64<E>(self, v: i64) -> Result<ValueView<'de>, E> {
+                Ok(ValueView::Number(v as f64))
+            }
+            fn visit_u64<E>(self, v: u64) -> Result<ValueView<'de>, E> {
+                Ok(ValueView::Number(v as f64))
+            }
+            fn visit_f64<E>(self, v: f64) -> Result<ValueView<'de>, E> {
+                Ok(ValueView::Number(v))
+            }
+            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<ValueView<'de>, E> {
+                Ok(ValueView::Text(Str(Cow::Borrowed(v))))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<ValueView<'de>, E> {
+                Ok(ValueView::Text(Str(Cow::Owned(v.to_owned()))))
+            }
+            fn visit_string<E>(self, v: String) -> Result<ValueView<'de>, E> {
+                Ok(ValueView::Text(Str(Cow::Owned(v))))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<ValueView<'de>, A::Error> {
+                let mut codes = Vec::with_capacity(seq.size_hint().unwrap_or(4));
+                while let Some(c) = seq.next_element::<Str<'de>>()? {
+                    codes.push(c);
+                }
+                Ok(ValueView::Codes(codes))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// Paradata as `Vec<EventView>` does, but room for a whole interview's events from the start
+/// (JSON gives no length), instead of growing the vector seven times.
+fn events<'de: 'a, 'a, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<EventView<'a>>, D::Error> {
+    struct V;
+    impl<'de> serde::de::Visitor<'de> for V {
+        type Value = Vec<EventView<'de>>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a sequence")
+        }
+        fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+            let mut v = Vec::with_capacity(128);
+            while let Some(e) = seq.next_element()? {
+                v.push(e);
+            }
+            Ok(v)
+        }
+    }
+    d.deserialize_seq(V)
+}
+
+/// [`Reopening`], borrowed.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReopeningView<'a> {
+    /// See [`Reopening::at`].
+    #[serde(borrow)]
+    pub at: Str<'a>,
+    /// See [`Reopening::revision`].
+    pub revision: u64,
+    /// See [`Reopening::was_completed`].
+    #[serde(borrow)]
+    pub was_completed: Str<'a>,
+}
+
+/// [`Event`], borrowed.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EventView<'a> {
+    /// See [`Event::ms`].
+    pub ms: u64,
+    /// See [`Event::ev`].
+    pub ev: EventKind,
+    /// See [`Event::q`].
+    #[serde(borrow)]
+    pub q: Str<'a>,
+}
+
+impl<'a> RecordView<'a> {
+    /// Parses an interview's JSON as `serde_json::from_str` would, in about two thirds of the
+    /// time: a parser that knows the record's fields reads it, and gives up (at no cost but the
+    /// time spent) on anything out of the ordinary — an unknown or repeated field, a key or
+    /// status spelled with escapes, a `u64` not written as plain digits — which serde then
+    /// reads, or rejects with its message. What it takes, it takes exactly as serde does (the
+    /// tests compare both on every spelling they make, damaged ones included); strings with
+    /// escapes and numbers of answers are decoded by serde_json itself.
+    pub fn parse(text: &'a str) -> Result<RecordView<'a>, serde_json::Error> {
+        match fast::record(text, false) {
+            Some(r) => Ok(r),
+            None => serde_json::from_str(text),
+        }
+    }
+
+    /// For readers that never look at the paradata (the report): [`RecordView::parse`]'s fast
+    /// parser, skipping the top-level `"paradata"` array when it is the last field and holds no
+    /// bracket — the canonical form, where the paradata are about half of the bytes — so the
+    /// view has no paradata, and what the array holds is not checked. Everything else is read
+    /// as `parse` reads it: a field, a record or junk after the array makes it parse the array
+    /// in full (and refuse what `parse` refuses). `None` for anything the fast parser does not
+    /// take (the caller then uses [`RecordView::parse`]).
+    pub fn parse_without_paradata(text: &'a str) -> Option<RecordView<'a>> {
+        fast::record(text, true)
+    }
+}
+
+impl RecordView<'_> {
+    /// The owned [`Record`] with the same content.
+    pub fn to_record(&self) -> Record {
+        let s = |x: &Str<'_>| x.as_str().to_owned();
+        let o = |x: &Option<Str<'_>>| x.as_ref().map(s);
+        Record {
+            format: s(&self.format),
+            id: s(&self.id),
+            revision: self.revision,
+            device: s(&self.device),
+            interviewer: s(&self.interviewer),
+            questionnaire: QuestionnaireRef {
+                id: s(&self.questionnaire.id),
+                version: s(&self.questionnaire.version),
+                sha256: s(&self.questionnaire.sha256),
+            },
+            status: self.status,
+            started: s(&self.started),
+            updated: s(&self.updated),
+            completed: o(&self.completed),
+            duration_ms: self.duration_ms,
+            position: o(&self.position),
+            answers: self
+                .answers
+                .0
+                .iter()
+                .map(|(k, a)| {
+                    let answer = Answer {
+                        value: a.value.as_ref().map(|v| match v {
+                            ValueView::Number(n) => AnswerValue::Number(*n),
+                            ValueView::Text(t) => AnswerValue::Text(s(t)),
+                            ValueView::Codes(cs) => AnswerValue::Codes(cs.iter().map(s).collect()),
+                        }),
+                        other: o(&a.other),
+                        remark: o(&a.remark),
+                        answered_at: o(&a.answered_at),
+                        relevant: a.relevant,
+                        warning_confirmed: a.warning_confirmed,
+                    };
+                    (s(k), answer)
+                })
+                .collect(),
+            reopened: self
+                .reopened
+                .iter()
+                .map(|r| Reopening {
+                    at: s(&r.at),
+                    revision: r.revision,
+                    was_completed: s(&r.was_completed),
+                })
+                .collect(),
+            paradata: self
+                .paradata
+                .iter()
+                .map(|e| Event {
+                    ms: e.ms,
+                    ev: e.ev,
+                    q: s(&e.q),
+                })
+                .collect(),
+        }
+    }
+}
