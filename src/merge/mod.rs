@@ -349,6 +349,9 @@ fn entry(
     }
 }
 
+/// The format tag of `merge-report.json`.
+pub const REPORT_FORMAT: &str = "anketa-merge-report/1";
+
 /// Transitional: the report's old name for [`fit`], until the report calls `fit_into`.
 pub fn validate_view(q: &Questionnaire, rec: &RecordView<'_>) -> Result<(), String> {
     fit(q, rec).map_err(|m| m.to_string())

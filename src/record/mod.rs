@@ -25,6 +25,7 @@
 //! Pure: no file I/O.
 
 pub mod borrowed;
+pub mod decode;
 mod fast;
 pub mod fit;
 pub use fit::{Misfit, fit};

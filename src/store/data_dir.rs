@@ -239,30 +239,7 @@ pub fn read_record(p: &Path) -> Result<Record, String> {
     parse_record(&s)
 }
 
-/// Parses interview JSON with a precise reason on failure.
-pub fn parse_record(s: &str) -> Result<Record, String> {
-    if s.trim().is_empty() {
-        return Err("empty file".into());
-    }
-    let v: serde_json::Value = serde_json::from_str(s).map_err(|e| {
-        if e.is_eof() {
-            format!("truncated JSON at line {}, column {}", e.line(), e.column())
-        } else {
-            format!("invalid JSON at line {}, column {}: {e}", e.line(), e.column())
-        }
-    })?;
-    match v.get("format").and_then(|f| f.as_str()) {
-        Some(crate::interview::record::FORMAT) => {}
-        Some(other) => {
-            return Err(format!(
-                "unknown format version `{other}` (this anketa reads `{}`)",
-                crate::interview::record::FORMAT
-            ));
-        }
-        None => return Err("not an anketa interview file (no `format` field)".into()),
-    }
-    serde_json::from_value(v).map_err(|e| format!("malformed interview: {e}"))
-}
+pub use crate::record::decode::record as parse_record;
 
 /// `<questionnaire>-<interviewer>-<uuid>.json`, the interviewer code sanitised.
 pub fn interview_file_name(rec: &Record) -> String {

@@ -9,6 +9,7 @@
 //! hidden files and folders (`.name`: locks, temp files of an interrupted save) are skipped.
 
 use super::{MAX_INTERVIEW_BYTES, io_reason};
+use crate::record::decode;
 use rayon::prelude::*;
 use std::collections::HashMap;
 use std::fs::{self, File};
@@ -393,21 +394,6 @@ pub fn read_ordered<T, S, I, F, K>(
     });
 }
 
-fn utf8(bytes: &[u8]) -> Result<&str, String> {
-    std::str::from_utf8(bytes).map_err(|e| {
-        format!(
-            "not UTF-8 text (invalid byte at offset {}); not an anketa file, or damaged in copying",
-            e.valid_up_to()
-        )
-    })
-}
-
-/// Whether `line` is one complete JSON value (cheap check first: it must start with `{`).
-fn is_json_line(line: &[u8]) -> bool {
-    let t = line.trim_ascii();
-    t.first() == Some(&b'{') && t.last() == Some(&b'}') && serde_json::from_slice::<serde::de::IgnoredAny>(t).is_ok()
-}
-
 /// What [`load`] found.
 enum Loaded {
     /// The file is in the buffer.
@@ -441,24 +427,11 @@ fn load(path: &Path, buf: &mut Vec<u8>) -> Loaded {
     }
 }
 
-/// The interview texts of a file read whole: the file, or each non-blank line of NDJSON.
+/// The interview texts of a file read whole (see [`decode::texts`]).
 fn split(buf: &[u8], mut item: impl FnMut(u32, Item<'_>)) {
-    let text = match utf8(buf) {
-        // A byte-order mark (Notepad adds one) is not part of the JSON.
-        Ok(t) => t.strip_prefix('\u{feff}').unwrap_or(t),
-        Err(e) => return item(0, Err(e)),
-    };
-    let first_end = text.find('\n').unwrap_or(text.len());
-    let rest = &text[first_end..];
-    if !rest.trim().is_empty() && is_json_line(&text.as_bytes()[..first_end]) {
-        // NDJSON: one interview per line.
-        for (n, l) in text.split('\n').enumerate() {
-            if !l.trim().is_empty() {
-                item(n as u32 + 1, Ok(l));
-            }
-        }
-    } else {
-        item(0, Ok(text));
+    match decode::texts(buf) {
+        Ok(texts) => texts.each(|n, t| item(n, Ok(t))),
+        Err(e) => item(0, Err(e)),
     }
 }
 
@@ -501,7 +474,7 @@ where
         match res {
             Ok(0) => break,
             Ok(_) => {
-                if n == 1 && !is_json_line(&line) {
+                if n == 1 && !decode::is_json_line(&line) {
                     return sink(too_big());
                 }
                 if !line.trim_ascii().is_empty() {
@@ -538,7 +511,7 @@ where
     let batch: Vec<T> = lines
         .par_iter()
         .map_init(init, |st, (n, l)| match l {
-            Ok(bytes) => match utf8(bytes) {
+            Ok(bytes) => match decode::utf8(bytes) {
                 Ok(t) => parse(st, i, *n, Ok(t)),
                 Err(e) => parse(st, i, *n, Err(e)),
             },
@@ -762,13 +735,5 @@ mod tests {
             }
         }
         assert_eq!(got, ["short", "<too long>", "ok", "last"]);
-    }
-
-    #[test]
-    fn json_lines_are_recognised_by_content() {
-        assert!(is_json_line(br#"{"a": 1}"#));
-        assert!(!is_json_line(b"{"));
-        assert!(!is_json_line(b"{\"a\": "));
-        assert!(!is_json_line(b"0123"));
     }
 }

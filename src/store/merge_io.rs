@@ -16,21 +16,21 @@
 use super::data_dir::questionnaire_file_name;
 use super::inputs::QUESTIONNAIRES_DIR;
 use super::inputs::{InputFile, Item, Spill, SpillWriter, read_ordered, walk};
-use super::{create_private_dir, interview_file_name, io_reason, load_questionnaire, parse_record, sync_dir};
+use super::{create_private_dir, interview_file_name, io_reason, load_questionnaire, sync_dir};
 use crate::export::{codebook, spss};
-use crate::interview::record::{FORMAT, Record, RecordView, Status};
+use crate::interview::record::{Record, RecordView, Status};
 use crate::merge::{
     Catalog, Entry, Origin, PathReason, Report, ReportConflict, ReportCopy, ReportDuplicate, ReportIncomplete,
-    ReportQuestionnaire, Source, content_hash, decide, examine_into, examine_view, stems,
+    ReportQuestionnaire, Source, content_hash, decide, examine_view, stems,
 };
 use crate::questionnaire;
+use crate::record::decode::{Decoded, decode};
 use std::collections::BTreeSet;
 use std::fs::{self, File};
 use std::io::{self, BufWriter, Write};
 use std::path::{Component, Path, PathBuf};
 
-/// The format tag of `merge-report.json`.
-pub const REPORT_FORMAT: &str = "anketa-merge-report/1";
+pub use crate::merge::REPORT_FORMAT;
 /// The report's file name.
 pub const REPORT_FILE: &str = "merge-report.json";
 
@@ -612,53 +612,6 @@ enum Outcome {
     Ignored(String),
 }
 
-/// Parses an interview's text, with a precise reason when it is not one. Recognises the other
-/// files of a data dir by their content (to ignore them rather than reject them).
-fn parse(text: &str) -> Result<Record, Outcome> {
-    if let Ok(r) = serde_json::from_str::<Record>(text) {
-        return Ok(r);
-    }
-    let t = text.trim();
-    if t.is_empty() {
-        return Err(Outcome::Rejected("empty file".into()));
-    }
-    if t.len() == 32 && t.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return Err(Outcome::Ignored("an anketa device id file".into()));
-    }
-    let v: serde_json::Value = match serde_json::from_str(text) {
-        Ok(v) => v,
-        Err(_) => {
-            return Err(Outcome::Rejected(
-                parse_record(text).err().unwrap_or_else(|| "invalid JSON".into()),
-            ));
-        }
-    };
-    match v.get("format").and_then(|f| f.as_str()) {
-        Some(FORMAT) => Err(Outcome::Rejected(match serde_json::from_value::<Record>(v) {
-            Err(e) => format!("malformed interview: {e}"),
-            Ok(_) => "malformed interview".into(),
-        })),
-        Some(REPORT_FORMAT) => Err(Outcome::Ignored("an anketa merge report".into())),
-        Some(other) => Err(Outcome::Rejected(format!(
-            "unknown format version `{other}` (this anketa reads `{FORMAT}`); a newer anketa may read it"
-        ))),
-        None if v.get("blocks").is_some() && v.get("id").is_some() => Err(Outcome::Ignored(
-            "a questionnaire outside a questionnaires/ folder: not used to check interviews (pass it with \
-             --questionnaire if they need it)"
-                .into(),
-        )),
-        None if v
-            .as_object()
-            .is_some_and(|o| o.keys().all(|k| k == "interviewer" || k == "lang")) =>
-        {
-            Err(Outcome::Ignored("anketa settings (config.json)".into()))
-        }
-        None => Err(Outcome::Rejected(
-            "not an anketa interview file (no `format` field)".into(),
-        )),
-    }
-}
-
 fn display(files: &[InputFile], s: Source) -> String {
     let p = files[s.file as usize].path.display().to_string();
     if s.line > 0 { format!("{p}:{}", s.line) } else { p }
@@ -792,20 +745,13 @@ pub fn merge(opts: &MergeOptions, progress: &(dyn Fn(u64, u64) + Sync)) -> Resul
         };
         // Buffers sized like the last record's, handed over to the writer without a copy.
         let (mut l, mut r) = (pools[0].take(*line + 64), pools[1].take(*row + 64));
-        // The borrowed view first (no allocation per string); anything it does not take goes
-        // through the owned record, which explains precisely what is wrong.
-        let examined = match item {
+        let examined = match item.map(decode) {
             Err(reason) => Err(Outcome::Rejected(reason)),
-            Ok(text) => match RecordView::parse(text) {
-                Ok(view) => examine_view(&cat, &view, &mut l, &mut r, false)
-                    .map(|e| (e, false))
-                    .map_err(Outcome::Rejected),
-                Err(_) => parse(text).and_then(|rec| {
-                    examine_into(&cat, &rec, &mut l, &mut r)
-                        .map(|e| (e, true))
-                        .map_err(Outcome::Rejected)
-                }),
-            },
+            Ok(Decoded::Interview(view)) => examine_view(&cat, &view, &mut l, &mut r, false)
+                .map(|e| (e, false))
+                .map_err(Outcome::Rejected),
+            Ok(Decoded::Ignored(what)) => Err(Outcome::Ignored(what.reason().to_owned())),
+            Ok(Decoded::Rejected(reason)) => Err(Outcome::Rejected(reason)),
         };
         (*line, *row) = (l.len(), r.len());
         Parsed {
@@ -1087,23 +1033,5 @@ mod tests {
         assert!(!safe_output_name("/etc/passwd"));
         assert!(!safe_output_name("a/b"));
         assert!(!safe_output_name("conflicts/../../x"));
-    }
-
-    #[test]
-    fn data_dir_files_are_recognised_by_content() {
-        let ign = |t: &str| matches!(parse(t), Err(Outcome::Ignored(_)));
-        let rej = |t: &str| match parse(t) {
-            Err(Outcome::Rejected(r)) => r,
-            _ => panic!("{t}"),
-        };
-        assert!(ign("0123456789abcdef0123456789abcdef\n"));
-        assert!(ign(r#"{"interviewer": "I01", "lang": "ru"}"#));
-        assert!(ign(r#"{"format": "anketa-merge-report/1", "files_read": 3}"#));
-        assert!(ign(r#"{"id": "x", "version": "1", "blocks": []}"#));
-        assert_eq!(rej("  \n"), "empty file");
-        assert!(rej(r#"{"format": "anketa-interview/9"}"#).starts_with("unknown format version `anketa-interview/9`"));
-        assert!(rej(r#"{"format": "anketa-interview/1", "id": 1}"#).starts_with("malformed interview"));
-        assert!(rej("{\n  \"format\": \"anketa-in").starts_with("truncated JSON at line 2"));
-        assert_eq!(rej("[1, 2]"), "not an anketa interview file (no `format` field)");
     }
 }

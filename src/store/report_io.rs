@@ -17,10 +17,11 @@
 //! handed back when the worker is done, so the caller merges a handful of states at the end.
 
 use super::inputs::{InputFile, Item, questionnaires_in, read_all, walk};
-use super::{MAX_INTERVIEW_BYTES, load_questionnaire, parse_record, read_text};
+use super::{MAX_INTERVIEW_BYTES, load_questionnaire, read_text};
 use crate::interview::record::{RecordView, Status};
 use crate::merge::{Catalog, Entry, Origin, Source, decide, examine_view};
 use crate::questionnaire;
+use crate::record::decode::{Decoded, decode, decode_without_paradata};
 use crate::report::{InputInfo, MergeInfo, PathReason};
 use std::collections::HashMap;
 use std::fs::File;
@@ -76,28 +77,18 @@ pub struct ReportInput {
     extra_examples: Vec<PathReason>,
 }
 
-/// What a record's text is: an interview, something of a data dir to ignore (`Err(None)`), or
-/// a reject with its reason.
+/// What a record's text is ([`decode`]): an interview, something to ignore (`Err(None)`), or a
+/// reject with its reason.
 fn classify(text: &str) -> Result<RecordView<'_>, Option<String>> {
-    if let Ok(r) = RecordView::parse(text) {
-        return Ok(r);
+    interview(decode(text))
+}
+
+fn interview(d: Decoded<'_>) -> Result<RecordView<'_>, Option<String>> {
+    match d {
+        Decoded::Interview(r) => Ok(r),
+        Decoded::Ignored(_) => Err(None),
+        Decoded::Rejected(reason) => Err(Some(reason)),
     }
-    let t = text.trim();
-    if t.len() == 32 && t.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return Err(None); // a data dir's device id
-    }
-    if let Ok(v) = serde_json::from_str::<serde_json::Value>(t) {
-        let fmt = v.get("format").and_then(|f| f.as_str());
-        let settings = v
-            .as_object()
-            .is_some_and(|o| o.keys().all(|k| k == "interviewer" || k == "lang"));
-        if fmt == Some(super::REPORT_FORMAT) || settings || (fmt.is_none() && v.get("blocks").is_some()) {
-            return Err(None);
-        }
-    }
-    Err(Some(
-        parse_record(text).err().unwrap_or_else(|| "malformed interview".into()),
-    ))
 }
 
 fn display(files: &[InputFile], s: Source) -> String {
@@ -420,15 +411,10 @@ impl ReportInput {
     }
 }
 
-/// [`classify`], faster for the records `anketa merge` writes: in their canonical one-line form
-/// the paradata are the last field, about half of the bytes, and the report never uses them, so
-/// [`RecordView::parse_without_paradata`] stops there. The paradata are then not checked at all;
-/// `anketa merge` checks them. Anything else, or any doubt, goes through [`classify`].
+/// [`classify`], faster for the records `anketa merge` writes ([`decode_without_paradata`]):
+/// the paradata are then not checked at all; `anketa merge` checks them.
 fn classify_fast(text: &str) -> Result<RecordView<'_>, Option<String>> {
-    match RecordView::parse_without_paradata(text) {
-        Some(r) => Ok(r),
-        None => classify(text),
-    }
+    interview(decode_without_paradata(text))
 }
 
 /// Whether a file starts with a line that is one whole JSON object (an NDJSON file, such as
@@ -632,21 +618,6 @@ pub fn read_quota(path: &Path) -> Result<String, String> {
 mod tests {
     use super::*;
     use crate::interview::record::{Answer, Record};
-
-    #[test]
-    fn data_dir_files_are_ignored_and_others_rejected_with_a_reason() {
-        assert_eq!(classify("0123456789abcdef0123456789abcdef\n").err(), Some(None));
-        assert_eq!(classify(r#"{"interviewer": "I01", "lang": "ru"}"#).err(), Some(None));
-        assert_eq!(classify(r#"{"format": "anketa-merge-report/1"}"#).err(), Some(None));
-        let why = |t: &str| classify(t).err().flatten().unwrap_or_default();
-        assert_eq!(why(""), "empty file");
-        assert!(
-            why("{\"format\": \"anketa-in").starts_with("truncated JSON"),
-            "{}",
-            why("{")
-        );
-        assert!(why(r#"{"format": "anketa-interview/2"}"#).starts_with("unknown format version"));
-    }
 
     fn sample() -> Record {
         use crate::interview::record::{AnswerValue, Event, EventKind, QuestionnaireRef};

@@ -1,0 +1,291 @@
+//! What an input is, the same answer for every command: [`texts`] splits a file's bytes into
+//! the JSON texts it holds (one, or one per line of NDJSON), and [`decode`] tells what each
+//! text is — an interview, a file anketa writes that is not one ([`Ignored`]: a device id, a
+//! merge report, settings, a questionnaire outside a `questionnaires/` folder), or a reject with
+//! its precise reason. [`record`] reads an owned [`Record`] with the same reasons (the data dir).
+//!
+//! Pure: the caller reads the bytes.
+
+use super::{FORMAT, Record, RecordView};
+use crate::merge::REPORT_FORMAT;
+
+/// A file of anketa's, or a data dir's, that is not an interview: skipped, never rejected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ignored {
+    /// A data dir's `device` file (32 hex digits).
+    DeviceId,
+    /// A merge's `merge-report.json`.
+    MergeReport,
+    /// A questionnaire outside a `questionnaires/` folder.
+    Questionnaire,
+    /// A data dir's `config.json`.
+    Settings,
+}
+
+impl Ignored {
+    /// What the file is, as merge lists it.
+    pub fn reason(self) -> &'static str {
+        match self {
+            Ignored::DeviceId => "an anketa device id file",
+            Ignored::MergeReport => "an anketa merge report",
+            Ignored::Questionnaire => {
+                "a questionnaire outside a questionnaires/ folder: not used to check interviews (pass it with \
+                 --questionnaire if they need it)"
+            }
+            Ignored::Settings => "anketa settings (config.json)",
+        }
+    }
+}
+
+/// What one JSON text is.
+// Consumed where it is made: boxing the interview would cost an allocation per record.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone, PartialEq)]
+pub enum Decoded<'a> {
+    /// An interview.
+    Interview(RecordView<'a>),
+    /// Not an interview, and not to be reported as a fault.
+    Ignored(Ignored),
+    /// Not an interview: why.
+    Rejected(String),
+}
+
+/// Decodes one JSON text: a whole file, or one line of an NDJSON file.
+pub fn decode(text: &str) -> Decoded<'_> {
+    match RecordView::parse(text) {
+        Ok(r) => Decoded::Interview(r),
+        Err(_) => not_an_interview(text),
+    }
+}
+
+/// [`decode`] for readers that never look at the paradata (the report):
+/// [`RecordView::parse_without_paradata`] first, which for the canonical one-line form stops at
+/// the paradata (about half of the bytes) without checking them; anything else, or any doubt,
+/// is decoded by [`decode`].
+pub fn decode_without_paradata(text: &str) -> Decoded<'_> {
+    match RecordView::parse_without_paradata(text) {
+        Some(r) => Decoded::Interview(r),
+        None => decode(text),
+    }
+}
+
+/// Why a text that does not parse as an interview is not one (or what it is instead).
+fn not_an_interview(text: &str) -> Decoded<'_> {
+    let t = text.trim();
+    if t.is_empty() {
+        return Decoded::Rejected("empty file".into());
+    }
+    if t.len() == 32 && t.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Decoded::Ignored(Ignored::DeviceId);
+    }
+    let v: serde_json::Value = match serde_json::from_str(text) {
+        Ok(v) => v,
+        Err(e) => return Decoded::Rejected(json_error(&e)),
+    };
+    match v.get("format").and_then(|f| f.as_str()) {
+        Some(FORMAT) => Decoded::Rejected(match serde_json::from_value::<Record>(v) {
+            Err(e) => format!("malformed interview: {e}"),
+            Ok(_) => "malformed interview".into(),
+        }),
+        Some(REPORT_FORMAT) => Decoded::Ignored(Ignored::MergeReport),
+        Some(other) => Decoded::Rejected(format!(
+            "unknown format version `{other}` (this anketa reads `{FORMAT}`); a newer anketa may read it"
+        )),
+        None if v.get("blocks").is_some() && v.get("id").is_some() => Decoded::Ignored(Ignored::Questionnaire),
+        None if v
+            .as_object()
+            .is_some_and(|o| o.keys().all(|k| k == "interviewer" || k == "lang")) =>
+        {
+            Decoded::Ignored(Ignored::Settings)
+        }
+        None => Decoded::Rejected("not an anketa interview file (no `format` field)".into()),
+    }
+}
+
+/// A JSON syntax error in the user's terms.
+fn json_error(e: &serde_json::Error) -> String {
+    if e.is_eof() {
+        format!("truncated JSON at line {}, column {}", e.line(), e.column())
+    } else {
+        format!("invalid JSON at line {}, column {}: {e}", e.line(), e.column())
+    }
+}
+
+/// Reads an owned interview (a data dir's file), with a precise reason when it is not one.
+pub fn record(s: &str) -> Result<Record, String> {
+    if s.trim().is_empty() {
+        return Err("empty file".into());
+    }
+    let v: serde_json::Value = serde_json::from_str(s).map_err(|e| json_error(&e))?;
+    match v.get("format").and_then(|f| f.as_str()) {
+        Some(FORMAT) => {}
+        Some(other) => {
+            return Err(format!(
+                "unknown format version `{other}` (this anketa reads `{FORMAT}`)"
+            ));
+        }
+        None => return Err("not an anketa interview file (no `format` field)".into()),
+    }
+    serde_json::from_value(v).map_err(|e| format!("malformed interview: {e}"))
+}
+
+/// The JSON texts of a file read whole, with their line numbers (0 for a whole file).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Texts<'a> {
+    /// One JSON text: the whole file (a byte-order mark removed).
+    One(&'a str),
+    /// NDJSON: the text of the file, one interview per non-blank line (see [`Texts::each`]).
+    Lines(&'a str),
+}
+
+impl<'a> Texts<'a> {
+    /// Calls `item(line, text)` for each text: line 0 for a whole file, 1-based line numbers
+    /// for the non-blank lines of NDJSON.
+    pub fn each(&self, mut item: impl FnMut(u32, &'a str)) {
+        match *self {
+            Texts::One(t) => item(0, t),
+            Texts::Lines(t) => {
+                for (n, l) in t.split('\n').enumerate() {
+                    if !l.trim().is_empty() {
+                        item(n as u32 + 1, l);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Splits a file's bytes into its JSON texts: NDJSON when the first line is one whole JSON
+/// object and more follows, one text otherwise. Not UTF-8: the reason.
+pub fn texts(bytes: &[u8]) -> Result<Texts<'_>, String> {
+    let text = utf8(bytes)?;
+    // A byte-order mark (Notepad adds one) is not part of the JSON.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let first_end = text.find('\n').unwrap_or(text.len());
+    let rest = &text[first_end..];
+    if !rest.trim().is_empty() && is_json_line(&text.as_bytes()[..first_end]) {
+        Ok(Texts::Lines(text))
+    } else {
+        Ok(Texts::One(text))
+    }
+}
+
+/// The bytes as UTF-8 text, or why not.
+pub fn utf8(bytes: &[u8]) -> Result<&str, String> {
+    std::str::from_utf8(bytes).map_err(|e| {
+        format!(
+            "not UTF-8 text (invalid byte at offset {}); not an anketa file, or damaged in copying",
+            e.valid_up_to()
+        )
+    })
+}
+
+/// Whether `line` is one complete JSON value (cheap check first: it must start with `{`): the
+/// first line of an NDJSON file.
+pub fn is_json_line(line: &[u8]) -> bool {
+    let t = line.trim_ascii();
+    t.first() == Some(&b'{') && t.last() == Some(&b'}') && serde_json::from_slice::<serde::de::IgnoredAny>(t).is_ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ignored(t: &str) -> Option<Ignored> {
+        match decode(t) {
+            Decoded::Ignored(i) => Some(i),
+            _ => None,
+        }
+    }
+
+    fn rejected(t: &str) -> String {
+        match decode(t) {
+            Decoded::Rejected(r) => r,
+            other => panic!("{t}: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn data_dir_and_merge_files_are_recognised_by_content() {
+        assert_eq!(ignored("0123456789abcdef0123456789abcdef\n"), Some(Ignored::DeviceId));
+        assert_eq!(
+            ignored(r#"{"interviewer": "I01", "lang": "ru"}"#),
+            Some(Ignored::Settings)
+        );
+        assert_eq!(
+            ignored(r#"{"format": "anketa-merge-report/1", "files_read": 3}"#),
+            Some(Ignored::MergeReport)
+        );
+        assert_eq!(
+            ignored(r#"{"id": "x", "version": "1", "blocks": []}"#),
+            Some(Ignored::Questionnaire)
+        );
+    }
+
+    #[test]
+    fn other_texts_are_rejected_with_a_precise_reason() {
+        assert_eq!(rejected("  \n"), "empty file");
+        assert_eq!(
+            rejected(r#"{"format": "anketa-interview/9"}"#),
+            "unknown format version `anketa-interview/9` (this anketa reads `anketa-interview/1`); a newer anketa \
+             may read it"
+        );
+        assert!(rejected(r#"{"format": "anketa-interview/1", "id": 1}"#).starts_with("malformed interview: "));
+        assert!(rejected("{\n  \"format\": \"anketa-in").starts_with("truncated JSON at line 2"));
+        assert!(rejected("{\"a\" 1}").starts_with("invalid JSON at line 1, column 6: "));
+        assert_eq!(rejected("[1, 2]"), "not an anketa interview file (no `format` field)");
+        // Blocks without an id are no questionnaire (merge and report once disagreed here).
+        assert_eq!(
+            rejected(r#"{"blocks": []}"#),
+            "not an anketa interview file (no `format` field)"
+        );
+    }
+
+    #[test]
+    fn an_owned_record_is_refused_with_the_same_reasons() {
+        assert_eq!(record(" ").unwrap_err(), "empty file");
+        assert!(record("{").unwrap_err().starts_with("truncated JSON at line 1"));
+        assert_eq!(
+            record(r#"{"format": "x"}"#).unwrap_err(),
+            "unknown format version `x` (this anketa reads `anketa-interview/1`)"
+        );
+        assert!(
+            record(r#"{"format": "anketa-interview/1"}"#)
+                .unwrap_err()
+                .starts_with("malformed interview: missing field")
+        );
+    }
+
+    #[test]
+    fn files_split_into_their_texts() {
+        let texts_of = |b: &[u8]| {
+            let mut v = Vec::new();
+            texts(b).unwrap().each(|n, t| v.push((n, t.to_owned())));
+            v
+        };
+        assert_eq!(texts_of(b"\xef\xbb\xbf{\"a\": 1}\n"), [(0, "{\"a\": 1}\n".to_owned())]);
+        assert_eq!(
+            texts_of(b"{\"a\": 1}\n\n{\"b\": 2}\r\n  \n{broken\n"),
+            [
+                (1, "{\"a\": 1}".to_owned()),
+                (3, "{\"b\": 2}\r".to_owned()),
+                (5, "{broken".to_owned())
+            ]
+        );
+        // A pretty-printed record is one text, not lines.
+        assert_eq!(texts_of(b"{\n  \"a\": 1\n}\n").len(), 1);
+        assert!(
+            texts(b"{\"a\": \"\xff\"}")
+                .unwrap_err()
+                .starts_with("not UTF-8 text (invalid byte at offset 7)")
+        );
+    }
+
+    #[test]
+    fn json_lines_are_recognised_by_content() {
+        assert!(is_json_line(br#"{"a": 1}"#));
+        assert!(!is_json_line(b"{"));
+        assert!(!is_json_line(b"{\"a\": "));
+        assert!(!is_json_line(b"0123"));
+    }
+}
