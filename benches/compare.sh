@@ -21,8 +21,8 @@
 #
 # Nothing is normalised except in the interviewer case (tmux, real time): there the interview
 # id, device id, RFC 3339 times, duration_ms and paradata `ms` (docs/interview-format.md: the
-# fields that depend on the clock and on randomness) and the clock / elapsed time on the screen
-# (hh:mm:ss) are masked, in files, file names, screens and `list` output; every other byte is
+# fields that depend on the clock and on randomness), the clock / elapsed time on the screen
+# (hh:mm:ss) and the local start / change times of the resume list (YYYY-MM-DD hh:mm) are masked, in files, file names, screens and `list` output; every other byte is
 # compared. The other commands print no time but recorded ones and no temp path (checked: old vs
 # old gives SAME without any masking).
 #
@@ -73,6 +73,7 @@ for p in sys.argv[1:]:
     s = re.sub(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", "<TIME>", s)
     s = re.sub(r'("(?:duration_ms|ms)": )\d+', r"\1<MS>", s)
     s = re.sub(r"\b\d\d:\d\d:\d\d\b", "hh:mm:ss", s)  # screens: "saved 05:24:11", "· 00:00:22"
+    s = re.sub(r"\b\d{4}-\d\d-\d\d \d\d:\d\d\b", "<LOCAL TIME>", s)  # start screen: "started 2026-12-04 08:32"
     open(p, "w", encoding="utf-8", errors="surrogateescape").write(s)
 EOF
 }
@@ -166,7 +167,7 @@ suite() {
   c report-raw-questionnaire $B report "$C/usb/stray" --questionnaire "$A/demo_extra.json" --format json
   c report-excel-merge $B report out/merge-excel --format csv
   c report-nko2 $B report out/merge-questionnaire --by district --format json
-  c report-file $B report "$C/field/south/laptop05/interviews/nko-I05-$(ls "$C/field/south/laptop05/interviews" | grep -m1 '^nko-I05')" \
+  c report-file $B report "$C/field/south/laptop05/interviews/$(ls "$C/field/south/laptop05/interviews" | grep -m1 '^nko-I05')" \
     --format json
   mkdir -p out/report-out
   c report-out $B report $M --format html --out out/report-out/report.html --by district
@@ -243,7 +244,17 @@ tui() {
     sleep 1
   }
   k() { $TM send-keys -t s "$@"; sleep "$DELAY"; }
-  shot() { mkdir -p "$RUN/tui-raw/screens"; $TM capture-pane -p -t s > "$RUN/tui-raw/screens/$1.txt"; }
+  shot() { # NAME: the screen once it is stable (two masked captures 0.2 s apart agree)
+    local f=$RUN/tui-raw/screens/$1.txt i
+    mkdir -p "$RUN/tui-raw/screens"
+    $TM capture-pane -p -t s > "$f"; mask "$f"
+    for i in $(seq 10); do
+      sleep 0.2; $TM capture-pane -p -t s > "$f.2"; mask "$f.2"
+      cmp -s "$f" "$f.2" && break
+      mv "$f.2" "$f"
+    done
+    rm -f "$f.2"
+  }
   finish() { # NAME: wait for the exit, then a masked snapshot of everything into out/NAME
     local i
     for i in $(seq 50); do $TM has-session -t s 2> /dev/null || break; sleep 0.2; done

@@ -10,10 +10,12 @@
 
 #![warn(missing_docs)]
 
+pub mod cmd;
 pub mod codebook;
 pub mod diag;
 pub mod export;
 pub mod expr;
+pub mod file_names;
 pub mod i18n;
 pub mod interview;
 pub mod merge;

@@ -75,6 +75,15 @@ impl Catalog {
         }
     }
 
+    /// A catalog of the bundled questionnaires.
+    pub fn with_bundled(excel: bool) -> Catalog {
+        let mut cat = Catalog::new(excel);
+        for q in crate::questionnaire::all_bundled() {
+            cat.add(q.clone(), Origin::Bundled);
+        }
+        cat
+    }
+
     /// Adds a questionnaire; a second copy of the same (id, version, sha256) only updates the
     /// origin if it is preferable. Keeps the catalog sorted by (id, version, sha256).
     pub fn add(&mut self, q: Questionnaire, origin: Origin) {

@@ -24,12 +24,20 @@ pub const BUNDLED: &[(&str, &str)] = &[
     ("demo.en.json", include_str!("../../questionnaires/demo.en.json")),
 ];
 
-/// Loads a bundled questionnaire by id (`nko`, `omsu`, `demo`).
+/// The bundled questionnaires, parsed once per process (in the order of [`BUNDLED`]).
+pub fn all_bundled() -> &'static [Questionnaire] {
+    static ALL: std::sync::OnceLock<Vec<Questionnaire>> = std::sync::OnceLock::new();
+    ALL.get_or_init(|| {
+        BUNDLED
+            .iter()
+            .filter_map(|(name, src)| load(&format!("<bundled>/{name}"), src).ok())
+            .collect()
+    })
+}
+
+/// A bundled questionnaire by id (`nko`, `omsu`, `demo`).
 pub fn bundled(id: &str) -> Option<Questionnaire> {
-    BUNDLED
-        .iter()
-        .filter_map(|(name, src)| load(&format!("<bundled>/{name}"), src).ok())
-        .find(|q| q.id == id)
+    all_bundled().iter().find(|q| q.id == id).cloned()
 }
 
 /// Text that is either plain or given per language.

@@ -23,7 +23,6 @@ use crate::merge::{
     Catalog, Entry, Origin, PathReason, Report, ReportConflict, ReportCopy, ReportDuplicate, ReportIncomplete,
     ReportQuestionnaire, Source, content_hash, decide, examine_view, stems,
 };
-use crate::questionnaire;
 use crate::record::decode::{Decoded, decode};
 use std::collections::BTreeSet;
 use std::fs::{self, File};
@@ -653,21 +652,8 @@ pub fn merge(opts: &MergeOptions, progress: &(dyn Fn(u64, u64) + Sync)) -> Resul
     } else {
         Vec::new()
     };
-    let mut cat = Catalog::new(opts.excel);
-    for (name, src) in questionnaire::BUNDLED {
-        if let Ok(q) = questionnaire::load(&format!("<bundled>/{name}"), src) {
-            cat.add(q, Origin::Bundled);
-        }
-    }
-    for p in &opts.questionnaires {
-        match load_questionnaire(p) {
-            Ok(q) => cat.add(q, Origin::Given(p.display().to_string())),
-            Err(errs) => problems.extend(
-                errs.iter()
-                    .map(|e| format!("--questionnaire {}", e.to_string().trim_start_matches("error: "))),
-            ),
-        }
-    }
+    let (mut cat, given_problems) = super::catalog(opts.excel, &opts.questionnaires);
+    problems.extend(given_problems);
     if !problems.is_empty() {
         return Err(MergeError::Usage(problems));
     }

@@ -88,16 +88,30 @@ pub fn resolve_questionnaire(arg: &str) -> Result<Questionnaire, Vec<Diagnostic>
         return Ok(q);
     }
     if !path.exists() {
-        let ids: Vec<String> = questionnaire::BUNDLED
-            .iter()
-            .filter_map(|(n, s)| questionnaire::load(n, s).ok().map(|q| q.id))
-            .collect();
+        let ids: Vec<&str> = questionnaire::all_bundled().iter().map(|q| q.id.as_str()).collect();
         return Err(vec![
             Diagnostic::new(arg, "", "no such file, and no bundled questionnaire has this id")
                 .hint(format!("bundled: {}; or give a path to a .json file", ids.join(", "))),
         ]);
     }
     load_questionnaire(path)
+}
+
+/// The bundled questionnaires and those given with `--questionnaire`; an unreadable one is a
+/// problem line (`--questionnaire …`), all of them listed.
+pub fn catalog(excel: bool, given: &[std::path::PathBuf]) -> (crate::merge::Catalog, Vec<String>) {
+    let mut cat = crate::merge::Catalog::with_bundled(excel);
+    let mut problems = Vec::new();
+    for p in given {
+        match load_questionnaire(p) {
+            Ok(q) => cat.add(q, crate::merge::Origin::Given(p.display().to_string())),
+            Err(errs) => problems.extend(
+                errs.iter()
+                    .map(|e| format!("--questionnaire {}", e.to_string().trim_start_matches("error: "))),
+            ),
+        }
+    }
+    (cat, problems)
 }
 
 /// Writes `bytes` to `path` atomically and durably, with mode 0600 on Unix.

@@ -20,7 +20,6 @@ use super::inputs::{InputFile, Item, questionnaires_in, read_all, walk};
 use super::{MAX_INTERVIEW_BYTES, load_questionnaire, read_text};
 use crate::interview::record::{RecordView, Status};
 use crate::merge::{Catalog, Entry, Origin, Source, decide, examine_view};
-use crate::questionnaire;
 use crate::record::decode::{Decoded, decode, decode_without_paradata};
 use crate::report::{InputInfo, MergeInfo, PathReason};
 use std::collections::HashMap;
@@ -146,22 +145,7 @@ fn merge_report_questionnaires(path: &Path) -> Vec<PathBuf> {
 /// `--questionnaire`) lists every problem.
 pub fn open_report_input(input: &Path, questionnaires: &[PathBuf]) -> Result<(ReportInput, Catalog), Vec<String>> {
     let meta = std::fs::metadata(input).map_err(|e| vec![format!("{}: {}", input.display(), super::io_reason(&e))])?;
-    let mut problems = Vec::new();
-    let mut cat = Catalog::new(false);
-    for (name, src) in questionnaire::BUNDLED {
-        if let Ok(q) = questionnaire::load(&format!("<bundled>/{name}"), src) {
-            cat.add(q, Origin::Bundled);
-        }
-    }
-    for p in questionnaires {
-        match load_questionnaire(p) {
-            Ok(q) => cat.add(q, Origin::Given(p.display().to_string())),
-            Err(errs) => problems.extend(
-                errs.iter()
-                    .map(|e| format!("--questionnaire {}", e.to_string().trim_start_matches("error: "))),
-            ),
-        }
-    }
+    let (mut cat, problems) = super::catalog(false, questionnaires);
     let mut found: Vec<PathBuf> = Vec::new();
     let mut merge = None;
     let (kind, files) = if meta.is_dir() {

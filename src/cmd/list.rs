@@ -1,0 +1,89 @@
+//! `anketa list`: the interviews of this laptop's data dir, for people and scripts.
+
+use super::{Done, Error, emit};
+use crate::questionnaire::{Questionnaire, all_bundled};
+use crate::record::Status;
+use crate::store::DataDir;
+use crate::tui::app::Item;
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// Lists the interviews in progress (`all`: every one), newest first, as lines or (`json`) a
+/// JSON array; an unreadable file is named on `err` and makes the exit code 1.
+pub fn list(
+    data_dir: Option<PathBuf>,
+    all: bool,
+    json: bool,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<Done, Error> {
+    let dir = DataDir::locate(data_dir).map_err(|e| Error::usage(e.to_string()))?;
+    let mut known: Vec<Arc<Questionnaire>> = all_bundled().iter().cloned().map(Arc::new).collect();
+    known.extend(dir.stored_questionnaires().into_iter().map(Arc::new));
+    let tz = jiff::tz::TimeZone::system();
+    let mut items = Vec::new();
+    let mut bad = 0;
+    for (path, r) in dir.list() {
+        match r {
+            Ok(rec) if all || rec.status == Status::InProgress => items.push(Item::new(path, rec, &known, &tz)),
+            Ok(_) => {}
+            Err(e) => {
+                bad += 1;
+                let _ = writeln!(err, "error: {}: {e}", path.display());
+            }
+        }
+    }
+    items.sort_by(|a, b| b.rec.updated.cmp(&a.rec.updated).then(a.path.cmp(&b.path)));
+    let text = if json { as_json(&items) } else { as_lines(&items) };
+    emit(out, text.as_bytes())?;
+    Ok(if bad > 0 { Done::SomeUnreadable } else { Done::All })
+}
+
+/// The JSON array of `anketa list --json` (with its newline).
+fn as_json(items: &[Item]) -> String {
+    let arr: Vec<serde_json::Value> = items
+        .iter()
+        .map(|it| {
+            serde_json::json!({
+                "id": it.rec.id,
+                "path": it.path.display().to_string(),
+                "questionnaire": it.rec.questionnaire.id,
+                "version": it.rec.questionnaire.version,
+                "interviewer": it.rec.interviewer,
+                "status": it.rec.status,
+                "district": it.district,
+                "started": it.rec.started,
+                "updated": it.rec.updated,
+                "completed": it.rec.completed,
+                "revision": it.rec.revision,
+                "answered": it.progress.0,
+                "relevant": it.progress.1,
+                "position": it.rec.position,
+            })
+        })
+        .collect();
+    format!("{}\n", serde_json::to_string_pretty(&arr).unwrap_or_default())
+}
+
+/// A line per interview.
+fn as_lines(items: &[Item]) -> String {
+    let mut s = String::new();
+    for it in items {
+        s.push_str(&format!(
+            "{}  {:<11}  {:<6}  {:<18}  {:>3}/{:<3}  {}  {}\n",
+            it.rec.updated,
+            match it.rec.status {
+                Status::InProgress => "in_progress",
+                Status::Completed => "completed",
+            },
+            it.rec.questionnaire.id,
+            it.district.as_deref().unwrap_or("—"),
+            it.progress.0,
+            it.progress.1,
+            it.rec.interviewer,
+            it.path.display()
+        ));
+    }
+    s
+}

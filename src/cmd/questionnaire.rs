@@ -1,0 +1,71 @@
+//! `anketa check` and `anketa codebook`: the instrument.
+
+use super::{Done, Error, emit};
+use crate::codebook;
+use crate::store;
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::PathBuf;
+
+/// `anketa check`: a summary line per valid questionnaire on `out`, every error of an invalid
+/// one on `err`; JSON Schema files beside them are skipped.
+pub fn check(files: &[PathBuf], out: &mut dyn Write, err: &mut dyn Write) -> Result<Done, Error> {
+    let mut bad = 0;
+    for f in files {
+        if store::is_json_schema(f) {
+            let _ = writeln!(
+                out,
+                "skip: {}: a JSON Schema for editors, not a questionnaire",
+                f.display()
+            );
+            continue;
+        }
+        match store::load_questionnaire(f) {
+            Ok(q) => {
+                let mut by_type: BTreeMap<&str, usize> = BTreeMap::new();
+                for qq in &q.questions {
+                    *by_type.entry(qq.kind.name()).or_default() += 1;
+                }
+                let types: Vec<String> = by_type.iter().map(|(k, v)| format!("{k} {v}")).collect();
+                let _ = writeln!(
+                    out,
+                    "ok: {}: {} v{}: {} blocks, {} questions ({})",
+                    f.display(),
+                    q.id,
+                    q.version,
+                    q.blocks.len(),
+                    q.questions.len(),
+                    types.join(", ")
+                );
+            }
+            Err(errs) => {
+                bad += 1;
+                for e in &errs {
+                    let _ = writeln!(err, "{e}");
+                }
+                let _ = writeln!(err, "{}: {} error(s)", f.display(), errs.len());
+            }
+        }
+    }
+    Ok(if bad == 0 { Done::All } else { Done::SomeInvalid })
+}
+
+/// The format of `anketa codebook`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CodebookFormat {
+    /// Markdown.
+    Md,
+    /// CSV.
+    Csv,
+}
+
+/// `anketa codebook`: the variables of a bundled or given questionnaire.
+pub fn codebook(questionnaire: &str, format: CodebookFormat, out: &mut dyn Write) -> Result<Done, Error> {
+    let q = store::resolve_questionnaire(questionnaire)?;
+    let text = match format {
+        CodebookFormat::Md => codebook::markdown(&q),
+        CodebookFormat::Csv => codebook::csv(&q),
+    };
+    emit(out, text.as_bytes())?;
+    Ok(Done::All)
+}

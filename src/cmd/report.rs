@@ -1,0 +1,162 @@
+//! `anketa report`: open the input, check the options against its questionnaires, stream the
+//! interviews into tallies on every core, render, write.
+
+use super::{Done, Error, Progress, emit};
+use crate::i18n::Lang;
+use crate::report::{self, Options, Plan, Quota, Report, Tally};
+use crate::store::{self, ReportInput};
+use std::io::Write;
+use std::path::PathBuf;
+
+/// The formats of a report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReportFormat {
+    /// Markdown.
+    Md,
+    /// Self-contained HTML.
+    Html,
+    /// JSON.
+    Json,
+    /// CSV.
+    Csv,
+}
+
+/// What to report on, and how.
+#[derive(Debug, Clone)]
+pub struct ReportArgs {
+    /// A merge output folder, an NDJSON file, or a folder of interview files.
+    pub input: PathBuf,
+    /// Where to write (atomically); standard output if `None`.
+    pub out: Option<PathBuf>,
+    /// The format.
+    pub format: ReportFormat,
+    /// Group by this single-choice variable.
+    pub by: Option<String>,
+    /// Only interviews for which this expression holds.
+    pub filter: Option<String>,
+    /// Significance level.
+    pub alpha: f64,
+    /// Leave "don't know" / "refused" out of bases and tests.
+    pub exclude_missing: bool,
+    /// Cross-tabulate two variables.
+    pub cross: Option<(String, String)>,
+    /// Planned interviews (CSV or JSON).
+    pub quota: Option<PathBuf>,
+    /// Questionnaire files the interviews may need.
+    pub questionnaires: Vec<PathBuf>,
+    /// When merging a folder on the fly, take interviews in progress too.
+    pub include_incomplete: bool,
+    /// Benchmarks: only read and parse every record, print the count.
+    pub parse_only: bool,
+    /// The report's language.
+    pub lang: Lang,
+}
+
+/// Runs a report; warnings (records not used) go to `err`.
+pub fn report(a: ReportArgs, progress: &dyn Progress, out: &mut dyn Write, err: &mut dyn Write) -> Result<Done, Error> {
+    let (mut inp, catalog) = store::open_report_input(&a.input, &a.questionnaires).map_err(Error::Usage)?;
+    let update = |done, total| progress.update(done, total);
+    if a.parse_only {
+        let counts = inp.stream(
+            || 0u64,
+            |n, _| {
+                *n += 1;
+                Ok(())
+            },
+            &update,
+        );
+        progress.finish();
+        let info = inp.info(counts.iter().sum());
+        let line = format!("parsed {} record(s), {} not readable\n", info.records, info.rejected);
+        emit(out, line.as_bytes())?;
+        return Ok(Done::All);
+    }
+    let opts = Options {
+        by: a.by,
+        filter: a.filter,
+        alpha: a.alpha,
+        exclude_missing: a.exclude_missing,
+        cross: a.cross,
+        lang: a.lang,
+    };
+    let qs = catalog.all().iter().map(|k| &k.q).collect();
+    let mut plan = Plan::new(qs, opts)?;
+    let quota = match &a.quota {
+        None => None,
+        Some(p) => Some(quota(p, &plan)?),
+    };
+    inp.prepare(&catalog, a.include_incomplete, &update);
+    plan.set_conflicts(inp.merge.iter().flat_map(|m| m.conflict_ids.iter().cloned()));
+    let r = tally(&mut inp, &plan, quota.as_ref(), &a.input, &update, progress, err)?;
+    let bytes: Vec<u8> = match a.format {
+        ReportFormat::Md => report::md::render(&r).into_bytes(),
+        ReportFormat::Html => report::html::render(&r).into_bytes(),
+        ReportFormat::Json => report::json::render(&r),
+        ReportFormat::Csv => report::csv::render(&r).into_bytes(),
+    };
+    match &a.out {
+        Some(p) => {
+            store::write_atomic(p, &bytes)
+                .map_err(|e| Error::Failed(format!("{}: {}", p.display(), store::io_reason(&e))))?;
+            let tables: usize = r.sections.iter().map(|s| s.questions.len()).sum();
+            let _ = writeln!(
+                err,
+                "wrote {} ({} interview(s), {} table(s))",
+                p.display(),
+                r.options.matched,
+                tables
+            );
+        }
+        None => emit(out, &bytes)?,
+    }
+    Ok(Done::All)
+}
+
+/// The `--quota` file, checked against the plan.
+fn quota(p: &std::path::Path, plan: &Plan<'_>) -> Result<Quota, Error> {
+    store::read_quota(p)
+        .map_err(|e| vec![e])
+        .and_then(|t| report::parse_quota(&t, plan))
+        .map_err(|errs| Error::Usage(errs.iter().map(|e| format!("--quota {}: {e}", p.display())).collect()))
+}
+
+/// Streams every record into tallies (one per core), merges them and finishes the report.
+fn tally(
+    inp: &mut ReportInput,
+    plan: &Plan<'_>,
+    quota: Option<&Quota>,
+    input: &std::path::Path,
+    update: &(dyn Fn(u64, u64) + Sync),
+    progress: &dyn Progress,
+    err: &mut dyn Write,
+) -> Result<Report, Error> {
+    let mut total = plan.tally();
+    for t in inp.stream(|| plan.tally(), |t: &mut Tally, rec| t.add(plan, rec), update) {
+        total.merge(t);
+    }
+    let info = inp.info(total.records());
+    progress.finish();
+    if info.rejected > 0 {
+        let _ = writeln!(
+            err,
+            "warning: {} record(s) not used (first: {})",
+            info.rejected,
+            info.rejected_examples
+                .first()
+                .map(|e| format!("{}: {}", e.path, e.reason))
+                .unwrap_or_default()
+        );
+    }
+    if info.records == 0 {
+        return Err(Error::Failed(format!(
+            "{}: no interviews to report on{}",
+            input.display(),
+            if info.rejected > 0 {
+                " (every record was rejected; see above)"
+            } else {
+                ""
+            }
+        )));
+    }
+    Ok(total.finish(plan, info, quota))
+}

@@ -1,0 +1,78 @@
+//! `anketa simulate`: plausible interview files, written exactly as the interviewer writes them.
+
+use super::{Done, Error, Progress, emit};
+use crate::simulate::{Options, Simulator, parse_weights};
+use crate::store::{self, DataDir};
+use rayon::prelude::*;
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// What to simulate.
+#[derive(Debug, Clone)]
+pub struct SimulateArgs {
+    /// A bundled id or a path.
+    pub questionnaire: String,
+    /// How many interviews.
+    pub count: u64,
+    /// The folder, laid out as a data dir.
+    pub out: PathBuf,
+    /// The seed: the same seed gives the same files.
+    pub seed: u64,
+    /// How many interviewers.
+    pub interviewers: u32,
+    /// Share of interviews left in progress.
+    pub incomplete_share: f64,
+    /// Target marginals (JSON).
+    pub weights: Option<PathBuf>,
+}
+
+/// Writes `a.count` simulated interviews into `a.out` (on every core) and a line saying so.
+pub fn simulate(a: &SimulateArgs, progress: &dyn Progress, out: &mut dyn Write) -> Result<Done, Error> {
+    let q = store::resolve_questionnaire(&a.questionnaire)?;
+    let share = a.incomplete_share;
+    if !(0.0..=1.0).contains(&share) {
+        return Err(Error::usage(format!(
+            "--incomplete-share {share}: give a share from 0 to 1, e.g. 0.1"
+        )));
+    }
+    let weights = match &a.weights {
+        None => Default::default(),
+        Some(p) => store::read_text(p, 10 * 1024 * 1024)
+            .map_err(|e| vec![e])
+            .and_then(|s| parse_weights(&q, &s))
+            .map_err(|errs| Error::Usage(errs.iter().map(|e| format!("{}: {e}", p.display())).collect()))?,
+    };
+    let options = Options {
+        seed: a.seed,
+        interviewers: a.interviewers,
+        incomplete_share: share,
+        weights,
+    };
+    let sim = Simulator::new(&q, options);
+    let dir = DataDir::at(&a.out);
+    dir.ensure()
+        .and_then(|()| dir.keep_questionnaire(&q).map(drop))
+        .map_err(|e| Error::Failed(format!("{}: {}", a.out.display(), store::io_reason(&e))))?;
+    let done = AtomicU64::new(0);
+    let saved = (0..a.count).into_par_iter().try_for_each(|n| {
+        let rec = sim.record(n);
+        dir.save(&rec).map_err(|e| (dir.interview_path(&rec), e))?;
+        progress.update(done.fetch_add(1, Ordering::Relaxed) + 1, a.count);
+        Ok::<(), (PathBuf, std::io::Error)>(())
+    });
+    progress.finish();
+    saved.map_err(|(p, e)| Error::Failed(format!("{}: {}", p.display(), store::io_reason(&e))))?;
+    let incomplete = (0..a.count).filter(|&n| sim.is_incomplete(n)).count() as u64;
+    let line = format!(
+        "wrote {} interview(s) of `{}` version {} ({} completed, {incomplete} in progress) by {} interviewer(s) to {}\n",
+        a.count,
+        q.id,
+        q.version,
+        a.count - incomplete,
+        sim.interviewers().len(),
+        dir.interviews().display()
+    );
+    emit(out, line.as_bytes())?;
+    Ok(Done::All)
+}

@@ -1,0 +1,89 @@
+//! The names of the files anketa writes: an interview (`<questionnaire>-<interviewer>-<id>.json`),
+//! a questionnaire's copy (`<id>-<version>-<sha256[..12]>.json`) and a losing conflict copy kept
+//! by merge. One place, so that the interviewer, `simulate` and `merge` name files alike.
+//!
+//! Pure: names only; `store` puts them under folders.
+
+use crate::questionnaire::Questionnaire;
+use crate::record::Record;
+
+/// `<questionnaire>-<interviewer>-<uuid>.json`, each part [`sanitize`]d.
+pub fn interview(rec: &Record) -> String {
+    format!(
+        "{}-{}-{}.json",
+        sanitize(&rec.questionnaire.id),
+        sanitize(&rec.interviewer),
+        sanitize(&rec.id)
+    )
+}
+
+/// `<id>-<version>-<sha256[..12]>.json`.
+pub fn questionnaire(q: &Questionnaire) -> String {
+    format!("{}-{}-{}.json", sanitize(&q.id), sanitize(&q.version), &q.sha256[..12])
+}
+
+/// A conflict's losing copy, inside a merge's output: `conflicts/<interview name>.r<revision>-<sha256[..12]>.json`,
+/// so that several losing copies of one interview never share a name.
+pub fn conflict(rec: &Record, content_sha256: &str) -> String {
+    format!(
+        "conflicts/{}.r{}-{}.json",
+        interview(rec).trim_end_matches(".json"),
+        rec.revision,
+        &content_sha256[..12]
+    )
+}
+
+/// Makes a string safe as part of a file name: letters (any script), digits, `_` and `-` kept,
+/// everything else (path separators, dots, control characters, spaces) becomes `_`; never
+/// empty, never only dots.
+pub fn sanitize(s: &str) -> String {
+    let out: String = s
+        .chars()
+        .take(40)
+        .map(|c| {
+            if c.is_alphanumeric() || c == '_' || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if out.chars().all(|c| c == '_') {
+        "x".repeat(out.len().max(1))
+    } else {
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sanitize_removes_path_tricks() {
+        assert_eq!(sanitize("../etc/passwd"), "___etc_passwd");
+        assert_eq!(sanitize(".."), "xx");
+        assert_eq!(sanitize(""), "x");
+        assert_eq!(sanitize("Иванова А.\n"), "Иванова_А__");
+        assert_eq!(sanitize("I07"), "I07");
+    }
+
+    #[test]
+    fn a_losing_copy_is_named_after_its_interview_revision_and_content() {
+        let rec: Record = serde_json::from_str(&format!(
+            r#"{{"format":"{}","id":"0190f0e0-0000-7000-8000-00000000000a","revision":7,"device":"d",
+            "interviewer":"Петров/И","questionnaire":{{"id":"nko","version":"1","sha256":"s"}},
+            "status":"completed","started":"s","updated":"u","duration_ms":1,"answers":{{}}}}"#,
+            crate::record::FORMAT
+        ))
+        .unwrap();
+        assert_eq!(
+            interview(&rec),
+            "nko-Петров_И-0190f0e0-0000-7000-8000-00000000000a.json"
+        );
+        assert_eq!(
+            conflict(&rec, "0123456789abcdef0123"),
+            "conflicts/nko-Петров_И-0190f0e0-0000-7000-8000-00000000000a.r7-0123456789ab.json"
+        );
+    }
+}
