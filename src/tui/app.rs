@@ -701,3 +701,6 @@ impl App {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;
