@@ -8,10 +8,10 @@
 //!   dir, draw).
 
 use anketa::i18n::Lang;
-use anketa::interview::session::{self, Now, Session};
+use anketa::interview::session::{self, Now};
 use anketa::questionnaire::{BUNDLED, bundled, load};
 use anketa::store::DataDir;
-use anketa::tui::app::{App, Screen};
+use anketa::tui::app::{App, Outcome};
 use anketa::tui::keymap;
 use anketa::tui::view::{self, Theme};
 use ratatui::Terminal;
@@ -42,12 +42,15 @@ fn keys_render(w: u16, h: u16, n: usize) -> (Duration, Duration, Duration) {
     let catalog = vec![q.clone()];
     let mut app = App::new(Lang::Ru, catalog, Some("B1".into()));
     let fresh = |q: &Arc<anketa::questionnaire::Questionnaire>| {
-        let rec = session::new_record(q, "b".into(), "d".into(), "B1".into(), &now(0));
-        let mut s = Session::open(q.clone(), rec);
-        s.show(&now(0));
-        Screen::Interview(Box::new(s))
+        session::new_record(q, "b".into(), "d".into(), "B1".into(), &now(0))
     };
-    app.screen = fresh(&q);
+    app.on(
+        Outcome::Created {
+            q: q.clone(),
+            rec: fresh(&q),
+        },
+        &now(0),
+    );
     let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
     let key = |c| KeyEvent::new(c, KeyModifiers::NONE);
     let cycle = [
@@ -67,7 +70,13 @@ fn keys_render(w: u16, h: u16, n: usize) -> (Duration, Duration, Duration) {
             .session()
             .is_some_and(|s| !matches!(s.mode, session::Mode::Question))
         {
-            app.screen = fresh(&q);
+            app.on(
+                Outcome::Created {
+                    q: q.clone(),
+                    rec: fresh(&q),
+                },
+                &now(0),
+            );
         }
         let k = cycle[i % cycle.len()];
         let t = Instant::now();

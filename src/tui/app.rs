@@ -1,7 +1,10 @@
 //! Application state above one interview: the start screen, overlays, the save indicator.
 //!
-//! `App::handle` is pure: it changes state and returns [`Request`]s for the run loop, which
-//! performs them through the store and reports back (`saved`, `opened`, `failed`).
+//! The app is pure: [`App::handle`] (and [`App::paste`]) turn a command into state changes and
+//! [`Request`]s for the run loop; the run loop performs each request through the store and hands
+//! back what came of it as an [`Outcome`]; [`App::on`] makes every state change that follows
+//! (the session opened, the save indicator, a notice) and may ask for more requests. So every
+//! screen transition can be driven without a terminal or a disk.
 
 use super::keymap::Cmd;
 use crate::i18n::Lang;
@@ -169,6 +172,67 @@ pub enum Request {
     SaveConfig,
 }
 
+/// What performing a [`Request`] came to, handed back to [`App::on`].
+#[derive(Debug, Clone)]
+pub enum Outcome {
+    /// The open session's record was written (for [`Request::Save`]).
+    Saved {
+        /// When, in local time (`HH:MM:SS`).
+        at: String,
+    },
+    /// Writing it failed; the interview is kept in memory and written on the next change.
+    SaveFailed {
+        /// The reason.
+        error: String,
+    },
+    /// A new interview was created and locked (for [`Request::New`]); its clock starts now.
+    Created {
+        /// Its questionnaire.
+        q: Arc<Questionnaire>,
+        /// The fresh record.
+        rec: Record,
+    },
+    /// [`Request::New`] failed.
+    CreateFailed {
+        /// The reason.
+        error: String,
+    },
+    /// An interview of the list was re-read from its file and locked (for [`Request::Open`]);
+    /// its clock starts now.
+    Opened {
+        /// Index into the list.
+        item: usize,
+        /// The record as read (before any reopening).
+        rec: Record,
+        /// Reopen it (it was completed).
+        reopen: bool,
+    },
+    /// [`Request::Open`] failed (e.g. the interview is locked by another window).
+    OpenFailed {
+        /// The reason.
+        error: String,
+    },
+    /// Settings were written (for [`Request::SaveConfig`]).
+    ConfigSaved,
+    /// Writing the settings failed.
+    ConfigFailed {
+        /// The reason.
+        error: String,
+    },
+    /// The session was closed (for [`Request::Close`]) and the interview list re-read; also the
+    /// list at start.
+    Listed {
+        /// Readable interview files.
+        items: Vec<Item>,
+        /// Files that could not be read: (path, reason).
+        broken: Vec<(PathBuf, String)>,
+        /// Today's date (`YYYY-MM-DD`, local).
+        today: String,
+    },
+    /// The session was closed as the app quits (nothing re-read).
+    Closed,
+}
+
 /// Menu entries.
 pub const MENU: &[(&str, &str)] = &[
     ("Продолжить", "Continue"),
@@ -182,31 +246,31 @@ pub const MENU: &[(&str, &str)] = &[
 #[derive(Debug, Clone)]
 pub struct App {
     /// UI language.
-    pub lang: Lang,
+    lang: Lang,
     /// Questionnaires offered for new interviews.
-    pub catalog: Vec<Arc<Questionnaire>>,
+    catalog: Vec<Arc<Questionnaire>>,
     /// Every questionnaire known (catalog and stored copies), for resuming by hash.
-    pub known: Vec<Arc<Questionnaire>>,
+    known: Vec<Arc<Questionnaire>>,
     /// Interviews of this laptop, newest first.
-    pub items: Vec<Item>,
+    items: Vec<Item>,
     /// Files that could not be read: (path, reason).
-    pub broken: Vec<(PathBuf, String)>,
+    broken: Vec<(PathBuf, String)>,
     /// The interviewer code.
-    pub interviewer: Option<String>,
+    interviewer: Option<String>,
     /// Current screen.
-    pub screen: Screen,
+    screen: Screen,
     /// Overlay.
-    pub overlay: Option<Overlay>,
+    overlay: Option<Overlay>,
     /// Save indicator.
-    pub save: SaveState,
+    save: SaveState,
     /// A notice on the start screen (e.g. a lock held elsewhere).
-    pub notice: Option<String>,
+    notice: Option<String>,
     /// Set when the user quits.
-    pub quit: bool,
+    quit: bool,
     /// Interview clock for the header (ms).
-    pub elapsed_ms: u64,
+    elapsed_ms: u64,
     /// Today's date (YYYY-MM-DD, local), for the completed count.
-    pub today: String,
+    today: String,
 }
 
 impl App {
@@ -229,10 +293,168 @@ impl App {
         }
     }
 
+    /// UI language.
+    pub fn lang(&self) -> Lang {
+        self.lang
+    }
+
+    /// Questionnaires offered for new interviews.
+    pub fn catalog(&self) -> &[Arc<Questionnaire>] {
+        &self.catalog
+    }
+
+    /// Every questionnaire known, for resuming by hash.
+    pub fn known(&self) -> &[Arc<Questionnaire>] {
+        &self.known
+    }
+
+    /// Interviews of this laptop, newest change first.
+    pub fn items(&self) -> &[Item] {
+        &self.items
+    }
+
+    /// Files that could not be read: (path, reason).
+    pub fn broken(&self) -> &[(PathBuf, String)] {
+        &self.broken
+    }
+
+    /// The interviewer code.
+    pub fn interviewer(&self) -> Option<&str> {
+        self.interviewer.as_deref()
+    }
+
+    /// Current screen.
+    pub fn screen(&self) -> &Screen {
+        &self.screen
+    }
+
+    /// Overlay.
+    pub fn overlay(&self) -> Option<&Overlay> {
+        self.overlay.as_ref()
+    }
+
+    /// Save indicator.
+    pub fn save_state(&self) -> &SaveState {
+        &self.save
+    }
+
+    /// A notice on the start screen (e.g. a lock held elsewhere).
+    pub fn notice(&self) -> Option<&str> {
+        self.notice.as_deref()
+    }
+
+    /// Whether the user has quit.
+    pub fn should_quit(&self) -> bool {
+        self.quit
+    }
+
+    /// Interview clock for the header (ms).
+    pub fn elapsed_ms(&self) -> u64 {
+        self.elapsed_ms
+    }
+
+    /// Today's date (YYYY-MM-DD, local), for the completed count.
+    pub fn today(&self) -> &str {
+        &self.today
+    }
+
+    /// The clock moved: the header shows the open interview's time `now.ms`.
+    pub fn tick(&mut self, now: &Now) {
+        self.elapsed_ms = now.ms;
+    }
+
     /// Replaces the interview list (newest change first).
-    pub fn set_items(&mut self, mut items: Vec<Item>) {
+    fn set_items(&mut self, mut items: Vec<Item>) {
         items.sort_by(|a, b| b.rec.updated.cmp(&a.rec.updated).then(a.path.cmp(&b.path)));
         self.items = items;
+    }
+
+    /// The questionnaire interview `item` was started with, or why it cannot be opened.
+    fn questionnaire_of(&self, item: usize) -> Result<Arc<Questionnaire>, String> {
+        let it = self.items.get(item).ok_or("no such interview")?;
+        it.q.clone().ok_or_else(|| {
+            format!(
+                "{}: {} {} (sha256 {}…)",
+                it.path.display(),
+                self.lang
+                    .t("неизвестная версия анкеты", "unknown questionnaire version"),
+                it.rec.questionnaire.id,
+                it.rec.questionnaire.sha256.get(..12).unwrap_or("")
+            )
+        })
+    }
+
+    /// Asks to open item `item` if its questionnaire is known; otherwise says why not.
+    fn open(&mut self, item: usize, reopen: bool) -> Vec<Request> {
+        match self.questionnaire_of(item) {
+            Ok(_) => vec![Request::Open { item, reopen }],
+            Err(e) => {
+                self.notice = Some(e);
+                vec![]
+            }
+        }
+    }
+
+    /// Applies what came of a request. Returns further side effects to perform, in order, before
+    /// any request still pending.
+    ///
+    /// `now` is the time the outcome arrived; for [`Outcome::Created`] and [`Outcome::Opened`]
+    /// its `ms` is the opened interview's clock.
+    pub fn on(&mut self, outcome: Outcome, now: &Now) -> Vec<Request> {
+        match outcome {
+            Outcome::Saved { at } => {
+                self.save = SaveState::Saved(at);
+                vec![]
+            }
+            Outcome::SaveFailed { error } => {
+                self.save = SaveState::Failed(error);
+                vec![]
+            }
+            Outcome::Created { q, rec } => self.begin(q, rec, now),
+            Outcome::Opened { item, mut rec, reopen } => {
+                let q = match self.questionnaire_of(item) {
+                    Ok(q) => q,
+                    Err(e) => {
+                        // Not asked for (`open` checks first); release the lock just taken.
+                        self.notice = Some(e);
+                        return vec![Request::Close];
+                    }
+                };
+                if reopen {
+                    session::reopen(&mut rec, now);
+                }
+                let mut reqs = self.begin(q, rec, now);
+                if reopen {
+                    reqs.push(Request::Save);
+                }
+                reqs
+            }
+            Outcome::CreateFailed { error } | Outcome::OpenFailed { error } => {
+                self.notice = Some(error);
+                vec![]
+            }
+            Outcome::ConfigSaved | Outcome::Closed => vec![],
+            Outcome::ConfigFailed { error } => {
+                self.notice = Some(format!("config: {error}"));
+                vec![]
+            }
+            Outcome::Listed { items, broken, today } => {
+                self.broken = broken;
+                self.set_items(items);
+                self.today = today;
+                vec![]
+            }
+        }
+    }
+
+    /// Shows an interview just created or opened: at its position, the save indicator reset.
+    fn begin(&mut self, q: Arc<Questionnaire>, rec: Record, now: &Now) -> Vec<Request> {
+        self.save = SaveState::Idle;
+        self.screen = Screen::Interview(Box::new(Session::open(q, rec)));
+        match self.session_mut().map(|s| s.show(now)) {
+            Some(Effect::Save | Effect::Completed) => vec![Request::Save],
+            _ => vec![],
+        }
     }
 
     /// Items of a tab, as indices into `items`.
@@ -396,7 +618,7 @@ impl App {
                         vec![]
                     }
                     Tab::New => vec![Request::New { q: i }],
-                    _ => vec![Request::Open { item: i, reopen: false }],
+                    _ => self.open(i, false),
                 };
             }
             Cmd::Reopen if tab == Tab::Completed => {
@@ -421,7 +643,7 @@ impl App {
             Overlay::ConfirmReopen { item } => {
                 self.overlay = None;
                 if cmd == Cmd::Next {
-                    vec![Request::Open { item, reopen: true }]
+                    self.open(item, true)
                 } else {
                     vec![]
                 }
@@ -479,3 +701,6 @@ impl App {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,20 +1,22 @@
 //! The terminal interviewer: the only module that imports ratatui and crossterm.
 //!
 //! Keys become semantic commands in [`keymap`], [`app::App::handle`] updates the state (and the
-//! interview state machine) and returns requests, the run loop performs them through the
-//! store, and [`view::view`] draws the result without side effects. The loop is generic over
-//! the ratatui `Backend` and the event source so tests drive it with `TestBackend` and
-//! scripted keys.
+//! interview state machine) and returns requests, the [`Runner`] performs them through the
+//! store and hands each result back as an [`app::Outcome`] to [`app::App::on`], which makes the
+//! state changes (and may ask for more), and [`view::view`] draws the result without side
+//! effects. The loop is generic over the ratatui `Backend` and the event source so tests drive
+//! it with `TestBackend` and scripted keys.
 
 pub mod app;
 pub mod keymap;
 pub mod view;
 
 use crate::i18n::Lang;
-use crate::interview::session::{self, Now, Session};
+use crate::interview::record::Record;
+use crate::interview::session::{self, Now};
 use crate::questionnaire::Questionnaire;
 use crate::store::{self, Config, DataDir, InterviewLock};
-use app::{App, Item, Request, SaveState, Screen};
+use app::{App, Item, Outcome, Request};
 use ratatui::Terminal;
 use ratatui::backend::Backend;
 use ratatui::crossterm::event::{self, Event};
@@ -58,7 +60,9 @@ pub enum Input {
     End,
 }
 
-/// Performs requests through the store; owns the open interview's lock.
+/// Performs requests through the store and hands back their [`Outcome`]s; owns the open
+/// interview's lock and its clock. It reads the app but never changes it except through
+/// [`App::handle`], [`App::paste`], [`App::on`] and [`App::tick`].
 pub struct Runner<C: Clock> {
     /// The data dir.
     pub dir: DataDir,
@@ -83,8 +87,9 @@ impl<C: Clock> Runner<C> {
         }
     }
 
-    fn now(&mut self, app: &App) -> Now {
-        let ms = if app.session().is_some() {
+    /// The time now; `ms` is the interview's clock if one is `open`, else 0.
+    fn now_at(&mut self, open: bool) -> Now {
+        let ms = if open {
             self.base_ms + (self.clock.mono().saturating_sub(self.opened_at)).as_millis() as u64
         } else {
             0
@@ -95,117 +100,124 @@ impl<C: Clock> Runner<C> {
         }
     }
 
-    /// Reloads the interview list.
-    pub fn refresh(&mut self, app: &mut App) {
-        let mut items = Vec::new();
-        let tz = jiff::tz::TimeZone::system();
-        app.broken.clear();
-        for (path, r) in self.dir.list() {
-            match r {
-                Ok(rec) => items.push(Item::new(path, rec, &app.known, &tz)),
-                Err(e) => app.broken.push((path, e)),
-            }
-        }
-        app.set_items(items);
-        app.today = jiff::ZonedDateTime::new(self.clock.wall(), tz).date().to_string();
+    fn now(&mut self, app: &App) -> Now {
+        self.now_at(app.session().is_some())
     }
 
+    /// Starts the clock of an interview just locked: it continues from its recorded duration.
+    fn start_clock(&mut self, rec: &Record) {
+        self.base_ms = rec.duration_ms;
+        self.opened_at = self.clock.mono();
+    }
+
+    /// Reloads the interview list.
+    pub fn refresh(&mut self, app: &mut App) {
+        let listed = self.list(app);
+        self.deliver(app, listed);
+    }
+
+    fn list(&mut self, app: &App) -> Outcome {
+        let mut items = Vec::new();
+        let mut broken = Vec::new();
+        let tz = jiff::tz::TimeZone::system();
+        for (path, r) in self.dir.list() {
+            match r {
+                Ok(rec) => items.push(Item::new(path, rec, app.known(), &tz)),
+                Err(e) => broken.push((path, e)),
+            }
+        }
+        let today = jiff::ZonedDateTime::new(self.clock.wall(), tz).date().to_string();
+        Outcome::Listed { items, broken, today }
+    }
+
+    /// Performs a request and hands what came of it to the app, then performs the requests that
+    /// follow from it (before any still pending).
     fn perform(&mut self, app: &mut App, req: Request) {
-        let now = self.now(app);
-        match req {
-            Request::Save => self.save(app, &now),
+        if let Some(outcome) = self.io(app, req) {
+            self.deliver(app, outcome);
+        }
+    }
+
+    fn deliver(&mut self, app: &mut App, outcome: Outcome) {
+        // An interview just created or opened: its clock runs from now.
+        let opened = matches!(outcome, Outcome::Created { .. } | Outcome::Opened { .. });
+        let now = self.now_at(opened || app.session().is_some());
+        for r in app.on(outcome, &now) {
+            self.perform(app, r);
+        }
+    }
+
+    /// The I/O of a request, through the store. Reads the app, never changes it.
+    fn io(&mut self, app: &App, req: Request) -> Option<Outcome> {
+        Some(match req {
+            Request::Save => {
+                let now = self.now(app);
+                match self.dir.save(&app.session()?.rec) {
+                    Ok(()) => Outcome::Saved {
+                        at: local_hms(&now.wall),
+                    },
+                    Err(e) => Outcome::SaveFailed {
+                        error: store::io_reason(&e),
+                    },
+                }
+            }
             Request::SaveConfig => {
                 let cfg = Config {
-                    interviewer: app.interviewer.clone(),
-                    lang: Some(app.lang.code().to_string()),
+                    interviewer: app.interviewer().map(str::to_string),
+                    lang: Some(app.lang().code().to_string()),
                 };
-                if let Err(e) = self.dir.save_config(&cfg) {
-                    app.notice = Some(format!("config: {}", store::io_reason(&e)));
+                match self.dir.save_config(&cfg) {
+                    Ok(()) => Outcome::ConfigSaved,
+                    Err(e) => Outcome::ConfigFailed {
+                        error: store::io_reason(&e),
+                    },
                 }
             }
             Request::Close => {
                 self.lock = None;
-                if !app.quit {
-                    self.refresh(app);
+                if app.should_quit() {
+                    Outcome::Closed
+                } else {
+                    self.list(app)
                 }
             }
             Request::New { q } => {
-                let qn = app.catalog[q].clone();
-                if let Err(e) = self.start_new(app, qn) {
-                    app.notice = Some(e);
+                let q = app.catalog()[q].clone();
+                match self.create(app, &q) {
+                    Ok(rec) => Outcome::Created { q, rec },
+                    Err(error) => Outcome::CreateFailed { error },
                 }
             }
-            Request::Open { item, reopen } => {
-                if let Err(e) = self.open(app, item, reopen) {
-                    app.notice = Some(e);
-                }
-            }
-        }
+            Request::Open { item, reopen } => match self.open(app, item) {
+                Ok(rec) => Outcome::Opened { item, rec, reopen },
+                Err(error) => Outcome::OpenFailed { error },
+            },
+        })
     }
 
-    fn save(&mut self, app: &mut App, now: &Now) {
-        let Some(s) = app.session() else { return };
-        app.save = match self.dir.save(&s.rec) {
-            Ok(()) => SaveState::Saved(local_hms(&now.wall)),
-            Err(e) => SaveState::Failed(store::io_reason(&e)),
-        };
-    }
-
-    fn start_new(&mut self, app: &mut App, q: Arc<Questionnaire>) -> Result<(), String> {
+    /// Creates and locks a new interview's record (keeping a copy of its questionnaire).
+    fn create(&mut self, app: &App, q: &Questionnaire) -> Result<Record, String> {
         let fail = |e: io::Error| format!("{}: {}", self.dir.root().display(), store::io_reason(&e));
         self.dir.ensure().map_err(fail)?;
         let device = self.dir.device_id().map_err(fail)?;
-        self.dir.keep_questionnaire(&q).map_err(fail)?;
+        self.dir.keep_questionnaire(q).map_err(fail)?;
         let id = uuid::Uuid::now_v7().to_string();
-        let interviewer = app.interviewer.clone().unwrap_or_default();
+        let interviewer = app.interviewer().unwrap_or_default().to_string();
         let now = self.now(app);
-        let rec = session::new_record(&q, id, device, interviewer, &now);
+        let rec = session::new_record(q, id, device, interviewer, &now);
         self.lock = Some(self.dir.lock(&rec)?);
-        self.begin(app, q, rec);
-        Ok(())
+        self.start_clock(&rec);
+        Ok(rec)
     }
 
-    fn open(&mut self, app: &mut App, item: usize, reopen: bool) -> Result<(), String> {
-        let it = app.items.get(item).cloned().ok_or("no such interview")?;
-        let q = it.q.clone().ok_or_else(|| {
-            format!(
-                "{}: {} {} (sha256 {}…)",
-                it.path.display(),
-                app.lang.t("неизвестная версия анкеты", "unknown questionnaire version"),
-                it.rec.questionnaire.id,
-                it.rec.questionnaire.sha256.get(..12).unwrap_or("")
-            )
-        })?;
-        // Re-read: the list may be stale, and the file is the truth.
-        let mut rec = store::read_record(&it.path)?;
+    /// Re-reads an interview of the list (the list may be stale; the file is the truth) and
+    /// locks it.
+    fn open(&mut self, app: &App, item: usize) -> Result<Record, String> {
+        let path = app.items().get(item).ok_or("no such interview")?.path.clone();
+        let rec = store::read_record(&path)?;
         self.lock = Some(self.dir.lock(&rec)?);
-        if reopen {
-            let now = self.now(app);
-            session::reopen(&mut rec, &now);
-        }
-        let completed_view = rec.status == crate::interview::record::Status::Completed;
-        self.begin(app, q, rec);
-        if reopen {
-            let now = self.now(app);
-            self.save(app, &now);
-        }
-        if completed_view {
-            app.save = SaveState::Idle;
-        }
-        Ok(())
-    }
-
-    fn begin(&mut self, app: &mut App, q: Arc<Questionnaire>, rec: crate::interview::record::Record) {
-        self.base_ms = rec.duration_ms;
-        self.opened_at = self.clock.mono();
-        app.save = SaveState::Idle;
-        app.screen = Screen::Interview(Box::new(Session::open(q, rec)));
-        let now = self.now(app);
-        if let Some(s) = app.session_mut()
-            && s.show(&now) != session::Effect::None
-        {
-            self.save(app, &now);
-        }
+        self.start_clock(&rec);
+        Ok(rec)
     }
 }
 
@@ -229,7 +241,7 @@ pub fn run_loop<B: Backend, C: Clock>(
     rt.refresh(app);
     loop {
         rt.draw(terminal, app)?;
-        if app.quit {
+        if app.should_quit() {
             return Ok(());
         }
         match next(Duration::from_secs(1))? {
@@ -242,7 +254,8 @@ pub fn run_loop<B: Backend, C: Clock>(
 impl<C: Clock> Runner<C> {
     /// Draws the current state.
     pub fn draw<B: Backend>(&mut self, terminal: &mut Terminal<B>, app: &mut App) -> io::Result<()> {
-        app.elapsed_ms = self.now(app).ms;
+        let now = self.now(app);
+        app.tick(&now);
         let theme = self.theme;
         terminal
             .draw(|f| view::view(f, app, theme))
@@ -288,15 +301,15 @@ pub fn run(opts: Options) -> io::Result<()> {
     use ratatui::crossterm::execute;
     opts.dir.clean_stale_temp_files();
     let cfg = opts.dir.config();
-    let mut app = App::new(opts.lang, opts.catalog, cfg.interviewer);
     // Questionnaires in the data dir's `questionnaires/` (copies of every version used, or one a
     // supervisor put there) are offered too, after the bundled ones; all are known for resuming.
+    let mut catalog = opts.catalog;
     for q in opts.dir.stored_questionnaires() {
-        if !app.catalog.iter().any(|k| k.sha256 == q.sha256) {
-            app.catalog.push(Arc::new(q));
+        if !catalog.iter().any(|k| k.sha256 == q.sha256) {
+            catalog.push(Arc::new(q));
         }
     }
-    app.known = app.catalog.clone();
+    let mut app = App::new(opts.lang, catalog, cfg.interviewer);
     let mut rt = Runner::new(opts.dir, SystemClock::default(), view::Theme::from_env());
     ratatui::run(|terminal| {
         let _ = execute!(io::stdout(), EnableBracketedPaste);

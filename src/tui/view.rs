@@ -67,20 +67,20 @@ pub fn view(f: &mut Frame, app: &App, theme: Theme) {
     let area = f.area();
     if area.width < MIN_W || area.height < MIN_H {
         let msg = app
-            .lang
+            .lang()
             .t("Окно терминала слишком маленькое", "The terminal is too small");
-        let need = format!("{} {MIN_W}×{MIN_H}", app.lang.t("нужно не менее", "need at least"));
+        let need = format!("{} {MIN_W}×{MIN_H}", app.lang().t("нужно не менее", "need at least"));
         let p = Paragraph::new(vec![Line::from(msg), Line::from(need)]).wrap(Wrap { trim: true });
         f.render_widget(p, area);
         return;
     }
-    match &app.screen {
+    match app.screen() {
         Screen::Start { tab, sel } => start(f, app, *tab, *sel, theme),
         Screen::AskCode { edit, .. } => ask_code(f, app, edit, theme),
         Screen::Interview(s) => interview(f, app, s, theme),
     }
-    match &app.overlay {
-        Some(Overlay::Help) => help(f, app.lang, theme),
+    match app.overlay() {
+        Some(Overlay::Help) => help(f, app.lang(), theme),
         Some(Overlay::Menu { sel }) => menu(f, app, *sel, theme),
         Some(Overlay::ConfirmReopen { item }) => confirm_reopen(f, app, *item, theme),
         None => {}
@@ -109,7 +109,7 @@ fn footer(lang: Lang, items: &[(Cmd, &'static str, &'static str)], theme: Theme,
 }
 
 fn start(f: &mut Frame, app: &App, tab: Tab, sel: usize, theme: Theme) {
-    let l = app.lang;
+    let l = app.lang();
     let [head, tabs, body, notice, foot] = Layout::vertical([
         Constraint::Length(2),
         Constraint::Length(2),
@@ -118,7 +118,7 @@ fn start(f: &mut Frame, app: &App, tab: Tab, sel: usize, theme: Theme) {
         Constraint::Length(1),
     ])
     .areas(f.area());
-    let who = match &app.interviewer {
+    let who = match app.interviewer() {
         Some(c) => format!("{}: {c}", l.t("интервьюер", "interviewer")),
         None => String::new(),
     };
@@ -137,7 +137,12 @@ fn start(f: &mut Frame, app: &App, tab: Tab, sel: usize, theme: Theme) {
     let done = app.rows(Tab::Completed);
     let today = done
         .iter()
-        .filter(|&&i| app.items[i].completed_day.as_deref().is_some_and(|c| c == app.today))
+        .filter(|&&i| {
+            app.items()[i]
+                .completed_day
+                .as_deref()
+                .is_some_and(|c| c == app.today())
+        })
         .count();
     let titles = [
         (Tab::New, l.t("Новое интервью", "New interview").to_string()),
@@ -179,11 +184,11 @@ fn start(f: &mut Frame, app: &App, tab: Tab, sel: usize, theme: Theme) {
     for (k, &i) in rows.iter().enumerate() {
         let text = match tab {
             Tab::New => {
-                let q = &app.catalog[i];
+                let q = &app.catalog()[i];
                 let n = q.questions.iter().filter(|x| x.is_answerable()).count();
                 // Two entries with the same id and version differ in content: show the hash.
                 let twin = app
-                    .catalog
+                    .catalog()
                     .iter()
                     .filter(|o| o.id == q.id && o.version == q.version)
                     .count()
@@ -203,13 +208,13 @@ fn start(f: &mut Frame, app: &App, tab: Tab, sel: usize, theme: Theme) {
                     l.t("вопр.", "questions")
                 )
             }
-            _ => item_line(l, &app.items[i]),
+            _ => item_line(l, &app.items()[i]),
         };
         let st = if k == sel { theme.sel() } else { Style::new() };
         lines.push(Line::styled(text, st));
         if tab != Tab::New
             && k == sel
-            && let Some(lq) = &app.items[i].last_question
+            && let Some(lq) = &app.items()[i].last_question
         {
             lines.push(Line::styled(
                 format!("   {} {lq}", l.t("остановились на:", "stopped at:")),
@@ -219,11 +224,11 @@ fn start(f: &mut Frame, app: &App, tab: Tab, sel: usize, theme: Theme) {
     }
     let scroll = scroll_for(sel.saturating_mul(1), body.height);
     f.render_widget(Paragraph::new(lines).scroll((scroll, 0)), body);
-    let mut note = app.notice.clone().unwrap_or_default();
-    if note.is_empty() && !app.broken.is_empty() {
+    let mut note = app.notice().unwrap_or_default().to_string();
+    if note.is_empty() && !app.broken().is_empty() {
         note = format!(
             "{} {}",
-            app.broken.len(),
+            app.broken().len(),
             l.t(
                 "файл(ов) интервью не читаются (см. anketa list)",
                 "interview file(s) unreadable (see anketa list)"
@@ -264,7 +269,7 @@ fn scroll_for(line: usize, height: u16) -> u16 {
 }
 
 fn ask_code(f: &mut Frame, app: &App, edit: &Editor, theme: Theme) {
-    let l = app.lang;
+    let l = app.lang();
     let area = centered(f.area(), 60, 7);
     let lines = vec![
         Line::from(l.t("Введите ваш код интервьюера.", "Enter your interviewer code.")),
@@ -335,7 +340,7 @@ fn field_lines(edit: &Editor, theme: Theme, focused: bool) -> Vec<Line<'static>>
 }
 
 fn interview(f: &mut Frame, app: &App, s: &Session, theme: Theme) {
-    let l = app.lang;
+    let l = app.lang();
     let q = &s.q;
     let qq = &q.questions[s.cur];
     let [head, bar, body, msg, foot] = Layout::vertical([
@@ -356,7 +361,7 @@ fn interview(f: &mut Frame, app: &App, s: &Session, theme: Theme) {
         q.blocks.len(),
         q.tr(&block.title)
     );
-    let (save_text, save_style) = match &app.save {
+    let (save_text, save_style) = match app.save_state() {
         SaveState::Idle => (String::new(), Style::new()),
         SaveState::Saved(t) => (format!("{} {t}", l.t("сохранено", "saved")), theme.ok()),
         SaveState::Failed(e) => (format!("{}: {e}", l.t("НЕ СОХРАНЕНО", "NOT SAVED")), theme.error()),
@@ -373,7 +378,7 @@ fn interview(f: &mut Frame, app: &App, s: &Session, theme: Theme) {
     f.render_widget(Paragraph::new(Line::styled(save_text, save_style)).right_aligned(), hr);
     // Progress bar and elapsed time.
     let (done, total) = s.progress();
-    let secs = app.elapsed_ms / 1000;
+    let secs = app.elapsed_ms() / 1000;
     let clock = format!(
         " {done}/{total} · {:02}:{:02}:{:02}",
         secs / 3600,
@@ -437,7 +442,7 @@ fn interview(f: &mut Frame, app: &App, s: &Session, theme: Theme) {
 }
 
 fn question_body(f: &mut Frame, app: &App, s: &Session, area: Rect, theme: Theme) {
-    let l = app.lang;
+    let l = app.lang();
     let q = &s.q;
     let qq = &q.questions[s.cur];
     let mut lines: Vec<Line> = Vec::new();
@@ -674,7 +679,7 @@ fn answer_text(s: &Session, i: usize) -> String {
 
 fn list_body(f: &mut Frame, app: &App, s: &Session, area: Rect, sel: usize, review: bool, theme: Theme) {
     use unicode_width::UnicodeWidthStr;
-    let l = app.lang;
+    let l = app.lang();
     let q = &s.q;
     let rows = if review { s.review_rows() } else { s.jump_rows() };
     let mut lines = Vec::new();
@@ -844,7 +849,7 @@ fn menu(f: &mut Frame, app: &App, sel: usize, theme: Theme) {
         .enumerate()
         .map(|(i, (ru, en))| {
             let st = if i == sel { theme.sel() } else { Style::new() };
-            Line::styled(format!(" {}. {}", i + 1, app.lang.t(ru, en)), st)
+            Line::styled(format!(" {}. {}", i + 1, app.lang().t(ru, en)), st)
         })
         .collect();
     f.render_widget(Clear, area);
@@ -852,16 +857,16 @@ fn menu(f: &mut Frame, app: &App, sel: usize, theme: Theme) {
         Paragraph::new(lines).block(
             Block::default()
                 .borders(Borders::ALL)
-                .title(app.lang.t(" Меню ", " Menu ")),
+                .title(app.lang().t(" Меню ", " Menu ")),
         ),
         area,
     );
 }
 
 fn confirm_reopen(f: &mut Frame, app: &App, item: usize, theme: Theme) {
-    let l = app.lang;
+    let l = app.lang();
     let area = centered(f.area(), 64, 7);
-    let it = &app.items[item];
+    let it = &app.items()[item];
     let lines = vec![
         Line::from(l.t("Переоткрыть завершённое интервью?", "Reopen the completed interview?")),
         Line::styled(item_line(l, it), theme.dim()),

@@ -6,7 +6,7 @@ use anketa::interview::record::{AnswerValue, Record, Status};
 use anketa::interview::session::{self, Action, Message, Mode, Now, Session};
 use anketa::questionnaire::{Kind, Questionnaire, bundled};
 use anketa::store::{self, DataDir};
-use anketa::tui::app::{App, Screen};
+use anketa::tui::app::{App, Outcome, Request, SaveState};
 use anketa::tui::keymap;
 use anketa::tui::view::{self, Theme};
 use anketa::tui::{Clock, Input, Runner, run_loop};
@@ -58,9 +58,17 @@ fn session(id: &str) -> Session {
     s
 }
 
+/// An app showing the session `s` as it is (opened as a new interview, then replaced by `s`).
 fn app_with(s: Session) -> App {
     let mut app = App::new(Lang::Ru, catalog(), Some("И07".into()));
-    app.screen = Screen::Interview(Box::new(s));
+    app.on(
+        Outcome::Created {
+            q: s.q.clone(),
+            rec: s.rec.clone(),
+        },
+        &now(),
+    );
+    *app.session_mut().unwrap() = s;
     app
 }
 
@@ -210,23 +218,37 @@ fn keys_for(s: &Session) -> Vec<KeyEvent> {
     keys
 }
 
-/// Plays a whole interview on a pure App (no files) and returns the keys pressed.
+/// Plays a whole interview on a pure App (no files) and returns the keys pressed. The store's
+/// part is played by answering each request with its outcome: the new interview is created, and
+/// every save succeeds.
 fn script_whole_interview(q_index: usize) -> (Vec<KeyEvent>, Record) {
     let mut app = App::new(Lang::Ru, catalog(), None);
     let mut keys = Vec::new();
     let press = |app: &mut App, k: KeyEvent, keys: &mut Vec<KeyEvent>| {
         keys.push(k);
-        if let Some(cmd) = keymap::map(&k, app.typing()) {
-            let reqs = app.handle(cmd, &now());
-            for r in reqs {
-                if let anketa::tui::app::Request::New { q } = r {
-                    let q = app.catalog[q].clone();
-                    let rec = session::new_record(&q, "x".into(), "d".into(), app.interviewer.clone().unwrap(), &now());
-                    let mut s = Session::open(q, rec);
-                    s.show(&now());
-                    app.screen = Screen::Interview(Box::new(s));
-                }
-            }
+        let Some(cmd) = keymap::map(&k, app.typing()) else {
+            return;
+        };
+        let mut pending = app.handle(cmd, &now());
+        while !pending.is_empty() {
+            let outcome = match pending.remove(0) {
+                Request::New { q } => Outcome::Created {
+                    q: app.catalog()[q].clone(),
+                    rec: session::new_record(
+                        &app.catalog()[q],
+                        "x".into(),
+                        "d".into(),
+                        app.interviewer().unwrap().into(),
+                        &now(),
+                    ),
+                },
+                Request::Save => Outcome::Saved { at: "10:00:00".into() },
+                Request::SaveConfig => Outcome::ConfigSaved,
+                Request::Close => Outcome::Closed,
+                r => panic!("unexpected {r:?}"),
+            };
+            let more = app.on(outcome, &now());
+            pending.splice(0..0, more);
         }
     };
     for _ in 0..q_index {
@@ -260,6 +282,7 @@ fn script_whole_interview(q_index: usize) -> (Vec<KeyEvent>, Record) {
     press(&mut app, key(KeyCode::F(10)), &mut keys);
     let s = app.session().unwrap();
     assert_eq!(s.rec.status, Status::Completed, "{:?}", s.message);
+    assert_eq!(app.save_state(), &SaveState::Saved("10:00:00".into()));
     let rec = s.rec.clone();
     press(
         &mut app,
@@ -282,7 +305,7 @@ fn whole_nko_interview_through_the_run_loop() {
         Ok(it.next().map_or(Input::End, |k| Input::Event(Event::Key(k))))
     })
     .unwrap();
-    assert!(app.quit);
+    assert!(app.should_quit());
     let files = data.list();
     assert_eq!(files.len(), 1, "{files:?}");
     let rec = files[0].1.clone().unwrap();
@@ -362,9 +385,9 @@ fn resume_reopens_at_the_exact_question_and_second_instance_is_refused() {
     rt2.step(&mut app2, k(KeyCode::Enter));
     assert!(app2.session().is_none());
     assert!(
-        app2.notice.as_deref().unwrap_or("").contains("another anketa window"),
+        app2.notice().unwrap_or("").contains("another anketa window"),
         "{:?}",
-        app2.notice
+        app2.notice()
     );
     // Quit the first, resume from the start screen: same question, same answers.
     rt.step(

@@ -1,0 +1,389 @@
+//! The app driven purely: commands and outcomes in, state and requests out; no terminal, no disk.
+
+use super::*;
+use crate::interview::record::{EventKind, Status};
+use crate::questionnaire::bundled;
+use crate::tui::view::{self, Theme};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+fn now() -> Now {
+    Now {
+        wall: "2021-02-20T10:00:00Z".into(),
+        ms: 0,
+    }
+}
+
+fn catalog() -> Vec<Arc<Questionnaire>> {
+    ["nko", "omsu", "demo"]
+        .iter()
+        .map(|id| Arc::new(bundled(id).unwrap()))
+        .collect()
+}
+
+fn app() -> App {
+    App::new(Lang::Ru, catalog(), Some("И07".into()))
+}
+
+fn record(q: &Questionnaire) -> Record {
+    session::new_record(
+        q,
+        "0190f5c2-0000-7000-8000-000000000000".into(),
+        "dev".into(),
+        "И07".into(),
+        &now(),
+    )
+}
+
+/// The screen as text (80×24, plain theme).
+fn screen(app: &App) -> String {
+    let mut t = Terminal::new(TestBackend::new(80, 24)).unwrap();
+    t.draw(|f| view::view(f, app, Theme::plain())).unwrap();
+    format!("{}", t.backend())
+}
+
+/// The id of the question shown.
+fn shown(app: &App) -> &str {
+    let s = app.session().expect("an interview is open");
+    &s.q.questions[s.cur].id
+}
+
+/// An app whose list holds `recs` (as if read from disk), on the start screen.
+fn listing(recs: Vec<Record>) -> App {
+    let mut app = app();
+    let items = recs
+        .into_iter()
+        .enumerate()
+        .map(|(i, rec)| {
+            let path = PathBuf::from(format!("/data/interviews/{i}.json"));
+            Item::new(path, rec, app.known(), &jiff::tz::TimeZone::UTC)
+        })
+        .collect();
+    let reqs = app.on(
+        Outcome::Listed {
+            items,
+            broken: vec![],
+            today: "2021-02-20".into(),
+        },
+        &now(),
+    );
+    assert!(reqs.is_empty());
+    app
+}
+
+/// An nko record answered up to `org_type` (district answered, shown events logged).
+fn nko_in_progress() -> Record {
+    let q = Arc::new(bundled("nko").unwrap());
+    let mut s = Session::open(q, record(&bundled("nko").unwrap()));
+    s.show(&now());
+    session::update(&mut s, Action::Choose(2), &now());
+    session::update(&mut s, Action::Next, &now());
+    assert_eq!(s.q.questions[s.cur].id, "org_type");
+    s.rec
+}
+
+#[test]
+fn a_new_interview_from_the_start_screen_shows_its_first_question() {
+    let mut app = app();
+    assert!(matches!(app.screen(), Screen::Start { tab: Tab::New, sel: 0 }));
+    let reqs = app.handle(Cmd::Next, &now());
+    assert_eq!(reqs, vec![Request::New { q: 0 }]);
+    // Nothing opens before the store has created the interview.
+    assert!(app.session().is_none());
+    let q = app.catalog()[0].clone();
+    let later = Now {
+        wall: "2021-02-20T10:00:02Z".into(),
+        ms: 1500,
+    };
+    let reqs = app.on(
+        Outcome::Created {
+            q: q.clone(),
+            rec: record(&q),
+        },
+        &later,
+    );
+    // Showing the first question is logged, so the record is saved at once.
+    assert_eq!(reqs, vec![Request::Save]);
+    assert_eq!(shown(&app), "district");
+    let s = app.session().unwrap();
+    assert_eq!(s.rec.position.as_deref(), Some("district"));
+    let last = s.rec.paradata.last().unwrap();
+    assert_eq!(
+        (last.ev, last.q.as_str(), last.ms),
+        (EventKind::Shown, "district", 1500)
+    );
+    assert_eq!(app.save_state(), &SaveState::Idle);
+    assert!(screen(&app).contains("блок 1/"), "{}", screen(&app));
+    assert!(app.on(Outcome::Saved { at: "10:00:02".into() }, &now()).is_empty());
+    assert_eq!(app.save_state(), &SaveState::Saved("10:00:02".into()));
+    assert!(screen(&app).contains("сохранено 10:00:02"));
+}
+
+#[test]
+fn the_first_interview_asks_the_interviewer_code_and_saves_it() {
+    let mut app = App::new(Lang::Ru, catalog(), None);
+    app.handle(Cmd::Down, &now());
+    assert_eq!(app.handle(Cmd::Next, &now()), vec![]);
+    assert!(matches!(app.screen(), Screen::AskCode { q: 1, .. }));
+    assert!(app.typing());
+    for c in "И07".chars() {
+        assert!(app.handle(Cmd::Input(c), &now()).is_empty());
+    }
+    let reqs = app.handle(Cmd::Next, &now());
+    assert_eq!(reqs, vec![Request::SaveConfig, Request::New { q: 1 }]);
+    assert_eq!(app.interviewer(), Some("И07"));
+    // The settings could not be written: said on the start screen, the interview goes on.
+    let reqs = app.on(
+        Outcome::ConfigFailed {
+            error: "Read-only file system".into(),
+        },
+        &now(),
+    );
+    assert!(reqs.is_empty());
+    assert_eq!(app.notice(), Some("config: Read-only file system"));
+    let q = app.catalog()[1].clone();
+    app.on(
+        Outcome::Created {
+            q: q.clone(),
+            rec: record(&q),
+        },
+        &now(),
+    );
+    assert_eq!(app.session().unwrap().q.id, "omsu");
+}
+
+#[test]
+fn an_open_failure_stays_on_the_start_screen_and_says_why() {
+    let mut app = listing(vec![nko_in_progress()]);
+    assert!(app.handle(Cmd::Focus, &now()).is_empty());
+    assert!(matches!(
+        app.screen(),
+        Screen::Start {
+            tab: Tab::Resume,
+            sel: 0
+        }
+    ));
+    let reqs = app.handle(Cmd::Next, &now());
+    assert_eq!(reqs, vec![Request::Open { item: 0, reopen: false }]);
+    let error = "this interview is open in another anketa window; close it there first";
+    let reqs = app.on(Outcome::OpenFailed { error: error.into() }, &now());
+    assert!(reqs.is_empty());
+    assert!(app.session().is_none());
+    assert!(matches!(
+        app.screen(),
+        Screen::Start {
+            tab: Tab::Resume,
+            sel: 0
+        }
+    ));
+    assert_eq!(app.notice(), Some(error));
+    assert!(screen(&app).contains("another anketa window"), "{}", screen(&app));
+    // The next attempt clears the notice.
+    app.handle(Cmd::Next, &now());
+    assert_eq!(app.notice(), None);
+}
+
+#[test]
+fn a_create_failure_says_why() {
+    let mut app = app();
+    app.handle(Cmd::Next, &now());
+    let error = "/data: Permission denied";
+    assert!(app.on(Outcome::CreateFailed { error: error.into() }, &now()).is_empty());
+    assert!(app.session().is_none());
+    assert_eq!(app.notice(), Some(error));
+}
+
+#[test]
+fn an_unknown_questionnaire_version_is_refused_without_asking_the_store() {
+    let mut rec = nko_in_progress();
+    rec.questionnaire.sha256 = "0123456789abcdef".repeat(4);
+    let mut app = listing(vec![rec]);
+    app.handle(Cmd::Focus, &now());
+    assert_eq!(app.handle(Cmd::Next, &now()), vec![]);
+    assert!(app.session().is_none());
+    let notice = app.notice().unwrap();
+    assert!(
+        notice.starts_with("/data/interviews/0.json: неизвестная версия анкеты nko (sha256 0123456789ab…)"),
+        "{notice}"
+    );
+}
+
+#[test]
+fn resuming_opens_at_the_recorded_question() {
+    let rec = nko_in_progress();
+    let mut app = listing(vec![rec.clone()]);
+    app.handle(Cmd::Focus, &now());
+    let reqs = app.handle(Cmd::Next, &now());
+    assert_eq!(reqs, vec![Request::Open { item: 0, reopen: false }]);
+    let reqs = app.on(
+        Outcome::Opened {
+            item: 0,
+            rec: rec.clone(),
+            reopen: false,
+        },
+        &now(),
+    );
+    assert_eq!(reqs, vec![Request::Save]);
+    assert_eq!(shown(&app), "org_type");
+    let s = app.session().unwrap();
+    assert_eq!(s.rec.answers["district"].value, rec.answers["district"].value);
+    assert!(!s.read_only);
+}
+
+#[test]
+fn a_completed_interview_opens_read_only_or_is_reopened() {
+    let mut rec = nko_in_progress();
+    rec.status = Status::Completed;
+    rec.completed = Some("2021-02-20T10:30:00Z".into());
+    let mut app = listing(vec![rec.clone()]);
+    app.handle(Cmd::Focus, &now());
+    app.handle(Cmd::Focus, &now());
+    assert!(matches!(
+        app.screen(),
+        Screen::Start {
+            tab: Tab::Completed,
+            sel: 0
+        }
+    ));
+    // Viewing: read-only, nothing to save.
+    let reqs = app.handle(Cmd::Next, &now());
+    assert_eq!(reqs, vec![Request::Open { item: 0, reopen: false }]);
+    let reqs = app.on(
+        Outcome::Opened {
+            item: 0,
+            rec: rec.clone(),
+            reopen: false,
+        },
+        &now(),
+    );
+    assert!(reqs.is_empty());
+    assert!(app.session().unwrap().read_only);
+    assert_eq!(app.save_state(), &SaveState::Idle);
+    // Back to the start screen, then reopen after confirming.
+    let mut app = listing(vec![rec.clone()]);
+    app.handle(Cmd::FocusBack, &now());
+    assert!(app.handle(Cmd::Reopen, &now()).is_empty());
+    assert_eq!(app.overlay(), Some(&Overlay::ConfirmReopen { item: 0 }));
+    let reqs = app.handle(Cmd::Next, &now());
+    assert_eq!(reqs, vec![Request::Open { item: 0, reopen: true }]);
+    assert_eq!(app.overlay(), None);
+    let reqs = app.on(
+        Outcome::Opened {
+            item: 0,
+            rec: rec.clone(),
+            reopen: true,
+        },
+        &now(),
+    );
+    // Saved after showing the question and for the reopening, as before.
+    assert_eq!(reqs, vec![Request::Save, Request::Save]);
+    let s = app.session().unwrap();
+    assert!(!s.read_only);
+    assert_eq!(s.rec.status, Status::InProgress);
+    assert_eq!(s.rec.reopened.len(), 1);
+    assert_eq!(s.rec.reopened[0].was_completed, "2021-02-20T10:30:00Z");
+    assert_eq!(s.rec.completed, None);
+}
+
+#[test]
+fn a_failed_save_shows_not_saved_until_a_later_save_succeeds() {
+    let mut app = app();
+    app.handle(Cmd::Next, &now());
+    let q = app.catalog()[0].clone();
+    app.on(
+        Outcome::Created {
+            q: q.clone(),
+            rec: record(&q),
+        },
+        &now(),
+    );
+    app.on(Outcome::Saved { at: "10:00:01".into() }, &now());
+    assert_eq!(app.handle(Cmd::Digit(1), &now()), vec![Request::Save]);
+    let reqs = app.on(
+        Outcome::SaveFailed {
+            error: "Not a directory".into(),
+        },
+        &now(),
+    );
+    assert!(reqs.is_empty());
+    assert_eq!(app.save_state(), &SaveState::Failed("Not a directory".into()));
+    let out = screen(&app);
+    assert!(out.contains("НЕ СОХРАНЕНО: Not a directory"), "{out}");
+    // The answer is kept in memory.
+    assert!(app.session().unwrap().rec.answers["district"].value.is_some());
+    // The next change is saved again, and the indicator says so.
+    assert_eq!(app.handle(Cmd::Next, &now()), vec![Request::Save]);
+    app.on(Outcome::Saved { at: "10:00:09".into() }, &now());
+    assert_eq!(app.save_state(), &SaveState::Saved("10:00:09".into()));
+    let out = screen(&app);
+    assert!(!out.contains("НЕ СОХРАНЕНО"), "{out}");
+    assert!(out.contains("сохранено 10:00:09"), "{out}");
+}
+
+#[test]
+fn back_to_the_start_screen_closes_and_shows_the_new_list() {
+    let mut app = app();
+    app.handle(Cmd::Next, &now());
+    let q = app.catalog()[0].clone();
+    app.on(
+        Outcome::Created {
+            q: q.clone(),
+            rec: record(&q),
+        },
+        &now(),
+    );
+    app.handle(Cmd::Menu, &now());
+    assert_eq!(app.overlay(), Some(&Overlay::Menu { sel: 0 }));
+    assert_eq!(app.handle(Cmd::Digit(1), &now()), vec![Request::Close]);
+    assert!(app.session().is_none());
+    assert!(matches!(
+        app.screen(),
+        Screen::Start {
+            tab: Tab::Resume,
+            sel: 0
+        }
+    ));
+    assert!(app.items().is_empty());
+    let item = Item::new(
+        PathBuf::from("/data/interviews/0.json"),
+        nko_in_progress(),
+        app.known(),
+        &jiff::tz::TimeZone::UTC,
+    );
+    let broken = vec![(PathBuf::from("/data/interviews/bad.json"), "bad JSON".to_string())];
+    app.on(
+        Outcome::Listed {
+            items: vec![item],
+            broken,
+            today: "2021-02-21".into(),
+        },
+        &now(),
+    );
+    assert_eq!(app.rows(Tab::Resume), vec![0]);
+    assert_eq!(app.broken().len(), 1);
+    assert_eq!(app.today(), "2021-02-21");
+    // Quitting closes too; nothing follows.
+    assert_eq!(app.handle(Cmd::Quit, &now()), vec![Request::Close]);
+    assert!(app.should_quit());
+    assert!(app.on(Outcome::Closed, &now()).is_empty());
+}
+
+#[test]
+fn the_clock_in_the_header_follows_tick() {
+    let mut app = app();
+    app.handle(Cmd::Next, &now());
+    let q = app.catalog()[0].clone();
+    app.on(
+        Outcome::Created {
+            q: q.clone(),
+            rec: record(&q),
+        },
+        &now(),
+    );
+    app.tick(&Now {
+        wall: "2021-02-20T11:01:01Z".into(),
+        ms: 3_661_000,
+    });
+    assert_eq!(app.elapsed_ms(), 3_661_000);
+    assert!(screen(&app).contains("01:01:01"), "{}", screen(&app));
+}
