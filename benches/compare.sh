@@ -19,15 +19,16 @@
 #    whole run directories are compared once more (files a case wrote elsewhere, config files).
 #    Exit status 0 only when everything is the same.
 #
-# Nothing is normalised except in the interviewer case (tmux, real time): there the interview
-# id, device id, RFC 3339 times, duration_ms and paradata `ms` (docs/interview-format.md: the
-# fields that depend on the clock and on randomness), the clock / elapsed time on the screen
-# (hh:mm:ss) and the local start / change times of the resume list (YYYY-MM-DD hh:mm) are masked, in files, file names, screens and `list` output; every other byte is
-# compared. The other commands print no time but recorded ones and no temp path (checked: old vs
-# old gives SAME without any masking).
+# Nothing is normalised except in the interviewer case (tmux, real time). There, and only there,
+# these are masked, in files, file names, screens and `list` output: the interview id, device id,
+# RFC 3339 times, `duration_ms` and paradata `ms` (docs/interview-format.md: the fields that
+# depend on the clock or on randomness), the clock and elapsed time on the screen (hh:mm:ss, or
+# the clock's last digit beside the help window) and the local start / change times of the resume
+# list (YYYY-MM-DD hh:mm). Every other byte is compared. The other commands print no wall-clock
+# time and no temp path (checked: OLD vs OLD is SAME without any masking).
 #
-# Needs python3, tmux (the interviewer case is skipped with a DIFF line if tmux is missing).
-# ANKETA_COMPARE_KEEP=1 keeps WORKDIR/old and WORKDIR/new for inspection (they are kept anyway).
+# Needs python3 and tmux (without tmux the interviewer case is reported as DIFF).
+# ANKETA_COMPARE_DELAY (default 0.4 s): pause after each key sent to the interviewer.
 set -uo pipefail
 if [ $# -lt 2 ]; then
   echo "usage: $0 OLD_BIN NEW_BIN [WORKDIR]" >&2
@@ -74,6 +75,7 @@ for p in sys.argv[1:]:
     s = re.sub(r'("(?:duration_ms|ms)": )\d+', r"\1<MS>", s)
     s = re.sub(r"\b\d\d:\d\d:\d\d\b", "hh:mm:ss", s)  # screens: "saved 05:24:11", "· 00:00:22"
     s = re.sub(r"\b\d{4}-\d\d-\d\d \d\d:\d\d\b", "<LOCAL TIME>", s)  # start screen: "started 2026-12-04 08:32"
+    s = re.sub(r"([┐│])\d$", r"\1#", s, flags=re.M)  # the clock's last digit beside a window (help)
     open(p, "w", encoding="utf-8", errors="surrogateescape").write(s)
 EOF
 }

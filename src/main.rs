@@ -2,7 +2,6 @@
 //! it ended into an exit code.
 
 use anketa::cmd::{self, Done, Error};
-use anketa::store;
 use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -199,7 +198,7 @@ fn main() -> ExitCode {
             include_incomplete,
             excel,
         }) => {
-            let opts = store::MergeOptions {
+            let opts = cmd::MergeOptions {
                 inputs,
                 out: dir,
                 questionnaires,

@@ -1,24 +1,196 @@
 //! `anketa merge`: many laptops' files → one clean data set with exports and a merge report.
+//!
+//! The steps: check the output folder and the questionnaires; read every input while writing the
+//! winners (`store::read_and_write`); decide with the pure rules (`merge::decide`); put the data
+//! set in place and write what the output plan (`merge::plan`) names — codebooks, syntax,
+//! questionnaire copies, the losing copies of conflicts — then remove what an earlier merge into
+//! the same folder left and is no longer written; the merge report last.
 
 use super::{Done, Error, Progress, emit};
-use crate::store::{self, MergeError, MergeOptions};
+use crate::export::{codebook, spss};
+use crate::file_names;
+use crate::merge::plan::{self, REPORT_FILE};
+use crate::merge::{Catalog, Origin, PathReason, REPORT_FORMAT, Report, Source, decide};
+use crate::record::{Record, RecordView};
+use crate::store::{self, Walk};
+use std::collections::BTreeSet;
 use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// What to merge.
+#[derive(Debug, Clone, Default)]
+pub struct MergeOptions {
+    /// Files and folders.
+    pub inputs: Vec<PathBuf>,
+    /// Output folder.
+    pub out: PathBuf,
+    /// Extra questionnaire files.
+    pub questionnaires: Vec<PathBuf>,
+    /// Merge interviews that are still in progress.
+    pub include_incomplete: bool,
+    /// CSV for Excel: BOM, `;`, decimal comma.
+    pub excel: bool,
+}
 
 /// Runs a merge and prints its summary; nothing merged is a failure (exit code 1) whose reasons
 /// are in the merge report.
 pub fn merge(opts: &MergeOptions, progress: &dyn Progress, out: &mut dyn Write) -> Result<Done, Error> {
-    let result = store::merge(opts, &|done, total| progress.update(done, total));
+    let result = run(opts, &|done, total| progress.update(done, total));
     progress.finish();
     let report = result.map_err(|e| match e {
-        MergeError::Usage(problems) => Error::Usage(problems),
-        MergeError::Output(m) => Error::Failed(format!("{m}; the merge did not finish (inputs are unchanged)")),
+        Error::Failed(m) => Error::Failed(format!("{m}; the merge did not finish (inputs are unchanged)")),
+        other => other,
     })?;
     emit(out, report.summary(&opts.out.display().to_string()).as_bytes())?;
     if report.merged.values().sum::<usize>() == 0 {
         return Err(Error::Failed(format!(
             "nothing could be merged; the reasons are in {}",
-            opts.out.join(store::REPORT_FILE).display()
+            opts.out.join(REPORT_FILE).display()
         )));
     }
     Ok(Done::All)
+}
+
+/// The merge, up to its report (written, and returned).
+pub fn run(opts: &MergeOptions, progress: &(dyn Fn(u64, u64) + Sync)) -> Result<Report, Error> {
+    if opts.inputs.is_empty() {
+        return Err(Error::usage("no input: name the files or folders to merge"));
+    }
+    let w = store::walk(&opts.inputs).map_err(|e| Error::usage(format!("{e} (an input to merge)")))?;
+    let (old_outputs, mut problems) = match store::check_merge_out(&opts.out, &opts.inputs) {
+        Ok(old) => (old, Vec::new()),
+        Err(problems) => (Vec::new(), problems),
+    };
+    let (mut cat, given) = store::catalog(opts.excel, &opts.questionnaires);
+    problems.extend(given);
+    if !problems.is_empty() {
+        return Err(Error::Usage(problems));
+    }
+    let mut report = Report {
+        format: REPORT_FORMAT.into(),
+        include_incomplete: opts.include_incomplete,
+        ..Report::default()
+    };
+    found_questionnaires(&w, &mut cat, &mut report);
+    let mut written =
+        store::read_and_write(&opts.out, &w.files, &cat, opts.include_incomplete, progress).map_err(Error::Failed)?;
+    let at = |s: Source| store::source_path(&w.files, s);
+    report.files_read = w.files.len();
+    report.records_read = written.entries.len();
+    let reasons = |v: &[(Source, String)]| -> Vec<PathReason> {
+        v.iter()
+            .map(|(s, reason)| PathReason {
+                path: at(*s),
+                reason: reason.clone(),
+            })
+            .collect()
+    };
+    plan::account(&mut report, reasons(&written.rejected), reasons(&written.ignored));
+    written.hash_copies().map_err(Error::Failed)?;
+
+    let d = decide(&written.entries, opts.include_incomplete);
+    let files = plan::questionnaire_files(&cat, &written.entries, &d.merged);
+    let commits = written.commit(&cat, &d.merged, &files).map_err(Error::Failed)?;
+    let mut outputs: BTreeSet<String> = BTreeSet::new();
+    outputs.insert(plan::NDJSON.into());
+    for f in &files {
+        let k = cat.get(f.qi);
+        let merged = d
+            .merged
+            .iter()
+            .filter(|&&i| written.entries[i].questionnaire as usize == f.qi)
+            .count();
+        write(&opts.out, &f.codebook, &codebook::csv(&k.q, &k.layout))?;
+        write(&opts.out, &f.sps, &spss::syntax(&k.q, &k.layout, &f.csv))?;
+        // The questionnaire itself, byte for byte: the data set carries its instrument, so a
+        // later merge or report of it needs nothing else (even after the bundled copy changed).
+        write(&opts.out, &f.copy, k.q.source.as_bytes())?;
+        outputs.extend([f.csv.clone(), f.codebook.clone(), f.sps.clone(), f.copy.clone()]);
+        report.merged.insert(f.stem.clone(), merged);
+        report.questionnaires.push(plan::report_questionnaire(k, f, merged));
+    }
+    let path = |e: &crate::merge::Entry| at(e.source);
+    let mut buf = Vec::new();
+    // Conflicts: each loser as an interview file.
+    for c in &d.conflicts {
+        written.read(c.loser, &mut buf).map_err(Error::Failed)?;
+        let rec: Record = serde_json::from_slice(&buf)
+            .map_err(|e| Error::Failed(format!("spill file: cannot read back a record: {e}")))?;
+        let name = file_names::conflict(&rec, &written.entries[c.loser].hash_hex());
+        write(&opts.out, &name, &rec.to_json())?;
+        report
+            .conflicts
+            .push(plan::report_conflict(c, &written.entries, path, name.clone()));
+        outputs.insert(name);
+    }
+    for dup in &d.duplicates {
+        report
+            .duplicates
+            .push(plan::report_duplicate(dup, &written.entries, path));
+    }
+    for &i in &d.incomplete {
+        let e = &written.entries[i];
+        // The interviewer is not kept in memory: read it back from the record.
+        written.read(i, &mut buf).map_err(Error::Failed)?;
+        let interviewer = serde_json::from_slice::<RecordView<'_>>(&buf)
+            .map(|r| r.interviewer.as_str().to_owned())
+            .unwrap_or_default();
+        let q = &cat.get(e.questionnaire as usize).q.id;
+        report
+            .incomplete
+            .push(plan::report_incomplete(e, path(e), q, interviewer));
+    }
+    commits.wait().map_err(Error::Failed)?;
+    outputs.insert(REPORT_FILE.into());
+    for old in plan::stale_outputs(&old_outputs, &outputs) {
+        store::remove_file(&opts.out.join(old));
+    }
+    for dir in plan::empty_dirs(&outputs) {
+        store::remove_empty_dir(&opts.out.join(dir));
+    }
+    report.outputs = outputs.into_iter().collect();
+    write(&opts.out, REPORT_FILE, &report.to_json())?;
+    Ok(report)
+}
+
+/// Questionnaires found in `questionnaires/` folders beside the inputs: into the catalog, or
+/// listed as ignored with why.
+fn found_questionnaires(w: &Walk, cat: &mut Catalog, report: &mut Report) {
+    for p in &w.questionnaires {
+        if store::is_json_schema(p) {
+            continue; // such as the repository's questionnaires/schema.json
+        }
+        match store::load_questionnaire(p) {
+            Ok(q) => cat.add(q, Origin::Found(p.display().to_string())),
+            Err(errs) => report.ignored.push(PathReason {
+                path: p.display().to_string(),
+                reason: plan::not_a_questionnaire(&errs),
+            }),
+        }
+    }
+    for (path, reason) in &w.problems {
+        report.rejected.push(PathReason {
+            path: path.clone(),
+            reason: reason.clone(),
+        });
+    }
+    for (path, reason) in &w.skipped {
+        report.ignored.push(PathReason {
+            path: path.clone(),
+            reason: reason.clone(),
+        });
+    }
+}
+
+/// Writes an output (`name` relative to `out`, folders made as needed) atomically.
+fn write(out: &Path, name: &str, bytes: &[u8]) -> Result<(), Error> {
+    let p = out.join(name);
+    let failed =
+        |what: &Path, e: std::io::Error| Error::Failed(format!("{}: {}", what.display(), store::io_reason(&e)));
+    if let Some(dir) = p.parent()
+        && dir != out
+    {
+        store::create_private_dir(dir).map_err(|e| failed(dir, e))?;
+    }
+    store::write_atomic(&p, bytes).map_err(|e| failed(&p, e))
 }

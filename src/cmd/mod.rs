@@ -15,7 +15,7 @@ mod simulate;
 
 pub use interview::interview;
 pub use list::list;
-pub use merge::merge;
+pub use merge::{MergeOptions, merge};
 pub use questionnaire::{CodebookFormat, check, codebook};
 pub use report::{ReportArgs, ReportFormat, report};
 pub use simulate::{SimulateArgs, simulate};

@@ -19,6 +19,8 @@
 //! every list is sorted. So merge(merge(A), B) = merge(A, B): the winner of A is still the best
 //! copy of A.
 
+pub mod plan;
+
 use crate::export::Layout;
 use crate::questionnaire::Questionnaire;
 use crate::record::{FORMAT, QuestionnaireRef, Record, RecordView, Status, fit};
@@ -904,7 +906,7 @@ pub(crate) mod tests {
         assert!(rejected > 1000, "the faults are rejected ({rejected})");
     }
 
-    fn e(id: &str, rev: u64, status: Status, upd: i64, h: u8, file: u32) -> Entry {
+    pub(crate) fn e(id: &str, rev: u64, status: Status, upd: i64, h: u8, file: u32) -> Entry {
         Entry {
             id: uuid::Uuid::from_bytes([id.as_bytes()[0]; 16]),
             questionnaire: 0,

@@ -99,7 +99,7 @@ impl Found {
 
 /// The folder of questionnaire copies: in a data dir, in a merge output, and wherever a walk
 /// meets one (its JSON files are questionnaires, not interviews).
-pub const QUESTIONNAIRES_DIR: &str = "questionnaires";
+pub use crate::merge::plan::QUESTIONNAIRES_DIR;
 
 /// The questionnaire files in `dir/questionnaires/` (and below), sorted; none if there is no
 /// such folder.
@@ -272,13 +272,13 @@ fn walk_dir(
 /// The CSV, codebook and syntax files that an earlier merge wrote into `dir`, according to its
 /// `merge-report.json` (empty if there is none).
 fn earlier_exports(dir: &Path) -> std::collections::HashSet<std::ffi::OsString> {
-    let Ok(text) = fs::read_to_string(dir.join(super::REPORT_FILE)) else {
+    let Ok(text) = fs::read_to_string(dir.join(crate::merge::plan::REPORT_FILE)) else {
         return Default::default();
     };
     let Ok(v) = serde_json::from_str::<serde_json::Value>(&text) else {
         return Default::default();
     };
-    if v.get("format").and_then(|f| f.as_str()) != Some(super::REPORT_FORMAT) {
+    if v.get("format").and_then(|f| f.as_str()) != Some(crate::merge::REPORT_FORMAT) {
         return Default::default();
     }
     v.get("outputs")
@@ -286,13 +286,19 @@ fn earlier_exports(dir: &Path) -> std::collections::HashSet<std::ffi::OsString> 
         .into_iter()
         .flatten()
         .filter_map(|n| n.as_str())
-        .filter(|n| !n.contains('/') && *n != "interviews.ndjson" && *n != super::REPORT_FILE)
+        .filter(|n| !n.contains('/') && *n != "interviews.ndjson" && *n != crate::merge::plan::REPORT_FILE)
         .map(std::ffi::OsString::from)
         .collect()
 }
 
 /// What the reader hands the parser: the text of one interview, or why there is none.
 pub type Item<'a> = Result<&'a str, String>;
+
+/// An input file (and line, for NDJSON) as messages and reports name it: `path` or `path:line`.
+pub fn source_path(files: &[InputFile], s: crate::merge::Source) -> String {
+    let p = files[s.file as usize].path.display().to_string();
+    if s.line > 0 { format!("{p}:{}", s.line) } else { p }
+}
 
 /// Reads every file on all cores and calls `parse(state, file index, line, item)` for each
 /// interview text: the whole file (`line` 0) or each non-blank NDJSON line (`line` from 1), in

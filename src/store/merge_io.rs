@@ -1,5 +1,5 @@
-//! The file side of `anketa merge`: walk and read the inputs, apply the pure rules of
-//! [`crate::merge`], write the data set, exports, conflicts and report.
+//! The file side of `anketa merge` ([`crate::cmd::merge`] is the use case): read the inputs
+//! while writing the data set ([`read_and_write`]), read records back, commit the outputs.
 //!
 //! Memory stays small whatever the number of files: each record is parsed, checked and reduced
 //! to an [`Entry`] on the spot, and its canonical NDJSON line and CSV row are written out at once.
@@ -13,49 +13,15 @@
 //! Inputs are opened read-only. Every output is written to a temp file, fsynced and renamed;
 //! the big ones are written back to disk while they grow, so the final fsync is short.
 
-use super::data_dir::questionnaire_file_name;
-use super::inputs::QUESTIONNAIRES_DIR;
-use super::inputs::{InputFile, Item, Spill, SpillWriter, read_ordered, walk};
-use super::{create_private_dir, interview_file_name, io_reason, load_questionnaire, sync_dir};
-use crate::export::{codebook, spss};
-use crate::interview::record::{Record, RecordView, Status};
-use crate::merge::{
-    Catalog, Entry, Origin, PathReason, Report, ReportConflict, ReportCopy, ReportDuplicate, ReportIncomplete,
-    ReportQuestionnaire, Source, content_hash, decide, examine_view, stems,
-};
+use super::inputs::{InputFile, Item, Spill, SpillWriter, read_ordered};
+use super::{create_private_dir, io_reason, sync_dir};
+use crate::merge::plan::{NDJSON, QuestionnaireFiles, REPORT_FILE};
+use crate::merge::{Catalog, Entry, REPORT_FORMAT, Source, content_hash, decide, examine_view};
+use crate::record::Status;
 use crate::record::decode::{Decoded, decode};
-use std::collections::BTreeSet;
 use std::fs::{self, File};
 use std::io::{self, BufWriter, Write};
-use std::path::{Component, Path, PathBuf};
-
-pub use crate::merge::REPORT_FORMAT;
-/// The report's file name.
-pub const REPORT_FILE: &str = "merge-report.json";
-
-/// What to merge.
-#[derive(Debug, Clone, Default)]
-pub struct MergeOptions {
-    /// Files and folders.
-    pub inputs: Vec<PathBuf>,
-    /// Output folder.
-    pub out: PathBuf,
-    /// Extra questionnaire files.
-    pub questionnaires: Vec<PathBuf>,
-    /// Merge interviews that are still in progress.
-    pub include_incomplete: bool,
-    /// CSV for Excel: BOM, `;`, decimal comma.
-    pub excel: bool,
-}
-
-/// Why a merge could not run.
-#[derive(Debug)]
-pub enum MergeError {
-    /// The command line asks for something impossible (exit 2); every problem, one per line.
-    Usage(Vec<String>),
-    /// Writing an output failed (exit 1).
-    Output(String),
-}
+use std::path::{Path, PathBuf};
 
 /// A file written atomically in several pieces: temp file → write → fsync → rename → fsync(dir).
 /// Dropped without [`AtomicFile::commit`], it leaves nothing behind.
@@ -227,18 +193,6 @@ fn previous_outputs(out: &Path) -> Result<Vec<String>, String> {
         .and_then(|o| o.as_array())
         .map(|a| a.iter().filter_map(|x| x.as_str().map(String::from)).collect())
         .unwrap_or_default())
-}
-
-/// An output name from an old report that is safe to remove: `name` or `conflicts/name`.
-fn safe_output_name(n: &str) -> bool {
-    let comps: Vec<Component> = Path::new(n).components().collect();
-    let normal = comps.iter().all(|c| matches!(c, Component::Normal(_)));
-    normal
-        && match comps.len() {
-            1 => true,
-            2 => comps[0].as_os_str() == "conflicts" || comps[0].as_os_str() == QUESTIONNAIRES_DIR,
-            _ => false,
-        }
 }
 
 /// A record as the readers hand it to the [`Sink`]: its entry, canonical line (with its
@@ -525,13 +479,13 @@ fn block(e: &Entry, p: &Place, row: bool) -> Block {
 }
 
 /// The files records were left in, read back by position.
-struct Sources<'a> {
-    spill: &'a Spill,
+struct Sources {
+    spill: Spill,
     ndjson: File,
     csv: Vec<Option<File>>,
 }
 
-impl Sources<'_> {
+impl Sources {
     /// Appends the bytes of `b` to `out`.
     fn fetch(&self, b: &Block, out: &mut Vec<u8>) -> io::Result<()> {
         let start = out.len();
@@ -571,7 +525,7 @@ fn read_at(f: &File, buf: &mut [u8], offset: u64) -> io::Result<()> {
 /// Writes `head` then the blocks, in order, to `path` (to be committed). Chunks of about 4 MB are
 /// assembled in parallel and written in order (parallel writes to one file would only contend
 /// for its lock).
-fn copy_blocks(sources: &Sources<'_>, path: &Path, head: &[u8], blocks: &[Block]) -> io::Result<AtomicFile> {
+fn copy_blocks(sources: &Sources, path: &Path, head: &[u8], blocks: &[Block]) -> io::Result<AtomicFile> {
     use rayon::prelude::*;
     const CHUNK_BYTES: usize = 4 << 20;
     let mut f = AtomicFile::create(path)?;
@@ -611,93 +565,73 @@ enum Outcome {
     Ignored(String),
 }
 
-fn display(files: &[InputFile], s: Source) -> String {
-    let p = files[s.file as usize].path.display().to_string();
-    if s.line > 0 { format!("{p}:{}", s.line) } else { p }
-}
-
-/// Runs a merge. `progress(done, total)` is called as files are read.
-pub fn merge(opts: &MergeOptions, progress: &(dyn Fn(u64, u64) + Sync)) -> Result<Report, MergeError> {
-    let usage = |m: String| MergeError::Usage(vec![m]);
-    let output = |what: &Path, e: io::Error| MergeError::Output(format!("{}: {}", what.display(), io_reason(&e)));
-    if opts.inputs.is_empty() {
-        return Err(usage("no input: name the files or folders to merge".into()));
-    }
-    let w = walk(&opts.inputs).map_err(|e| usage(format!("{e} (an input to merge)")))?;
-    // The output folder must not overlap the inputs, and must be new, empty or a merge output.
-    let out_abs = resolved(&opts.out);
+/// Checks the output folder of a merge against its inputs: it must not overlap them, and must
+/// be new, empty or the output of an earlier merge. The names of that merge's outputs, or every
+/// problem found.
+pub fn check_merge_out(out: &Path, inputs: &[PathBuf]) -> Result<Vec<String>, Vec<String>> {
+    let out_abs = resolved(out);
     let mut problems = Vec::new();
     if out_abs.exists() && !out_abs.is_dir() {
-        problems.push(format!("--out {}: exists and is not a folder", opts.out.display()));
+        problems.push(format!("--out {}: exists and is not a folder", out.display()));
     }
-    for input in &opts.inputs {
+    for input in inputs {
         let in_abs = resolved(input);
         if in_abs.is_dir() && out_abs.starts_with(&in_abs) {
             problems.push(format!(
                 "--out {} is inside the input folder {}: a later merge would read its own output; \
                  choose an output folder outside the inputs",
-                opts.out.display(),
+                out.display(),
                 input.display()
             ));
         } else if in_abs.starts_with(&out_abs) {
             problems.push(format!(
                 "input {} is inside the output folder {}: merge into another folder",
                 input.display(),
-                opts.out.display()
+                out.display()
             ));
         }
     }
-    let old_outputs = if problems.is_empty() {
-        previous_outputs(&opts.out).map_err(usage)?
-    } else {
-        Vec::new()
-    };
-    let (mut cat, given_problems) = super::catalog(opts.excel, &opts.questionnaires);
-    problems.extend(given_problems);
     if !problems.is_empty() {
-        return Err(MergeError::Usage(problems));
+        return Err(problems);
     }
-    let mut report = Report {
-        format: REPORT_FORMAT.into(),
-        include_incomplete: opts.include_incomplete,
-        ..Report::default()
-    };
-    for p in &w.questionnaires {
-        if super::is_json_schema(p) {
-            continue; // such as the repository's questionnaires/schema.json
-        }
-        match load_questionnaire(p) {
-            Ok(q) => cat.add(q, Origin::Found(p.display().to_string())),
-            Err(errs) => report.ignored.push(PathReason {
-                path: p.display().to_string(),
-                reason: format!(
-                    "not a valid questionnaire ({}{})",
-                    errs.first().map(|e| e.message.clone()).unwrap_or_default(),
-                    if errs.len() > 1 {
-                        format!(" and {} more", errs.len() - 1)
-                    } else {
-                        String::new()
-                    }
-                ),
-            }),
-        }
-    }
-    for (path, reason) in &w.problems {
-        report.rejected.push(PathReason {
-            path: path.clone(),
-            reason: reason.clone(),
-        });
-    }
-    for (path, reason) in &w.skipped {
-        report.ignored.push(PathReason {
-            path: path.clone(),
-            reason: reason.clone(),
-        });
-    }
+    previous_outputs(out).map_err(|p| vec![p])
+}
 
-    create_private_dir(&opts.out).map_err(|e| output(&opts.out, e))?;
-    let spill = Spill::create(&opts.out).map_err(|e| output(&opts.out, e))?;
-    let nd_path = opts.out.join("interviews.ndjson");
+/// What [`read_and_write`] left: every interview record read (as [`Entry`]s), what was not
+/// taken, the outputs written while reading, and where every record's line and row can be read
+/// back.
+pub struct Written {
+    /// Every interview record read, in reading order.
+    pub entries: Vec<Entry>,
+    /// Records and files not taken: (where, why), rejected ones then ignored ones.
+    pub rejected: Vec<(Source, String)>,
+    /// Files recognised as something other than interviews: (where, what).
+    pub ignored: Vec<(Source, String)>,
+    hashed: Vec<bool>,
+    places: Vec<Place>,
+    /// Entries written to the outputs while reading, in order.
+    written: Vec<usize>,
+    ndjson: Option<AtomicFile>,
+    csv: Vec<Option<AtomicFile>>,
+    sources: Sources,
+    out: PathBuf,
+}
+
+/// Reads every file (in the order of the outputs, as their names suggest) and writes each
+/// interview's winner to `out/interviews.ndjson` and its questionnaire's CSV as soon as its
+/// copies are in; everything else goes to a spill. Errors name the file that could not be
+/// written.
+pub fn read_and_write(
+    out: &Path,
+    files: &[InputFile],
+    cat: &Catalog,
+    include_incomplete: bool,
+    progress: &(dyn Fn(u64, u64) + Sync),
+) -> Result<Written, String> {
+    let output = |what: &Path, e: io::Error| format!("{}: {}", what.display(), io_reason(&e));
+    create_private_dir(out).map_err(|e| output(out, e))?;
+    let spill = Spill::create(out).map_err(|e| output(out, e))?;
+    let nd_path = out.join(NDJSON);
     let ndjson = AtomicFile::create(&nd_path).map_err(|e| output(&nd_path, e))?;
     let (syncer, sync) = Syncer::start();
     let _ = sync.send(SyncMsg::Track(
@@ -705,20 +639,20 @@ pub fn merge(opts: &MergeOptions, progress: &(dyn Fn(u64, u64) + Sync)) -> Resul
     ));
     let pools = [Pool::default(), Pool::default()];
     let mut sink = Sink {
-        include_incomplete: opts.include_incomplete,
-        out: &opts.out,
+        include_incomplete,
+        out,
         ndjson,
         csv: (0..cat.all().len()).map(|_| None).collect(),
         spill: spill.writer(),
-        entries: Vec::with_capacity(w.files.len()),
-        hashed: Vec::with_capacity(w.files.len()),
-        places: Vec::with_capacity(w.files.len()),
+        entries: Vec::with_capacity(files.len()),
+        hashed: Vec::with_capacity(files.len()),
+        places: Vec::with_capacity(files.len()),
         not_taken: Vec::new(),
         group: Vec::new(),
         pending: Vec::new(),
         ndjson_end: 0,
         csv_end: cat.all().iter().map(|k| k.layout.header().len() as u64).collect(),
-        written: Vec::with_capacity(w.files.len()),
+        written: Vec::with_capacity(files.len()),
         error: None,
         pools: &pools,
         sync: Some(sync),
@@ -733,7 +667,7 @@ pub fn merge(opts: &MergeOptions, progress: &(dyn Fn(u64, u64) + Sync)) -> Resul
         let (mut l, mut r) = (pools[0].take(*line + 64), pools[1].take(*row + 64));
         let examined = match item.map(decode) {
             Err(reason) => Err(Outcome::Rejected(reason)),
-            Ok(Decoded::Interview(view)) => examine_view(&cat, &view, &mut l, &mut r, false)
+            Ok(Decoded::Interview(view)) => examine_view(cat, &view, &mut l, &mut r, false)
                 .map(|e| (e, false))
                 .map_err(Outcome::Rejected),
             Ok(Decoded::Ignored(what)) => Err(Outcome::Ignored(what.reason().to_owned())),
@@ -749,275 +683,163 @@ pub fn merge(opts: &MergeOptions, progress: &(dyn Fn(u64, u64) + Sync)) -> Resul
             }),
         }
     };
-    let order = reading_order(&w.files);
+    let order = reading_order(files);
     read_ordered(
-        &w.files,
+        files,
         &order,
         || (16 * 1024, 4 * 1024),
         ingest,
-        |batch| sink.take(&cat, batch),
+        |batch| sink.take(cat, batch),
         progress,
     );
-    sink.finish(&cat);
+    sink.finish(cat);
     drop(sink.sync.take());
     syncer.stop();
     if let Some(e) = sink.error.take().or_else(|| spill.error()) {
-        return Err(MergeError::Output(format!("{}: {e}", opts.out.display())));
+        return Err(format!("{}: {e}", out.display()));
     }
-    let Sink {
-        ndjson: mut nd_file,
-        mut csv,
-        mut entries,
-        hashed,
-        places,
-        not_taken,
-        written,
-        spill: spill_writer,
-        ..
-    } = sink;
-    drop(spill_writer);
-    report.files_read = w.files.len();
-    report.records_read = entries.len();
+    // The sink moved out whole: the rest of it, and its borrow of the spill, end here.
+    let (mut nd_file, mut csv, entries, hashed, places, not_taken, written) = {
+        let Sink {
+            ndjson,
+            csv,
+            entries,
+            hashed,
+            places,
+            not_taken,
+            written,
+            ..
+        } = { sink };
+        (ndjson, csv, entries, hashed, places, not_taken, written)
+    };
+    let (mut rejected, mut ignored) = (Vec::new(), Vec::new());
     for (source, o) in not_taken {
-        let path = display(&w.files, source);
         match o {
-            Outcome::Rejected(reason) => {
-                report.records_read += 1;
-                report.rejected.push(PathReason { path, reason });
-            }
-            Outcome::Ignored(reason) => report.ignored.push(PathReason { path, reason }),
+            Outcome::Rejected(reason) => rejected.push((source, reason)),
+            Outcome::Ignored(reason) => ignored.push((source, reason)),
         }
     }
-    report.rejected.sort();
-    report.ignored.sort();
-
-    let spill_error = |err: io::Error| MergeError::Output(format!("spill file: {}", io_reason(&err)));
     // Every file written while reading, flushed, to read records back from.
     nd_file.flush().map_err(|e| output(&nd_path, e))?;
     for f in csv.iter_mut().flatten() {
-        f.flush().map_err(|e| output(&opts.out, e))?;
+        f.flush().map_err(|e| output(out, e))?;
     }
-    let clone = |f: &AtomicFile| f.file().try_clone().map_err(|e| output(&opts.out, e));
+    let clone = |f: &AtomicFile| f.file().try_clone().map_err(|e| output(out, e));
     let sources = Sources {
-        spill: &spill,
         ndjson: clone(&nd_file)?,
         csv: csv
             .iter()
             .map(|f| f.as_ref().map(clone).transpose())
             .collect::<Result<_, _>>()?,
+        spill,
     };
-    let mut buf = Vec::new();
-    // Copies of one interview that were not read together (misleading names) still lack their
-    // hash: read back and hashed now, so the rules see every copy's content.
-    let mut by_id: Vec<(uuid::Uuid, usize)> = entries.iter().enumerate().map(|(i, e)| (e.id, i)).collect();
-    by_id.sort_unstable();
-    for run in by_id.chunk_by(|a, b| a.0 == b.0).filter(|r| r.len() > 1) {
-        for &(_, i) in run.iter().filter(|(_, i)| !hashed[*i]) {
-            buf.clear();
-            sources
-                .fetch(&block(&entries[i], &places[i], false), &mut buf)
-                .map_err(spill_error)?;
-            entries[i].hash = content_hash(&buf[..buf.len() - 1]);
-        }
-    }
-    drop(by_id);
-
-    let d = decide(&entries, opts.include_incomplete);
-    let mut used = vec![false; cat.all().len()];
-    for &i in &d.merged {
-        used[entries[i].questionnaire as usize] = true;
-    }
-    let stems = stems(&cat, &used);
-    let mut outputs: BTreeSet<String> = BTreeSet::new();
-
-    // The outputs. Usually the files written while reading are already right: the winners, in
-    // order (files are read in the order their names suggest). If not, they are put in order
-    // from where the records were left.
-    let in_order = written == d.merged;
-    let mut rows: Vec<(usize, Vec<Block>)> = Vec::new();
-    for (qi, stem) in stems.iter().enumerate() {
-        if stem.is_some() {
-            let blocks = d
-                .merged
-                .iter()
-                .filter(|&&i| entries[i].questionnaire as usize == qi)
-                .map(|&i| block(&entries[i], &places[i], true))
-                .collect();
-            rows.push((qi, blocks));
-        }
-    }
-    let mut commits: Vec<(PathBuf, AtomicFile)> = Vec::new();
-    if in_order {
-        commits.push((nd_path.clone(), nd_file));
-        for (qi, f) in csv.into_iter().enumerate() {
-            if let (Some(f), Some(stem)) = (f, &stems[qi]) {
-                commits.push((opts.out.join(format!("{stem}.csv")), f));
-            }
-        }
-    } else {
-        let lines: Vec<Block> = d
-            .merged
-            .iter()
-            .map(|&i| block(&entries[i], &places[i], false))
-            .collect();
-        let p = opts.out.join(".interviews.ndjson.sorted");
-        let f = copy_blocks(&sources, &p, &[], &lines).map_err(|e| output(&p, e))?;
-        commits.push((nd_path.clone(), f));
-        for (qi, blocks) in &rows {
-            let stem = stems[*qi].as_deref().unwrap_or_default();
-            let p = opts.out.join(format!(".{stem}.csv.sorted"));
-            let f = copy_blocks(&sources, &p, &cat.get(*qi).layout.header(), blocks).map_err(|e| output(&p, e))?;
-            commits.push((opts.out.join(format!("{stem}.csv")), f));
-        }
-    }
-    // fsyncs in parallel, while the small files are written.
-    let commit_all = std::thread::spawn(move || {
-        let handles: Vec<_> = commits
-            .into_iter()
-            .map(|(p, f)| std::thread::spawn(move || f.commit_as(&p).map_err(|e| (p, e))))
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| {
-                h.join()
-                    .unwrap_or_else(|_| Err((PathBuf::new(), io::Error::other("writer thread failed"))))
-            })
-            .collect::<Vec<_>>()
-    });
-    outputs.insert("interviews.ndjson".into());
-    for (qi, blocks) in &rows {
-        let stem = stems[*qi].clone().unwrap_or_default();
-        let k = cat.get(*qi);
-        let cb = format!("{stem}.codebook.csv");
-        let p = opts.out.join(&cb);
-        super::write_atomic(&p, &codebook::csv(&k.q, &k.layout)).map_err(|e| output(&p, e))?;
-        let sps = format!("{stem}.sps");
-        let p = opts.out.join(&sps);
-        super::write_atomic(&p, &spss::syntax(&k.q, &k.layout, &format!("{stem}.csv"))).map_err(|e| output(&p, e))?;
-        // The questionnaire itself, byte for byte: the data set carries its instrument, so a
-        // later merge or report of it needs nothing else (even after the bundled copy changed).
-        let copy = format!("{QUESTIONNAIRES_DIR}/{}", questionnaire_file_name(&k.q));
-        let p = opts.out.join(&copy);
-        if let Some(dir) = p.parent() {
-            create_private_dir(dir).map_err(|e| output(dir, e))?;
-        }
-        super::write_atomic(&p, k.q.source.as_bytes()).map_err(|e| output(&p, e))?;
-        outputs.extend([format!("{stem}.csv"), cb, sps, copy.clone()]);
-        report.merged.insert(stem.clone(), blocks.len());
-        report.questionnaires.push(ReportQuestionnaire {
-            name: stem.clone(),
-            id: k.q.id.clone(),
-            version: k.q.version.clone(),
-            sha256: k.q.sha256.clone(),
-            source: match &k.origin {
-                Origin::Bundled => "bundled".into(),
-                Origin::Given(p) | Origin::Found(p) => p.clone(),
-            },
-            merged: blocks.len(),
-            copy,
-        });
-    }
-    let read = |i: usize, buf: &mut Vec<u8>| -> Result<(), MergeError> {
-        buf.clear();
-        sources
-            .fetch(&block(&entries[i], &places[i], false), buf)
-            .map_err(spill_error)
-    };
-
-    // Conflicts: each loser as an interview file.
-    let copy = |e: &Entry, saved_as: Option<String>| ReportCopy {
-        path: display(&w.files, e.source),
-        revision: e.revision,
-        status: e.status,
-        updated: e.updated(),
-        sha256: e.hash_hex(),
-        saved_as,
-    };
-    for c in &d.conflicts {
-        let l = &entries[c.loser];
-        read(c.loser, &mut buf)?;
-        let rec: Record = serde_json::from_slice(&buf)
-            .map_err(|e| MergeError::Output(format!("spill file: cannot read back a record: {e}")))?;
-        let base = interview_file_name(&rec);
-        let name = format!(
-            "conflicts/{}.r{}-{}.json",
-            base.trim_end_matches(".json"),
-            l.revision,
-            &l.hash_hex()[..12]
-        );
-        let p = opts.out.join(&name);
-        if let Some(dir) = p.parent() {
-            create_private_dir(dir).map_err(|e| output(dir, e))?;
-        }
-        super::write_atomic(&p, &rec.to_json()).map_err(|e| output(&p, e))?;
-        report.conflicts.push(ReportConflict {
-            id: l.id.to_string(),
-            winner: copy(&entries[c.winner], None),
-            loser: copy(l, Some(name.clone())),
-            rule: c.rule,
-            why: c.rule.describe().to_string(),
-        });
-        outputs.insert(name);
-    }
-    for dup in &d.duplicates {
-        report.duplicates.push(ReportDuplicate {
-            id: entries[dup.kept].id.to_string(),
-            kept: display(&w.files, entries[dup.kept].source),
-            copies: dup
-                .copies
-                .iter()
-                .map(|&i| display(&w.files, entries[i].source))
-                .collect(),
-        });
-    }
-    for &i in &d.incomplete {
-        let e = &entries[i];
-        // The interviewer is not kept in memory: read it back from the record.
-        read(i, &mut buf)?;
-        let interviewer = serde_json::from_slice::<RecordView<'_>>(&buf)
-            .map(|r| r.interviewer.as_str().to_owned())
-            .unwrap_or_default();
-        report.incomplete.push(ReportIncomplete {
-            id: e.id.to_string(),
-            path: display(&w.files, e.source),
-            questionnaire: cat.get(e.questionnaire as usize).q.id.clone(),
-            interviewer,
-            revision: e.revision,
-            updated: e.updated(),
-        });
-    }
-    for result in commit_all.join().unwrap_or_default() {
-        result.map_err(|(p, e)| output(&p, e))?;
-    }
-    outputs.insert(REPORT_FILE.into());
-    // Outputs of an earlier merge into this folder that this one did not write.
-    for old in old_outputs {
-        if !outputs.contains(&old) && safe_output_name(&old) {
-            let _ = fs::remove_file(opts.out.join(&old));
-        }
-    }
-    for dir in ["conflicts", QUESTIONNAIRES_DIR] {
-        if !outputs.iter().any(|o| o.starts_with(&format!("{dir}/"))) {
-            let _ = fs::remove_dir(opts.out.join(dir));
-        }
-    }
-    report.outputs = outputs.into_iter().collect();
-    let p = opts.out.join(REPORT_FILE);
-    super::write_atomic(&p, &report.to_json()).map_err(|e| output(&p, e))?;
-    Ok(report)
+    Ok(Written {
+        entries,
+        rejected,
+        ignored,
+        hashed,
+        places,
+        written,
+        ndjson: Some(nd_file),
+        csv,
+        sources,
+        out: out.to_path_buf(),
+    })
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+/// Files committed in the background by [`Written::commit`].
+pub struct Commits(std::thread::JoinHandle<Vec<Result<(), (PathBuf, io::Error)>>>);
 
-    #[test]
-    fn only_plain_output_names_are_removed() {
-        assert!(safe_output_name("nko.csv"));
-        assert!(safe_output_name("conflicts/x.json"));
-        assert!(!safe_output_name("../x"));
-        assert!(!safe_output_name("/etc/passwd"));
-        assert!(!safe_output_name("a/b"));
-        assert!(!safe_output_name("conflicts/../../x"));
+impl Commits {
+    /// Waits for every commit; the first error names its file.
+    pub fn wait(self) -> Result<(), String> {
+        for result in self.0.join().unwrap_or_default() {
+            result.map_err(|(p, e)| format!("{}: {}", p.display(), io_reason(&e)))?;
+        }
+        Ok(())
+    }
+}
+
+impl Written {
+    /// Appends the canonical line of entry `i` (with its newline) to `buf`, cleared first.
+    pub fn read(&self, i: usize, buf: &mut Vec<u8>) -> Result<(), String> {
+        buf.clear();
+        self.sources
+            .fetch(&block(&self.entries[i], &self.places[i], false), buf)
+            .map_err(|e| format!("spill file: {}", io_reason(&e)))
+    }
+
+    /// Hashes the copies of interviews with several copies that were not read together
+    /// (misleading names), so the rules see every copy's content.
+    pub fn hash_copies(&mut self) -> Result<(), String> {
+        let mut by_id: Vec<(uuid::Uuid, usize)> = self.entries.iter().enumerate().map(|(i, e)| (e.id, i)).collect();
+        by_id.sort_unstable();
+        let mut buf = Vec::new();
+        for run in by_id.chunk_by(|a, b| a.0 == b.0).filter(|r| r.len() > 1) {
+            for &(_, i) in run.iter().filter(|(_, i)| !self.hashed[*i]) {
+                self.read(i, &mut buf)?;
+                self.entries[i].hash = content_hash(&buf[..buf.len() - 1]);
+            }
+        }
+        Ok(())
+    }
+
+    /// Puts the data set in place: `interviews.ndjson` and each questionnaire's CSV hold the
+    /// entries of `merged` in that order — the files written while reading when they already do
+    /// (the usual case), copies made in order from where the records were left otherwise — and
+    /// are committed (fsync, rename) in the background. Once: the files are handed over.
+    pub fn commit(&mut self, cat: &Catalog, merged: &[usize], files: &[QuestionnaireFiles]) -> Result<Commits, String> {
+        let out = self.out.clone();
+        let output = |what: &Path, e: io::Error| format!("{}: {}", what.display(), io_reason(&e));
+        let nd_path = out.join(NDJSON);
+        let mut commits: Vec<(PathBuf, AtomicFile)> = Vec::new();
+        let nd_file = self
+            .ndjson
+            .take()
+            .ok_or_else(|| "the outputs were committed once already".to_string())?;
+        if self.written == merged {
+            commits.push((nd_path, nd_file));
+            let mut csv = std::mem::take(&mut self.csv);
+            for f in files {
+                if let Some(file) = csv[f.qi].take() {
+                    commits.push((out.join(&f.csv), file));
+                }
+            }
+        } else {
+            // Kept until the end (its temp file is removed then): records are read back from it.
+            self.ndjson = Some(nd_file);
+            let lines: Vec<Block> = merged
+                .iter()
+                .map(|&i| block(&self.entries[i], &self.places[i], false))
+                .collect();
+            let p = out.join(format!(".{NDJSON}.sorted"));
+            let f = copy_blocks(&self.sources, &p, &[], &lines).map_err(|e| output(&p, e))?;
+            commits.push((nd_path, f));
+            for f in files {
+                let blocks: Vec<Block> = merged
+                    .iter()
+                    .filter(|&&i| self.entries[i].questionnaire as usize == f.qi)
+                    .map(|&i| block(&self.entries[i], &self.places[i], true))
+                    .collect();
+                let p = out.join(format!(".{}.sorted", f.csv));
+                let file = copy_blocks(&self.sources, &p, &cat.get(f.qi).layout.header(), &blocks)
+                    .map_err(|e| output(&p, e))?;
+                commits.push((out.join(&f.csv), file));
+            }
+        }
+        // fsyncs in parallel, while the caller writes the small files.
+        Ok(Commits(std::thread::spawn(move || {
+            let handles: Vec<_> = commits
+                .into_iter()
+                .map(|(p, f)| std::thread::spawn(move || f.commit_as(&p).map_err(|e| (p, e))))
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| {
+                    h.join()
+                        .unwrap_or_else(|_| Err((PathBuf::new(), io::Error::other("writer thread failed"))))
+                })
+                .collect::<Vec<_>>()
+        })))
     }
 }

@@ -13,8 +13,8 @@ pub use data_dir::{
     Config, DataDir, InterviewLock, MAX_INTERVIEW_BYTES, interview_file_name, parse_record, questionnaire_file_name,
     read_record, sanitize,
 };
-pub use inputs::{InputFile, Item, Spill, SpillWriter, Walk, read_all, walk};
-pub use merge_io::{AtomicFile, MergeError, MergeOptions, REPORT_FILE, REPORT_FORMAT, merge};
+pub use inputs::{InputFile, Item, Spill, SpillWriter, Walk, read_all, source_path, walk};
+pub use merge_io::{AtomicFile, Commits, Written, check_merge_out, read_and_write};
 pub use report_io::{InputKind, ReportInput, open_report_input, read_quota};
 
 use crate::diag::Diagnostic;
@@ -95,6 +95,16 @@ pub fn resolve_questionnaire(arg: &str) -> Result<Questionnaire, Vec<Diagnostic>
         ]);
     }
     load_questionnaire(path)
+}
+
+/// Removes a file if it is there (an earlier output no longer written); errors are ignored.
+pub fn remove_file(path: &Path) {
+    let _ = fs::remove_file(path);
+}
+
+/// Removes a folder if it is empty; errors (not empty, not there) are ignored.
+pub fn remove_empty_dir(path: &Path) {
+    let _ = fs::remove_dir(path);
 }
 
 /// The bundled questionnaires and those given with `--questionnaire`; an unreadable one is a

@@ -16,7 +16,7 @@
 //! Records are parsed on all cores; each worker adds to its own state, leased from a pool and
 //! handed back when the worker is done, so the caller merges a handful of states at the end.
 
-use super::inputs::{InputFile, Item, questionnaires_in, read_all, walk};
+use super::inputs::{InputFile, Item, questionnaires_in, read_all, source_path, walk};
 use super::{MAX_INTERVIEW_BYTES, load_questionnaire, read_text};
 use crate::interview::record::{RecordView, Status};
 use crate::merge::{Catalog, Entry, Origin, Source, decide, examine_view};
@@ -90,18 +90,16 @@ fn interview(d: Decoded<'_>) -> Result<RecordView<'_>, Option<String>> {
     }
 }
 
-fn display(files: &[InputFile], s: Source) -> String {
-    let p = files[s.file as usize].path.display().to_string();
-    if s.line > 0 { format!("{p}:{}", s.line) } else { p }
-}
-
 /// Reads `merge-report.json` into what the report needs.
 fn read_merge_report(path: &Path) -> Result<MergeInfo, String> {
     let text = read_text(path, 512 << 20)?;
     let v: serde_json::Value =
         serde_json::from_str(&text).map_err(|e| format!("invalid JSON at line {}: {e}", e.line()))?;
-    if v.get("format").and_then(|f| f.as_str()) != Some(super::REPORT_FORMAT) {
-        return Err(format!("not a merge report (no `format`: `{}`)", super::REPORT_FORMAT));
+    if v.get("format").and_then(|f| f.as_str()) != Some(crate::merge::REPORT_FORMAT) {
+        return Err(format!(
+            "not a merge report (no `format`: `{}`)",
+            crate::merge::REPORT_FORMAT
+        ));
     }
     let arr = |k: &str| v.get(k).and_then(|a| a.as_array()).cloned().unwrap_or_default();
     let s = |x: &serde_json::Value, k: &str| x.get(k).and_then(|a| a.as_str()).unwrap_or("").to_string();
@@ -149,7 +147,7 @@ pub fn open_report_input(input: &Path, questionnaires: &[PathBuf]) -> Result<(Re
     let mut found: Vec<PathBuf> = Vec::new();
     let mut merge = None;
     let (kind, files) = if meta.is_dir() {
-        let report = input.join(super::REPORT_FILE);
+        let report = input.join(crate::merge::plan::REPORT_FILE);
         let ndjson = input.join("interviews.ndjson");
         if report.is_file() && ndjson.is_file() {
             merge = Some(read_merge_report(&report).map_err(|e| vec![format!("{}: {e}", report.display())])?);
@@ -162,7 +160,7 @@ pub fn open_report_input(input: &Path, questionnaires: &[PathBuf]) -> Result<(Re
             (InputKind::Files, w.files)
         }
     } else {
-        let beside = input.parent().map(|d| d.join(super::REPORT_FILE));
+        let beside = input.parent().map(|d| d.join(crate::merge::plan::REPORT_FILE));
         if let Some(report) = beside.filter(|r| r.is_file()) {
             merge = read_merge_report(&report).ok();
             found.extend(merge_report_questionnaires(&report));
@@ -296,7 +294,7 @@ impl ReportInput {
             .iter()
             .take(REJECT_EXAMPLES)
             .map(|(s, r)| PathReason {
-                path: display(&self.files, *s),
+                path: source_path(&self.files, *s),
                 reason: r.clone(),
             })
             .collect();
@@ -379,7 +377,7 @@ impl ReportInput {
     pub fn info(&self, records: u64) -> InputInfo {
         let mut examples: Vec<PathReason> = self.extra_examples.clone();
         examples.extend(self.examples.iter().map(|(s, r)| PathReason {
-            path: display(&self.files, *s),
+            path: source_path(&self.files, *s),
             reason: r.clone(),
         }));
         examples.sort();

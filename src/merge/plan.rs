@@ -1,0 +1,274 @@
+//! The merge's output plan: the names of the files a merge writes, what its report says about
+//! each interview it did not simply take, and which files of an earlier merge into the same
+//! folder are removed. Pure: `cmd::merge` executes it through `store`.
+
+use super::{Catalog, Conflict, Duplicate, Entry, Known, Origin, PathReason, Report, ReportConflict, ReportCopy};
+use super::{ReportDuplicate, ReportIncomplete, ReportQuestionnaire, stems};
+use crate::diag::Diagnostic;
+use std::collections::BTreeSet;
+use std::path::{Component, Path};
+
+/// The merged data set, one canonical line per interview.
+pub const NDJSON: &str = "interviews.ndjson";
+/// The merge report's file name.
+pub const REPORT_FILE: &str = "merge-report.json";
+/// The folder of the losing copies of conflicts.
+pub const CONFLICTS_DIR: &str = "conflicts";
+/// The folder of the questionnaires a data set carries (and where `walk` finds questionnaires).
+pub const QUESTIONNAIRES_DIR: &str = "questionnaires";
+
+/// The files written for one questionnaire with merged interviews.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QuestionnaireFiles {
+    /// Its index in the catalog.
+    pub qi: usize,
+    /// The stem of its exports (the id, or id-version-hash when variants of one id merged).
+    pub stem: String,
+    /// `<stem>.csv`.
+    pub csv: String,
+    /// `<stem>.codebook.csv`.
+    pub codebook: String,
+    /// `<stem>.sps`, the SPSS/PSPP syntax that reads the CSV.
+    pub sps: String,
+    /// `questionnaires/<id>-<version>-<sha256[..12]>.json`, the questionnaire byte for byte.
+    pub copy: String,
+}
+
+/// The files of each questionnaire that has interviews among `merged` (entries' indices).
+pub fn questionnaire_files(cat: &Catalog, entries: &[Entry], merged: &[usize]) -> Vec<QuestionnaireFiles> {
+    let mut used = vec![false; cat.all().len()];
+    for &i in merged {
+        used[entries[i].questionnaire as usize] = true;
+    }
+    stems(cat, &used)
+        .into_iter()
+        .enumerate()
+        .filter_map(|(qi, stem)| {
+            let stem = stem?;
+            Some(QuestionnaireFiles {
+                qi,
+                csv: format!("{stem}.csv"),
+                codebook: format!("{stem}.codebook.csv"),
+                sps: format!("{stem}.sps"),
+                copy: format!(
+                    "{QUESTIONNAIRES_DIR}/{}",
+                    crate::file_names::questionnaire(&cat.get(qi).q)
+                ),
+                stem,
+            })
+        })
+        .collect()
+}
+
+/// A questionnaire in the report.
+pub fn report_questionnaire(k: &Known, f: &QuestionnaireFiles, merged: usize) -> ReportQuestionnaire {
+    ReportQuestionnaire {
+        name: f.stem.clone(),
+        id: k.q.id.clone(),
+        version: k.q.version.clone(),
+        sha256: k.q.sha256.clone(),
+        source: match &k.origin {
+            Origin::Bundled => "bundled".into(),
+            Origin::Given(p) | Origin::Found(p) => p.clone(),
+        },
+        merged,
+        copy: f.copy.clone(),
+    }
+}
+
+/// A conflict in the report; `path` names an entry's file (and line), `saved_as` is where the
+/// loser was written.
+pub fn report_conflict(
+    c: &Conflict,
+    entries: &[Entry],
+    path: impl Fn(&Entry) -> String,
+    saved_as: String,
+) -> ReportConflict {
+    let copy = |e: &Entry, saved_as: Option<String>| ReportCopy {
+        path: path(e),
+        revision: e.revision,
+        status: e.status,
+        updated: e.updated(),
+        sha256: e.hash_hex(),
+        saved_as,
+    };
+    let loser = &entries[c.loser];
+    ReportConflict {
+        id: loser.id.to_string(),
+        winner: copy(&entries[c.winner], None),
+        loser: copy(loser, Some(saved_as)),
+        rule: c.rule,
+        why: c.rule.describe().to_string(),
+    }
+}
+
+/// Identical copies in the report.
+pub fn report_duplicate(dup: &Duplicate, entries: &[Entry], path: impl Fn(&Entry) -> String) -> ReportDuplicate {
+    ReportDuplicate {
+        id: entries[dup.kept].id.to_string(),
+        kept: path(&entries[dup.kept]),
+        copies: dup.copies.iter().map(|&i| path(&entries[i])).collect(),
+    }
+}
+
+/// An interview left out as incomplete, with its questionnaire's id and its interviewer.
+pub fn report_incomplete(e: &Entry, path: String, questionnaire: &str, interviewer: String) -> ReportIncomplete {
+    ReportIncomplete {
+        id: e.id.to_string(),
+        path,
+        questionnaire: questionnaire.to_owned(),
+        interviewer,
+        revision: e.revision,
+        updated: e.updated(),
+    }
+}
+
+/// Why a file in a `questionnaires/` folder was not used: its first error, and how many more.
+pub fn not_a_questionnaire(errs: &[Diagnostic]) -> String {
+    format!(
+        "not a valid questionnaire ({}{})",
+        errs.first().map(|e| e.message.clone()).unwrap_or_default(),
+        if errs.len() > 1 {
+            format!(" and {} more", errs.len() - 1)
+        } else {
+            String::new()
+        }
+    )
+}
+
+/// What was not taken, into the report: each rejected record counts as read; both lists sorted.
+pub fn account(report: &mut Report, rejected: Vec<PathReason>, ignored: Vec<PathReason>) {
+    report.records_read += rejected.len();
+    report.rejected.extend(rejected);
+    report.ignored.extend(ignored);
+    report.rejected.sort();
+    report.ignored.sort();
+}
+
+/// The outputs of an earlier merge into the same folder that this one did not write and that
+/// are safe to remove (a plain name, or one inside `conflicts/` or `questionnaires/`).
+pub fn stale_outputs(old: &[String], outputs: &BTreeSet<String>) -> Vec<String> {
+    old.iter()
+        .filter(|o| !outputs.contains(*o) && safe_output_name(o))
+        .cloned()
+        .collect()
+}
+
+/// The output folders this merge left empty (to remove, if an earlier merge made them).
+pub fn empty_dirs(outputs: &BTreeSet<String>) -> Vec<&'static str> {
+    [CONFLICTS_DIR, QUESTIONNAIRES_DIR]
+        .into_iter()
+        .filter(|dir| !outputs.iter().any(|o| o.starts_with(&format!("{dir}/"))))
+        .collect()
+}
+
+/// An output name from an old report that is safe to remove: `name`, `conflicts/name` or
+/// `questionnaires/name` — never a path that leaves the output folder.
+fn safe_output_name(n: &str) -> bool {
+    let comps: Vec<Component> = Path::new(n).components().collect();
+    let normal = comps.iter().all(|c| matches!(c, Component::Normal(_)));
+    normal
+        && match comps.len() {
+            1 => true,
+            2 => comps[0].as_os_str() == CONFLICTS_DIR || comps[0].as_os_str() == QUESTIONNAIRES_DIR,
+            _ => false,
+        }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::questionnaire::load;
+
+    #[test]
+    fn only_plain_output_names_are_removed() {
+        assert!(safe_output_name("nko.csv"));
+        assert!(safe_output_name("conflicts/x.json"));
+        assert!(safe_output_name("questionnaires/x.json"));
+        assert!(!safe_output_name("../x"));
+        assert!(!safe_output_name("/etc/passwd"));
+        assert!(!safe_output_name("a/b"));
+        assert!(!safe_output_name("conflicts/../../x"));
+    }
+
+    #[test]
+    fn an_earlier_merges_outputs_go_unless_written_again() {
+        let outputs: BTreeSet<String> = ["interviews.ndjson", "nko.csv", "conflicts/a.json"]
+            .map(String::from)
+            .into();
+        let old = [
+            "nko.csv",
+            "omsu.csv",
+            "conflicts/b.json",
+            "../../home/x",
+            "conflicts/a.json",
+        ]
+        .map(String::from);
+        assert_eq!(stale_outputs(&old, &outputs), ["omsu.csv", "conflicts/b.json"]);
+        assert_eq!(empty_dirs(&outputs), [QUESTIONNAIRES_DIR]);
+    }
+
+    fn q(id: &str, version: &str) -> crate::questionnaire::Questionnaire {
+        let src = include_str!("../../tests/fixtures/fit.json")
+            .replacen("\"id\": \"fit\"", &format!("\"id\": \"{id}\""), 1)
+            .replacen("\"version\": \"1\"", &format!("\"version\": \"{version}\""), 1);
+        load("fixture", &src).unwrap()
+    }
+
+    fn entry(questionnaire: u32) -> Entry {
+        Entry {
+            questionnaire,
+            ..super::super::tests::e("a", 1, crate::record::Status::Completed, 0, 0, 0)
+        }
+    }
+
+    #[test]
+    fn each_used_questionnaire_gets_its_files_and_variants_of_one_id_their_versions() {
+        let mut cat = Catalog::new(false);
+        cat.add(q("a", "1"), Origin::Bundled);
+        cat.add(q("a", "2 beta"), Origin::Given("a2.json".into()));
+        cat.add(q("b", "1"), Origin::Found("x/questionnaires/b.json".into()));
+        let entries = [entry(0), entry(2), entry(0)];
+        let only_a1 = questionnaire_files(&cat, &entries, &[0, 1, 2]);
+        let names: Vec<(&str, &str, &str, &str)> = only_a1
+            .iter()
+            .map(|f| (f.stem.as_str(), f.csv.as_str(), f.codebook.as_str(), f.sps.as_str()))
+            .collect();
+        assert_eq!(
+            names,
+            [
+                ("a", "a.csv", "a.codebook.csv", "a.sps"),
+                ("b", "b.csv", "b.codebook.csv", "b.sps")
+            ]
+        );
+        let sha = &cat.get(0).q.sha256[..12];
+        assert_eq!(only_a1[0].copy, format!("questionnaires/a-1-{sha}.json"));
+        let both = questionnaire_files(&cat, &[entry(0), entry(1)], &[0, 1]);
+        let sha2 = &cat.get(1).q.sha256[..12];
+        assert_eq!(both[0].stem, format!("a-1-{sha}"));
+        assert_eq!(both[1].stem, format!("a-2_beta-{sha2}"));
+        assert_eq!(both[1].copy, format!("questionnaires/a-2_beta-{sha2}.json"));
+        let r = report_questionnaire(cat.get(1), &both[1], 7);
+        assert_eq!(
+            (r.source.as_str(), r.merged, r.name.as_str()),
+            ("a2.json", 7, both[1].stem.as_str())
+        );
+        assert_eq!(report_questionnaire(cat.get(0), &both[0], 1).source, "bundled");
+    }
+
+    #[test]
+    fn rejected_records_count_as_read_and_every_list_is_sorted() {
+        let mut r = Report {
+            records_read: 10,
+            ..Report::default()
+        };
+        let pr = |p: &str| PathReason {
+            path: p.into(),
+            reason: "r".into(),
+        };
+        account(&mut r, vec![pr("b"), pr("a")], vec![pr("d"), pr("c")]);
+        assert_eq!(r.records_read, 12);
+        assert_eq!(r.rejected, [pr("a"), pr("b")]);
+        assert_eq!(r.ignored, [pr("c"), pr("d")]);
+    }
+}
