@@ -8,8 +8,10 @@
 //! Texts: `group, kind, text`. Statistics are written at full precision, `.` as decimal point,
 //! UTF-8 without BOM, `\n` line ends, quoted as RFC 4180 when needed.
 
+use super::fmt::round_to;
+use super::model::{DateStats, NumberStats, Report, Test};
+use super::render::lang_of;
 use super::words::W;
-use super::*;
 
 fn field(s: &str) -> String {
     let one_line = s.replace(['\n', '\r'], " ");
