@@ -141,51 +141,7 @@ pub(crate) fn build(
         })
         .collect();
     let mut notes = Vec::new();
-    let districts = district_rows.map(|opts| {
-        let mut rows: Vec<DistrictRow> = opts
-            .iter()
-            .enumerate()
-            .map(|(r, (code, label))| DistrictRow {
-                code: code.clone(),
-                label: label.clone(),
-                counts: instr.iter().map(|&i| count(r, i)).collect(),
-                targets: quota.map(|q| {
-                    instr
-                        .iter()
-                        .map(|&i| q.targets.get(&(code.clone(), plan.instruments[i].clone())).copied())
-                        .collect()
-                }),
-            })
-            .collect();
-        let covered = rows.iter().filter(|r| r.counts.iter().any(|&c| c > 0)).count();
-        let none: Vec<u64> = instr.iter().map(|&i| count(rows_n - 1, i)).collect();
-        if none.iter().any(|&c| c > 0) {
-            rows.push(DistrictRow {
-                code: "_none".into(),
-                label: w.no_district().into(),
-                counts: none,
-                targets: quota.map(|_| vec![None; instr.len()]),
-            });
-        }
-        Districts {
-            totals: instr.iter().map(|&i| (0..rows_n).map(|r| count(r, i)).sum()).collect(),
-            target_totals: quota.map(|q| {
-                instr
-                    .iter()
-                    .map(|&i| {
-                        q.targets
-                            .iter()
-                            .filter(|((_, g), _)| *g == plan.instruments[i])
-                            .map(|(_, n)| n)
-                            .sum()
-                    })
-                    .collect()
-            }),
-            covered,
-            of: opts.len(),
-            rows,
-        }
-    });
+    let districts = district_rows.map(|opts| district_table(plan, instr, opts, dcounts, ni, quota, w));
     if districts.is_none() {
         notes.push(Note {
             kind: "no_district",
@@ -198,21 +154,113 @@ pub(crate) fn build(
             d.sort_unstable();
         }
     }
-    let mut all: Vec<Vec<u32>> = vec![Vec::new(); ni];
+    let medians = instrument_medians(&t);
+    let thresholds: Vec<Option<f64>> = medians.iter().map(|m| m.map(|m| m * SPEEDER_FRACTION)).collect();
+    let interviewers = interviewer_rows(&t, instr, &thresholds, merge);
+    let in_progress = t.interviewers.values().map(|i| i.in_progress).sum();
+    if plan.opts.filter.is_some() {
+        notes.push(Note {
+            kind: "filter_applies",
+            text: w.fieldwork_filtered(),
+        });
+    }
+    Fieldwork {
+        instruments,
+        first_started: t.first.take(),
+        last_started: t.last.take(),
+        in_progress,
+        districts,
+        median_minutes: instr.iter().map(|&i| medians[i].map(|m| m / 60_000.0)).collect(),
+        speeder_minutes: instr.iter().map(|&i| thresholds[i].map(|m| m / 60_000.0)).collect(),
+        interviewers,
+        merge: merge.cloned(),
+        notes,
+    }
+}
+
+/// Interviews by district (`opts`: code, label) × instrument of `instr`, from `dcounts` (see
+/// [`build`]), with the targets of the quota.
+fn district_table(
+    plan: &Plan<'_>,
+    instr: &[usize],
+    opts: &[(String, String)],
+    dcounts: &[u64],
+    ni: usize,
+    quota: Option<&Quota>,
+    w: &W,
+) -> Districts {
+    let rows_n = dcounts.len() / ni.max(1);
+    let count = |row: usize, i: usize| dcounts[row * ni + i];
+    let mut rows: Vec<DistrictRow> = opts
+        .iter()
+        .enumerate()
+        .map(|(r, (code, label))| DistrictRow {
+            code: code.clone(),
+            label: label.clone(),
+            counts: instr.iter().map(|&i| count(r, i)).collect(),
+            targets: quota.map(|q| {
+                instr
+                    .iter()
+                    .map(|&i| q.targets.get(&(code.clone(), plan.instruments[i].clone())).copied())
+                    .collect()
+            }),
+        })
+        .collect();
+    let covered = rows.iter().filter(|r| r.counts.iter().any(|&c| c > 0)).count();
+    let none: Vec<u64> = instr.iter().map(|&i| count(rows_n - 1, i)).collect();
+    if none.iter().any(|&c| c > 0) {
+        rows.push(DistrictRow {
+            code: "_none".into(),
+            label: w.no_district().into(),
+            counts: none,
+            targets: quota.map(|_| vec![None; instr.len()]),
+        });
+    }
+    Districts {
+        totals: instr.iter().map(|&i| (0..rows_n).map(|r| count(r, i)).sum()).collect(),
+        target_totals: quota.map(|q| {
+            instr
+                .iter()
+                .map(|&i| {
+                    q.targets
+                        .iter()
+                        .filter(|((_, g), _)| *g == plan.instruments[i])
+                        .map(|(_, n)| n)
+                        .sum()
+                })
+                .collect()
+        }),
+        covered,
+        of: opts.len(),
+        rows,
+    }
+}
+
+/// Per instrument of the plan: the median duration of its completed interviews (ms).
+fn instrument_medians(t: &FieldTally) -> Vec<Option<f64>> {
+    let mut all: Vec<Vec<u32>> = vec![Vec::new(); t.n_instr];
     for it in t.interviewers.values() {
         for (i, d) in it.durations.iter().enumerate() {
             all[i].extend_from_slice(d);
         }
     }
-    let medians: Vec<Option<f64>> = all
-        .iter_mut()
+    all.iter_mut()
         .map(|v| {
             v.sort_unstable();
             median_ms(v)
         })
-        .collect();
-    drop(all);
-    let thresholds: Vec<Option<f64>> = medians.iter().map(|m| m.map(|m| m * SPEEDER_FRACTION)).collect();
+        .collect()
+}
+
+/// One row per interviewer (in the data, or only left out by the merge), sorted by code;
+/// `thresholds` are the speeder thresholds per instrument of the plan (ms).
+fn interviewer_rows(
+    t: &FieldTally,
+    instr: &[usize],
+    thresholds: &[Option<f64>],
+    merge: Option<&MergeInfo>,
+) -> Vec<InterviewerRow> {
+    let ni = t.n_instr;
     let mut left_out: BTreeMap<&str, u64> = BTreeMap::new();
     if let Some(m) = merge {
         for (_, who) in &m.incomplete {
@@ -222,7 +270,7 @@ pub(crate) fn build(
     let mut codes: Vec<&str> = t.interviewers.keys().map(String::as_str).collect();
     codes.extend(left_out.keys().copied().filter(|c| !t.interviewers.contains_key(*c)));
     codes.sort_unstable();
-    let interviewers = codes
+    codes
         .into_iter()
         .map(|code| {
             let it = t.interviewers.get(code).cloned().unwrap_or_else(|| InterviewerTally {
@@ -253,24 +301,5 @@ pub(crate) fn build(
                 conflicts: it.conflicts,
             }
         })
-        .collect();
-    let in_progress = t.interviewers.values().map(|i| i.in_progress).sum();
-    if plan.opts.filter.is_some() {
-        notes.push(Note {
-            kind: "filter_applies",
-            text: w.fieldwork_filtered(),
-        });
-    }
-    Fieldwork {
-        instruments,
-        first_started: t.first.take(),
-        last_started: t.last.take(),
-        in_progress,
-        districts,
-        median_minutes: instr.iter().map(|&i| medians[i].map(|m| m / 60_000.0)).collect(),
-        speeder_minutes: instr.iter().map(|&i| thresholds[i].map(|m| m / 60_000.0)).collect(),
-        interviewers,
-        merge: merge.cloned(),
-        notes,
-    }
+        .collect()
 }

@@ -190,7 +190,6 @@ fn toc(s: &mut String, r: &Report, w: &W) {
 }
 
 fn question(s: &mut String, r: &Report, t: &QuestionTable, w: &W) {
-    let lang = w.lang;
     let _ = writeln!(
         s,
         "<article class=\"q\" id=\"{}\">\n<h3><span class=\"no\">{} {}.</span> {} <code>{}</code></h3>\n<p class=\"kind\">{}</p>",
@@ -208,157 +207,13 @@ fn question(s: &mut String, r: &Report, t: &QuestionTable, w: &W) {
         .map(|g| format!("<th class=\"n\">{}</th>", esc(&g.label)))
         .collect();
     if answered > 0 && (t.kind == "single" || t.kind == "multi") {
-        let multi = t.kind == "multi";
-        let tests = multi && t.rows.iter().any(|x| x.test.is_some());
-        let _ = write!(s, "<table class=\"t\">\n<thead><tr><th>{}</th>{heads}", w.answer());
-        if tests {
-            let _ = write!(s, "<th class=\"n\">χ²</th><th class=\"n\">p</th><th class=\"n\">V</th>");
-        }
-        s.push_str("</tr></thead>\n<tbody>\n");
-        for row in t.rows.iter().filter(|x| !x.excluded) {
-            let sig = row.test.as_ref().is_some_and(|x| x.significant);
-            let _ = write!(
-                s,
-                "<tr{}><td>{}</td>",
-                if sig { " class=\"sig\"" } else { "" },
-                esc(&row.label)
-            );
-            for p in &row.percents {
-                let _ = write!(s, "<td class=\"n\">{}</td>", fmt_pct(*p, lang));
-            }
-            if tests {
-                match &row.test {
-                    Some(x) if x.not_valid.is_none() => {
-                        let c = x.chi2.as_ref();
-                        let p = x.p.map_or("—".into(), |p| fmt_p(p, lang));
-                        let f = if x.fisher.is_some() { "&nbsp;F" } else { "" };
-                        let _ = write!(
-                            s,
-                            "<td class=\"n\">{}</td><td class=\"n{}\">{}{f}{}</td><td class=\"n\">{}</td>",
-                            c.map_or("—".into(), |c| fmt_dec(c.statistic, 2, lang)),
-                            if x.significant { " sig" } else { "" },
-                            esc(&p),
-                            if x.significant { "*" } else { "" },
-                            c.map_or("—".into(), |c| fmt_dec(c.cramers_v, 2, lang))
-                        );
-                    }
-                    Some(x) => {
-                        let why = esc(x.not_valid.map_or("", |n| n.describe(lang == crate::i18n::Lang::Ru)));
-                        for _ in 0..3 {
-                            let _ = write!(s, "<td class=\"n\" title=\"{why}\">—</td>");
-                        }
-                    }
-                    None => s.push_str("<td class=\"n\">—</td><td class=\"n\">—</td><td class=\"n\">—</td>"),
-                }
-            }
-            s.push_str("</tr>\n");
-        }
-        for row in t.rows.iter().filter(|x| x.excluded) {
-            let _ = write!(
-                s,
-                "<tr class=\"excl\"><td>{} ({})</td>",
-                esc(&row.label),
-                w.excluded_mark()
-            );
-            for c in &row.counts {
-                let _ = write!(s, "<td class=\"n\">{}</td>", fmt_int(*c, lang));
-            }
-            if tests {
-                s.push_str("<td colspan=\"3\"></td>");
-            }
-            s.push_str("</tr>\n");
-        }
-        let _ = write!(s, "</tbody>\n<tfoot><tr><th>{}</th>", w.base_row());
-        for b in &t.bases {
-            let _ = write!(s, "<td class=\"n\">{}</td>", fmt_int(b.n, lang));
-        }
-        if tests {
-            s.push_str("<td colspan=\"3\"></td>");
-        }
-        s.push_str("</tr></tfoot>\n</table>\n");
-        chart(s, r, t, lang);
-        if let Some(x) = &t.test {
-            let line = test_line(x, lang);
-            if x.not_valid.is_some() {
-                let _ = writeln!(s, "<p class=\"test\">{}</p>", esc(&line));
-            } else if x.significant {
-                let _ = writeln!(
-                    s,
-                    "<p class=\"test sig\">{} — {} *</p>",
-                    esc(&line),
-                    esc(&w.significant(r.options.alpha))
-                );
-            } else {
-                let _ = writeln!(
-                    s,
-                    "<p class=\"test\">{} — {}.</p>",
-                    esc(&line),
-                    esc(&w.not_significant(r.options.alpha))
-                );
-            }
-        }
-        let mut foot = vec![if multi { w.multi_footnote() } else { w.single_footnote() }.to_string()];
-        if tests {
-            foot.push(w.multi_legend(r.options.alpha));
-        }
-        if t.rows
-            .iter()
-            .any(|x| !x.excluded && x.percents.iter().zip(&t.bases).any(|(p, b)| p.is_none() && b.n > 0))
-        {
-            foot.push(w.not_offered().to_string());
-        }
-        let _ = writeln!(s, "<p class=\"foot\">{}</p>", esc(&foot.join(" ")));
+        choice_table(s, r, t, w, &heads);
     }
     if answered > 0 && t.kind == "number" {
-        let _ = writeln!(
-            s,
-            "<table class=\"t\">\n<thead><tr><th>{}</th>{heads}</tr></thead>\n<tbody>",
-            w.stat()
-        );
-        let opt = |x: Option<f64>| x.map_or("—".into(), |v| fmt_num(v, lang));
-        let rows: [(&str, Vec<String>); 5] = [
-            (w.answers_n(), t.numbers.iter().map(|n| fmt_int(n.n, lang)).collect()),
-            (
-                w.mean(),
-                t.numbers
-                    .iter()
-                    .map(|n| n.mean.map_or("—".into(), |v| fmt_dec(v, 1, lang)))
-                    .collect(),
-            ),
-            (w.median(), t.numbers.iter().map(|n| opt(n.median)).collect()),
-            (w.min(), t.numbers.iter().map(|n| opt(n.min)).collect()),
-            (w.max(), t.numbers.iter().map(|n| opt(n.max)).collect()),
-        ];
-        for (name, cells) in rows {
-            let _ = write!(s, "<tr><td>{name}</td>");
-            for c in cells {
-                let _ = write!(s, "<td class=\"n\">{c}</td>");
-            }
-            s.push_str("</tr>\n");
-        }
-        s.push_str("</tbody>\n</table>\n");
+        number_table(s, t, w, &heads);
     }
     if answered > 0 && t.kind == "date" {
-        let _ = writeln!(
-            s,
-            "<table class=\"t\">\n<thead><tr><th>{}</th>{heads}</tr></thead>\n<tbody>",
-            w.stat()
-        );
-        let d = |x: &Option<String>| x.clone().unwrap_or_else(|| "—".into());
-        let rows: [(&str, Vec<String>); 4] = [
-            (w.answers_n(), t.dates.iter().map(|x| fmt_int(x.n, lang)).collect()),
-            (w.min(), t.dates.iter().map(|x| d(&x.min)).collect()),
-            (w.median(), t.dates.iter().map(|x| d(&x.median)).collect()),
-            (w.max(), t.dates.iter().map(|x| d(&x.max)).collect()),
-        ];
-        for (name, cells) in rows {
-            let _ = write!(s, "<tr><td>{name}</td>");
-            for c in cells {
-                let _ = write!(s, "<td class=\"n\">{}</td>", esc(&c));
-            }
-            s.push_str("</tr>\n");
-        }
-        s.push_str("</tbody>\n</table>\n");
+        date_table(s, t, w, &heads);
     }
     if !t.notes.is_empty() {
         s.push_str("<ul class=\"notes\">\n");
@@ -369,6 +224,168 @@ fn question(s: &mut String, r: &Report, t: &QuestionTable, w: &W) {
     }
     texts(s, &t.texts, w);
     s.push_str("</article>\n");
+}
+
+/// The table of a choice question: percentages per group, the base, the tests, the chart.
+fn choice_table(s: &mut String, r: &Report, t: &QuestionTable, w: &W, heads: &str) {
+    let lang = w.lang;
+    let multi = t.kind == "multi";
+    let tests = multi && t.rows.iter().any(|x| x.test.is_some());
+    let _ = write!(s, "<table class=\"t\">\n<thead><tr><th>{}</th>{heads}", w.answer());
+    if tests {
+        let _ = write!(s, "<th class=\"n\">χ²</th><th class=\"n\">p</th><th class=\"n\">V</th>");
+    }
+    s.push_str("</tr></thead>\n<tbody>\n");
+    for row in t.rows.iter().filter(|x| !x.excluded) {
+        let sig = row.test.as_ref().is_some_and(|x| x.significant);
+        let _ = write!(
+            s,
+            "<tr{}><td>{}</td>",
+            if sig { " class=\"sig\"" } else { "" },
+            esc(&row.label)
+        );
+        for p in &row.percents {
+            let _ = write!(s, "<td class=\"n\">{}</td>", fmt_pct(*p, lang));
+        }
+        if tests {
+            match &row.test {
+                Some(x) if x.not_valid.is_none() => {
+                    let c = x.chi2.as_ref();
+                    let p = x.p.map_or("—".into(), |p| fmt_p(p, lang));
+                    let f = if x.fisher.is_some() { "&nbsp;F" } else { "" };
+                    let _ = write!(
+                        s,
+                        "<td class=\"n\">{}</td><td class=\"n{}\">{}{f}{}</td><td class=\"n\">{}</td>",
+                        c.map_or("—".into(), |c| fmt_dec(c.statistic, 2, lang)),
+                        if x.significant { " sig" } else { "" },
+                        esc(&p),
+                        if x.significant { "*" } else { "" },
+                        c.map_or("—".into(), |c| fmt_dec(c.cramers_v, 2, lang))
+                    );
+                }
+                Some(x) => {
+                    let why = esc(x.not_valid.map_or("", |n| n.describe(lang == crate::i18n::Lang::Ru)));
+                    for _ in 0..3 {
+                        let _ = write!(s, "<td class=\"n\" title=\"{why}\">—</td>");
+                    }
+                }
+                None => s.push_str("<td class=\"n\">—</td><td class=\"n\">—</td><td class=\"n\">—</td>"),
+            }
+        }
+        s.push_str("</tr>\n");
+    }
+    for row in t.rows.iter().filter(|x| x.excluded) {
+        let _ = write!(
+            s,
+            "<tr class=\"excl\"><td>{} ({})</td>",
+            esc(&row.label),
+            w.excluded_mark()
+        );
+        for c in &row.counts {
+            let _ = write!(s, "<td class=\"n\">{}</td>", fmt_int(*c, lang));
+        }
+        if tests {
+            s.push_str("<td colspan=\"3\"></td>");
+        }
+        s.push_str("</tr>\n");
+    }
+    let _ = write!(s, "</tbody>\n<tfoot><tr><th>{}</th>", w.base_row());
+    for b in &t.bases {
+        let _ = write!(s, "<td class=\"n\">{}</td>", fmt_int(b.n, lang));
+    }
+    if tests {
+        s.push_str("<td colspan=\"3\"></td>");
+    }
+    s.push_str("</tr></tfoot>\n</table>\n");
+    chart(s, r, t, lang);
+    if let Some(x) = &t.test {
+        let line = test_line(x, lang);
+        if x.not_valid.is_some() {
+            let _ = writeln!(s, "<p class=\"test\">{}</p>", esc(&line));
+        } else if x.significant {
+            let _ = writeln!(
+                s,
+                "<p class=\"test sig\">{} — {} *</p>",
+                esc(&line),
+                esc(&w.significant(r.options.alpha))
+            );
+        } else {
+            let _ = writeln!(
+                s,
+                "<p class=\"test\">{} — {}.</p>",
+                esc(&line),
+                esc(&w.not_significant(r.options.alpha))
+            );
+        }
+    }
+    let mut foot = vec![if multi { w.multi_footnote() } else { w.single_footnote() }.to_string()];
+    if tests {
+        foot.push(w.multi_legend(r.options.alpha));
+    }
+    if t.rows
+        .iter()
+        .any(|x| !x.excluded && x.percents.iter().zip(&t.bases).any(|(p, b)| p.is_none() && b.n > 0))
+    {
+        foot.push(w.not_offered().to_string());
+    }
+    let _ = writeln!(s, "<p class=\"foot\">{}</p>", esc(&foot.join(" ")));
+}
+
+/// The statistics of a number question per group.
+fn number_table(s: &mut String, t: &QuestionTable, w: &W, heads: &str) {
+    let lang = w.lang;
+    let _ = writeln!(
+        s,
+        "<table class=\"t\">\n<thead><tr><th>{}</th>{heads}</tr></thead>\n<tbody>",
+        w.stat()
+    );
+    let opt = |x: Option<f64>| x.map_or("—".into(), |v| fmt_num(v, lang));
+    let rows: [(&str, Vec<String>); 5] = [
+        (w.answers_n(), t.numbers.iter().map(|n| fmt_int(n.n, lang)).collect()),
+        (
+            w.mean(),
+            t.numbers
+                .iter()
+                .map(|n| n.mean.map_or("—".into(), |v| fmt_dec(v, 1, lang)))
+                .collect(),
+        ),
+        (w.median(), t.numbers.iter().map(|n| opt(n.median)).collect()),
+        (w.min(), t.numbers.iter().map(|n| opt(n.min)).collect()),
+        (w.max(), t.numbers.iter().map(|n| opt(n.max)).collect()),
+    ];
+    for (name, cells) in rows {
+        let _ = write!(s, "<tr><td>{name}</td>");
+        for c in cells {
+            let _ = write!(s, "<td class=\"n\">{c}</td>");
+        }
+        s.push_str("</tr>\n");
+    }
+    s.push_str("</tbody>\n</table>\n");
+}
+
+/// The statistics of a date question per group.
+fn date_table(s: &mut String, t: &QuestionTable, w: &W, heads: &str) {
+    let lang = w.lang;
+    let _ = writeln!(
+        s,
+        "<table class=\"t\">\n<thead><tr><th>{}</th>{heads}</tr></thead>\n<tbody>",
+        w.stat()
+    );
+    let d = |x: &Option<String>| x.clone().unwrap_or_else(|| "—".into());
+    let rows: [(&str, Vec<String>); 4] = [
+        (w.answers_n(), t.dates.iter().map(|x| fmt_int(x.n, lang)).collect()),
+        (w.min(), t.dates.iter().map(|x| d(&x.min)).collect()),
+        (w.median(), t.dates.iter().map(|x| d(&x.median)).collect()),
+        (w.max(), t.dates.iter().map(|x| d(&x.max)).collect()),
+    ];
+    for (name, cells) in rows {
+        let _ = write!(s, "<tr><td>{name}</td>");
+        for c in cells {
+            let _ = write!(s, "<td class=\"n\">{}</td>", esc(&c));
+        }
+        s.push_str("</tr>\n");
+    }
+    s.push_str("</tbody>\n</table>\n");
 }
 
 fn texts(s: &mut String, t: &Texts, w: &W) {

@@ -104,64 +104,77 @@ fn instrument_labels(ids: &[String], qs: &[&Questionnaire]) -> Vec<String> {
         .collect()
 }
 
-impl<'q> Plan<'q> {
-    /// Builds the plan for these questionnaires (every one the data may use), checking the
-    /// options against them. Returns every problem a user can fix in one pass.
-    pub fn new(qs: Vec<&'q Questionnaire>, opts: Options) -> Result<Plan<'q>, Vec<Diagnostic>> {
-        let mut errors = Vec::new();
-        let mut instruments: Vec<String> = Vec::new();
-        let mut instr_of = Vec::with_capacity(qs.len());
-        for q in &qs {
-            let i = match instruments.iter().position(|x| *x == q.id) {
-                Some(i) => i,
-                None => {
-                    instruments.push(q.id.clone());
-                    instruments.len() - 1
-                }
-            };
-            instr_of.push(i);
-        }
-        let instrument_labels = instrument_labels(&instruments, &qs);
-        // Every variable with the types it has in the questionnaires.
+/// Distinct questionnaire ids (instruments) in order, and each questionnaire's instrument.
+fn instruments_of(qs: &[&Questionnaire]) -> (Vec<String>, Vec<usize>) {
+    let mut instruments: Vec<String> = Vec::new();
+    let mut instr_of = Vec::with_capacity(qs.len());
+    for q in qs {
+        let i = match instruments.iter().position(|x| *x == q.id) {
+            Some(i) => i,
+            None => {
+                instruments.push(q.id.clone());
+                instruments.len() - 1
+            }
+        };
+        instr_of.push(i);
+    }
+    (instruments, instr_of)
+}
+
+/// Every variable of the questionnaires with the types it has in them: what the options are
+/// checked against.
+struct Variables<'a> {
+    qs: &'a [&'a Questionnaire],
+    kinds: BTreeMap<&'a str, Vec<RKind>>,
+    /// The names, sorted.
+    all: Vec<&'a str>,
+}
+
+impl<'a> Variables<'a> {
+    fn new(qs: &'a [&'a Questionnaire]) -> Variables<'a> {
         let mut kinds: BTreeMap<&str, Vec<RKind>> = BTreeMap::new();
-        for q in &qs {
+        for q in qs {
             for qq in &q.questions {
                 if let Some(k) = RKind::of(&qq.kind) {
                     kinds.entry(qq.id.as_str()).or_default().push(k);
                 }
             }
         }
-        let all_vars: Vec<&str> = kinds.keys().copied().collect();
-        let unknown = |flag: &str, var: &str, extra: &[&str]| {
-            let cands = all_vars.iter().copied().chain(extra.iter().copied());
-            let d = Diagnostic::new(flag, "", format!("unknown variable `{var}`"));
-            match did_you_mean(var, cands) {
-                Some(s) => d.hint(format!("did you mean `{s}`?")),
-                None => d.hint("`anketa codebook nko` lists the variables of a questionnaire"),
-            }
-        };
-        let per_q = |var: &str, ok: &dyn Fn(RKind) -> bool| -> Vec<Option<usize>> {
-            qs.iter()
-                .map(|q| {
-                    q.index_of(var)
-                        .filter(|&i| RKind::of(&q.questions[i].kind).is_some_and(ok))
-                })
-                .collect()
-        };
+        let all = kinds.keys().copied().collect();
+        Variables { qs, kinds, all }
+    }
 
-        if !(opts.alpha > 0.0 && opts.alpha < 1.0) {
-            errors.push(
-                Diagnostic::new("--alpha", "", format!("{} is not a significance level", opts.alpha))
-                    .hint("give a number between 0 and 1, e.g. 0.05"),
-            );
+    /// `var`, given to `flag`, is no variable of the questionnaires (nor one of `extra`).
+    fn unknown(&self, flag: &str, var: &str, extra: &[&str]) -> Diagnostic {
+        let cands = self.all.iter().copied().chain(extra.iter().copied());
+        let d = Diagnostic::new(flag, "", format!("unknown variable `{var}`"));
+        match did_you_mean(var, cands) {
+            Some(s) => d.hint(format!("did you mean `{s}`?")),
+            None => d.hint("`anketa codebook nko` lists the variables of a questionnaire"),
         }
+    }
 
-        let mut by = None;
-        if let Some(v) = &opts.by
+    /// Per questionnaire: its question `var`, if it has one of a type `ok` accepts.
+    fn per_q(&self, var: &str, ok: &dyn Fn(RKind) -> bool) -> Vec<Option<usize>> {
+        self.qs
+            .iter()
+            .map(|q| {
+                q.index_of(var)
+                    .filter(|&i| RKind::of(&q.questions[i].kind).is_some_and(ok))
+            })
+            .collect()
+    }
+
+    /// `--by`: a single-choice variable (or `questionnaire`, the default grouping: `None`).
+    fn by(&self, by: Option<&String>, errors: &mut Vec<Diagnostic>) -> Option<(String, Vec<Option<usize>>)> {
+        let mut out = None;
+        if let Some(v) = by
             && v != "questionnaire"
         {
-            match kinds.get(v.as_str()) {
-                Some(ks) if ks.contains(&RKind::Single) => by = Some((v.clone(), per_q(v, &|k| k == RKind::Single))),
+            match self.kinds.get(v.as_str()) {
+                Some(ks) if ks.contains(&RKind::Single) => {
+                    out = Some((v.clone(), self.per_q(v, &|k| k == RKind::Single)))
+                }
                 Some(ks) => errors.push(
                     Diagnostic::new(
                         "--by",
@@ -177,78 +190,102 @@ impl<'q> Plan<'q> {
                         "e.g. --by district".into()
                     }),
                 ),
-                None => errors.push(unknown("--by", v, &["questionnaire"])),
+                None => errors.push(self.unknown("--by", v, &["questionnaire"])),
             }
         }
+        out
+    }
 
-        let mut cross = None;
-        if let Some((a, b)) = &opts.cross {
-            let mut ok = true;
-            for v in [a, b] {
-                match kinds.get(v.as_str()) {
-                    Some(ks) if ks.iter().any(|k| k.is_choice()) => {}
-                    Some(ks) => {
-                        ok = false;
-                        errors.push(
-                            Diagnostic::new(
-                                "--cross",
-                                "",
-                                format!(
-                                    "`{v}` is a {} question; a cross-tab needs choice questions (single or multi)",
-                                    ks[0].name()
-                                ),
-                            )
-                            .hint("the numbers of a number question are summarised in its own table"),
-                        );
-                    }
-                    None => {
-                        ok = false;
-                        errors.push(unknown("--cross", v, &[]));
-                    }
+    /// `--cross A B`: two different choice variables.
+    fn cross(&self, cross: Option<&(String, String)>, errors: &mut Vec<Diagnostic>) -> Option<CrossPlan> {
+        let (a, b) = cross?;
+        let mut ok = true;
+        for v in [a, b] {
+            match self.kinds.get(v.as_str()) {
+                Some(ks) if ks.iter().any(|k| k.is_choice()) => {}
+                Some(ks) => {
+                    ok = false;
+                    errors.push(
+                        Diagnostic::new(
+                            "--cross",
+                            "",
+                            format!(
+                                "`{v}` is a {} question; a cross-tab needs choice questions (single or multi)",
+                                ks[0].name()
+                            ),
+                        )
+                        .hint("the numbers of a number question are summarised in its own table"),
+                    );
                 }
-            }
-            if ok && a == b {
-                ok = false;
-                errors
-                    .push(Diagnostic::new("--cross", "", format!("`{a}` twice")).hint("give two different variables"));
-            }
-            if ok {
-                let pa = per_q(a, &RKind::is_choice);
-                let pb = per_q(b, &RKind::is_choice);
-                let both = pa.iter().zip(&pb).map(|(x, y)| Some(((*x)?, (*y)?))).collect();
-                cross = Some((a.clone(), b.clone(), both));
-            }
-        }
-
-        let mut filter = None;
-        if let Some(src) = &opts.filter {
-            match crate::expr::parse(src) {
-                Err(e) => errors.push(Diagnostic::new("--where", "", e.message.clone()).snippet(src, e.col, e.len)),
-                Ok(expr) => {
-                    let mut bad = false;
-                    for (name, col) in expr.refs() {
-                        if !kinds.contains_key(name) && !PSEUDO_VARIABLES.contains(&name) {
-                            bad = true;
-                            let len = name.chars().count() + 3;
-                            let cands = all_vars.iter().copied().chain(PSEUDO_VARIABLES.iter().copied());
-                            let d = Diagnostic::new("--where", "", format!("unknown variable `{name}`"))
-                                .snippet(src, col, len);
-                            errors.push(match did_you_mean(name, cands) {
-                                Some(s) => d.hint(format!("did you mean `{s}`?")),
-                                None => d.hint("not a variable of these questionnaires"),
-                            });
-                        }
-                    }
-                    if !bad {
-                        filter = Some(expr);
-                    }
+                None => {
+                    ok = false;
+                    errors.push(self.unknown("--cross", v, &[]));
                 }
             }
         }
+        if ok && a == b {
+            ok = false;
+            errors.push(Diagnostic::new("--cross", "", format!("`{a}` twice")).hint("give two different variables"));
+        }
+        if !ok {
+            return None;
+        }
+        let pa = self.per_q(a, &RKind::is_choice);
+        let pb = self.per_q(b, &RKind::is_choice);
+        let both = pa.iter().zip(&pb).map(|(x, y)| Some(((*x)?, (*y)?))).collect();
+        Some((a.clone(), b.clone(), both))
+    }
+
+    /// `--where EXPR`: an expression over the variables and [`PSEUDO_VARIABLES`].
+    fn filter(&self, filter: Option<&String>, errors: &mut Vec<Diagnostic>) -> Option<Expr> {
+        let src = filter?;
+        match crate::expr::parse(src) {
+            Err(e) => {
+                errors.push(Diagnostic::new("--where", "", e.message.clone()).snippet(src, e.col, e.len));
+                None
+            }
+            Ok(expr) => {
+                let mut bad = false;
+                for (name, col) in expr.refs() {
+                    if !self.kinds.contains_key(name) && !PSEUDO_VARIABLES.contains(&name) {
+                        bad = true;
+                        let len = name.chars().count() + 3;
+                        let cands = self.all.iter().copied().chain(PSEUDO_VARIABLES.iter().copied());
+                        let d =
+                            Diagnostic::new("--where", "", format!("unknown variable `{name}`")).snippet(src, col, len);
+                        errors.push(match did_you_mean(name, cands) {
+                            Some(s) => d.hint(format!("did you mean `{s}`?")),
+                            None => d.hint("not a variable of these questionnaires"),
+                        });
+                    }
+                }
+                (!bad).then_some(expr)
+            }
+        }
+    }
+}
+
+impl<'q> Plan<'q> {
+    /// Builds the plan for these questionnaires (every one the data may use), checking the
+    /// options against them. Returns every problem a user can fix in one pass.
+    pub fn new(qs: Vec<&'q Questionnaire>, opts: Options) -> Result<Plan<'q>, Vec<Diagnostic>> {
+        let mut errors = Vec::new();
+        let (instruments, instr_of) = instruments_of(&qs);
+        let instrument_labels = instrument_labels(&instruments, &qs);
+        let vars = Variables::new(&qs);
+        if !(opts.alpha > 0.0 && opts.alpha < 1.0) {
+            errors.push(
+                Diagnostic::new("--alpha", "", format!("{} is not a significance level", opts.alpha))
+                    .hint("give a number between 0 and 1, e.g. 0.05"),
+            );
+        }
+        let by = vars.by(opts.by.as_ref(), &mut errors);
+        let cross = vars.cross(opts.cross.as_ref(), &mut errors);
+        let filter = vars.filter(opts.filter.as_ref(), &mut errors);
         if !errors.is_empty() {
             return Err(errors);
         }
-        let district = per_q("district", &|k| k == RKind::Single);
+        let district = vars.per_q("district", &|k| k == RKind::Single);
         let names = qs.iter().map(|q| Names::new(q)).collect();
         Ok(Plan {
             qs,

@@ -23,7 +23,6 @@ impl Tally {
     pub fn finish(self, plan: &Plan<'_>, input: InputInfo, quota: Option<&Quota>) -> Report {
         let lang = plan.opts.lang;
         let w = W::new(lang);
-        let mut notes = Vec::new();
         // The questionnaires with interviews, and their questions matched.
         let present: Vec<usize> = (0..plan.qs.len()).filter(|&qi| self.qs[qi].read > 0).collect();
         let pqs: Vec<&Questionnaire> = present.iter().map(|&qi| plan.qs[qi]).collect();
@@ -51,38 +50,7 @@ impl Tally {
             .as_ref()
             .and_then(|(v, _)| find(v))
             .filter(|&i| questions[i].kind == RKind::Single);
-        let (groups_all, gmap): (Vec<(String, String)>, Vec<Vec<usize>>) = match &plan.by {
-            None => (
-                instr_present
-                    .iter()
-                    .map(|&i| (plan.instruments[i].clone(), plan.instrument_labels[i].clone()))
-                    .collect(),
-                present
-                    .iter()
-                    .map(|&qi| vec![instr_present.iter().position(|&i| i == plan.instr_of[qi]).unwrap_or(0)])
-                    .collect(),
-            ),
-            Some((_, per)) => {
-                let opts: Vec<ROpt> = by_rq.map(|i| questions[i].options.clone()).unwrap_or_default();
-                let mut g: Vec<(String, String)> = opts.iter().map(|o| (o.code.clone(), o.label.clone())).collect();
-                g.push(("_none".into(), w.no_answer_group().into()));
-                let none = g.len() - 1;
-                let map = present
-                    .iter()
-                    .enumerate()
-                    .map(|(k, &qi)| {
-                        let ng = plan.native_groups(qi);
-                        let rows = by_rq
-                            .and_then(|i| questions[i].per_q[k].as_ref())
-                            .filter(|p| Some(p.qidx) == per[qi]);
-                        (0..ng)
-                            .map(|n| rows.and_then(|p| p.rows.get(n).copied()).unwrap_or(none))
-                            .collect()
-                    })
-                    .collect();
-                (g, map)
-            }
-        };
+        let (groups_all, gmap) = group_columns(plan, &present, &instr_present, &questions, by_rq, &w);
         let ng = groups_all.len();
         let mut kept = vec![0u64; ng];
         for (k, &qi) in present.iter().enumerate() {
@@ -91,36 +59,8 @@ impl Tally {
             }
         }
         let active: Vec<usize> = (0..ng).filter(|&g| kept[g] > 0).collect();
-        let empty: Vec<&str> = (0..ng)
-            .filter(|&g| kept[g] == 0 && (plan.by.is_none() || g + 1 < ng))
-            .map(|g| groups_all[g].1.as_str())
-            .collect();
         let matched: u64 = kept.iter().sum();
-        if plan.filter.is_some() && matched == 0 {
-            notes.push(Note {
-                kind: "filter_matched_nothing",
-                text: w.filter_matched_nothing(),
-            });
-        } else if !empty.is_empty() {
-            notes.push(Note {
-                kind: "empty_groups",
-                text: w.empty_groups(&empty),
-            });
-        }
-        if active.len() == 1 {
-            notes.push(Note {
-                kind: "one_group",
-                text: w.one_group(&groups_all[active[0]].1),
-            });
-        }
-        if let Some((v, _)) = &plan.by
-            && by_rq.is_none()
-        {
-            notes.push(Note {
-                kind: "by_not_in_data",
-                text: w.by_not_in_data(v),
-            });
-        }
+        let notes = report_notes(plan, &w, &groups_all, &kept, &active, by_rq);
         let groups: Vec<Group> = active
             .iter()
             .map(|&g| Group {
@@ -140,42 +80,12 @@ impl Tally {
             by_instrument: plan.by.is_none(),
         };
 
-        let mut sections: Vec<Section> = Vec::new();
-        let mut number = 0;
         let mut qtallies = self.qs;
-        for (ri, r) in questions.iter().enumerate() {
-            if matched == 0 || Some(ri) == by_rq {
-                continue;
-            }
-            // Global cells and texts from each questionnaire's native ones.
-            let mut cells: Vec<Cell> = (0..ng)
-                .map(|_| Cell {
-                    counts: vec![0; r.options.len()],
-                    ..Cell::default()
-                })
-                .collect();
-            let mut texts = TextTally::default();
-            for (k, &qi) in present.iter().enumerate() {
-                let Some(p) = &r.per_q[k] else { continue };
-                let bit = if k < 64 { 1u64 << k } else { 0 };
-                let qt = &mut qtallies[qi];
-                for (n, c) in qt.cells[p.qidx].iter().enumerate() {
-                    cells[gmap[k][n]].add_mapped(c, &p.rows, bit);
-                }
-                let t = std::mem::take(&mut qt.texts[p.qidx]);
-                texts.merge(t, |n| gmap[k][n]);
-            }
-            number += 1;
-            let t = question_table(&ctx, r, number, cells, texts);
-            match sections.last_mut() {
-                Some(s) if s.block == r.block_id => s.questions.push(t),
-                _ => sections.push(Section {
-                    block: r.block_id.clone(),
-                    title: r.block_title.clone(),
-                    questions: vec![t],
-                }),
-            }
-        }
+        let sections = if matched == 0 {
+            Vec::new()
+        } else {
+            sections(&ctx, &questions, by_rq, &gmap, ng, &mut qtallies)
+        };
         let cross = match &plan.cross {
             Some((a, b, _)) if matched > 0 => Some(cross_table(&ctx, &questions, a, b, &qtallies)),
             _ => None,
@@ -233,6 +143,144 @@ impl Tally {
             fieldwork,
         }
     }
+}
+
+/// The groups (key, heading) compared, and per questionnaire with interviews (`present`) its
+/// native groups mapped onto them: the instruments, or the options of the `--by` question
+/// (`by_rq`, when the data has it) plus "no answer".
+fn group_columns(
+    plan: &Plan<'_>,
+    present: &[usize],
+    instr_present: &[usize],
+    questions: &[RQuestion],
+    by_rq: Option<usize>,
+    w: &W,
+) -> (Vec<(String, String)>, Vec<Vec<usize>>) {
+    match &plan.by {
+        None => (
+            instr_present
+                .iter()
+                .map(|&i| (plan.instruments[i].clone(), plan.instrument_labels[i].clone()))
+                .collect(),
+            present
+                .iter()
+                .map(|&qi| vec![instr_present.iter().position(|&i| i == plan.instr_of[qi]).unwrap_or(0)])
+                .collect(),
+        ),
+        Some((_, per)) => {
+            let opts: Vec<ROpt> = by_rq.map(|i| questions[i].options.clone()).unwrap_or_default();
+            let mut g: Vec<(String, String)> = opts.iter().map(|o| (o.code.clone(), o.label.clone())).collect();
+            g.push(("_none".into(), w.no_answer_group().into()));
+            let none = g.len() - 1;
+            let map = present
+                .iter()
+                .enumerate()
+                .map(|(k, &qi)| {
+                    let ng = plan.native_groups(qi);
+                    let rows = by_rq
+                        .and_then(|i| questions[i].per_q[k].as_ref())
+                        .filter(|p| Some(p.qidx) == per[qi]);
+                    (0..ng)
+                        .map(|n| rows.and_then(|p| p.rows.get(n).copied()).unwrap_or(none))
+                        .collect()
+                })
+                .collect();
+            (g, map)
+        }
+    }
+}
+
+/// The report-level notes: the filter matched nothing, or some groups are empty; one group
+/// only; the `--by` variable is not in the data.
+fn report_notes(
+    plan: &Plan<'_>,
+    w: &W,
+    groups_all: &[(String, String)],
+    kept: &[u64],
+    active: &[usize],
+    by_rq: Option<usize>,
+) -> Vec<Note> {
+    let mut notes = Vec::new();
+    let ng = groups_all.len();
+    let empty: Vec<&str> = (0..ng)
+        .filter(|&g| kept[g] == 0 && (plan.by.is_none() || g + 1 < ng))
+        .map(|g| groups_all[g].1.as_str())
+        .collect();
+    let matched: u64 = kept.iter().sum();
+    if plan.filter.is_some() && matched == 0 {
+        notes.push(Note {
+            kind: "filter_matched_nothing",
+            text: w.filter_matched_nothing(),
+        });
+    } else if !empty.is_empty() {
+        notes.push(Note {
+            kind: "empty_groups",
+            text: w.empty_groups(&empty),
+        });
+    }
+    if active.len() == 1 {
+        notes.push(Note {
+            kind: "one_group",
+            text: w.one_group(&groups_all[active[0]].1),
+        });
+    }
+    if let Some((v, _)) = &plan.by
+        && by_rq.is_none()
+    {
+        notes.push(Note {
+            kind: "by_not_in_data",
+            text: w.by_not_in_data(v),
+        });
+    }
+    notes
+}
+
+/// The tables of every question but the `--by` one (`by_rq`), by block: each from the cells
+/// and texts of the questionnaires that have it, mapped onto the `ng` groups by `gmap`.
+fn sections(
+    ctx: &Ctx<'_, '_>,
+    questions: &[RQuestion],
+    by_rq: Option<usize>,
+    gmap: &[Vec<usize>],
+    ng: usize,
+    qtallies: &mut [QTally],
+) -> Vec<Section> {
+    let mut sections: Vec<Section> = Vec::new();
+    let mut number = 0;
+    for (ri, r) in questions.iter().enumerate() {
+        if Some(ri) == by_rq {
+            continue;
+        }
+        // Global cells and texts from each questionnaire's native ones.
+        let mut cells: Vec<Cell> = (0..ng)
+            .map(|_| Cell {
+                counts: vec![0; r.options.len()],
+                ..Cell::default()
+            })
+            .collect();
+        let mut texts = TextTally::default();
+        for (k, &qi) in ctx.present.iter().enumerate() {
+            let Some(p) = &r.per_q[k] else { continue };
+            let bit = if k < 64 { 1u64 << k } else { 0 };
+            let qt = &mut qtallies[qi];
+            for (n, c) in qt.cells[p.qidx].iter().enumerate() {
+                cells[gmap[k][n]].add_mapped(c, &p.rows, bit);
+            }
+            let t = std::mem::take(&mut qt.texts[p.qidx]);
+            texts.merge(t, |n| gmap[k][n]);
+        }
+        number += 1;
+        let t = question_table(ctx, r, number, cells, texts);
+        match sections.last_mut() {
+            Some(s) if s.block == r.block_id => s.questions.push(t),
+            _ => sections.push(Section {
+                block: r.block_id.clone(),
+                title: r.block_title.clone(),
+                questions: vec![t],
+            }),
+        }
+    }
+    sections
 }
 
 /// What the table builders need to know besides the question.
@@ -313,7 +361,6 @@ fn question_table(
     let (plan, w, active, labels) = (ctx.plan, ctx.w, ctx.active, ctx.labels);
     let exclude = plan.opts.exclude_missing;
     let alpha = plan.opts.alpha;
-    let mut notes = Vec::new();
     let bases: Vec<Base> = active
         .iter()
         .map(|&g| {
@@ -332,13 +379,67 @@ fn question_table(
         .map(|k| ctx.pqs[k].id.clone())
         .collect();
     qids.dedup();
-    // An option is offered to a group when a questionnaire of the group's interviews has it.
-    let offered = |g: usize, row: usize| {
-        let seen = cells[g].seen_q;
-        (0..ctx.pqs.len().min(64))
-            .any(|k| seen & (1 << k) != 0 && r.per_q[k].as_ref().is_some_and(|p| p.rows.contains(&row)))
-    };
+    let mut notes = base_notes(ctx, r, &bases);
 
+    let mut rows = Vec::new();
+    let mut test = None;
+    let mut numbers = Vec::new();
+    let mut dates = Vec::new();
+    let tested: Vec<usize> = (0..active.len()).filter(|&k| bases[k].n > 0).collect();
+    let comparable = active.len() >= 2;
+    if r.kind.is_choice() {
+        rows = choice_rows(ctx, r, &cells, &bases, &tested);
+        if r.kind == RKind::Single && comparable {
+            test = Some(single_test(&rows, &tested, alpha, w, &mut notes));
+        }
+        if exclude {
+            let ex: Vec<(String, u64)> = bases
+                .iter()
+                .zip(labels)
+                .filter(|(b, _)| b.excluded > 0)
+                .map(|(b, l)| (l.to_string(), b.excluded))
+                .collect();
+            if !ex.is_empty() {
+                notes.push(Note {
+                    kind: "missing_excluded",
+                    text: w.missing_excluded(&ex),
+                });
+            }
+        }
+        if test.as_ref().is_some_and(doubtful) || rows.iter().any(|rr| rr.test.as_ref().is_some_and(doubtful)) {
+            notes.push(Note {
+                kind: "small_expected",
+                text: w.small_expected(),
+            });
+        }
+    }
+    if r.kind == RKind::Number {
+        numbers = active.iter().map(|&g| number_stats(&cells[g].nums)).collect();
+    }
+    if r.kind == RKind::Date {
+        dates = active.iter().map(|&g| date_stats(&cells[g].dates)).collect();
+    }
+    QuestionTable {
+        number,
+        variable: r.var.clone(),
+        kind: r.kind.name(),
+        text: r.text.clone(),
+        questionnaires: qids,
+        bases,
+        rows,
+        test,
+        numbers,
+        dates,
+        texts: kept_texts(texts, active, labels),
+        notes,
+    }
+}
+
+/// The notes on who had, was asked and answered a question: only in some questionnaires, of
+/// another type in some, nobody asked, asked of part of a group, unanswered, nobody answered.
+fn base_notes(ctx: &Ctx<'_, '_>, r: &RQuestion, bases: &[Base]) -> Vec<Note> {
+    let (plan, w, labels) = (ctx.plan, ctx.w, ctx.labels);
+    let mut notes = Vec::new();
     if ctx.by_instrument && bases.iter().any(|b| b.interviews == 0) {
         let mut names: Vec<String> = (0..ctx.pqs.len())
             .filter(|&k| r.per_q[k].is_some())
@@ -395,104 +496,94 @@ fn question_table(
             });
         }
     }
+    notes
+}
 
-    let mut rows = Vec::new();
-    let mut test = None;
-    let mut numbers = Vec::new();
-    let mut dates = Vec::new();
-    let tested: Vec<usize> = (0..active.len()).filter(|&k| bases[k].n > 0).collect();
+/// The answer rows of a choice question, with the group × chosen test of each option of a
+/// multiple choice. `tested`: the groups (positions among the active ones) with a base.
+fn choice_rows(ctx: &Ctx<'_, '_>, r: &RQuestion, cells: &[Cell], bases: &[Base], tested: &[usize]) -> Vec<Row> {
+    let (plan, active) = (ctx.plan, ctx.active);
+    let exclude = plan.opts.exclude_missing;
+    let alpha = plan.opts.alpha;
     let comparable = active.len() >= 2;
-    if r.kind.is_choice() {
-        for (row, o) in r.options.iter().enumerate() {
-            let excluded = exclude && o.missing.is_some();
-            let offered_g: Vec<bool> = active.iter().map(|&g| offered(g, row)).collect();
-            let counts: Vec<u64> = active.iter().map(|&g| cells[g].counts[row]).collect();
-            let percents = counts
-                .iter()
-                .zip(&bases)
-                .zip(&offered_g)
-                .map(|((&c, b), &off)| if off && !excluded { pct(c, b.n) } else { None })
-                .collect();
-            let row_test = (r.kind == RKind::Multi && comparable && !excluded).then(|| {
-                let gs: Vec<usize> = tested.iter().copied().filter(|&k| offered_g[k]).collect();
-                let chosen: Vec<u64> = gs.iter().map(|&k| counts[k]).collect();
-                let not: Vec<u64> = gs.iter().map(|&k| bases[k].n - counts[k]).collect();
-                test_table(&[chosen, not], alpha)
-            });
-            rows.push(Row {
-                code: o.code.clone(),
-                label: o.label.clone(),
-                missing: o.missing.map(Missing::name),
-                other: o.other,
-                counts,
-                percents,
-                offered: offered_g,
-                excluded,
-                test: row_test,
-            });
-        }
-        if r.kind == RKind::Single && comparable {
-            let mut excluded_codes = Vec::new();
-            let mut table = Vec::new();
-            for rr in &rows {
-                if rr.excluded {
-                    continue;
-                }
-                if tested.iter().any(|&k| !rr.offered[k]) {
-                    if tested.iter().any(|&k| rr.offered[k] && rr.counts[k] > 0) {
-                        excluded_codes.push(rr.code.clone());
-                    }
-                    continue;
-                }
-                table.push(tested.iter().map(|&k| rr.counts[k]).collect::<Vec<u64>>());
-            }
-            let mut t = test_table(&table, alpha);
-            if tested.len() < 2 {
-                // Say the real reason: one group answered (its one column may also hold one
-                // answer only).
-                t = test_table(&[], alpha);
-                t.not_valid = Some(if tested.is_empty() {
-                    stats::NotValid::NoObservations
-                } else {
-                    stats::NotValid::OneColumn
-                });
-            }
-            if !excluded_codes.is_empty() {
-                notes.push(Note {
-                    kind: "codes_not_tested",
-                    text: w.codes_not_tested(&excluded_codes),
-                });
-            }
-            t.excluded_codes = excluded_codes;
-            test = Some(t);
-        }
-        if exclude {
-            let ex: Vec<(String, u64)> = bases
-                .iter()
-                .zip(labels)
-                .filter(|(b, _)| b.excluded > 0)
-                .map(|(b, l)| (l.to_string(), b.excluded))
-                .collect();
-            if !ex.is_empty() {
-                notes.push(Note {
-                    kind: "missing_excluded",
-                    text: w.missing_excluded(&ex),
-                });
-            }
-        }
-        if test.as_ref().is_some_and(doubtful) || rows.iter().any(|rr| rr.test.as_ref().is_some_and(doubtful)) {
-            notes.push(Note {
-                kind: "small_expected",
-                text: w.small_expected(),
-            });
-        }
+    // An option is offered to a group when a questionnaire of the group's interviews has it.
+    let offered = |g: usize, row: usize| {
+        let seen = cells[g].seen_q;
+        (0..ctx.pqs.len().min(64))
+            .any(|k| seen & (1 << k) != 0 && r.per_q[k].as_ref().is_some_and(|p| p.rows.contains(&row)))
+    };
+    let mut rows = Vec::new();
+    for (row, o) in r.options.iter().enumerate() {
+        let excluded = exclude && o.missing.is_some();
+        let offered_g: Vec<bool> = active.iter().map(|&g| offered(g, row)).collect();
+        let counts: Vec<u64> = active.iter().map(|&g| cells[g].counts[row]).collect();
+        let percents = counts
+            .iter()
+            .zip(bases)
+            .zip(&offered_g)
+            .map(|((&c, b), &off)| if off && !excluded { pct(c, b.n) } else { None })
+            .collect();
+        let row_test = (r.kind == RKind::Multi && comparable && !excluded).then(|| {
+            let gs: Vec<usize> = tested.iter().copied().filter(|&k| offered_g[k]).collect();
+            let chosen: Vec<u64> = gs.iter().map(|&k| counts[k]).collect();
+            let not: Vec<u64> = gs.iter().map(|&k| bases[k].n - counts[k]).collect();
+            test_table(&[chosen, not], alpha)
+        });
+        rows.push(Row {
+            code: o.code.clone(),
+            label: o.label.clone(),
+            missing: o.missing.map(Missing::name),
+            other: o.other,
+            counts,
+            percents,
+            offered: offered_g,
+            excluded,
+            test: row_test,
+        });
     }
-    if r.kind == RKind::Number {
-        numbers = active.iter().map(|&g| number_stats(&cells[g].nums)).collect();
+    rows
+}
+
+/// The group × answer test of a single choice, over the `tested` groups and the answers offered
+/// to all of them (a note names the answers left out).
+fn single_test(rows: &[Row], tested: &[usize], alpha: f64, w: &W, notes: &mut Vec<Note>) -> Test {
+    let mut excluded_codes = Vec::new();
+    let mut table = Vec::new();
+    for rr in rows {
+        if rr.excluded {
+            continue;
+        }
+        if tested.iter().any(|&k| !rr.offered[k]) {
+            if tested.iter().any(|&k| rr.offered[k] && rr.counts[k] > 0) {
+                excluded_codes.push(rr.code.clone());
+            }
+            continue;
+        }
+        table.push(tested.iter().map(|&k| rr.counts[k]).collect::<Vec<u64>>());
     }
-    if r.kind == RKind::Date {
-        dates = active.iter().map(|&g| date_stats(&cells[g].dates)).collect();
+    let mut t = test_table(&table, alpha);
+    if tested.len() < 2 {
+        // Say the real reason: one group answered (its one column may also hold one
+        // answer only).
+        t = test_table(&[], alpha);
+        t.not_valid = Some(if tested.is_empty() {
+            stats::NotValid::NoObservations
+        } else {
+            stats::NotValid::OneColumn
+        });
     }
+    if !excluded_codes.is_empty() {
+        notes.push(Note {
+            kind: "codes_not_tested",
+            text: w.codes_not_tested(&excluded_codes),
+        });
+    }
+    t.excluded_codes = excluded_codes;
+    t
+}
+
+/// The texts kept, by group (in the order of the active groups), kind and interview.
+fn kept_texts(texts: TextTally, active: &[usize], labels: &[&str]) -> Texts {
     let pos = |g: usize| active.iter().position(|&x| x == g).unwrap_or(usize::MAX);
     let mut items: Vec<(usize, u8, String, String)> = texts
         .kept
@@ -500,7 +591,7 @@ fn question_table(
         .map(|((id, kind), (g, text))| (pos(g), kind, id, text))
         .collect();
     items.sort();
-    let texts = Texts {
+    Texts {
         total: texts.total,
         items: items
             .into_iter()
@@ -515,20 +606,6 @@ fn question_table(
                 text,
             })
             .collect(),
-    };
-    QuestionTable {
-        number,
-        variable: r.var.clone(),
-        kind: r.kind.name(),
-        text: r.text.clone(),
-        questionnaires: qids,
-        bases,
-        rows,
-        test,
-        numbers,
-        dates,
-        texts,
-        notes,
     }
 }
 
