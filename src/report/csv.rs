@@ -8,8 +8,10 @@
 //! Texts: `group, kind, text`. Statistics are written at full precision, `.` as decimal point,
 //! UTF-8 without BOM, `\n` line ends, quoted as RFC 4180 when needed.
 
+use super::fmt::round_to;
+use super::model::{CrossTab, DateStats, Fieldwork, NumberStats, QuestionTable, Report, Test};
+use super::render::lang_of;
 use super::words::W;
-use super::*;
 
 fn field(s: &str) -> String {
     let one_line = s.replace(['\n', '\r'], " ");
@@ -83,115 +85,130 @@ pub fn render(r: &Report) -> String {
     let groups: Vec<&str> = r.groups.iter().map(|g| g.label.as_str()).collect();
     let test_head = ["chi2", "df", "p", "cramers_v", "method", "significant"].map(String::from);
     for t in r.sections.iter().flat_map(|s| &s.questions) {
-        line(
-            &mut out,
-            &[
-                "table".into(),
-                t.number.to_string(),
-                t.variable.clone(),
-                t.text.clone(),
-                t.kind.into(),
-            ],
-        );
-        match t.kind {
-            "single" | "multi" => {
-                let multi = t.kind == "multi";
-                let mut head = vec!["code".to_string(), "label".to_string()];
-                head.extend(groups.iter().map(|g| format!("{g} %")));
-                head.extend(groups.iter().map(|g| format!("{g} count")));
-                if multi {
-                    head.extend(test_head.iter().cloned());
-                }
-                line(&mut out, &head);
-                for row in &t.rows {
-                    let mut c = vec![row.code.clone(), row.label.clone()];
-                    c.extend(row.percents.iter().map(|p| pct1(*p)));
-                    c.extend(row.counts.iter().map(|n| n.to_string()));
-                    if multi {
-                        c.extend(test_cells(row.test.as_ref()));
-                    }
-                    line(&mut out, &c);
-                }
-                let mut c = vec!["n".to_string(), w.base_row().to_string()];
-                c.extend(groups.iter().map(|_| String::new()));
-                c.extend(t.bases.iter().map(|b| b.n.to_string()));
-                line(&mut out, &c);
-                if let Some(x) = &t.test {
-                    line(&mut out, &[vec!["test".to_string()], test_head.to_vec()].concat());
-                    line(&mut out, &[vec![String::new()], test_cells(Some(x))].concat());
-                }
-            }
-            "number" => {
-                let mut head = vec!["statistic".to_string()];
-                head.extend(groups.iter().map(|g| g.to_string()));
-                line(&mut out, &head);
-                let rows: [Stat<'_, NumberStats>; 5] = [
-                    ("n", &|n| n.n.to_string()),
-                    ("mean", &|n| opt(n.mean)),
-                    ("median", &|n| opt(n.median)),
-                    ("min", &|n| opt(n.min)),
-                    ("max", &|n| opt(n.max)),
-                ];
-                for (name, f) in rows {
-                    let mut c = vec![name.to_string()];
-                    c.extend(t.numbers.iter().map(f));
-                    line(&mut out, &c);
-                }
-            }
-            "date" => {
-                let mut head = vec!["statistic".to_string()];
-                head.extend(groups.iter().map(|g| g.to_string()));
-                line(&mut out, &head);
-                let rows: [Stat<'_, DateStats>; 4] = [
-                    ("n", &|d| d.n.to_string()),
-                    ("min", &|d| d.min.clone().unwrap_or_default()),
-                    ("median", &|d| d.median.clone().unwrap_or_default()),
-                    ("max", &|d| d.max.clone().unwrap_or_default()),
-                ];
-                for (name, f) in rows {
-                    let mut c = vec![name.to_string()];
-                    c.extend(t.dates.iter().map(f));
-                    line(&mut out, &c);
-                }
-            }
-            _ => {}
-        }
-        if !t.texts.items.is_empty() {
-            line(&mut out, &["group".into(), "kind".into(), "text".into()]);
-            for it in &t.texts.items {
-                line(&mut out, &[it.group.clone(), it.kind.into(), it.text.clone()]);
-            }
-        }
-        for n in &t.notes {
-            line(&mut out, &["note".into(), n.kind.into(), n.text.clone()]);
-        }
-        out.push('\n');
+        question(&mut out, t, &groups, &test_head, &w);
     }
     if let Some(c) = &r.cross {
-        line(&mut out, &["cross".into(), c.rows_var.clone(), c.cols_var.clone()]);
-        let mut head = vec!["code".to_string(), "label".to_string()];
-        head.extend(c.col_labels.iter().map(|(code, _)| code.clone()));
-        head.push("total".into());
-        line(&mut out, &head);
-        for (i, (code, label)) in c.row_labels.iter().enumerate() {
-            let mut r = vec![code.clone(), label.clone()];
-            r.extend(c.counts[i].iter().map(|n| n.to_string()));
-            r.push(c.row_totals[i].to_string());
-            line(&mut out, &r);
-        }
-        let mut r = vec!["total".to_string(), String::new()];
-        r.extend(c.col_totals.iter().map(|n| n.to_string()));
-        r.push(c.n.to_string());
-        line(&mut out, &r);
-        if let Some(x) = &c.test {
-            line(&mut out, &[vec!["test".to_string()], test_head.to_vec()].concat());
-            line(&mut out, &[vec![String::new()], test_cells(Some(x))].concat());
-        }
-        out.push('\n');
+        cross(&mut out, c, &test_head);
     }
-    let f = &r.fieldwork;
+    fieldwork(&mut out, &r.fieldwork);
+    out
+}
+
+/// One question's table, then an empty line.
+fn question(out: &mut String, t: &QuestionTable, groups: &[&str], test_head: &[String], w: &W) {
+    line(
+        out,
+        &[
+            "table".into(),
+            t.number.to_string(),
+            t.variable.clone(),
+            t.text.clone(),
+            t.kind.into(),
+        ],
+    );
+    match t.kind {
+        "single" | "multi" => {
+            let multi = t.kind == "multi";
+            let mut head = vec!["code".to_string(), "label".to_string()];
+            head.extend(groups.iter().map(|g| format!("{g} %")));
+            head.extend(groups.iter().map(|g| format!("{g} count")));
+            if multi {
+                head.extend(test_head.iter().cloned());
+            }
+            line(out, &head);
+            for row in &t.rows {
+                let mut c = vec![row.code.clone(), row.label.clone()];
+                c.extend(row.percents.iter().map(|p| pct1(*p)));
+                c.extend(row.counts.iter().map(|n| n.to_string()));
+                if multi {
+                    c.extend(test_cells(row.test.as_ref()));
+                }
+                line(out, &c);
+            }
+            let mut c = vec!["n".to_string(), w.base_row().to_string()];
+            c.extend(groups.iter().map(|_| String::new()));
+            c.extend(t.bases.iter().map(|b| b.n.to_string()));
+            line(out, &c);
+            if let Some(x) = &t.test {
+                line(out, &[vec!["test".to_string()], test_head.to_vec()].concat());
+                line(out, &[vec![String::new()], test_cells(Some(x))].concat());
+            }
+        }
+        "number" => {
+            let mut head = vec!["statistic".to_string()];
+            head.extend(groups.iter().map(|g| g.to_string()));
+            line(out, &head);
+            let rows: [Stat<'_, NumberStats>; 5] = [
+                ("n", &|n| n.n.to_string()),
+                ("mean", &|n| opt(n.mean)),
+                ("median", &|n| opt(n.median)),
+                ("min", &|n| opt(n.min)),
+                ("max", &|n| opt(n.max)),
+            ];
+            for (name, f) in rows {
+                let mut c = vec![name.to_string()];
+                c.extend(t.numbers.iter().map(f));
+                line(out, &c);
+            }
+        }
+        "date" => {
+            let mut head = vec!["statistic".to_string()];
+            head.extend(groups.iter().map(|g| g.to_string()));
+            line(out, &head);
+            let rows: [Stat<'_, DateStats>; 4] = [
+                ("n", &|d| d.n.to_string()),
+                ("min", &|d| d.min.clone().unwrap_or_default()),
+                ("median", &|d| d.median.clone().unwrap_or_default()),
+                ("max", &|d| d.max.clone().unwrap_or_default()),
+            ];
+            for (name, f) in rows {
+                let mut c = vec![name.to_string()];
+                c.extend(t.dates.iter().map(f));
+                line(out, &c);
+            }
+        }
+        _ => {}
+    }
+    if !t.texts.items.is_empty() {
+        line(out, &["group".into(), "kind".into(), "text".into()]);
+        for it in &t.texts.items {
+            line(out, &[it.group.clone(), it.kind.into(), it.text.clone()]);
+        }
+    }
+    for n in &t.notes {
+        line(out, &["note".into(), n.kind.into(), n.text.clone()]);
+    }
+    out.push('\n');
+}
+
+/// The `--cross` table, then an empty line.
+fn cross(out: &mut String, c: &CrossTab, test_head: &[String]) {
+    line(out, &["cross".into(), c.rows_var.clone(), c.cols_var.clone()]);
+    let mut head = vec!["code".to_string(), "label".to_string()];
+    head.extend(c.col_labels.iter().map(|(code, _)| code.clone()));
+    head.push("total".into());
+    line(out, &head);
+    for (i, (code, label)) in c.row_labels.iter().enumerate() {
+        let mut r = vec![code.clone(), label.clone()];
+        r.extend(c.counts[i].iter().map(|n| n.to_string()));
+        r.push(c.row_totals[i].to_string());
+        line(out, &r);
+    }
+    let mut r = vec!["total".to_string(), String::new()];
+    r.extend(c.col_totals.iter().map(|n| n.to_string()));
+    r.push(c.n.to_string());
+    line(out, &r);
+    if let Some(x) = &c.test {
+        line(out, &[vec!["test".to_string()], test_head.to_vec()].concat());
+        line(out, &[vec![String::new()], test_cells(Some(x))].concat());
+    }
+    out.push('\n');
+}
+
+/// The fieldwork tables: districts (then an empty line), interviewers.
+fn fieldwork(out: &mut String, f: &Fieldwork) {
     if let Some(d) = &f.districts {
-        line(&mut out, &["fieldwork".into(), "districts".into()]);
+        line(out, &["fieldwork".into(), "districts".into()]);
         let mut head = vec!["district".to_string(), "label".to_string()];
         for g in &f.instruments {
             head.push(g.key.clone());
@@ -199,7 +216,7 @@ pub fn render(r: &Report) -> String {
                 head.push(format!("{} target", g.key));
             }
         }
-        line(&mut out, &head);
+        line(out, &head);
         for row in &d.rows {
             let mut c = vec![row.code.clone(), row.label.clone()];
             for (i, n) in row.counts.iter().enumerate() {
@@ -208,12 +225,12 @@ pub fn render(r: &Report) -> String {
                     c.push(t[i].map(|x| x.to_string()).unwrap_or_default());
                 }
             }
-            line(&mut out, &c);
+            line(out, &c);
         }
         out.push('\n');
     }
     if !f.interviewers.is_empty() {
-        line(&mut out, &["fieldwork".into(), "interviewers".into()]);
+        line(out, &["fieldwork".into(), "interviewers".into()]);
         let mut head = vec!["interviewer".to_string()];
         head.extend(f.instruments.iter().map(|g| g.key.clone()));
         head.extend(
@@ -228,7 +245,7 @@ pub fn render(r: &Report) -> String {
             ]
             .map(String::from),
         );
-        line(&mut out, &head);
+        line(out, &head);
         for it in &f.interviewers {
             let mut c = vec![it.code.clone()];
             c.extend(it.interviews.iter().map(|n| n.to_string()));
@@ -241,10 +258,9 @@ pub fn render(r: &Report) -> String {
                 it.left_out_incomplete.to_string(),
                 it.conflicts.to_string(),
             ]);
-            line(&mut out, &c);
+            line(out, &c);
         }
     }
-    out
 }
 
 #[cfg(test)]

@@ -1,181 +1,17 @@
-//! Fieldwork progress: interviews by district × instrument (against a quota file when given),
-//! by interviewer (count, median duration, "speeders", in-progress and conflicting copies), and
-//! what the merge set aside.
-//!
-//! The quota file (`--quota FILE`) is CSV or JSON, parsed here from its text:
-//!
-//! ```text
-//! district,group,target          ← header; `;` also accepted as separator
-//! alekseevsky,nko,8              ← district code (or its label), questionnaire id (or its
-//! Алексеевский,ОМСУ,3              column heading), whole number of interviews planned
-//! ```
-//! or `[{"district": "alekseevsky", "group": "nko", "target": 8}, …]`, or
-//! `{"nko": {"alekseevsky": 8, …}, "omsu": {…}}`.
+//! Fieldwork progress: the counters a tally keeps ([`FieldTally`]: interviews, durations,
+//! in-progress and conflicting copies by interviewer) and the fieldwork section built from them
+//! ([`build`]): interviews by district × instrument (against the quota when given), by
+//! interviewer (count, median duration, "speeders"), and what the merge set aside.
 
-use super::tabulate::Plan;
+use super::model::{DistrictRow, Districts, Fieldwork, Group, InterviewerRow, MergeInfo, Note};
+use super::plan::Plan;
+use super::quota::Quota;
 use super::words::W;
-use super::{Group, MergeInfo, Note};
-use crate::diag::did_you_mean;
 use crate::interview::record::{RecordView, Status};
-use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 
 /// Interviews shorter than this fraction of their instrument's median duration are "speeders".
-pub const SPEEDER_FRACTION: f64 = 1.0 / 3.0;
-
-/// Planned interviews: (district code, questionnaire id) → target.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Quota {
-    /// Targets.
-    pub targets: BTreeMap<(String, String), u64>,
-}
-
-/// Parses a quota file's text against the plan's districts and instruments. Returns every
-/// problem, each with its line (CSV) or entry (JSON).
-pub fn parse_quota(text: &str, plan: &Plan<'_>) -> Result<Quota, Vec<String>> {
-    let districts = plan.districts();
-    if districts.is_empty() {
-        return Err(vec![
-            "the questionnaires have no single-choice `district` question to plan by".into(),
-        ]);
-    }
-    let norm = |s: &str| s.trim().to_lowercase().replace('ё', "е");
-    let find_district = |v: &str| -> Result<String, String> {
-        let n = norm(v);
-        if let Some((code, _)) = districts.iter().find(|(c, l)| c == v.trim() || norm(l) == n) {
-            return Ok(code.clone());
-        }
-        let cands = districts.iter().map(|(c, _)| c.as_str());
-        Err(match did_you_mean(v.trim(), cands) {
-            Some(s) => format!("unknown district `{}` (did you mean `{s}`?)", v.trim()),
-            None => format!(
-                "unknown district `{}`: give a code of the `district` question or its label",
-                v.trim()
-            ),
-        })
-    };
-    let find_group = |v: &str| -> Result<String, String> {
-        let n = norm(v);
-        plan.instruments
-            .iter()
-            .zip(&plan.instrument_labels)
-            .find(|(id, l)| id.as_str() == v.trim() || norm(l) == n)
-            .map(|(id, _)| id.clone())
-            .ok_or_else(|| {
-                format!(
-                    "unknown group `{}`: give a questionnaire id ({})",
-                    v.trim(),
-                    plan.instruments.join(", ")
-                )
-            })
-    };
-    let mut entries: Vec<(String, String, String, String)> = Vec::new(); // (where, district, group, target)
-    let mut errors = Vec::new();
-    let t = text.trim_start_matches('\u{feff}');
-    match t.trim_start().chars().next() {
-        Some('[') | Some('{') => match serde_json::from_str::<serde_json::Value>(t) {
-            Err(e) => errors.push(format!("invalid JSON at line {}, column {}: {e}", e.line(), e.column())),
-            Ok(serde_json::Value::Array(a)) => {
-                for (i, v) in a.iter().enumerate() {
-                    let get = |k: &str| match v.get(k) {
-                        Some(serde_json::Value::String(s)) => s.clone(),
-                        Some(other) => other.to_string(),
-                        None => String::new(),
-                    };
-                    let group = if v.get("group").is_some() {
-                        get("group")
-                    } else {
-                        get("questionnaire")
-                    };
-                    entries.push((format!("entry {}", i + 1), get("district"), group, get("target")));
-                }
-            }
-            Ok(serde_json::Value::Object(o)) => {
-                for (g, ds) in &o {
-                    match ds.as_object() {
-                        Some(ds) => {
-                            for (d, n) in ds {
-                                entries.push((format!("\"{g}\".\"{d}\""), d.clone(), g.clone(), n.to_string()));
-                            }
-                        }
-                        None => errors.push(format!("\"{g}\": expected an object of district → target")),
-                    }
-                }
-            }
-            Ok(_) => errors.push("expected an array of {district, group, target} or an object".into()),
-        },
-        _ => {
-            let first = t.lines().next().unwrap_or("");
-            let sep = if first.contains(';') && !first.contains(',') {
-                b';'
-            } else {
-                b','
-            };
-            let mut rd = ::csv::ReaderBuilder::new()
-                .delimiter(sep)
-                .flexible(true)
-                .has_headers(true)
-                .from_reader(t.as_bytes());
-            let header: Vec<String> = match rd.headers() {
-                Ok(h) => h.iter().map(|s| s.trim().to_lowercase()).collect(),
-                Err(e) => return Err(vec![format!("cannot read the header: {e}")]),
-            };
-            let col = |names: &[&str]| header.iter().position(|h| names.contains(&h.as_str()));
-            let (Some(cd), Some(cg), Some(ct)) = (
-                col(&["district", "район"]),
-                col(&["group", "questionnaire", "instrument", "группа", "анкета"]),
-                col(&["target", "quota", "plan", "план", "квота"]),
-            ) else {
-                return Err(vec![format!(
-                    "the header must name the columns district,group,target (found: {})",
-                    header.join(",")
-                )]);
-            };
-            for (i, rec) in rd.records().enumerate() {
-                let line = i + 2;
-                match rec {
-                    Err(e) => errors.push(format!("line {line}: {e}")),
-                    Ok(r) if r.iter().all(|f| f.trim().is_empty()) => {}
-                    Ok(r) => {
-                        let f = |c: usize| r.get(c).unwrap_or("").to_string();
-                        entries.push((format!("line {line}"), f(cd), f(cg), f(ct)));
-                    }
-                }
-            }
-        }
-    }
-    let mut q = Quota::default();
-    let mut seen: HashMap<(String, String), String> = HashMap::new();
-    for (at, d, g, n) in entries {
-        let dr = find_district(&d);
-        let gr = find_group(&g);
-        let nr = n
-            .trim()
-            .parse::<u64>()
-            .map_err(|_| format!("target `{}` is not a whole number of interviews", n.trim()));
-        match (dr, gr, nr) {
-            (Ok(d), Ok(g), Ok(n)) => {
-                if let Some(prev) = seen.get(&(d.clone(), g.clone())) {
-                    errors.push(format!(
-                        "{at}: district `{d}`, group `{g}` is already planned at {prev}"
-                    ));
-                } else {
-                    seen.insert((d.clone(), g.clone()), at);
-                    q.targets.insert((d, g), n);
-                }
-            }
-            (d, g, n) => {
-                for e in [d.err(), g.err(), n.err()].into_iter().flatten() {
-                    errors.push(format!("{at}: {e}"));
-                }
-            }
-        }
-    }
-    if errors.is_empty() && q.targets.is_empty() {
-        errors.push("no targets in the file".into());
-    }
-    if errors.is_empty() { Ok(q) } else { Err(errors) }
-}
+const SPEEDER_FRACTION: f64 = 1.0 / 3.0;
 
 #[derive(Debug, Clone, Default)]
 struct InterviewerTally {
@@ -190,7 +26,7 @@ struct InterviewerTally {
 /// The fieldwork counters of a tally (interviews by district are counted per questionnaire by
 /// the tally itself).
 #[derive(Debug, Clone)]
-pub struct FieldTally {
+pub(crate) struct FieldTally {
     n_instr: usize,
     interviewers: HashMap<String, InterviewerTally>,
     first: Option<String>,
@@ -267,83 +103,6 @@ impl FieldTally {
     }
 }
 
-/// The fieldwork section.
-#[derive(Debug, Clone, Serialize)]
-pub struct Fieldwork {
-    /// The instruments (columns of the fieldwork tables), with interviews after `--where`.
-    pub instruments: Vec<Group>,
-    /// Start time of the first interview (RFC 3339, as recorded).
-    pub first_started: Option<String>,
-    /// Start time of the last interview.
-    pub last_started: Option<String>,
-    /// Interviews in the data that are still in progress (merged with `--include-incomplete`).
-    pub in_progress: u64,
-    /// Interviews by district × instrument (None when no questionnaire has a `district`).
-    pub districts: Option<Districts>,
-    /// Per instrument: median duration of completed interviews, minutes.
-    pub median_minutes: Vec<Option<f64>>,
-    /// Per instrument: the speeder threshold (a third of the median), minutes.
-    pub speeder_minutes: Vec<Option<f64>>,
-    /// By interviewer, sorted by code.
-    pub interviewers: Vec<InterviewerRow>,
-    /// What the merge set aside, when known.
-    pub merge: Option<MergeInfo>,
-    /// Notes.
-    pub notes: Vec<Note>,
-}
-
-/// Interviews by district.
-#[derive(Debug, Clone, Serialize)]
-pub struct Districts {
-    /// One row per district of the questionnaire (all of them, so that uncovered ones show),
-    /// then `_none` when some interviews have no district.
-    pub rows: Vec<DistrictRow>,
-    /// Per instrument.
-    pub totals: Vec<u64>,
-    /// Per instrument, the sum of the targets (with `--quota`).
-    pub target_totals: Option<Vec<u64>>,
-    /// Districts with at least one interview.
-    pub covered: usize,
-    /// Districts in the questionnaire.
-    pub of: usize,
-}
-
-/// One district.
-#[derive(Debug, Clone, Serialize)]
-pub struct DistrictRow {
-    /// Code (`_none` for interviews without a district).
-    pub code: String,
-    /// Label.
-    pub label: String,
-    /// Interviews per instrument.
-    pub counts: Vec<u64>,
-    /// Targets per instrument (with `--quota`; None where the file plans none).
-    pub targets: Option<Vec<Option<u64>>>,
-}
-
-/// One interviewer.
-#[derive(Debug, Clone, Serialize)]
-pub struct InterviewerRow {
-    /// Interviewer code.
-    pub code: String,
-    /// Interviews in the data, per instrument.
-    pub interviews: Vec<u64>,
-    /// All of them.
-    pub total: u64,
-    /// Median duration of their completed interviews, minutes.
-    pub median_minutes: Option<f64>,
-    /// Completed interviews under a third of their instrument's median duration.
-    pub speeders: u64,
-    /// Speeders / completed interviews.
-    pub speeder_share: Option<f64>,
-    /// Interviews in the data still in progress.
-    pub in_progress: u64,
-    /// Interviews the merge left out as in progress.
-    pub left_out_incomplete: u64,
-    /// Interviews with conflicting copies (one kept, the others set aside by the merge).
-    pub conflicts: u64,
-}
-
 fn median_ms(sorted: &[u32]) -> Option<f64> {
     let n = sorted.len();
     if n == 0 {
@@ -366,7 +125,7 @@ pub(crate) fn build(
     instr: &[usize],
     district_rows: Option<&[(String, String)]>,
     dcounts: &[u64],
-    quota: Option<&super::Quota>,
+    quota: Option<&Quota>,
     merge: Option<&MergeInfo>,
     w: &W,
 ) -> Fieldwork {
@@ -382,51 +141,7 @@ pub(crate) fn build(
         })
         .collect();
     let mut notes = Vec::new();
-    let districts = district_rows.map(|opts| {
-        let mut rows: Vec<DistrictRow> = opts
-            .iter()
-            .enumerate()
-            .map(|(r, (code, label))| DistrictRow {
-                code: code.clone(),
-                label: label.clone(),
-                counts: instr.iter().map(|&i| count(r, i)).collect(),
-                targets: quota.map(|q| {
-                    instr
-                        .iter()
-                        .map(|&i| q.targets.get(&(code.clone(), plan.instruments[i].clone())).copied())
-                        .collect()
-                }),
-            })
-            .collect();
-        let covered = rows.iter().filter(|r| r.counts.iter().any(|&c| c > 0)).count();
-        let none: Vec<u64> = instr.iter().map(|&i| count(rows_n - 1, i)).collect();
-        if none.iter().any(|&c| c > 0) {
-            rows.push(DistrictRow {
-                code: "_none".into(),
-                label: w.no_district().into(),
-                counts: none,
-                targets: quota.map(|_| vec![None; instr.len()]),
-            });
-        }
-        Districts {
-            totals: instr.iter().map(|&i| (0..rows_n).map(|r| count(r, i)).sum()).collect(),
-            target_totals: quota.map(|q| {
-                instr
-                    .iter()
-                    .map(|&i| {
-                        q.targets
-                            .iter()
-                            .filter(|((_, g), _)| *g == plan.instruments[i])
-                            .map(|(_, n)| n)
-                            .sum()
-                    })
-                    .collect()
-            }),
-            covered,
-            of: opts.len(),
-            rows,
-        }
-    });
+    let districts = district_rows.map(|opts| district_table(plan, instr, opts, dcounts, ni, quota, w));
     if districts.is_none() {
         notes.push(Note {
             kind: "no_district",
@@ -439,21 +154,113 @@ pub(crate) fn build(
             d.sort_unstable();
         }
     }
-    let mut all: Vec<Vec<u32>> = vec![Vec::new(); ni];
+    let medians = instrument_medians(&t);
+    let thresholds: Vec<Option<f64>> = medians.iter().map(|m| m.map(|m| m * SPEEDER_FRACTION)).collect();
+    let interviewers = interviewer_rows(&t, instr, &thresholds, merge);
+    let in_progress = t.interviewers.values().map(|i| i.in_progress).sum();
+    if plan.opts.filter.is_some() {
+        notes.push(Note {
+            kind: "filter_applies",
+            text: w.fieldwork_filtered(),
+        });
+    }
+    Fieldwork {
+        instruments,
+        first_started: t.first.take(),
+        last_started: t.last.take(),
+        in_progress,
+        districts,
+        median_minutes: instr.iter().map(|&i| medians[i].map(|m| m / 60_000.0)).collect(),
+        speeder_minutes: instr.iter().map(|&i| thresholds[i].map(|m| m / 60_000.0)).collect(),
+        interviewers,
+        merge: merge.cloned(),
+        notes,
+    }
+}
+
+/// Interviews by district (`opts`: code, label) × instrument of `instr`, from `dcounts` (see
+/// [`build`]), with the targets of the quota.
+fn district_table(
+    plan: &Plan<'_>,
+    instr: &[usize],
+    opts: &[(String, String)],
+    dcounts: &[u64],
+    ni: usize,
+    quota: Option<&Quota>,
+    w: &W,
+) -> Districts {
+    let rows_n = dcounts.len() / ni.max(1);
+    let count = |row: usize, i: usize| dcounts[row * ni + i];
+    let mut rows: Vec<DistrictRow> = opts
+        .iter()
+        .enumerate()
+        .map(|(r, (code, label))| DistrictRow {
+            code: code.clone(),
+            label: label.clone(),
+            counts: instr.iter().map(|&i| count(r, i)).collect(),
+            targets: quota.map(|q| {
+                instr
+                    .iter()
+                    .map(|&i| q.targets.get(&(code.clone(), plan.instruments[i].clone())).copied())
+                    .collect()
+            }),
+        })
+        .collect();
+    let covered = rows.iter().filter(|r| r.counts.iter().any(|&c| c > 0)).count();
+    let none: Vec<u64> = instr.iter().map(|&i| count(rows_n - 1, i)).collect();
+    if none.iter().any(|&c| c > 0) {
+        rows.push(DistrictRow {
+            code: "_none".into(),
+            label: w.no_district().into(),
+            counts: none,
+            targets: quota.map(|_| vec![None; instr.len()]),
+        });
+    }
+    Districts {
+        totals: instr.iter().map(|&i| (0..rows_n).map(|r| count(r, i)).sum()).collect(),
+        target_totals: quota.map(|q| {
+            instr
+                .iter()
+                .map(|&i| {
+                    q.targets
+                        .iter()
+                        .filter(|((_, g), _)| *g == plan.instruments[i])
+                        .map(|(_, n)| n)
+                        .sum()
+                })
+                .collect()
+        }),
+        covered,
+        of: opts.len(),
+        rows,
+    }
+}
+
+/// Per instrument of the plan: the median duration of its completed interviews (ms).
+fn instrument_medians(t: &FieldTally) -> Vec<Option<f64>> {
+    let mut all: Vec<Vec<u32>> = vec![Vec::new(); t.n_instr];
     for it in t.interviewers.values() {
         for (i, d) in it.durations.iter().enumerate() {
             all[i].extend_from_slice(d);
         }
     }
-    let medians: Vec<Option<f64>> = all
-        .iter_mut()
+    all.iter_mut()
         .map(|v| {
             v.sort_unstable();
             median_ms(v)
         })
-        .collect();
-    drop(all);
-    let thresholds: Vec<Option<f64>> = medians.iter().map(|m| m.map(|m| m * SPEEDER_FRACTION)).collect();
+        .collect()
+}
+
+/// One row per interviewer (in the data, or only left out by the merge), sorted by code;
+/// `thresholds` are the speeder thresholds per instrument of the plan (ms).
+fn interviewer_rows(
+    t: &FieldTally,
+    instr: &[usize],
+    thresholds: &[Option<f64>],
+    merge: Option<&MergeInfo>,
+) -> Vec<InterviewerRow> {
+    let ni = t.n_instr;
     let mut left_out: BTreeMap<&str, u64> = BTreeMap::new();
     if let Some(m) = merge {
         for (_, who) in &m.incomplete {
@@ -463,7 +270,7 @@ pub(crate) fn build(
     let mut codes: Vec<&str> = t.interviewers.keys().map(String::as_str).collect();
     codes.extend(left_out.keys().copied().filter(|c| !t.interviewers.contains_key(*c)));
     codes.sort_unstable();
-    let interviewers = codes
+    codes
         .into_iter()
         .map(|code| {
             let it = t.interviewers.get(code).cloned().unwrap_or_else(|| InterviewerTally {
@@ -494,24 +301,5 @@ pub(crate) fn build(
                 conflicts: it.conflicts,
             }
         })
-        .collect();
-    let in_progress = t.interviewers.values().map(|i| i.in_progress).sum();
-    if plan.opts.filter.is_some() {
-        notes.push(Note {
-            kind: "filter_applies",
-            text: w.fieldwork_filtered(),
-        });
-    }
-    Fieldwork {
-        instruments,
-        first_started: t.first.take(),
-        last_started: t.last.take(),
-        in_progress,
-        districts,
-        median_minutes: instr.iter().map(|&i| medians[i].map(|m| m / 60_000.0)).collect(),
-        speeder_minutes: instr.iter().map(|&i| thresholds[i].map(|m| m / 60_000.0)).collect(),
-        interviewers,
-        merge: merge.cloned(),
-        notes,
-    }
+        .collect()
 }

@@ -2,21 +2,16 @@
 //! images fetched from anywhere) that reads well on screen and prints on A4. Every text from the
 //! data or the questionnaire is escaped.
 
+mod chart;
+mod escape;
+
+use self::chart::chart;
+use self::escape::{anchor, esc};
+use super::fmt::{fmt_dec, fmt_int, fmt_num, fmt_p, fmt_pct};
+use super::model::{CrossTab, QuestionTable, Report, Texts};
+use super::render::{date, folded_texts, lang_of, test_line};
 use super::words::W;
-use super::*;
 use std::fmt::Write;
-
-/// Charts are drawn for at most this many groups (wider comparisons stay tables only).
-const CHART_MAX_GROUPS: usize = 8;
-
-/// Charts are drawn for questions with at most this many answers (a list of 32 districts reads
-/// better as the table alone).
-const CHART_MAX_ROWS: usize = 16;
-
-/// Colours of the groups (Okabe–Ito palette, readable by colour-blind readers and in grey).
-const COLORS: [&str; 8] = [
-    "#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000",
-];
 
 const CSS: &str = r#"
 :root { --fg: #1b1b1b; --muted: #5b6068; --line: #d5d9de; --sig: #fff3c4; }
@@ -66,37 +61,6 @@ footer { color: var(--muted); font-size: 12px; margin-top: 40px; padding-bottom:
   table.t td.sig, p.test.sig { outline: 1px solid #c9a700; }
 }
 "#;
-
-/// Escapes text for HTML content and attribute values.
-fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
-        }
-    }
-    out
-}
-
-/// An id for an anchor: letters, digits, `-` and `_` kept, the rest `_`.
-fn anchor(prefix: &str, s: &str) -> String {
-    let body: String = s
-        .chars()
-        .map(|c| {
-            if c.is_alphanumeric() || c == '-' || c == '_' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    format!("{prefix}-{body}")
-}
 
 /// Renders the report as one HTML page.
 pub fn render(r: &Report) -> String {
@@ -183,13 +147,7 @@ fn header(s: &mut String, r: &Report, w: &W) {
         );
     }
     if let (Some(a), Some(b)) = (&r.fieldwork.first_started, &r.fieldwork.last_started) {
-        let _ = writeln!(
-            s,
-            "<li>{}: {} – {}</li>",
-            w.period(),
-            super::md::date(a, lang),
-            super::md::date(b, lang)
-        );
+        let _ = writeln!(s, "<li>{}: {} – {}</li>", w.period(), date(a, lang), date(b, lang));
     }
     let _ = writeln!(
         s,
@@ -232,7 +190,6 @@ fn toc(s: &mut String, r: &Report, w: &W) {
 }
 
 fn question(s: &mut String, r: &Report, t: &QuestionTable, w: &W) {
-    let lang = w.lang;
     let _ = writeln!(
         s,
         "<article class=\"q\" id=\"{}\">\n<h3><span class=\"no\">{} {}.</span> {} <code>{}</code></h3>\n<p class=\"kind\">{}</p>",
@@ -250,157 +207,13 @@ fn question(s: &mut String, r: &Report, t: &QuestionTable, w: &W) {
         .map(|g| format!("<th class=\"n\">{}</th>", esc(&g.label)))
         .collect();
     if answered > 0 && (t.kind == "single" || t.kind == "multi") {
-        let multi = t.kind == "multi";
-        let tests = multi && t.rows.iter().any(|x| x.test.is_some());
-        let _ = write!(s, "<table class=\"t\">\n<thead><tr><th>{}</th>{heads}", w.answer());
-        if tests {
-            let _ = write!(s, "<th class=\"n\">χ²</th><th class=\"n\">p</th><th class=\"n\">V</th>");
-        }
-        s.push_str("</tr></thead>\n<tbody>\n");
-        for row in t.rows.iter().filter(|x| !x.excluded) {
-            let sig = row.test.as_ref().is_some_and(|x| x.significant);
-            let _ = write!(
-                s,
-                "<tr{}><td>{}</td>",
-                if sig { " class=\"sig\"" } else { "" },
-                esc(&row.label)
-            );
-            for p in &row.percents {
-                let _ = write!(s, "<td class=\"n\">{}</td>", fmt_pct(*p, lang));
-            }
-            if tests {
-                match &row.test {
-                    Some(x) if x.not_valid.is_none() => {
-                        let c = x.chi2.as_ref();
-                        let p = x.p.map_or("—".into(), |p| fmt_p(p, lang));
-                        let f = if x.fisher.is_some() { "&nbsp;F" } else { "" };
-                        let _ = write!(
-                            s,
-                            "<td class=\"n\">{}</td><td class=\"n{}\">{}{f}{}</td><td class=\"n\">{}</td>",
-                            c.map_or("—".into(), |c| fmt_dec(c.statistic, 2, lang)),
-                            if x.significant { " sig" } else { "" },
-                            esc(&p),
-                            if x.significant { "*" } else { "" },
-                            c.map_or("—".into(), |c| fmt_dec(c.cramers_v, 2, lang))
-                        );
-                    }
-                    Some(x) => {
-                        let why = esc(x.not_valid.map_or("", |n| n.describe(lang == crate::i18n::Lang::Ru)));
-                        for _ in 0..3 {
-                            let _ = write!(s, "<td class=\"n\" title=\"{why}\">—</td>");
-                        }
-                    }
-                    None => s.push_str("<td class=\"n\">—</td><td class=\"n\">—</td><td class=\"n\">—</td>"),
-                }
-            }
-            s.push_str("</tr>\n");
-        }
-        for row in t.rows.iter().filter(|x| x.excluded) {
-            let _ = write!(
-                s,
-                "<tr class=\"excl\"><td>{} ({})</td>",
-                esc(&row.label),
-                w.excluded_mark()
-            );
-            for c in &row.counts {
-                let _ = write!(s, "<td class=\"n\">{}</td>", fmt_int(*c, lang));
-            }
-            if tests {
-                s.push_str("<td colspan=\"3\"></td>");
-            }
-            s.push_str("</tr>\n");
-        }
-        let _ = write!(s, "</tbody>\n<tfoot><tr><th>{}</th>", w.base_row());
-        for b in &t.bases {
-            let _ = write!(s, "<td class=\"n\">{}</td>", fmt_int(b.n, lang));
-        }
-        if tests {
-            s.push_str("<td colspan=\"3\"></td>");
-        }
-        s.push_str("</tr></tfoot>\n</table>\n");
-        chart(s, r, t, lang);
-        if let Some(x) = &t.test {
-            let line = test_line(x, lang);
-            if x.not_valid.is_some() {
-                let _ = writeln!(s, "<p class=\"test\">{}</p>", esc(&line));
-            } else if x.significant {
-                let _ = writeln!(
-                    s,
-                    "<p class=\"test sig\">{} — {} *</p>",
-                    esc(&line),
-                    esc(&w.significant(r.options.alpha))
-                );
-            } else {
-                let _ = writeln!(
-                    s,
-                    "<p class=\"test\">{} — {}.</p>",
-                    esc(&line),
-                    esc(&w.not_significant(r.options.alpha))
-                );
-            }
-        }
-        let mut foot = vec![if multi { w.multi_footnote() } else { w.single_footnote() }.to_string()];
-        if tests {
-            foot.push(w.multi_legend(r.options.alpha));
-        }
-        if t.rows
-            .iter()
-            .any(|x| !x.excluded && x.percents.iter().zip(&t.bases).any(|(p, b)| p.is_none() && b.n > 0))
-        {
-            foot.push(w.not_offered().to_string());
-        }
-        let _ = writeln!(s, "<p class=\"foot\">{}</p>", esc(&foot.join(" ")));
+        choice_table(s, r, t, w, &heads);
     }
     if answered > 0 && t.kind == "number" {
-        let _ = writeln!(
-            s,
-            "<table class=\"t\">\n<thead><tr><th>{}</th>{heads}</tr></thead>\n<tbody>",
-            w.stat()
-        );
-        let opt = |x: Option<f64>| x.map_or("—".into(), |v| fmt_num(v, lang));
-        let rows: [(&str, Vec<String>); 5] = [
-            (w.answers_n(), t.numbers.iter().map(|n| fmt_int(n.n, lang)).collect()),
-            (
-                w.mean(),
-                t.numbers
-                    .iter()
-                    .map(|n| n.mean.map_or("—".into(), |v| fmt_dec(v, 1, lang)))
-                    .collect(),
-            ),
-            (w.median(), t.numbers.iter().map(|n| opt(n.median)).collect()),
-            (w.min(), t.numbers.iter().map(|n| opt(n.min)).collect()),
-            (w.max(), t.numbers.iter().map(|n| opt(n.max)).collect()),
-        ];
-        for (name, cells) in rows {
-            let _ = write!(s, "<tr><td>{name}</td>");
-            for c in cells {
-                let _ = write!(s, "<td class=\"n\">{c}</td>");
-            }
-            s.push_str("</tr>\n");
-        }
-        s.push_str("</tbody>\n</table>\n");
+        number_table(s, t, w, &heads);
     }
     if answered > 0 && t.kind == "date" {
-        let _ = writeln!(
-            s,
-            "<table class=\"t\">\n<thead><tr><th>{}</th>{heads}</tr></thead>\n<tbody>",
-            w.stat()
-        );
-        let d = |x: &Option<String>| x.clone().unwrap_or_else(|| "—".into());
-        let rows: [(&str, Vec<String>); 4] = [
-            (w.answers_n(), t.dates.iter().map(|x| fmt_int(x.n, lang)).collect()),
-            (w.min(), t.dates.iter().map(|x| d(&x.min)).collect()),
-            (w.median(), t.dates.iter().map(|x| d(&x.median)).collect()),
-            (w.max(), t.dates.iter().map(|x| d(&x.max)).collect()),
-        ];
-        for (name, cells) in rows {
-            let _ = write!(s, "<tr><td>{name}</td>");
-            for c in cells {
-                let _ = write!(s, "<td class=\"n\">{}</td>", esc(&c));
-            }
-            s.push_str("</tr>\n");
-        }
-        s.push_str("</tbody>\n</table>\n");
+        date_table(s, t, w, &heads);
     }
     if !t.notes.is_empty() {
         s.push_str("<ul class=\"notes\">\n");
@@ -411,6 +224,168 @@ fn question(s: &mut String, r: &Report, t: &QuestionTable, w: &W) {
     }
     texts(s, &t.texts, w);
     s.push_str("</article>\n");
+}
+
+/// The table of a choice question: percentages per group, the base, the tests, the chart.
+fn choice_table(s: &mut String, r: &Report, t: &QuestionTable, w: &W, heads: &str) {
+    let lang = w.lang;
+    let multi = t.kind == "multi";
+    let tests = multi && t.rows.iter().any(|x| x.test.is_some());
+    let _ = write!(s, "<table class=\"t\">\n<thead><tr><th>{}</th>{heads}", w.answer());
+    if tests {
+        let _ = write!(s, "<th class=\"n\">χ²</th><th class=\"n\">p</th><th class=\"n\">V</th>");
+    }
+    s.push_str("</tr></thead>\n<tbody>\n");
+    for row in t.rows.iter().filter(|x| !x.excluded) {
+        let sig = row.test.as_ref().is_some_and(|x| x.significant);
+        let _ = write!(
+            s,
+            "<tr{}><td>{}</td>",
+            if sig { " class=\"sig\"" } else { "" },
+            esc(&row.label)
+        );
+        for p in &row.percents {
+            let _ = write!(s, "<td class=\"n\">{}</td>", fmt_pct(*p, lang));
+        }
+        if tests {
+            match &row.test {
+                Some(x) if x.not_valid.is_none() => {
+                    let c = x.chi2.as_ref();
+                    let p = x.p.map_or("—".into(), |p| fmt_p(p, lang));
+                    let f = if x.fisher.is_some() { "&nbsp;F" } else { "" };
+                    let _ = write!(
+                        s,
+                        "<td class=\"n\">{}</td><td class=\"n{}\">{}{f}{}</td><td class=\"n\">{}</td>",
+                        c.map_or("—".into(), |c| fmt_dec(c.statistic, 2, lang)),
+                        if x.significant { " sig" } else { "" },
+                        esc(&p),
+                        if x.significant { "*" } else { "" },
+                        c.map_or("—".into(), |c| fmt_dec(c.cramers_v, 2, lang))
+                    );
+                }
+                Some(x) => {
+                    let why = esc(x.not_valid.map_or("", |n| n.describe(lang == crate::i18n::Lang::Ru)));
+                    for _ in 0..3 {
+                        let _ = write!(s, "<td class=\"n\" title=\"{why}\">—</td>");
+                    }
+                }
+                None => s.push_str("<td class=\"n\">—</td><td class=\"n\">—</td><td class=\"n\">—</td>"),
+            }
+        }
+        s.push_str("</tr>\n");
+    }
+    for row in t.rows.iter().filter(|x| x.excluded) {
+        let _ = write!(
+            s,
+            "<tr class=\"excl\"><td>{} ({})</td>",
+            esc(&row.label),
+            w.excluded_mark()
+        );
+        for c in &row.counts {
+            let _ = write!(s, "<td class=\"n\">{}</td>", fmt_int(*c, lang));
+        }
+        if tests {
+            s.push_str("<td colspan=\"3\"></td>");
+        }
+        s.push_str("</tr>\n");
+    }
+    let _ = write!(s, "</tbody>\n<tfoot><tr><th>{}</th>", w.base_row());
+    for b in &t.bases {
+        let _ = write!(s, "<td class=\"n\">{}</td>", fmt_int(b.n, lang));
+    }
+    if tests {
+        s.push_str("<td colspan=\"3\"></td>");
+    }
+    s.push_str("</tr></tfoot>\n</table>\n");
+    chart(s, r, t, lang);
+    if let Some(x) = &t.test {
+        let line = test_line(x, lang);
+        if x.not_valid.is_some() {
+            let _ = writeln!(s, "<p class=\"test\">{}</p>", esc(&line));
+        } else if x.significant {
+            let _ = writeln!(
+                s,
+                "<p class=\"test sig\">{} — {} *</p>",
+                esc(&line),
+                esc(&w.significant(r.options.alpha))
+            );
+        } else {
+            let _ = writeln!(
+                s,
+                "<p class=\"test\">{} — {}.</p>",
+                esc(&line),
+                esc(&w.not_significant(r.options.alpha))
+            );
+        }
+    }
+    let mut foot = vec![if multi { w.multi_footnote() } else { w.single_footnote() }.to_string()];
+    if tests {
+        foot.push(w.multi_legend(r.options.alpha));
+    }
+    if t.rows
+        .iter()
+        .any(|x| !x.excluded && x.percents.iter().zip(&t.bases).any(|(p, b)| p.is_none() && b.n > 0))
+    {
+        foot.push(w.not_offered().to_string());
+    }
+    let _ = writeln!(s, "<p class=\"foot\">{}</p>", esc(&foot.join(" ")));
+}
+
+/// The statistics of a number question per group.
+fn number_table(s: &mut String, t: &QuestionTable, w: &W, heads: &str) {
+    let lang = w.lang;
+    let _ = writeln!(
+        s,
+        "<table class=\"t\">\n<thead><tr><th>{}</th>{heads}</tr></thead>\n<tbody>",
+        w.stat()
+    );
+    let opt = |x: Option<f64>| x.map_or("—".into(), |v| fmt_num(v, lang));
+    let rows: [(&str, Vec<String>); 5] = [
+        (w.answers_n(), t.numbers.iter().map(|n| fmt_int(n.n, lang)).collect()),
+        (
+            w.mean(),
+            t.numbers
+                .iter()
+                .map(|n| n.mean.map_or("—".into(), |v| fmt_dec(v, 1, lang)))
+                .collect(),
+        ),
+        (w.median(), t.numbers.iter().map(|n| opt(n.median)).collect()),
+        (w.min(), t.numbers.iter().map(|n| opt(n.min)).collect()),
+        (w.max(), t.numbers.iter().map(|n| opt(n.max)).collect()),
+    ];
+    for (name, cells) in rows {
+        let _ = write!(s, "<tr><td>{name}</td>");
+        for c in cells {
+            let _ = write!(s, "<td class=\"n\">{c}</td>");
+        }
+        s.push_str("</tr>\n");
+    }
+    s.push_str("</tbody>\n</table>\n");
+}
+
+/// The statistics of a date question per group.
+fn date_table(s: &mut String, t: &QuestionTable, w: &W, heads: &str) {
+    let lang = w.lang;
+    let _ = writeln!(
+        s,
+        "<table class=\"t\">\n<thead><tr><th>{}</th>{heads}</tr></thead>\n<tbody>",
+        w.stat()
+    );
+    let d = |x: &Option<String>| x.clone().unwrap_or_else(|| "—".into());
+    let rows: [(&str, Vec<String>); 4] = [
+        (w.answers_n(), t.dates.iter().map(|x| fmt_int(x.n, lang)).collect()),
+        (w.min(), t.dates.iter().map(|x| d(&x.min)).collect()),
+        (w.median(), t.dates.iter().map(|x| d(&x.median)).collect()),
+        (w.max(), t.dates.iter().map(|x| d(&x.max)).collect()),
+    ];
+    for (name, cells) in rows {
+        let _ = write!(s, "<tr><td>{name}</td>");
+        for c in cells {
+            let _ = write!(s, "<td class=\"n\">{}</td>", esc(&c));
+        }
+        s.push_str("</tr>\n");
+    }
+    s.push_str("</tbody>\n</table>\n");
 }
 
 fn texts(s: &mut String, t: &Texts, w: &W) {
@@ -437,145 +412,6 @@ fn texts(s: &mut String, t: &Texts, w: &W) {
             esc(&w.texts_shown(t.items.len(), t.total))
         );
     }
-}
-
-/// Splits a label into lines of at most `width` characters (at spaces), at most `max` lines.
-fn wrap(label: &str, width: usize, max: usize) -> Vec<String> {
-    let mut lines: Vec<String> = Vec::new();
-    let mut cur = String::new();
-    for word in label.split_whitespace() {
-        let len = cur.chars().count();
-        if len > 0 && len + 1 + word.chars().count() > width {
-            lines.push(std::mem::take(&mut cur));
-        }
-        if !cur.is_empty() {
-            cur.push(' ');
-        }
-        cur.push_str(word);
-    }
-    if !cur.is_empty() {
-        lines.push(cur);
-    }
-    if lines.len() > max {
-        lines.truncate(max);
-        let last = &mut lines[max - 1];
-        let keep: String = last.chars().take(width.saturating_sub(1)).collect();
-        *last = format!("{keep}…");
-    }
-    for l in &mut lines {
-        if l.chars().count() > width {
-            let keep: String = l.chars().take(width - 1).collect();
-            *l = format!("{keep}…");
-        }
-    }
-    lines
-}
-
-/// A horizontal bar chart of a choice question: one bar per group and answer, on a 0–100 %
-/// scale (the same in every chart, so charts compare).
-fn chart(s: &mut String, r: &Report, t: &QuestionTable, lang: crate::i18n::Lang) {
-    let g = r.groups.len();
-    if g == 0 || g > CHART_MAX_GROUPS {
-        return;
-    }
-    let rows: Vec<&Row> = t.rows.iter().filter(|x| !x.excluded).collect();
-    if rows.is_empty() || rows.len() > CHART_MAX_ROWS {
-        return;
-    }
-    const WIDTH: f64 = 760.0;
-    const LABEL_W: f64 = 290.0;
-    const X0: f64 = 300.0;
-    const BAR_W: f64 = 400.0;
-    const BAR_H: f64 = 11.0;
-    const BAR_GAP: f64 = 2.0;
-    const LINE_H: f64 = 13.0;
-    const PAD: f64 = 7.0;
-    let legend_h = if g > 1 { 22.0 } else { 4.0 };
-    let mut body = String::new();
-    let mut y = legend_h;
-    for row in &rows {
-        let lines = wrap(&row.label, (LABEL_W / 6.3) as usize, 3);
-        let bars_h = g as f64 * (BAR_H + BAR_GAP) - BAR_GAP;
-        let h = (lines.len() as f64 * LINE_H).max(bars_h);
-        let label_top = y + (h - lines.len() as f64 * LINE_H) / 2.0 + LINE_H - 3.0;
-        let _ = write!(
-            body,
-            "<text x=\"{LABEL_W}\" y=\"{label_top:.1}\" text-anchor=\"end\" font-size=\"11\" fill=\"#1b1b1b\">"
-        );
-        for (i, l) in lines.iter().enumerate() {
-            let _ = write!(
-                body,
-                "<tspan x=\"{LABEL_W}\" dy=\"{}\">{}</tspan>",
-                if i == 0 { 0.0 } else { LINE_H },
-                esc(l)
-            );
-        }
-        body.push_str("</text>");
-        let bars_top = y + (h - bars_h) / 2.0;
-        for (k, p) in row.percents.iter().enumerate() {
-            let by = bars_top + k as f64 * (BAR_H + BAR_GAP);
-            match p {
-                Some(p) => {
-                    let wdt = (p.clamp(0.0, 100.0) / 100.0 * BAR_W).max(if *p > 0.0 { 1.0 } else { 0.0 });
-                    let _ = write!(
-                        body,
-                        "<rect x=\"{X0}\" y=\"{by:.1}\" width=\"{wdt:.1}\" height=\"{BAR_H}\" fill=\"{}\"><title>{}: {}</title></rect>\
-                         <text x=\"{:.1}\" y=\"{:.1}\" font-size=\"10\" fill=\"#333\">{}</text>",
-                        COLORS[k % COLORS.len()],
-                        esc(&r.groups[k].label),
-                        fmt_pct(Some(*p), lang),
-                        X0 + wdt + 4.0,
-                        by + BAR_H - 2.0,
-                        fmt_pct(Some(*p), lang)
-                    );
-                }
-                None => {
-                    let _ = write!(
-                        body,
-                        "<text x=\"{:.1}\" y=\"{:.1}\" font-size=\"10\" fill=\"#999\">—</text>",
-                        X0 + 2.0,
-                        by + BAR_H - 2.0
-                    );
-                }
-            }
-        }
-        y += h + PAD;
-    }
-    let axis_y = y;
-    let height = axis_y + 18.0;
-    let _ = write!(
-        s,
-        "<svg class=\"chart\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {WIDTH} {height:.0}\" width=\"{WIDTH}\" height=\"{height:.0}\" role=\"img\" aria-label=\"{}\">",
-        esc(&format!("{} {}", t.variable, t.text))
-    );
-    // Grid and axis.
-    for k in 0..=4 {
-        let x = X0 + BAR_W * k as f64 / 4.0;
-        let _ = write!(
-            s,
-            "<line x1=\"{x:.1}\" y1=\"{:.1}\" x2=\"{x:.1}\" y2=\"{axis_y:.1}\" stroke=\"{}\" stroke-width=\"1\"/>\
-             <text x=\"{x:.1}\" y=\"{:.1}\" font-size=\"10\" fill=\"#5b6068\" text-anchor=\"middle\">{}%</text>",
-            legend_h - 2.0,
-            if k == 0 { "#9aa0a6" } else { "#e3e6ea" },
-            axis_y + 13.0,
-            k * 25
-        );
-    }
-    if g > 1 {
-        let mut x = X0;
-        for (k, grp) in r.groups.iter().enumerate() {
-            let _ = write!(
-                s,
-                "<rect x=\"{x:.1}\" y=\"4\" width=\"10\" height=\"10\" fill=\"{}\"/><text x=\"{:.1}\" y=\"13\" font-size=\"11\" fill=\"#1b1b1b\">{}</text>",
-                COLORS[k % COLORS.len()],
-                x + 14.0,
-                esc(&grp.label)
-            );
-            x += 24.0 + grp.label.chars().count() as f64 * 6.5;
-        }
-    }
-    s.push_str(&body);
-    s.push_str("</svg>\n");
 }
 
 fn cross(s: &mut String, c: &CrossTab, w: &W) {
@@ -651,13 +487,7 @@ fn fieldwork(s: &mut String, r: &Report, w: &W) {
     let f = &r.fieldwork;
     let _ = writeln!(s, "<section id=\"fieldwork\">\n<h2>{}</h2>", w.fieldwork());
     if let (Some(a), Some(b)) = (&f.first_started, &f.last_started) {
-        let _ = writeln!(
-            s,
-            "<p>{}: {} – {}.</p>",
-            w.period(),
-            super::md::date(a, lang),
-            super::md::date(b, lang)
-        );
+        let _ = writeln!(s, "<p>{}: {} – {}.</p>", w.period(), date(a, lang), date(b, lang));
     }
     let heads: String = f
         .instruments
@@ -790,24 +620,4 @@ fn fieldwork(s: &mut String, r: &Report, w: &W) {
         s.push_str("</ul>\n");
     }
     s.push_str("</section>\n");
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn everything_from_the_data_is_escaped() {
-        assert_eq!(esc("<script>&\"'"), "&lt;script&gt;&amp;&quot;&#39;");
-        assert_eq!(anchor("q", "a b<c"), "q-a_b_c");
-    }
-
-    #[test]
-    fn labels_wrap_at_spaces_and_are_cut_with_an_ellipsis() {
-        assert_eq!(wrap("один два три", 8, 3), vec!["один два", "три"]);
-        let w = wrap("слово слово слово слово слово", 6, 2);
-        assert_eq!(w.len(), 2);
-        assert!(w[1].ends_with('…'));
-        assert_eq!(wrap("очень-длинное-слово", 5, 2), vec!["очен…"]);
-    }
 }

@@ -3,7 +3,7 @@
 //! the same `f64`; a value that does not exist (a percentage of an empty base, a test that is not
 //! valid) is `null`, never NaN.
 
-use super::Report;
+use super::model::Report;
 
 /// Renders the report as pretty JSON with a final newline.
 pub fn render(r: &Report) -> Vec<u8> {

@@ -3,8 +3,10 @@
 //! option, in extra columns, for a multiple-choice question), significant results in bold with
 //! an asterisk, and the notes of the table below it.
 
+use super::fmt::{fmt_dec, fmt_int, fmt_num, fmt_p, fmt_pct};
+use super::model::{CrossTab, DateStats, NumberStats, QuestionTable, Report, Test, Texts};
+use super::render::{date, folded_texts, lang_of, test_line};
 use super::words::W;
-use super::*;
 use std::fmt::Write;
 
 /// Escapes text for a Markdown table cell or list item (one line).
@@ -321,15 +323,6 @@ fn cross(s: &mut String, r: &Report, c: &CrossTab, w: &W) {
         s.push('\n');
     }
     let _ = r;
-}
-
-/// `2020-12-15T09:00:00Z` → `15.12.2020` (ru) or `2020-12-15` (en).
-pub(crate) fn date(ts: &str, lang: crate::i18n::Lang) -> String {
-    let d = ts.get(..10).unwrap_or(ts);
-    match (lang, d.split('-').collect::<Vec<_>>().as_slice()) {
-        (crate::i18n::Lang::Ru, [y, m, dd]) => format!("{dd}.{m}.{y}"),
-        _ => d.to_string(),
-    }
 }
 
 fn fieldwork(s: &mut String, r: &Report, w: &W) {

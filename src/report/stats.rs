@@ -9,11 +9,11 @@ use statrs::distribution::{ChiSquared, ContinuousCDF};
 use statrs::function::factorial::ln_factorial;
 
 /// Expected counts below this make the χ² approximation doubtful (Cochran's rule).
-pub const SMALL_EXPECTED: f64 = 5.0;
+pub(crate) const SMALL_EXPECTED: f64 = 5.0;
 
 /// A contingency table of counts, row-major.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Table {
+pub(crate) struct Table {
     rows: usize,
     cols: usize,
     cells: Vec<u64>,
@@ -21,7 +21,7 @@ pub struct Table {
 
 impl Table {
     /// A table from rows of equal length. Rows of other lengths are padded with zeros.
-    pub fn from_rows(rows: &[Vec<u64>]) -> Table {
+    pub(crate) fn from_rows(rows: &[Vec<u64>]) -> Table {
         let cols = rows.iter().map(Vec::len).max().unwrap_or(0);
         let mut cells = Vec::with_capacity(rows.len() * cols);
         for r in rows {
@@ -36,43 +36,43 @@ impl Table {
     }
 
     /// The count in row `r`, column `c`.
-    pub fn get(&self, r: usize, c: usize) -> u64 {
+    pub(crate) fn get(&self, r: usize, c: usize) -> u64 {
         self.cells[r * self.cols + c]
     }
 
     /// Number of rows.
-    pub fn rows(&self) -> usize {
+    pub(crate) fn rows(&self) -> usize {
         self.rows
     }
 
     /// Number of columns.
-    pub fn cols(&self) -> usize {
+    pub(crate) fn cols(&self) -> usize {
         self.cols
     }
 
     /// Row totals.
-    pub fn row_totals(&self) -> Vec<u64> {
+    pub(crate) fn row_totals(&self) -> Vec<u64> {
         (0..self.rows)
             .map(|r| (0..self.cols).map(|c| self.get(r, c)).sum())
             .collect()
     }
 
     /// Column totals.
-    pub fn col_totals(&self) -> Vec<u64> {
+    pub(crate) fn col_totals(&self) -> Vec<u64> {
         (0..self.cols)
             .map(|c| (0..self.rows).map(|r| self.get(r, c)).sum())
             .collect()
     }
 
     /// The grand total.
-    pub fn total(&self) -> u64 {
+    pub(crate) fn total(&self) -> u64 {
         self.cells.iter().sum()
     }
 
     /// The table without its all-zero rows and columns, with the number of each dropped.
     /// A category nobody chose carries no information about association, and would make an
     /// expected count zero.
-    pub fn without_empty(&self) -> (Table, usize, usize) {
+    pub(crate) fn without_empty(&self) -> (Table, usize, usize) {
         let rt = self.row_totals();
         let ct = self.col_totals();
         let keep_r: Vec<usize> = (0..self.rows).filter(|&r| rt[r] > 0).collect();
@@ -103,7 +103,7 @@ pub enum NotValid {
 
 impl NotValid {
     /// The reason in words.
-    pub fn describe(self, ru: bool) -> &'static str {
+    pub(crate) fn describe(self, ru: bool) -> &'static str {
         match (self, ru) {
             (NotValid::NoObservations, true) => "нет ответов",
             (NotValid::NoObservations, false) => "no answers",
@@ -143,13 +143,13 @@ pub struct Chi2 {
 impl Chi2 {
     /// Whether the χ² approximation is doubtful by Cochran's rule: more than 20 % of the
     /// expected counts below 5, or any below 1.
-    pub fn doubtful(&self) -> bool {
+    pub(crate) fn doubtful(&self) -> bool {
         self.min_expected < 1.0 || (self.small_expected as f64) > 0.2 * self.cells as f64
     }
 }
 
 /// Pearson's χ² over the non-empty rows and columns of `t`, with Cramér's V.
-pub fn chi2(t: &Table) -> Result<Chi2, NotValid> {
+pub(crate) fn chi2(t: &Table) -> Result<Chi2, NotValid> {
     let (t, dropped_rows, dropped_cols) = t.without_empty();
     let n = t.total();
     if n == 0 {
@@ -198,7 +198,7 @@ pub fn chi2(t: &Table) -> Result<Chi2, NotValid> {
 }
 
 /// P(χ²(df) ≥ x), clamped to [0, 1]; 1 for x ≤ 0.
-pub fn chi2_sf(x: f64, df: u32) -> f64 {
+pub(crate) fn chi2_sf(x: f64, df: u32) -> f64 {
     if x.is_nan() || x <= 0.0 || df == 0 {
         return 1.0;
     }
@@ -224,7 +224,7 @@ pub struct Fisher {
 }
 
 /// Fisher's exact test on `[[a, b], [c, d]]`; not valid when a margin is zero.
-pub fn fisher_2x2(a: u64, b: u64, c: u64, d: u64) -> Result<Fisher, NotValid> {
+pub(crate) fn fisher_2x2(a: u64, b: u64, c: u64, d: u64) -> Result<Fisher, NotValid> {
     let (r1, r2, c1, c2) = (a + b, c + d, a + c, b + d);
     let n = r1 + r2;
     if n == 0 {

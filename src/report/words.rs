@@ -3,7 +3,8 @@
 //! Labels of questions and options are never translated: they come in the questionnaire's
 //! language.
 
-use super::{fmt_dec, fmt_int};
+use super::fmt::{fmt_dec, fmt_int};
+use super::model::MergeInfo;
 use crate::i18n::Lang;
 
 /// Words in one language.
@@ -444,7 +445,7 @@ impl W {
             )
         }
     }
-    pub(crate) fn merge_line(&self, m: &super::MergeInfo) -> String {
+    pub(crate) fn merge_line(&self, m: &MergeInfo) -> String {
         let l = self.lang;
         if self.ru() {
             format!(

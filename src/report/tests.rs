@@ -1,8 +1,9 @@
 //! Tabulation on records written by hand, whose counts are known exactly.
 
+use super::model::MAX_TEXTS;
 use super::*;
-use crate::interview::record::{Answer, AnswerValue, FORMAT, QuestionnaireRef, Record, Status};
-use crate::questionnaire::bundled;
+use crate::interview::record::{Answer, AnswerValue, FORMAT, QuestionnaireRef, Record, RecordView, Status};
+use crate::questionnaire::{Questionnaire, bundled};
 
 fn qs() -> (Questionnaire, Questionnaire) {
     (bundled("nko").unwrap(), bundled("omsu").unwrap())
@@ -542,103 +543,4 @@ fn fieldwork_counts_districts_durations_and_speeders() {
     let i01 = &r.fieldwork.interviewers[0];
     assert_eq!((i01.code.as_str(), i01.total, i01.speeders), ("I01", 100, 1));
     assert_eq!(i01.speeder_share, Some(0.01));
-}
-
-#[test]
-fn resolve_refuses_exactly_what_validate_view_refuses() {
-    let mut slots = Slots::default();
-    let mut refused = 0;
-    for name in ["nko", "omsu", "demo"] {
-        let q = bundled(name).unwrap();
-        let plan = Plan::new(vec![&q], Options::default()).unwrap();
-        let names = &plan.names[0];
-        for n in 0..40 {
-            for fault in 0..22 {
-                let r = crate::merge::tests::faulty(&q, n, fault);
-                let line = r.to_json_line();
-                let view = RecordView::parse(std::str::from_utf8(&line).unwrap()).unwrap();
-                let ok = slots.resolve(&q, names, &view);
-                assert_eq!(ok, validate_view(&q, &view).is_ok(), "{name} {n} fault {fault}");
-                refused += usize::from(!ok);
-                if ok {
-                    // Every answer is found, with the options it chose.
-                    for (var, a) in &view.answers.0 {
-                        let qidx = q.index_of(var).unwrap();
-                        assert_eq!(slots.answer(&view, qidx), Some(a));
-                        let chosen: Vec<&str> = slots
-                            .codes(qidx)
-                            .iter()
-                            .map(|&i| q.questions[qidx].options[i as usize].code.as_str())
-                            .collect();
-                        let want: Vec<&str> = match a.value.as_ref().map(|v| v.borrowed()) {
-                            Some(ValueRef::Codes(cs)) => cs.iter().collect(),
-                            Some(ValueRef::Text(c)) if matches!(q.questions[qidx].kind, Kind::Single) => vec![c],
-                            _ => vec![],
-                        };
-                        assert_eq!(chosen, want, "{name} {n} fault {fault} {}", var.as_str());
-                    }
-                }
-            }
-        }
-    }
-    assert!(refused > 500, "the faults are refused ({refused})");
-}
-
-#[test]
-fn prefixes_order_as_the_names_do() {
-    let names = [
-        "",
-        "a",
-        "a\u{0}",
-        "a\u{0}b",
-        "ab",
-        "abcdefgh",
-        "abcdefgh0",
-        "abcdefgi",
-        "b",
-        "ё",
-        "я",
-    ];
-    for x in names {
-        for y in names {
-            if prefix(x) != prefix(y) {
-                assert_eq!(prefix(x).cmp(&prefix(y)), x.cmp(y), "{x:?} {y:?}");
-            }
-        }
-    }
-    assert_eq!(prefix("abcdefgh"), prefix("abcdefgh0"));
-}
-
-#[test]
-fn instrument_headings_prefer_a_short_title_and_never_collide() {
-    let (nko, omsu) = qs();
-    let with = |src: &Questionnaire, id: &str, version: &str, short: Option<&str>| {
-        let mut v: serde_json::Value = serde_json::from_str(&src.source).unwrap();
-        v["id"] = id.into();
-        v["version"] = version.into();
-        if let Some(s) = short {
-            v["short_title"] = s.into();
-        }
-        crate::questionnaire::load("t.json", &v.to_string()).unwrap()
-    };
-    let ids = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
-    // The bundled instruments are named as in the note.
-    assert_eq!(
-        instrument_labels(&ids(&["nko", "omsu"]), &[&nko, &omsu]),
-        ["НКО", "ОМСУ"]
-    );
-    // Of several copies of one id, one with a short title names it, whatever the order.
-    let old = with(&nko, "pilot", "1", None);
-    let new = with(&nko, "pilot", "2", Some("Пилот"));
-    assert_eq!(instrument_labels(&ids(&["pilot"]), &[&old, &new]), ["Пилот"]);
-    assert_eq!(instrument_labels(&ids(&["pilot"]), &[&new, &old]), ["Пилот"]);
-    assert_eq!(instrument_labels(&ids(&["pilot"]), &[&old]), ["pilot"]);
-    // Two instruments with one heading, or a heading that is another's id: the id is added.
-    let a = with(&nko, "a", "1", Some("НКО"));
-    assert_eq!(
-        instrument_labels(&ids(&["nko", "a"]), &[&nko, &a]),
-        ["НКО (nko)", "НКО (a)"]
-    );
-    let b = with(&omsu, "b", "1", Some("nko"));
-    assert_eq!(instrument_labels(&ids(&["nko", "b"]), &[&nko, &b]), ["НКО", "nko (b)"]);
 }

@@ -1,0 +1,71 @@
+//! What the renderers share: the report's language, a test in one line, texts folded for
+//! reading, dates for people.
+
+use super::fmt::{fmt_dec, fmt_p};
+use super::model::{Report, Test, Texts};
+use super::words::W;
+use crate::i18n::Lang;
+use std::collections::HashMap;
+
+/// The test of a table in one line: `χ² = 30,07; df = 2; p < 0,001; V Крамера = 0,10`.
+pub(crate) fn test_line(t: &Test, lang: Lang) -> String {
+    let w = W::new(lang);
+    if let Some(nv) = t.not_valid {
+        return w.not_valid(nv.describe(lang == Lang::Ru));
+    }
+    let mut parts = Vec::new();
+    if let Some(c) = &t.chi2 {
+        parts.push(format!("χ² = {}", fmt_dec(c.statistic, 2, lang)));
+        parts.push(format!("df = {}", c.df));
+        if t.fisher.is_none() {
+            parts.push(format!("p {}", p_eq(c.p, lang)));
+        }
+    }
+    if let Some(f) = &t.fisher {
+        parts.push(format!("{}: p {}", w.fisher(), p_eq(f.p, lang)));
+    }
+    if let Some(c) = &t.chi2 {
+        parts.push(format!("{} = {}", w.cramers_v(), fmt_dec(c.cramers_v, 2, lang)));
+    }
+    parts.join("; ")
+}
+
+/// `= 0,012` or `< 0,001`.
+fn p_eq(p: f64, lang: Lang) -> String {
+    let s = fmt_p(p, lang);
+    if s.starts_with('<') { s } else { format!("= {s}") }
+}
+
+/// The language of a report.
+pub(crate) fn lang_of(r: &Report) -> Lang {
+    if r.lang == "en" { Lang::En } else { Lang::Ru }
+}
+
+/// Texts of one kind with identical ones folded: (group, text, how many), by group (in the
+/// order of the groups), then most frequent first, then alphabetically.
+pub(crate) fn folded_texts<'a>(t: &'a Texts, kind: &str) -> Vec<(&'a str, &'a str, usize)> {
+    let mut groups: Vec<&str> = Vec::new();
+    let mut counts: HashMap<(&str, &str), usize> = HashMap::new();
+    for it in t.items.iter().filter(|x| x.kind == kind) {
+        if !groups.contains(&it.group.as_str()) {
+            groups.push(&it.group);
+        }
+        *counts.entry((it.group.as_str(), it.text.as_str())).or_default() += 1;
+    }
+    let mut v: Vec<(&str, &str, usize)> = counts.into_iter().map(|((g, t), n)| (g, t, n)).collect();
+    v.sort_by(|a, b| {
+        let ga = groups.iter().position(|g| *g == a.0);
+        let gb = groups.iter().position(|g| *g == b.0);
+        ga.cmp(&gb).then(b.2.cmp(&a.2)).then(a.1.cmp(b.1))
+    });
+    v
+}
+
+/// `2020-12-15T09:00:00Z` → `15.12.2020` (ru) or `2020-12-15` (en).
+pub(crate) fn date(ts: &str, lang: Lang) -> String {
+    let d = ts.get(..10).unwrap_or(ts);
+    match (lang, d.split('-').collect::<Vec<_>>().as_slice()) {
+        (Lang::Ru, [y, m, dd]) => format!("{dd}.{m}.{y}"),
+        _ => d.to_string(),
+    }
+}

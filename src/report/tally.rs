@@ -1,0 +1,390 @@
+//! Streaming counts: the [`Tally`] each worker fills as records stream past ([`Tally::add`]),
+//! merged by addition ([`Tally::merge`]).
+//!
+//! A tally counts in each questionnaire's own terms (question index × native group × option
+//! index), so it needs to know nothing about the other questionnaires; questions are matched
+//! across instruments only at the end (`Tally::finish`, in `tables`), by variable name and option
+//! code, over the questionnaires that actually have interviews. It keeps counts, per-group
+//! histograms of distinct values for numbers and dates (numbers in a survey are few distinct
+//! values: years, head counts), a bounded list of texts per question ([`MAX_TEXTS`], those of the
+//! smallest interview ids, so the choice does not depend on the order the records arrive in), and
+//! the fieldwork counters. Tallies are merged by addition; every result is therefore independent
+//! of how the input was split between workers.
+
+use super::fieldwork::FieldTally;
+use super::model::MAX_TEXTS;
+use super::plan::Plan;
+use super::slots::{SlotLookup, Slots};
+use crate::expr::{Env, Value};
+use crate::interview::logic::{Lookup, expr_value_ref, relevance};
+use crate::interview::record::{RecordView, ValueRef};
+use crate::merge::validate_view;
+use crate::questionnaire::{Kind, Questionnaire};
+use std::collections::BTreeMap;
+
+/// Counts of one question in one group.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Cell {
+    pub(crate) interviews: u64,
+    pub(crate) asked: u64,
+    pub(crate) answered: u64,
+    pub(crate) excluded: u64,
+    pub(crate) counts: Vec<u64>,
+    /// Questionnaires (bit = position among those with data, the first 64) that had the question.
+    pub(crate) seen_q: u64,
+    /// Number value (as ordered bits) → count.
+    pub(crate) nums: BTreeMap<u64, u64>,
+    /// Date → count.
+    pub(crate) dates: BTreeMap<String, u64>,
+}
+
+impl Cell {
+    /// Adds `o`, whose option `i` is row `rows[i]` here.
+    pub(crate) fn add_mapped(&mut self, o: &Cell, rows: &[usize], bit: u64) {
+        self.interviews += o.interviews;
+        self.asked += o.asked;
+        self.answered += o.answered;
+        self.excluded += o.excluded;
+        if o.interviews > 0 {
+            self.seen_q |= bit;
+        }
+        for (i, &c) in o.counts.iter().enumerate() {
+            if let Some(&r) = rows.get(i) {
+                self.counts[r] += c;
+            }
+        }
+        for (k, v) in &o.nums {
+            *self.nums.entry(*k).or_default() += v;
+        }
+        for (k, v) in &o.dates {
+            *self.dates.entry(k.clone()).or_default() += v;
+        }
+    }
+
+    fn add(&mut self, o: Cell) {
+        self.interviews += o.interviews;
+        self.asked += o.asked;
+        self.answered += o.answered;
+        self.excluded += o.excluded;
+        self.seen_q |= o.seen_q;
+        add_vec(&mut self.counts, &o.counts);
+        for (k, v) in o.nums {
+            *self.nums.entry(k).or_default() += v;
+        }
+        for (k, v) in o.dates {
+            *self.dates.entry(k).or_default() += v;
+        }
+    }
+}
+
+/// Texts of one question: the [`MAX_TEXTS`] with the smallest (interview id, kind), and a count.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct TextTally {
+    pub(crate) total: u64,
+    /// (interview id, kind) → (group, text).
+    pub(crate) kept: BTreeMap<(String, u8), (usize, String)>,
+}
+
+impl TextTally {
+    fn push(&mut self, id: &str, kind: u8, group: usize, text: &str) {
+        self.total += 1;
+        if self.kept.len() >= MAX_TEXTS
+            && let Some(last) = self.kept.keys().next_back()
+            && (last.0.as_str(), last.1) <= (id, kind)
+        {
+            return;
+        }
+        self.kept.insert((id.to_string(), kind), (group, text.to_string()));
+        if self.kept.len() > MAX_TEXTS {
+            self.kept.pop_last();
+        }
+    }
+
+    /// Adds `o`, mapping its groups.
+    pub(crate) fn merge(&mut self, o: TextTally, group: impl Fn(usize) -> usize) {
+        self.total += o.total;
+        self.kept
+            .extend(o.kept.into_iter().map(|(k, (g, t))| (k, (group(g), t))));
+        while self.kept.len() > MAX_TEXTS {
+            self.kept.pop_last();
+        }
+    }
+}
+
+/// One questionnaire's counts, in its own terms.
+#[derive(Debug, Clone)]
+pub(crate) struct QTally {
+    /// Records (before the filter).
+    pub(crate) read: u64,
+    /// Records per native group (after the filter).
+    pub(crate) kept: Vec<u64>,
+    /// [question][native group].
+    pub(crate) cells: Vec<Vec<Cell>>,
+    /// [question].
+    pub(crate) texts: Vec<TextTally>,
+    /// `--cross`: [option of A × option of B].
+    pub(crate) cross: Vec<u64>,
+    pub(crate) cross_n: u64,
+    /// [district option, then "none"].
+    pub(crate) districts: Vec<u64>,
+}
+
+/// What a worker accumulates. Merge tallies with [`Tally::merge`]; finish with [`Tally::finish`].
+#[derive(Debug, Clone)]
+pub struct Tally {
+    pub(crate) qs: Vec<QTally>,
+    pub(crate) field: FieldTally,
+    /// The record being added (buffers reused from record to record).
+    slots: Slots,
+}
+
+impl Plan<'_> {
+    /// A new, empty tally for this plan.
+    pub fn tally(&self) -> Tally {
+        let qs = self
+            .qs
+            .iter()
+            .enumerate()
+            .map(|(qi, q)| {
+                let ng = self.native_groups(qi);
+                QTally {
+                    read: 0,
+                    kept: vec![0; ng],
+                    cells: q
+                        .questions
+                        .iter()
+                        .map(|qq| {
+                            if qq.is_answerable() {
+                                (0..ng)
+                                    .map(|_| Cell {
+                                        counts: vec![0; qq.options.len()],
+                                        ..Cell::default()
+                                    })
+                                    .collect()
+                            } else {
+                                Vec::new()
+                            }
+                        })
+                        .collect(),
+                    texts: vec![TextTally::default(); q.questions.len()],
+                    cross: match &self.cross {
+                        Some((_, _, per)) => per[qi].map_or_else(Vec::new, |(a, b)| {
+                            vec![0; q.questions[a].options.len() * q.questions[b].options.len()]
+                        }),
+                        None => Vec::new(),
+                    },
+                    cross_n: 0,
+                    districts: vec![0; self.district[qi].map_or(0, |d| q.questions[d].options.len()) + 1],
+                }
+            })
+            .collect();
+        Tally {
+            qs,
+            field: FieldTally::new(self),
+            slots: Slots::default(),
+        }
+    }
+}
+
+/// Orders f64 bits like the numbers (all values here are finite).
+fn ord_bits(x: f64) -> u64 {
+    let b = x.to_bits();
+    if b >> 63 == 1 { !b } else { b | (1 << 63) }
+}
+
+/// The inverse of [`ord_bits`].
+pub(crate) fn from_ord_bits(b: u64) -> f64 {
+    f64::from_bits(if b >> 63 == 1 { b & !(1 << 63) } else { !b })
+}
+
+struct RecEnv<'a> {
+    q: &'a Questionnaire,
+    rec: &'a RecordView<'a>,
+    rel: &'a [bool],
+}
+
+impl Env for RecEnv<'_> {
+    fn get(&self, name: &str) -> Value {
+        match self.q.index_of(name) {
+            Some(i) if self.rel.get(i).copied().unwrap_or(false) => expr_value_ref(self.rec.answers.value(i, name)),
+            Some(_) => Value::Null,
+            None => match name {
+                "questionnaire" => Value::Str(self.rec.questionnaire.id.to_string()),
+                "interviewer" => Value::Str(self.rec.interviewer.to_string()),
+                _ => Value::Null,
+            },
+        }
+    }
+}
+
+// Kinds of kept texts.
+pub(crate) const TEXT_ANSWER: u8 = 0;
+pub(crate) const TEXT_OTHER: u8 = 1;
+const TEXT_REMARK: u8 = 2;
+
+impl Tally {
+    /// Adds one record. An error is the reason it cannot be used (unknown questionnaire, or
+    /// answers that do not fit it); the tally is then unchanged.
+    pub fn add(&mut self, plan: &Plan<'_>, rec: &RecordView<'_>) -> Result<(), String> {
+        let Some(qi) = plan.find(&rec.questionnaire) else {
+            return Err(format!(
+                "unknown questionnaire `{}` version {} (sha256 {}…); pass it with --questionnaire PATH",
+                rec.questionnaire.id.as_str(),
+                rec.questionnaire.version.as_str(),
+                rec.questionnaire.sha256.chars().take(12).collect::<String>()
+            ));
+        };
+        let q = plan.qs[qi];
+        let s = &mut self.slots;
+        if !s.resolve(q, &plan.names[qi], rec) {
+            // `validate_view` says why (it refuses exactly what `resolve` refuses).
+            let why = validate_view(q, rec)
+                .err()
+                .unwrap_or_else(|| "answers that do not fit".into());
+            return Err(format!("does not fit questionnaire `{}` {}: {why}", q.id, q.version));
+        }
+        let t = &mut self.qs[qi];
+        t.read += 1;
+        let rel = relevance(q, &SlotLookup { rec, slots: s });
+        if let Some(f) = &plan.filter
+            && !f.test(&RecEnv { q, rec, rel: &rel })
+        {
+            return Ok(());
+        }
+        // The option chosen in a relevant single choice.
+        let chosen = |qidx: usize| match s.codes(qidx) {
+            [i] if rel[qidx] && matches!(q.questions[qidx].kind, Kind::Single) => Some(*i as usize),
+            _ => None,
+        };
+        let g = match &plan.by {
+            None => 0,
+            Some((_, per)) => per[qi].and_then(chosen).unwrap_or(plan.native_groups(qi) - 1),
+        };
+        t.kept[g] += 1;
+        // Fieldwork.
+        let d = plan.district[qi].and_then(chosen).unwrap_or(t.districts.len() - 1);
+        t.districts[d] += 1;
+        let conflict = !plan.conflict_ids.is_empty() && plan.conflict_ids.contains(rec.id.as_str());
+        self.field.add(plan.instr_of[qi], rec, conflict);
+        // Questions: every one of the questionnaire counts the interview, relevant ones count
+        // it as asked and, if answered, by the options `resolve` found.
+        let exclude = plan.opts.exclude_missing;
+        for (qidx, qq) in q.questions.iter().enumerate() {
+            let Some(cell) = t.cells[qidx].get_mut(g) else { continue };
+            cell.interviews += 1;
+            if !rel[qidx] {
+                continue;
+            }
+            cell.asked += 1;
+            let Some(ans) = s.answer(rec, qidx) else { continue };
+            let texts = &mut t.texts[qidx];
+            let missing = |i: u32| qq.options[i as usize].missing.is_some();
+            let value = ans.value.as_ref().map(|v| v.borrowed());
+            let codes = s.codes(qidx);
+            match (value, &qq.kind) {
+                (Some(ValueRef::Text(code)), Kind::Single) if !code.trim().is_empty() => {
+                    cell.answered += 1;
+                    for &i in codes {
+                        cell.counts[i as usize] += 1;
+                        if exclude && missing(i) {
+                            cell.excluded += 1;
+                        }
+                    }
+                }
+                (Some(ValueRef::Codes(_)), Kind::Multi { .. }) if !codes.is_empty() => {
+                    cell.answered += 1;
+                    for &i in codes {
+                        cell.counts[i as usize] += 1;
+                    }
+                    if exclude && codes.iter().all(|&i| missing(i)) {
+                        cell.excluded += 1;
+                    }
+                }
+                (Some(ValueRef::Number(x)), Kind::Number { .. }) if x.is_finite() => {
+                    cell.answered += 1;
+                    *cell.nums.entry(ord_bits(x)).or_default() += 1;
+                }
+                (Some(ValueRef::Text(d)), Kind::Date) if !d.trim().is_empty() => {
+                    cell.answered += 1;
+                    match cell.dates.get_mut(d) {
+                        Some(c) => *c += 1,
+                        None => {
+                            cell.dates.insert(d.to_owned(), 1);
+                        }
+                    }
+                }
+                (Some(ValueRef::Text(x)), Kind::Text { .. } | Kind::LongText { .. }) if !x.trim().is_empty() => {
+                    cell.answered += 1;
+                    texts.push(&rec.id, TEXT_ANSWER, g, x.trim());
+                }
+                _ => {}
+            }
+            if let Some(o) = ans.other.as_deref().map(str::trim).filter(|s| !s.is_empty())
+                && codes.iter().any(|&i| qq.options[i as usize].other)
+            {
+                texts.push(&rec.id, TEXT_OTHER, g, o);
+            }
+            if let Some(rm) = ans.remark.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+                texts.push(&rec.id, TEXT_REMARK, g, rm);
+            }
+        }
+        // Cross-tab.
+        if let Some((_, _, per)) = &plan.cross
+            && let Some((a, b)) = per[qi]
+        {
+            let codes = |qidx: usize| -> Vec<u32> {
+                if !rel[qidx] {
+                    return Vec::new();
+                }
+                let opts = &q.questions[qidx].options;
+                s.codes(qidx)
+                    .iter()
+                    .copied()
+                    .filter(|&i| !(exclude && opts[i as usize].missing.is_some()))
+                    .collect()
+            };
+            let (ra, rb) = (codes(a), codes(b));
+            if !ra.is_empty() && !rb.is_empty() {
+                t.cross_n += 1;
+                let nb = q.questions[b].options.len();
+                for &x in &ra {
+                    for &y in &rb {
+                        t.cross[x as usize * nb + y as usize] += 1;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Adds another tally (of the same plan) to this one.
+    pub fn merge(&mut self, o: Tally) {
+        for (a, b) in self.qs.iter_mut().zip(o.qs) {
+            a.read += b.read;
+            add_vec(&mut a.kept, &b.kept);
+            for (ca, cb) in a.cells.iter_mut().zip(b.cells) {
+                for (x, y) in ca.iter_mut().zip(cb) {
+                    x.add(y);
+                }
+            }
+            for (ta, tb) in a.texts.iter_mut().zip(b.texts) {
+                ta.merge(tb, |g| g);
+            }
+            add_vec(&mut a.cross, &b.cross);
+            a.cross_n += b.cross_n;
+            add_vec(&mut a.districts, &b.districts);
+        }
+        self.field.merge(o.field);
+    }
+
+    /// Records read (before the filter).
+    pub fn records(&self) -> u64 {
+        self.qs.iter().map(|q| q.read).sum()
+    }
+}
+
+fn add_vec(a: &mut [u64], b: &[u64]) {
+    for (x, y) in a.iter_mut().zip(b) {
+        *x += y;
+    }
+}
