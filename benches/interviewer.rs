@@ -102,14 +102,12 @@ fn saves(n: usize) -> (Duration, Duration) {
     for (i, qq) in q.questions.iter().enumerate() {
         if let Some(o) = qq.options.first() {
             let v = match qq.kind {
-                anketa::questionnaire::Kind::Multi { .. } => {
-                    anketa::interview::record::AnswerValue::Codes(vec![o.code.clone()])
-                }
-                _ => anketa::interview::record::AnswerValue::Text(o.code.clone()),
+                anketa::questionnaire::Kind::Multi { .. } => anketa::record::AnswerValue::Codes(vec![o.code.clone()]),
+                _ => anketa::record::AnswerValue::Text(o.code.clone()),
             };
             rec.answers.insert(
                 qq.id.clone(),
-                anketa::interview::record::Answer {
+                anketa::record::Answer {
                     value: Some(v),
                     relevant: true,
                     answered_at: Some("2021-02-20T10:00:00Z".into()),
@@ -117,9 +115,9 @@ fn saves(n: usize) -> (Duration, Duration) {
                 },
             );
         }
-        rec.paradata.push(anketa::interview::record::Event {
+        rec.paradata.push(anketa::record::Event {
             ms: i as u64 * 9000,
-            ev: anketa::interview::record::EventKind::Shown,
+            ev: anketa::record::EventKind::Shown,
             q: qq.id.clone(),
         });
     }

@@ -11,8 +11,8 @@
 //! `examples/weights-*.json`, 20 interviewers per instrument, 2 % left in progress (merge leaves
 //! them out; so does this file).
 
-use anketa::interview::record::Status;
 use anketa::questionnaire::bundled;
+use anketa::record::Status;
 use anketa::simulate::{Options, Simulator, parse_weights};
 use rayon::prelude::*;
 use std::io::Write;

@@ -13,8 +13,8 @@
 
 use crate::expr::Value;
 use crate::interview::logic::{AnswerEnv, hard_check, soft_check};
-use crate::interview::record::{Answer, AnswerValue, Event, EventKind, FORMAT, QuestionnaireRef, Record, Status};
 use crate::questionnaire::{Kind, Questionnaire};
+use crate::record::{Answer, AnswerValue, Event, EventKind, FORMAT, QuestionnaireRef, Record, Status};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// `--weights`: variable → code → weight.
@@ -340,7 +340,7 @@ impl<'q> Simulator<'q> {
             if rng.chance(0.01) {
                 // Reopened later the same day (a correction), completed again.
                 let at = done + rng.range(600_000, 6 * 3_600_000) as u64;
-                rec.reopened.push(crate::interview::record::Reopening {
+                rec.reopened.push(crate::record::Reopening {
                     at: rfc3339(at),
                     revision: rec.revision + 1,
                     was_completed: rfc3339(done),

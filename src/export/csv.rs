@@ -15,8 +15,8 @@
 //! and free texts starting with `=`, `+`, `-` or `@` get a leading `'` so that Excel shows them
 //! as text instead of running them as formulas.
 
-use crate::interview::record::{AnswerRef, CodesRef, Record, RecordView, ValueRef};
 use crate::questionnaire::{Kind, Questionnaire};
+use crate::record::{AnswerRef, CodesRef, Record, RecordView, ValueRef};
 use std::borrow::Cow;
 use std::collections::HashSet;
 
@@ -457,8 +457,8 @@ pub fn number(n: f64, excel: bool) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::interview::record::{Answer, AnswerValue, FORMAT, QuestionnaireRef, Status};
     use crate::questionnaire::bundled;
+    use crate::record::{Answer, AnswerValue, FORMAT, QuestionnaireRef, Status};
     use std::collections::BTreeMap;
 
     fn rec(q: &Questionnaire, answers: &[(&str, AnswerValue, bool)]) -> Record {

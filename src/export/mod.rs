@@ -10,7 +10,7 @@ pub mod spss;
 
 pub use self::csv::{Column, ColumnKind, Layout, Meta};
 
-use crate::interview::record::Record;
+use crate::record::Record;
 
 /// One NDJSON line (the record as in its file, on one line) with its newline.
 pub fn ndjson_line(rec: &Record) -> Vec<u8> {

@@ -4,12 +4,12 @@
 
 use crate::expr::{Env, Value};
 use crate::questionnaire::{Kind, Question, Questionnaire, Text};
-pub use crate::record::fit::parse_date;
+use crate::record::fit::parse_date;
 use crate::record::{Answer, AnswerValue, Answers, ValueRef};
 use std::collections::BTreeMap;
 
 /// Answers looked up by variable: the map of a [`Record`], or the sorted list of a borrowed
-/// [`RecordView`](super::record::RecordView), so that relevance is computed by one function
+/// [`RecordView`](crate::record::RecordView), so that relevance is computed by one function
 /// for both (the interviewer holds records, the report streams views).
 pub trait Lookup {
     /// The value given for `var`, question `index` of the questionnaire, if any.

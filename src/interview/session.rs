@@ -7,8 +7,8 @@
 
 use super::editor::Editor;
 use super::logic::{Problem, hard_check, relevance, soft_check};
-use super::record::{Answer, AnswerValue, Event, EventKind, QuestionnaireRef, Record, Reopening, Status};
 use crate::questionnaire::{Kind, Questionnaire};
+use crate::record::{Answer, AnswerValue, Event, EventKind, QuestionnaireRef, Record, Reopening, Status};
 use std::sync::Arc;
 
 /// The time of an action: wall clock for timestamps, interview clock for durations.
@@ -185,7 +185,7 @@ pub struct Session {
 /// Creates the record of a new interview.
 pub fn new_record(q: &Questionnaire, id: String, device: String, interviewer: String, now: &Now) -> Record {
     Record {
-        format: super::record::FORMAT.to_string(),
+        format: crate::record::FORMAT.to_string(),
         id,
         revision: 0,
         device,

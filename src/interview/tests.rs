@@ -1,9 +1,9 @@
 //! The state machine without a terminal: navigation, relevance, limits, checks, completion.
 
 use super::logic::Problem;
-use super::record::{AnswerValue, EventKind, Status};
 use super::session::{Action, Effect, Message, Mode, Now, Session, new_record, reopen, update};
 use crate::questionnaire::bundled;
+use crate::record::{AnswerValue, EventKind, Status};
 use std::sync::Arc;
 
 fn now(ms: u64) -> Now {

@@ -363,11 +363,6 @@ fn entry(
 /// The format tag of `merge-report.json`.
 pub const REPORT_FORMAT: &str = "anketa-merge-report/1";
 
-/// Transitional: the report's old name for [`fit`], until the report calls `fit_into`.
-pub fn validate_view(q: &Questionnaire, rec: &RecordView<'_>) -> Result<(), String> {
-    fit(q, rec).map_err(|m| m.to_string())
-}
-
 /// The rule that decided a conflict.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]

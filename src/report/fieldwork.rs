@@ -7,7 +7,7 @@ use super::model::{DistrictRow, Districts, Fieldwork, Group, InterviewerRow, Mer
 use super::plan::Plan;
 use super::quota::Quota;
 use super::words::W;
-use crate::interview::record::{RecordView, Status};
+use crate::record::{RecordView, Status};
 use std::collections::{BTreeMap, HashMap};
 
 /// Interviews shorter than this fraction of their instrument's median duration are "speeders".

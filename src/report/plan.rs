@@ -3,14 +3,13 @@
 //! against the variables of the questionnaires before any data is read.
 
 use super::questions::RKind;
-use super::slots::Names;
 #[cfg(doc)]
 use super::slots::Slots;
 use crate::diag::{Diagnostic, did_you_mean};
 use crate::expr::Expr;
 use crate::i18n::Lang;
-use crate::interview::record::QuestionnaireView;
 use crate::questionnaire::Questionnaire;
+use crate::record::QuestionnaireView;
 use std::collections::{BTreeMap, HashSet};
 
 /// What the user asked for.
@@ -68,8 +67,6 @@ pub struct Plan<'q> {
     pub(crate) cross: Option<CrossPlan>,
     /// Per questionnaire: its single-choice `district` question.
     pub(crate) district: Vec<Option<usize>>,
-    /// Per questionnaire: its names, for [`Slots::resolve`].
-    pub(crate) names: Vec<Names>,
     pub(crate) conflict_ids: HashSet<String>,
     pub(crate) opts: Options,
 }
@@ -286,7 +283,6 @@ impl<'q> Plan<'q> {
             return Err(errors);
         }
         let district = vars.per_q("district", &|k| k == RKind::Single);
-        let names = qs.iter().map(|q| Names::new(q)).collect();
         Ok(Plan {
             qs,
             instr_of,
@@ -296,7 +292,6 @@ impl<'q> Plan<'q> {
             filter,
             cross,
             district,
-            names,
             conflict_ids: HashSet::new(),
             opts,
         })

@@ -17,9 +17,8 @@ use super::plan::Plan;
 use super::slots::{SlotLookup, Slots};
 use crate::expr::{Env, Value};
 use crate::interview::logic::{Lookup, expr_value_ref, relevance};
-use crate::interview::record::{RecordView, ValueRef};
-use crate::merge::validate_view;
 use crate::questionnaire::{Kind, Questionnaire};
+use crate::record::{RecordView, ValueRef};
 use std::collections::BTreeMap;
 
 /// Counts of one question in one group.
@@ -236,13 +235,7 @@ impl Tally {
         };
         let q = plan.qs[qi];
         let s = &mut self.slots;
-        if !s.resolve(q, &plan.names[qi], rec) {
-            // `validate_view` says why (it refuses exactly what `resolve` refuses).
-            let why = validate_view(q, rec)
-                .err()
-                .unwrap_or_else(|| "answers that do not fit".into());
-            return Err(format!("does not fit questionnaire `{}` {}: {why}", q.id, q.version));
-        }
+        s.resolve(q, rec).map_err(|m| m.against(q))?;
         let t = &mut self.qs[qi];
         t.read += 1;
         let rel = relevance(q, &SlotLookup { rec, slots: s });

@@ -2,8 +2,8 @@
 
 use super::model::MAX_TEXTS;
 use super::*;
-use crate::interview::record::{Answer, AnswerValue, FORMAT, QuestionnaireRef, Record, RecordView, Status};
 use crate::questionnaire::{Questionnaire, bundled};
+use crate::record::{Answer, AnswerValue, FORMAT, QuestionnaireRef, Record, RecordView, Status};
 
 fn qs() -> (Questionnaire, Questionnaire) {
     (bundled("nko").unwrap(), bundled("omsu").unwrap())

@@ -10,8 +10,8 @@
 //! ```
 
 use super::{create_private_dir, io_reason, read_text, write_atomic};
-use crate::interview::record::Record;
 use crate::questionnaire::{self, Questionnaire};
+use crate::record::Record;
 use serde::{Deserialize, Serialize};
 use std::fs::{self, File};
 use std::io;

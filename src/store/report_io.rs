@@ -18,9 +18,9 @@
 
 use super::inputs::{InputFile, Item, questionnaires_in, read_all, source_path, walk};
 use super::{MAX_INTERVIEW_BYTES, load_questionnaire, read_text};
-use crate::interview::record::{RecordView, Status};
 use crate::merge::{Catalog, Entry, Origin, Source, decide, examine_view};
 use crate::record::decode::{Decoded, decode, decode_without_paradata};
+use crate::record::{RecordView, Status};
 use crate::report::{InputInfo, MergeInfo, PathReason};
 use std::collections::HashMap;
 use std::fs::File;
@@ -599,10 +599,10 @@ pub fn read_quota(path: &Path) -> Result<String, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::interview::record::{Answer, Record};
+    use crate::record::{Answer, Record};
 
     fn sample() -> Record {
-        use crate::interview::record::{AnswerValue, Event, EventKind, QuestionnaireRef};
+        use crate::record::{AnswerValue, Event, EventKind, QuestionnaireRef};
         let mut answers = std::collections::BTreeMap::new();
         answers.insert(
             "final_comment".to_string(),
@@ -615,7 +615,7 @@ mod tests {
             },
         );
         Record {
-            format: crate::interview::record::FORMAT.into(),
+            format: crate::record::FORMAT.into(),
             id: "01770000-0000-7000-8000-000000000001".into(),
             revision: 2,
             device: "0".repeat(32),

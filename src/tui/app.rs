@@ -10,9 +10,9 @@ use super::keymap::Cmd;
 use crate::i18n::Lang;
 use crate::interview::editor::Editor;
 use crate::interview::logic::relevance;
-use crate::interview::record::{AnswerValue, Record, Status};
 use crate::interview::session::{self, Action, Effect, Focus, Mode, Now, Session};
 use crate::questionnaire::Questionnaire;
+use crate::record::{AnswerValue, Record, Status};
 use std::path::PathBuf;
 use std::sync::Arc;
 

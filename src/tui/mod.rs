@@ -12,9 +12,9 @@ pub mod keymap;
 pub mod view;
 
 use crate::i18n::Lang;
-use crate::interview::record::Record;
 use crate::interview::session::{self, Now};
 use crate::questionnaire::Questionnaire;
+use crate::record::Record;
 use crate::store::{self, Config, DataDir, InterviewLock};
 use app::{App, Item, Outcome, Request};
 use ratatui::Terminal;

@@ -3,10 +3,10 @@
 use super::app::{App, Item, MENU, Overlay, SaveState, Screen, Tab};
 use super::keymap::{self, Cmd};
 use crate::i18n::{self, Lang};
-use crate::interview::record::AnswerValue;
 use crate::interview::session::{Focus, Message, Mode, Session};
 use crate::interview::{editor::Editor, logic::Problem};
 use crate::questionnaire::Kind;
+use crate::record::AnswerValue;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Color, Modifier, Style};

@@ -2,7 +2,7 @@
 //! and while saving: every answer that reached the disk survives, the file is always valid JSON,
 //! and the interview resumes where it stopped.
 
-use anketa::interview::record::AnswerValue;
+use anketa::record::AnswerValue;
 use anketa::store::{self, DataDir};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -79,7 +79,7 @@ fn interview_file(data: &Path) -> Option<PathBuf> {
 }
 
 /// Waits until the interview file satisfies `ok`; the file must parse every time it is read.
-fn wait_for(data: &Path, what: &str, ok: impl Fn(&anketa::interview::record::Record) -> bool) {
+fn wait_for(data: &Path, what: &str, ok: impl Fn(&anketa::record::Record) -> bool) {
     let deadline = Instant::now() + Duration::from_secs(15);
     loop {
         if let Some(p) = interview_file(data) {
@@ -93,7 +93,7 @@ fn wait_for(data: &Path, what: &str, ok: impl Fn(&anketa::interview::record::Rec
     }
 }
 
-fn value(rec: &anketa::interview::record::Record, var: &str) -> Option<AnswerValue> {
+fn value(rec: &anketa::record::Record, var: &str) -> Option<AnswerValue> {
     rec.answers.get(var).and_then(|a| a.value.clone())
 }
 

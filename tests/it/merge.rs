@@ -2,7 +2,7 @@
 //! conflicting revisions, and a USB stick of damaged and foreign files.
 
 use crate::cli::anketa;
-use anketa::interview::record::{Answer, AnswerValue, Record, Status};
+use anketa::record::{Answer, AnswerValue, Record, Status};
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;

@@ -3,8 +3,8 @@
 //! error, and the promises of the formats (deterministic, no NaN, self-contained HTML).
 
 use crate::cli::anketa;
-use anketa::interview::record::{Answer, AnswerValue, FORMAT, QuestionnaireRef, Record, Status};
 use anketa::questionnaire::{Questionnaire, bundled};
+use anketa::record::{Answer, AnswerValue, FORMAT, QuestionnaireRef, Record, Status};
 use serde_json::Value;
 use std::fs;
 use std::path::Path;
@@ -517,9 +517,9 @@ fn two_records_glued_on_one_line_are_refused_as_the_merge_refuses_them() {
     let tmp = tempfile::tempdir().unwrap();
     let mut recs = known_data();
     for r in &mut recs {
-        r.paradata.push(anketa::interview::record::Event {
+        r.paradata.push(anketa::record::Event {
             ms: 5,
-            ev: anketa::interview::record::EventKind::Shown,
+            ev: anketa::record::EventKind::Shown,
             q: "district".into(),
         });
     }

@@ -2,9 +2,9 @@
 //! through the real run loop, asserting the files written.
 
 use anketa::i18n::Lang;
-use anketa::interview::record::{AnswerValue, Record, Status};
 use anketa::interview::session::{self, Action, Message, Mode, Now, Session};
 use anketa::questionnaire::{Kind, Questionnaire, bundled};
+use anketa::record::{AnswerValue, Record, Status};
 use anketa::store::{self, DataDir};
 use anketa::tui::app::{App, Outcome, Request, SaveState};
 use anketa::tui::keymap;
@@ -323,7 +323,7 @@ fn whole_nko_interview_through_the_run_loop() {
     assert!(
         rec.paradata
             .iter()
-            .filter(|e| e.ev == anketa::interview::record::EventKind::Shown)
+            .filter(|e| e.ev == anketa::record::EventKind::Shown)
             .count()
             > 20
     );

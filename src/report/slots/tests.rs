@@ -1,28 +1,25 @@
-//! `Slots::resolve` against `validate_view`, and the order of name prefixes.
+//! `Slots::resolve` finds every answer of a record that fits, with the options it chose, and
+//! refuses what `record::fit` refuses.
 
 use super::*;
-use crate::interview::record::RecordView;
-use crate::merge::validate_view;
-use crate::questionnaire::bundled;
-use crate::report::plan::{Options, Plan};
+use crate::questionnaire::{Kind, bundled};
+use crate::record::fit;
 
 #[test]
-fn resolve_refuses_exactly_what_validate_view_refuses() {
+fn resolve_finds_every_answer_and_refuses_what_fit_refuses() {
     let mut slots = Slots::default();
     let mut refused = 0;
     for name in ["nko", "omsu", "demo"] {
         let q = bundled(name).unwrap();
-        let plan = Plan::new(vec![&q], Options::default()).unwrap();
-        let names = &plan.names[0];
         for n in 0..40 {
             for fault in 0..22 {
                 let r = crate::merge::tests::faulty(&q, n, fault);
                 let line = r.to_json_line();
                 let view = RecordView::parse(std::str::from_utf8(&line).unwrap()).unwrap();
-                let ok = slots.resolve(&q, names, &view);
-                assert_eq!(ok, validate_view(&q, &view).is_ok(), "{name} {n} fault {fault}");
-                refused += usize::from(!ok);
-                if ok {
+                let resolved = slots.resolve(&q, &view);
+                assert_eq!(resolved, fit(&q, &view), "{name} {n} fault {fault}");
+                refused += usize::from(resolved.is_err());
+                if resolved.is_ok() {
                     // Every answer is found, with the options it chose.
                     for (var, a) in &view.answers.0 {
                         let qidx = q.index_of(var).unwrap();
@@ -44,29 +41,4 @@ fn resolve_refuses_exactly_what_validate_view_refuses() {
         }
     }
     assert!(refused > 500, "the faults are refused ({refused})");
-}
-
-#[test]
-fn prefixes_order_as_the_names_do() {
-    let names = [
-        "",
-        "a",
-        "a\u{0}",
-        "a\u{0}b",
-        "ab",
-        "abcdefgh",
-        "abcdefgh0",
-        "abcdefgi",
-        "b",
-        "ё",
-        "я",
-    ];
-    for x in names {
-        for y in names {
-            if prefix(x) != prefix(y) {
-                assert_eq!(prefix(x).cmp(&prefix(y)), x.cmp(y), "{x:?} {y:?}");
-            }
-        }
-    }
-    assert_eq!(prefix("abcdefgh"), prefix("abcdefgh0"));
 }

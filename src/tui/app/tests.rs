@@ -1,8 +1,8 @@
 //! The app driven purely: commands and outcomes in, state and requests out; no terminal, no disk.
 
 use super::*;
-use crate::interview::record::{EventKind, Status};
 use crate::questionnaire::bundled;
+use crate::record::{EventKind, Status};
 use crate::tui::view::{self, Theme};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
