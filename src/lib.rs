@@ -11,7 +11,6 @@
 #![warn(missing_docs)]
 
 pub mod cmd;
-pub mod codebook;
 pub mod diag;
 pub mod export;
 pub mod expr;

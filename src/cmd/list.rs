@@ -1,10 +1,10 @@
 //! `anketa list`: the interviews of this laptop's data dir, for people and scripts.
 
 use super::{Done, Error, emit};
+use crate::interview::summary::Summary;
 use crate::questionnaire::{Questionnaire, all_bundled};
 use crate::record::Status;
 use crate::store::DataDir;
-use crate::tui::app::Item;
 use std::io::Write;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -26,7 +26,7 @@ pub fn list(
     let mut bad = 0;
     for (path, r) in dir.list() {
         match r {
-            Ok(rec) if all || rec.status == Status::InProgress => items.push(Item::new(path, rec, &known, &tz)),
+            Ok(rec) if all || rec.status == Status::InProgress => items.push(Summary::new(path, rec, &known, &tz)),
             Ok(_) => {}
             Err(e) => {
                 bad += 1;
@@ -41,7 +41,7 @@ pub fn list(
 }
 
 /// The JSON array of `anketa list --json` (with its newline).
-fn as_json(items: &[Item]) -> String {
+fn as_json(items: &[Summary]) -> String {
     let arr: Vec<serde_json::Value> = items
         .iter()
         .map(|it| {
@@ -67,7 +67,7 @@ fn as_json(items: &[Item]) -> String {
 }
 
 /// A line per interview.
-fn as_lines(items: &[Item]) -> String {
+fn as_lines(items: &[Summary]) -> String {
     let mut s = String::new();
     for it in items {
         s.push_str(&format!(

@@ -10,7 +10,7 @@ use super::{Done, Error, Progress, emit};
 use crate::export::{codebook, spss};
 use crate::file_names;
 use crate::merge::plan::{self, REPORT_FILE};
-use crate::merge::{Catalog, Origin, PathReason, REPORT_FORMAT, Report, Source, decide};
+use crate::merge::{Catalog, MergeReport, Origin, PathReason, REPORT_FORMAT, Source, decide};
 use crate::record::{Record, RecordView};
 use crate::store::{self, Walk};
 use std::collections::BTreeSet;
@@ -52,7 +52,7 @@ pub fn merge(opts: &MergeOptions, progress: &dyn Progress, out: &mut dyn Write) 
 }
 
 /// The merge, up to its report (written, and returned).
-pub fn run(opts: &MergeOptions, progress: &(dyn Fn(u64, u64) + Sync)) -> Result<Report, Error> {
+pub fn run(opts: &MergeOptions, progress: &(dyn Fn(u64, u64) + Sync)) -> Result<MergeReport, Error> {
     if opts.inputs.is_empty() {
         return Err(Error::usage("no input: name the files or folders to merge"));
     }
@@ -66,10 +66,10 @@ pub fn run(opts: &MergeOptions, progress: &(dyn Fn(u64, u64) + Sync)) -> Result<
     if !problems.is_empty() {
         return Err(Error::Usage(problems));
     }
-    let mut report = Report {
+    let mut report = MergeReport {
         format: REPORT_FORMAT.into(),
         include_incomplete: opts.include_incomplete,
-        ..Report::default()
+        ..MergeReport::default()
     };
     found_questionnaires(&w, &mut cat, &mut report);
     let mut written =
@@ -155,7 +155,7 @@ pub fn run(opts: &MergeOptions, progress: &(dyn Fn(u64, u64) + Sync)) -> Result<
 
 /// Questionnaires found in `questionnaires/` folders beside the inputs: into the catalog, or
 /// listed as ignored with why.
-fn found_questionnaires(w: &Walk, cat: &mut Catalog, report: &mut Report) {
+fn found_questionnaires(w: &Walk, cat: &mut Catalog, report: &mut MergeReport) {
     for p in &w.questionnaires {
         if store::is_json_schema(p) {
             continue; // such as the repository's questionnaires/schema.json

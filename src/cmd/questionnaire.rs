@@ -1,7 +1,7 @@
 //! `anketa check` and `anketa codebook`: the instrument.
 
 use super::{Done, Error, emit};
-use crate::codebook;
+use crate::questionnaire::codebook;
 use crate::store;
 use std::collections::BTreeMap;
 use std::io::Write;

@@ -7,6 +7,7 @@
 pub mod editor;
 pub mod logic;
 pub mod session;
+pub mod summary;
 
 #[cfg(test)]
 mod tests;

@@ -510,7 +510,7 @@ fn sanitize_stem(s: &str) -> String {
 /// `merge-report.json`: everything the merge did and did not take. Deterministic: no run time,
 /// every list sorted.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct Report {
+pub struct MergeReport {
     /// Always `anketa-merge-report/1`.
     pub format: String,
     /// Files examined (interview files, NDJSON files, rejected and ignored files).
@@ -627,7 +627,7 @@ pub struct ReportIncomplete {
     pub updated: String,
 }
 
-impl Report {
+impl MergeReport {
     /// The report as pretty JSON with a final newline.
     pub fn to_json(&self) -> Vec<u8> {
         let mut v = serde_json::to_vec_pretty(self).unwrap_or_default();

@@ -2,7 +2,7 @@
 //! each interview it did not simply take, and which files of an earlier merge into the same
 //! folder are removed. Pure: `cmd::merge` executes it through `store`.
 
-use super::{Catalog, Conflict, Duplicate, Entry, Known, Origin, PathReason, Report, ReportConflict, ReportCopy};
+use super::{Catalog, Conflict, Duplicate, Entry, Known, MergeReport, Origin, PathReason, ReportConflict, ReportCopy};
 use super::{ReportDuplicate, ReportIncomplete, ReportQuestionnaire, stems};
 use crate::diag::Diagnostic;
 use std::collections::BTreeSet;
@@ -137,7 +137,7 @@ pub fn not_a_questionnaire(errs: &[Diagnostic]) -> String {
 }
 
 /// What was not taken, into the report: each rejected record counts as read; both lists sorted.
-pub fn account(report: &mut Report, rejected: Vec<PathReason>, ignored: Vec<PathReason>) {
+pub fn account(report: &mut MergeReport, rejected: Vec<PathReason>, ignored: Vec<PathReason>) {
     report.records_read += rejected.len();
     report.rejected.extend(rejected);
     report.ignored.extend(ignored);
@@ -258,9 +258,9 @@ mod tests {
 
     #[test]
     fn rejected_records_count_as_read_and_every_list_is_sorted() {
-        let mut r = Report {
+        let mut r = MergeReport {
             records_read: 10,
-            ..Report::default()
+            ..MergeReport::default()
         };
         let pr = |p: &str| PathReason {
             path: p.into(),

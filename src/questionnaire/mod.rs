@@ -8,6 +8,7 @@
 //!
 //! This module does no file I/O: the caller hands it the text and a label for messages.
 
+pub mod codebook;
 mod load;
 pub mod names;
 

@@ -292,7 +292,7 @@ fn earlier_exports(dir: &Path) -> std::collections::HashSet<std::ffi::OsString> 
 }
 
 /// What the reader hands the parser: the text of one interview, or why there is none.
-pub type Item<'a> = Result<&'a str, String>;
+pub type InputText<'a> = Result<&'a str, String>;
 
 /// An input file (and line, for NDJSON) as messages and reports name it: `path` or `path:line`.
 pub fn source_path(files: &[InputFile], s: crate::merge::Source) -> String {
@@ -307,7 +307,7 @@ pub fn source_path(files: &[InputFile], s: crate::merge::Source) -> String {
 pub fn read_all<S, I, F>(files: &[InputFile], init: I, parse: F, progress: &(dyn Fn(u64, u64) + Sync))
 where
     I: Fn() -> S + Sync,
-    F: Fn(&mut S, usize, u32, Item<'_>) + Sync,
+    F: Fn(&mut S, usize, u32, InputText<'_>) + Sync,
 {
     let done = AtomicU64::new(0);
     let total = files.len() as u64;
@@ -342,7 +342,7 @@ pub fn read_ordered<T, S, I, F, K>(
 ) where
     T: Send,
     I: Fn() -> S + Sync,
-    F: Fn(&mut S, usize, u32, Item<'_>) -> T + Sync,
+    F: Fn(&mut S, usize, u32, InputText<'_>) -> T + Sync,
     K: FnMut(Vec<T>) + Send,
 {
     enum Got<T> {
@@ -434,7 +434,7 @@ fn load(path: &Path, buf: &mut Vec<u8>) -> Loaded {
 }
 
 /// The interview texts of a file read whole (see [`decode::texts`]).
-fn split(buf: &[u8], mut item: impl FnMut(u32, Item<'_>)) {
+fn split(buf: &[u8], mut item: impl FnMut(u32, InputText<'_>)) {
     match decode::texts(buf) {
         Ok(texts) => texts.each(|n, t| item(n, Ok(t))),
         Err(e) => item(0, Err(e)),
@@ -448,7 +448,7 @@ fn read_large<T, S, I, F>(i: usize, f: File, size: u64, init: &I, parse: &F, sin
 where
     T: Send,
     I: Fn() -> S + Sync,
-    F: Fn(&mut S, usize, u32, Item<'_>) -> T + Sync,
+    F: Fn(&mut S, usize, u32, InputText<'_>) -> T + Sync,
 {
     let too_big = || {
         vec![parse(
@@ -512,7 +512,7 @@ fn parse_lines<T, S, I, F>(i: usize, lines: &mut Vec<(u32, Result<Vec<u8>, Strin
 where
     T: Send,
     I: Fn() -> S + Sync,
-    F: Fn(&mut S, usize, u32, Item<'_>) -> T + Sync,
+    F: Fn(&mut S, usize, u32, InputText<'_>) -> T + Sync,
 {
     let batch: Vec<T> = lines
         .par_iter()
@@ -602,12 +602,16 @@ impl Spill {
     /// Creates the spill file in `dir`.
     pub fn create(dir: &Path) -> io::Result<Spill> {
         let path = dir.join(format!(".anketa-merge-{}.spill", std::process::id()));
-        let file = fs::OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .open(&path)?;
+        let mut opts = fs::OpenOptions::new();
+        opts.read(true).write(true).create(true).truncate(true);
+        #[cfg(unix)]
+        {
+            // Records are the respondents' answers: readable by this user alone, like every
+            // output, for the moment the file has a name.
+            use std::os::unix::fs::OpenOptionsExt;
+            opts.mode(0o600);
+        }
+        let file = opts.open(&path)?;
         #[cfg(unix)]
         let _ = fs::remove_file(&path);
         Ok(Spill {

@@ -13,142 +13,15 @@
 //! Inputs are opened read-only. Every output is written to a temp file, fsynced and renamed;
 //! the big ones are written back to disk while they grow, so the final fsync is short.
 
-use super::inputs::{InputFile, Item, Spill, SpillWriter, read_ordered};
-use super::{create_private_dir, io_reason, sync_dir};
+use super::inputs::{InputFile, InputText, Spill, SpillWriter, read_ordered};
+use super::{AtomicFile, create_private_dir, io_reason};
 use crate::merge::plan::{NDJSON, QuestionnaireFiles, REPORT_FILE};
 use crate::merge::{Catalog, Entry, REPORT_FORMAT, Source, content_hash, decide, examine_view};
 use crate::record::Status;
 use crate::record::decode::{Decoded, decode};
 use std::fs::{self, File};
-use std::io::{self, BufWriter, Write};
+use std::io;
 use std::path::{Path, PathBuf};
-
-/// A file written atomically in several pieces: temp file → write → fsync → rename → fsync(dir).
-/// Dropped without [`AtomicFile::commit`], it leaves nothing behind.
-#[derive(Debug)]
-pub struct AtomicFile {
-    path: PathBuf,
-    tmp: PathBuf,
-    w: Option<BufWriter<File>>,
-    written: u64,
-}
-
-impl AtomicFile {
-    /// Starts writing `path` (mode 0600 on Unix).
-    pub fn create(path: &Path) -> io::Result<AtomicFile> {
-        let dir = path
-            .parent()
-            .filter(|d| !d.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
-        let name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-        let mut opts = fs::OpenOptions::new();
-        opts.read(true).write(true).create(true).truncate(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            opts.mode(0o600);
-        }
-        let f = opts.open(&tmp)?;
-        Ok(AtomicFile {
-            path: path.to_path_buf(),
-            tmp,
-            w: Some(BufWriter::with_capacity(1 << 20, f)),
-            written: 0,
-        })
-    }
-
-    /// Appends bytes.
-    pub fn write(&mut self, b: &[u8]) -> io::Result<()> {
-        let w = self.w.as_mut().ok_or_else(|| io::Error::other("already committed"))?;
-        w.write_all(b)?;
-        self.written += b.len() as u64;
-        Ok(())
-    }
-
-    /// Appends a large block, bypassing the buffer.
-    pub fn write_direct(&mut self, b: &[u8]) -> io::Result<()> {
-        let w = self.w.as_mut().ok_or_else(|| io::Error::other("already committed"))?;
-        w.flush()?;
-        w.get_mut().write_all(b)?;
-        self.written += b.len() as u64;
-        Ok(())
-    }
-
-    /// Appends several blocks with as few system calls as possible and without copying them
-    /// into the buffer.
-    pub fn write_blocks(&mut self, blocks: &[&[u8]]) -> io::Result<()> {
-        let w = self.w.as_mut().ok_or_else(|| io::Error::other("already committed"))?;
-        w.flush()?;
-        let f = w.get_mut();
-        let mut slices: Vec<io::IoSlice<'_>> = blocks.iter().map(|b| io::IoSlice::new(b)).collect();
-        let mut rest = &mut slices[..];
-        while !rest.is_empty() {
-            match f.write_vectored(rest) {
-                Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
-                Ok(n) => io::IoSlice::advance_slices(&mut rest, n),
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(e),
-            }
-        }
-        self.written += blocks.iter().map(|b| b.len() as u64).sum::<u64>();
-        Ok(())
-    }
-
-    /// Bytes written so far (the offset of the next byte).
-    pub fn position(&self) -> u64 {
-        self.written
-    }
-
-    /// Writes out the buffer, so that everything written so far can be read back from
-    /// [`AtomicFile::file`].
-    pub fn flush(&mut self) -> io::Result<()> {
-        self.w.as_mut().map_or(Ok(()), |w| w.flush())
-    }
-
-    /// The temp file (for positioned reads of what was written and flushed).
-    ///
-    /// # Panics
-    /// After [`AtomicFile::commit`] (which takes the file by value, so never in safe use).
-    pub fn file(&self) -> &File {
-        self.w.as_ref().map(|w| w.get_ref()).expect("an uncommitted file")
-    }
-
-    /// Makes the file durable and puts it in place.
-    pub fn commit(self) -> io::Result<()> {
-        let path = self.path.clone();
-        self.commit_as(&path)
-    }
-
-    /// Makes the file durable and puts it in place under another name (in the same folder).
-    pub fn commit_as(mut self, path: &Path) -> io::Result<()> {
-        let w = self.w.take().ok_or_else(|| io::Error::other("already committed"))?;
-        let f = w.into_inner().map_err(|e| e.into_error())?;
-        f.sync_all()?;
-        drop(f);
-        if let Err(e) = fs::rename(&self.tmp, path) {
-            let _ = fs::remove_file(&self.tmp);
-            return Err(e);
-        }
-        sync_dir(
-            path.parent()
-                .filter(|d| !d.as_os_str().is_empty())
-                .unwrap_or(Path::new(".")),
-        )
-    }
-}
-
-impl Drop for AtomicFile {
-    fn drop(&mut self) {
-        if self.w.is_some() {
-            self.w = None;
-            let _ = fs::remove_file(&self.tmp);
-        }
-    }
-}
 
 /// An absolute, symlink-free form of a path that may not exist yet.
 fn resolved(p: &Path) -> PathBuf {
@@ -658,7 +531,7 @@ pub fn read_and_write(
         sync: Some(sync),
         unsynced: 0,
     };
-    let ingest = |(line, row): &mut (usize, usize), file: usize, n: u32, item: Item<'_>| {
+    let ingest = |(line, row): &mut (usize, usize), file: usize, n: u32, item: InputText<'_>| {
         let source = Source {
             file: file as u32,
             line: n,

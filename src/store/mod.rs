@@ -4,23 +4,25 @@
 //! atomically: temp file in the same directory → write → fsync → rename → fsync(dir), so a
 //! reader or a crash sees either the old file or the new one, never a mix.
 
+mod atomic;
 mod data_dir;
 mod inputs;
 mod merge_io;
 mod report_io;
 
+pub use atomic::{AtomicFile, sync_dir, write_atomic};
 pub use data_dir::{
     Config, DataDir, InterviewLock, MAX_INTERVIEW_BYTES, interview_file_name, parse_record, questionnaire_file_name,
     read_record, sanitize,
 };
-pub use inputs::{InputFile, Item, Spill, SpillWriter, Walk, read_all, source_path, walk};
-pub use merge_io::{AtomicFile, Commits, Written, check_merge_out, read_and_write};
+pub use inputs::{InputFile, InputText, Spill, SpillWriter, Walk, read_all, source_path, walk};
+pub use merge_io::{Commits, Written, check_merge_out, read_and_write};
 pub use report_io::{InputKind, ReportInput, open_report_input, read_quota};
 
 use crate::diag::Diagnostic;
 use crate::questionnaire::{self, Questionnaire};
 use std::fs::{self, File};
-use std::io::{self, Read, Write};
+use std::io::{self, Read};
 use std::path::Path;
 
 /// Reads a whole text file of at most `max` bytes, refusing larger ones without reading them.
@@ -122,51 +124,6 @@ pub fn catalog(excel: bool, given: &[std::path::PathBuf]) -> (crate::merge::Cata
         }
     }
     (cat, problems)
-}
-
-/// Writes `bytes` to `path` atomically and durably, with mode 0600 on Unix.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-    let result = (|| {
-        let mut opts = fs::OpenOptions::new();
-        opts.write(true).create(true).truncate(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            opts.mode(0o600);
-        }
-        let mut f = opts.open(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        drop(f);
-        fs::rename(&tmp, path)?;
-        sync_dir(dir)
-    })();
-    if result.is_err() {
-        let _ = fs::remove_file(&tmp);
-    }
-    result
-}
-
-/// fsyncs a directory so that a rename in it is durable.
-pub fn sync_dir(dir: &Path) -> io::Result<()> {
-    #[cfg(unix)]
-    {
-        File::open(dir)?.sync_all()
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = dir;
-        Ok(())
-    }
 }
 
 /// Creates a directory and its parents, mode 0700 on Unix.

@@ -16,7 +16,7 @@
 //! Records are parsed on all cores; each worker adds to its own state, leased from a pool and
 //! handed back when the worker is done, so the caller merges a handful of states at the end.
 
-use super::inputs::{InputFile, Item, questionnaires_in, read_all, source_path, walk};
+use super::inputs::{InputFile, InputText, questionnaires_in, read_all, source_path, walk};
 use super::{MAX_INTERVIEW_BYTES, load_questionnaire, read_text};
 use crate::merge::{Catalog, Entry, Origin, Source, decide, examine_view};
 use crate::record::decode::{Decoded, decode, decode_without_paradata};
@@ -245,7 +245,7 @@ impl ReportInput {
         read_all(
             &self.files,
             || (Vec::with_capacity(16 * 1024), Vec::with_capacity(4 * 1024)),
-            |(line, row): &mut (Vec<u8>, Vec<u8>), file, n, item: Item<'_>| {
+            |(line, row): &mut (Vec<u8>, Vec<u8>), file, n, item: InputText<'_>| {
                 let source = Source {
                     file: file as u32,
                     line: n,
@@ -311,7 +311,7 @@ impl ReportInput {
         A: Fn(&mut S, &RecordView<'_>) -> Result<(), String> + Sync,
     {
         let winners = self.winners.as_ref();
-        let handle = |w: &mut Worker<S>, file: usize, n: u32, item: Item<'_>| {
+        let handle = |w: &mut Worker<S>, file: usize, n: u32, item: InputText<'_>| {
             let source = Source {
                 file: file as u32,
                 line: n,
@@ -352,7 +352,7 @@ impl ReportInput {
                         state: Some(lock(&pool).pop().unwrap_or_else(new_worker)),
                         pool: &pool,
                     },
-                    |lease: &mut Lease<'_, S>, file, n, item: Item<'_>| {
+                    |lease: &mut Lease<'_, S>, file, n, item: InputText<'_>| {
                         if let Some(w) = lease.state.as_mut() {
                             handle(w, file, n, item);
                         }
@@ -440,7 +440,7 @@ fn stream_ndjson<S, N, H>(
 where
     S: Send,
     N: Fn() -> Worker<S> + Sync,
-    H: Fn(&mut Worker<S>, usize, u32, Item<'_>) + Sync,
+    H: Fn(&mut Worker<S>, usize, u32, InputText<'_>) + Sync,
 {
     use std::sync::mpsc::{channel, sync_channel};
     let threads = std::thread::available_parallelism().map_or(2, |n| n.get()).max(1);
@@ -682,7 +682,7 @@ mod tests {
                 rejected: 0,
                 examples: Vec::new(),
             },
-            &|w: &mut Worker<Vec<u32>>, _, n, item: Item<'_>| match item {
+            &|w: &mut Worker<Vec<u32>>, _, n, item: InputText<'_>| match item {
                 Ok(t) if classify(t).is_ok() => w.user.push(n),
                 Ok(_) => w.reject(Source { file: 0, line: n }, "not an interview".into()),
                 Err(e) => w.reject(Source { file: 0, line: n }, e),

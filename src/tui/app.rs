@@ -9,85 +9,12 @@
 use super::keymap::Cmd;
 use crate::i18n::Lang;
 use crate::interview::editor::Editor;
-use crate::interview::logic::relevance;
 use crate::interview::session::{self, Action, Effect, Focus, Mode, Now, Session};
+use crate::interview::summary::Summary;
 use crate::questionnaire::Questionnaire;
-use crate::record::{AnswerValue, Record, Status};
+use crate::record::{Record, Status};
 use std::path::PathBuf;
 use std::sync::Arc;
-
-/// An interview file of this laptop, summarised for the start screen.
-#[derive(Debug, Clone)]
-pub struct Item {
-    /// Its file.
-    pub path: PathBuf,
-    /// Its content.
-    pub rec: Record,
-    /// The questionnaire it was started with (by hash), if known.
-    pub q: Option<Arc<Questionnaire>>,
-    /// (answered, relevant).
-    pub progress: (usize, usize),
-    /// The district's label, if answered.
-    pub district: Option<String>,
-    /// Text of the question where it stopped.
-    pub last_question: Option<String>,
-    /// Started, in local time (`YYYY-MM-DD HH:MM`).
-    pub started_local: String,
-    /// Last change, in local time.
-    pub updated_local: String,
-    /// Day of completion, local (`YYYY-MM-DD`).
-    pub completed_day: Option<String>,
-}
-
-/// An RFC 3339 instant as local `YYYY-MM-DD HH:MM` (the input unchanged if it does not parse).
-pub fn local_minute(rfc: &str, tz: &jiff::tz::TimeZone) -> String {
-    rfc.parse::<jiff::Timestamp>()
-        .map(|t| {
-            jiff::ZonedDateTime::new(t, tz.clone())
-                .strftime("%Y-%m-%d %H:%M")
-                .to_string()
-        })
-        .unwrap_or_else(|_| rfc.to_string())
-}
-
-impl Item {
-    /// Summarises a record; times are shown in `tz`.
-    pub fn new(path: PathBuf, rec: Record, known: &[Arc<Questionnaire>], tz: &jiff::tz::TimeZone) -> Item {
-        let q = known.iter().find(|q| q.sha256 == rec.questionnaire.sha256).cloned();
-        let (progress, district, last_question) = match &q {
-            Some(q) => {
-                let rel = relevance(q, &rec.answers);
-                let district =
-                    q.question("district")
-                        .and_then(|d| match rec.answers.get("district")?.value.as_ref()? {
-                            AnswerValue::Text(c) => d.option(c).map(|o| q.tr(&o.label).to_string()),
-                            _ => None,
-                        });
-                let last = rec
-                    .position
-                    .as_deref()
-                    .and_then(|p| q.question(p))
-                    .map(|x| q.tr(&x.text).to_string());
-                (session::progress(q, &rec, &rel), district, last)
-            }
-            None => ((0, 0), None, None),
-        };
-        Item {
-            started_local: local_minute(&rec.started, tz),
-            updated_local: local_minute(&rec.updated, tz),
-            completed_day: rec
-                .completed
-                .as_deref()
-                .map(|c| local_minute(c, tz).chars().take(10).collect()),
-            path,
-            rec,
-            q,
-            progress,
-            district,
-            last_question,
-        }
-    }
-}
 
 /// Start-screen sections.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -223,7 +150,7 @@ pub enum Outcome {
     /// list at start.
     Listed {
         /// Readable interview files.
-        items: Vec<Item>,
+        items: Vec<Summary>,
         /// Files that could not be read: (path, reason).
         broken: Vec<(PathBuf, String)>,
         /// Today's date (`YYYY-MM-DD`, local).
@@ -252,7 +179,7 @@ pub struct App {
     /// Every questionnaire known (catalog and stored copies), for resuming by hash.
     known: Vec<Arc<Questionnaire>>,
     /// Interviews of this laptop, newest first.
-    items: Vec<Item>,
+    items: Vec<Summary>,
     /// Files that could not be read: (path, reason).
     broken: Vec<(PathBuf, String)>,
     /// The interviewer code.
@@ -309,7 +236,7 @@ impl App {
     }
 
     /// Interviews of this laptop, newest change first.
-    pub fn items(&self) -> &[Item] {
+    pub fn items(&self) -> &[Summary] {
         &self.items
     }
 
@@ -364,7 +291,7 @@ impl App {
     }
 
     /// Replaces the interview list (newest change first).
-    fn set_items(&mut self, mut items: Vec<Item>) {
+    fn set_items(&mut self, mut items: Vec<Summary>) {
         items.sort_by(|a, b| b.rec.updated.cmp(&a.rec.updated).then(a.path.cmp(&b.path)));
         self.items = items;
     }

@@ -13,10 +13,11 @@ pub mod view;
 
 use crate::i18n::Lang;
 use crate::interview::session::{self, Now};
+use crate::interview::summary::Summary;
 use crate::questionnaire::Questionnaire;
 use crate::record::Record;
 use crate::store::{self, Config, DataDir, InterviewLock};
-use app::{App, Item, Outcome, Request};
+use app::{App, Outcome, Request};
 use ratatui::Terminal;
 use ratatui::backend::Backend;
 use ratatui::crossterm::event::{self, Event};
@@ -122,7 +123,7 @@ impl<C: Clock> Runner<C> {
         let tz = jiff::tz::TimeZone::system();
         for (path, r) in self.dir.list() {
             match r {
-                Ok(rec) => items.push(Item::new(path, rec, app.known(), &tz)),
+                Ok(rec) => items.push(Summary::new(path, rec, app.known(), &tz)),
                 Err(e) => broken.push((path, e)),
             }
         }

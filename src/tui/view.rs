@@ -1,9 +1,10 @@
 //! Rendering: `view(frame, app)` draws the state and changes nothing.
 
-use super::app::{App, Item, MENU, Overlay, SaveState, Screen, Tab};
+use super::app::{App, MENU, Overlay, SaveState, Screen, Tab};
 use super::keymap::{self, Cmd};
 use crate::i18n::{self, Lang};
 use crate::interview::session::{Focus, Message, Mode, Session};
+use crate::interview::summary::Summary;
 use crate::interview::{editor::Editor, logic::Problem};
 use crate::questionnaire::Kind;
 use crate::record::AnswerValue;
@@ -244,7 +245,7 @@ fn start(f: &mut Frame, app: &App, tab: Tab, sel: usize, theme: Theme) {
     f.render_widget(Paragraph::new(footer(l, &keys, theme, foot.width)), foot);
 }
 
-fn item_line(l: Lang, it: &Item) -> String {
+fn item_line(l: Lang, it: &Summary) -> String {
     let district = it.district.clone().unwrap_or_else(|| "—".into());
     format!(
         "{} · {} · {} {} · {} {} · {}/{}",

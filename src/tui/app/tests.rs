@@ -56,7 +56,7 @@ fn listing(recs: Vec<Record>) -> App {
         .enumerate()
         .map(|(i, rec)| {
             let path = PathBuf::from(format!("/data/interviews/{i}.json"));
-            Item::new(path, rec, app.known(), &jiff::tz::TimeZone::UTC)
+            Summary::new(path, rec, app.known(), &jiff::tz::TimeZone::UTC)
         })
         .collect();
     let reqs = app.on(
@@ -344,7 +344,7 @@ fn back_to_the_start_screen_closes_and_shows_the_new_list() {
         }
     ));
     assert!(app.items().is_empty());
-    let item = Item::new(
+    let item = Summary::new(
         PathBuf::from("/data/interviews/0.json"),
         nko_in_progress(),
         app.known(),

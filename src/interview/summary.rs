@@ -1,0 +1,82 @@
+//! [`Summary`]: an interview file summarised for a list — progress, district, where it
+//! stopped, times in local time. The start screen and `anketa list` show the same summary.
+
+use super::logic::relevance;
+use super::session;
+use crate::questionnaire::Questionnaire;
+use crate::record::{AnswerValue, Record};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// An interview file of this laptop, summarised for the start screen and `anketa list`.
+#[derive(Debug, Clone)]
+pub struct Summary {
+    /// Its file.
+    pub path: PathBuf,
+    /// Its content.
+    pub rec: Record,
+    /// The questionnaire it was started with (by hash), if known.
+    pub q: Option<Arc<Questionnaire>>,
+    /// (answered, relevant).
+    pub progress: (usize, usize),
+    /// The district's label, if answered.
+    pub district: Option<String>,
+    /// Text of the question where it stopped.
+    pub last_question: Option<String>,
+    /// Started, in local time (`YYYY-MM-DD HH:MM`).
+    pub started_local: String,
+    /// Last change, in local time.
+    pub updated_local: String,
+    /// Day of completion, local (`YYYY-MM-DD`).
+    pub completed_day: Option<String>,
+}
+
+/// An RFC 3339 instant as local `YYYY-MM-DD HH:MM` (the input unchanged if it does not parse).
+pub fn local_minute(rfc: &str, tz: &jiff::tz::TimeZone) -> String {
+    rfc.parse::<jiff::Timestamp>()
+        .map(|t| {
+            jiff::ZonedDateTime::new(t, tz.clone())
+                .strftime("%Y-%m-%d %H:%M")
+                .to_string()
+        })
+        .unwrap_or_else(|_| rfc.to_string())
+}
+
+impl Summary {
+    /// Summarises a record; times are shown in `tz`.
+    pub fn new(path: PathBuf, rec: Record, known: &[Arc<Questionnaire>], tz: &jiff::tz::TimeZone) -> Summary {
+        let q = known.iter().find(|q| q.sha256 == rec.questionnaire.sha256).cloned();
+        let (progress, district, last_question) = match &q {
+            Some(q) => {
+                let rel = relevance(q, &rec.answers);
+                let district =
+                    q.question("district")
+                        .and_then(|d| match rec.answers.get("district")?.value.as_ref()? {
+                            AnswerValue::Text(c) => d.option(c).map(|o| q.tr(&o.label).to_string()),
+                            _ => None,
+                        });
+                let last = rec
+                    .position
+                    .as_deref()
+                    .and_then(|p| q.question(p))
+                    .map(|x| q.tr(&x.text).to_string());
+                (session::progress(q, &rec, &rel), district, last)
+            }
+            None => ((0, 0), None, None),
+        };
+        Summary {
+            started_local: local_minute(&rec.started, tz),
+            updated_local: local_minute(&rec.updated, tz),
+            completed_day: rec
+                .completed
+                .as_deref()
+                .map(|c| local_minute(c, tz).chars().take(10).collect()),
+            path,
+            rec,
+            q,
+            progress,
+            district,
+            last_question,
+        }
+    }
+}

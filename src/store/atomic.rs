@@ -1,0 +1,178 @@
+//! Atomic, durable outputs: temp file in the same folder → write → fsync → rename → fsync the
+//! folder, so a reader or a crash sees either the old file or the new one, never a mix. Files
+//! are created with mode 0600 on Unix. [`write_atomic`] writes a whole file at once (every save
+//! of the interviewer); [`AtomicFile`] is written in pieces (a merge's large outputs). Both use
+//! the same temp name and the same last step.
+
+use std::fs::{self, File};
+use std::io::{self, BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+/// Writes `bytes` to `path` atomically and durably, with mode 0600 on Unix.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let tmp = temp_path(path);
+    let result = (|| {
+        let mut f = private_file(&tmp, false)?;
+        f.write_all(bytes)?;
+        put_in_place(f, &tmp, path)
+    })();
+    if result.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    result
+}
+
+/// A file written atomically in several pieces: temp file → write → fsync → rename → fsync(dir).
+/// Dropped without [`AtomicFile::commit`], it leaves nothing behind.
+#[derive(Debug)]
+pub struct AtomicFile {
+    path: PathBuf,
+    tmp: PathBuf,
+    w: Option<BufWriter<File>>,
+    written: u64,
+}
+
+impl AtomicFile {
+    /// Starts writing `path` (mode 0600 on Unix).
+    pub fn create(path: &Path) -> io::Result<AtomicFile> {
+        let tmp = temp_path(path);
+        let f = private_file(&tmp, true)?;
+        Ok(AtomicFile {
+            path: path.to_path_buf(),
+            tmp,
+            w: Some(BufWriter::with_capacity(1 << 20, f)),
+            written: 0,
+        })
+    }
+
+    /// Appends bytes.
+    pub fn write(&mut self, b: &[u8]) -> io::Result<()> {
+        let w = self.w.as_mut().ok_or_else(|| io::Error::other("already committed"))?;
+        w.write_all(b)?;
+        self.written += b.len() as u64;
+        Ok(())
+    }
+
+    /// Appends a large block, bypassing the buffer.
+    pub fn write_direct(&mut self, b: &[u8]) -> io::Result<()> {
+        let w = self.w.as_mut().ok_or_else(|| io::Error::other("already committed"))?;
+        w.flush()?;
+        w.get_mut().write_all(b)?;
+        self.written += b.len() as u64;
+        Ok(())
+    }
+
+    /// Appends several blocks with as few system calls as possible and without copying them
+    /// into the buffer.
+    pub fn write_blocks(&mut self, blocks: &[&[u8]]) -> io::Result<()> {
+        let w = self.w.as_mut().ok_or_else(|| io::Error::other("already committed"))?;
+        w.flush()?;
+        let f = w.get_mut();
+        let mut slices: Vec<io::IoSlice<'_>> = blocks.iter().map(|b| io::IoSlice::new(b)).collect();
+        let mut rest = &mut slices[..];
+        while !rest.is_empty() {
+            match f.write_vectored(rest) {
+                Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+                Ok(n) => io::IoSlice::advance_slices(&mut rest, n),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        self.written += blocks.iter().map(|b| b.len() as u64).sum::<u64>();
+        Ok(())
+    }
+
+    /// Bytes written so far (the offset of the next byte).
+    pub fn position(&self) -> u64 {
+        self.written
+    }
+
+    /// Writes out the buffer, so that everything written so far can be read back from
+    /// [`AtomicFile::file`].
+    pub fn flush(&mut self) -> io::Result<()> {
+        self.w.as_mut().map_or(Ok(()), |w| w.flush())
+    }
+
+    /// The temp file (for positioned reads of what was written and flushed).
+    ///
+    /// # Panics
+    /// After [`AtomicFile::commit`] (which takes the file by value, so never in safe use).
+    pub fn file(&self) -> &File {
+        self.w.as_ref().map(|w| w.get_ref()).expect("an uncommitted file")
+    }
+
+    /// Makes the file durable and puts it in place.
+    pub fn commit(self) -> io::Result<()> {
+        let path = self.path.clone();
+        self.commit_as(&path)
+    }
+
+    /// Makes the file durable and puts it in place under another name (in the same folder).
+    pub fn commit_as(mut self, path: &Path) -> io::Result<()> {
+        let w = self.w.take().ok_or_else(|| io::Error::other("already committed"))?;
+        let f = w.into_inner().map_err(|e| e.into_error())?;
+        put_in_place(f, &self.tmp, path)
+    }
+}
+
+impl Drop for AtomicFile {
+    fn drop(&mut self) {
+        if self.w.is_some() {
+            self.w = None;
+            let _ = fs::remove_file(&self.tmp);
+        }
+    }
+}
+
+/// The folder a path is in (`.` for a bare name).
+fn folder(path: &Path) -> &Path {
+    path.parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
+}
+
+/// `.<name>.<pid>.tmp` beside `path`: hidden, and never shared by two processes.
+fn temp_path(path: &Path) -> PathBuf {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    folder(path).join(format!(".{name}.{}.tmp", std::process::id()))
+}
+
+/// A new (or truncated) file for writing, mode 0600 on Unix; readable too if `read`.
+fn private_file(path: &Path, read: bool) -> io::Result<File> {
+    let mut opts = fs::OpenOptions::new();
+    opts.read(read).write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    opts.open(path)
+}
+
+/// The last step: fsync the temp file, rename it to `path`, fsync the folder. On a failed
+/// rename the temp file is removed.
+fn put_in_place(f: File, tmp: &Path, path: &Path) -> io::Result<()> {
+    f.sync_all()?;
+    drop(f);
+    if let Err(e) = fs::rename(tmp, path) {
+        let _ = fs::remove_file(tmp);
+        return Err(e);
+    }
+    sync_dir(folder(path))
+}
+
+/// fsyncs a directory so that a rename in it is durable.
+pub fn sync_dir(dir: &Path) -> io::Result<()> {
+    #[cfg(unix)]
+    {
+        File::open(dir)?.sync_all()
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = dir;
+        Ok(())
+    }
+}
