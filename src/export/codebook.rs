@@ -4,7 +4,7 @@
 //! empty `value`; a value row repeats the column name and gives a code, its label, the number it
 //! becomes in the `.sps` file and, for non-substantive answers, `dont_know` or `refused`.
 
-use super::csv::{ColumnKind, Layout, Meta};
+use super::csv::{ColumnKind, Layout, Meta, record};
 use crate::questionnaire::{Kind, Questionnaire};
 
 /// Texts for the metadata columns and the 0/1 labels, in the questionnaire's language.
@@ -97,15 +97,14 @@ pub(crate) fn is_single_code(q: &Questionnaire, layout: &Layout, i: usize) -> bo
 
 /// The codebook CSV (plain CSV, comma-separated, UTF-8 without BOM unless `layout.excel`).
 pub fn csv(q: &Questionnaire, layout: &Layout) -> Vec<u8> {
-    let mut w = ::csv::WriterBuilder::new()
-        .delimiter(layout.delimiter())
-        .terminator(::csv::Terminator::Any(b'\n'))
-        .from_writer(if layout.excel {
-            b"\xEF\xBB\xBF".to_vec()
-        } else {
-            Vec::new()
-        });
-    let _ = w.write_record([
+    let mut out = if layout.excel {
+        b"\xEF\xBB\xBF".to_vec()
+    } else {
+        Vec::new()
+    };
+    let d = layout.delimiter();
+    let mut w = |fields: &[&str]| record(&mut out, fields, d);
+    w(&[
         "column",
         "variable",
         "type",
@@ -119,7 +118,7 @@ pub fn csv(q: &Questionnaire, layout: &Layout) -> Vec<u8> {
     for (i, c) in layout.columns.iter().enumerate() {
         let var = c.question.map(|qi| q.questions[qi].id.as_str()).unwrap_or("");
         let label = column_label(q, layout, i);
-        let _ = w.write_record([&c.name, var, &column_type(q, layout, i), &label, "", "", "", ""]);
+        w(&[&c.name, var, &column_type(q, layout, i), &label, "", "", "", ""]);
         match (c.kind, c.question) {
             (ColumnKind::Value | ColumnKind::Meta(Meta::District), Some(qi))
                 if matches!(q.questions[qi].kind, Kind::Single | Kind::Multi { .. }) =>
@@ -128,17 +127,17 @@ pub fn csv(q: &Questionnaire, layout: &Layout) -> Vec<u8> {
                 for (oi, o) in q.questions[qi].options.iter().enumerate() {
                     let n = if single { (oi + 1).to_string() } else { String::new() };
                     let missing = o.missing.map(|m| m.name()).unwrap_or("");
-                    let _ = w.write_record([&c.name, var, "", "", &o.code, q.tr(&o.label), &n, missing]);
+                    w(&[&c.name, var, "", "", &o.code, q.tr(&o.label), &n, missing]);
                 }
             }
             (ColumnKind::Dummy(_), _) => {
-                let _ = w.write_record([&c.name, var, "", "", "0", wd.not_chosen, "0", ""]);
-                let _ = w.write_record([&c.name, var, "", "", "1", wd.chosen, "1", ""]);
+                w(&[&c.name, var, "", "", "0", wd.not_chosen, "0", ""]);
+                w(&[&c.name, var, "", "", "1", wd.chosen, "1", ""]);
             }
             _ => {}
         }
     }
-    w.into_inner().unwrap_or_default()
+    out
 }
 
 #[cfg(test)]

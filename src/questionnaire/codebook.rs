@@ -3,6 +3,7 @@
 //! One row per variable (block, variable, type, text, relevance) and, for choice questions,
 //! one row per option (code, label, flags). Pure: returns text, writes nothing.
 
+use crate::export::csv::record;
 use crate::questionnaire::{Kind, Questionnaire};
 
 /// One row of the codebook.
@@ -109,12 +110,17 @@ fn rows(q: &Questionnaire) -> Vec<Row> {
 
 /// The codebook as CSV (header: block, variable, type, text, code, label, relevant).
 pub fn csv(q: &Questionnaire) -> String {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    let _ = w.write_record(["block", "variable", "type", "text", "code", "label", "relevant"]);
+    let mut out = Vec::new();
+    record(
+        &mut out,
+        &["block", "variable", "type", "text", "code", "label", "relevant"],
+        b',',
+    );
     for r in rows(q) {
-        let _ = w.write_record([&r.block, &r.variable, &r.kind, &r.text, &r.code, &r.label, &r.relevant]);
+        let fields = [&r.block, &r.variable, &r.kind, &r.text, &r.code, &r.label, &r.relevant];
+        record(&mut out, &fields, b',');
     }
-    String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
+    String::from_utf8(out).unwrap_or_default()
 }
 
 /// The codebook as Markdown: a heading per block, a table of variables and options.

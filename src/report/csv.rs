@@ -12,14 +12,15 @@ use super::fmt::round_to;
 use super::model::{CrossTab, DateStats, Fieldwork, NumberStats, QuestionTable, Report, Test};
 use super::render::lang_of;
 use super::words::W;
+use crate::export::csv::field_quoting;
 
+/// A cell on one line (line breaks become spaces), quoted as [`field_quoting`] does, padded
+/// cells too.
 fn field(s: &str) -> String {
     let one_line = s.replace(['\n', '\r'], " ");
-    if one_line.contains([',', '"']) || one_line.starts_with(' ') || one_line.ends_with(' ') {
-        format!("\"{}\"", one_line.replace('"', "\"\""))
-    } else {
-        one_line
-    }
+    let mut out = Vec::with_capacity(one_line.len() + 2);
+    field_quoting(&mut out, one_line.as_bytes(), b',', true);
+    String::from_utf8(out).unwrap_or_default()
 }
 
 fn line(out: &mut String, cells: &[String]) {
