@@ -52,7 +52,7 @@ fn num(n: f64) -> String {
 }
 
 /// The text of a problem; messages from the questionnaire come in its language.
-pub fn problem(lang: Lang, p: &Problem, q: &Questionnaire) -> String {
+pub(crate) fn problem(lang: Lang, p: &Problem, q: &Questionnaire) -> String {
     let l = |ru: &str, en: &str| -> String { lang.t_owned(ru, en) };
     match p {
         Problem::Required => l("Ответ обязателен.", "An answer is required."),

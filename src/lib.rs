@@ -12,15 +12,15 @@
 
 pub mod cmd;
 pub mod diag;
-pub mod export;
-pub mod expr;
-pub mod file_names;
+pub(crate) mod export;
+pub(crate) mod expr;
+pub(crate) mod file_names;
 pub mod i18n;
 pub mod interview;
-pub mod merge;
+pub(crate) mod merge;
 pub mod questionnaire;
 pub mod record;
-pub mod report;
+pub(crate) mod report;
 pub mod simulate;
 pub mod store;
 pub mod tui;

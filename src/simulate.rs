@@ -22,7 +22,7 @@ use std::collections::{BTreeMap, BTreeSet};
 /// For a single-choice question the weights are relative (normalised to sum to 1; codes not
 /// listed get 0). For a multi-choice question each weight is the share of respondents choosing
 /// that option (0–1), as in a report table.
-pub type Weights = BTreeMap<String, BTreeMap<String, f64>>;
+pub(crate) type Weights = BTreeMap<String, BTreeMap<String, f64>>;
 
 /// Options of a simulation.
 #[derive(Debug, Clone)]
@@ -60,11 +60,12 @@ const UTC_OFFSET_S: i64 = 3 * 3600;
 
 /// splitmix64: a tiny, fast, well-mixed generator; good enough for simulated answers.
 #[derive(Debug, Clone)]
-pub struct Rng(u64);
+pub(crate) struct Rng(u64);
 
 impl Rng {
     /// A generator for `seed`.
-    pub fn new(seed: u64) -> Rng {
+    #[cfg(test)]
+    pub(crate) fn new(seed: u64) -> Rng {
         Rng(seed)
     }
 
@@ -76,7 +77,7 @@ impl Rng {
     }
 
     /// The next 64 random bits.
-    pub fn next_u64(&mut self) -> u64 {
+    pub(crate) fn next_u64(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
@@ -90,7 +91,7 @@ impl Rng {
     }
 
     /// Uniform in `0..n` (`n > 0`).
-    pub fn below(&mut self, n: usize) -> usize {
+    pub(crate) fn below(&mut self, n: usize) -> usize {
         ((self.next_u64() as u128 * n as u128) >> 64) as usize
     }
 
@@ -103,12 +104,12 @@ impl Rng {
     }
 
     /// True with probability `p`.
-    pub fn chance(&mut self, p: f64) -> bool {
+    pub(crate) fn chance(&mut self, p: f64) -> bool {
         self.f64() < p
     }
 
     /// An index drawn with probability proportional to `w` (`None` when all are zero).
-    pub fn weighted(&mut self, w: &[f64]) -> Option<usize> {
+    pub(crate) fn weighted(&mut self, w: &[f64]) -> Option<usize> {
         let total: f64 = w.iter().sum();
         if total <= 0.0 {
             return None;
@@ -253,7 +254,7 @@ impl<'q> Simulator<'q> {
 
     /// Whether record `n` is left in progress: exactly `round(share × count)` of the first
     /// `count` records are, spread evenly.
-    pub fn is_incomplete(&self, n: u64) -> bool {
+    pub(crate) fn is_incomplete(&self, n: u64) -> bool {
         let p = self.opts.incomplete_share;
         ((n + 1) as f64 * p).floor() > (n as f64 * p).floor()
     }

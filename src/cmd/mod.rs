@@ -100,13 +100,6 @@ pub trait Progress: Sync {
     fn finish(&self) {}
 }
 
-/// No progress shown.
-pub struct Quiet;
-
-impl Progress for Quiet {
-    fn update(&self, _: u64, _: u64) {}
-}
-
 /// The `--lang` option: `None` when not given.
 pub fn lang(arg: Option<&str>) -> Result<Option<Lang>, Error> {
     match arg {

@@ -32,7 +32,9 @@
 
 mod parse;
 
-pub use parse::{MAX_DEPTH, MAX_LEN, ParseError, parse};
+pub use parse::parse;
+#[cfg(doc)]
+use parse::{MAX_DEPTH, MAX_LEN};
 
 /// A parsed expression with its source text (kept for messages and codebooks).
 #[derive(Debug, Clone, PartialEq)]

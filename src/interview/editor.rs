@@ -24,7 +24,7 @@ impl Editor {
     }
 
     /// The cursor, in characters.
-    pub fn cursor(&self) -> usize {
+    pub(crate) fn cursor(&self) -> usize {
         self.cursor
     }
 
@@ -51,7 +51,7 @@ impl Editor {
     }
 
     /// Deletes the character before the cursor. Returns false if there was none.
-    pub fn backspace(&mut self) -> bool {
+    pub(crate) fn backspace(&mut self) -> bool {
         if self.cursor == 0 {
             return false;
         }
@@ -62,7 +62,7 @@ impl Editor {
     }
 
     /// Deletes the character under the cursor.
-    pub fn delete(&mut self) -> bool {
+    pub(crate) fn delete(&mut self) -> bool {
         if self.cursor >= self.text.chars().count() {
             return false;
         }
@@ -77,12 +77,12 @@ impl Editor {
     }
 
     /// Moves the cursor one character right.
-    pub fn right(&mut self) {
+    pub(crate) fn right(&mut self) {
         self.cursor = (self.cursor + 1).min(self.text.chars().count());
     }
 
     /// Moves to the start of the current line.
-    pub fn home(&mut self) {
+    pub(crate) fn home(&mut self) {
         let before: Vec<char> = self.text.chars().take(self.cursor).collect();
         self.cursor = before.iter().rposition(|&c| c == '\n').map_or(0, |p| p + 1);
     }
@@ -100,7 +100,7 @@ impl Editor {
 
     /// Moves to the line below, to the same column or that line's end (nothing on the last
     /// line).
-    pub fn down(&mut self) {
+    pub(crate) fn down(&mut self) {
         let chars: Vec<char> = self.text.chars().collect();
         let col = self.cursor - line_start(&chars, self.cursor);
         if let Some(nl) = chars[self.cursor..].iter().position(|&c| c == '\n') {

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 /// Answers looked up by variable: the map of a [`Record`], or the sorted list of a borrowed
 /// [`RecordView`](crate::record::RecordView), so that relevance is computed by one function
 /// for both (the interviewer holds records, the report streams views).
-pub trait Lookup {
+pub(crate) trait Lookup {
     /// The value given for `var`, question `index` of the questionnaire, if any.
     fn value(&self, index: usize, var: &str) -> Option<ValueRef<'_>>;
 }
@@ -29,12 +29,12 @@ impl Lookup for Answers<'_> {
 }
 
 /// The expression value of a stored answer.
-pub fn expr_value(v: Option<&AnswerValue>) -> Value {
+pub(crate) fn expr_value(v: Option<&AnswerValue>) -> Value {
     expr_value_ref(v.map(AnswerValue::borrowed))
 }
 
 /// [`expr_value`] of a value seen through a borrow.
-pub fn expr_value_ref(v: Option<ValueRef<'_>>) -> Value {
+pub(crate) fn expr_value_ref(v: Option<ValueRef<'_>>) -> Value {
     match v {
         None => Value::Null,
         Some(ValueRef::Number(n)) => Value::Num(n),
@@ -46,7 +46,7 @@ pub fn expr_value_ref(v: Option<ValueRef<'_>>) -> Value {
 }
 
 /// Evaluation environment over answers, where irrelevant questions read as unanswered.
-pub struct AnswerEnv<'a, A: Lookup + ?Sized = BTreeMap<String, Answer>> {
+pub(crate) struct AnswerEnv<'a, A: Lookup + ?Sized = BTreeMap<String, Answer>> {
     /// The questionnaire.
     pub q: &'a Questionnaire,
     /// The answers.
@@ -88,7 +88,7 @@ impl<A: Lookup + ?Sized> Env for AnswerEnv<'_, A> {
 
 /// Relevance of every question, in questionnaire order. A question is relevant when its block's
 /// and its own `relevant` hold, evaluated with irrelevant questions reading as unanswered.
-pub fn relevance<A: Lookup + ?Sized>(q: &Questionnaire, answers: &A) -> Vec<bool> {
+pub(crate) fn relevance<A: Lookup + ?Sized>(q: &Questionnaire, answers: &A) -> Vec<bool> {
     let mut rel = Vec::with_capacity(q.questions.len());
     for b in &q.blocks {
         let env = AnswerEnv {
@@ -144,7 +144,7 @@ pub enum Problem {
 }
 
 /// Checks a value against its question's type rules and `constraint` (hard problems).
-pub fn hard_check(
+pub(crate) fn hard_check(
     q: &Questionnaire,
     qi: usize,
     a: &Answer,
@@ -171,7 +171,7 @@ pub fn hard_check(
 }
 
 /// The soft check: `Some` when the `warning` expression fails for a present value.
-pub fn soft_check(
+pub(crate) fn soft_check(
     q: &Questionnaire,
     qi: usize,
     a: &Answer,
@@ -203,7 +203,7 @@ fn selected(v: &AnswerValue, code: &str) -> bool {
 }
 
 /// Type rules: range and integrality of numbers, length of texts, count of selections, dates.
-pub fn type_check(qq: &Question, v: &AnswerValue) -> Option<Problem> {
+pub(crate) fn type_check(qq: &Question, v: &AnswerValue) -> Option<Problem> {
     match (&qq.kind, v) {
         (Kind::Number { min, max, integer, .. }, AnswerValue::Number(n)) => {
             if !n.is_finite() {

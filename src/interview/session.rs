@@ -20,24 +20,14 @@ pub struct Now {
     pub ms: u64,
 }
 
-impl Now {
-    /// The current wall time with the given interview clock.
-    pub fn wall_now(ms: u64) -> Now {
-        Now {
-            wall: rfc3339(jiff::Timestamp::now()),
-            ms,
-        }
-    }
-}
-
 /// Formats a timestamp as RFC 3339 UTC with whole seconds.
-pub fn rfc3339(t: jiff::Timestamp) -> String {
+pub(crate) fn rfc3339(t: jiff::Timestamp) -> String {
     t.round(jiff::Unit::Second)
         .map_or_else(|_| t.to_string(), |t| t.to_string())
 }
 
 /// Two option digits typed within this many milliseconds form one number (options 10+).
-pub const TWO_DIGIT_MS: u64 = 1500;
+pub(crate) const TWO_DIGIT_MS: u64 = 1500;
 
 /// What the interviewer asked for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -208,7 +198,7 @@ pub fn new_record(q: &Questionnaire, id: String, device: String, interviewer: St
 }
 
 /// Reopens a completed interview: back to in progress, the reopening recorded.
-pub fn reopen(rec: &mut Record, now: &Now) {
+pub(crate) fn reopen(rec: &mut Record, now: &Now) {
     if rec.status != Status::Completed {
         return;
     }
@@ -305,7 +295,7 @@ impl Session {
     }
 
     /// Whether typed characters go into a text field now (letter shortcuts must not fire).
-    pub fn accepts_text(&self) -> bool {
+    pub(crate) fn accepts_text(&self) -> bool {
         if self.mode != Mode::Question || self.read_only && self.focus != Focus::Remark {
             return self.focus == Focus::Remark;
         }
@@ -324,21 +314,21 @@ impl Session {
     }
 
     /// Rows of the review screen: relevant answerable questions.
-    pub fn review_rows(&self) -> Vec<usize> {
+    pub(crate) fn review_rows(&self) -> Vec<usize> {
         (0..self.q.questions.len())
             .filter(|&i| self.rel[i] && self.q.questions[i].is_answerable())
             .collect()
     }
 
     /// Rows of the jump list: reached relevant questions.
-    pub fn jump_rows(&self) -> Vec<usize> {
+    pub(crate) fn jump_rows(&self) -> Vec<usize> {
         (0..self.q.questions.len())
             .filter(|&i| self.rel[i] && (self.reached[i] || i == self.cur))
             .collect()
     }
 
     /// The hard problem of question `i`, if any.
-    pub fn problem(&self, i: usize) -> Option<Problem> {
+    pub(crate) fn problem(&self, i: usize) -> Option<Problem> {
         let empty = Answer::default();
         let a = self.rec.answers.get(&self.q.questions[i].id).unwrap_or(&empty);
         hard_check(&self.q, i, a, &self.rel, &self.rec.answers)

@@ -32,7 +32,7 @@ pub struct Summary {
 }
 
 /// An RFC 3339 instant as local `YYYY-MM-DD HH:MM` (the input unchanged if it does not parse).
-pub fn local_minute(rfc: &str, tz: &jiff::tz::TimeZone) -> String {
+pub(crate) fn local_minute(rfc: &str, tz: &jiff::tz::TimeZone) -> String {
     rfc.parse::<jiff::Timestamp>()
         .map(|t| {
             jiff::ZonedDateTime::new(t, tz.clone())

@@ -193,8 +193,6 @@ pub struct Entry {
     pub hash: [u8; 32],
     /// Where it came from.
     pub source: Source,
-    /// The caller's handle to the stored line and CSV row.
-    pub handle: u64,
     /// Length of the NDJSON line (without newline).
     pub line_len: u32,
     /// Length of the CSV row.
@@ -313,7 +311,6 @@ fn entry(
         updated_ns: updated.as_nanosecond().clamp(i64::MIN as i128, i64::MAX as i128) as i64,
         hash: [0; 32],
         source: Source { file: 0, line: 0 },
-        handle: 0,
         line_len: line.len() as u32,
         row_len: row.len() as u32,
     }
@@ -869,7 +866,6 @@ pub(crate) mod tests {
             updated_ns: upd,
             hash: [h; 32],
             source: Source { file, line: 0 },
-            handle: 0,
             line_len: 0,
             row_len: 0,
         }

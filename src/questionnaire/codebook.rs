@@ -124,7 +124,7 @@ pub fn csv(q: &Questionnaire) -> String {
 }
 
 /// The codebook as Markdown: a heading per block, a table of variables and options.
-pub fn markdown(q: &Questionnaire) -> String {
+pub(crate) fn markdown(q: &Questionnaire) -> String {
     let esc = |s: &str| s.replace('|', "\\|").replace('\n', " ");
     let mut out = format!(
         "# {} — codebook\n\n`{}` version {}, sha256 `{}`\n",

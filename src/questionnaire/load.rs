@@ -12,7 +12,7 @@ use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, HashMap};
 
 /// Largest accepted questionnaire file.
-pub const MAX_FILE_BYTES: usize = 10 * 1024 * 1024;
+pub(crate) const MAX_FILE_BYTES: usize = 10 * 1024 * 1024;
 const MAX_ID_LEN: usize = 32;
 
 const TOP_KEYS: &[&str] = &[
@@ -853,7 +853,7 @@ fn join(path: &str, key: &str) -> String {
 }
 
 /// Lowercase hex SHA-256.
-pub fn sha256_hex(bytes: &[u8]) -> String {
+pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
     let d = Sha256::digest(bytes);
     d.iter().map(|b| format!("{b:02x}")).collect()
 }

@@ -15,8 +15,9 @@ pub mod names;
 use crate::expr::Expr;
 use std::collections::{BTreeMap, HashMap};
 
-pub use load::{MAX_FILE_BYTES, load};
-pub use names::Names;
+pub(crate) use load::MAX_FILE_BYTES;
+pub use load::load;
+pub(crate) use names::Names;
 
 /// The questionnaires compiled into the binary: (file name, text).
 pub const BUNDLED: &[(&str, &str)] = &[
@@ -26,7 +27,7 @@ pub const BUNDLED: &[(&str, &str)] = &[
 ];
 
 /// The bundled questionnaires, parsed once per process (in the order of [`BUNDLED`]).
-pub fn all_bundled() -> &'static [Questionnaire] {
+pub(crate) fn all_bundled() -> &'static [Questionnaire] {
     static ALL: std::sync::OnceLock<Vec<Questionnaire>> = std::sync::OnceLock::new();
     ALL.get_or_init(|| {
         BUNDLED
@@ -66,7 +67,7 @@ impl Text {
 
 /// The widest `short_title` (terminal columns): it shares the interviewer's 80-column header
 /// with the block title, and heads a column of the report's tables.
-pub const SHORT_TITLE_WIDTH: usize = 16;
+pub(crate) const SHORT_TITLE_WIDTH: usize = 16;
 
 /// A validated questionnaire.
 #[derive(Debug, Clone)]
@@ -111,7 +112,7 @@ impl Questionnaire {
     }
 
     /// The title in the questionnaire's own language.
-    pub fn title(&self) -> &str {
+    pub(crate) fn title(&self) -> &str {
         self.title.get(&self.language, &self.language)
     }
 
@@ -120,7 +121,7 @@ impl Questionnaire {
     /// note uses, НКО and ОМСУ — their bundled files cannot gain a `short_title` without a new
     /// version, since interviews name them by hash —, and the id for any other. Heads the
     /// interviewer's screen and the report's columns.
-    pub fn short_name(&self) -> &str {
+    pub(crate) fn short_name(&self) -> &str {
         match (&self.short_title, self.id.as_str()) {
             (Some(t), _) => self.tr(t),
             (None, "nko") => "НКО",
@@ -130,7 +131,7 @@ impl Questionnaire {
     }
 
     /// The text in the questionnaire's own language.
-    pub fn tr<'a>(&self, t: &'a Text) -> &'a str {
+    pub(crate) fn tr<'a>(&self, t: &'a Text) -> &'a str {
         t.get(&self.language, &self.language)
     }
 }

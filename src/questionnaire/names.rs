@@ -36,7 +36,7 @@ impl Names {
 /// The first eight bytes of `s`, zero-padded, as a big-endian number: two strings whose prefixes
 /// differ compare as their prefixes do (a shorter string is padded with zeros, which sort
 /// first), so only equal prefixes need a full comparison.
-pub fn prefix(s: &str) -> u64 {
+pub(crate) fn prefix(s: &str) -> u64 {
     let b = s.as_bytes();
     let mut w = [0u8; 8];
     let n = b.len().min(8);

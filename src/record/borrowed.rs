@@ -10,7 +10,7 @@ use super::{Record, RecordView};
 /// One answer seen through a borrow, the same for an [`Answer`] and an [`AnswerView`], so that
 /// code reading answers (a CSV row, the checks of a merge) is written once for both.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct AnswerRef<'r> {
+pub(crate) struct AnswerRef<'r> {
     /// The value.
     pub value: Option<ValueRef<'r>>,
     /// The "specify" text.
@@ -23,7 +23,7 @@ pub struct AnswerRef<'r> {
 
 /// A value seen through a borrow.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub enum ValueRef<'r> {
+pub(crate) enum ValueRef<'r> {
     /// A number.
     Number(f64),
     /// A code, text or date.
@@ -34,7 +34,7 @@ pub enum ValueRef<'r> {
 
 /// The codes of a multi choice, from a [`Record`] or a [`RecordView`].
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub enum CodesRef<'r> {
+pub(crate) enum CodesRef<'r> {
     /// From an [`AnswerValue`].
     Owned(&'r [String]),
     /// From a [`ValueView`].
@@ -76,7 +76,7 @@ impl<'r> CodesRef<'r> {
 
 impl AnswerValue {
     /// The value through a borrow.
-    pub fn borrowed(&self) -> ValueRef<'_> {
+    pub(crate) fn borrowed(&self) -> ValueRef<'_> {
         match self {
             AnswerValue::Number(n) => ValueRef::Number(*n),
             AnswerValue::Text(t) => ValueRef::Text(t),
@@ -87,7 +87,7 @@ impl AnswerValue {
 
 impl ValueView<'_> {
     /// The value through a borrow.
-    pub fn borrowed(&self) -> ValueRef<'_> {
+    pub(crate) fn borrowed(&self) -> ValueRef<'_> {
         match self {
             ValueView::Number(n) => ValueRef::Number(*n),
             ValueView::Text(t) => ValueRef::Text(t),
@@ -98,7 +98,7 @@ impl ValueView<'_> {
 
 impl Answer {
     /// The answer through a borrow.
-    pub fn borrowed(&self) -> AnswerRef<'_> {
+    pub(crate) fn borrowed(&self) -> AnswerRef<'_> {
         AnswerRef {
             value: self.value.as_ref().map(AnswerValue::borrowed),
             other: self.other.as_deref(),
@@ -110,7 +110,7 @@ impl Answer {
 
 impl AnswerView<'_> {
     /// The answer through a borrow.
-    pub fn borrowed(&self) -> AnswerRef<'_> {
+    pub(crate) fn borrowed(&self) -> AnswerRef<'_> {
         AnswerRef {
             value: self.value.as_ref().map(ValueView::borrowed),
             other: self.other.as_deref(),

@@ -11,7 +11,7 @@ use crate::merge::REPORT_FORMAT;
 
 /// A file of anketa's, or a data dir's, that is not an interview: skipped, never rejected.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Ignored {
+pub(crate) enum Ignored {
     /// A data dir's `device` file (32 hex digits).
     DeviceId,
     /// A merge's `merge-report.json`.
@@ -41,7 +41,7 @@ impl Ignored {
 // Consumed where it is made: boxing the interview would cost an allocation per record.
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
-pub enum Decoded<'a> {
+pub(crate) enum Decoded<'a> {
     /// An interview.
     Interview(RecordView<'a>),
     /// Not an interview, and not to be reported as a fault.
@@ -51,7 +51,7 @@ pub enum Decoded<'a> {
 }
 
 /// Decodes one JSON text: a whole file, or one line of an NDJSON file.
-pub fn decode(text: &str) -> Decoded<'_> {
+pub(crate) fn decode(text: &str) -> Decoded<'_> {
     match RecordView::parse(text) {
         Ok(r) => Decoded::Interview(r),
         Err(_) => not_an_interview(text),
@@ -62,7 +62,7 @@ pub fn decode(text: &str) -> Decoded<'_> {
 /// [`RecordView::parse_without_paradata`] first, which for the canonical one-line form stops at
 /// the paradata (about half of the bytes) without checking them; anything else, or any doubt,
 /// is decoded by [`decode`].
-pub fn decode_without_paradata(text: &str) -> Decoded<'_> {
+pub(crate) fn decode_without_paradata(text: &str) -> Decoded<'_> {
     match RecordView::parse_without_paradata(text) {
         Some(r) => Decoded::Interview(r),
         None => decode(text),
@@ -171,7 +171,7 @@ pub fn texts(bytes: &[u8]) -> Result<Texts<'_>, String> {
 }
 
 /// The bytes as UTF-8 text, or why not.
-pub fn utf8(bytes: &[u8]) -> Result<&str, String> {
+pub(crate) fn utf8(bytes: &[u8]) -> Result<&str, String> {
     std::str::from_utf8(bytes).map_err(|e| {
         format!(
             "not UTF-8 text (invalid byte at offset {}); not an anketa file, or damaged in copying",
@@ -182,7 +182,7 @@ pub fn utf8(bytes: &[u8]) -> Result<&str, String> {
 
 /// Whether `line` is one complete JSON value (cheap check first: it must start with `{`): the
 /// first line of an NDJSON file.
-pub fn is_json_line(line: &[u8]) -> bool {
+pub(crate) fn is_json_line(line: &[u8]) -> bool {
     let t = line.trim_ascii();
     t.first() == Some(&b'{') && t.last() == Some(&b'}') && serde_json::from_slice::<serde::de::IgnoredAny>(t).is_ok()
 }

@@ -19,7 +19,7 @@ use std::ops::Range;
 /// Why a record does not fit its questionnaire. `Display` gives the message that merge and
 /// report print.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Misfit {
+pub(crate) enum Misfit {
     /// The record names another questionnaire.
     OtherQuestionnaire {
         /// The record's questionnaire id.
@@ -96,7 +96,7 @@ impl Misfit {
 }
 
 /// A record whose answers can be fitted: an owned [`Record`] or a borrowed [`RecordView`].
-pub trait Answered {
+pub(crate) trait Answered {
     /// The id of the questionnaire the record names.
     fn questionnaire_id(&self) -> &str;
     /// The answers, sorted by variable, each variable once (as both kinds of record keep them).
@@ -122,7 +122,7 @@ impl Answered for RecordView<'_> {
 }
 
 /// Whether `rec`'s answers fit `q`; the first misfit, in the order of the answers, otherwise.
-pub fn fit(q: &Questionnaire, rec: &impl Answered) -> Result<(), Misfit> {
+pub(crate) fn fit(q: &Questionnaire, rec: &impl Answered) -> Result<(), Misfit> {
     fit_into(q, rec, &mut Vec::new(), |_, _, _| {})
 }
 
@@ -130,7 +130,7 @@ pub fn fit(q: &Questionnaire, rec: &impl Answered) -> Result<(), Misfit> {
 /// among the record's answers, range of `chosen` holding the indices of the options chosen —
 /// one for a single choice, one per code for a multi choice, none otherwise). `chosen` is
 /// cleared first. On a misfit, `found` may have been told of the answers before it.
-pub fn fit_into(
+pub(crate) fn fit_into(
     q: &Questionnaire,
     rec: &impl Answered,
     chosen: &mut Vec<u32>,
@@ -227,7 +227,7 @@ fn fit_answer(q: &Questionnaire, qidx: usize, a: AnswerRef<'_>, chosen: &mut Vec
 }
 
 /// Parses `YYYY-MM-DD` into a valid calendar date.
-pub fn parse_date(s: &str) -> Option<(i32, u8, u8)> {
+pub(crate) fn parse_date(s: &str) -> Option<(i32, u8, u8)> {
     let b = s.as_bytes();
     let digits = |r: std::ops::Range<usize>| b[r].iter().all(u8::is_ascii_digit);
     if b.len() != 10 || b[4] != b'-' || b[7] != b'-' || !digits(0..4) || !digits(5..7) || !digits(8..10) {

@@ -28,16 +28,16 @@ pub mod borrowed;
 pub mod decode;
 mod fast;
 pub mod fit;
-pub use fit::{Misfit, fit};
+pub(crate) use fit::{Misfit, fit};
 pub mod view;
 mod write;
 
 #[cfg(test)]
 mod tests;
 
-pub use borrowed::{AnswerRef, CodesRef, ValueRef};
+pub(crate) use borrowed::{AnswerRef, CodesRef, ValueRef};
 
-pub use view::{AnswerView, Answers, EventView, QuestionnaireView, RecordView, ReopeningView, Str, ValueView};
+pub(crate) use view::{AnswerView, Answers, QuestionnaireView, RecordView};
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;

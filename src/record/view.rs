@@ -1,7 +1,11 @@
 //! [`RecordView`]: a [`Record`] borrowed from the text it was parsed from, and its parts.
 
+#[cfg(doc)]
+use super::Record;
 use super::fast;
-use super::{Answer, AnswerValue, Event, EventKind, QuestionnaireRef, Record, Reopening, Status};
+#[cfg(test)]
+use super::{Answer, AnswerValue, Event, QuestionnaireRef, Record, Reopening};
+use super::{EventKind, Status};
 use serde::Deserialize;
 use std::borrow::Cow;
 
@@ -303,14 +307,15 @@ impl<'a> RecordView<'a> {
     /// as `parse` reads it: a field, a record or junk after the array makes it parse the array
     /// in full (and refuse what `parse` refuses). `None` for anything the fast parser does not
     /// take (the caller then uses [`RecordView::parse`]).
-    pub fn parse_without_paradata(text: &'a str) -> Option<RecordView<'a>> {
+    pub(crate) fn parse_without_paradata(text: &'a str) -> Option<RecordView<'a>> {
         fast::record(text, true)
     }
 }
 
 impl RecordView<'_> {
-    /// The owned [`Record`] with the same content.
-    pub fn to_record(&self) -> Record {
+    /// The owned [`Record`] with the same content (tests compare it with serde's).
+    #[cfg(test)]
+    pub(crate) fn to_record(&self) -> Record {
         let s = |x: &Str<'_>| x.as_str().to_owned();
         let o = |x: &Option<Str<'_>>| x.as_ref().map(s);
         Record {

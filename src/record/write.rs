@@ -17,7 +17,7 @@ impl RecordView<'_> {
     /// control characters inside a string only escaped, so it holds none of the characters
     /// that serde_json escapes (exactly those). Owned strings (they had escapes) and fractional
     /// numbers are written by serde_json itself.
-    pub fn write_canonical(&self, out: &mut Vec<u8>) {
+    pub(crate) fn write_canonical(&self, out: &mut Vec<u8>) {
         out.extend_from_slice(b"{\"format\":");
         string(out, &self.format);
         out.extend_from_slice(b",\"id\":");

@@ -42,11 +42,7 @@ mod tables;
 mod tally;
 mod words;
 
-pub use model::{
-    Base, CrossTab, DateStats, DistrictRow, Districts, Fieldwork, Group, InputInfo, InterviewerRow, MergeInfo, Note,
-    NumberStats, OptionsInfo, PathReason, QuestionTable, QuestionnaireInfo, Report, Row, Section, Test, TextItem,
-    Texts,
-};
+pub use model::{InputInfo, MergeInfo, PathReason, Report};
 pub use plan::{Options, Plan};
 pub use quota::{Quota, parse_quota};
 pub use tally::Tally;

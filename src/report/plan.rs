@@ -303,11 +303,6 @@ impl<'q> Plan<'q> {
         self.conflict_ids = ids.into_iter().collect();
     }
 
-    /// The options as given.
-    pub fn options(&self) -> &Options {
-        &self.opts
-    }
-
     /// The union of the `district` options of every questionnaire: (code, label).
     pub(crate) fn districts(&self) -> Vec<(String, String)> {
         let mut out: Vec<(String, String)> = Vec::new();

@@ -1,6 +1,6 @@
 //! Tabulation on records written by hand, whose counts are known exactly.
 
-use super::model::MAX_TEXTS;
+use super::model::{MAX_TEXTS, NumberStats, QuestionTable, Row};
 use super::*;
 use crate::questionnaire::{Questionnaire, bundled};
 use crate::record::{Answer, AnswerValue, FORMAT, QuestionnaireRef, Record, RecordView, Status};

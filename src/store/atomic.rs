@@ -9,7 +9,7 @@ use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 /// Writes `bytes` to `path` atomically and durably, with mode 0600 on Unix.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
+pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
     let tmp = temp_path(path);
     let result = (|| {
         let mut f = private_file(&tmp, false)?;
@@ -23,25 +23,21 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
 }
 
 /// A file written atomically in several pieces: temp file → write → fsync → rename → fsync(dir).
-/// Dropped without [`AtomicFile::commit`], it leaves nothing behind.
+/// Dropped without [`AtomicFile::commit_as`], it leaves nothing behind.
 #[derive(Debug)]
-pub struct AtomicFile {
-    path: PathBuf,
+pub(crate) struct AtomicFile {
     tmp: PathBuf,
     w: Option<BufWriter<File>>,
-    written: u64,
 }
 
 impl AtomicFile {
-    /// Starts writing `path` (mode 0600 on Unix).
+    /// Starts writing a temp file beside `path` (mode 0600 on Unix).
     pub fn create(path: &Path) -> io::Result<AtomicFile> {
         let tmp = temp_path(path);
         let f = private_file(&tmp, true)?;
         Ok(AtomicFile {
-            path: path.to_path_buf(),
             tmp,
             w: Some(BufWriter::with_capacity(1 << 20, f)),
-            written: 0,
         })
     }
 
@@ -49,22 +45,20 @@ impl AtomicFile {
     pub fn write(&mut self, b: &[u8]) -> io::Result<()> {
         let w = self.w.as_mut().ok_or_else(|| io::Error::other("already committed"))?;
         w.write_all(b)?;
-        self.written += b.len() as u64;
         Ok(())
     }
 
     /// Appends a large block, bypassing the buffer.
-    pub fn write_direct(&mut self, b: &[u8]) -> io::Result<()> {
+    pub(crate) fn write_direct(&mut self, b: &[u8]) -> io::Result<()> {
         let w = self.w.as_mut().ok_or_else(|| io::Error::other("already committed"))?;
         w.flush()?;
         w.get_mut().write_all(b)?;
-        self.written += b.len() as u64;
         Ok(())
     }
 
     /// Appends several blocks with as few system calls as possible and without copying them
     /// into the buffer.
-    pub fn write_blocks(&mut self, blocks: &[&[u8]]) -> io::Result<()> {
+    pub(crate) fn write_blocks(&mut self, blocks: &[&[u8]]) -> io::Result<()> {
         let w = self.w.as_mut().ok_or_else(|| io::Error::other("already committed"))?;
         w.flush()?;
         let f = w.get_mut();
@@ -78,13 +72,7 @@ impl AtomicFile {
                 Err(e) => return Err(e),
             }
         }
-        self.written += blocks.iter().map(|b| b.len() as u64).sum::<u64>();
         Ok(())
-    }
-
-    /// Bytes written so far (the offset of the next byte).
-    pub fn position(&self) -> u64 {
-        self.written
     }
 
     /// Writes out the buffer, so that everything written so far can be read back from
@@ -101,14 +89,8 @@ impl AtomicFile {
         self.w.as_ref().map(|w| w.get_ref()).expect("an uncommitted file")
     }
 
-    /// Makes the file durable and puts it in place.
-    pub fn commit(self) -> io::Result<()> {
-        let path = self.path.clone();
-        self.commit_as(&path)
-    }
-
     /// Makes the file durable and puts it in place under another name (in the same folder).
-    pub fn commit_as(mut self, path: &Path) -> io::Result<()> {
+    pub(crate) fn commit_as(mut self, path: &Path) -> io::Result<()> {
         let w = self.w.take().ok_or_else(|| io::Error::other("already committed"))?;
         let f = w.into_inner().map_err(|e| e.into_error())?;
         put_in_place(f, &self.tmp, path)
@@ -165,7 +147,7 @@ fn put_in_place(f: File, tmp: &Path, path: &Path) -> io::Result<()> {
 }
 
 /// fsyncs a directory so that a rename in it is durable.
-pub fn sync_dir(dir: &Path) -> io::Result<()> {
+pub(crate) fn sync_dir(dir: &Path) -> io::Result<()> {
     #[cfg(unix)]
     {
         File::open(dir)?.sync_all()

@@ -18,7 +18,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 /// Largest interview file read.
-pub const MAX_INTERVIEW_BYTES: usize = 10 * 1024 * 1024;
+pub(crate) const MAX_INTERVIEW_BYTES: usize = 10 * 1024 * 1024;
 
 /// A laptop's data directory.
 #[derive(Debug, Clone)]
@@ -42,7 +42,7 @@ impl DataDir {
     /// The data dir: `explicit` (from `--data-dir`), else `ANKETA_DATA_DIR`, else the platform's
     /// data dir. Settings go to the platform's config dir, or into the data dir when it was
     /// overridden (so that a test or a USB-stick setup is self-contained).
-    pub fn locate(explicit: Option<PathBuf>) -> io::Result<DataDir> {
+    pub(crate) fn locate(explicit: Option<PathBuf>) -> io::Result<DataDir> {
         let env = std::env::var_os("ANKETA_DATA_DIR")
             .filter(|s| !s.is_empty())
             .map(PathBuf::from);
@@ -90,7 +90,7 @@ impl DataDir {
     /// Removes temp files left by a save that was interrupted (power loss, kill -9) more than a
     /// minute ago. They are never the only copy: the rename that would have published them did
     /// not happen, so the previous version of the interview is intact.
-    pub fn clean_stale_temp_files(&self) {
+    pub(crate) fn clean_stale_temp_files(&self) {
         let Ok(rd) = fs::read_dir(self.interviews()) else {
             return;
         };
@@ -107,7 +107,7 @@ impl DataDir {
     }
 
     /// The device id, created at first use.
-    pub fn device_id(&self) -> io::Result<String> {
+    pub(crate) fn device_id(&self) -> io::Result<String> {
         let p = self.root.join("device");
         if let Ok(s) = fs::read_to_string(&p) {
             let s = s.trim();
@@ -130,7 +130,7 @@ impl DataDir {
     }
 
     /// Saves the settings.
-    pub fn save_config(&self, c: &Config) -> io::Result<()> {
+    pub(crate) fn save_config(&self, c: &Config) -> io::Result<()> {
         if let Some(d) = self.config.parent() {
             create_private_dir(d)?;
         }
@@ -141,7 +141,7 @@ impl DataDir {
 
     /// Stores a copy of a questionnaire (once per id, version and hash) so that drafts resume
     /// with the exact questionnaire they started with.
-    pub fn keep_questionnaire(&self, q: &Questionnaire) -> io::Result<PathBuf> {
+    pub(crate) fn keep_questionnaire(&self, q: &Questionnaire) -> io::Result<PathBuf> {
         let p = self.questionnaires().join(questionnaire_file_name(q));
         if !p.exists() {
             create_private_dir(&self.questionnaires())?;
@@ -151,7 +151,7 @@ impl DataDir {
     }
 
     /// Every valid questionnaire in `questionnaires/` (invalid ones are skipped).
-    pub fn stored_questionnaires(&self) -> Vec<Questionnaire> {
+    pub(crate) fn stored_questionnaires(&self) -> Vec<Questionnaire> {
         let mut out = Vec::new();
         let Ok(rd) = fs::read_dir(self.questionnaires()) else {
             return out;

@@ -23,14 +23,14 @@ const BATCH_LINES: usize = 1024;
 
 /// One input file.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct InputFile {
+pub(crate) struct InputFile {
     /// The path as the user would name it (the argument, joined with the walked names).
     pub path: PathBuf,
 }
 
 /// The files found under the inputs.
 #[derive(Debug, Default)]
-pub struct Walk {
+pub(crate) struct Walk {
     /// Candidate interview files, sorted by path, each physical file once.
     pub files: Vec<InputFile>,
     /// Files in `questionnaires/` folders, sorted.
@@ -103,7 +103,7 @@ pub use crate::merge::plan::QUESTIONNAIRES_DIR;
 
 /// The questionnaire files in `dir/questionnaires/` (and below), sorted; none if there is no
 /// such folder.
-pub fn questionnaires_in(dir: &Path) -> Vec<PathBuf> {
+pub(crate) fn questionnaires_in(dir: &Path) -> Vec<PathBuf> {
     let mut qs = Found::default();
     walk_questionnaires(dir, &mut qs);
     qs.sorted()
@@ -123,7 +123,7 @@ fn walk_questionnaires(dir: &Path, qs: &mut Found) {
 
 /// Walks files and folders (recursively). Fails only when an input does not exist or cannot be
 /// read at all (a usage error); problems below an input are collected.
-pub fn walk(inputs: &[PathBuf]) -> Result<Walk, String> {
+pub(crate) fn walk(inputs: &[PathBuf]) -> Result<Walk, String> {
     let mut w = Walk::default();
     let mut files = Found::default();
     let mut qs = Found::default();
@@ -292,10 +292,10 @@ fn earlier_exports(dir: &Path) -> std::collections::HashSet<std::ffi::OsString> 
 }
 
 /// What the reader hands the parser: the text of one interview, or why there is none.
-pub type InputText<'a> = Result<&'a str, String>;
+pub(crate) type InputText<'a> = Result<&'a str, String>;
 
 /// An input file (and line, for NDJSON) as messages and reports name it: `path` or `path:line`.
-pub fn source_path(files: &[InputFile], s: crate::merge::Source) -> String {
+pub(crate) fn source_path(files: &[InputFile], s: crate::merge::Source) -> String {
     let p = files[s.file as usize].path.display().to_string();
     if s.line > 0 { format!("{p}:{}", s.line) } else { p }
 }
@@ -304,7 +304,7 @@ pub fn source_path(files: &[InputFile], s: crate::merge::Source) -> String {
 /// interview text: the whole file (`line` 0) or each non-blank NDJSON line (`line` from 1), in
 /// no particular order (the caller keeps what it needs). `state` is per worker task, made by
 /// `init` (e.g. an output buffer). `progress(done, total)` counts files.
-pub fn read_all<S, I, F>(files: &[InputFile], init: I, parse: F, progress: &(dyn Fn(u64, u64) + Sync))
+pub(crate) fn read_all<S, I, F>(files: &[InputFile], init: I, parse: F, progress: &(dyn Fn(u64, u64) + Sync))
 where
     I: Fn() -> S + Sync,
     F: Fn(&mut S, usize, u32, InputText<'_>) + Sync,
@@ -332,7 +332,7 @@ const ORDERED_BATCH: usize = 256;
 /// file by file and line by line, a batch at a time. `sink` runs on its own thread while the
 /// next batch is parsed. An NDJSON file over the size limit is streamed in batches of lines,
 /// so memory stays bounded whatever the sizes.
-pub fn read_ordered<T, S, I, F, K>(
+pub(crate) fn read_ordered<T, S, I, F, K>(
     files: &[InputFile],
     order: &[usize],
     init: I,
@@ -575,7 +575,7 @@ fn read_line_bounded(r: &mut impl BufRead, line: &mut Vec<u8>, max: usize) -> Re
 /// Writers ([`Spill::writer`], one per worker) buffer about a megabyte per write; a block's
 /// handle names its chunk and its place in it, resolved once the chunk is written.
 #[derive(Debug)]
-pub struct Spill {
+pub(crate) struct Spill {
     file: Mutex<(File, u64)>,
     /// The same file, for positioned reads.
     #[cfg(unix)]
@@ -592,7 +592,7 @@ const CHUNK: usize = 1 << 20;
 
 /// A buffering writer into a [`Spill`]; writes its last chunk when dropped.
 #[derive(Debug)]
-pub struct SpillWriter<'a> {
+pub(crate) struct SpillWriter<'a> {
     spill: &'a Spill,
     chunk: Option<u32>,
     buf: Vec<u8>,
@@ -626,7 +626,7 @@ impl Spill {
     }
 
     /// A writer (one per worker).
-    pub fn writer(&self) -> SpillWriter<'_> {
+    pub(crate) fn writer(&self) -> SpillWriter<'_> {
         SpillWriter {
             spill: self,
             chunk: None,
@@ -639,15 +639,8 @@ impl Spill {
         self.error.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
-    /// Reads `len` bytes of the block at `handle` (plus `skip` bytes into it) into `buf`.
-    pub fn read(&self, handle: u64, skip: u64, len: usize, buf: &mut Vec<u8>) -> io::Result<()> {
-        buf.clear();
-        buf.resize(len, 0);
-        self.read_into(handle, skip, buf)
-    }
-
     /// Fills `dst` from the block at `handle`, `skip` bytes into it.
-    pub fn read_into(&self, handle: u64, skip: u64, dst: &mut [u8]) -> io::Result<()> {
+    pub(crate) fn read_into(&self, handle: u64, skip: u64, dst: &mut [u8]) -> io::Result<()> {
         let chunk = (handle >> 32) as usize;
         let base = self
             .chunks
@@ -677,7 +670,7 @@ impl Spill {
 
 impl SpillWriter<'_> {
     /// Appends blocks (stored together); returns the handle of the first byte.
-    pub fn append(&mut self, blocks: &[&[u8]]) -> u64 {
+    pub(crate) fn append(&mut self, blocks: &[&[u8]]) -> u64 {
         if self.buf.len() >= CHUNK {
             self.flush();
         }

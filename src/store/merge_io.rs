@@ -441,7 +441,7 @@ enum Outcome {
 /// Checks the output folder of a merge against its inputs: it must not overlap them, and must
 /// be new, empty or the output of an earlier merge. The names of that merge's outputs, or every
 /// problem found.
-pub fn check_merge_out(out: &Path, inputs: &[PathBuf]) -> Result<Vec<String>, Vec<String>> {
+pub(crate) fn check_merge_out(out: &Path, inputs: &[PathBuf]) -> Result<Vec<String>, Vec<String>> {
     let out_abs = resolved(out);
     let mut problems = Vec::new();
     if out_abs.exists() && !out_abs.is_dir() {
@@ -473,7 +473,7 @@ pub fn check_merge_out(out: &Path, inputs: &[PathBuf]) -> Result<Vec<String>, Ve
 /// What [`read_and_write`] left: every interview record read (as [`Entry`]s), what was not
 /// taken, the outputs written while reading, and where every record's line and row can be read
 /// back.
-pub struct Written {
+pub(crate) struct Written {
     /// Every interview record read, in reading order.
     pub entries: Vec<Entry>,
     /// Records and files not taken: (where, why), rejected ones then ignored ones.
@@ -494,7 +494,7 @@ pub struct Written {
 /// interview's winner to `out/interviews.ndjson` and its questionnaire's CSV as soon as its
 /// copies are in; everything else goes to a spill. Errors name the file that could not be
 /// written.
-pub fn read_and_write(
+pub(crate) fn read_and_write(
     out: &Path,
     files: &[InputFile],
     cat: &Catalog,
@@ -621,7 +621,7 @@ pub fn read_and_write(
 }
 
 /// Files committed in the background by [`Written::commit`].
-pub struct Commits(std::thread::JoinHandle<Vec<Result<(), (PathBuf, io::Error)>>>);
+pub(crate) struct Commits(std::thread::JoinHandle<Vec<Result<(), (PathBuf, io::Error)>>>);
 
 impl Commits {
     /// Waits for every commit; the first error names its file.
@@ -644,7 +644,7 @@ impl Written {
 
     /// Hashes the copies of interviews with several copies that were not read together
     /// (misleading names), so the rules see every copy's content.
-    pub fn hash_copies(&mut self) -> Result<(), String> {
+    pub(crate) fn hash_copies(&mut self) -> Result<(), String> {
         let mut by_id: Vec<(uuid::Uuid, usize)> = self.entries.iter().enumerate().map(|(i, e)| (e.id, i)).collect();
         by_id.sort_unstable();
         let mut buf = Vec::new();
@@ -661,7 +661,12 @@ impl Written {
     /// entries of `merged` in that order — the files written while reading when they already do
     /// (the usual case), copies made in order from where the records were left otherwise — and
     /// are committed (fsync, rename) in the background. Once: the files are handed over.
-    pub fn commit(&mut self, cat: &Catalog, merged: &[usize], files: &[QuestionnaireFiles]) -> Result<Commits, String> {
+    pub(crate) fn commit(
+        &mut self,
+        cat: &Catalog,
+        merged: &[usize],
+        files: &[QuestionnaireFiles],
+    ) -> Result<Commits, String> {
         let out = self.out.clone();
         let output = |what: &Path, e: io::Error| format!("{}: {}", what.display(), io_reason(&e));
         let nd_path = out.join(NDJSON);

@@ -10,14 +10,12 @@ mod inputs;
 mod merge_io;
 mod report_io;
 
-pub use atomic::{AtomicFile, sync_dir, write_atomic};
-pub use data_dir::{
-    Config, DataDir, InterviewLock, MAX_INTERVIEW_BYTES, interview_file_name, parse_record, questionnaire_file_name,
-    read_record, sanitize,
-};
-pub use inputs::{InputFile, InputText, Spill, SpillWriter, Walk, read_all, source_path, walk};
-pub use merge_io::{Commits, Written, check_merge_out, read_and_write};
-pub use report_io::{InputKind, ReportInput, open_report_input, read_quota};
+pub(crate) use atomic::{AtomicFile, write_atomic};
+pub(crate) use data_dir::{Config, InterviewLock, MAX_INTERVIEW_BYTES};
+pub use data_dir::{DataDir, interview_file_name, parse_record, questionnaire_file_name, read_record, sanitize};
+pub(crate) use inputs::{Walk, source_path, walk};
+pub(crate) use merge_io::{check_merge_out, read_and_write};
+pub(crate) use report_io::{ReportInput, open_report_input, read_quota};
 
 use crate::diag::Diagnostic;
 use crate::questionnaire::{self, Questionnaire};
@@ -26,7 +24,7 @@ use std::io::{self, Read};
 use std::path::Path;
 
 /// Reads a whole text file of at most `max` bytes, refusing larger ones without reading them.
-pub fn read_text(path: &Path, max: usize) -> Result<String, String> {
+pub(crate) fn read_text(path: &Path, max: usize) -> Result<String, String> {
     let f = File::open(path).map_err(|e| format!("cannot open: {}", io_reason(&e)))?;
     let meta = f.metadata().map_err(|e| format!("cannot read: {}", io_reason(&e)))?;
     if meta.is_dir() {
@@ -53,7 +51,7 @@ pub fn read_text(path: &Path, max: usize) -> Result<String, String> {
 }
 
 /// A short, user-facing reason for an I/O error.
-pub fn io_reason(e: &io::Error) -> String {
+pub(crate) fn io_reason(e: &io::Error) -> String {
     match e.kind() {
         io::ErrorKind::NotFound => "no such file or directory".into(),
         io::ErrorKind::PermissionDenied => "permission denied".into(),
@@ -64,7 +62,7 @@ pub fn io_reason(e: &io::Error) -> String {
 }
 
 /// Loads a questionnaire from a file path.
-pub fn load_questionnaire(path: &Path) -> Result<Questionnaire, Vec<Diagnostic>> {
+pub(crate) fn load_questionnaire(path: &Path) -> Result<Questionnaire, Vec<Diagnostic>> {
     let label = path.display().to_string();
     let src = read_text(path, questionnaire::MAX_FILE_BYTES)
         .map_err(|e| vec![Diagnostic::new(&label, "", e).hint("check the path and the file")])?;
@@ -73,7 +71,7 @@ pub fn load_questionnaire(path: &Path) -> Result<Questionnaire, Vec<Diagnostic>>
 
 /// Whether a file is a JSON Schema (such as `questionnaires/schema.json`) rather than a
 /// questionnaire, so that `anketa check questionnaires/*.json` can skip it.
-pub fn is_json_schema(path: &Path) -> bool {
+pub(crate) fn is_json_schema(path: &Path) -> bool {
     read_text(path, questionnaire::MAX_FILE_BYTES)
         .ok()
         .and_then(|s| serde_json::from_str::<serde_json::Value>(&s).ok())
@@ -82,7 +80,7 @@ pub fn is_json_schema(path: &Path) -> bool {
 }
 
 /// Resolves a questionnaire argument: a bundled id (`nko`, `omsu`, `demo`) or a path.
-pub fn resolve_questionnaire(arg: &str) -> Result<Questionnaire, Vec<Diagnostic>> {
+pub(crate) fn resolve_questionnaire(arg: &str) -> Result<Questionnaire, Vec<Diagnostic>> {
     let path = Path::new(arg);
     if !path.exists()
         && let Some(q) = questionnaire::bundled(arg)
@@ -105,7 +103,7 @@ pub fn remove_file(path: &Path) {
 }
 
 /// Removes a folder if it is empty; errors (not empty, not there) are ignored.
-pub fn remove_empty_dir(path: &Path) {
+pub(crate) fn remove_empty_dir(path: &Path) {
     let _ = fs::remove_dir(path);
 }
 
@@ -127,7 +125,7 @@ pub fn catalog(excel: bool, given: &[std::path::PathBuf]) -> (crate::merge::Cata
 }
 
 /// Creates a directory and its parents, mode 0700 on Unix.
-pub fn create_private_dir(dir: &Path) -> io::Result<()> {
+pub(crate) fn create_private_dir(dir: &Path) -> io::Result<()> {
     let mut b = fs::DirBuilder::new();
     b.recursive(true);
     #[cfg(unix)]

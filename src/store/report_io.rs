@@ -37,7 +37,7 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 
 /// What INPUT turned out to be.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum InputKind {
+pub(crate) enum InputKind {
     /// A merge output folder.
     MergeOutput,
     /// An NDJSON (or single interview) file.
@@ -59,7 +59,7 @@ impl InputKind {
 /// An opened report input: its files, the questionnaires its records may use, and what the
 /// merge did.
 #[derive(Debug)]
-pub struct ReportInput {
+pub(crate) struct ReportInput {
     /// The INPUT argument.
     pub path: PathBuf,
     /// What it is.
@@ -141,7 +141,10 @@ fn merge_report_questionnaires(path: &Path) -> Vec<PathBuf> {
 /// Opens INPUT and loads the questionnaires its records may use: bundled, given with
 /// `--questionnaire`, and found beside the data. A usage error (missing input, unreadable
 /// `--questionnaire`) lists every problem.
-pub fn open_report_input(input: &Path, questionnaires: &[PathBuf]) -> Result<(ReportInput, Catalog), Vec<String>> {
+pub(crate) fn open_report_input(
+    input: &Path,
+    questionnaires: &[PathBuf],
+) -> Result<(ReportInput, Catalog), Vec<String>> {
     let meta = std::fs::metadata(input).map_err(|e| vec![format!("{}: {}", input.display(), super::io_reason(&e))])?;
     let (mut cat, problems) = super::catalog(false, questionnaires);
     let mut found: Vec<PathBuf> = Vec::new();
@@ -235,7 +238,7 @@ impl<S> Drop for Lease<'_, S> {
 impl ReportInput {
     /// For a folder of interview files: reads every file once and decides, by the rules of
     /// `anketa merge`, which copy of each interview is kept. Nothing to do for other inputs.
-    pub fn prepare(&mut self, cat: &Catalog, include_incomplete: bool, progress: &(dyn Fn(u64, u64) + Sync)) {
+    pub(crate) fn prepare(&mut self, cat: &Catalog, include_incomplete: bool, progress: &(dyn Fn(u64, u64) + Sync)) {
         if self.kind != InputKind::Files {
             return;
         }
@@ -304,7 +307,7 @@ impl ReportInput {
     /// Streams every record to `add` on all cores, each worker with its own state from `init`;
     /// returns the states. A record `add` refuses (or that cannot be parsed) is counted and
     /// listed as rejected.
-    pub fn stream<S, I, A>(&mut self, init: I, add: A, progress: &(dyn Fn(u64, u64) + Sync)) -> Vec<S>
+    pub(crate) fn stream<S, I, A>(&mut self, init: I, add: A, progress: &(dyn Fn(u64, u64) + Sync)) -> Vec<S>
     where
         S: Send,
         I: Fn() -> S + Sync,
@@ -374,7 +377,7 @@ impl ReportInput {
     }
 
     /// What the report says about its input, after [`ReportInput::stream`].
-    pub fn info(&self, records: u64) -> InputInfo {
+    pub(crate) fn info(&self, records: u64) -> InputInfo {
         let mut examples: Vec<PathReason> = self.extra_examples.clone();
         examples.extend(self.examples.iter().map(|(s, r)| PathReason {
             path: source_path(&self.files, *s),
@@ -592,7 +595,7 @@ fn read_pieces(
 }
 
 /// Reads a quota file's text (at most 10 MB, UTF-8).
-pub fn read_quota(path: &Path) -> Result<String, String> {
+pub(crate) fn read_quota(path: &Path) -> Result<String, String> {
     read_text(path, 10 << 20)
 }
 

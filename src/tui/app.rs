@@ -50,7 +50,7 @@ pub enum Screen {
 
 /// Something drawn over the screen.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Overlay {
+pub(crate) enum Overlay {
     /// Key help.
     Help,
     /// The Esc menu.
@@ -161,7 +161,7 @@ pub enum Outcome {
 }
 
 /// Menu entries.
-pub const MENU: &[(&str, &str)] = &[
+pub(crate) const MENU: &[(&str, &str)] = &[
     ("Продолжить", "Continue"),
     ("На стартовый экран", "Back to the start screen"),
     ("Помощь", "Help"),
@@ -256,7 +256,7 @@ impl App {
     }
 
     /// Overlay.
-    pub fn overlay(&self) -> Option<&Overlay> {
+    pub(crate) fn overlay(&self) -> Option<&Overlay> {
         self.overlay.as_ref()
     }
 
@@ -276,17 +276,17 @@ impl App {
     }
 
     /// Interview clock for the header (ms).
-    pub fn elapsed_ms(&self) -> u64 {
+    pub(crate) fn elapsed_ms(&self) -> u64 {
         self.elapsed_ms
     }
 
     /// Today's date (YYYY-MM-DD, local), for the completed count.
-    pub fn today(&self) -> &str {
+    pub(crate) fn today(&self) -> &str {
         &self.today
     }
 
     /// The clock moved: the header shows the open interview's time `now.ms`.
-    pub fn tick(&mut self, now: &Now) {
+    pub(crate) fn tick(&mut self, now: &Now) {
         self.elapsed_ms = now.ms;
     }
 
@@ -503,7 +503,7 @@ impl App {
     }
 
     /// Pasted text goes to the focused field.
-    pub fn paste(&mut self, text: &str, now: &Now) -> Vec<Request> {
+    pub(crate) fn paste(&mut self, text: &str, now: &Now) -> Vec<Request> {
         if self.overlay.is_some() {
             return vec![];
         }

@@ -310,7 +310,7 @@ pub fn map(ev: &KeyEvent, typing: bool) -> Option<Cmd> {
 
 /// Help lines generated from the keymap: (keys, what they do), one line per command with all
 /// its keys.
-pub fn help(lang: Lang) -> Vec<(String, &'static str)> {
+pub(crate) fn help(lang: Lang) -> Vec<(String, &'static str)> {
     let mut out: Vec<(Cmd, String, &'static str)> = Vec::new();
     for b in BINDINGS {
         match out.iter_mut().find(|(c, _, _)| *c == b.cmd) {

@@ -34,7 +34,7 @@ pub trait Clock {
 }
 
 /// The real clocks.
-pub struct SystemClock(Instant);
+pub(crate) struct SystemClock(Instant);
 
 impl Default for SystemClock {
     fn default() -> Self {

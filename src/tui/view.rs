@@ -15,9 +15,9 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
 /// Smallest usable terminal.
-pub const MIN_W: u16 = 60;
+pub(crate) const MIN_W: u16 = 60;
 /// Smallest usable terminal height.
-pub const MIN_H: u16 = 16;
+pub(crate) const MIN_H: u16 = 16;
 
 /// Colours, or none with NO_COLOR / a monochrome terminal.
 #[derive(Debug, Clone, Copy)]
@@ -27,7 +27,7 @@ pub struct Theme {
 
 impl Theme {
     /// From the environment: `NO_COLOR` set (to anything) disables colour.
-    pub fn from_env() -> Theme {
+    pub(crate) fn from_env() -> Theme {
         Theme {
             color: std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
         }
