@@ -285,4 +285,6 @@ pub struct Choice {
 }
 
 #[cfg(test)]
+pub(crate) mod fixtures;
+#[cfg(test)]
 mod tests;
