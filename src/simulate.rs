@@ -895,7 +895,7 @@ static EN: Phrases = Phrases {
 mod tests {
     use super::*;
     use crate::interview::logic::relevance;
-    use crate::questionnaire::bundled;
+    use crate::questionnaire::fixtures;
     use crate::record::fit;
 
     fn check_record(q: &Questionnaire, r: &Record) {
@@ -928,8 +928,8 @@ mod tests {
 
     #[test]
     fn records_respect_relevance_checks_and_limits() {
-        for name in ["nko", "omsu", "demo"] {
-            let q = bundled(name).unwrap();
+        for q in fixtures::all() {
+            let name = q.id.as_str();
             let sim = Simulator::new(
                 &q,
                 Options {
@@ -944,7 +944,7 @@ mod tests {
                 check_record(&q, &r);
                 irrelevant_kept += r.answers.values().filter(|a| !a.relevant).count();
             }
-            if name != "demo" {
+            if name != "every_type" {
                 assert!(irrelevant_kept > 0, "{name}: some answers kept as not relevant");
             }
         }
@@ -952,7 +952,7 @@ mod tests {
 
     #[test]
     fn same_seed_same_records_other_seed_other_records() {
-        let q = bundled("nko").unwrap();
+        let q = fixtures::nko();
         let a = Simulator::new(&q, Options::default());
         let b = Simulator::new(&q, Options::default());
         let c = Simulator::new(
@@ -965,7 +965,7 @@ mod tests {
         assert_eq!(a.record(5).to_json(), b.record(5).to_json());
         assert_ne!(a.record(5).to_json(), c.record(5).to_json());
         assert_ne!(a.record(5).id, a.record(6).id);
-        let demo = bundled("demo").unwrap();
+        let demo = fixtures::every_type();
         let d = Simulator::new(&demo, Options::default());
         assert_ne!(d.record(5).id, a.record(5).id, "other questionnaire, other ids");
         assert_eq!(d.interviewers(), a.interviewers(), "same laptops");
@@ -973,7 +973,7 @@ mod tests {
 
     #[test]
     fn incomplete_share_is_exact_and_spread() {
-        let q = bundled("demo").unwrap();
+        let q = fixtures::every_type();
         let sim = Simulator::new(
             &q,
             Options {
@@ -992,7 +992,7 @@ mod tests {
 
     #[test]
     fn weights_shape_the_marginals() {
-        let q = bundled("nko").unwrap();
+        let q = fixtures::nko();
         let w = parse_weights(
             &q,
             r#"{"interaction": {"yes": 3, "no": 1}, "goals": {"grants": 0.8, "consulting": 0.6, "contracts": 0.5, "dont_know": 0.1}}"#,
@@ -1024,7 +1024,7 @@ mod tests {
 
     #[test]
     fn bad_weights_are_all_reported() {
-        let q = bundled("nko").unwrap();
+        let q = fixtures::nko();
         let errs = parse_weights(
             &q,
             r#"{"interactoin": {"yes": 1}, "members_count": {"1": 1}, "goals": {"grants": 80, "nope": 1}, "interaction": {"yes": -1}}"#,
@@ -1047,7 +1047,7 @@ mod tests {
 
     #[test]
     fn districts_decide_interviewers() {
-        let q = bundled("nko").unwrap();
+        let q = fixtures::nko();
         let sim = Simulator::new(
             &q,
             Options {

@@ -143,11 +143,11 @@ pub fn csv(q: &Questionnaire, layout: &Layout) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::questionnaire::bundled;
+    use crate::questionnaire::fixtures;
 
     #[test]
     fn codebook_has_a_row_per_column_and_numbered_codes() {
-        let q = bundled("demo").unwrap();
+        let q = fixtures::every_type();
         let l = Layout::new(&q, false);
         let bytes = csv(&q, &l);
         let mut r = ::csv::Reader::from_reader(bytes.as_slice());

@@ -446,7 +446,7 @@ pub fn number(n: f64, excel: bool) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::questionnaire::bundled;
+    use crate::questionnaire::fixtures;
     use crate::record::{Answer, AnswerValue, FORMAT, QuestionnaireRef, Record, Status};
     use std::collections::BTreeMap;
 
@@ -488,7 +488,7 @@ mod tests {
 
     #[test]
     fn demo_columns_follow_the_questionnaire() {
-        let q = bundled("demo").unwrap();
+        let q = fixtures::every_type();
         let l = Layout::new(&q, false);
         let names: Vec<&str> = l.columns.iter().map(|c| c.name.as_str()).collect();
         assert_eq!(
@@ -534,7 +534,7 @@ mod tests {
 
     #[test]
     fn multi_dummies_are_empty_where_not_asked_and_irrelevant_answers_are_dropped() {
-        let q = bundled("demo").unwrap();
+        let q = fixtures::every_type();
         let l = Layout::new(&q, false);
         let r = rec(
             &q,
@@ -573,7 +573,7 @@ mod tests {
 
     #[test]
     fn excel_flavour_has_bom_semicolons_decimal_comma_and_inert_formulas() {
-        let q = bundled("demo").unwrap();
+        let q = fixtures::every_type();
         let l = Layout::new(&q, true);
         assert!(l.header().starts_with(b"\xEF\xBB\xBFid;interviewer;district;"));
         let r = rec(
@@ -594,7 +594,7 @@ mod tests {
 
     #[test]
     fn district_is_the_metadata_column() {
-        let q = bundled("nko").unwrap();
+        let q = fixtures::nko();
         let l = Layout::new(&q, false);
         assert_eq!(l.columns.iter().filter(|c| c.name == "district").count(), 1);
         assert!(l.columns.iter().any(|c| c.name == "district__remark"));

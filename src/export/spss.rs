@@ -246,11 +246,11 @@ pub fn syntax(q: &Questionnaire, layout: &Layout, csv_file: &str) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::questionnaire::bundled;
+    use crate::questionnaire::fixtures;
 
     #[test]
     fn codes_are_recoded_labelled_and_missing_declared() {
-        let q = bundled("demo").unwrap();
+        let q = fixtures::every_type();
         let l = Layout::new(&q, false);
         let s = String::from_utf8(syntax(&q, &l, "demo.csv")).unwrap();
         assert!(s.contains("/FILE='demo.csv'"), "{s}");
@@ -280,7 +280,7 @@ mod tests {
 
     #[test]
     fn reserved_and_long_names_are_made_valid() {
-        let q = bundled("demo").unwrap();
+        let q = fixtures::every_type();
         let mut l = Layout::new(&q, false);
         l.columns[8].name = "to".into();
         l.columns[9].name = "x".repeat(70);

@@ -2,7 +2,7 @@
 
 use super::logic::Problem;
 use super::session::{Action, Effect, Message, Mode, Now, Session, new_record, reopen, update};
-use crate::questionnaire::bundled;
+use crate::questionnaire::fixtures;
 use crate::record::{AnswerValue, EventKind, Status};
 use std::sync::Arc;
 
@@ -14,7 +14,7 @@ fn now(ms: u64) -> Now {
 }
 
 fn demo() -> Session {
-    let q = Arc::new(bundled("demo").unwrap());
+    let q = Arc::new(fixtures::every_type());
     let rec = new_record(&q, "id1".into(), "dev".into(), "I07".into(), &now(0));
     let mut s = Session::open(q, rec);
     s.show(&now(0));
@@ -320,7 +320,7 @@ fn jump_list_offers_reached_questions() {
 
 #[test]
 fn two_quick_digits_choose_options_beyond_ten() {
-    let q = Arc::new(bundled("nko").unwrap());
+    let q = Arc::new(fixtures::nko());
     let rec = new_record(&q, "id".into(), "dev".into(), "I".into(), &now(0));
     let mut s = Session::open(q, rec);
     s.show(&now(0));
@@ -345,7 +345,7 @@ fn two_quick_digits_choose_options_beyond_ten() {
 
 #[test]
 fn two_quick_digits_in_a_multi_undo_the_first_toggle() {
-    let q = Arc::new(bundled("nko").unwrap());
+    let q = Arc::new(fixtures::nko());
     let rec = new_record(&q, "id".into(), "dev".into(), "I".into(), &now(0));
     let mut s = Session::open(q, rec);
     let i = s.q.questions.iter().position(|x| x.id == "problems").unwrap();

@@ -741,7 +741,7 @@ fn status_word(s: Status) -> &'static str {
 pub(crate) mod tests {
     use super::*;
     use crate::questionnaire::Kind;
-    use crate::questionnaire::bundled;
+    use crate::questionnaire::fixtures;
     use crate::record::{Answer, AnswerValue, Record};
     use crate::simulate::{Options, Simulator};
 
@@ -827,13 +827,13 @@ pub(crate) mod tests {
     fn examined_records_have_the_canonical_line_and_faults_are_rejected() {
         let mut cat = Catalog::new(false);
         let mut excel = Catalog::new(true);
-        for name in ["nko", "omsu", "demo"] {
-            cat.add(bundled(name).unwrap(), Origin::Bundled);
-            excel.add(bundled(name).unwrap(), Origin::Bundled);
+        for q in fixtures::all() {
+            cat.add(q.clone(), Origin::Given("fixture".into()));
+            excel.add(q, Origin::Given("fixture".into()));
         }
         let mut rejected = 0;
-        for name in ["nko", "omsu", "demo"] {
-            let q = bundled(name).unwrap();
+        for q in fixtures::all() {
+            let name = &q.id;
             for n in 0..40 {
                 for fault in 0..22 {
                     let r = faulty(&q, n, fault);

@@ -209,7 +209,7 @@ mod tests {
     }
 
     fn q(id: &str, version: &str) -> crate::questionnaire::Questionnaire {
-        let src = include_str!("../../tests/fixtures/fit.json")
+        let src = crate::questionnaire::fixtures::FIT
             .replacen("\"id\": \"fit\"", &format!("\"id\": \"{id}\""), 1)
             .replacen("\"version\": \"1\"", &format!("\"version\": \"{version}\""), 1);
         load("fixture", &src).unwrap()

@@ -159,11 +159,11 @@ pub(crate) fn markdown(q: &Questionnaire) -> String {
 
 #[cfg(test)]
 mod tests {
-    use crate::questionnaire::bundled;
+    use crate::questionnaire::fixtures;
 
     #[test]
     fn codebook_lists_every_variable_and_option() {
-        let q = bundled("demo").unwrap();
+        let q = fixtures::every_type();
         let csv = super::csv(&q);
         let mut rdr = csv::Reader::from_reader(csv.as_bytes());
         let recs: Vec<csv::StringRecord> = rdr.records().map(Result::unwrap).collect();

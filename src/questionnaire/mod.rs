@@ -286,4 +286,6 @@ pub struct Choice {
 }
 
 #[cfg(test)]
+pub(crate) mod fixtures;
+#[cfg(test)]
 mod tests;

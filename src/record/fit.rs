@@ -243,11 +243,10 @@ pub(crate) fn parse_date(s: &str) -> Option<(i32, u8, u8)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::questionnaire::load;
     use crate::record::{Answer, AnswerValue};
 
     fn q() -> Questionnaire {
-        load("fit.json", include_str!("../../tests/fixtures/fit.json")).unwrap()
+        crate::questionnaire::fixtures::fit()
     }
 
     /// The text of a record of questionnaire `fit` with these answers (a JSON object's body).

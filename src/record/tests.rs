@@ -1,10 +1,10 @@
 use super::*;
-use crate::questionnaire::bundled;
+use crate::questionnaire::fixtures;
 use crate::simulate::{Options, Rng, Simulator};
 use serde_json::{Value, json};
 use std::borrow::Cow;
 
-/// Simulated records of every bundled questionnaire, with awkward strings and numbers put in.
+/// Simulated records of the fixture questionnaires, with awkward strings and numbers put in.
 fn records() -> Vec<Record> {
     let awkward = [
         "кавычка \" и обратная косая \\ черта",
@@ -16,8 +16,7 @@ fn records() -> Vec<Record> {
     ];
     let numbers = [1.5, 0.1, 1e-7, 123456789.125, 1e300, -2.5, 1e16, -0.0, 12.0, 9.0e15];
     let mut out = Vec::new();
-    for name in ["nko", "omsu", "demo"] {
-        let q = bundled(name).unwrap();
+    for q in fixtures::all() {
         let sim = Simulator::new(
             &q,
             Options {

@@ -2,11 +2,11 @@
 
 use super::model::{MAX_TEXTS, NumberStats, QuestionTable, Row};
 use super::*;
-use crate::questionnaire::{Questionnaire, bundled};
+use crate::questionnaire::{Questionnaire, fixtures};
 use crate::record::{Answer, AnswerValue, FORMAT, QuestionnaireRef, Record, RecordView, Status};
 
 fn qs() -> (Questionnaire, Questionnaire) {
-    (bundled("nko").unwrap(), bundled("omsu").unwrap())
+    (fixtures::nko(), fixtures::omsu())
 }
 
 fn t(s: &str) -> AnswerValue {

@@ -1,10 +1,10 @@
 //! The instruments' column headings.
 
 use super::*;
-use crate::questionnaire::bundled;
+use crate::questionnaire::fixtures;
 
 fn qs() -> (Questionnaire, Questionnaire) {
-    (bundled("nko").unwrap(), bundled("omsu").unwrap())
+    (fixtures::nko(), fixtures::omsu())
 }
 
 #[test]
@@ -20,7 +20,7 @@ fn instrument_headings_prefer_a_short_title_and_never_collide() {
         crate::questionnaire::load("t.json", &v.to_string()).unwrap()
     };
     let ids = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
-    // The bundled instruments are named as in the note.
+    // The monitoring instruments (ids `nko` and `omsu`) are named as in the note.
     assert_eq!(
         instrument_labels(&ids(&["nko", "omsu"]), &[&nko, &omsu]),
         ["НКО", "ОМСУ"]

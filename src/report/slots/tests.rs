@@ -2,15 +2,15 @@
 //! refuses what `record::fit` refuses.
 
 use super::*;
-use crate::questionnaire::{Kind, bundled};
+use crate::questionnaire::{Kind, fixtures};
 use crate::record::fit;
 
 #[test]
 fn resolve_finds_every_answer_and_refuses_what_fit_refuses() {
     let mut slots = Slots::default();
     let mut refused = 0;
-    for name in ["nko", "omsu", "demo"] {
-        let q = bundled(name).unwrap();
+    for q in fixtures::all() {
+        let name = &q.id;
         for n in 0..40 {
             for fault in 0..22 {
                 let r = crate::merge::tests::faulty(&q, n, fault);

@@ -1,7 +1,7 @@
 //! The app driven purely: commands and outcomes in, state and requests out; no terminal, no disk.
 
 use super::*;
-use crate::questionnaire::bundled;
+use crate::questionnaire::fixtures;
 use crate::record::{EventKind, Status};
 use crate::tui::view::{self, Theme};
 use ratatui::Terminal;
@@ -15,10 +15,7 @@ fn now() -> Now {
 }
 
 fn catalog() -> Vec<Arc<Questionnaire>> {
-    ["nko", "omsu", "demo"]
-        .iter()
-        .map(|id| Arc::new(bundled(id).unwrap()))
-        .collect()
+    fixtures::all().into_iter().map(Arc::new).collect()
 }
 
 fn app() -> App {
@@ -73,8 +70,8 @@ fn listing(recs: Vec<Record>) -> App {
 
 /// An nko record answered up to `org_type` (district answered, shown events logged).
 fn nko_in_progress() -> Record {
-    let q = Arc::new(bundled("nko").unwrap());
-    let mut s = Session::open(q, record(&bundled("nko").unwrap()));
+    let q = Arc::new(fixtures::nko());
+    let mut s = Session::open(q, record(&fixtures::nko()));
     s.show(&now());
     session::update(&mut s, Action::Choose(2), &now());
     session::update(&mut s, Action::Next, &now());
