@@ -6,7 +6,7 @@ use crate::i18n::{self, Lang};
 use crate::interview::session::{Focus, Message, Mode, Session};
 use crate::interview::summary::Summary;
 use crate::interview::{editor::Editor, logic::Problem};
-use crate::questionnaire::Kind;
+use crate::questionnaire::{Kind, Questionnaire};
 use crate::record::AnswerValue;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -442,6 +442,127 @@ fn interview(f: &mut Frame, app: &App, s: &Session, theme: Theme) {
     f.render_widget(Paragraph::new(footer(l, &keys, theme, foot.width)), foot);
 }
 
+/// The options of a choice question (with the count chosen, the two-digit hint and an open
+/// "specify" field), appended to `lines`; the line to keep in view, if the focus is there.
+fn choice_lines(
+    lines: &mut Vec<Line<'static>>,
+    l: Lang,
+    s: &Session,
+    value: Option<&AnswerValue>,
+    theme: Theme,
+) -> Option<usize> {
+    let q = &s.q;
+    let qq = &q.questions[s.cur];
+    let mut focus = None;
+    let multi = matches!(qq.kind, Kind::Multi { .. });
+    if let Kind::Multi { max, .. } = qq.kind {
+        let n = match value {
+            Some(AnswerValue::Codes(c)) => c.len(),
+            _ => 0,
+        };
+        let limit = max
+            .map(|m| format!(" ({} {m})", l.t("не более", "at most")))
+            .unwrap_or_default();
+        lines.push(Line::styled(
+            format!("{} {n}{limit}", l.t("выбрано", "chosen")),
+            theme.dim(),
+        ));
+    }
+    if qq.options.len() > 10 {
+        lines.push(Line::styled(
+            l.t(
+                "варианты 10 и далее — две цифры подряд",
+                "options 10+: type two digits quickly",
+            ),
+            theme.dim(),
+        ));
+    }
+    for (i, o) in qq.options.iter().enumerate() {
+        let chosen = match value {
+            Some(AnswerValue::Text(c)) => *c == o.code,
+            Some(AnswerValue::Codes(cs)) => cs.contains(&o.code),
+            _ => false,
+        };
+        let mark = match (multi, chosen) {
+            (true, true) => "[x]",
+            (true, false) => "[ ]",
+            (false, true) => "(•)",
+            (false, false) => "( )",
+        };
+        let key = if qq.options.len() > 10 {
+            // Two digits typed quickly choose options 10 and beyond.
+            format!("{:>2}", i + 1)
+        } else if i < 9 {
+            format!("{}", i + 1)
+        } else {
+            "0".into()
+        };
+        let mut st = if chosen {
+            Style::new().add_modifier(Modifier::BOLD)
+        } else {
+            Style::new()
+        };
+        if i == s.highlight && s.focus == Focus::Answer {
+            st = st.patch(theme.sel());
+            focus = Some(lines.len());
+        }
+        lines.push(Line::styled(format!("{key} {mark} {}", q.tr(&o.label)), st));
+        if o.other && chosen {
+            let e = &s.other_edit;
+            let mut fl = field_line(e, theme, s.focus == Focus::Other);
+            fl.spans[0] = Span::styled(format!("      {} ", l.t("уточните:", "specify:")), theme.hint());
+            if s.focus == Focus::Other {
+                focus = Some(lines.len());
+            }
+            lines.push(fl);
+        }
+    }
+    focus
+}
+
+/// What an input field expects: the kind of number and its range and unit, a date's form, a
+/// text's length.
+fn input_hint(kind: &Kind, q: &Questionnaire, l: Lang) -> String {
+    match kind {
+        Kind::Number {
+            min,
+            max,
+            unit,
+            integer,
+        } => {
+            let mut h = String::from(if *integer {
+                l.t("целое число", "whole number")
+            } else {
+                l.t("число", "number")
+            });
+            if let (Some(a), Some(b)) = (min, max) {
+                h.push_str(&format!(", {a}–{b}"));
+            } else if let Some(a) = min {
+                h.push_str(&format!(", ≥ {a}"));
+            } else if let Some(b) = max {
+                h.push_str(&format!(", ≤ {b}"));
+            }
+            if let Some(u) = unit {
+                h.push_str(&format!(", {}", q.tr(u)));
+            }
+            h
+        }
+        Kind::Date => l.t("дата ГГГГ-ММ-ДД", "date YYYY-MM-DD").to_string(),
+        Kind::LongText { max_length } => {
+            format!(
+                "{}, {} {max_length}; {}",
+                l.t("развёрнутый ответ", "open answer"),
+                l.t("до", "up to"),
+                l.t("Alt+Enter — новая строка", "Alt+Enter for a new line")
+            )
+        }
+        Kind::Text { max_length } => {
+            format!("{} {max_length} {}", l.t("до", "up to"), l.t("знаков", "characters"))
+        }
+        _ => String::new(),
+    }
+}
+
 fn question_body(f: &mut Frame, app: &App, s: &Session, area: Rect, theme: Theme) {
     let l = app.lang();
     let q = &s.q;
@@ -481,110 +602,13 @@ fn question_body(f: &mut Frame, app: &App, s: &Session, area: Rect, theme: Theme
     let mut focus_line = 0usize;
     match &qq.kind {
         Kind::Single | Kind::Multi { .. } => {
-            let multi = matches!(qq.kind, Kind::Multi { .. });
-            if let Kind::Multi { max, .. } = qq.kind {
-                let n = match value {
-                    Some(AnswerValue::Codes(c)) => c.len(),
-                    _ => 0,
-                };
-                let limit = max
-                    .map(|m| format!(" ({} {m})", l.t("не более", "at most")))
-                    .unwrap_or_default();
-                lines.push(Line::styled(
-                    format!("{} {n}{limit}", l.t("выбрано", "chosen")),
-                    theme.dim(),
-                ));
-            }
-            if qq.options.len() > 10 {
-                lines.push(Line::styled(
-                    l.t(
-                        "варианты 10 и далее — две цифры подряд",
-                        "options 10+: type two digits quickly",
-                    ),
-                    theme.dim(),
-                ));
-            }
-            for (i, o) in qq.options.iter().enumerate() {
-                let chosen = match value {
-                    Some(AnswerValue::Text(c)) => *c == o.code,
-                    Some(AnswerValue::Codes(cs)) => cs.contains(&o.code),
-                    _ => false,
-                };
-                let mark = match (multi, chosen) {
-                    (true, true) => "[x]",
-                    (true, false) => "[ ]",
-                    (false, true) => "(•)",
-                    (false, false) => "( )",
-                };
-                let key = if qq.options.len() > 10 {
-                    // Two digits typed quickly choose options 10 and beyond.
-                    format!("{:>2}", i + 1)
-                } else if i < 9 {
-                    format!("{}", i + 1)
-                } else {
-                    "0".into()
-                };
-                let mut st = if chosen {
-                    Style::new().add_modifier(Modifier::BOLD)
-                } else {
-                    Style::new()
-                };
-                if i == s.highlight && s.focus == Focus::Answer {
-                    st = st.patch(theme.sel());
-                    focus_line = lines.len();
-                }
-                lines.push(Line::styled(format!("{key} {mark} {}", q.tr(&o.label)), st));
-                if o.other && chosen {
-                    let e = &s.other_edit;
-                    let mut fl = field_line(e, theme, s.focus == Focus::Other);
-                    fl.spans[0] = Span::styled(format!("      {} ", l.t("уточните:", "specify:")), theme.hint());
-                    if s.focus == Focus::Other {
-                        focus_line = lines.len();
-                    }
-                    lines.push(fl);
-                }
+            if let Some(at) = choice_lines(&mut lines, l, s, value, theme) {
+                focus_line = at;
             }
         }
         Kind::Note => {}
         kind => {
-            let hint = match kind {
-                Kind::Number {
-                    min,
-                    max,
-                    unit,
-                    integer,
-                } => {
-                    let mut h = String::from(if *integer {
-                        l.t("целое число", "whole number")
-                    } else {
-                        l.t("число", "number")
-                    });
-                    if let (Some(a), Some(b)) = (min, max) {
-                        h.push_str(&format!(", {a}–{b}"));
-                    } else if let Some(a) = min {
-                        h.push_str(&format!(", ≥ {a}"));
-                    } else if let Some(b) = max {
-                        h.push_str(&format!(", ≤ {b}"));
-                    }
-                    if let Some(u) = unit {
-                        h.push_str(&format!(", {}", q.tr(u)));
-                    }
-                    h
-                }
-                Kind::Date => l.t("дата ГГГГ-ММ-ДД", "date YYYY-MM-DD").to_string(),
-                Kind::LongText { max_length } => {
-                    format!(
-                        "{}, {} {max_length}; {}",
-                        l.t("развёрнутый ответ", "open answer"),
-                        l.t("до", "up to"),
-                        l.t("Alt+Enter — новая строка", "Alt+Enter for a new line")
-                    )
-                }
-                Kind::Text { max_length } => {
-                    format!("{} {max_length} {}", l.t("до", "up to"), l.t("знаков", "characters"))
-                }
-                _ => String::new(),
-            };
+            let hint = input_hint(kind, q, l);
             lines.push(Line::styled(hint, theme.dim()));
             focus_line = lines.len();
             lines.extend(field_lines(&s.edit, theme, s.focus == Focus::Answer && !s.read_only));

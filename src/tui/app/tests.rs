@@ -79,6 +79,17 @@ fn nko_in_progress() -> Record {
     s.rec
 }
 
+/// The app after "new interview" on the start screen and the store's answer: the first
+/// question of the first questionnaire is shown.
+fn with_new_interview() -> App {
+    let mut app = app();
+    app.handle(Cmd::Next, &now());
+    let q = app.catalog()[0].clone();
+    let rec = record(&q);
+    app.on(Outcome::Created { q, rec }, &now());
+    app
+}
+
 #[test]
 fn a_new_interview_from_the_start_screen_shows_its_first_question() {
     let mut app = app();
@@ -284,16 +295,7 @@ fn a_completed_interview_opens_read_only_or_is_reopened() {
 
 #[test]
 fn a_failed_save_shows_not_saved_until_a_later_save_succeeds() {
-    let mut app = app();
-    app.handle(Cmd::Next, &now());
-    let q = app.catalog()[0].clone();
-    app.on(
-        Outcome::Created {
-            q: q.clone(),
-            rec: record(&q),
-        },
-        &now(),
-    );
+    let mut app = with_new_interview();
     app.on(Outcome::Saved { at: "10:00:01".into() }, &now());
     assert_eq!(app.handle(Cmd::Digit(1), &now()), vec![Request::Save]);
     let reqs = app.on(
@@ -319,16 +321,7 @@ fn a_failed_save_shows_not_saved_until_a_later_save_succeeds() {
 
 #[test]
 fn back_to_the_start_screen_closes_and_shows_the_new_list() {
-    let mut app = app();
-    app.handle(Cmd::Next, &now());
-    let q = app.catalog()[0].clone();
-    app.on(
-        Outcome::Created {
-            q: q.clone(),
-            rec: record(&q),
-        },
-        &now(),
-    );
+    let mut app = with_new_interview();
     app.handle(Cmd::Menu, &now());
     assert_eq!(app.overlay(), Some(&Overlay::Menu { sel: 0 }));
     assert_eq!(app.handle(Cmd::Digit(1), &now()), vec![Request::Close]);
@@ -367,16 +360,7 @@ fn back_to_the_start_screen_closes_and_shows_the_new_list() {
 
 #[test]
 fn the_clock_in_the_header_follows_tick() {
-    let mut app = app();
-    app.handle(Cmd::Next, &now());
-    let q = app.catalog()[0].clone();
-    app.on(
-        Outcome::Created {
-            q: q.clone(),
-            rec: record(&q),
-        },
-        &now(),
-    );
+    let mut app = with_new_interview();
     app.tick(&Now {
         wall: "2021-02-20T11:01:01Z".into(),
         ms: 3_661_000,
