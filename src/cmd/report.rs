@@ -3,7 +3,8 @@
 
 use super::{Done, Error, Progress, emit};
 use crate::i18n::Lang;
-use crate::report::{self, Options, Plan, Quota, Report, Tally};
+use crate::merge::decide;
+use crate::report::{self, MergeInfo, Options, Plan, Quota, Report, Tally};
 use crate::store::{self, ReportInput};
 use std::io::Write;
 use std::path::PathBuf;
@@ -85,7 +86,18 @@ pub fn report(a: ReportArgs, progress: &dyn Progress, out: &mut dyn Write, err: 
         None => None,
         Some(p) => Some(quota(p, &plan)?),
     };
-    inp.prepare(&catalog, a.include_incomplete, &update);
+    if inp.needs_merge() {
+        // A folder of interview files: merged on the fly by the merge's rules.
+        let ex = inp.examine_all(&catalog, &update);
+        let d = decide(&ex.entries, a.include_incomplete);
+        let info = MergeInfo::on_the_fly(&ex.entries, &ex.drafts, &d, ex.rejected.len());
+        let winners = d
+            .merged
+            .iter()
+            .map(|&i| (ex.entries[i].source, ex.entries[i].id))
+            .collect();
+        inp.set_merged(info, winners, &ex.rejected);
+    }
     plan.set_conflicts(inp.merge.iter().flat_map(|m| m.conflict_ids.iter().cloned()));
     let r = tally(&mut inp, &plan, quota.as_ref(), &a.input, &update, progress, err)?;
     let bytes: Vec<u8> = match a.format {

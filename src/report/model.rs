@@ -3,7 +3,9 @@
 //! other renderer prints. Plain data: no logic beyond `Serialize`.
 
 use super::stats::{Chi2, Fisher, NotValid};
+use crate::merge::{Decision, Entry};
 use serde::Serialize;
+use std::collections::HashMap;
 
 /// The format tag of the JSON report.
 pub(crate) const FORMAT: &str = "anketa-report/1";
@@ -25,6 +27,34 @@ pub struct MergeInfo {
     pub incomplete: Vec<(String, String)>,
     /// Files or lines the merge rejected.
     pub rejected: usize,
+}
+
+impl MergeInfo {
+    /// What the report says of a folder merged on the fly: the rules' decision over its
+    /// `entries`, with the interviewer of each draft and the number of records rejected.
+    pub(crate) fn on_the_fly(
+        entries: &[Entry],
+        drafts: &HashMap<uuid::Uuid, (String, String)>,
+        d: &Decision,
+        rejected: usize,
+    ) -> MergeInfo {
+        let mut incomplete: Vec<(String, String)> = d
+            .incomplete
+            .iter()
+            .filter_map(|&i| drafts.get(&entries[i].id).cloned())
+            .collect();
+        incomplete.sort();
+        let mut conflict_ids: Vec<String> = d.conflicts.iter().map(|c| entries[c.winner].id.to_string()).collect();
+        conflict_ids.sort();
+        conflict_ids.dedup();
+        MergeInfo {
+            source: "merged on the fly".into(),
+            duplicates: d.duplicates.iter().map(|x| x.copies.len()).sum(),
+            conflict_ids,
+            incomplete,
+            rejected,
+        }
+    }
 }
 
 /// Where the data came from, for the report's header.

@@ -544,3 +544,26 @@ fn fieldwork_counts_districts_durations_and_speeders() {
     assert_eq!((i01.code.as_str(), i01.total, i01.speeders), ("I01", 100, 1));
     assert_eq!(i01.speeder_share, Some(0.01));
 }
+
+#[test]
+fn a_folder_merged_on_the_fly_reports_duplicates_conflicts_and_drafts() {
+    use crate::merge::{decide, tests::e};
+    use Status::{Completed as C, InProgress as P};
+    // a: two identical copies; b: a conflict (revision 2 beats 1); c: a draft only.
+    let entries = [
+        e("a", 1, C, 1, 7, 0),
+        e("a", 1, C, 1, 7, 1),
+        e("b", 1, C, 1, 1, 2),
+        e("b", 2, C, 1, 2, 3),
+        e("c", 1, P, 1, 3, 4),
+    ];
+    let mut drafts = std::collections::HashMap::new();
+    drafts.insert(entries[4].id, ("nko".to_string(), "I07".to_string()));
+    let d = decide(&entries, false);
+    let info = MergeInfo::on_the_fly(&entries, &drafts, &d, 3);
+    assert_eq!(info.source, "merged on the fly");
+    assert_eq!(info.duplicates, 1);
+    assert_eq!(info.conflict_ids, [entries[3].id.to_string()]);
+    assert_eq!(info.incomplete, [("nko".to_string(), "I07".to_string())]);
+    assert_eq!(info.rejected, 3);
+}

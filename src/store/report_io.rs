@@ -18,7 +18,7 @@
 
 use super::inputs::{InputFile, InputText, questionnaires_in, read_all, source_path, walk};
 use super::{MAX_INTERVIEW_BYTES, load_questionnaire, read_text};
-use crate::merge::{Catalog, Entry, Origin, Source, decide, examine_view};
+use crate::merge::{Catalog, Entry, Origin, Source, examine_view};
 use crate::record::decode::{Decoded, decode, decode_without_paradata};
 use crate::record::{RecordView, Status};
 use crate::report::{InputInfo, MergeInfo, PathReason};
@@ -74,6 +74,16 @@ pub(crate) struct ReportInput {
     rejected: u64,
     examples: Vec<(Source, String)>,
     extra_examples: Vec<PathReason>,
+}
+
+/// Every interview of a folder examined as `anketa merge` examines it.
+pub(crate) struct Examined {
+    /// The interviews' entries.
+    pub entries: Vec<Entry>,
+    /// (questionnaire id, interviewer) of each interview in progress.
+    pub drafts: HashMap<uuid::Uuid, (String, String)>,
+    /// Files and lines rejected, with why, sorted.
+    pub rejected: Vec<(Source, String)>,
 }
 
 /// What a record's text is ([`decode`]): an interview, something to ignore (`Err(None)`), or a
@@ -236,12 +246,15 @@ impl<S> Drop for Lease<'_, S> {
 }
 
 impl ReportInput {
-    /// For a folder of interview files: reads every file once and decides, by the rules of
-    /// `anketa merge`, which copy of each interview is kept. Nothing to do for other inputs.
-    pub(crate) fn prepare(&mut self, cat: &Catalog, include_incomplete: bool, progress: &(dyn Fn(u64, u64) + Sync)) {
-        if self.kind != InputKind::Files {
-            return;
-        }
+    /// Whether the input is a folder of interview files, to be merged on the fly
+    /// ([`ReportInput::examine_all`], the merge rules, then [`ReportInput::set_merged`]).
+    pub(crate) fn needs_merge(&self) -> bool {
+        self.kind == InputKind::Files
+    }
+
+    /// Reads and examines every interview file as `anketa merge` does (on all cores): the
+    /// entries, the interviewer of each draft, and what was rejected (sorted).
+    pub(crate) fn examine_all(&self, cat: &Catalog, progress: &(dyn Fn(u64, u64) + Sync)) -> Examined {
         let entries: Mutex<Vec<Entry>> = Mutex::new(Vec::new());
         let drafts: Mutex<HashMap<uuid::Uuid, (String, String)>> = Mutex::new(HashMap::new());
         let bad: Mutex<Vec<(Source, String)>> = Mutex::new(Vec::new());
@@ -271,29 +284,26 @@ impl ReportInput {
             },
             progress,
         );
-        let entries = entries.into_inner().unwrap_or_else(|p| p.into_inner());
-        let drafts = drafts.into_inner().unwrap_or_else(|p| p.into_inner());
-        let mut bad = bad.into_inner().unwrap_or_else(|p| p.into_inner());
-        bad.sort();
-        let d = decide(&entries, include_incomplete);
-        let mut incomplete: Vec<(String, String)> = d
-            .incomplete
-            .iter()
-            .filter_map(|&i| drafts.get(&entries[i].id).cloned())
-            .collect();
-        incomplete.sort();
-        let mut conflict_ids: Vec<String> = d.conflicts.iter().map(|c| entries[c.winner].id.to_string()).collect();
-        conflict_ids.sort();
-        conflict_ids.dedup();
-        self.merge = Some(MergeInfo {
-            source: "merged on the fly".into(),
-            duplicates: d.duplicates.iter().map(|x| x.copies.len()).sum(),
-            conflict_ids,
-            incomplete,
-            rejected: bad.len(),
-        });
-        self.rejected = bad.len() as u64;
-        self.extra_examples = bad
+        let mut rejected = bad.into_inner().unwrap_or_else(|p| p.into_inner());
+        rejected.sort();
+        Examined {
+            entries: entries.into_inner().unwrap_or_else(|p| p.into_inner()),
+            drafts: drafts.into_inner().unwrap_or_else(|p| p.into_inner()),
+            rejected,
+        }
+    }
+
+    /// What merging on the fly decided: what the report says of it, the copy of each interview
+    /// to read (by where it is), and what was rejected.
+    pub(crate) fn set_merged(
+        &mut self,
+        info: MergeInfo,
+        winners: HashMap<Source, uuid::Uuid>,
+        rejected: &[(Source, String)],
+    ) {
+        self.merge = Some(info);
+        self.rejected = rejected.len() as u64;
+        self.extra_examples = rejected
             .iter()
             .take(REJECT_EXAMPLES)
             .map(|(s, r)| PathReason {
@@ -301,7 +311,7 @@ impl ReportInput {
                 reason: r.clone(),
             })
             .collect();
-        self.winners = Some(d.merged.iter().map(|&i| (entries[i].source, entries[i].id)).collect());
+        self.winners = Some(winners);
     }
 
     /// Streams every record to `add` on all cores, each worker with its own state from `init`;
