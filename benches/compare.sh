@@ -122,10 +122,14 @@ suite() {
   c merge-of-merge-plus $B merge out/merge-incomplete "$C/usb/export" "$C/usb/reopened" --out out/merge-of-merge-plus
   c merge-of-excel $B merge out/merge-excel --out out/merge-of-excel --excel
   c merge-of-two-merges $B merge out/merge-field out/merge-ndjson "$C/usb/old-merge" --out out/merge-of-two-merges
+  # a rerun into an earlier output replaces its files and removes those it no longer writes;
+  # out/merge-rerun-N: the folder after run N
   c merge-rerun-1 $B merge "${IN[@]}" --out out/merge-rerun --include-incomplete
   cp -a out/merge-rerun out/merge-rerun-1
   c merge-rerun-2 $B merge "$C/field/north" --out out/merge-rerun
-  c merge-rerun-3 $B merge "$C/field/north" --out out/merge-rerun # unchanged rerun
+  cp -a out/merge-rerun out/merge-rerun-2
+  c merge-rerun-3 $B merge "$C/field/north" --out out/merge-rerun # the same again
+  mv out/merge-rerun out/merge-rerun-3
   c merge-nothing $B merge "$C/usb/junk" --out out/merge-nothing
   c merge-missing-input $B merge "$C/no-such-folder" --out out/merge-missing-input
   mkdir -p out/merge-not-empty && echo keep > out/merge-not-empty/notes.txt

@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
 # Interviewer benchmarks: in-process numbers (cargo bench), then the real binary: cold start to
 # first frame and CPU use while idle. Usage: benches/interviewer.sh
+# ANKETA_BIN=PATH: measure that binary, without building (the in-process cargo bench is skipped).
 set -euo pipefail
+ANKETA_BIN=${ANKETA_BIN:+$(realpath "$ANKETA_BIN")}
 cd "$(dirname "$0")/.."
-cargo build --release --quiet
-BIN=$PWD/target/release/anketa
-cargo bench --quiet --bench interviewer 2>/dev/null
+if [ -z "$ANKETA_BIN" ]; then
+  cargo build --release --quiet
+  cargo bench --quiet --bench interviewer 2>/dev/null
+fi
+BIN=${ANKETA_BIN:-$PWD/target/release/anketa}
 work=$(mktemp -d); trap 'rm -rf "$work"; tmux kill-session -t anketa-idle 2>/dev/null || true' EXIT
 export ANKETA_DATA_DIR=$work/data
 # Cold start: process start → first frame drawn → exit, in a pseudo-terminal; minus the cost of

@@ -11,13 +11,14 @@
 # one untimed run writes and deletes its outputs, so that every tool finds the page cache as on a
 # machine in use (on a fresh VM the first write of each page costs extra).
 # Needs jq and python3 (apt-get install -y jq python3).
-# ANKETA_BENCH_DIR: see below.
+# ANKETA_BENCH_DIR: see below. ANKETA_BIN=PATH: time that binary, without building one.
 set -euo pipefail
 N=${1:-100000}
+ANKETA_BIN=${ANKETA_BIN:+$(realpath "$ANKETA_BIN")}
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-target}
-cargo build --release --quiet
-BIN=$CARGO_TARGET_DIR/release/anketa
+[ -n "$ANKETA_BIN" ] || cargo build --release --quiet
+BIN=${ANKETA_BIN:-$CARGO_TARGET_DIR/release/anketa}
 command -v jq >/dev/null || { echo "jq is missing: apt-get install -y jq" >&2; exit 2; }
 # ANKETA_BENCH_DIR=DIR keeps the simulated files there and reuses them on the next run (the
 # machine is shared: rerun the timings when it is quiet without simulating again).

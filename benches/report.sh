@@ -13,13 +13,17 @@
 # (anketa: the best of three runs; pandas: one run).
 # pandas is installed into a virtual environment under ~/.cache (ANKETA_BENCH_VENV overrides) and
 # is run only up to 100,000 interviews (at a million it would need about 10 GB of memory).
+# ANKETA_BIN=PATH: time that binary, without building (beyond 100,000 interviews the NDJSON
+# writer target/release/examples/simulate_ndjson must then exist, or the NDJSON be kept in
+# ANKETA_BENCH_DIR).
 set -euo pipefail
+ANKETA_BIN=${ANKETA_BIN:+$(realpath "$ANKETA_BIN")}
 cd "$(dirname "$0")/.."
 SIZES=("$@")
 [ ${#SIZES[@]} -gt 0 ] || SIZES=(100000 1000000)
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-target}
-cargo build --release --quiet --bin anketa --example simulate_ndjson
-BIN=$CARGO_TARGET_DIR/release/anketa
+[ -n "$ANKETA_BIN" ] || cargo build --release --quiet --bin anketa --example simulate_ndjson
+BIN=${ANKETA_BIN:-$CARGO_TARGET_DIR/release/anketa}
 GEN=$CARGO_TARGET_DIR/release/examples/simulate_ndjson
 VENV=${ANKETA_BENCH_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/anketa-bench-venv}
 if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c 'import pandas' 2>/dev/null; then
