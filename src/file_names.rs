@@ -2,10 +2,20 @@
 //! a questionnaire's copy (`<id>-<version>-<sha256[..12]>.json`) and a losing conflict copy kept
 //! by merge. One place, so that the interviewer, `simulate` and `merge` name files alike.
 //!
-//! Pure: names only; `store` puts them under folders.
+//! Pure: names only (a conflict copy's name includes its `conflicts/` folder); `store` puts
+//! them under the data dir or the output folder.
 
 use crate::questionnaire::Questionnaire;
 use crate::record::Record;
+
+/// The merged data set, one canonical line per interview.
+pub(crate) const NDJSON: &str = "interviews.ndjson";
+/// The merge report's file name.
+pub(crate) const REPORT_FILE: &str = "merge-report.json";
+/// The folder of the losing copies of conflicts.
+pub(crate) const CONFLICTS_DIR: &str = "conflicts";
+/// The folder of the questionnaires a data set carries (and where `walk` finds questionnaires).
+pub(crate) const QUESTIONNAIRES_DIR: &str = "questionnaires";
 
 /// `<questionnaire>-<interviewer>-<uuid>.json`, each part [`sanitize`]d.
 pub fn interview(rec: &Record) -> String {
@@ -26,7 +36,7 @@ pub fn questionnaire(q: &Questionnaire) -> String {
 /// so that several losing copies of one interview never share a name.
 pub fn conflict(rec: &Record, content_sha256: &str) -> String {
     format!(
-        "conflicts/{}.r{}-{}.json",
+        "{CONFLICTS_DIR}/{}.r{}-{}.json",
         interview(rec).trim_end_matches(".json"),
         rec.revision,
         &content_sha256[..12]

@@ -35,6 +35,7 @@
 #![warn(missing_docs)]
 
 pub mod cmd;
+pub(crate) mod csv_field;
 pub mod diag;
 pub(crate) mod export;
 pub(crate) mod expr;

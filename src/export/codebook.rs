@@ -4,7 +4,8 @@
 //! empty `value`; a value row repeats the column name and gives a code, its label, the number it
 //! becomes in the `.sps` file and, for non-substantive answers, `dont_know` or `refused`.
 
-use super::csv::{ColumnKind, Layout, Meta, record};
+use super::csv::{ColumnKind, Layout, Meta};
+use crate::csv_field::record;
 use crate::questionnaire::{Kind, Questionnaire};
 
 /// Texts for the metadata columns and the 0/1 labels, in the questionnaire's language.

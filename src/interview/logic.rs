@@ -1,6 +1,7 @@
 //! Relevance and checks: the rules of a questionnaire applied to a set of answers.
 //!
-//! Shared by the interviewer, `simulate`, `merge` (validation) and `report` (`--where`).
+//! Shared by the interviewer, `simulate` and `report` (relevance and `--where`). Whether a
+//! stored record fits its questionnaire at all is [`crate::record::fit`].
 
 use crate::expr::{Env, Value};
 use crate::questionnaire::{Kind, Question, Questionnaire, Text};

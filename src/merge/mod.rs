@@ -114,12 +114,8 @@ impl Catalog {
         &self.known[i]
     }
 
-    /// Finds the questionnaire of a record, or explains why none fits.
-    pub fn find(&self, r: &QuestionnaireRef) -> Result<usize, String> {
-        self.find_parts(&r.id, &r.version, &r.sha256)
-    }
-
-    /// [`Catalog::find`] for a questionnaire named by its id, version and SHA-256.
+    /// Finds the questionnaire named by a record's id, version and SHA-256, or explains why
+    /// none fits.
     pub fn find_parts(&self, id: &str, version: &str, sha256: &str) -> Result<usize, String> {
         if let Some(i) = self
             .known
@@ -317,7 +313,7 @@ fn entry(
 }
 
 /// The format tag of `merge-report.json`.
-pub const REPORT_FORMAT: &str = "anketa-merge-report/1";
+pub(crate) use crate::record::decode::MERGE_REPORT_FORMAT as REPORT_FORMAT;
 
 /// The rule that decided a conflict.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -470,38 +466,6 @@ pub fn decide(entries: &[Entry], include_incomplete: bool) -> Decision {
     d.merged.sort_by(by_q_id);
     d.incomplete.sort_by(by_q_id);
     d
-}
-
-/// File stem of each questionnaire's CSV, codebook and syntax: the id, or
-/// `<id>-<version>-<sha256[..12]>` when several variants of one id have merged interviews.
-pub fn stems(cat: &Catalog, used: &[bool]) -> Vec<Option<String>> {
-    let all = cat.all();
-    (0..all.len())
-        .map(|i| {
-            if !used[i] {
-                return None;
-            }
-            let q = &all[i].q;
-            let variants = (0..all.len()).filter(|&j| used[j] && all[j].q.id == q.id).count();
-            Some(if variants > 1 {
-                format!("{}-{}-{}", q.id, sanitize_stem(&q.version), &q.sha256[..12])
-            } else {
-                q.id.clone()
-            })
-        })
-        .collect()
-}
-
-fn sanitize_stem(s: &str) -> String {
-    s.chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '.' || c == '_' || c == '-' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect()
 }
 
 /// `merge-report.json`: everything the merge did and did not take. Deterministic: no run time,

@@ -3,19 +3,12 @@
 //! folder are removed. Pure: `cmd::merge` executes it through `store`.
 
 use super::{Catalog, Conflict, Duplicate, Entry, Known, MergeReport, Origin, PathReason, ReportConflict, ReportCopy};
-use super::{ReportDuplicate, ReportIncomplete, ReportQuestionnaire, stems};
+use super::{ReportDuplicate, ReportIncomplete, ReportQuestionnaire};
 use crate::diag::Diagnostic;
 use std::collections::BTreeSet;
 use std::path::{Component, Path};
 
-/// The merged data set, one canonical line per interview.
-pub const NDJSON: &str = "interviews.ndjson";
-/// The merge report's file name.
-pub const REPORT_FILE: &str = "merge-report.json";
-/// The folder of the losing copies of conflicts.
-pub const CONFLICTS_DIR: &str = "conflicts";
-/// The folder of the questionnaires a data set carries (and where `walk` finds questionnaires).
-pub const QUESTIONNAIRES_DIR: &str = "questionnaires";
+pub(crate) use crate::file_names::{CONFLICTS_DIR, NDJSON, QUESTIONNAIRES_DIR, REPORT_FILE};
 
 /// The files written for one questionnaire with merged interviews.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -56,6 +49,38 @@ pub fn questionnaire_files(cat: &Catalog, entries: &[Entry], merged: &[usize]) -
                 ),
                 stem,
             })
+        })
+        .collect()
+}
+
+/// File stem of each questionnaire's CSV, codebook and syntax: the id, or
+/// `<id>-<version>-<sha256[..12]>` when several variants of one id have merged interviews.
+pub fn stems(cat: &Catalog, used: &[bool]) -> Vec<Option<String>> {
+    let all = cat.all();
+    (0..all.len())
+        .map(|i| {
+            if !used[i] {
+                return None;
+            }
+            let q = &all[i].q;
+            let variants = (0..all.len()).filter(|&j| used[j] && all[j].q.id == q.id).count();
+            Some(if variants > 1 {
+                format!("{}-{}-{}", q.id, sanitize_stem(&q.version), &q.sha256[..12])
+            } else {
+                q.id.clone()
+            })
+        })
+        .collect()
+}
+
+fn sanitize_stem(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '.' || c == '_' || c == '-' {
+                c
+            } else {
+                '_'
+            }
         })
         .collect()
 }

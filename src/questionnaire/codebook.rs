@@ -3,7 +3,7 @@
 //! One row per variable (block, variable, type, text, relevance) and, for choice questions,
 //! one row per option (code, label, flags). Pure: returns text, writes nothing.
 
-use crate::export::csv::record;
+use crate::csv_field::record;
 use crate::questionnaire::{Kind, Questionnaire};
 
 /// One row of the codebook.

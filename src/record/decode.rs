@@ -7,7 +7,9 @@
 //! Pure: the caller reads the bytes.
 
 use super::{FORMAT, Record, RecordView};
-use crate::merge::REPORT_FORMAT;
+
+/// The format tag of a merge's `merge-report.json` (recognised here, written by merge).
+pub(crate) const MERGE_REPORT_FORMAT: &str = "anketa-merge-report/1";
 
 /// A file of anketa's, or a data dir's, that is not an interview: skipped, never rejected.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -87,7 +89,7 @@ fn not_an_interview(text: &str) -> Decoded<'_> {
             Err(e) => format!("malformed interview: {e}"),
             Ok(_) => "malformed interview".into(),
         }),
-        Some(REPORT_FORMAT) => Decoded::Ignored(Ignored::MergeReport),
+        Some(MERGE_REPORT_FORMAT) => Decoded::Ignored(Ignored::MergeReport),
         Some(other) => Decoded::Rejected(format!(
             "unknown format version `{other}` (this anketa reads `{FORMAT}`); a newer anketa may read it"
         )),

@@ -3,8 +3,9 @@
 //! options, chosen once, an exclusive option alone, a date a calendar date, an "other" text only
 //! where an "other" option exists.
 //!
-//! The interviewer (through `simulate`'s checks), `merge` and `report` all call [`fit`] or
-//! [`fit_into`]; the report also takes the option indices it resolves on the way, so each answer
+//! `merge` (for every record it takes) and `report` call [`fit`] or [`fit_into`] (simulate's tests
+//! check every simulated record with it; the interviewer's answers fit by construction, through
+//! its stricter checks in `interview::logic`); the report also takes the option indices it resolves on the way, so each answer
 //! is looked at once. What the rule does *not* decide: relevance, required answers, ranges and
 //! constraints — those are the interviewer's checks (`interview::logic`), applied while
 //! answering.

@@ -12,7 +12,7 @@ use super::fmt::round_to;
 use super::model::{CrossTab, DateStats, Fieldwork, NumberStats, QuestionTable, Report, Test};
 use super::render::lang_of;
 use super::words::W;
-use crate::export::csv::field_quoting;
+use crate::csv_field::field_quoting;
 
 /// A cell on one line (line breaks become spaces), quoted as [`field_quoting`] does, padded
 /// cells too.

@@ -9,7 +9,7 @@
 //! the renderers: [`md`], [`html`], [`json`], [`csv`].
 //!
 //! Pure: no file I/O and no terminal. The store reads the inputs and hands records to the tally;
-//! `main` writes the rendered bytes. See `docs/report-format.md`.
+//! `cmd::report` runs the steps and writes the rendered bytes. See `docs/report-format.md`.
 //!
 //! Files, each using only those listed before it:
 //! - `stats.rs`: χ², Fisher's exact test and Cramér's V on contingency tables.

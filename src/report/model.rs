@@ -1,6 +1,7 @@
 //! The report as a value: [`Report`] and its tables, bases, tests, notes and fieldwork section.
 //! Language-neutral numbers plus the notes in words; what the JSON renderer serialises and every
-//! other renderer prints. Plain data: no logic beyond `Serialize`.
+//! other renderer prints. Plain data (no logic beyond `Serialize`), but for [`MergeInfo::on_the_fly`], what a folder
+//! merged on the fly tells the report.
 
 use super::stats::{Chi2, Fisher, NotValid};
 use crate::merge::{Decision, Entry};

@@ -1,11 +1,13 @@
 //! Per-record resolution: where each question's answer is in a record and which options it
-//! chose ([`Slots::resolve`], once per record, through [`record::fit_into`] — the one rule of
+//! chose ([`Slots::resolve`], once per record, through [`fit_into`] — the one rule of
 //! whether a record fits its questionnaire), so that the tally reads answers by index.
 
 use crate::interview::logic::Lookup;
 use crate::questionnaire::Questionnaire;
 #[cfg(doc)]
 use crate::record;
+#[cfg(doc)]
+use crate::record::fit;
 use crate::record::fit::fit_into;
 use crate::record::{AnswerView, Misfit, RecordView, ValueRef};
 

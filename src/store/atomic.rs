@@ -84,7 +84,7 @@ impl AtomicFile {
     /// The temp file (for positioned reads of what was written and flushed).
     ///
     /// # Panics
-    /// After [`AtomicFile::commit`] (which takes the file by value, so never in safe use).
+    /// After [`AtomicFile::commit_as`] (which takes the file by value, so never in safe use).
     pub fn file(&self) -> &File {
         self.w.as_ref().map(|w| w.get_ref()).expect("an uncommitted file")
     }

@@ -78,7 +78,7 @@ impl DataDir {
 
     /// `questionnaires/`.
     pub fn questionnaires(&self) -> PathBuf {
-        self.root.join("questionnaires")
+        self.root.join(crate::merge::plan::QUESTIONNAIRES_DIR)
     }
 
     /// Creates the directories (0700).
@@ -241,4 +241,4 @@ pub fn read_record(p: &Path) -> Result<Record, String> {
 
 pub use crate::record::decode::record as parse_record;
 
-pub use crate::file_names::{interview as interview_file_name, questionnaire as questionnaire_file_name, sanitize};
+pub use crate::file_names::{interview as interview_file_name, questionnaire as questionnaire_file_name};

@@ -99,7 +99,7 @@ impl Found {
 
 /// The folder of questionnaire copies: in a data dir, in a merge output, and wherever a walk
 /// meets one (its JSON files are questionnaires, not interviews).
-pub use crate::merge::plan::QUESTIONNAIRES_DIR;
+pub(crate) use crate::file_names::QUESTIONNAIRES_DIR;
 
 /// The questionnaire files in `dir/questionnaires/` (and below), sorted; none if there is no
 /// such folder.
@@ -286,7 +286,7 @@ fn earlier_exports(dir: &Path) -> std::collections::HashSet<std::ffi::OsString> 
         .into_iter()
         .flatten()
         .filter_map(|n| n.as_str())
-        .filter(|n| !n.contains('/') && *n != "interviews.ndjson" && *n != crate::merge::plan::REPORT_FILE)
+        .filter(|n| !n.contains('/') && *n != crate::merge::plan::NDJSON && *n != crate::merge::plan::REPORT_FILE)
         .map(std::ffi::OsString::from)
         .collect()
 }

@@ -12,7 +12,7 @@ mod report_io;
 
 pub(crate) use atomic::{AtomicFile, write_atomic};
 pub(crate) use data_dir::{Config, InterviewLock, MAX_INTERVIEW_BYTES};
-pub use data_dir::{DataDir, interview_file_name, parse_record, questionnaire_file_name, read_record, sanitize};
+pub use data_dir::{DataDir, questionnaire_file_name, read_record};
 pub(crate) use inputs::{Walk, source_path, walk};
 pub(crate) use merge_io::{check_merge_out, read_and_write};
 pub(crate) use report_io::{ReportInput, open_report_input, read_quota};
@@ -98,7 +98,7 @@ pub(crate) fn resolve_questionnaire(arg: &str) -> Result<Questionnaire, Vec<Diag
 }
 
 /// Removes a file if it is there (an earlier output no longer written); errors are ignored.
-pub fn remove_file(path: &Path) {
+pub(crate) fn remove_file(path: &Path) {
     let _ = fs::remove_file(path);
 }
 
@@ -109,7 +109,7 @@ pub(crate) fn remove_empty_dir(path: &Path) {
 
 /// The bundled questionnaires and those given with `--questionnaire`; an unreadable one is a
 /// problem line (`--questionnaire …`), all of them listed.
-pub fn catalog(excel: bool, given: &[std::path::PathBuf]) -> (crate::merge::Catalog, Vec<String>) {
+pub(crate) fn catalog(excel: bool, given: &[std::path::PathBuf]) -> (crate::merge::Catalog, Vec<String>) {
     let mut cat = crate::merge::Catalog::with_bundled(excel);
     let mut problems = Vec::new();
     for p in given {

@@ -161,7 +161,7 @@ pub(crate) fn open_report_input(
     let mut merge = None;
     let (kind, files) = if meta.is_dir() {
         let report = input.join(crate::merge::plan::REPORT_FILE);
-        let ndjson = input.join("interviews.ndjson");
+        let ndjson = input.join(crate::merge::plan::NDJSON);
         if report.is_file() && ndjson.is_file() {
             merge = Some(read_merge_report(&report).map_err(|e| vec![format!("{}: {e}", report.display())])?);
             found.extend(merge_report_questionnaires(&report));
@@ -424,8 +424,7 @@ fn starts_as_ndjson(path: &Path) -> bool {
     {
         return false;
     }
-    let t = first.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&first).trim_ascii();
-    t.first() == Some(&b'{') && t.last() == Some(&b'}') && serde_json::from_slice::<serde::de::IgnoredAny>(t).is_ok()
+    crate::record::decode::is_json_line(first.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&first))
 }
 
 /// Bytes read per piece of an NDJSON stream.
