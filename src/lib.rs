@@ -25,7 +25,8 @@
 //!   - `merge`: dedupe, conflicts, and the output plan.
 //!   - `export`: CSV, the data set's codebook, and SPSS syntax.
 //!   - `report`: tallies, statistical tests, and the renderers.
-//!   - `file_names`: the names of the files anketa writes.
+//!   - `file_names`: the names of the files and folders anketa writes; `csv_field`: the one CSV
+//!     encoder.
 //!   - [`diag`]: errors a user can act on. [`i18n`]: the UI language and the wording of
 //!     messages.
 //!
