@@ -33,6 +33,7 @@ SIZES=("$@")
 [ ${#SIZES[@]} -gt 0 ] || SIZES=(100000)
 RUNS=${ANKETA_SPEED_RUNS:-5}
 cd "$(dirname "$0")/.."
+. benches/datasets.sh
 GEN=${CARGO_TARGET_DIR:-target}/release/examples/simulate_ndjson
 if [ -n "${ANKETA_BENCH_DIR:-}" ]; then
   D=$ANKETA_BENCH_DIR
@@ -80,15 +81,7 @@ for N in "${SIZES[@]}"; do
   # ---------------------------------------------------------------------------- merge
   M=$D/merge$N
   mkdir -p "$M"
-  if [ ! -f "$M/simulated" ]; then # exactly as merge.sh makes it
-    rm -rf "$M/laptop1" "$M/laptop2"
-    echo "simulating $N interviews into $M …" >&2
-    "$OLD" simulate --questionnaire nko --count "$N" --out "$M/laptop1" --seed 1 --interviewers 20 \
-      --incomplete-share 0.02 >&2
-    mkdir -p "$M/laptop2/interviews"
-    find "$M/laptop1/interviews" -name '*.json' | awk 'NR % 10 == 0' | xargs -I{} cp {} "$M/laptop2/interviews/"
-    touch "$M/simulated"
-  fi
+  merge_set "$OLD" "$M" "$N"
   find "$M/laptop1" "$M/laptop2" -path '*/interviews/*.json' -print0 | xargs -0 cat > /dev/null
   for b in "$OLD" "$NEW"; do # untimed: write and delete the outputs once (see merge.sh)
     rm -rf "$S/out-merge"; "$b" merge "$M/laptop1" "$M/laptop2" --out "$S/out-merge" > /dev/null; rm -rf "$S/out-merge"
@@ -101,16 +94,7 @@ for N in "${SIZES[@]}"; do
   # ---------------------------------------------------------------------------- report
   if [ "$N" -le 100000 ]; then
     INPUT=$D/merged$N NDJSON=$D/merged$N/interviews.ndjson
-    if [ ! -f "$NDJSON" ]; then # exactly as report.sh makes it
-      NKO=$((N - N * 106 / 348))
-      echo "simulating $N interview files and merging them …" >&2
-      "$OLD" simulate --questionnaire nko --count "$NKO" --out "$D/field$N" --seed 1 --interviewers 20 \
-        --incomplete-share 0.02 --weights examples/weights-nko.json >&2
-      "$OLD" simulate --questionnaire omsu --count $((N - NKO)) --out "$D/field$N" --seed 2 --interviewers 20 \
-        --incomplete-share 0.02 --weights examples/weights-omsu.json >&2
-      "$OLD" merge "$D/field$N" --out "$D/merged$N" >&2
-      rm -rf "$D/field$N"
-    fi
+    [ -f "$NDJSON" ] || report_set "$OLD" "$D" "$N"
   else
     INPUT=$D/interviews$N.ndjson NDJSON=$INPUT
     if [ ! -f "$NDJSON" ]; then

@@ -16,6 +16,7 @@ set -euo pipefail
 N=${1:-100000}
 ANKETA_BIN=${ANKETA_BIN:+$(realpath "$ANKETA_BIN")}
 cd "$(dirname "$0")/.."
+. benches/datasets.sh
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-target}
 [ -n "$ANKETA_BIN" ] || cargo build --release --quiet
 BIN=${ANKETA_BIN:-$CARGO_TARGET_DIR/release/anketa}
@@ -32,15 +33,7 @@ else
 fi
 rm -rf "$TMP"/out-* "$TMP"/*.time
 
-if [ ! -f "$TMP/simulated" ]; then
-  rm -rf "$TMP/laptop1" "$TMP/laptop2"
-  echo "simulating $N interviews into $TMP …" >&2
-  $BIN simulate --questionnaire nko --count "$N" --out "$TMP/laptop1" --seed 1 --interviewers 20 \
-    --incomplete-share 0.02 >&2
-  mkdir -p "$TMP/laptop2/interviews"
-  find "$TMP/laptop1/interviews" -name '*.json' | awk 'NR % 10 == 0' | xargs -I{} cp {} "$TMP/laptop2/interviews/"
-  touch "$TMP/simulated"
-fi
+merge_set "$BIN" "$TMP" "$N"
 if pgrep -f 'benches/(report|merge|interviewer)\.sh' | grep -vqx "$$"; then
   echo "warning: another benchmark is running; the timings will not mean much" >&2
 fi

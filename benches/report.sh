@@ -19,6 +19,7 @@
 set -euo pipefail
 ANKETA_BIN=${ANKETA_BIN:+$(realpath "$ANKETA_BIN")}
 cd "$(dirname "$0")/.."
+. benches/datasets.sh
 SIZES=("$@")
 [ ${#SIZES[@]} -gt 0 ] || SIZES=(100000 1000000)
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-target}
@@ -67,14 +68,7 @@ for N in "${SIZES[@]}"; do
     NDJSON=$INPUT/interviews.ndjson
     MADE="simulate + merge"
   elif [ "$N" -le 100000 ]; then
-    NKO=$((N - N * 106 / 348))
-    echo "simulating $N interview files and merging them …" >&2
-    "$BIN" simulate --questionnaire nko --count "$NKO" --out "$TMP/field$N" --seed 1 --interviewers 20 \
-      --incomplete-share 0.02 --weights examples/weights-nko.json >&2
-    "$BIN" simulate --questionnaire omsu --count $((N - NKO)) --out "$TMP/field$N" --seed 2 --interviewers 20 \
-      --incomplete-share 0.02 --weights examples/weights-omsu.json >&2
-    "$BIN" merge "$TMP/field$N" --out "$TMP/merged$N" >&2
-    rm -rf "$TMP/field$N"
+    report_set "$BIN" "$TMP" "$N"
     INPUT=$TMP/merged$N
     NDJSON=$INPUT/interviews.ndjson
     MADE="simulate + merge"

@@ -52,57 +52,11 @@ enum Command {
         format: Format,
     },
     /// Write simulated interview files, exactly as the interviewer would (training, demos, tests).
-    Simulate(SimulateArgs),
+    Simulate(cmd::SimulateArgs),
     /// Merge interview files from many laptops into one data set with CSV, codebook and SPSS syntax.
-    Merge(MergeArgs),
+    Merge(cmd::MergeOptions),
     /// The note's tables (НКО | ОМСУ %, n, χ², p, Cramér's V) and fieldwork progress.
     Report(ReportArgs),
-}
-
-/// `anketa simulate`.
-#[derive(clap::Args)]
-struct SimulateArgs {
-    /// Questionnaire: a bundled id (`nko`, `omsu`, `demo`) or a path.
-    #[arg(long, value_name = "Q")]
-    questionnaire: String,
-    /// Number of interviews.
-    #[arg(long, value_name = "N")]
-    count: u64,
-    /// Output folder, laid out like a laptop's data dir (interviews/, questionnaires/).
-    #[arg(long, value_name = "DIR")]
-    out: PathBuf,
-    /// Seed: the same seed gives the same files.
-    #[arg(long, value_name = "S", default_value_t = 1)]
-    seed: u64,
-    /// Number of interviewers (each with their own laptop).
-    #[arg(long, value_name = "K", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=999))]
-    interviewers: u32,
-    /// Share of interviews left in progress, from 0 to 1.
-    #[arg(long, value_name = "P", default_value_t = 0.0)]
-    incomplete_share: f64,
-    /// JSON of target marginals: {"variable": {"code": weight, …}, …}.
-    #[arg(long, value_name = "FILE")]
-    weights: Option<PathBuf>,
-}
-
-/// `anketa merge`.
-#[derive(clap::Args)]
-struct MergeArgs {
-    /// Interview files, NDJSON files or folders (searched recursively), in any order.
-    #[arg(required = true, value_name = "INPUT")]
-    inputs: Vec<PathBuf>,
-    /// Output folder (new, empty, or the output of an earlier merge).
-    #[arg(long, value_name = "DIR")]
-    out: PathBuf,
-    /// A questionnaire file the interviews may need (repeatable); bundled ones are known.
-    #[arg(long = "questionnaire", value_name = "PATH")]
-    questionnaires: Vec<PathBuf>,
-    /// Merge interviews still in progress too.
-    #[arg(long)]
-    include_incomplete: bool,
-    /// CSV for Excel: UTF-8 BOM, `;` separators, decimal comma.
-    #[arg(long)]
-    excel: bool,
 }
 
 /// `anketa report`.
@@ -179,28 +133,8 @@ fn main() -> ExitCode {
             };
             cmd::codebook(&questionnaire, format, &mut out)
         }
-        Some(Command::Simulate(a)) => {
-            let args = cmd::SimulateArgs {
-                questionnaire: a.questionnaire,
-                count: a.count,
-                out: a.out,
-                seed: a.seed,
-                interviewers: a.interviewers,
-                incomplete_share: a.incomplete_share,
-                weights: a.weights,
-            };
-            cmd::simulate(&args, &Bar::new("simulating"), &mut out)
-        }
-        Some(Command::Merge(a)) => {
-            let opts = cmd::MergeOptions {
-                inputs: a.inputs,
-                out: a.out,
-                questionnaires: a.questionnaires,
-                include_incomplete: a.include_incomplete,
-                excel: a.excel,
-            };
-            cmd::merge(&opts, &Bar::new("merging"), &mut out)
-        }
+        Some(Command::Simulate(a)) => cmd::simulate(&a, &Bar::new("simulating"), &mut out),
+        Some(Command::Merge(opts)) => cmd::merge(&opts, &Bar::new("merging"), &mut out),
         Some(Command::Report(a)) => {
             let args = cmd::ReportArgs {
                 input: a.input,

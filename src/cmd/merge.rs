@@ -17,18 +17,23 @@ use std::collections::BTreeSet;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-/// What to merge.
-#[derive(Debug, Clone, Default)]
+/// What to merge (the arguments of `anketa merge`).
+#[derive(Debug, Clone, Default, clap::Args)]
 pub struct MergeOptions {
-    /// Files and folders.
+    /// Interview files, NDJSON files or folders (searched recursively), in any order.
+    #[arg(required = true, value_name = "INPUT")]
     pub inputs: Vec<PathBuf>,
-    /// Output folder.
+    /// Output folder (new, empty, or the output of an earlier merge).
+    #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
-    /// Extra questionnaire files.
+    /// A questionnaire file the interviews may need (repeatable); bundled ones are known.
+    #[arg(long = "questionnaire", value_name = "PATH")]
     pub questionnaires: Vec<PathBuf>,
-    /// Merge interviews that are still in progress.
+    /// Merge interviews still in progress too.
+    #[arg(long)]
     pub include_incomplete: bool,
-    /// CSV for Excel: BOM, `;`, decimal comma.
+    /// CSV for Excel: UTF-8 BOM, `;` separators, decimal comma.
+    #[arg(long)]
     pub excel: bool,
 }
 

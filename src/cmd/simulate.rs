@@ -8,22 +8,29 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-/// What to simulate.
-#[derive(Debug, Clone)]
+/// What to simulate (the arguments of `anketa simulate`).
+#[derive(Debug, Clone, clap::Args)]
 pub struct SimulateArgs {
-    /// A bundled id or a path.
+    /// Questionnaire: a bundled id (`nko`, `omsu`, `demo`) or a path.
+    #[arg(long, value_name = "Q")]
     pub questionnaire: String,
-    /// How many interviews.
+    /// Number of interviews.
+    #[arg(long, value_name = "N")]
     pub count: u64,
-    /// The folder, laid out as a data dir.
+    /// Output folder, laid out like a laptop's data dir (interviews/, questionnaires/).
+    #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
-    /// The seed: the same seed gives the same files.
+    /// Seed: the same seed gives the same files.
+    #[arg(long, value_name = "S", default_value_t = 1)]
     pub seed: u64,
-    /// How many interviewers.
+    /// Number of interviewers (each with their own laptop).
+    #[arg(long, value_name = "K", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=999))]
     pub interviewers: u32,
-    /// Share of interviews left in progress.
+    /// Share of interviews left in progress, from 0 to 1.
+    #[arg(long, value_name = "P", default_value_t = 0.0)]
     pub incomplete_share: f64,
-    /// Target marginals (JSON).
+    /// JSON of target marginals: {"variable": {"code": weight, …}, …}.
+    #[arg(long, value_name = "FILE")]
     pub weights: Option<PathBuf>,
 }
 

@@ -90,6 +90,11 @@ fn with_new_interview() -> App {
     app
 }
 
+/// Whether the start screen shows `tab` with row `sel` selected.
+fn at_start(app: &App, tab: Tab, sel: usize) -> bool {
+    matches!(app.screen(), Screen::Start { tab: t, sel: s } if *t == tab && *s == sel)
+}
+
 #[test]
 fn a_new_interview_from_the_start_screen_shows_its_first_question() {
     let mut app = app();
@@ -164,26 +169,14 @@ fn the_first_interview_asks_the_interviewer_code_and_saves_it() {
 fn an_open_failure_stays_on_the_start_screen_and_says_why() {
     let mut app = listing(vec![nko_in_progress()]);
     assert!(app.handle(Cmd::Focus, &now()).is_empty());
-    assert!(matches!(
-        app.screen(),
-        Screen::Start {
-            tab: Tab::Resume,
-            sel: 0
-        }
-    ));
+    assert!(at_start(&app, Tab::Resume, 0), "{:?}", app.screen());
     let reqs = app.handle(Cmd::Next, &now());
     assert_eq!(reqs, vec![Request::Open { item: 0, reopen: false }]);
     let error = "this interview is open in another anketa window; close it there first";
     let reqs = app.on(Outcome::OpenFailed { error: error.into() }, &now());
     assert!(reqs.is_empty());
     assert!(app.session().is_none());
-    assert!(matches!(
-        app.screen(),
-        Screen::Start {
-            tab: Tab::Resume,
-            sel: 0
-        }
-    ));
+    assert!(at_start(&app, Tab::Resume, 0), "{:?}", app.screen());
     assert_eq!(app.notice(), Some(error));
     assert!(screen(&app).contains("another anketa window"), "{}", screen(&app));
     // The next attempt clears the notice.
@@ -246,13 +239,7 @@ fn a_completed_interview_opens_read_only_or_is_reopened() {
     let mut app = listing(vec![rec.clone()]);
     app.handle(Cmd::Focus, &now());
     app.handle(Cmd::Focus, &now());
-    assert!(matches!(
-        app.screen(),
-        Screen::Start {
-            tab: Tab::Completed,
-            sel: 0
-        }
-    ));
+    assert!(at_start(&app, Tab::Completed, 0), "{:?}", app.screen());
     // Viewing: read-only, nothing to save.
     let reqs = app.handle(Cmd::Next, &now());
     assert_eq!(reqs, vec![Request::Open { item: 0, reopen: false }]);
@@ -326,13 +313,7 @@ fn back_to_the_start_screen_closes_and_shows_the_new_list() {
     assert_eq!(app.overlay(), Some(&Overlay::Menu { sel: 0 }));
     assert_eq!(app.handle(Cmd::Digit(1), &now()), vec![Request::Close]);
     assert!(app.session().is_none());
-    assert!(matches!(
-        app.screen(),
-        Screen::Start {
-            tab: Tab::Resume,
-            sel: 0
-        }
-    ));
+    assert!(at_start(&app, Tab::Resume, 0), "{:?}", app.screen());
     assert!(app.items().is_empty());
     let item = Summary::new(
         PathBuf::from("/data/interviews/0.json"),
