@@ -12,7 +12,7 @@
 //! gives the same bytes. Pure: returns records; the caller saves them through the store.
 
 use crate::expr::Value;
-use crate::interview::logic::{AnswerEnv, hard_check, soft_check};
+use crate::interview::logic::{AnswerEnv, Checks};
 use crate::questionnaire::{Kind, Questionnaire};
 use crate::record::{Answer, AnswerValue, Event, EventKind, FORMAT, QuestionnaireRef, Record, Status};
 use std::collections::{BTreeMap, BTreeSet};
@@ -646,8 +646,13 @@ impl<'q> Simulator<'q> {
         let Some(a) = st.answers.get(var).filter(|a| a.value.is_some()) else {
             return;
         };
-        let hard = hard_check(q, qi, a, rel, &st.answers).is_some();
-        let soft = !a.warning_confirmed && soft_check(q, qi, a, rel, &st.answers).is_some();
+        let checks = Checks {
+            q,
+            rel,
+            answers: &st.answers,
+        };
+        let hard = checks.hard(qi, a).is_some();
+        let soft = !a.warning_confirmed && checks.soft(qi, a).is_some();
         if !hard && !soft {
             return;
         }
@@ -700,10 +705,10 @@ impl<'q> Simulator<'q> {
                 relevant: true,
                 ..Answer::default()
             };
-            if hard_check(q, qi, &a, rel, answers).is_some() {
+            if (Checks { q, rel, answers }).hard(qi, &a).is_some() {
                 continue;
             }
-            if soft_check(q, qi, &a, rel, answers).is_some() {
+            if (Checks { q, rel, answers }).soft(qi, &a).is_some() {
                 if fallback.is_none() {
                     fallback = Some(a);
                 }
@@ -906,8 +911,13 @@ mod tests {
                 Some(a) => {
                     assert_eq!(a.relevant, rel[i], "{}: {} relevance flag", r.id, qq.id);
                     if a.relevant {
-                        assert_eq!(hard_check(q, i, a, &rel, &r.answers), None, "{}: {}", r.id, qq.id);
-                        if soft_check(q, i, a, &rel, &r.answers).is_some() {
+                        let checks = Checks {
+                            q,
+                            rel: &rel,
+                            answers: &r.answers,
+                        };
+                        assert_eq!(checks.hard(i, a), None, "{}: {}", r.id, qq.id);
+                        if checks.soft(i, a).is_some() {
                             assert!(a.warning_confirmed, "{}: {} unconfirmed warning", r.id, qq.id);
                         }
                     }

@@ -58,23 +58,6 @@ pub(crate) struct AnswerEnv<'a, A: Lookup + ?Sized = BTreeMap<String, Answer>> {
     pub current: Value,
 }
 
-impl<'a> AnswerEnv<'a> {
-    /// The environment of a check: `.` is the value being checked.
-    fn checking(
-        q: &'a Questionnaire,
-        answers: &'a BTreeMap<String, Answer>,
-        relevant: &'a [bool],
-        v: &AnswerValue,
-    ) -> Self {
-        AnswerEnv {
-            q,
-            answers,
-            relevant,
-            current: expr_value(Some(v)),
-        }
-    }
-}
-
 impl<A: Lookup + ?Sized> Env for AnswerEnv<'_, A> {
     fn get(&self, name: &str) -> Value {
         match self.q.index_of(name) {
@@ -144,46 +127,55 @@ pub enum Problem {
     Warning(Option<Text>),
 }
 
-/// Checks a value against its question's type rules and `constraint` (hard problems).
-pub(crate) fn hard_check(
-    q: &Questionnaire,
-    qi: usize,
-    a: &Answer,
-    rel: &[bool],
-    answers: &BTreeMap<String, Answer>,
-) -> Option<Problem> {
-    let qq = &q.questions[qi];
-    let Some(v) = a.value.as_ref().filter(|v| !is_empty(v)) else {
-        return qq.required.then_some(Problem::Required);
-    };
-    if let Some(p) = type_check(qq, v) {
-        return Some(p);
-    }
-    if qq.options.iter().any(|o| o.other && selected(v, &o.code))
-        && a.other.as_deref().is_none_or(|s| s.trim().is_empty())
-    {
-        return Some(Problem::OtherMissing);
-    }
-    let env = AnswerEnv::checking(q, answers, rel, v);
-    match &qq.constraint {
-        Some(c) if !c.expr.test(&env) => Some(Problem::Constraint(c.message.clone())),
-        _ => None,
-    }
+/// The checks of an answer, among the other answers of its record with the relevance computed
+/// so far: what the interviewer applies while answering and `simulate` while generating.
+pub(crate) struct Checks<'a> {
+    /// The questionnaire.
+    pub q: &'a Questionnaire,
+    /// Relevance of the questions (see [`relevance`]).
+    pub rel: &'a [bool],
+    /// The record's answers (for the expressions of `constraint` and `warning`).
+    pub answers: &'a BTreeMap<String, Answer>,
 }
 
-/// The soft check: `Some` when the `warning` expression fails for a present value.
-pub(crate) fn soft_check(
-    q: &Questionnaire,
-    qi: usize,
-    a: &Answer,
-    rel: &[bool],
-    answers: &BTreeMap<String, Answer>,
-) -> Option<Problem> {
-    let qq = &q.questions[qi];
-    let v = a.value.as_ref().filter(|v| !is_empty(v))?;
-    let w = qq.warning.as_ref()?;
-    let env = AnswerEnv::checking(q, answers, rel, v);
-    (!w.expr.test(&env)).then(|| Problem::Warning(w.message.clone()))
+impl Checks<'_> {
+    /// Checks answer `a` to question `qi` against its type rules and `constraint` (hard
+    /// problems).
+    pub(crate) fn hard(&self, qi: usize, a: &Answer) -> Option<Problem> {
+        let qq = &self.q.questions[qi];
+        let Some(v) = a.value.as_ref().filter(|v| !is_empty(v)) else {
+            return qq.required.then_some(Problem::Required);
+        };
+        if let Some(p) = type_check(qq, v) {
+            return Some(p);
+        }
+        if qq.options.iter().any(|o| o.other && selected(v, &o.code))
+            && a.other.as_deref().is_none_or(|s| s.trim().is_empty())
+        {
+            return Some(Problem::OtherMissing);
+        }
+        match &qq.constraint {
+            Some(c) if !c.expr.test(&self.env(v)) => Some(Problem::Constraint(c.message.clone())),
+            _ => None,
+        }
+    }
+
+    /// The soft check: `Some` when the `warning` expression fails for a present value.
+    pub(crate) fn soft(&self, qi: usize, a: &Answer) -> Option<Problem> {
+        let v = a.value.as_ref().filter(|v| !is_empty(v))?;
+        let w = self.q.questions[qi].warning.as_ref()?;
+        (!w.expr.test(&self.env(v))).then(|| Problem::Warning(w.message.clone()))
+    }
+
+    /// The environment of a check: `.` is the value being checked.
+    fn env(&self, v: &AnswerValue) -> AnswerEnv<'_> {
+        AnswerEnv {
+            q: self.q,
+            answers: self.answers,
+            relevant: self.rel,
+            current: expr_value(Some(v)),
+        }
+    }
 }
 
 /// Whether a value counts as no answer.

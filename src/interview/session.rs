@@ -6,7 +6,7 @@
 //! the record durable before handling the next key. Nothing here touches a terminal or a file.
 
 use super::editor::Editor;
-use super::logic::{Problem, hard_check, relevance, soft_check};
+use super::logic::{Checks, Problem, relevance};
 use crate::questionnaire::{Kind, Questionnaire};
 use crate::record::{Answer, AnswerValue, Event, EventKind, QuestionnaireRef, Record, Reopening, Status};
 use std::sync::Arc;
@@ -234,6 +234,15 @@ pub fn progress(q: &Questionnaire, rec: &Record, rel: &[bool]) -> (usize, usize)
 }
 
 impl Session {
+    /// The checks of an answer of this interview, as it stands.
+    fn checks(&self) -> Checks<'_> {
+        Checks {
+            q: &self.q,
+            rel: &self.rel,
+            answers: &self.rec.answers,
+        }
+    }
+
     /// Opens a record (new or resumed). Completed records open read-only.
     pub fn open(q: Arc<Questionnaire>, rec: Record) -> Session {
         let rel = relevance(&q, &rec.answers);
@@ -331,7 +340,7 @@ impl Session {
     pub(crate) fn problem(&self, i: usize) -> Option<Problem> {
         let empty = Answer::default();
         let a = self.rec.answers.get(&self.q.questions[i].id).unwrap_or(&empty);
-        hard_check(&self.q, i, a, &self.rel, &self.rec.answers)
+        self.checks().hard(i, a)
     }
 
     fn load_fields(&mut self) {
@@ -613,7 +622,7 @@ impl Session {
             }
             let empty = Answer::default();
             let a = self.answer().unwrap_or(&empty);
-            if let Some(w) = soft_check(&self.q, self.cur, a, &self.rel, &self.rec.answers)
+            if let Some(w) = self.checks().soft(self.cur, a)
                 && !a.warning_confirmed
             {
                 if !self.pending_warning {

@@ -95,6 +95,11 @@ fn at_start(app: &App, tab: Tab, sel: usize) -> bool {
     matches!(app.screen(), Screen::Start { tab: t, sel: s } if *t == tab && *s == sel)
 }
 
+/// The store's answer to opening the first interview of the list: `rec`, read back.
+fn open_first(app: &mut App, rec: Record, reopen: bool) -> Vec<Request> {
+    app.on(Outcome::Opened { item: 0, rec, reopen }, &now())
+}
+
 #[test]
 fn a_new_interview_from_the_start_screen_shows_its_first_question() {
     let mut app = app();
@@ -216,14 +221,7 @@ fn resuming_opens_at_the_recorded_question() {
     app.handle(Cmd::Focus, &now());
     let reqs = app.handle(Cmd::Next, &now());
     assert_eq!(reqs, vec![Request::Open { item: 0, reopen: false }]);
-    let reqs = app.on(
-        Outcome::Opened {
-            item: 0,
-            rec: rec.clone(),
-            reopen: false,
-        },
-        &now(),
-    );
+    let reqs = open_first(&mut app, rec.clone(), false);
     assert_eq!(reqs, vec![Request::Save]);
     assert_eq!(shown(&app), "org_type");
     let s = app.session().unwrap();
@@ -243,14 +241,7 @@ fn a_completed_interview_opens_read_only_or_is_reopened() {
     // Viewing: read-only, nothing to save.
     let reqs = app.handle(Cmd::Next, &now());
     assert_eq!(reqs, vec![Request::Open { item: 0, reopen: false }]);
-    let reqs = app.on(
-        Outcome::Opened {
-            item: 0,
-            rec: rec.clone(),
-            reopen: false,
-        },
-        &now(),
-    );
+    let reqs = open_first(&mut app, rec.clone(), false);
     assert!(reqs.is_empty());
     assert!(app.session().unwrap().read_only);
     assert_eq!(app.save_state(), &SaveState::Idle);
@@ -262,14 +253,7 @@ fn a_completed_interview_opens_read_only_or_is_reopened() {
     let reqs = app.handle(Cmd::Next, &now());
     assert_eq!(reqs, vec![Request::Open { item: 0, reopen: true }]);
     assert_eq!(app.overlay(), None);
-    let reqs = app.on(
-        Outcome::Opened {
-            item: 0,
-            rec: rec.clone(),
-            reopen: true,
-        },
-        &now(),
-    );
+    let reqs = open_first(&mut app, rec.clone(), true);
     // Saved after showing the question and for the reopening, as before.
     assert_eq!(reqs, vec![Request::Save, Request::Save]);
     let s = app.session().unwrap();
