@@ -203,20 +203,7 @@ impl Layout {
             match c {
                 Cell::Plain(s) => out.extend_from_slice(s.as_bytes()),
                 Cell::Text(s) => field(out, s.as_bytes(), d),
-                Cell::Int(n) => {
-                    let mut b = [0u8; 20];
-                    let mut i = b.len();
-                    let mut n = n;
-                    loop {
-                        i -= 1;
-                        b[i] = b'0' + (n % 10) as u8;
-                        n /= 10;
-                        if n == 0 {
-                            break;
-                        }
-                    }
-                    out.extend_from_slice(&b[i..]);
-                }
+                Cell::Int(n) => out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes()),
                 Cell::Number(n) => field(out, number(n, self.excel).as_bytes(), d),
                 // Codes are written one after the other unless one needs quoting (then the
                 // whole cell is quoted, as any other).

@@ -163,19 +163,9 @@ fn string(out: &mut Vec<u8>, s: &Str<'_>) {
     }
 }
 
-/// Decimal digits of an unsigned integer (as serde_json writes it).
-fn uint(out: &mut Vec<u8>, mut n: u64) {
-    let mut buf = [0u8; 20];
-    let mut i = buf.len();
-    loop {
-        i -= 1;
-        buf[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    put(out, &buf[i..]);
+/// Decimal digits of an unsigned integer (serde_json writes them with `itoa` too).
+fn uint(out: &mut Vec<u8>, n: u64) {
+    put(out, itoa::Buffer::new().format(n).as_bytes());
 }
 
 /// Appends bytes; short ones (most names, codes and numbers) without a call to `memcpy`.
@@ -190,9 +180,7 @@ fn put(out: &mut Vec<u8>, b: &[u8]) {
     }
 }
 
+/// A signed integer, as serde_json writes it.
 fn int(out: &mut Vec<u8>, n: i64) {
-    if n < 0 {
-        out.push(b'-');
-    }
-    uint(out, n.unsigned_abs());
+    put(out, itoa::Buffer::new().format(n).as_bytes());
 }
