@@ -9,7 +9,7 @@ use self::chart::chart;
 use self::escape::{anchor, esc};
 use super::fmt::{fmt_dec, fmt_int, fmt_num, fmt_p, fmt_pct};
 use super::model::{CrossTab, QuestionTable, Report, Texts};
-use super::render::{date, folded_texts, lang_of, test_line};
+use super::render::{date, folded_texts, interviewer_cells, lang_of, quota_cell, row_total, speeder_legend, test_line};
 use super::words::W;
 use std::fmt::Write;
 
@@ -496,11 +496,7 @@ fn fieldwork(s: &mut String, r: &Report, w: &W) {
         .collect();
     if let Some(d) = &f.districts {
         let quota = d.target_totals.is_some();
-        let cell = |n: u64, t: Option<u64>| match (quota, t) {
-            (false, _) => fmt_int(n, lang),
-            (true, Some(t)) => format!("{} / {}", fmt_int(n, lang), fmt_int(t, lang)),
-            (true, None) => format!("{} / —", fmt_int(n, lang)),
-        };
+        let cell = |n: u64, t: Option<u64>| quota_cell(n, t, quota, lang);
         let _ = writeln!(
             s,
             "<h3>{}</h3>\n<table class=\"t\">\n<thead><tr><th>{}</th>{heads}<th class=\"n\">{}</th></tr></thead>\n<tbody>",
@@ -520,12 +516,7 @@ fn fieldwork(s: &mut String, r: &Report, w: &W) {
                     cell(n, t)
                 );
             }
-            let sum: u64 = row.counts.iter().sum();
-            let tsum = row
-                .targets
-                .as_ref()
-                .map(|t| t.iter().flatten().sum())
-                .filter(|&x: &u64| x > 0);
+            let (sum, tsum) = row_total(row);
             let _ = writeln!(s, "<td class=\"n\">{}</td></tr>", cell(sum, tsum));
         }
         let _ = write!(s, "</tbody>\n<tfoot><tr><th>{}</th>", w.total());
@@ -570,41 +561,17 @@ fn fieldwork(s: &mut String, r: &Report, w: &W) {
             );
         }
         s.push_str("</tr></thead>\n<tbody>\n");
+        let speeders_at = f.instruments.len() + 2;
         for it in &f.interviewers {
             let _ = write!(s, "<tr><td>{}</td>", esc(&it.code));
-            for n in &it.interviews {
-                let _ = write!(s, "<td class=\"n\">{}</td>", fmt_int(*n, lang));
-            }
-            let sp = match it.speeder_share {
-                Some(sh) => format!("{} ({})", fmt_int(it.speeders, lang), fmt_pct(Some(sh * 100.0), lang)),
-                None => "—".into(),
-            };
-            let _ = write!(
-                s,
-                "<td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n{}\">{sp}</td><td class=\"n\">{}</td>",
-                fmt_int(it.total, lang),
-                it.median_minutes.map_or("—".into(), |m| fmt_dec(m, 1, lang)),
-                if it.speeders > 0 { " sig" } else { "" },
-                fmt_int(it.in_progress, lang)
-            );
-            if merge {
-                let _ = write!(
-                    s,
-                    "<td class=\"n\">{}</td><td class=\"n\">{}</td>",
-                    fmt_int(it.left_out_incomplete, lang),
-                    fmt_int(it.conflicts, lang)
-                );
+            for (i, cell) in interviewer_cells(it, merge, lang).iter().enumerate() {
+                let sig = i == speeders_at && it.speeders > 0;
+                let _ = write!(s, "<td class=\"n{}\">{cell}</td>", if sig { " sig" } else { "" });
             }
             s.push_str("</tr>\n");
         }
         s.push_str("</tbody>\n</table>\n");
-        let per: Vec<(String, Option<f64>, Option<f64>)> = f
-            .instruments
-            .iter()
-            .enumerate()
-            .map(|(i, g)| (g.label.clone(), f.median_minutes[i], f.speeder_minutes[i]))
-            .collect();
-        let _ = writeln!(s, "<p class=\"foot\">{}</p>", esc(&w.speeder_legend(&per)));
+        let _ = writeln!(s, "<p class=\"foot\">{}</p>", esc(&speeder_legend(f, w)));
     }
     if f.in_progress > 0 {
         let _ = writeln!(s, "<p>{}</p>", esc(&w.in_progress_line(f.in_progress)));

@@ -5,7 +5,7 @@
 
 use super::fmt::{fmt_dec, fmt_int, fmt_num, fmt_p, fmt_pct};
 use super::model::{CrossTab, DateStats, NumberStats, QuestionTable, Report, Test, Texts};
-use super::render::{date, folded_texts, lang_of, test_line};
+use super::render::{date, folded_texts, interviewer_cells, lang_of, quota_cell, row_total, speeder_legend, test_line};
 use super::words::W;
 use std::fmt::Write;
 
@@ -337,11 +337,8 @@ fn fieldwork(s: &mut String, r: &Report, w: &W) {
         let _ = writeln!(s, "### {}\n", w.by_district());
         let _ = writeln!(s, "| {} | {} | {} |", w.district(), groups.join(" | "), w.total());
         let _ = writeln!(s, "|---|{}--:|", "--:|".repeat(groups.len()));
-        let cell = |n: u64, t: Option<u64>| match (d.target_totals.is_some(), t) {
-            (false, _) => fmt_int(n, lang),
-            (true, Some(t)) => format!("{} / {}", fmt_int(n, lang), fmt_int(t, lang)),
-            (true, None) => format!("{} / —", fmt_int(n, lang)),
-        };
+        let quota = d.target_totals.is_some();
+        let cell = |n: u64, t: Option<u64>| quota_cell(n, t, quota, lang);
         for row in &d.rows {
             let cells: Vec<String> = row
                 .counts
@@ -349,12 +346,7 @@ fn fieldwork(s: &mut String, r: &Report, w: &W) {
                 .enumerate()
                 .map(|(i, &n)| cell(n, row.targets.as_ref().and_then(|t| t[i])))
                 .collect();
-            let sum: u64 = row.counts.iter().sum();
-            let tsum: Option<u64> = row
-                .targets
-                .as_ref()
-                .map(|t| t.iter().flatten().sum())
-                .filter(|&x: &u64| x > 0);
+            let (sum, tsum) = row_total(row);
             let _ = writeln!(
                 s,
                 "| {} | {} | {} |",
@@ -407,38 +399,11 @@ fn fieldwork(s: &mut String, r: &Report, w: &W) {
             if merge { "--:|--:|" } else { "" }
         );
         for it in &f.interviewers {
-            let per: Vec<String> = it.interviews.iter().map(|n| fmt_int(*n, lang)).collect();
-            let sp = match it.speeder_share {
-                Some(sh) => format!("{} ({})", fmt_int(it.speeders, lang), fmt_pct(Some(sh * 100.0), lang)),
-                None => "—".into(),
-            };
-            let _ = write!(
-                s,
-                "| {} | {} | {} | {} | {sp} | {} |",
-                esc(&it.code),
-                per.join(" | "),
-                fmt_int(it.total, lang),
-                it.median_minutes.map_or("—".into(), |m| fmt_dec(m, 1, lang)),
-                fmt_int(it.in_progress, lang)
-            );
-            if merge {
-                let _ = write!(
-                    s,
-                    " {} | {} |",
-                    fmt_int(it.left_out_incomplete, lang),
-                    fmt_int(it.conflicts, lang)
-                );
-            }
-            s.push('\n');
+            let cells = interviewer_cells(it, merge, lang);
+            let _ = writeln!(s, "| {} | {} |", esc(&it.code), cells.join(" | "));
         }
         s.push('\n');
-        let per: Vec<(String, Option<f64>, Option<f64>)> = f
-            .instruments
-            .iter()
-            .enumerate()
-            .map(|(i, g)| (g.label.clone(), f.median_minutes[i], f.speeder_minutes[i]))
-            .collect();
-        let _ = writeln!(s, "{}\n", esc(&w.speeder_legend(&per)));
+        let _ = writeln!(s, "{}\n", esc(&speeder_legend(f, w)));
     }
     if f.in_progress > 0 {
         let _ = writeln!(s, "{}\n", w.in_progress_line(f.in_progress));

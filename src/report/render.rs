@@ -1,8 +1,8 @@
 //! What the renderers share: the report's language, a test in one line, texts folded for
-//! reading, dates for people.
+//! reading, dates for people, the cells of the fieldwork tables.
 
-use super::fmt::{fmt_dec, fmt_p};
-use super::model::{Report, Test, Texts};
+use super::fmt::{fmt_dec, fmt_int, fmt_p, fmt_pct};
+use super::model::{DistrictRow, Fieldwork, InterviewerRow, Report, Test, Texts};
 use super::words::W;
 use crate::i18n::Lang;
 use std::collections::HashMap;
@@ -68,4 +68,54 @@ pub(crate) fn date(ts: &str, lang: Lang) -> String {
         (Lang::Ru, [y, m, dd]) => format!("{dd}.{m}.{y}"),
         _ => d.to_string(),
     }
+}
+
+/// A count of the district table, with its target when there is a quota: `12`, `12 / 15`,
+/// `12 / —`.
+pub(crate) fn quota_cell(n: u64, target: Option<u64>, quota: bool, lang: Lang) -> String {
+    match (quota, target) {
+        (false, _) => fmt_int(n, lang),
+        (true, Some(t)) => format!("{} / {}", fmt_int(n, lang), fmt_int(t, lang)),
+        (true, None) => format!("{} / —", fmt_int(n, lang)),
+    }
+}
+
+/// A district's total and its total target (none when no target is set).
+pub(crate) fn row_total(row: &DistrictRow) -> (u64, Option<u64>) {
+    let target = row
+        .targets
+        .as_ref()
+        .map(|t| t.iter().flatten().sum())
+        .filter(|&x: &u64| x > 0);
+    (row.counts.iter().sum(), target)
+}
+
+/// The cells of an interviewer's row after the code: interviews per instrument, total, median
+/// minutes, speeders (count and share), in progress and, for merged data, left out and
+/// conflicts.
+pub(crate) fn interviewer_cells(it: &InterviewerRow, merge: bool, lang: Lang) -> Vec<String> {
+    let mut cells: Vec<String> = it.interviews.iter().map(|n| fmt_int(*n, lang)).collect();
+    cells.push(fmt_int(it.total, lang));
+    cells.push(it.median_minutes.map_or("—".into(), |m| fmt_dec(m, 1, lang)));
+    cells.push(match it.speeder_share {
+        Some(sh) => format!("{} ({})", fmt_int(it.speeders, lang), fmt_pct(Some(sh * 100.0), lang)),
+        None => "—".into(),
+    });
+    cells.push(fmt_int(it.in_progress, lang));
+    if merge {
+        cells.push(fmt_int(it.left_out_incomplete, lang));
+        cells.push(fmt_int(it.conflicts, lang));
+    }
+    cells
+}
+
+/// The legend under the interviewer table: each instrument's median and speeder threshold.
+pub(crate) fn speeder_legend(f: &Fieldwork, w: &W) -> String {
+    let per: Vec<(String, Option<f64>, Option<f64>)> = f
+        .instruments
+        .iter()
+        .enumerate()
+        .map(|(i, g)| (g.label.clone(), f.median_minutes[i], f.speeder_minutes[i]))
+        .collect();
+    w.speeder_legend(&per)
 }
