@@ -588,6 +588,17 @@ pub struct ReportIncomplete {
     pub updated: String,
 }
 
+/// How many conflicts and rejects the summary lists (all are in `merge-report.json`).
+const SHOW: usize = 20;
+
+/// The line after the first [`SHOW`] of a longer list in the summary.
+fn and_more(s: &mut String, listed: usize) {
+    use std::fmt::Write;
+    if listed > SHOW {
+        let _ = writeln!(s, "  … and {} more (see merge-report.json)", listed - SHOW);
+    }
+}
+
 impl MergeReport {
     /// The report as pretty JSON with a final newline.
     pub fn to_json(&self) -> Vec<u8> {
@@ -599,7 +610,6 @@ impl MergeReport {
     /// The human summary printed on stdout.
     pub fn summary(&self, out_dir: &str) -> String {
         use std::fmt::Write;
-        const SHOW: usize = 20;
         let mut s = String::new();
         let total: usize = self.merged.values().sum();
         let _ = writeln!(
@@ -650,13 +660,7 @@ impl MergeReport {
                     c.rule.describe()
                 );
             }
-            if self.conflicts.len() > SHOW {
-                let _ = writeln!(
-                    s,
-                    "  … and {} more (see merge-report.json)",
-                    self.conflicts.len() - SHOW
-                );
-            }
+            and_more(&mut s, self.conflicts.len());
         }
         if !self.incomplete.is_empty() {
             let _ = writeln!(
@@ -674,9 +678,7 @@ impl MergeReport {
             for r in self.rejected.iter().take(SHOW) {
                 let _ = writeln!(s, "  {}: {}", r.path, r.reason);
             }
-            if self.rejected.len() > SHOW {
-                let _ = writeln!(s, "  … and {} more (see merge-report.json)", self.rejected.len() - SHOW);
-            }
+            and_more(&mut s, self.rejected.len());
         }
         if !self.ignored.is_empty() {
             let _ = writeln!(
