@@ -5,7 +5,9 @@
 
 use super::fmt::{fmt_dec, fmt_int, fmt_num, fmt_p, fmt_pct};
 use super::model::{CrossTab, DateStats, NumberStats, QuestionTable, Report, Test, Texts};
-use super::render::{date, folded_texts, interviewer_cells, lang_of, quota_cell, row_total, speeder_legend, test_line};
+use super::render::{
+    date, folded_texts, interviewer_cells, interviews_line, lang_of, quota_cell, row_total, speeder_legend, test_line,
+};
 use super::words::W;
 use std::fmt::Write;
 
@@ -54,23 +56,13 @@ pub fn render(r: &Report) -> String {
 
 fn header(s: &mut String, r: &Report, w: &W) {
     let lang = w.lang;
-    let per: Vec<String> = r
-        .fieldwork
-        .instruments
-        .iter()
-        .map(|g| format!("{} {}", esc(&g.label), fmt_int(g.interviews, lang)))
-        .collect();
-    let total: u64 = r.questionnaires.iter().map(|q| q.interviews).sum();
     let _ = writeln!(
         s,
-        "- {}: `{}` ({}); {}: {} ({} {})",
+        "- {}: `{}` ({}); {}",
         w.data(),
         r.input.path.replace('`', "'"),
         w.input_kind(&r.input.kind),
-        w.interviews().to_lowercase(),
-        per.join(", "),
-        w.total().to_lowercase(),
-        fmt_int(total, lang)
+        interviews_line(r, w, esc)
     );
     let groups: Vec<String> = r.groups.iter().map(|g| esc(&g.label)).collect();
     let _ = writeln!(s, "- {}: {}", w.groups_by(&r.options.by), groups.join(", "));

@@ -119,3 +119,23 @@ pub(crate) fn speeder_legend(f: &Fieldwork, w: &W) -> String {
         .collect();
     w.speeder_legend(&per)
 }
+
+/// `интервью: НКО 242, ОМСУ 106 (всего 348)`: the interviews per instrument and in all, the
+/// labels escaped by the renderer's `esc`.
+pub(crate) fn interviews_line(r: &Report, w: &W, esc: impl Fn(&str) -> String) -> String {
+    let lang = w.lang;
+    let per: Vec<String> = r
+        .fieldwork
+        .instruments
+        .iter()
+        .map(|g| format!("{} {}", esc(&g.label), fmt_int(g.interviews, lang)))
+        .collect();
+    let total: u64 = r.questionnaires.iter().map(|q| q.interviews).sum();
+    format!(
+        "{}: {} ({} {})",
+        w.interviews().to_lowercase(),
+        per.join(", "),
+        w.total().to_lowercase(),
+        fmt_int(total, lang)
+    )
+}

@@ -593,34 +593,19 @@ fn simulate_rejects_bad_weights_and_shares() {
     let w = tmp.path().join("w.json");
     fs::write(&w, r#"{"interaction": {"yes": 1, "maybe": 2}}"#).unwrap();
     let out = tmp.path().join("o");
-    let o = run(&[
-        "simulate",
-        "--questionnaire",
-        "nko",
-        "--count",
-        "3",
-        "--out",
-        s(&out),
-        "--weights",
-        s(&w),
-    ]);
+    let simulate_nko = |extra: &[&str]| {
+        let mut args = vec!["simulate", "--questionnaire", "nko", "--count", "3", "--out", s(&out)];
+        args.extend_from_slice(extra);
+        run(&args)
+    };
+    let o = simulate_nko(&["--weights", s(&w)]);
     assert_eq!(o.status.code(), Some(2));
     assert!(
         text(&o.stderr).contains("`interaction`: no option with code `maybe`"),
         "{}",
         text(&o.stderr)
     );
-    let o = run(&[
-        "simulate",
-        "--questionnaire",
-        "nko",
-        "--count",
-        "3",
-        "--out",
-        s(&out),
-        "--incomplete-share",
-        "2",
-    ]);
+    let o = simulate_nko(&["--incomplete-share", "2"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(!out.exists());
     // Same seed, same bytes.
