@@ -1,19 +1,6 @@
 //! Command-line behaviour: exit codes and user-visible messages.
 
-use std::process::{Command, Output};
-
-pub fn anketa(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_anketa"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("run anketa")
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
+use crate::support::{anketa, says, text};
 
 #[test]
 fn check_accepts_the_bundled_questionnaires() {
@@ -97,9 +84,5 @@ fn codebook_csv_lists_the_variables() {
 fn codebook_of_unknown_questionnaire_explains() {
     let out = anketa(&["codebook", "nkoo"]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(
-        text(&out.stderr).contains("bundled: nko, omsu, demo"),
-        "{}",
-        text(&out.stderr)
-    );
+    says(&out, "bundled: nko, omsu, demo");
 }

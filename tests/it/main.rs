@@ -4,4 +4,5 @@ mod cli;
 mod crash;
 mod merge;
 mod report;
+mod support;
 mod tui;

@@ -1,7 +1,7 @@
 //! `anketa simulate` + `anketa merge` on a fault corpus: two laptops with the same files,
 //! conflicting revisions, and a USB stick of damaged and foreign files.
 
-use crate::cli::anketa;
+use crate::support::{anketa, ok, s, says, text};
 use anketa::record::{Answer, AnswerValue, Record, Status};
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet};
@@ -9,25 +9,8 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
-
 fn run(args: &[&str]) -> Output {
     anketa(args)
-}
-
-fn ok(out: &Output) {
-    assert!(
-        out.status.success(),
-        "stdout:\n{}\nstderr:\n{}",
-        text(&out.stdout),
-        text(&out.stderr)
-    );
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
 }
 
 fn simulate(q: &str, count: u32, out: &Path, seed: u32, incomplete: f64) {
@@ -558,32 +541,16 @@ fn merge_exit_codes() {
     // Usage errors: exit 2.
     let o = merge(&[&tmp.path().join("nope")], &out, &[]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(
-        text(&o.stderr).contains("nope: no such file or directory"),
-        "{}",
-        text(&o.stderr)
-    );
+    says(&o, "nope: no such file or directory");
     let o = merge(&[&junk], &junk.join("out"), &[]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(
-        text(&o.stderr).contains("is inside the input folder"),
-        "{}",
-        text(&o.stderr)
-    );
+    says(&o, "is inside the input folder");
     let o = merge(&[tmp.path().join("out").as_path()], &junk, &[]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(
-        text(&o.stderr).contains("the folder is not empty and is not the output of an earlier merge"),
-        "{}",
-        text(&o.stderr)
-    );
+    says(&o, "the folder is not empty and is not the output of an earlier merge");
     let o = merge(&[&junk], &out, &["--questionnaire", "no/such.json"]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(
-        text(&o.stderr).contains("--questionnaire no/such.json: cannot open"),
-        "{}",
-        text(&o.stderr)
-    );
+    says(&o, "--questionnaire no/such.json: cannot open");
     assert!(!junk.join("out").exists());
 }
 
@@ -600,11 +567,7 @@ fn simulate_rejects_bad_weights_and_shares() {
     };
     let o = simulate_nko(&["--weights", s(&w)]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(
-        text(&o.stderr).contains("`interaction`: no option with code `maybe`"),
-        "{}",
-        text(&o.stderr)
-    );
+    says(&o, "`interaction`: no option with code `maybe`");
     let o = simulate_nko(&["--incomplete-share", "2"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(!out.exists());
@@ -759,9 +722,5 @@ fn the_merge_output_carries_its_questionnaires_so_it_can_be_merged_and_reported_
     // Without the copy the records cannot be read: the copy is what made it work.
     fs::remove_dir_all(alone.join("questionnaires")).unwrap();
     let r = run(&["report", s(&alone), "--format", "json"]);
-    assert!(
-        text(&r.stderr).contains("unknown questionnaire `pilot`"),
-        "{}",
-        text(&r.stderr)
-    );
+    says(&r, "unknown questionnaire `pilot`");
 }

@@ -2,31 +2,12 @@
 //! three kinds of input (merge output, NDJSON, folder merged on the fly), every user-visible
 //! error, and the promises of the formats (deterministic, no NaN, self-contained HTML).
 
-use crate::cli::anketa;
+use crate::support::{anketa, ok, s, says, text};
 use anketa::questionnaire::{Questionnaire, bundled};
 use anketa::record::{Answer, AnswerValue, FORMAT, QuestionnaireRef, Record, Status};
 use serde_json::Value;
 use std::fs;
 use std::path::Path;
-use std::process::Output;
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
-
-fn ok(out: &Output) -> String {
-    assert!(
-        out.status.success(),
-        "stdout:\n{}\nstderr:\n{}",
-        text(&out.stdout),
-        text(&out.stderr)
-    );
-    text(&out.stdout)
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
 
 fn code(v: &str) -> AnswerValue {
     AnswerValue::Text(v.into())
@@ -466,11 +447,7 @@ fn empty_or_unreadable_input_is_refused_with_a_reason() {
     fs::create_dir(&empty).unwrap();
     let out = anketa(&["report", s(&empty)]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(
-        text(&out.stderr).contains("no interviews to report on"),
-        "{}",
-        text(&out.stderr)
-    );
+    says(&out, "no interviews to report on");
     let bad = tmp.path().join("bad.ndjson");
     let mut lines = String::new();
     for r in known_data().iter().take(3) {

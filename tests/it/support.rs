@@ -1,0 +1,41 @@
+//! What the integration tests share: running the binary and reading what it printed.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+/// Runs the real `anketa` in the repository's folder, colours off.
+pub fn anketa(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_anketa"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run anketa")
+}
+
+/// Bytes as text (lossy: a test shows whatever came out).
+pub fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+/// A path as an argument.
+pub fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+/// Asserts that the command succeeded (showing both outputs otherwise); its standard output.
+pub fn ok(out: &Output) -> String {
+    assert!(
+        out.status.success(),
+        "stdout:\n{}\nstderr:\n{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    text(&out.stdout)
+}
+
+/// Asserts that standard error says `what` (showing it otherwise).
+pub fn says(out: &Output, what: &str) {
+    let err = text(&out.stderr);
+    assert!(err.contains(what), "stderr lacks {what:?}:\n{err}");
+}
