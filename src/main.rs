@@ -117,10 +117,8 @@ enum Format {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let (mut out, mut err) = (std::io::stdout().lock(), std::io::stderr());
-    let lang = match cmd::lang(cli.lang.as_deref()) {
-        Ok(l) => l,
-        Err(e) => return exit(Err(e)),
-    };
+    // `--lang` is global but only the interviewer and the report speak: only they check it.
+    let lang = cli.lang.as_deref();
     let result = match cli.command {
         None => cmd::interview(cli.data_dir, lang, &[]),
         Some(Command::Interview { questionnaires }) => cmd::interview(cli.data_dir, lang, &questionnaires),
@@ -135,7 +133,7 @@ fn main() -> ExitCode {
         }
         Some(Command::Simulate(a)) => cmd::simulate(&a, &Bar::new("simulating"), &mut out),
         Some(Command::Merge(opts)) => cmd::merge(&opts, &Bar::new("merging"), &mut out),
-        Some(Command::Report(a)) => {
+        Some(Command::Report(a)) => cmd::lang(lang).and_then(|lang| {
             let args = cmd::ReportArgs {
                 input: a.input,
                 out: a.out,
@@ -160,7 +158,7 @@ fn main() -> ExitCode {
                 lang: lang.unwrap_or(anketa::i18n::Lang::Ru),
             };
             cmd::report(args, &Bar::new("reading"), &mut out, &mut err)
-        }
+        }),
     };
     exit(result)
 }

@@ -10,9 +10,9 @@ use std::sync::Arc;
 /// Runs the interviewer: the data dir (`--data-dir`, `ANKETA_DATA_DIR` or the platform's), the
 /// language (`--lang`, remembered in the data dir's settings), the bundled questionnaires and
 /// `extra` ones. Needs a terminal.
-pub fn interview(data_dir: Option<PathBuf>, lang: Option<Lang>, extra: &[PathBuf]) -> Result<Done, Error> {
+pub fn interview(data_dir: Option<PathBuf>, lang: Option<&str>, extra: &[PathBuf]) -> Result<Done, Error> {
     let dir = DataDir::locate(data_dir).map_err(|e| Error::usage(e.to_string()))?;
-    let lang = match lang {
+    let lang = match super::lang(lang)? {
         Some(l) => {
             let mut cfg = dir.config();
             cfg.lang = Some(l.code().to_string());

@@ -86,3 +86,13 @@ fn codebook_of_unknown_questionnaire_explains() {
     assert_eq!(out.status.code(), Some(2));
     says(&out, "bundled: nko, omsu, demo");
 }
+
+#[test]
+fn an_unknown_lang_is_refused_by_the_commands_that_speak_and_ignored_by_the_others() {
+    let out = anketa(&["--lang", "xx", "report", "/nonexistent"]);
+    assert_eq!(out.status.code(), Some(2));
+    says(&out, "--lang xx: unknown language; use ru or en");
+    let out = anketa(&["--lang", "xx", "codebook", "demo", "--format", "csv"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).starts_with("block,variable,type"));
+}
