@@ -50,3 +50,6 @@ pub(crate) mod report;
 pub mod simulate;
 pub mod store;
 pub mod tui;
+
+#[cfg(test)]
+mod test_support;

@@ -247,14 +247,14 @@ pub fn syntax(q: &Questionnaire, layout: &Layout, csv_file: &str) -> Vec<u8> {
 mod tests {
     use super::*;
     use crate::questionnaire::fixtures;
+    use crate::test_support::has_all;
 
     #[test]
     fn codes_are_recoded_labelled_and_missing_declared() {
         let q = fixtures::every_type();
         let l = Layout::new(&q, false);
         let s = String::from_utf8(syntax(&q, &l, "demo.csv")).unwrap();
-        assert!(s.contains("/FILE='demo.csv'"), "{s}");
-        assert!(s.contains("/DELIMITERS=\",\""), "{s}");
+        has_all(&s, &["/FILE='demo.csv'", "/DELIMITERS=\",\""]);
         assert!(
             s.contains(
                 "RECODE T@18\n    ('yes'=1)\n    ('no'=2)\n    ('dont_know'=3)\n    (ELSE=SYSMIS) INTO contact."
@@ -265,9 +265,7 @@ mod tests {
             s.contains("    / contact\n      1 'Yes'\n      2 'No'\n      3 'Don''t know'"),
             "{s}"
         );
-        assert!(s.contains("/ contact (3)"), "{s}");
-        assert!(s.contains("org_type (4)"), "{s}");
-        assert!(s.contains("    budget F40.0\n"), "{s}");
+        has_all(&s, &["/ contact (3)", "org_type (4)", "    budget F40.0\n"]);
         assert!(s.contains("/ budget (F12.2)") || s.contains("/ budget (F15.2)"), "{s}");
         assert!(s.contains("    founded SDATE10\n"), "{s}");
         assert!(!s.contains("SET DECIMAL"));

@@ -39,3 +39,10 @@ pub fn says(out: &Output, what: &str) {
     let err = text(&out.stderr);
     assert!(err.contains(what), "stderr lacks {what:?}:\n{err}");
 }
+
+/// Asserts that `text` holds each of `parts` (showing it otherwise).
+pub fn has_all(text: &str, parts: &[&str]) {
+    for p in parts {
+        assert!(text.contains(p), "lacks {p:?}:\n{text}");
+    }
+}
