@@ -125,6 +125,10 @@ pub fn message(lang: Lang, m: &Message, q: &Questionnaire) -> String {
             "End of the questionnaire. Review the answers; F10 completes the interview.",
         ),
         Message::RemarkSaved => lang.t_owned("Примечание сохранено.", "Remark saved."),
+        Message::NoSuchOption(n) => match lang {
+            Lang::Ru => format!("Варианта № {n} нет: наберите номер заново."),
+            Lang::En => format!("There is no option {n}: type the number again."),
+        },
     }
 }
 

@@ -26,9 +26,6 @@ pub(crate) fn rfc3339(t: jiff::Timestamp) -> String {
         .map_or_else(|_| t.to_string(), |t| t.to_string())
 }
 
-/// Two option digits typed within this many milliseconds form one number (options 10+).
-pub(crate) const TWO_DIGIT_MS: u64 = 1500;
-
 /// What the interviewer asked for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Action {
@@ -132,6 +129,8 @@ pub enum Message {
     EndReached,
     /// The remark was saved.
     RemarkSaved,
+    /// A typed option number that the question does not have.
+    NoSuchOption(u32),
 }
 
 /// One open interview.
@@ -155,9 +154,10 @@ pub struct Session {
     pub highlight: usize,
     /// True after arrows moved the highlight (Enter then chooses it in a single).
     highlight_moved: bool,
-    /// The last option digit typed, with its time and the value before it, so that two digits
-    /// typed quickly choose options 10 and beyond (`3`, `2` → option 32).
-    last_digit: Option<(u32, u64, Option<AnswerValue>)>,
+    /// An option number being typed (`2` of `25` in a list of 32), shown on screen until it is
+    /// complete: as soon as no longer option number starts with it, or on Space or Enter. No
+    /// timing: a slow typist gets the option typed.
+    pub pending: Option<u32>,
     /// The answer field (number, text, long text, date).
     pub edit: Editor,
     /// The "specify" field.
@@ -275,7 +275,7 @@ impl Session {
             focus: Focus::Answer,
             highlight: 0,
             highlight_moved: false,
-            last_digit: None,
+            pending: None,
             edit: Editor::default(),
             other_edit: Editor::default(),
             remark_edit: Editor::default(),
@@ -370,6 +370,7 @@ impl Session {
     fn goto(&mut self, i: usize, now: &Now) -> Effect {
         self.cur = i;
         self.mode = Mode::Question;
+        self.pending = None;
         self.load_fields();
         self.reached[i] = true;
         let id = self.q.questions[i].id.clone();
@@ -503,25 +504,52 @@ impl Session {
         }
     }
 
-    /// A digit key on a choice question. Two digits within [`TWO_DIGIT_MS`] choose options 10
-    /// and beyond: the first digit's choice is undone and the two-digit number chosen.
+    /// A digit key on a choice question: it extends the pending option number, which chooses
+    /// (single) or toggles (multi) its option as soon as it is complete — when no longer option
+    /// number starts with it (in a list of 15, `3` is complete, `1` waits for a second digit,
+    /// Space or Enter). A number no option has is refused with a message.
     fn digit(&mut self, i: usize, n_opts: usize, now: &Now) -> Effect {
-        let d = ((i + 1) % 10) as u32;
-        let before = self.answer().and_then(|a| a.value.clone());
-        if let Some((first, at, prev)) = self.last_digit.take() {
-            let n = (first * 10 + d) as usize;
-            if now.ms.saturating_sub(at) <= TWO_DIGIT_MS && first > 0 && (10..=n_opts).contains(&n) {
-                let id = self.q.questions[self.cur].id.clone();
-                if let Some(a) = self.rec.answers.get_mut(&id) {
-                    a.value = prev;
-                }
-                return self.choose(n - 1, now);
+        let d = (i + 1) % 10;
+        let n = self.pending.take().map_or(0, |p| p as usize) * 10 + d;
+        if n == 0 {
+            return Effect::None; // a leading 0 names no option
+        }
+        if n > n_opts {
+            self.message = Some(Message::NoSuchOption(n as u32));
+            return Effect::None;
+        }
+        if n * 10 > n_opts {
+            return self.choose(n - 1, now);
+        }
+        self.message = None;
+        self.pending = Some(n as u32);
+        Effect::None
+    }
+
+    /// A key while an option number is pending: Space and Enter complete it, Backspace takes its
+    /// last digit back, Esc drops it; a digit goes on to [`Session::digit`]; any other key drops
+    /// it and then acts. `None` when the key is to act as usual.
+    fn pending_key(&mut self, action: &Action, now: &Now) -> Option<Effect> {
+        let p = self.pending?;
+        match action {
+            Action::Choose(_) => None,
+            Action::Toggle | Action::Next => {
+                self.pending = None;
+                Some(self.choose(p as usize - 1, now))
+            }
+            Action::Backspace => {
+                self.pending = (p >= 10).then_some(p / 10);
+                Some(Effect::None)
+            }
+            Action::Cancel => {
+                self.pending = None;
+                Some(Effect::None)
+            }
+            _ => {
+                self.pending = None;
+                None
             }
         }
-        if n_opts >= 10 && d > 0 {
-            self.last_digit = Some((d, now.ms, before));
-        }
-        self.choose(i, now)
     }
 
     /// The text field changed: store the parsed value.
@@ -791,6 +819,9 @@ pub fn update(s: &mut Session, action: Action, now: &Now) -> Effect {
     if s.read_only && modifying {
         s.message = Some(Message::ReadOnly);
         return Effect::None;
+    }
+    if let Some(e) = s.pending_key(&action, now) {
+        return e;
     }
     match action {
         Action::Next => s.next(now),

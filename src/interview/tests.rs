@@ -319,28 +319,79 @@ fn jump_list_offers_reached_questions() {
 }
 
 #[test]
-fn two_quick_digits_choose_options_beyond_ten() {
+fn option_numbers_are_typed_without_timing() {
     let q = Arc::new(fixtures::nko());
     let rec = new_record(&q, "id".into(), "dev".into(), "I".into(), &now(0));
     let mut s = Session::open(q, rec);
     s.show(&now(0));
     assert_eq!(cur(&s), "district");
-    update(&mut s, Action::Choose(2), &now(10_000));
-    update(&mut s, Action::Choose(1), &now(10_400));
-    let code32 = s.q.questions[s.cur].options[31].code.clone();
-    assert_eq!(value(&s, "district"), Some(AnswerValue::Text(code32)));
-    // Slow digits are two separate choices.
-    update(&mut s, Action::Choose(0), &now(20_000));
-    update(&mut s, Action::Choose(4), &now(25_000));
-    let code5 = s.q.questions[s.cur].options[4].code.clone();
-    assert_eq!(value(&s, "district"), Some(AnswerValue::Text(code5)));
-    // "1", "0" → option 10; a number beyond the list starts afresh.
-    update(&mut s, Action::Choose(0), &now(30_000));
-    update(&mut s, Action::Choose(9), &now(30_100));
-    assert_eq!(s.highlight, 9);
-    update(&mut s, Action::Choose(8), &now(40_000));
-    update(&mut s, Action::Choose(8), &now(40_100));
-    assert_eq!(s.highlight, 8);
+    let code = |s: &Session, n: usize| s.q.questions[s.cur].options[n - 1].code.clone();
+    // 32 districts: `2` waits (20–29 start with it), however long; `5` then chooses 25.
+    assert_eq!(update(&mut s, Action::Choose(1), &now(10_000)), Effect::None);
+    assert_eq!(s.pending, Some(2));
+    assert_eq!(
+        value(&s, "district"),
+        None,
+        "nothing is recorded while a number is pending"
+    );
+    assert_eq!(update(&mut s, Action::Choose(4), &now(99_000)), Effect::Save);
+    assert_eq!(value(&s, "district"), Some(AnswerValue::Text(code(&s, 25))));
+    assert_eq!((s.pending, s.highlight), (None, 24));
+    // `4` is complete at once (no option 40+); `3` waits and Enter completes it.
+    update(&mut s, Action::Choose(3), &now(100_000));
+    assert_eq!(value(&s, "district"), Some(AnswerValue::Text(code(&s, 4))));
+    update(&mut s, Action::Choose(2), &now(101_000));
+    assert_eq!(s.pending, Some(3));
+    assert_eq!(update(&mut s, Action::Next, &now(102_000)), Effect::Save);
+    assert_eq!(value(&s, "district"), Some(AnswerValue::Text(code(&s, 3))));
+    assert_eq!(cur(&s), "district", "Enter completed the number; it did not move on");
+    // Backspace edits a pending number, Esc drops it, a number beyond the list is refused.
+    update(&mut s, Action::Choose(2), &now(0));
+    update(&mut s, Action::Choose(4), &now(0));
+    assert_eq!(s.pending, None);
+    assert_eq!(s.message, Some(Message::NoSuchOption(35)));
+    assert_eq!(value(&s, "district"), Some(AnswerValue::Text(code(&s, 3))));
+    update(&mut s, Action::Choose(2), &now(0));
+    update(&mut s, Action::Backspace, &now(0));
+    assert_eq!(
+        (s.pending, cur(&s)),
+        (None, "district"),
+        "Backspace took the digit back, not the question"
+    );
+    update(&mut s, Action::Choose(1), &now(0));
+    update(&mut s, Action::Cancel, &now(0));
+    assert_eq!(s.pending, None);
+    // A leading 0 names no option.
+    assert_eq!(update(&mut s, Action::Choose(9), &now(0)), Effect::None);
+    assert_eq!(
+        (s.pending, value(&s, "district")),
+        (None, Some(AnswerValue::Text(code(&s, 3))))
+    );
+}
+
+#[test]
+fn in_a_multi_of_fifteen_one_space_three_selects_two_options_and_one_three_toggles_thirteen() {
+    let q = Arc::new(fixtures::nko());
+    let rec = new_record(&q, "id".into(), "dev".into(), "I".into(), &now(0));
+    let mut s = Session::open(q, rec);
+    let at = s.q.index_of("problems").unwrap();
+    s.cur = at;
+    s.show(&now(0));
+    let codes = |ns: &[usize]| {
+        let o = &s.q.questions[at].options;
+        Some(AnswerValue::Codes(ns.iter().map(|&n| o[n - 1].code.clone()).collect()))
+    };
+    let (one_three, thirteen) = (codes(&[1, 3]), codes(&[13]));
+    update(&mut s, Action::Choose(0), &now(0)); // 1: 10–15 start with it
+    update(&mut s, Action::Toggle, &now(0)); // Space completes 1
+    update(&mut s, Action::Choose(2), &now(0)); // 3: complete at once
+    assert_eq!(value(&s, "problems"), one_three);
+    update(&mut s, Action::Choose(0), &now(0));
+    update(&mut s, Action::Toggle, &now(0)); // 1 off
+    update(&mut s, Action::Choose(2), &now(0)); // 3 off
+    update(&mut s, Action::Choose(0), &now(0));
+    update(&mut s, Action::Choose(2), &now(0)); // 13
+    assert_eq!(value(&s, "problems"), thirteen);
 }
 
 #[test]

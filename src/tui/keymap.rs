@@ -115,9 +115,9 @@ const BINDINGS: &[Binding] = &[
     b(
         Key::Digits,
         Cmd::Digit(0),
-        "1…9, 0",
-        "выбрать вариант по номеру",
-        "choose an option by number",
+        "0…9",
+        "номер варианта (Пробел/Enter завершает номер)",
+        "option number (Space/Enter finishes it)",
     ),
     b(
         Key::Code(KeyCode::Char(' ')),

@@ -468,14 +468,25 @@ fn choice_lines(
             theme.dim(),
         ));
     }
-    if qq.options.len() > 10 {
-        lines.push(Line::styled(
+    // Numbers of two digits: the hint says how they are typed, and the number being typed is
+    // shown until it is complete (no timing).
+    let two_digits = qq.options.len() >= 10;
+    match s.pending {
+        Some(p) => lines.push(Line::styled(
+            format!(
+                "№ {p}_  {}",
+                l.t("(ещё цифра, или Пробел/Enter)", "(another digit, or Space/Enter)")
+            ),
+            Style::new().add_modifier(Modifier::BOLD),
+        )),
+        None if two_digits => lines.push(Line::styled(
             l.t(
-                "варианты 10 и далее — две цифры подряд",
-                "options 10+: type two digits quickly",
+                "номер варианта: цифры; Пробел/Enter — конец номера",
+                "option number: digits; Space/Enter ends the number",
             ),
             theme.dim(),
-        ));
+        )),
+        None => {}
     }
     for (i, o) in qq.options.iter().enumerate() {
         let chosen = match value {
@@ -489,13 +500,10 @@ fn choice_lines(
             (false, true) => "(•)",
             (false, false) => "( )",
         };
-        let key = if qq.options.len() > 10 {
-            // Two digits typed quickly choose options 10 and beyond.
+        let key = if two_digits {
             format!("{:>2}", i + 1)
-        } else if i < 9 {
-            format!("{}", i + 1)
         } else {
-            "0".into()
+            format!("{}", i + 1)
         };
         let mut st = if chosen {
             Style::new().add_modifier(Modifier::BOLD)

@@ -106,6 +106,9 @@ fn start_screen_80x24() {
 fn single_choice_80x24_and_narrow() {
     let mut s = session("nko");
     session::update(&mut s, Action::Choose(1), &now());
+    // `2` of 32 districts waits for a second digit, and the screen says so.
+    insta::assert_snapshot!("pending_number_80x24", render(&app_with(s.clone()), 80, 24));
+    session::update(&mut s, Action::Toggle, &now());
     let app = app_with(s);
     insta::assert_snapshot!("single_80x24", render(&app, 80, 24));
     insta::assert_snapshot!("single_60x16", render(&app, 60, 16));
@@ -115,8 +118,9 @@ fn single_choice_80x24_and_narrow() {
 fn multi_with_exclusive_option() {
     let mut s = session("nko");
     goto(&mut s, "goals");
-    session::update(&mut s, Action::Choose(0), &now());
-    session::update(&mut s, Action::Choose(1), &now());
+    session::update(&mut s, Action::Choose(0), &now()); // 1 of 10 waits (10 starts with it)
+    session::update(&mut s, Action::Toggle, &now()); // Space: 1
+    session::update(&mut s, Action::Choose(1), &now()); // 2
     let q = s.q.clone();
     let qq = &q.questions[s.cur];
     let dk = qq.options.iter().position(|o| o.exclusive).unwrap();
@@ -156,6 +160,7 @@ fn review_marks_missing_answers() {
 fn review_of_an_nko_interview_in_russian() {
     let mut s = session("nko");
     session::update(&mut s, Action::Choose(1), &now());
+    session::update(&mut s, Action::Toggle, &now());
     session::update(&mut s, Action::Next, &now());
     session::update(&mut s, Action::Choose(0), &now());
     session::update(&mut s, Action::Remark, &now());
@@ -197,7 +202,11 @@ fn keys_for(s: &Session) -> Vec<KeyEvent> {
                 .position(|o| !o.exclusive && !o.other && o.missing.is_none())
                 .unwrap();
             if i < 9 {
-                vec![key(KeyCode::Char(char::from_digit(i as u32 + 1, 10).unwrap()))]
+                let mut k = vec![key(KeyCode::Char(char::from_digit(i as u32 + 1, 10).unwrap()))];
+                if (i + 1) * 10 <= qq.options.len() {
+                    k.push(key(KeyCode::Char(' '))); // a longer number could follow: Space ends it
+                }
+                k
             } else {
                 let mut k = vec![key(KeyCode::Down); i - s.highlight];
                 if matches!(qq.kind, Kind::Multi { .. }) {
@@ -370,6 +379,7 @@ fn resume_reopens_at_the_exact_question_and_second_instance_is_refused() {
     for input in [
         k(KeyCode::Enter),
         k(KeyCode::Char('3')),
+        k(KeyCode::Char(' ')), // 3 of 32 districts: Space completes the number
         k(KeyCode::Enter),
         k(KeyCode::Char('2')),
     ] {
@@ -420,6 +430,7 @@ fn failed_save_is_shown_and_retried_on_the_next_change() {
     let mut term = Terminal::new(TestBackend::new(80, 24)).unwrap();
     rt.step(&mut app, k(KeyCode::Enter));
     rt.step(&mut app, k(KeyCode::Char('1')));
+    rt.step(&mut app, k(KeyCode::Char(' ')));
     let path = data.interview_path(&app.session().unwrap().rec);
     let good = std::fs::read(&path).unwrap();
     // The stick is pulled: the interviews folder is replaced by a plain file (works even as root).
@@ -427,6 +438,7 @@ fn failed_save_is_shown_and_retried_on_the_next_change() {
     std::fs::rename(data.interviews(), &moved).unwrap();
     std::fs::write(data.interviews(), b"not a folder").unwrap();
     rt.step(&mut app, k(KeyCode::Char('2')));
+    rt.step(&mut app, k(KeyCode::Char(' ')));
     rt.draw(&mut term, &mut app).unwrap();
     let screen = format!("{}", term.backend());
     assert!(screen.contains("НЕ СОХРАНЕНО"), "{screen}");

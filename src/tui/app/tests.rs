@@ -73,7 +73,8 @@ fn nko_in_progress() -> Record {
     let q = Arc::new(fixtures::nko());
     let mut s = Session::open(q, record(&fixtures::nko()));
     s.show(&now());
-    session::update(&mut s, Action::Choose(2), &now());
+    session::update(&mut s, Action::Choose(2), &now()); // 3 of 32 districts: pending
+    session::update(&mut s, Action::Next, &now()); // Enter completes it
     session::update(&mut s, Action::Next, &now());
     assert_eq!(s.q.questions[s.cur].id, "org_type");
     s.rec
@@ -268,7 +269,7 @@ fn a_completed_interview_opens_read_only_or_is_reopened() {
 fn a_failed_save_shows_not_saved_until_a_later_save_succeeds() {
     let mut app = with_new_interview();
     app.on(Outcome::Saved { at: "10:00:01".into() }, &now());
-    assert_eq!(app.handle(Cmd::Digit(1), &now()), vec![Request::Save]);
+    assert_eq!(app.handle(Cmd::Digit(4), &now()), vec![Request::Save]); // district 5
     let reqs = app.on(
         Outcome::SaveFailed {
             error: "Not a directory".into(),
