@@ -293,7 +293,9 @@ impl Layout {
                     }
                     _ => EMPTY,
                 },
-                ColumnKind::Other => answer.and_then(|a| a.other).map_or(EMPTY, |s| Cell::Text(self.text(s))),
+                ColumnKind::Other => question
+                    .and_then(|qi| answer?.other_text(&q.questions[qi]))
+                    .map_or(EMPTY, |s| Cell::Text(self.text(s))),
                 ColumnKind::Remark => answer
                     .and_then(|a| a.remark)
                     .map_or(EMPTY, |s| Cell::Text(self.text(s))),
@@ -538,6 +540,25 @@ mod tests {
         let line = String::from_utf8(line).unwrap();
         has_all(&line, &[";2,25;", "\"'=HYPERLINK(\"\"x\"\")\""]);
         assert!(line.ends_with('\n') && !line.ends_with("\r\n"));
+    }
+
+    #[test]
+    fn a_specify_text_counts_only_while_its_option_is_chosen() {
+        let q = fixtures::every_type();
+        let l = Layout::new(&q, false);
+        let col = l.columns.iter().position(|c| c.name == "org_type__other").unwrap();
+        let cell = |code: &str| {
+            let mut r = rec(&q, &[("org_type", AnswerValue::Text(code.into()), true)]);
+            r.answers.get_mut("org_type").unwrap().other = Some("ТОС".into());
+            let text = String::from_utf8(r.to_json()).unwrap();
+            l.cells(&q, &RecordView::parse(&text).unwrap())[col].to_string()
+        };
+        assert_eq!(cell("other"), "ТОС");
+        assert_eq!(
+            cell("ngo"),
+            "",
+            "a stale text of an unchosen 'other' is no answer (as in the report)"
+        );
     }
 
     #[test]

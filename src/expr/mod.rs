@@ -135,10 +135,10 @@ impl Value {
             Value::Null => f64::NAN,
             Value::Num(n) => *n,
             Value::Bool(b) => f64::from(u8::from(*b)),
-            Value::Str(s) => s.trim().parse().unwrap_or(f64::NAN),
+            Value::Str(s) => numeral(s),
             Value::List(l) => {
                 if l.len() == 1 {
-                    l[0].parse().unwrap_or(f64::NAN)
+                    numeral(&l[0])
                 } else {
                     f64::NAN
                 }
@@ -155,6 +155,16 @@ impl Value {
             Value::List(l) => l.join(" "),
         }
     }
+}
+
+/// A text read as a number: a finite decimal numeral (`12`, `-1.5`, `2e3`), NaN otherwise —
+/// so the answers "inf", "NaN" or "infinity" are texts, not numbers.
+fn numeral(s: &str) -> f64 {
+    s.trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|n| n.is_finite())
+        .unwrap_or(f64::NAN)
 }
 
 fn fmt_num(n: f64) -> String {
@@ -273,6 +283,8 @@ fn equals(x: &Value, y: &Value) -> bool {
     match (x, y) {
         (Value::Null, Value::Null) => true,
         (Value::Null, v) | (v, Value::Null) => v.as_string().is_empty(),
+        // NaN (e.g. arithmetic with an unanswered value) equals nothing, itself included.
+        (Value::Num(n), _) | (_, Value::Num(n)) if n.is_nan() => false,
         (Value::Num(_), _) | (_, Value::Num(_)) => {
             let (p, q) = (x.as_num(), y.as_num());
             if p.is_nan() || q.is_nan() {
@@ -322,6 +334,8 @@ mod tests {
             "kind" => Value::Str("tos".into()),
             "goals" => Value::List(vec!["a".into(), "c".into()]),
             "day" => Value::Str("2021-02-20".into()),
+            "word" => Value::Str("inf".into()),
+            "nan" => Value::Str("NaN".into()),
             _ => Value::Null,
         }
     }
@@ -341,6 +355,20 @@ mod tests {
         assert!(t("-${age} < 0"));
         assert!(t("${day} > '2021-01-01'"));
         assert!(t("true() and not(false())"));
+    }
+
+    #[test]
+    fn nan_equals_nothing_and_words_are_not_numbers() {
+        // Arithmetic with an unanswered value is NaN, which equals nothing, itself included.
+        assert!(!t("${missing} + 1 = ${missing} + 1"));
+        assert!(t("${missing} + 1 != ${missing} + 1"));
+        assert!(!t("${missing} + 1 = 'NaN'"));
+        // The texts "inf" and "NaN" are texts: not greater than any number, equal only as text.
+        assert!(!t("${word} > 1000"));
+        assert!(t("${word} = 'inf'"));
+        assert!(!t("${nan} = 0 div 0"));
+        assert!(t("${nan} = 'NaN'"));
+        assert!(t("'12' = 12 and ' -1.5 ' < 0 and '2e3' = 2000"));
     }
 
     #[test]

@@ -497,11 +497,36 @@ impl Session {
                         Some(AnswerValue::Text(_)) => true,
                         _ => false,
                     };
-                let e = self.set_value(v, now);
+                let mut e = self.set_value(v, now);
+                if self.sync_other() && e == Effect::None {
+                    self.touch(now);
+                    e = Effect::Save;
+                }
                 self.focus = if chosen_other { Focus::Other } else { Focus::Answer };
                 e
             }
         }
+    }
+
+    /// A "specify" text is in the record only while an "other" option of the question is
+    /// chosen; the field keeps what was typed, so choosing "other" again brings it back.
+    /// Whether the record changed.
+    fn sync_other(&mut self) -> bool {
+        let qq = &self.q.questions[self.cur];
+        let Some(a) = self.rec.answers.get_mut(&qq.id) else {
+            return false;
+        };
+        let typed = self.other_edit.text();
+        let other = if !a.borrowed().other_chosen(qq) {
+            None
+        } else if a.other.is_some() {
+            a.other.clone()
+        } else {
+            (!typed.is_empty()).then(|| typed.to_owned())
+        };
+        let changed = a.other != other;
+        a.other = other;
+        changed
     }
 
     /// A digit key on a choice question: it extends the pending option number, which chooses

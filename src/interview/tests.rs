@@ -246,6 +246,25 @@ fn remark_is_stored_with_the_answer() {
 }
 
 #[test]
+fn a_specify_text_is_in_the_file_only_while_its_option_is_chosen() {
+    let mut s = demo();
+    act(&mut s, Action::Next);
+    assert_eq!(cur(&s), "org_type");
+    act(&mut s, Action::Choose(2)); // other: the "specify" field takes the keys
+    typ(&mut s, "ТОС");
+    assert_eq!(s.rec.answers["org_type"].other.as_deref(), Some("ТОС"));
+    act(&mut s, Action::Focus);
+    assert_eq!(act(&mut s, Action::Choose(0)), Effect::Save); // ngo
+    assert_eq!(
+        s.rec.answers["org_type"].other, None,
+        "the text left the record with its option"
+    );
+    assert_eq!(value(&s, "org_type"), Some(AnswerValue::Text("ngo".into())));
+    act(&mut s, Action::Choose(2)); // other again: what was typed comes back
+    assert_eq!(s.rec.answers["org_type"].other.as_deref(), Some("ТОС"));
+}
+
+#[test]
 fn backspace_on_empty_field_goes_back() {
     let mut s = demo();
     act(&mut s, Action::Next);

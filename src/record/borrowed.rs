@@ -6,6 +6,7 @@ use super::view::{AnswerView, Str, ValueView};
 use super::{Answer, AnswerValue};
 #[allow(unused_imports)]
 use super::{Record, RecordView};
+use crate::questionnaire::Question;
 
 /// One answer seen through a borrow, the same for an [`Answer`] and an [`AnswerView`], so that
 /// code reading answers (a CSV row, the checks of a merge) is written once for both.
@@ -117,5 +118,24 @@ impl AnswerView<'_> {
             remark: self.remark.as_deref(),
             relevant: self.relevant,
         }
+    }
+}
+
+impl<'r> AnswerRef<'r> {
+    /// The "specify" text, counted only while one of the question's "other" options is chosen:
+    /// the one rule the CSV export and the report share (a file may still carry the text of an
+    /// "other" that was unchosen later; it is then no answer of this question).
+    pub(crate) fn other_text(&self, qq: &Question) -> Option<&'r str> {
+        self.other.filter(|_| self.other_chosen(qq))
+    }
+
+    /// Whether one of the question's "other" options is chosen.
+    pub(crate) fn other_chosen(&self, qq: &Question) -> bool {
+        let chosen = |code: &str| match self.value {
+            Some(ValueRef::Text(c)) => c == code,
+            Some(ValueRef::Codes(cs)) => cs.contains(code),
+            _ => false,
+        };
+        qq.options.iter().any(|o| o.other && chosen(&o.code))
     }
 }

@@ -312,9 +312,7 @@ impl Tally {
                 }
                 _ => {}
             }
-            if let Some(o) = ans.other.as_deref().map(str::trim).filter(|s| !s.is_empty())
-                && codes.iter().any(|&i| qq.options[i as usize].other)
-            {
+            if let Some(o) = ans.borrowed().other_text(qq).map(str::trim).filter(|s| !s.is_empty()) {
                 texts.push(&rec.id, TEXT_OTHER, g, o);
             }
             if let Some(rm) = ans.remark.as_deref().map(str::trim).filter(|s| !s.is_empty()) {

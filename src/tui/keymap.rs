@@ -280,6 +280,10 @@ pub fn map(ev: &KeyEvent, typing: bool) -> Option<Cmd> {
     {
         return Some(Cmd::Input(c));
     }
+    if typing && alt && matches!(ev.code, KeyCode::Char(_)) {
+        // Alt+letter inside a text field (a slip of the thumb): neither typed nor a shortcut.
+        return None;
+    }
     for bnd in BINDINGS {
         let hit = match bnd.key {
             Key::Code(KeyCode::Enter) => ev.code == KeyCode::Enter && !alt,
@@ -346,6 +350,17 @@ mod tests {
         assert_eq!(map(&key(KeyCode::Char('3')), true), Some(Cmd::Input('3')));
         assert_eq!(map(&key(KeyCode::Char('3')), false), Some(Cmd::Digit(2)));
         assert_eq!(map(&key(KeyCode::Char('0')), false), Some(Cmd::Digit(9)));
+    }
+
+    #[test]
+    fn alt_letters_never_fire_a_shortcut_inside_a_text_field() {
+        for c in ['r', 'к', 'q', 'й', '3'] {
+            let alt = KeyEvent::new(KeyCode::Char(c), KeyModifiers::ALT);
+            assert_eq!(map(&alt, true), None, "Alt+{c}");
+        }
+        // Alt+Enter is still the new line of a long answer.
+        let alt_enter = KeyEvent::new(KeyCode::Enter, KeyModifiers::ALT);
+        assert_eq!(map(&alt_enter, true), Some(Cmd::Newline));
     }
 
     #[test]
