@@ -369,6 +369,16 @@ impl App {
                 self.broken = broken;
                 self.set_items(items);
                 self.today = today;
+                // With drafts, the start screen opens on the newest of them: Enter after a
+                // restart resumes it instead of starting a second interview.
+                if matches!(self.screen, Screen::Start { .. })
+                    && self.items.iter().any(|it| it.rec.status == Status::InProgress)
+                {
+                    self.screen = Screen::Start {
+                        tab: Tab::Resume,
+                        sel: 0,
+                    };
+                }
                 vec![]
             }
         }

@@ -174,8 +174,10 @@ fn the_first_interview_asks_the_interviewer_code_and_saves_it() {
 #[test]
 fn an_open_failure_stays_on_the_start_screen_and_says_why() {
     let mut app = listing(vec![nko_in_progress()]);
-    assert!(app.handle(Cmd::Focus, &now()).is_empty());
-    assert!(at_start(&app, Tab::Resume, 0), "{:?}", app.screen());
+    assert!(
+        at_start(&app, Tab::Resume, 0),
+        "with a draft the start screen opens on it"
+    );
     let reqs = app.handle(Cmd::Next, &now());
     assert_eq!(reqs, vec![Request::Open { item: 0, reopen: false }]);
     let error = "this interview is open in another anketa window; close it there first";
@@ -205,7 +207,6 @@ fn an_unknown_questionnaire_version_is_refused_without_asking_the_store() {
     let mut rec = nko_in_progress();
     rec.questionnaire.sha256 = "0123456789abcdef".repeat(4);
     let mut app = listing(vec![rec]);
-    app.handle(Cmd::Focus, &now());
     assert_eq!(app.handle(Cmd::Next, &now()), vec![]);
     assert!(app.session().is_none());
     let notice = app.notice().unwrap();
@@ -219,7 +220,6 @@ fn an_unknown_questionnaire_version_is_refused_without_asking_the_store() {
 fn resuming_opens_at_the_recorded_question() {
     let rec = nko_in_progress();
     let mut app = listing(vec![rec.clone()]);
-    app.handle(Cmd::Focus, &now());
     let reqs = app.handle(Cmd::Next, &now());
     assert_eq!(reqs, vec![Request::Open { item: 0, reopen: false }]);
     let reqs = open_first(&mut app, rec.clone(), false);
@@ -333,4 +333,22 @@ fn the_clock_in_the_header_follows_tick() {
     });
     assert_eq!(app.elapsed_ms(), 3_661_000);
     assert!(screen(&app).contains("01:01:01"), "{}", screen(&app));
+}
+
+#[test]
+fn enter_after_a_restart_resumes_the_newest_draft_instead_of_starting_another() {
+    let older = nko_in_progress();
+    let mut newer = nko_in_progress();
+    newer.id = "0177aaaa-0000-7000-8000-000000000002".into();
+    newer.updated = "2021-02-21T09:00:00Z".into();
+    let mut app = listing(vec![older, newer.clone()]);
+    assert!(at_start(&app, Tab::Resume, 0), "{:?}", app.screen());
+    assert_eq!(app.items()[0].rec.id, newer.id, "newest first");
+    assert_eq!(
+        app.handle(Cmd::Next, &now()),
+        vec![Request::Open { item: 0, reopen: false }]
+    );
+    // Without drafts, the start screen offers a new interview.
+    let app = listing(vec![]);
+    assert!(at_start(&app, Tab::New, 0), "{:?}", app.screen());
 }
