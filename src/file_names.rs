@@ -17,6 +17,9 @@ pub(crate) const CONFLICTS_DIR: &str = "conflicts";
 /// The folder of the questionnaires a data set carries (and where `walk` finds questionnaires).
 pub(crate) const QUESTIONNAIRES_DIR: &str = "questionnaires";
 
+/// The data dir's folder of discarded drafts (kept, never merged).
+pub(crate) const DISCARDED_DIR: &str = "discarded";
+
 /// `<questionnaire>-<interviewer>-<uuid>.json`, each part [`sanitize`]d.
 pub fn interview(rec: &Record) -> String {
     format!(

@@ -9,6 +9,7 @@
 //!   questionnaires/<id>-<version>-<sha256[..12]>.json   every questionnaire version ever used
 //! ```
 
+use super::atomic::sync_dir;
 use super::{create_private_dir, io_reason, read_text, write_atomic};
 use crate::questionnaire::{self, Questionnaire};
 use crate::record::Record;
@@ -172,6 +173,36 @@ impl DataDir {
     /// The path of an interview's file.
     pub fn interview_path(&self, rec: &Record) -> PathBuf {
         self.interviews().join(interview_file_name(rec))
+    }
+
+    /// `discarded/`: drafts the interviewer discarded, kept (never deleted) and left out by
+    /// merge.
+    pub fn discarded(&self) -> PathBuf {
+        self.root.join(crate::file_names::DISCARDED_DIR)
+    }
+
+    /// Discards a draft: its file moves from `interviews/` to `discarded/` (renamed, both folders
+    /// made durable), while its lock is held so that an interview open in another window is not
+    /// moved away under it. A name already taken in `discarded/` gets a number.
+    pub fn discard(&self, path: &Path, rec: &Record) -> Result<PathBuf, String> {
+        let _lock = self.lock(rec)?;
+        let to_dir = self.discarded();
+        create_private_dir(&to_dir).map_err(|e| io_reason(&e))?;
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let mut to = to_dir.join(&name);
+        let mut n = 1;
+        while to.exists() {
+            n += 1;
+            to = to_dir.join(format!("{}.{n}.json", name.trim_end_matches(".json")));
+        }
+        fs::rename(path, &to).map_err(|e| io_reason(&e))?;
+        sync_dir(&to_dir)
+            .and_then(|()| sync_dir(&self.interviews()))
+            .map_err(|e| io_reason(&e))?;
+        Ok(to)
     }
 
     /// Writes an interview durably (atomic replace).

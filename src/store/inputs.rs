@@ -255,6 +255,8 @@ fn walk_dir(
                 path.display().to_string(),
                 "a symbolic link to a folder: not followed (name the folder itself)".into(),
             ));
+        } else if meta.is_dir() && name == crate::file_names::DISCARDED_DIR {
+            discarded(&path, w);
         } else if meta.is_dir() {
             let q = in_questionnaires || name == QUESTIONNAIRES_DIR;
             walk_dir(&path, &meta, q, files, qs, w);
@@ -265,6 +267,23 @@ fn walk_dir(
             qs.add(key_of(&meta, &path), path);
         } else {
             files.add(key_of(&meta, &path), path);
+        }
+    }
+}
+
+/// A data dir's `discarded/` folder: the drafts an interviewer discarded are listed as such,
+/// never merged.
+fn discarded(dir: &Path, w: &mut Walk) {
+    let mut names: Vec<PathBuf> = fs::read_dir(dir)
+        .map(|rd| rd.filter_map(|e| e.ok().map(|e| e.path())).collect())
+        .unwrap_or_default();
+    names.sort();
+    for p in names {
+        if !p.file_name().is_some_and(|n| n.as_encoded_bytes().starts_with(b".")) {
+            w.skipped.push((
+                p.display().to_string(),
+                "a draft discarded on the laptop (in discarded/): not merged".into(),
+            ));
         }
     }
 }

@@ -58,6 +58,11 @@ pub(crate) enum Overlay {
         /// Selected item.
         sel: usize,
     },
+    /// "Discard this draft?"
+    ConfirmDiscard {
+        /// Index into `items`.
+        item: usize,
+    },
     /// "Reopen this completed interview?"
     ConfirmReopen {
         /// Index into `items`.
@@ -97,6 +102,11 @@ pub enum Request {
     Close,
     /// Save settings (interviewer code, language).
     SaveConfig,
+    /// Move draft `item` to `discarded/` and reload the list.
+    Discard {
+        /// Index into `items`.
+        item: usize,
+    },
 }
 
 /// What performing a [`Request`] came to, handed back to [`App::on`].
@@ -158,6 +168,11 @@ pub enum Outcome {
     },
     /// The session was closed as the app quits (nothing re-read).
     Closed,
+    /// A draft could not be discarded (for [`Request::Discard`]).
+    DiscardFailed {
+        /// Why.
+        error: String,
+    },
 }
 
 /// Menu entries.
@@ -356,7 +371,7 @@ impl App {
                 }
                 reqs
             }
-            Outcome::CreateFailed { error } | Outcome::OpenFailed { error } => {
+            Outcome::CreateFailed { error } | Outcome::OpenFailed { error } | Outcome::DiscardFailed { error } => {
                 self.notice = Some(error);
                 vec![]
             }
@@ -563,6 +578,11 @@ impl App {
                     self.overlay = Some(Overlay::ConfirmReopen { item: i });
                 }
             }
+            Cmd::Discard if tab == Tab::Resume => {
+                if let Some(&i) = rows.get(sel) {
+                    self.overlay = Some(Overlay::ConfirmDiscard { item: i });
+                }
+            }
             Cmd::Menu => self.overlay = Some(Overlay::Menu { sel: 0 }),
             _ => {}
         }
@@ -576,6 +596,14 @@ impl App {
                     self.overlay = None;
                 }
                 vec![]
+            }
+            Overlay::ConfirmDiscard { item } => {
+                self.overlay = None;
+                if cmd == Cmd::Next {
+                    vec![Request::Discard { item }]
+                } else {
+                    vec![]
+                }
             }
             Overlay::ConfirmReopen { item } => {
                 self.overlay = None;

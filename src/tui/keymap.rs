@@ -51,6 +51,8 @@ pub enum Cmd {
     Complete,
     /// Reopen a completed interview (start screen).
     Reopen,
+    /// Discard a draft (start screen): its file moves to `discarded/`.
+    Discard,
     /// Help.
     Help,
     /// Menu / back.
@@ -240,6 +242,13 @@ const BINDINGS: &[Binding] = &[
         "F5",
         "переоткрыть завершённое интервью",
         "reopen a completed interview",
+    ),
+    b(
+        Key::Code(KeyCode::F(8)),
+        Cmd::Discard,
+        "F8",
+        "убрать черновик (файл переносится в discarded/)",
+        "discard a draft (its file moves to discarded/)",
     ),
     b(
         Key::Code(KeyCode::F(10)),

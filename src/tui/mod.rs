@@ -193,6 +193,13 @@ impl<C: Clock> Runner<C> {
                 Ok(rec) => Outcome::Opened { item, rec, reopen },
                 Err(error) => Outcome::OpenFailed { error },
             },
+            Request::Discard { item } => {
+                let it = &app.items()[item];
+                match self.dir.discard(&it.path, &it.rec) {
+                    Ok(_) => self.list(app),
+                    Err(error) => Outcome::DiscardFailed { error },
+                }
+            }
         })
     }
 

@@ -84,6 +84,7 @@ pub fn view(f: &mut Frame, app: &App, theme: Theme) {
         Some(Overlay::Help) => help(f, app.lang(), theme),
         Some(Overlay::Menu { sel }) => menu(f, app, *sel, theme),
         Some(Overlay::ConfirmReopen { item }) => confirm_reopen(f, app, *item, theme),
+        Some(Overlay::ConfirmDiscard { item }) => confirm_discard(f, app, *item, theme),
         None => {}
     }
 }
@@ -240,6 +241,9 @@ fn start(f: &mut Frame, app: &App, tab: Tab, sel: usize, theme: Theme) {
     let mut keys = vec![(Cmd::Next, "открыть", "open"), (Cmd::Focus, "раздел", "section")];
     if tab == Tab::Completed {
         keys.push((Cmd::Reopen, "переоткрыть", "reopen"));
+    }
+    if tab == Tab::Resume {
+        keys.push((Cmd::Discard, "убрать", "discard"));
     }
     keys.extend([(Cmd::Help, "помощь", "help"), (Cmd::Menu, "меню", "menu")]);
     f.render_widget(Paragraph::new(footer(l, &keys, theme, foot.width)), foot);
@@ -892,6 +896,26 @@ fn menu(f: &mut Frame, app: &App, sel: usize, theme: Theme) {
                 .borders(Borders::ALL)
                 .title(app.lang().t(" Меню ", " Menu ")),
         ),
+        area,
+    );
+}
+
+fn confirm_discard(f: &mut Frame, app: &App, item: usize, theme: Theme) {
+    let l = app.lang();
+    let area = centered(f.area(), 64, 7);
+    let it = &app.items()[item];
+    let lines = vec![
+        Line::from(l.t("Убрать незаконченное интервью?", "Discard the unfinished interview?")),
+        Line::styled(item_line(l, it), theme.dim()),
+        Line::from(l.t(
+            "Файл не удаляется: он переносится в папку discarded/ и не сливается.",
+            "The file is kept in the discarded/ folder and never merged.",
+        )),
+        Line::from(l.t("Enter — убрать, Esc — оставить", "Enter: discard, Esc: keep")),
+    ];
+    f.render_widget(Clear, area);
+    f.render_widget(
+        Paragraph::new(lines).block(Block::default().borders(Borders::ALL)),
         area,
     );
 }

@@ -459,3 +459,33 @@ fn failed_save_is_shown_and_retried_on_the_next_change() {
     );
     assert_eq!(rec.position.as_deref(), Some("org_type"));
 }
+
+#[test]
+fn a_discarded_draft_is_moved_aside_and_merge_lists_it_as_discarded() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = DataDir::at(dir.path().join("laptop"));
+    let (mut app, mut rt) = started(&data, 0);
+    for input in [k(KeyCode::Enter), k(KeyCode::Char('5')), k(KeyCode::Esc)] {
+        rt.step(&mut app, input); // a new interview, district 5, menu
+    }
+    rt.step(&mut app, k(KeyCode::Char('2'))); // menu: back to the start screen
+    assert!(app.session().is_none());
+    let path = data.interview_path(&app.items()[0].rec);
+    assert!(path.exists());
+    rt.step(&mut app, k(KeyCode::F(8)));
+    rt.step(&mut app, k(KeyCode::Enter));
+    assert!(app.items().is_empty(), "the draft left the list");
+    assert!(!path.exists());
+    let kept = data.discarded().join(path.file_name().unwrap());
+    assert!(kept.exists(), "moved, never deleted");
+    // merge: listed as discarded, not merged.
+    let elsewhere = tempfile::tempdir().unwrap();
+    let out = elsewhere.path().join("out");
+    let o = crate::support::anketa(&["merge", crate::support::s(dir.path()), "--out", crate::support::s(&out)]);
+    assert_eq!(o.status.code(), Some(1), "nothing else to merge");
+    let report = std::fs::read_to_string(out.join("merge-report.json")).unwrap();
+    assert!(
+        report.contains("a draft discarded on the laptop (in discarded/): not merged"),
+        "{report}"
+    );
+}

@@ -352,3 +352,36 @@ fn enter_after_a_restart_resumes_the_newest_draft_instead_of_starting_another() 
     let app = listing(vec![]);
     assert!(at_start(&app, Tab::New, 0), "{:?}", app.screen());
 }
+
+#[test]
+fn a_draft_is_discarded_only_after_confirmation() {
+    let mut app = listing(vec![nko_in_progress()]);
+    assert!(app.handle(Cmd::Discard, &now()).is_empty());
+    assert_eq!(app.overlay(), Some(&Overlay::ConfirmDiscard { item: 0 }));
+    let out = screen(&app);
+    assert!(out.contains("Убрать незаконченное интервью?"), "{out}");
+    // Esc keeps it.
+    assert!(app.handle(Cmd::Menu, &now()).is_empty());
+    assert_eq!(app.overlay(), None);
+    // Enter discards it; the store's new list follows.
+    app.handle(Cmd::Discard, &now());
+    assert_eq!(app.handle(Cmd::Next, &now()), vec![Request::Discard { item: 0 }]);
+    app.on(
+        Outcome::Listed {
+            items: vec![],
+            broken: vec![],
+            today: "2021-02-20".into(),
+        },
+        &now(),
+    );
+    assert!(app.items().is_empty());
+    // Completed interviews are not discarded.
+    let mut rec = nko_in_progress();
+    rec.status = Status::Completed;
+    let mut app = listing(vec![rec]);
+    app.handle(Cmd::Focus, &now());
+    app.handle(Cmd::Focus, &now());
+    assert!(at_start(&app, Tab::Completed, 0), "{:?}", app.screen());
+    assert!(app.handle(Cmd::Discard, &now()).is_empty());
+    assert_eq!(app.overlay(), None);
+}
