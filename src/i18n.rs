@@ -140,3 +140,63 @@ impl Lang {
         }
     }
 }
+
+/// What a failed write means for the interviewer, in the UI language: what is wrong and what
+/// to do (the raw OS text stays in `anketa list --all` and logs).
+pub fn io_problem(lang: Lang, e: &std::io::Error) -> String {
+    use std::io::ErrorKind::*;
+    let (ru, en) = match e.kind() {
+        NotFound | NotADirectory => (
+            "папка интервью недоступна — вставьте флешку обратно или проверьте папку данных",
+            "the interviews folder is not available — put the USB stick back or check the data folder",
+        ),
+        StorageFull | QuotaExceeded => (
+            "нет места на диске — освободите место, ответы пока в памяти",
+            "no space left on the disk — free some space; the answers are kept in memory",
+        ),
+        ReadOnlyFilesystem => (
+            "диск только для чтения — проверьте флешку или папку данных",
+            "the disk is read-only — check the USB stick or the data folder",
+        ),
+        PermissionDenied => (
+            "нет прав на запись в папку интервью",
+            "no permission to write to the interviews folder",
+        ),
+        _ => (
+            "ошибка записи на диск — проверьте флешку или папку данных",
+            "the disk could not be written — check the USB stick or the data folder",
+        ),
+    };
+    lang.t_owned(ru, en)
+}
+
+/// An interview another anketa window has open, in the UI language.
+pub fn interview_locked(lang: Lang) -> String {
+    lang.t_owned(
+        "это интервью уже открыто в другом окне anketa — закройте его там",
+        "this interview is open in another anketa window; close it there first",
+    )
+}
+
+#[cfg(test)]
+mod io_tests {
+    use super::*;
+    use std::io::{Error, ErrorKind};
+
+    #[test]
+    fn write_failures_say_what_is_wrong_and_what_to_do_in_the_ui_language() {
+        let ru = |k| io_problem(Lang::Ru, &Error::from(k));
+        assert!(ru(ErrorKind::NotADirectory).contains("вставьте флешку обратно"));
+        assert!(ru(ErrorKind::NotFound).contains("папка интервью недоступна"));
+        assert!(ru(ErrorKind::StorageFull).contains("нет места на диске"));
+        assert!(ru(ErrorKind::ReadOnlyFilesystem).contains("только для чтения"));
+        assert!(ru(ErrorKind::PermissionDenied).contains("нет прав"));
+        let other = ru(ErrorKind::Other);
+        assert!(
+            other.contains("ошибка записи") && !other.contains("os error"),
+            "{other}"
+        );
+        assert!(io_problem(Lang::En, &Error::from(ErrorKind::StorageFull)).contains("no space left"));
+        assert!(interview_locked(Lang::Ru).contains("открыто в другом окне"));
+    }
+}

@@ -185,7 +185,7 @@ impl DataDir {
     /// made durable), while its lock is held so that an interview open in another window is not
     /// moved away under it. A name already taken in `discarded/` gets a number.
     pub fn discard(&self, path: &Path, rec: &Record) -> Result<PathBuf, String> {
-        let _lock = self.lock(rec)?;
+        let _lock = self.lock(rec).map_err(|e| e.to_string())?;
         let to_dir = self.discarded();
         create_private_dir(&to_dir).map_err(|e| io_reason(&e))?;
         let name = path
@@ -234,10 +234,10 @@ impl DataDir {
     }
 
     /// Takes the writer's lock of an interview; fails if another anketa holds it.
-    pub fn lock(&self, rec: &Record) -> Result<InterviewLock, String> {
+    pub fn lock(&self, rec: &Record) -> Result<InterviewLock, LockError> {
         let name = interview_file_name(rec);
         let p = self.interviews().join(format!(".{name}.lock"));
-        create_private_dir(&self.interviews()).map_err(|e| io_reason(&e))?;
+        create_private_dir(&self.interviews()).map_err(LockError::Io)?;
         let mut opts = File::options();
         opts.create(true).truncate(false).write(true);
         #[cfg(unix)]
@@ -245,15 +245,31 @@ impl DataDir {
             use std::os::unix::fs::OpenOptionsExt;
             opts.mode(0o600);
         }
-        let f = opts
-            .open(&p)
-            .map_err(|e| format!("cannot create the lock file {}: {}", p.display(), io_reason(&e)))?;
+        let f = opts.open(&p).map_err(LockError::Io)?;
         match f.try_lock() {
             Ok(()) => Ok(InterviewLock { _file: f }),
-            Err(fs::TryLockError::WouldBlock) => {
-                Err("this interview is open in another anketa window; close it there first".to_string())
-            }
-            Err(fs::TryLockError::Error(e)) => Err(format!("cannot lock the interview: {}", io_reason(&e))),
+            Err(fs::TryLockError::WouldBlock) => Err(LockError::Held),
+            Err(fs::TryLockError::Error(e)) => Err(LockError::Io(e)),
+        }
+    }
+}
+
+/// Why an interview could not be locked.
+#[derive(Debug)]
+pub enum LockError {
+    /// Another anketa window has it open.
+    Held,
+    /// The lock file could not be made or locked.
+    Io(io::Error),
+}
+
+impl std::fmt::Display for LockError {
+    /// In English, for logs and command-line messages; the interviewer words it in its language
+    /// (`i18n::lock_problem`).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            LockError::Held => f.write_str("this interview is open in another anketa window; close it there first"),
+            LockError::Io(e) => write!(f, "cannot lock the interview: {}", io_reason(e)),
         }
     }
 }

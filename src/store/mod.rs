@@ -11,6 +11,7 @@ mod merge_io;
 mod report_io;
 
 pub(crate) use atomic::{AtomicFile, write_atomic};
+pub use data_dir::LockError;
 pub(crate) use data_dir::{Config, InterviewLock, MAX_INTERVIEW_BYTES};
 pub use data_dir::{DataDir, questionnaire_file_name, read_record};
 pub(crate) use inputs::{Walk, source_path, walk};

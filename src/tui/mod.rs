@@ -11,12 +11,12 @@ pub mod app;
 pub mod keymap;
 pub mod view;
 
-use crate::i18n::Lang;
+use crate::i18n::{self, Lang};
 use crate::interview::session::{self, Now};
 use crate::interview::summary::Summary;
 use crate::questionnaire::Questionnaire;
 use crate::record::Record;
-use crate::store::{self, Config, DataDir, InterviewLock};
+use crate::store::{self, Config, DataDir, InterviewLock, LockError};
 use app::{App, Outcome, Request};
 use ratatui::Terminal;
 use ratatui::backend::Backend;
@@ -158,7 +158,7 @@ impl<C: Clock> Runner<C> {
                         at: local_hms(&now.wall),
                     },
                     Err(e) => Outcome::SaveFailed {
-                        error: store::io_reason(&e),
+                        error: i18n::io_problem(app.lang(), &e),
                     },
                 }
             }
@@ -205,7 +205,7 @@ impl<C: Clock> Runner<C> {
 
     /// Creates and locks a new interview's record (keeping a copy of its questionnaire).
     fn create(&mut self, app: &App, q: &Questionnaire) -> Result<Record, String> {
-        let fail = |e: io::Error| format!("{}: {}", self.dir.root().display(), store::io_reason(&e));
+        let fail = |e: io::Error| i18n::io_problem(app.lang(), &e);
         self.dir.ensure().map_err(fail)?;
         let device = self.dir.device_id().map_err(fail)?;
         self.dir.keep_questionnaire(q).map_err(fail)?;
@@ -213,7 +213,7 @@ impl<C: Clock> Runner<C> {
         let interviewer = app.interviewer().unwrap_or_default().to_string();
         let now = self.now(app);
         let rec = session::new_record(q, id, device, interviewer, &now);
-        self.lock = Some(self.dir.lock(&rec)?);
+        self.lock = Some(self.dir.lock(&rec).map_err(|e| lock_problem(app.lang(), &e))?);
         self.start_clock(&rec);
         Ok(rec)
     }
@@ -223,9 +223,17 @@ impl<C: Clock> Runner<C> {
     fn open(&mut self, app: &App, item: usize) -> Result<Record, String> {
         let path = app.items().get(item).ok_or("no such interview")?.path.clone();
         let rec = store::read_record(&path)?;
-        self.lock = Some(self.dir.lock(&rec)?);
+        self.lock = Some(self.dir.lock(&rec).map_err(|e| lock_problem(app.lang(), &e))?);
         self.start_clock(&rec);
         Ok(rec)
+    }
+}
+
+/// Why an interview could not be locked, in the UI language.
+fn lock_problem(lang: Lang, e: &LockError) -> String {
+    match e {
+        LockError::Held => i18n::interview_locked(lang),
+        LockError::Io(e) => i18n::io_problem(lang, e),
     }
 }
 

@@ -344,6 +344,18 @@ fn field_lines(edit: &Editor, theme: Theme, focused: bool) -> Vec<Line<'static>>
     out
 }
 
+/// The session's message and its style.
+fn message_line(l: Lang, m: &Option<Message>, q: &Questionnaire, theme: Theme) -> (String, Style) {
+    match m {
+        Some(m @ Message::Problem(Problem::Warning(_))) => (i18n::message(l, m, q), theme.warn()),
+        Some(m @ (Message::Problem(_) | Message::MaxReached(_) | Message::CannotComplete(_) | Message::ReadOnly)) => {
+            (i18n::message(l, m, q), theme.error())
+        }
+        Some(m) => (i18n::message(l, m, q), theme.ok()),
+        None => (String::new(), Style::new()),
+    }
+}
+
 fn interview(f: &mut Frame, app: &App, s: &Session, theme: Theme) {
     let l = app.lang();
     let q = &s.q;
@@ -369,15 +381,19 @@ fn interview(f: &mut Frame, app: &App, s: &Session, theme: Theme) {
     let (save_text, save_style) = match app.save_state() {
         SaveState::Idle => (String::new(), Style::new()),
         SaveState::Saved(t) => (format!("{} {t}", l.t("сохранено", "saved")), theme.ok()),
-        SaveState::Failed(e) => (format!("{}: {e}", l.t("НЕ СОХРАНЕНО", "NOT SAVED")), theme.error()),
+        // The header only says it; the message line says why and what to do.
+        SaveState::Failed(_) => (l.t("НЕ СОХРАНЕНО", "NOT SAVED").to_string(), theme.error()),
     };
     let [hl, hr] = Layout::horizontal([
         Constraint::Min(10),
-        Constraint::Length(save_text.chars().count().min(60) as u16 + 1),
+        Constraint::Length(unicode_width::UnicodeWidthStr::width(save_text.as_str()).min(60) as u16 + 1),
     ])
     .areas(head);
     f.render_widget(
-        Paragraph::new(Line::styled(left, Style::new().add_modifier(Modifier::BOLD))),
+        Paragraph::new(Line::styled(
+            truncate(&left, usize::from(hl.width)),
+            Style::new().add_modifier(Modifier::BOLD),
+        )),
         hl,
     );
     f.render_widget(Paragraph::new(Line::styled(save_text, save_style)).right_aligned(), hr);
@@ -413,14 +429,10 @@ fn interview(f: &mut Frame, app: &App, s: &Session, theme: Theme) {
         Mode::Review { sel } => list_body(f, app, s, body, sel, true, theme),
         Mode::Jump { sel } => list_body(f, app, s, body, sel, false, theme),
     }
-    // Message line.
-    let (text, style) = match &s.message {
-        Some(m @ Message::Problem(Problem::Warning(_))) => (i18n::message(l, m, q), theme.warn()),
-        Some(m @ (Message::Problem(_) | Message::MaxReached(_) | Message::CannotComplete(_) | Message::ReadOnly)) => {
-            (i18n::message(l, m, q), theme.error())
-        }
-        Some(m) => (i18n::message(l, m, q), theme.ok()),
-        None => (String::new(), Style::new()),
+    // Message line: a failed save first (what is wrong and what to do), else the session's.
+    let (text, style) = match (app.save_state(), &s.message) {
+        (SaveState::Failed(e), _) => (format!("{}: {e}", l.t("НЕ СОХРАНЕНО", "NOT SAVED")), theme.error()),
+        (_, m) => message_line(l, m, q, theme),
     };
     f.render_widget(Paragraph::new(Line::styled(text, style)).wrap(Wrap { trim: true }), msg);
     let keys: Vec<(Cmd, &str, &str)> = match (s.mode, s.focus) {

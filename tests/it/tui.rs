@@ -393,8 +393,9 @@ fn resume_reopens_at_the_exact_question_and_second_instance_is_refused() {
     let (mut app2, mut rt2) = started(&data, 0);
     rt2.step(&mut app2, k(KeyCode::Enter));
     assert!(app2.session().is_none());
+    // In the interviewer's language.
     assert!(
-        app2.notice().unwrap_or("").contains("another anketa window"),
+        app2.notice().unwrap_or("").contains("уже открыто в другом окне anketa"),
         "{:?}",
         app2.notice()
     );
@@ -440,6 +441,8 @@ fn failed_save_is_shown_and_retried_on_the_next_change() {
     rt.draw(&mut term, &mut app).unwrap();
     let screen = format!("{}", term.backend());
     assert!(screen.contains("НЕ СОХРАНЕНО"), "{screen}");
+    // What is wrong and what to do, in Russian (not "Not a directory (os error 20)").
+    assert!(screen.contains("вставьте флешку обратно"), "{screen}");
     // The interview stays in memory and the good file was never replaced by a partial one.
     assert_eq!(
         app.session().unwrap().rec.answers["district"].value,
