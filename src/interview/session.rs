@@ -164,6 +164,8 @@ pub struct Session {
     pub other_edit: Editor,
     /// The remark field.
     pub remark_edit: Editor,
+    /// The remark as it was when the remark field opened (Esc puts it back), while it is open.
+    remark_before: Option<Option<String>>,
     /// The message line.
     pub message: Option<Message>,
     /// A soft warning is shown and Enter will confirm it.
@@ -276,6 +278,7 @@ impl Session {
             highlight: 0,
             highlight_moved: false,
             pending: None,
+            remark_before: None,
             edit: Editor::default(),
             other_edit: Editor::default(),
             remark_edit: Editor::default(),
@@ -630,19 +633,43 @@ impl Session {
         Effect::Save
     }
 
-    fn save_remark(&mut self, now: &Now) -> Effect {
+    /// Puts `remark` (trimmed; empty is none) into the current question's answer; whether it
+    /// changed.
+    fn set_remark(&mut self, remark: Option<String>, now: &Now) -> bool {
         let id = self.q.questions[self.cur].id.clone();
-        let text = self.remark_edit.text().trim().to_string();
-        let entry = self.rec.answers.entry(id.clone()).or_insert_with(|| Answer {
+        let new = remark.map(|t| t.trim().to_string()).filter(|t| !t.is_empty());
+        let entry = self.rec.answers.entry(id).or_insert_with(|| Answer {
             relevant: true,
             ..Answer::default()
         });
-        let new = (!text.is_empty()).then_some(text);
-        self.focus = Focus::Answer;
         if entry.remark == new {
-            return Effect::None;
+            return false;
         }
         entry.remark = new;
+        self.touch(now);
+        true
+    }
+
+    /// A key typed in the remark field: the remark is saved as it is typed, as answers are.
+    fn remark_typed(&mut self, now: &Now) -> Effect {
+        let text = self.remark_edit.text().to_string();
+        if self.set_remark(Some(text), now) {
+            Effect::Save
+        } else {
+            Effect::None
+        }
+    }
+
+    /// Enter in the remark field: the remark stands (it was saved as typed); a changed remark
+    /// is logged in the paradata.
+    fn save_remark(&mut self, now: &Now) -> Effect {
+        self.focus = Focus::Answer;
+        let before = self.remark_before.take().flatten();
+        let id = self.q.questions[self.cur].id.clone();
+        let now_remark = self.rec.answers.get(&id).and_then(|a| a.remark.clone());
+        if now_remark == before {
+            return Effect::None;
+        }
         self.rec.paradata.push(Event {
             ms: now.ms,
             ev: EventKind::Remark,
@@ -651,6 +678,18 @@ impl Session {
         self.message = Some(Message::RemarkSaved);
         self.touch(now);
         Effect::Save
+    }
+
+    /// Esc in the remark field: the remark as it was before the field opened.
+    fn cancel_remark(&mut self, now: &Now) -> Effect {
+        self.focus = Focus::Answer;
+        let before = self.remark_before.take().flatten();
+        self.remark_edit = Editor::new(before.as_deref().unwrap_or(""));
+        if self.set_remark(before, now) {
+            Effect::Save
+        } else {
+            Effect::None
+        }
     }
 
     fn next(&mut self, now: &Now) -> Effect {
@@ -753,8 +792,11 @@ impl Session {
                 }
             }
             Focus::Remark => {
-                f(&mut self.remark_edit);
-                Effect::None
+                if f(&mut self.remark_edit) {
+                    self.remark_typed(now)
+                } else {
+                    Effect::None
+                }
             }
         }
     }
@@ -828,11 +870,7 @@ pub fn update(s: &mut Session, action: Action, now: &Now) -> Effect {
     if s.focus == Focus::Remark {
         return match action {
             Action::Next => s.save_remark(now),
-            Action::Cancel | Action::Remark => {
-                s.focus = Focus::Answer;
-                s.remark_edit = Editor::new(s.answer().and_then(|a| a.remark.as_deref()).unwrap_or(""));
-                Effect::None
-            }
+            Action::Cancel | Action::Remark => s.cancel_remark(now),
             other => text_action(s, other, true, now),
         };
     }
@@ -859,6 +897,7 @@ pub fn update(s: &mut Session, action: Action, now: &Now) -> Effect {
         },
         Action::Remark => {
             s.focus = Focus::Remark;
+            s.remark_before = Some(s.answer().and_then(|a| a.remark.clone()));
             Effect::None
         }
         Action::Review => {

@@ -265,6 +265,33 @@ fn a_specify_text_is_in_the_file_only_while_its_option_is_chosen() {
 }
 
 #[test]
+fn a_remark_is_saved_as_it_is_typed_and_esc_puts_the_old_one_back() {
+    let mut s = demo();
+    act(&mut s, Action::Next);
+    act(&mut s, Action::Remark);
+    assert_eq!(
+        act(&mut s, Action::Input('с')),
+        Effect::Save,
+        "every key of a remark is saved"
+    );
+    typ(&mut s, "омнение");
+    assert_eq!(
+        s.rec.answers["org_type"].remark.as_deref(),
+        Some("сомнение"),
+        "before Enter"
+    );
+    act(&mut s, Action::Next);
+    assert_eq!(s.rec.paradata.iter().filter(|e| e.ev == EventKind::Remark).count(), 1);
+    // A second remark session, typed and then cancelled: the first remark is back.
+    act(&mut s, Action::Remark);
+    typ(&mut s, " и ещё");
+    assert_eq!(s.rec.answers["org_type"].remark.as_deref(), Some("сомнение и ещё"));
+    assert_eq!(act(&mut s, Action::Cancel), Effect::Save);
+    assert_eq!(s.rec.answers["org_type"].remark.as_deref(), Some("сомнение"));
+    assert_eq!(s.rec.paradata.iter().filter(|e| e.ev == EventKind::Remark).count(), 1);
+}
+
+#[test]
 fn backspace_on_empty_field_goes_back() {
     let mut s = demo();
     act(&mut s, Action::Next);

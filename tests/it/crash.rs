@@ -121,11 +121,19 @@ fn sigkill_between_keys_and_while_saving_loses_nothing_saved() {
     wait_for(&data, "at org_type", |r| r.position.as_deref() == Some("org_type"));
     p.keys("1");
     wait_for(&data, "org_type answered", |r| value(r, "org_type").is_some());
+    // F2 and a remark, typed but not confirmed with Enter: on disk as it is typed.
+    p.keys("\x1bOQ");
+    std::thread::sleep(Duration::from_millis(200));
+    p.keys("без Enter");
+    wait_for(&data, "remark typed", |r| {
+        r.answers.get("org_type").and_then(|a| a.remark.as_deref()) == Some("без Enter")
+    });
     p.kill9();
     let path = interview_file(&data).unwrap();
     let rec = store::read_record(&path).unwrap();
     assert_eq!(value(&rec, "district"), Some(AnswerValue::Text("bykovsky".into())));
     assert_eq!(value(&rec, "org_type"), Some(AnswerValue::Text("tos".into())));
+    assert_eq!(rec.answers["org_type"].remark.as_deref(), Some("без Enter"));
 
     // Kill while saving: keys are sent and the process is killed at once, many times.
     // Whatever moment the kill hits, the file is the old or the new version, never a mix.
