@@ -58,6 +58,11 @@ pub(crate) enum Overlay {
         /// Selected item.
         sel: usize,
     },
+    /// "The last changes are not saved: leave anyway?"
+    ConfirmUnsaved {
+        /// Quit anketa (else back to the start screen).
+        quit: bool,
+    },
     /// "Discard this draft?"
     ConfirmDiscard {
         /// Index into `items`.
@@ -80,6 +85,9 @@ pub enum SaveState {
     /// The last save failed for this reason; the interview is kept in memory.
     Failed(String),
 }
+
+/// How often a failed save is tried again while nothing else happens (ms).
+pub(crate) const RETRY_MS: u64 = 3000;
 
 /// A side effect for the run loop.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -209,6 +217,9 @@ pub struct App {
     notice: Option<String>,
     /// Set when the user quits.
     quit: bool,
+    /// When the last save failed (interview clock, ms): failed saves are retried every
+    /// [`RETRY_MS`].
+    save_failed_at: u64,
     /// Interview clock for the header (ms).
     elapsed_ms: u64,
     /// Today's date (YYYY-MM-DD, local), for the completed count.
@@ -230,6 +241,7 @@ impl App {
             save: SaveState::Idle,
             notice: None,
             quit: false,
+            save_failed_at: 0,
             elapsed_ms: 0,
             today: String::new(),
         }
@@ -301,8 +313,20 @@ impl App {
     }
 
     /// The clock moved: the header shows the open interview's time `now.ms`.
-    pub(crate) fn tick(&mut self, now: &Now) {
+    /// The clock moved on: the header's time, and a failed save retried every [`RETRY_MS`]
+    /// (the run loop wakes once a second, so this is no busy loop).
+    pub(crate) fn tick(&mut self, now: &Now) -> Vec<Request> {
         self.elapsed_ms = now.ms;
+        if self.unsaved() && now.ms.saturating_sub(self.save_failed_at) >= RETRY_MS {
+            self.save_failed_at = now.ms;
+            return vec![Request::Save];
+        }
+        vec![]
+    }
+
+    /// Whether the open interview has changes that are not on disk (the last save failed).
+    pub fn unsaved(&self) -> bool {
+        matches!(self.save, SaveState::Failed(_)) && self.session().is_some()
     }
 
     /// Replaces the interview list (newest change first).
@@ -350,6 +374,7 @@ impl App {
             }
             Outcome::SaveFailed { error } => {
                 self.save = SaveState::Failed(error);
+                self.save_failed_at = now.ms;
                 vec![]
             }
             Outcome::Created { q, rec } => self.begin(q, rec, now),
@@ -452,9 +477,17 @@ impl App {
 
     /// Handles a command. Returns the side effects to perform, in order.
     pub fn handle(&mut self, cmd: Cmd, now: &Now) -> Vec<Request> {
+        let mut reqs = self.handle_cmd(cmd, now);
+        // Unsaved changes: every key tries again (as does the clock, see `tick`).
+        if self.unsaved() && !reqs.contains(&Request::Save) && !reqs.contains(&Request::Close) {
+            reqs.push(Request::Save);
+        }
+        reqs
+    }
+
+    fn handle_cmd(&mut self, cmd: Cmd, now: &Now) -> Vec<Request> {
         if cmd == Cmd::Quit {
-            self.quit = true;
-            return vec![Request::Close];
+            return self.leave(true);
         }
         if let Some(o) = self.overlay.clone() {
             return self.overlay_cmd(o, cmd);
@@ -597,6 +630,10 @@ impl App {
                 }
                 vec![]
             }
+            Overlay::ConfirmUnsaved { quit } => {
+                self.overlay = None;
+                if cmd == Cmd::Next { self.leave_now(quit) } else { vec![] }
+            }
             Overlay::ConfirmDiscard { item } => {
                 self.overlay = None;
                 if cmd == Cmd::Next {
@@ -637,19 +674,35 @@ impl App {
         }
     }
 
+    /// Leaving the interview (to the start screen, or quitting): asked first when the last
+    /// changes are not on disk, since leaving would lose them.
+    fn leave(&mut self, quit: bool) -> Vec<Request> {
+        if self.unsaved() {
+            self.overlay = Some(Overlay::ConfirmUnsaved { quit });
+            return vec![];
+        }
+        self.leave_now(quit)
+    }
+
+    fn leave_now(&mut self, quit: bool) -> Vec<Request> {
+        if quit {
+            self.quit = true;
+            return vec![Request::Close];
+        }
+        if self.session().is_some() {
+            self.screen = Screen::Start {
+                tab: Tab::Resume,
+                sel: 0,
+            };
+            return vec![Request::Close];
+        }
+        vec![]
+    }
+
     fn menu_pick(&mut self, sel: usize) -> Vec<Request> {
         self.overlay = None;
         match sel {
-            1 => {
-                if self.session().is_some() {
-                    self.screen = Screen::Start {
-                        tab: Tab::Resume,
-                        sel: 0,
-                    };
-                    return vec![Request::Close];
-                }
-                vec![]
-            }
+            1 => self.leave(false),
             2 => {
                 self.overlay = Some(Overlay::Help);
                 vec![]
@@ -658,10 +711,7 @@ impl App {
                 self.lang = if self.lang == Lang::Ru { Lang::En } else { Lang::Ru };
                 vec![Request::SaveConfig]
             }
-            4 => {
-                self.quit = true;
-                vec![Request::Close]
-            }
+            4 => self.leave(true),
             _ => vec![],
         }
     }

@@ -271,11 +271,15 @@ impl<C: Clock> Runner<C> {
     /// Draws the current state.
     pub fn draw<B: Backend>(&mut self, terminal: &mut Terminal<B>, app: &mut App) -> io::Result<()> {
         let now = self.now(app);
-        app.tick(&now);
+        let retry = app.tick(&now);
         let theme = self.theme;
         terminal
             .draw(|f| view::view(f, app, theme))
             .map_err(|e| io::Error::other(e.to_string()))?;
+        // The frame first, then the retry of a failed save.
+        for r in retry {
+            self.perform(app, r);
+        }
         Ok(())
     }
 

@@ -85,6 +85,7 @@ pub fn view(f: &mut Frame, app: &App, theme: Theme) {
         Some(Overlay::Menu { sel }) => menu(f, app, *sel, theme),
         Some(Overlay::ConfirmReopen { item }) => confirm_reopen(f, app, *item, theme),
         Some(Overlay::ConfirmDiscard { item }) => confirm_discard(f, app, *item, theme),
+        Some(Overlay::ConfirmUnsaved { quit }) => confirm_unsaved(f, app, *quit, theme),
         None => {}
     }
 }
@@ -908,6 +909,42 @@ fn menu(f: &mut Frame, app: &App, sel: usize, theme: Theme) {
                 .borders(Borders::ALL)
                 .title(app.lang().t(" Меню ", " Menu ")),
         ),
+        area,
+    );
+}
+
+fn confirm_unsaved(f: &mut Frame, app: &App, quit: bool, theme: Theme) {
+    let l = app.lang();
+    let area = centered(f.area(), 66, 9);
+    let why = match app.save_state() {
+        SaveState::Failed(e) => e.clone(),
+        _ => String::new(),
+    };
+    let lines = vec![
+        Line::styled(
+            l.t("Последние изменения НЕ СОХРАНЕНЫ", "The last changes are NOT SAVED"),
+            theme.error(),
+        ),
+        Line::from(why),
+        Line::from(if quit {
+            l.t("Если выйти сейчас, они будут потеряны.", "Quitting now loses them.")
+        } else {
+            l.t(
+                "Если уйти на стартовый экран, они будут потеряны.",
+                "Leaving for the start screen loses them.",
+            )
+        }),
+        Line::from(l.t(
+            "Esc — остаться: сохранение повторяется само.",
+            "Esc: stay; saving is retried by itself.",
+        )),
+        Line::from(l.t("Enter — уйти без сохранения", "Enter: leave without saving")),
+    ];
+    f.render_widget(Clear, area);
+    f.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: true })
+            .block(Block::default().borders(Borders::ALL)),
         area,
     );
 }

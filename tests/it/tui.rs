@@ -452,6 +452,15 @@ fn failed_save_is_shown_and_retried_on_the_next_change() {
     // The stick is back: the next change saves everything.
     std::fs::remove_file(data.interviews()).unwrap();
     std::fs::rename(&moved, data.interviews()).unwrap();
+    // The stick is back: without any key, the clock retries the save (every 3 s).
+    for _ in 0..5 {
+        rt.draw(&mut term, &mut app).unwrap();
+    }
+    assert!(!app.unsaved(), "{:?}", app.save_state());
+    assert_eq!(
+        store::read_record(&path).unwrap().answers["district"].value,
+        Some(AnswerValue::Text("bykovsky".into()))
+    );
     rt.step(&mut app, k(KeyCode::Enter));
     rt.draw(&mut term, &mut app).unwrap();
     assert!(format!("{}", term.backend()).contains("сохранено"));

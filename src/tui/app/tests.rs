@@ -385,3 +385,66 @@ fn a_draft_is_discarded_only_after_confirmation() {
     assert!(app.handle(Cmd::Discard, &now()).is_empty());
     assert_eq!(app.overlay(), None);
 }
+
+fn at_ms(ms: u64) -> Now {
+    Now {
+        wall: "2021-02-20T10:00:00Z".into(),
+        ms,
+    }
+}
+
+/// An open interview whose last save failed (at interview time 1 s).
+fn unsaved() -> App {
+    let mut app = with_new_interview();
+    app.handle(Cmd::Digit(4), &at_ms(1000));
+    let error = "папка интервью недоступна — вставьте флешку обратно".to_string();
+    app.on(Outcome::SaveFailed { error }, &at_ms(1000));
+    assert!(app.unsaved());
+    app
+}
+
+#[test]
+fn a_failed_save_is_retried_by_the_clock_and_by_every_key_until_it_succeeds() {
+    let mut app = unsaved();
+    assert_eq!(app.tick(&at_ms(2000)), vec![], "not yet");
+    assert_eq!(app.tick(&at_ms(4000)), vec![Request::Save], "every 3 s without a key");
+    assert_eq!(app.tick(&at_ms(5000)), vec![]);
+    // A key that changes nothing still tries again.
+    assert_eq!(app.handle(Cmd::Down, &at_ms(5100)), vec![Request::Save]);
+    app.on(Outcome::Saved { at: "10:00:09".into() }, &at_ms(5200));
+    assert!(!app.unsaved());
+    assert_eq!(app.tick(&at_ms(60_000)), vec![], "nothing to retry once saved");
+    assert_eq!(app.handle(Cmd::Down, &at_ms(60_100)), vec![]);
+}
+
+#[test]
+fn leaving_or_quitting_while_unsaved_asks_first() {
+    let mut app = unsaved();
+    // Ctrl+Q: asked, not quit.
+    assert_eq!(
+        app.handle(Cmd::Quit, &now()),
+        vec![Request::Save],
+        "no Close: asked, and tried again"
+    );
+    assert_eq!(app.overlay(), Some(&Overlay::ConfirmUnsaved { quit: true }));
+    assert!(!app.should_quit());
+    let out = screen(&app);
+    assert!(
+        out.contains("НЕ СОХРАНЕНЫ") && out.contains("вставьте флешку обратно"),
+        "{out}"
+    );
+    // Esc: stays, and the key retried the save.
+    assert_eq!(app.handle(Cmd::Menu, &now()), vec![Request::Save]);
+    assert_eq!(app.overlay(), None);
+    assert!(app.session().is_some());
+    // Menu → back to the start screen: asked too; Enter leaves without saving.
+    app.handle(Cmd::Menu, &now());
+    app.handle(Cmd::Digit(1), &now());
+    assert_eq!(app.overlay(), Some(&Overlay::ConfirmUnsaved { quit: false }));
+    assert_eq!(app.handle(Cmd::Next, &now()), vec![Request::Close]);
+    assert!(!app.should_quit());
+    // Once saved, quitting is immediate.
+    let mut app = with_new_interview();
+    assert_eq!(app.handle(Cmd::Quit, &now()), vec![Request::Close]);
+    assert!(app.should_quit());
+}
