@@ -7,7 +7,7 @@ use crate::interview::session::{Focus, Message, Mode, Session};
 use crate::interview::summary::Summary;
 use crate::interview::{editor::Editor, logic::Problem};
 use crate::questionnaire::{Kind, Questionnaire};
-use crate::record::AnswerValue;
+use crate::record::{AnswerValue, Status};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Color, Modifier, Style};
@@ -441,6 +441,10 @@ fn interview(f: &mut Frame, app: &App, s: &Session, theme: Theme) {
             (Cmd::Next, "сохранить примечание", "save remark"),
             (Cmd::Menu, "отмена", "cancel"),
         ],
+        // A completed interview is not offered completion again.
+        (Mode::Review { .. }, _) if s.rec.status == Status::Completed => {
+            vec![(Cmd::Next, "к вопросу", "go to question"), (Cmd::Menu, "назад", "back")]
+        }
         (Mode::Review { .. }, _) => vec![
             (Cmd::Next, "к вопросу", "go to question"),
             (Cmd::Complete, "завершить", "complete"),
@@ -734,7 +738,12 @@ fn list_body(f: &mut Frame, app: &App, s: &Session, area: Rect, sel: usize, revi
     let rows = if review { s.review_rows() } else { s.jump_rows() };
     let mut lines = Vec::new();
     lines.push(Line::styled(
-        if review {
+        if review && s.rec.status == Status::Completed {
+            l.t(
+                "Обзор ответов (интервью завершено; Enter — перейти к вопросу)",
+                "Review (the interview is completed; Enter: go to question)",
+            )
+        } else if review {
             l.t(
                 "Обзор ответов (Enter — перейти к вопросу, F10 — завершить)",
                 "Review (Enter: go to question, F10: complete)",

@@ -246,6 +246,13 @@ fn a_completed_interview_opens_read_only_or_is_reopened() {
     assert!(reqs.is_empty());
     assert!(app.session().unwrap().read_only);
     assert_eq!(app.save_state(), &SaveState::Idle);
+    // Its review does not offer completion again.
+    app.handle(Cmd::Review, &now());
+    let out = screen(&app);
+    assert!(
+        out.contains("интервью завершено") && !out.contains("завершить"),
+        "{out}"
+    );
     // Back to the start screen, then reopen after confirming.
     let mut app = listing(vec![rec.clone()]);
     app.handle(Cmd::FocusBack, &now());
