@@ -320,9 +320,28 @@ impl Session {
         }
     }
 
-    /// (answered, relevant) for the progress bar.
+    /// Progress for the interviewer's bar: (answered, to answer) over the relevant questions
+    /// that are required or answered — an optional question left empty does not hold the bar
+    /// short of full (`anketa list` counts every relevant question, see [`progress`]).
     pub fn progress(&self) -> (usize, usize) {
-        progress(&self.q, &self.rec, &self.rel)
+        let mut answered = 0;
+        let mut total = 0;
+        for (i, qq) in self.q.questions.iter().enumerate() {
+            if !self.rel[i] || !qq.is_answerable() {
+                continue;
+            }
+            let has = self
+                .rec
+                .answers
+                .get(&qq.id)
+                .and_then(|a| a.value.as_ref())
+                .is_some_and(|v| !super::logic::is_empty(v));
+            if has || qq.required {
+                total += 1;
+                answered += usize::from(has);
+            }
+        }
+        (answered, total)
     }
 
     /// Rows of the review screen: relevant answerable questions.

@@ -479,3 +479,29 @@ fn arrows_move_between_lines_of_a_long_answer() {
     typ(&mut s, "y");
     assert_eq!(s.edit.text(), "xy");
 }
+
+#[test]
+fn the_bar_is_full_when_every_required_answer_is_given_and_optional_ones_are_left_empty() {
+    use crate::simulate::{Options, Simulator};
+    let q = Arc::new(fixtures::every_type());
+    let sim = Simulator::new(&q, Options::default());
+    let mut rec = sim.record(0);
+    let optional: Vec<String> = q
+        .questions
+        .iter()
+        .filter(|x| !x.required)
+        .map(|x| x.id.clone())
+        .collect();
+    assert!(!optional.is_empty(), "the fixture has optional questions");
+    for id in &optional {
+        rec.answers.remove(id);
+    }
+    let s = Session::open(q.clone(), rec);
+    let (done, total) = s.progress();
+    assert!(total > 0);
+    assert_eq!(done, total, "optional questions left empty do not hold the bar short");
+    // `anketa list` still counts every relevant question.
+    let (answered, relevant) =
+        crate::interview::session::progress(&q, &s.rec, &crate::interview::logic::relevance(&q, &s.rec.answers));
+    assert!(answered < relevant);
+}
