@@ -214,15 +214,15 @@ fn start(f: &mut Frame, app: &App, tab: Tab, sel: usize, theme: Theme) {
             _ => item_line(l, &app.items()[i]),
         };
         let st = if k == sel { theme.sel() } else { Style::new() };
-        lines.push(Line::styled(text, st));
+        // A line longer than the screen ends with "…" rather than being cut mid-word.
+        let width = usize::from(body.width);
+        lines.push(Line::styled(truncate(&text, width), st));
         if tab != Tab::New
             && k == sel
             && let Some(lq) = &app.items()[i].last_question
         {
-            lines.push(Line::styled(
-                format!("   {} {lq}", l.t("остановились на:", "stopped at:")),
-                theme.dim(),
-            ));
+            let stopped = format!("   {} {lq}", l.t("остановились на:", "stopped at:"));
+            lines.push(Line::styled(truncate(&stopped, width), theme.dim()));
         }
     }
     let scroll = scroll_for(sel.saturating_mul(1), body.height);
@@ -854,7 +854,10 @@ fn wrap_words(text: &str, width: usize) -> Vec<String> {
 
 /// Cuts text to `width` display columns, marking the cut with `…`.
 fn truncate(text: &str, width: usize) -> String {
-    use unicode_width::UnicodeWidthChar;
+    use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+    if text.width() <= width {
+        return text.to_string();
+    }
     let mut out = String::new();
     let mut used = 0;
     for c in text.chars() {
