@@ -73,6 +73,9 @@ pub struct Runner<C: Clock> {
     opened_at: Duration,
     base_ms: u64,
     theme: view::Theme,
+    /// The last frame was "terminal too small": keys do nothing then (but quit), since the
+    /// interviewer cannot see what they would change.
+    too_small: bool,
 }
 
 impl<C: Clock> Runner<C> {
@@ -85,6 +88,7 @@ impl<C: Clock> Runner<C> {
             opened_at: Duration::ZERO,
             base_ms: 0,
             theme,
+            too_small: false,
         }
     }
 
@@ -273,6 +277,8 @@ impl<C: Clock> Runner<C> {
         let now = self.now(app);
         let retry = app.tick(&now);
         let theme = self.theme;
+        let size = terminal.size().map_err(|e| io::Error::other(e.to_string()))?;
+        self.too_small = size.width < view::MIN_W || size.height < view::MIN_H;
         terminal
             .draw(|f| view::view(f, app, theme))
             .map_err(|e| io::Error::other(e.to_string()))?;
@@ -287,12 +293,14 @@ impl<C: Clock> Runner<C> {
     pub fn step(&mut self, app: &mut App, input: Input) {
         let reqs = match input {
             Input::Event(Event::Key(k)) => match keymap::map(&k, app.typing()) {
+                Some(cmd) if self.too_small && cmd != keymap::Cmd::Quit => return,
                 Some(cmd) => {
                     let now = self.now(app);
                     app.handle(cmd, &now)
                 }
                 None => return,
             },
+            Input::Event(Event::Paste(_)) if self.too_small => return,
             Input::Event(Event::Paste(text)) => {
                 let now = self.now(app);
                 app.paste(&text, &now)

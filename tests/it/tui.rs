@@ -501,3 +501,26 @@ fn a_discarded_draft_is_moved_aside_and_merge_lists_it_as_discarded() {
         "{report}"
     );
 }
+
+#[test]
+fn keys_do_nothing_while_the_terminal_is_too_small() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = DataDir::at(dir.path());
+    let (mut app, mut rt) = started(&data, 0);
+    let mut big = Terminal::new(TestBackend::new(80, 24)).unwrap();
+    let mut small = Terminal::new(TestBackend::new(50, 12)).unwrap();
+    rt.draw(&mut big, &mut app).unwrap();
+    rt.step(&mut app, k(KeyCode::Enter)); // a new interview, at the district
+    let before = app.session().unwrap().rec.clone();
+    rt.draw(&mut small, &mut app).unwrap();
+    assert!(format!("{}", small.backend()).contains("слишком маленькое"));
+    for c in ['5', '\n', 'x'] {
+        rt.step(&mut app, k(KeyCode::Char(c)));
+    }
+    rt.step(&mut app, k(KeyCode::Enter));
+    assert_eq!(app.session().unwrap().rec, before, "nothing typed blind");
+    // Big again: keys act.
+    rt.draw(&mut big, &mut app).unwrap();
+    rt.step(&mut app, k(KeyCode::Char('5')));
+    assert!(app.session().unwrap().rec.answers["district"].value.is_some());
+}
