@@ -51,8 +51,11 @@ pub enum Screen {
 /// Something drawn over the screen.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Overlay {
-    /// Key help.
-    Help,
+    /// Key help, scrolled to line `top` (↑ ↓, PgUp and Space scroll it).
+    Help {
+        /// First line shown.
+        top: usize,
+    },
     /// The Esc menu.
     Menu {
         /// Selected item.
@@ -493,7 +496,7 @@ impl App {
             return self.overlay_cmd(o, cmd);
         }
         if cmd == Cmd::Help {
-            self.overlay = Some(Overlay::Help);
+            self.overlay = Some(Overlay::Help { top: 0 });
             return vec![];
         }
         match &mut self.screen {
@@ -624,10 +627,25 @@ impl App {
 
     fn overlay_cmd(&mut self, o: Overlay, cmd: Cmd) -> Vec<Request> {
         match o {
-            Overlay::Help => {
-                if matches!(cmd, Cmd::Menu | Cmd::Next | Cmd::Help) {
-                    self.overlay = None;
-                }
+            Overlay::Help { top } => {
+                // Scrolled as far as the view lets it (it clamps `top` to the last screenful).
+                let max = crate::tui::keymap::help(self.lang).len();
+                self.overlay = match cmd {
+                    Cmd::Menu | Cmd::Next | Cmd::Help => None,
+                    Cmd::Up => Some(Overlay::Help {
+                        top: top.saturating_sub(1),
+                    }),
+                    Cmd::Down => Some(Overlay::Help {
+                        top: (top + 1).min(max),
+                    }),
+                    Cmd::Prev => Some(Overlay::Help {
+                        top: top.saturating_sub(10),
+                    }),
+                    Cmd::Toggle => Some(Overlay::Help {
+                        top: (top + 10).min(max),
+                    }),
+                    _ => Some(Overlay::Help { top }),
+                };
                 vec![]
             }
             Overlay::ConfirmUnsaved { quit } => {
@@ -704,7 +722,7 @@ impl App {
         match sel {
             1 => self.leave(false),
             2 => {
-                self.overlay = Some(Overlay::Help);
+                self.overlay = Some(Overlay::Help { top: 0 });
                 vec![]
             }
             3 => {

@@ -247,7 +247,7 @@ const BINDINGS: &[Binding] = &[
         Key::Code(KeyCode::F(8)),
         Cmd::Discard,
         "F8",
-        "убрать черновик (файл переносится в discarded/)",
+        "убрать черновик (в папку discarded/)",
         "discard a draft (its file moves to discarded/)",
     ),
     b(

@@ -81,7 +81,7 @@ pub fn view(f: &mut Frame, app: &App, theme: Theme) {
         Screen::Interview(s) => interview(f, app, s, theme),
     }
     match app.overlay() {
-        Some(Overlay::Help) => help(f, app.lang(), theme),
+        Some(Overlay::Help { top }) => help(f, app.lang(), *top, theme),
         Some(Overlay::Menu { sel }) => menu(f, app, *sel, theme),
         Some(Overlay::ConfirmReopen { item }) => confirm_reopen(f, app, *item, theme),
         Some(Overlay::ConfirmDiscard { item }) => confirm_discard(f, app, *item, theme),
@@ -878,7 +878,7 @@ fn centered(area: Rect, w: u16, h: u16) -> Rect {
     Rect::new(area.x + (area.width - w) / 2, area.y + (area.height - h) / 2, w, h)
 }
 
-fn help(f: &mut Frame, lang: Lang, theme: Theme) {
+fn help(f: &mut Frame, lang: Lang, top: usize, theme: Theme) {
     let area = centered(f.area(), 78, f.area().height);
     let mut lines: Vec<Line> = keymap::help(lang)
         .into_iter()
@@ -897,11 +897,28 @@ fn help(f: &mut Frame, lang: Lang, theme: Theme) {
         theme.ok(),
     ));
     f.render_widget(Clear, area);
-    let block = Block::default().borders(Borders::ALL).title(lang.t(
-        " Помощь (Esc — закрыть) · всё сохраняется сразу ",
-        " Help (Esc to close) · everything is saved at once ",
-    ));
-    f.render_widget(Paragraph::new(lines).block(block), area);
+    // Scrolls (↑ ↓, PgUp, Space) when the screen is shorter than the help: the last line can
+    // always be reached, and the title says there is more.
+    let inner = usize::from(area.height.saturating_sub(2));
+    let top = top.min(lines.len().saturating_sub(inner));
+    let more_below = lines.len() > top + inner;
+    let title = match (top > 0, more_below) {
+        (false, false) => lang.t(" Помощь (Esc — закрыть) ", " Help (Esc to close) "),
+        (false, true) => lang.t(
+            " Помощь (Esc — закрыть) · ▼ ещё: ↓ Пробел ",
+            " Help (Esc to close) · ▼ more: ↓ Space ",
+        ),
+        (true, true) => lang.t(
+            " Помощь (Esc — закрыть) · ▲▼ ↑ ↓ Пробел PgUp ",
+            " Help (Esc to close) · ▲▼ ↑ ↓ Space PgUp ",
+        ),
+        (true, false) => lang.t(
+            " Помощь (Esc — закрыть) · ▲ ещё: ↑ PgUp ",
+            " Help (Esc to close) · ▲ more: ↑ PgUp ",
+        ),
+    };
+    let block = Block::default().borders(Borders::ALL).title(title);
+    f.render_widget(Paragraph::new(lines.split_off(top)).block(block), area);
 }
 
 fn menu(f: &mut Frame, app: &App, sel: usize, theme: Theme) {

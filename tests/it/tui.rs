@@ -524,3 +524,22 @@ fn keys_do_nothing_while_the_terminal_is_too_small() {
     rt.step(&mut app, k(KeyCode::Char('5')));
     assert!(app.session().unwrap().rec.answers["district"].value.is_some());
 }
+
+#[test]
+fn help_scrolls_to_every_key_at_60x16() {
+    let mut app = app_with(session("nko"));
+    app.handle(keymap::Cmd::Help, &now());
+    let first = render(&app, 60, 16);
+    assert!(first.contains("▼"), "{first}");
+    let mut seen = first.clone();
+    for _ in 0..40 {
+        app.handle(keymap::Cmd::Down, &now());
+        seen.push_str(&render(&app, 60, 16));
+    }
+    let last = render(&app, 60, 16);
+    assert!(last.contains("▲") && !last.contains("▼"), "{last}");
+    for key in ["F2", "F3", "F10", "Esc", "Ctrl+Q", "F8"] {
+        assert!(seen.contains(key), "{key} never shown:\n{seen}");
+    }
+    insta::assert_snapshot!("help_60x16_end", last);
+}
