@@ -164,6 +164,9 @@ pub struct Session {
     pub other_edit: Editor,
     /// The remark field.
     pub remark_edit: Editor,
+    /// Letters typed on a choice question: only the options whose label holds them are shown
+    /// (case-insensitive, ё = е), with their own numbers.
+    pub filter: String,
     /// The remark as it was when the remark field opened (Esc puts it back), while it is open.
     remark_before: Option<Option<String>>,
     /// The message line.
@@ -172,6 +175,11 @@ pub struct Session {
     pub pending_warning: bool,
     /// Completed interviews open read-only.
     pub read_only: bool,
+}
+
+/// Text folded for matching: lower case, ё as е.
+fn fold(s: &str) -> String {
+    s.to_lowercase().replace('ё', "е")
 }
 
 /// Creates the record of a new interview.
@@ -278,6 +286,7 @@ impl Session {
             highlight: 0,
             highlight_moved: false,
             pending: None,
+            filter: String::new(),
             remark_before: None,
             edit: Editor::default(),
             other_edit: Editor::default(),
@@ -307,6 +316,59 @@ impl Session {
     }
 
     /// Whether typed characters go into a text field now (letter shortcuts must not fire).
+    /// Whether letters typed now filter the options of a choice question.
+    pub(crate) fn filters(&self) -> bool {
+        self.mode == Mode::Question
+            && self.focus == Focus::Answer
+            && !self.read_only
+            && !self.q.questions[self.cur].options.is_empty()
+    }
+
+    /// The options shown: all, or those whose label holds the filter.
+    pub fn visible_options(&self) -> Vec<usize> {
+        let qq = &self.q.questions[self.cur];
+        let want = fold(&self.filter);
+        (0..qq.options.len())
+            .filter(|&i| want.is_empty() || fold(self.q.tr(&qq.options[i].label)).contains(&want))
+            .collect()
+    }
+
+    /// A key on a choice question while letters filter: a letter extends the filter (the
+    /// highlight goes to the first match, so Enter chooses it in a single), a digit or Space
+    /// keeps its meaning, Backspace shortens the filter, Esc clears it. `Ok` with the action to
+    /// go on with, `Err` when the key was taken here.
+    fn filter_key(&mut self, action: Action) -> Result<Action, Effect> {
+        match action {
+            Action::Input(c) if c.is_ascii_digit() => {
+                let d = c.to_digit(10).unwrap_or(0) as usize;
+                Ok(Action::Choose(if d == 0 { 9 } else { d - 1 }))
+            }
+            Action::Input(' ') => Ok(Action::Toggle),
+            Action::Input(c) if c.is_alphabetic() || (c == '-' && !self.filter.is_empty()) => {
+                self.filter.push(c);
+                self.highlight_first_match();
+                Err(Effect::None)
+            }
+            Action::Backspace if !self.filter.is_empty() => {
+                self.filter.pop();
+                self.highlight_first_match();
+                Err(Effect::None)
+            }
+            Action::Cancel if !self.filter.is_empty() && self.pending.is_none() => {
+                self.filter.clear();
+                Err(Effect::None)
+            }
+            other => Ok(other),
+        }
+    }
+
+    fn highlight_first_match(&mut self) {
+        if let Some(&i) = self.visible_options().first() {
+            self.highlight = i;
+            self.highlight_moved = !self.filter.is_empty();
+        }
+    }
+
     pub(crate) fn accepts_text(&self) -> bool {
         if self.mode != Mode::Question || self.read_only && self.focus != Focus::Remark {
             return self.focus == Focus::Remark;
@@ -393,6 +455,7 @@ impl Session {
         self.cur = i;
         self.mode = Mode::Question;
         self.pending = None;
+        self.filter.clear();
         self.load_fields();
         self.reached[i] = true;
         let id = self.q.questions[i].id.clone();
@@ -902,6 +965,14 @@ pub fn update(s: &mut Session, action: Action, now: &Now) -> Effect {
         s.message = Some(Message::ReadOnly);
         return Effect::None;
     }
+    let action = if s.filters() {
+        match s.filter_key(action) {
+            Ok(a) => a,
+            Err(e) => return e,
+        }
+    } else {
+        action
+    };
     if let Some(e) = s.pending_key(&action, now) {
         return e;
     }
@@ -948,12 +1019,18 @@ pub fn update(s: &mut Session, action: Action, now: &Now) -> Effect {
             Effect::None
         }
         Action::Up | Action::Down if n_opts > 0 && s.focus == Focus::Answer => {
-            s.highlight = if action == Action::Up {
-                s.highlight.saturating_sub(1)
+            // Among the options shown (all, or those the filter leaves).
+            let shown = s.visible_options();
+            let at = shown.iter().position(|&i| i == s.highlight).unwrap_or(0);
+            let to = if action == Action::Up {
+                at.saturating_sub(1)
             } else {
-                (s.highlight + 1).min(n_opts - 1)
+                (at + 1).min(shown.len().saturating_sub(1))
             };
-            s.highlight_moved = true;
+            if let Some(&i) = shown.get(to) {
+                s.highlight = i;
+                s.highlight_moved = true;
+            }
             Effect::None
         }
         Action::Choose(i) if n_opts > 0 && s.focus == Focus::Answer => s.digit(i, n_opts, now),

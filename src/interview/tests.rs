@@ -505,3 +505,46 @@ fn the_bar_is_full_when_every_required_answer_is_given_and_optional_ones_are_lef
         crate::interview::session::progress(&q, &s.rec, &crate::interview::logic::relevance(&q, &s.rec.answers));
     assert!(answered < relevant);
 }
+
+#[test]
+fn letters_filter_a_long_list_by_label_and_numbers_stay_the_options_own() {
+    let q = Arc::new(fixtures::nko());
+    let rec = new_record(&q, "id".into(), "dev".into(), "I".into(), &now(0));
+    let mut s = Session::open(q, rec);
+    s.show(&now(0));
+    assert_eq!(cur(&s), "district");
+    assert!(s.filters());
+    for c in "СВЕТ".chars() {
+        assert_eq!(act(&mut s, Action::Input(c)), Effect::None, "filtering records nothing");
+    }
+    let shown = s.visible_options();
+    let labels: Vec<&str> = shown
+        .iter()
+        .map(|&i| s.q.tr(&s.q.questions[s.cur].options[i].label))
+        .collect();
+    assert_eq!(labels, ["Светлоярский"], "case-insensitive");
+    // Enter chooses the one left (a single question), by its own code.
+    assert_eq!(act(&mut s, Action::Next), Effect::Save);
+    assert_eq!(value(&s, "district"), Some(AnswerValue::Text("svetloyarsky".into())));
+    // ё = е, Backspace edits, Esc clears; digits still name options by their own numbers.
+    act(&mut s, Action::Prev);
+    assert_eq!(cur(&s), "district");
+    assert!(s.filter.is_empty(), "a question shown afresh has no filter");
+    for c in "калач".chars() {
+        act(&mut s, Action::Input(c));
+    }
+    assert_eq!(s.visible_options().len(), 1, "калач finds Калачёвский (ё = е)");
+    act(&mut s, Action::Backspace);
+    assert_eq!(s.filter, "кала");
+    act(&mut s, Action::Cancel);
+    assert!(s.filter.is_empty());
+    assert_eq!(s.visible_options().len(), 32);
+    act(&mut s, Action::Input('к'));
+    act(&mut s, Action::Input('2'));
+    act(&mut s, Action::Input('5'));
+    assert_eq!(
+        value(&s, "district"),
+        Some(AnswerValue::Text("svetloyarsky".into())),
+        "25, not the 25th match"
+    );
+}

@@ -473,7 +473,8 @@ impl App {
         }
         match &self.screen {
             Screen::AskCode { .. } => true,
-            Screen::Interview(s) => s.accepts_text(),
+            // Text fields, and choice questions, where letters filter the options.
+            Screen::Interview(s) => s.accepts_text() || s.filters(),
             Screen::Start { .. } => false,
         }
     }
@@ -527,8 +528,10 @@ impl App {
                 vec![]
             }
             Screen::Interview(s) => {
-                let typing = s.accepts_text();
-                if cmd == Cmd::Menu && s.focus == Focus::Answer && s.mode == Mode::Question {
+                let typing = s.accepts_text() || s.filters();
+                // Esc clears a filter or a pending number first; then it opens the menu.
+                let clears = !s.filter.is_empty() || s.pending.is_some();
+                if cmd == Cmd::Menu && s.focus == Focus::Answer && s.mode == Mode::Question && !clears {
                     self.overlay = Some(Overlay::Menu { sel: 0 });
                     return vec![];
                 }

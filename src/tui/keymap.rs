@@ -334,7 +334,20 @@ pub(crate) fn help(lang: Lang) -> Vec<(String, &'static str)> {
             None => out.push((b.cmd.clone(), b.label.to_string(), lang.t(b.ru, b.en))),
         }
     }
-    out.into_iter().map(|(_, k, v)| (k, v)).collect()
+    let mut rows: Vec<(String, &'static str)> = out.into_iter().map(|(_, k, v)| (k, v)).collect();
+    // Letters are no binding: on a choice question they search the options.
+    let at = rows.iter().position(|(k, _)| k == "0…9").map_or(rows.len(), |i| i + 1);
+    rows.insert(
+        at,
+        (
+            lang.t("буквы", "letters").to_string(),
+            lang.t(
+                "поиск варианта по названию (Backspace, Esc — сброс)",
+                "search the options by name (Backspace, Esc: clear)",
+            ),
+        ),
+    );
+    rows
 }
 
 /// The keys for a command, for the footer hints (first binding's label).

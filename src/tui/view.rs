@@ -502,14 +502,37 @@ fn choice_lines(
         )),
         None if two_digits => lines.push(Line::styled(
             l.t(
-                "номер варианта: цифры; Пробел/Enter — конец номера",
-                "option number: digits; Space/Enter ends the number",
+                "цифры — номер, буквы — поиск; Пробел/Enter — конец номера",
+                "digits: number, letters: search; Space/Enter ends a number",
             ),
             theme.dim(),
         )),
         None => {}
     }
-    for (i, o) in qq.options.iter().enumerate() {
+    // Letters typed filter the options; each keeps its number.
+    let shown = s.visible_options();
+    if !s.filter.is_empty() {
+        let text = if shown.is_empty() {
+            format!(
+                "{} «{}» {}",
+                l.t("поиск:", "search:"),
+                s.filter,
+                l.t(
+                    "— нет таких вариантов (Backspace, Esc)",
+                    "— no such option (Backspace, Esc)"
+                )
+            )
+        } else {
+            format!(
+                "{} {}_  {}",
+                l.t("поиск:", "search:"),
+                s.filter,
+                l.t("(Esc — все варианты)", "(Esc: all options)")
+            )
+        };
+        lines.push(Line::styled(text, Style::new().add_modifier(Modifier::BOLD)));
+    }
+    for (i, o) in qq.options.iter().enumerate().filter(|(i, _)| shown.contains(i)) {
         let chosen = match value {
             Some(AnswerValue::Text(c)) => *c == o.code,
             Some(AnswerValue::Codes(cs)) => cs.contains(&o.code),

@@ -543,3 +543,12 @@ fn help_scrolls_to_every_key_at_60x16() {
     }
     insta::assert_snapshot!("help_60x16_end", last);
 }
+
+#[test]
+fn typing_svet_leaves_svetloyarsky_at_80x24() {
+    let mut s = session("nko");
+    for c in "Свет".chars() {
+        session::update(&mut s, Action::Input(c), &now());
+    }
+    insta::assert_snapshot!("filter_svet_80x24", render(&app_with(s), 80, 24));
+}
