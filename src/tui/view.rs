@@ -91,22 +91,42 @@ pub fn view(f: &mut Frame, app: &App, theme: Theme) {
 }
 
 fn footer(lang: Lang, items: &[(Cmd, &'static str, &'static str)], theme: Theme, width: u16) -> Line<'static> {
-    let mut spans = Vec::new();
-    let mut used = 0usize;
-    for (i, (cmd, ru, en)) in items.iter().enumerate() {
-        let piece = keymap::label(cmd).chars().count() + 1 + lang.t(ru, en).chars().count() + 3;
-        if used + piece > usize::from(width) + 3 {
+    // Every key stays: when the line is too long, the longest descriptions go first (the key
+    // alone remains), and only if the keys alone do not fit are the last ones dropped.
+    let keys: Vec<&str> = items.iter().map(|(cmd, _, _)| keymap::label(cmd)).collect();
+    let texts: Vec<&str> = items.iter().map(|(_, ru, en)| lang.t(ru, en)).collect();
+    let mut with_text = vec![true; items.len()];
+    let total = |with_text: &[bool], n: usize| -> usize {
+        (0..n)
+            .map(|i| keys[i].chars().count() + if with_text[i] { 1 + texts[i].chars().count() } else { 0 })
+            .sum::<usize>()
+            + 3 * n.saturating_sub(1)
+    };
+    let width = usize::from(width);
+    let mut order: Vec<usize> = (0..items.len()).collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(texts[i].chars().count()));
+    for i in order {
+        if total(&with_text, items.len()) <= width {
             break;
         }
-        used += piece;
+        with_text[i] = false;
+    }
+    let mut n = items.len();
+    while n > 0 && total(&with_text, n) > width {
+        n -= 1;
+    }
+    let mut spans = Vec::new();
+    for i in 0..n {
         if i > 0 {
             spans.push(Span::styled(" · ", theme.dim()));
         }
         spans.push(Span::styled(
-            keymap::label(cmd).to_string(),
+            keys[i].to_string(),
             Style::new().add_modifier(Modifier::BOLD),
         ));
-        spans.push(Span::raw(format!(" {}", lang.t(ru, en))));
+        if with_text[i] {
+            spans.push(Span::raw(format!(" {}", texts[i])));
+        }
     }
     Line::from(spans)
 }
