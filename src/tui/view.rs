@@ -985,6 +985,17 @@ fn menu(f: &mut Frame, app: &App, sel: usize, theme: Theme) {
     );
 }
 
+/// A confirmation box: its lines (wrapped) in a frame over what is behind.
+fn dialog(f: &mut Frame, area: Rect, lines: Vec<Line<'static>>) {
+    f.render_widget(Clear, area);
+    f.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: true })
+            .block(Block::default().borders(Borders::ALL)),
+        area,
+    );
+}
+
 fn confirm_unsaved(f: &mut Frame, app: &App, quit: bool, theme: Theme) {
     let l = app.lang();
     let area = centered(f.area(), 66, 9);
@@ -1012,38 +1023,28 @@ fn confirm_unsaved(f: &mut Frame, app: &App, quit: bool, theme: Theme) {
         )),
         Line::from(l.t("Enter — уйти без сохранения", "Enter: leave without saving")),
     ];
-    f.render_widget(Clear, area);
-    f.render_widget(
-        Paragraph::new(lines)
-            .wrap(Wrap { trim: true })
-            .block(Block::default().borders(Borders::ALL)),
-        area,
-    );
+    dialog(f, area, lines);
 }
 
 fn confirm_discard(f: &mut Frame, app: &App, item: usize, theme: Theme) {
     let l = app.lang();
-    let area = centered(f.area(), 64, 7);
+    let area = centered(f.area(), 64, 8);
     let it = &app.items()[item];
     let lines = vec![
         Line::from(l.t("Убрать незаконченное интервью?", "Discard the unfinished interview?")),
         Line::styled(item_line(l, it), theme.dim()),
         Line::from(l.t(
-            "Файл не удаляется: он переносится в папку discarded/ и не сливается.",
-            "The file is kept in the discarded/ folder and never merged.",
+            "Файл не удаляется: он уходит в папку discarded/.",
+            "The file is kept in the discarded/ folder, never merged.",
         )),
         Line::from(l.t("Enter — убрать, Esc — оставить", "Enter: discard, Esc: keep")),
     ];
-    f.render_widget(Clear, area);
-    f.render_widget(
-        Paragraph::new(lines).block(Block::default().borders(Borders::ALL)),
-        area,
-    );
+    dialog(f, area, lines);
 }
 
 fn confirm_reopen(f: &mut Frame, app: &App, item: usize, theme: Theme) {
     let l = app.lang();
-    let area = centered(f.area(), 64, 7);
+    let area = centered(f.area(), 64, 8);
     let it = &app.items()[item];
     let lines = vec![
         Line::from(l.t("Переоткрыть завершённое интервью?", "Reopen the completed interview?")),
@@ -1054,11 +1055,7 @@ fn confirm_reopen(f: &mut Frame, app: &App, item: usize, theme: Theme) {
         )),
         Line::from(l.t("Enter — да, Esc — нет", "Enter: yes, Esc: no")),
     ];
-    f.render_widget(Clear, area);
-    f.render_widget(
-        Paragraph::new(lines).block(Block::default().borders(Borders::ALL)),
-        area,
-    );
+    dialog(f, area, lines);
 }
 
 #[cfg(test)]
