@@ -85,6 +85,9 @@ pub enum SaveState {
     Idle,
     /// Saved at this local time (HH:MM:SS).
     Saved(String),
+    /// Changed since the last write, which the run loop makes right after drawing the frame:
+    /// the header never says "сохранено" while something is not on disk.
+    Pending,
     /// The last save failed for this reason; the interview is kept in memory.
     Failed(String),
 }
@@ -370,6 +373,20 @@ impl App {
     /// `now` is the time the outcome arrived; for [`Outcome::Created`] and [`Outcome::Opened`]
     /// its `ms` is the opened interview's clock.
     pub fn on(&mut self, outcome: Outcome, now: &Now) -> Vec<Request> {
+        let reqs = self.on_outcome(outcome, now);
+        self.note_save(reqs)
+    }
+
+    /// Marks the save indicator pending when `reqs` ask for a write (a failure stays shown until
+    /// a write succeeds).
+    fn note_save(&mut self, reqs: Vec<Request>) -> Vec<Request> {
+        if reqs.contains(&Request::Save) && !matches!(self.save, SaveState::Failed(_)) {
+            self.save = SaveState::Pending;
+        }
+        reqs
+    }
+
+    fn on_outcome(&mut self, outcome: Outcome, now: &Now) -> Vec<Request> {
         match outcome {
             Outcome::Saved { at } => {
                 self.save = SaveState::Saved(at);
@@ -486,7 +503,7 @@ impl App {
         if self.unsaved() && !reqs.contains(&Request::Save) && !reqs.contains(&Request::Close) {
             reqs.push(Request::Save);
         }
-        reqs
+        self.note_save(reqs)
     }
 
     fn handle_cmd(&mut self, cmd: Cmd, now: &Now) -> Vec<Request> {
@@ -568,6 +585,11 @@ impl App {
 
     /// Pasted text goes to the focused field.
     pub(crate) fn paste(&mut self, text: &str, now: &Now) -> Vec<Request> {
+        let reqs = self.paste_text(text, now);
+        self.note_save(reqs)
+    }
+
+    fn paste_text(&mut self, text: &str, now: &Now) -> Vec<Request> {
         if self.overlay.is_some() {
             return vec![];
         }

@@ -76,6 +76,12 @@ pub struct Runner<C: Clock> {
     /// The last frame was "terminal too small": keys do nothing then (but quit), since the
     /// interviewer cannot see what they would change.
     too_small: bool,
+    /// A write of the open interview is due (see [`Runner::settle`]).
+    save_due: bool,
+    /// Writes of the open interview made (successful or not).
+    writes: u64,
+    /// Added to every write: an old laptop's slow disk, for the typing benchmark.
+    slow_disk: Duration,
 }
 
 impl<C: Clock> Runner<C> {
@@ -89,7 +95,33 @@ impl<C: Clock> Runner<C> {
             base_ms: 0,
             theme,
             too_small: false,
+            save_due: false,
+            writes: 0,
+            slow_disk: Duration::ZERO,
         }
+    }
+
+    /// Writes of the open interview made so far (each one a temp file, fsync, rename, fsync).
+    pub fn writes(&self) -> u64 {
+        self.writes
+    }
+
+    /// Makes every write take `extra` longer, as on an old hard disk (benchmarks only).
+    #[doc(hidden)]
+    pub fn simulate_slow_disk(&mut self, extra: Duration) {
+        self.slow_disk = extra;
+    }
+
+    /// Performs the write of the open interview if one is due: every change since the last
+    /// write goes to disk in this one (group commit). Returns whether it wrote.
+    pub fn settle(&mut self, app: &mut App) -> bool {
+        if !std::mem::take(&mut self.save_due) {
+            return false;
+        }
+        if let Some(outcome) = self.io(app, Request::Save) {
+            self.deliver(app, outcome);
+        }
+        true
     }
 
     /// The time now; `ms` is the interview's clock if one is `open`, else 0.
@@ -136,8 +168,15 @@ impl<C: Clock> Runner<C> {
     }
 
     /// Performs a request and hands what came of it to the app, then performs the requests that
-    /// follow from it (before any still pending).
+    /// follow from it (before any still pending). A write of the interview is only marked due:
+    /// the run loop makes it after the frame is drawn ([`Runner::settle`]), and any other
+    /// request makes it first.
     fn perform(&mut self, app: &mut App, req: Request) {
+        if req == Request::Save {
+            self.save_due = true;
+            return;
+        }
+        self.settle(app);
         if let Some(outcome) = self.io(app, req) {
             self.deliver(app, outcome);
         }
@@ -157,7 +196,13 @@ impl<C: Clock> Runner<C> {
         Some(match req {
             Request::Save => {
                 let now = self.now(app);
-                match self.dir.save(&app.session()?.rec) {
+                let rec = &app.session()?.rec;
+                self.writes += 1;
+                let written = self.dir.save(rec);
+                if !self.slow_disk.is_zero() {
+                    std::thread::sleep(self.slow_disk);
+                }
+                match written {
                     Ok(()) => Outcome::Saved {
                         at: local_hms(&now.wall),
                     },
@@ -251,7 +296,14 @@ fn local_hms(rfc: &str) -> String {
         .unwrap_or_default()
 }
 
-/// The run loop: draw, wait for input (with a timeout for the clock), handle, perform.
+/// At most this many inputs that arrived during a write are applied before the next frame.
+const MAX_BATCH: usize = 512;
+
+/// The run loop: draw, write what changed (group commit), wait for input, handle.
+///
+/// The frame is drawn first, then the changes are written; keys that arrived during the write
+/// are applied together before the next frame and go to disk in the next single write, so
+/// typing on a slow disk lags by at most one write.
 pub fn run_loop<B: Backend, C: Clock>(
     terminal: &mut Terminal<B>,
     app: &mut App,
@@ -264,9 +316,21 @@ pub fn run_loop<B: Backend, C: Clock>(
         if app.should_quit() {
             return Ok(());
         }
-        match next(Duration::from_secs(1))? {
-            Input::End => return Ok(()),
-            input => rt.step(app, input),
+        let wait = if rt.settle(app) {
+            // Redraw at once; first apply what was typed meanwhile.
+            Duration::ZERO
+        } else {
+            Duration::from_secs(1)
+        };
+        for i in 0..MAX_BATCH {
+            match next(if i == 0 { wait } else { Duration::ZERO })? {
+                Input::End => {
+                    rt.settle(app);
+                    return Ok(());
+                }
+                Input::Tick => break,
+                input => rt.apply(app, input),
+            }
         }
     }
 }
@@ -289,8 +353,15 @@ impl<C: Clock> Runner<C> {
         Ok(())
     }
 
-    /// Handles one input: key → command → update → requests performed through the store.
+    /// Handles one input and writes what it changed at once (one key, one write).
     pub fn step(&mut self, app: &mut App, input: Input) {
+        self.apply(app, input);
+        self.settle(app);
+    }
+
+    /// Handles one input: key → command → update → requests performed through the store, the
+    /// write of the interview left due for [`Runner::settle`].
+    pub fn apply(&mut self, app: &mut App, input: Input) {
         let reqs = match input {
             Input::Event(Event::Key(k)) => match keymap::map(&k, app.typing()) {
                 Some(cmd) if self.too_small && cmd != keymap::Cmd::Quit => return,

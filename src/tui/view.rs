@@ -402,14 +402,16 @@ fn interview(f: &mut Frame, app: &App, s: &Session, theme: Theme) {
     let (save_text, save_style) = match app.save_state() {
         SaveState::Idle => (String::new(), Style::new()),
         SaveState::Saved(t) => (format!("{} {t}", l.t("сохранено", "saved")), theme.ok()),
+        // For the time of one write (drawn before it): never "сохранено" while unsaved.
+        SaveState::Pending => (l.t("сохраняю…", "saving…").to_string(), theme.dim()),
         // The header only says it; the message line says why and what to do.
         SaveState::Failed(_) => (l.t("НЕ СОХРАНЕНО", "NOT SAVED").to_string(), theme.error()),
     };
-    let [hl, hr] = Layout::horizontal([
-        Constraint::Min(10),
-        Constraint::Length(unicode_width::UnicodeWidthStr::width(save_text.as_str()).min(60) as u16 + 1),
-    ])
-    .areas(head);
+    // As wide as "сохранено 12:34:56" whichever the state, so the title does not jump per key.
+    let saved_width = unicode_width::UnicodeWidthStr::width(l.t("сохранено 00:00:00", "saved 00:00:00"));
+    let save_width = unicode_width::UnicodeWidthStr::width(save_text.as_str()).max(saved_width);
+    let [hl, hr] =
+        Layout::horizontal([Constraint::Min(10), Constraint::Length(save_width.min(60) as u16 + 1)]).areas(head);
     f.render_widget(
         Paragraph::new(Line::styled(
             truncate(&left, usize::from(hl.width)),

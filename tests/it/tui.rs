@@ -455,6 +455,7 @@ fn failed_save_is_shown_and_retried_on_the_next_change() {
     // The stick is back: without any key, the clock retries the save (every 3 s).
     for _ in 0..5 {
         rt.draw(&mut term, &mut app).unwrap();
+        rt.settle(&mut app); // as the run loop does after each frame
     }
     assert!(!app.unsaved(), "{:?}", app.save_state());
     assert_eq!(
@@ -551,4 +552,45 @@ fn typing_svet_leaves_svetloyarsky_at_80x24() {
         session::update(&mut s, Action::Input(c), &now());
     }
     insta::assert_snapshot!("filter_svet_80x24", render(&app_with(s), 80, 24));
+}
+
+#[test]
+fn keys_typed_during_a_write_are_saved_together_in_the_next_write() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = DataDir::at(dir.path());
+    let (mut app, mut rt) = started(&data, 0);
+    let mut term = Terminal::new(TestBackend::new(80, 24)).unwrap();
+    // A new interview, district 5, then a remark typed in bursts: each burst is what arrives
+    // while the previous write is running (a Tick: nothing more is waiting).
+    let bursts: Vec<Vec<Input>> = vec![
+        vec![k(KeyCode::Enter)],
+        vec![k(KeyCode::Char('5'))],
+        vec![k(KeyCode::F(2))],
+        "при".chars().map(|c| k(KeyCode::Char(c))).collect(),
+        "ехали в".chars().map(|c| k(KeyCode::Char(c))).collect(),
+        " обед".chars().map(|c| k(KeyCode::Char(c))).collect(),
+    ];
+    let mut script = Vec::new();
+    for b in bursts {
+        script.extend(b);
+        script.push(Input::Tick);
+    }
+    let mut script = script.into_iter();
+    run_loop(&mut term, &mut app, &mut rt, |_| {
+        Ok(match script.next() {
+            Some(i) => i,
+            None => Input::End,
+        })
+    })
+    .unwrap();
+    let path = data.interview_path(&app.session().unwrap().rec);
+    let rec = store::read_record(&path).unwrap();
+    assert_eq!(rec.answers["district"].remark.as_deref(), Some("приехали в обед"));
+    // One write per burst after the interview was created, not one per key (17 keys).
+    assert!(rt.writes() <= 6, "{} writes", rt.writes());
+    assert!(
+        matches!(app.save_state(), SaveState::Saved(_)),
+        "{:?}",
+        app.save_state()
+    );
 }

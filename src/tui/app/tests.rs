@@ -131,8 +131,10 @@ fn a_new_interview_from_the_start_screen_shows_its_first_question() {
         (last.ev, last.q.as_str(), last.ms),
         (EventKind::Shown, "district", 1500)
     );
-    assert_eq!(app.save_state(), &SaveState::Idle);
+    // Asked for, not yet written: the header must not say "сохранено".
+    assert_eq!(app.save_state(), &SaveState::Pending);
     assert!(screen(&app).contains("блок 1/"), "{}", screen(&app));
+    assert!(!screen(&app).contains("сохранено"), "{}", screen(&app));
     assert!(app.on(Outcome::Saved { at: "10:00:02".into() }, &now()).is_empty());
     assert_eq!(app.save_state(), &SaveState::Saved("10:00:02".into()));
     assert!(screen(&app).contains("сохранено 10:00:02"));
@@ -454,4 +456,18 @@ fn leaving_or_quitting_while_unsaved_asks_first() {
     let mut app = with_new_interview();
     assert_eq!(app.handle(Cmd::Quit, &now()), vec![Request::Close]);
     assert!(app.should_quit());
+}
+
+#[test]
+fn a_change_shows_saving_until_its_write_is_done() {
+    let mut app = with_new_interview();
+    app.on(Outcome::Saved { at: "10:00:02".into() }, &now());
+    assert!(screen(&app).contains("сохранено 10:00:02"));
+    // District 5 chosen: drawn before it is written, and the frame does not claim it is saved.
+    assert_eq!(app.handle(Cmd::Input('5'), &now()), vec![Request::Save]);
+    assert_eq!(app.save_state(), &SaveState::Pending);
+    let s = screen(&app);
+    assert!(s.contains("сохраняю…") && !s.contains("сохранено"), "{s}");
+    app.on(Outcome::Saved { at: "10:00:03".into() }, &now());
+    assert!(screen(&app).contains("сохранено 10:00:03"));
 }
