@@ -5,6 +5,7 @@
 use crate::interview::logic::Problem;
 use crate::interview::session::Message;
 use crate::questionnaire::Questionnaire;
+use crate::record::decode::{Fault, Unreadable};
 
 /// UI language.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -170,6 +171,50 @@ pub fn io_problem(lang: Lang, e: &std::io::Error) -> String {
     lang.t_owned(ru, en)
 }
 
+/// Why an interview file cannot be read, in the UI language: what the interviewer (or the
+/// supervisor reading `anketa list`) can understand and do. The precise reason, raw OS text
+/// included, is [`Unreadable::detail`], printed by `anketa list --all` only.
+pub fn unreadable(lang: Lang, u: &Unreadable) -> String {
+    use std::io::ErrorKind::*;
+    match u.fault {
+        Fault::Io(NotFound) => lang.t_owned(
+            "файл исчез — вставьте флешку обратно или проверьте папку данных",
+            "the file is gone: put the USB stick back or check the data folder",
+        ),
+        Fault::Io(PermissionDenied) => lang.t_owned("нет прав на чтение файла", "no permission to read the file"),
+        Fault::Io(_) => lang.t_owned(
+            "файл не читается с диска — проверьте флешку или диск",
+            "the file cannot be read from the disk: check the USB stick or the disk",
+        ),
+        Fault::NotAFile => lang.t_owned("это папка, а не файл интервью", "a folder, not an interview file"),
+        Fault::TooLarge => lang.t_owned(
+            "файл слишком большой для интервью — это не файл anketa",
+            "too large for an interview: not an anketa file",
+        ),
+        Fault::NotText => lang.t_owned(
+            "файл испорчен: это не текст (не UTF-8)",
+            "the file is damaged: not text (not UTF-8)",
+        ),
+        Fault::Empty => lang.t_owned(
+            "файл пустой — запись была прервана",
+            "the file is empty: writing it was interrupted",
+        ),
+        Fault::Damaged { line } => match lang {
+            Lang::Ru => format!("файл испорчен или обрезан (строка {line})"),
+            Lang::En => format!("the file is damaged or cut short (line {line})"),
+        },
+        Fault::OtherVersion => lang.t_owned(
+            "файл другой версии anketa — нужна новая программа",
+            "written by another version of anketa: a newer program is needed",
+        ),
+        Fault::NotAnInterview => lang.t_owned("это не файл интервью anketa", "not an anketa interview file"),
+        Fault::Malformed => lang.t_owned(
+            "файл интервью испорчен: поле отсутствует или неверно",
+            "the interview file is damaged: a field is missing or wrong",
+        ),
+    }
+}
+
 /// An interview another anketa window has open, in the UI language.
 pub fn interview_locked(lang: Lang) -> String {
     lang.t_owned(
@@ -198,5 +243,32 @@ mod io_tests {
         );
         assert!(io_problem(Lang::En, &Error::from(ErrorKind::StorageFull)).contains("no space left"));
         assert!(interview_locked(Lang::Ru).contains("открыто в другом окне"));
+    }
+
+    #[test]
+    fn every_unreadable_file_fault_has_words_in_russian_without_the_raw_reason() {
+        let raw = "cannot open: Input/output error (os error 5)";
+        let faults = [
+            Fault::Io(ErrorKind::NotFound),
+            Fault::Io(ErrorKind::PermissionDenied),
+            Fault::Io(ErrorKind::Other),
+            Fault::NotAFile,
+            Fault::TooLarge,
+            Fault::NotText,
+            Fault::Empty,
+            Fault::Damaged { line: 41 },
+            Fault::OtherVersion,
+            Fault::NotAnInterview,
+            Fault::Malformed,
+        ];
+        let mut seen = std::collections::BTreeSet::new();
+        for f in faults {
+            let ru = unreadable(Lang::Ru, &Unreadable::new(f, raw));
+            assert!(ru.chars().any(|c| ('а'..='я').contains(&c)), "{f:?}: {ru}");
+            assert!(!ru.contains("os error") && !ru.contains("cannot"), "{f:?}: {ru}");
+            assert!(seen.insert(ru.clone()), "{f:?} says the same as another fault: {ru}");
+        }
+        assert!(unreadable(Lang::Ru, &Unreadable::new(Fault::Damaged { line: 41 }, raw)).contains("строка 41"));
+        assert!(unreadable(Lang::En, &Unreadable::new(Fault::Empty, raw)).contains("empty"));
     }
 }

@@ -117,12 +117,12 @@ enum Format {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let (mut out, mut err) = (std::io::stdout().lock(), std::io::stderr());
-    // `--lang` is global but only the interviewer and the report speak: only they check it.
+    // `--lang` is global but only the interviewer, `list` and the report speak: only they check it.
     let lang = cli.lang.as_deref();
     let result = match cli.command {
         None => cmd::interview(cli.data_dir, lang, &[]),
         Some(Command::Interview { questionnaires }) => cmd::interview(cli.data_dir, lang, &questionnaires),
-        Some(Command::List { all, json }) => cmd::list(cli.data_dir, all, json, &mut out, &mut err),
+        Some(Command::List { all, json }) => cmd::list(cli.data_dir, lang, all, json, &mut out, &mut err),
         Some(Command::Check { files }) => cmd::check(&files, &mut out, &mut err),
         Some(Command::Codebook { questionnaire, format }) => {
             let format = match format {

@@ -1,6 +1,7 @@
 //! `anketa list`: the interviews of this laptop's data dir, for people and scripts.
 
 use super::{Done, Error, emit};
+use crate::i18n::{self, Lang};
 use crate::interview::summary::Summary;
 use crate::questionnaire::{Questionnaire, all_bundled};
 use crate::record::Status;
@@ -10,15 +11,22 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 /// Lists the interviews in progress (`all`: every one), newest first, as lines or (`json`) a
-/// JSON array; an unreadable file is named on `err` and makes the exit code 1.
+/// JSON array; an unreadable file is named on `err` with its reason in the UI language (`lang`,
+/// else the data dir's setting) — with `all`, also the precise reason, raw OS text included —
+/// and makes the exit code 1.
 pub fn list(
     data_dir: Option<PathBuf>,
+    lang: Option<&str>,
     all: bool,
     json: bool,
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Result<Done, Error> {
     let dir = DataDir::locate(data_dir).map_err(|e| Error::usage(e.to_string()))?;
+    let lang = match super::lang(lang)? {
+        Some(l) => l,
+        None => dir.config().lang.as_deref().and_then(Lang::parse).unwrap_or_default(),
+    };
     let mut known: Vec<Arc<Questionnaire>> = all_bundled().iter().cloned().map(Arc::new).collect();
     known.extend(dir.stored_questionnaires().into_iter().map(Arc::new));
     let tz = jiff::tz::TimeZone::system();
@@ -30,7 +38,13 @@ pub fn list(
             Ok(_) => {}
             Err(e) => {
                 bad += 1;
-                let _ = writeln!(err, "error: {}: {e}", path.display());
+                let label = lang.t("ошибка", "error");
+                let why = i18n::unreadable(lang, &e);
+                let _ = if all {
+                    writeln!(err, "{label}: {}: {why} ({e})", path.display())
+                } else {
+                    writeln!(err, "{label}: {}: {why}", path.display())
+                };
             }
         }
     }

@@ -46,7 +46,7 @@ pub fn simulate(a: &SimulateArgs, progress: &dyn Progress, out: &mut dyn Write) 
     let weights = match &a.weights {
         None => Default::default(),
         Some(p) => store::read_text(p, 10 * 1024 * 1024)
-            .map_err(|e| vec![e])
+            .map_err(|e| vec![e.detail])
             .and_then(|s| parse_weights(&q, &s))
             .map_err(|errs| Error::Usage(errs.iter().map(|e| format!("{}: {e}", p.display())).collect()))?,
     };

@@ -113,22 +113,88 @@ fn json_error(e: &serde_json::Error) -> String {
     }
 }
 
-/// Reads an owned interview (a data dir's file), with a precise reason when it is not one.
-pub fn record(s: &str) -> Result<Record, String> {
-    if s.trim().is_empty() {
-        return Err("empty file".into());
+/// Why a file is not an interview anketa can read: the kind of fault, from which the words for
+/// the interviewer are made ([`crate::i18n::unreadable`]), and the precise reason in English
+/// (`detail`: what `anketa list --all`, merge and logs print, raw OS text included).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unreadable {
+    /// What kind of fault.
+    pub fault: Fault,
+    /// The precise reason.
+    pub detail: String,
+}
+
+/// The kinds of [`Unreadable`] files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fault {
+    /// The file could not be opened or read: the OS error's kind.
+    Io(std::io::ErrorKind),
+    /// A folder or a device, not a file.
+    NotAFile,
+    /// Larger than an interview can be.
+    TooLarge,
+    /// Not UTF-8 text.
+    NotText,
+    /// Empty (or only blanks).
+    Empty,
+    /// Not JSON, or cut short: the line where it breaks.
+    Damaged {
+        /// 1-based line.
+        line: usize,
+    },
+    /// Written by another version of the interview format.
+    OtherVersion,
+    /// JSON, but not an anketa interview.
+    NotAnInterview,
+    /// An anketa interview with a field missing or wrong.
+    Malformed,
+}
+
+impl Unreadable {
+    /// A fault with its precise reason.
+    pub fn new(fault: Fault, detail: impl Into<String>) -> Self {
+        Unreadable {
+            fault,
+            detail: detail.into(),
+        }
     }
-    let v: serde_json::Value = serde_json::from_str(s).map_err(|e| json_error(&e))?;
+}
+
+impl std::fmt::Display for Unreadable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.detail)
+    }
+}
+
+impl From<Unreadable> for String {
+    fn from(u: Unreadable) -> String {
+        u.detail
+    }
+}
+
+/// Reads an owned interview (a data dir's file), with a precise reason when it is not one.
+pub fn record(s: &str) -> Result<Record, Unreadable> {
+    if s.trim().is_empty() {
+        return Err(Unreadable::new(Fault::Empty, "empty file"));
+    }
+    let v: serde_json::Value =
+        serde_json::from_str(s).map_err(|e| Unreadable::new(Fault::Damaged { line: e.line() }, json_error(&e)))?;
     match v.get("format").and_then(|f| f.as_str()) {
         Some(FORMAT) => {}
         Some(other) => {
-            return Err(format!(
-                "unknown format version `{other}` (this anketa reads `{FORMAT}`)"
+            return Err(Unreadable::new(
+                Fault::OtherVersion,
+                format!("unknown format version `{other}` (this anketa reads `{FORMAT}`)"),
             ));
         }
-        None => return Err("not an anketa interview file (no `format` field)".into()),
+        None => {
+            return Err(Unreadable::new(
+                Fault::NotAnInterview,
+                "not an anketa interview file (no `format` field)",
+            ));
+        }
     }
-    serde_json::from_value(v).map_err(|e| format!("malformed interview: {e}"))
+    serde_json::from_value(v).map_err(|e| Unreadable::new(Fault::Malformed, format!("malformed interview: {e}")))
 }
 
 /// The JSON texts of a file read whole, with their line numbers (0 for a whole file).
@@ -245,17 +311,22 @@ mod tests {
 
     #[test]
     fn an_owned_record_is_refused_with_the_same_reasons() {
-        assert_eq!(record(" ").unwrap_err(), "empty file");
-        assert!(record("{").unwrap_err().starts_with("truncated JSON at line 1"));
+        let err = |s: &str| record(s).unwrap_err();
+        assert_eq!(err(" "), Unreadable::new(Fault::Empty, "empty file"));
+        let cut = err("{\n \"format\": \"anketa-interview/1\",\n \"id\": \"01");
+        assert_eq!(cut.fault, Fault::Damaged { line: 3 });
+        assert!(cut.detail.starts_with("truncated JSON at line 3"), "{cut}");
         assert_eq!(
-            record(r#"{"format": "x"}"#).unwrap_err(),
-            "unknown format version `x` (this anketa reads `anketa-interview/1`)"
+            err(r#"{"format": "x"}"#),
+            Unreadable::new(
+                Fault::OtherVersion,
+                "unknown format version `x` (this anketa reads `anketa-interview/1`)"
+            )
         );
-        assert!(
-            record(r#"{"format": "anketa-interview/1"}"#)
-                .unwrap_err()
-                .starts_with("malformed interview: missing field")
-        );
+        assert_eq!(err("[1]").fault, Fault::NotAnInterview);
+        let m = err(r#"{"format": "anketa-interview/1"}"#);
+        assert_eq!(m.fault, Fault::Malformed);
+        assert!(m.detail.starts_with("malformed interview: missing field"), "{m}");
     }
 
     #[test]

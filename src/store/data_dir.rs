@@ -13,6 +13,7 @@ use super::atomic::sync_dir;
 use super::{create_private_dir, io_reason, read_text, write_atomic};
 use crate::questionnaire::{self, Questionnaire};
 use crate::record::Record;
+use crate::record::decode::Unreadable;
 use serde::{Deserialize, Serialize};
 use std::fs::{self, File};
 use std::io;
@@ -212,7 +213,7 @@ impl DataDir {
 
     /// Every interview file of this data dir: path and record, or path and the reason it could
     /// not be read. Sorted by path.
-    pub fn list(&self) -> Vec<(PathBuf, Result<Record, String>)> {
+    pub fn list(&self) -> Vec<(PathBuf, Result<Record, Unreadable>)> {
         let Ok(rd) = fs::read_dir(self.interviews()) else {
             return Vec::new();
         };
@@ -281,7 +282,7 @@ pub struct InterviewLock {
 }
 
 /// Reads and parses one interview file.
-pub fn read_record(p: &Path) -> Result<Record, String> {
+pub fn read_record(p: &Path) -> Result<Record, Unreadable> {
     let s = read_text(p, MAX_INTERVIEW_BYTES)?;
     parse_record(&s)
 }

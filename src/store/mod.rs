@@ -20,26 +20,34 @@ pub(crate) use report_io::{ReportInput, open_report_input, read_quota};
 
 use crate::diag::Diagnostic;
 use crate::questionnaire::{self, Questionnaire};
+use crate::record::decode::{Fault, Unreadable};
 use std::fs::{self, File};
 use std::io::{self, Read};
 use std::path::Path;
 
 /// Reads a whole text file of at most `max` bytes, refusing larger ones without reading them.
-pub(crate) fn read_text(path: &Path, max: usize) -> Result<String, String> {
-    let f = File::open(path).map_err(|e| format!("cannot open: {}", io_reason(&e)))?;
-    let meta = f.metadata().map_err(|e| format!("cannot read: {}", io_reason(&e)))?;
+pub(crate) fn read_text(path: &Path, max: usize) -> Result<String, Unreadable> {
+    let io = |what: &str, e: io::Error| Unreadable::new(Fault::Io(e.kind()), format!("{what}: {}", io_reason(&e)));
+    let f = File::open(path).map_err(|e| io("cannot open", e))?;
+    let meta = f.metadata().map_err(|e| io("cannot read", e))?;
     if meta.is_dir() {
-        return Err("is a directory, not a file".into());
+        return Err(Unreadable::new(Fault::NotAFile, "is a directory, not a file"));
     }
     if meta.len() > max as u64 {
-        return Err(format!("file is {} bytes; the limit is {max}", meta.len()));
+        return Err(Unreadable::new(
+            Fault::TooLarge,
+            format!("file is {} bytes; the limit is {max}", meta.len()),
+        ));
     }
     let mut bytes = Vec::with_capacity(meta.len() as usize);
     f.take(max as u64 + 1)
         .read_to_end(&mut bytes)
-        .map_err(|e| format!("cannot read: {}", io_reason(&e)))?;
+        .map_err(|e| io("cannot read", e))?;
     if bytes.len() > max {
-        return Err(format!("file is larger than the limit of {max} bytes"));
+        return Err(Unreadable::new(
+            Fault::TooLarge,
+            format!("file is larger than the limit of {max} bytes"),
+        ));
     }
     // A byte-order mark (Windows Notepad) is not part of the text.
     if bytes.starts_with(&[0xEF, 0xBB, 0xBF]) {
@@ -47,7 +55,10 @@ pub(crate) fn read_text(path: &Path, max: usize) -> Result<String, String> {
     }
     String::from_utf8(bytes).map_err(|e| {
         let at = e.utf8_error().valid_up_to();
-        format!("not UTF-8 text (invalid byte at offset {at}); save the file as UTF-8")
+        Unreadable::new(
+            Fault::NotText,
+            format!("not UTF-8 text (invalid byte at offset {at}); save the file as UTF-8"),
+        )
     })
 }
 

@@ -605,7 +605,7 @@ fn read_pieces(
 
 /// Reads a quota file's text (at most 10 MB, UTF-8).
 pub(crate) fn read_quota(path: &Path) -> Result<String, String> {
-    read_text(path, 10 << 20)
+    Ok(read_text(path, 10 << 20)?)
 }
 
 #[cfg(test)]

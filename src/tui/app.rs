@@ -12,6 +12,7 @@ use crate::interview::editor::Editor;
 use crate::interview::session::{self, Action, Effect, Focus, Mode, Now, Session};
 use crate::interview::summary::Summary;
 use crate::questionnaire::Questionnaire;
+use crate::record::decode::Unreadable;
 use crate::record::{Record, Status};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -25,6 +26,8 @@ pub enum Tab {
     Resume,
     /// Completed interviews.
     Completed,
+    /// Interview files that cannot be read, with the reasons (shown only when there are some).
+    Unreadable,
 }
 
 /// The main screen.
@@ -176,7 +179,7 @@ pub enum Outcome {
         /// Readable interview files.
         items: Vec<Summary>,
         /// Files that could not be read: (path, reason).
-        broken: Vec<(PathBuf, String)>,
+        broken: Vec<(PathBuf, Unreadable)>,
         /// Today's date (`YYYY-MM-DD`, local).
         today: String,
     },
@@ -210,7 +213,7 @@ pub struct App {
     /// Interviews of this laptop, newest first.
     items: Vec<Summary>,
     /// Files that could not be read: (path, reason).
-    broken: Vec<(PathBuf, String)>,
+    broken: Vec<(PathBuf, Unreadable)>,
     /// The interviewer code.
     interviewer: Option<String>,
     /// Current screen.
@@ -274,7 +277,7 @@ impl App {
     }
 
     /// Files that could not be read: (path, reason).
-    pub fn broken(&self) -> &[(PathBuf, String)] {
+    pub fn broken(&self) -> &[(PathBuf, Unreadable)] {
         &self.broken
     }
 
@@ -429,6 +432,14 @@ impl App {
                 self.broken = broken;
                 self.set_items(items);
                 self.today = today;
+                if let Screen::Start { tab, sel } = &mut self.screen
+                    && *tab == Tab::Unreadable
+                {
+                    if self.broken.is_empty() {
+                        *tab = Tab::New;
+                    }
+                    *sel = 0;
+                }
                 // With drafts, the start screen opens on the newest of them: Enter after a
                 // restart resumes it instead of starting a second interview.
                 if matches!(self.screen, Screen::Start { .. })
@@ -454,7 +465,16 @@ impl App {
         }
     }
 
-    /// Items of a tab, as indices into `items`.
+    /// The start screen's sections: the one of unreadable files only when there are some.
+    pub fn tabs(&self) -> Vec<Tab> {
+        let mut tabs = vec![Tab::New, Tab::Resume, Tab::Completed];
+        if !self.broken.is_empty() {
+            tabs.push(Tab::Unreadable);
+        }
+        tabs
+    }
+
+    /// Items of a tab, as indices into `items` (into `broken` for [`Tab::Unreadable`]).
     pub fn rows(&self, tab: Tab) -> Vec<usize> {
         match tab {
             Tab::New => (0..self.catalog.len()).collect(),
@@ -464,6 +484,7 @@ impl App {
             Tab::Completed => (0..self.items.len())
                 .filter(|&i| self.items[i].rec.status == Status::Completed)
                 .collect(),
+            Tab::Unreadable => (0..self.broken.len()).collect(),
         }
     }
 
@@ -610,14 +631,15 @@ impl App {
 
     fn start_cmd(&mut self, tab: Tab, sel: usize, cmd: Cmd) -> Vec<Request> {
         let rows = self.rows(tab);
-        let tabs = [Tab::New, Tab::Resume, Tab::Completed];
+        let tabs = self.tabs();
+        let n = tabs.len();
         let ti = tabs.iter().position(|t| *t == tab).unwrap_or(0);
         let mut set = |tab: Tab, sel: usize| self.screen = Screen::Start { tab, sel };
         match cmd {
             Cmd::Up => set(tab, sel.saturating_sub(1)),
             Cmd::Down => set(tab, (sel + 1).min(rows.len().saturating_sub(1))),
-            Cmd::Focus | Cmd::Right => set(tabs[(ti + 1) % 3], 0),
-            Cmd::Left | Cmd::FocusBack => set(tabs[(ti + 2) % 3], 0),
+            Cmd::Focus | Cmd::Right => set(tabs[(ti + 1) % n], 0),
+            Cmd::Left | Cmd::FocusBack => set(tabs[(ti + n - 1) % n], 0),
             Cmd::Digit(d) if tab == Tab::New && d < rows.len() => set(tab, d),
             Cmd::Next => {
                 self.notice = None;
@@ -631,6 +653,8 @@ impl App {
                         vec![]
                     }
                     Tab::New => vec![Request::New { q: i }],
+                    // Nothing to open: the reason is on the screen.
+                    Tab::Unreadable => vec![],
                     _ => self.open(i, false),
                 };
             }

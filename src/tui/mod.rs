@@ -271,7 +271,10 @@ impl<C: Clock> Runner<C> {
     /// locks it.
     fn open(&mut self, app: &App, item: usize) -> Result<Record, String> {
         let path = app.items().get(item).ok_or("no such interview")?.path.clone();
-        let rec = store::read_record(&path)?;
+        let rec = store::read_record(&path).map_err(|e| {
+            let name = path.file_name().unwrap_or_default().to_string_lossy();
+            format!("{name}: {}", i18n::unreadable(app.lang(), &e))
+        })?;
         self.lock = Some(self.dir.lock(&rec).map_err(|e| lock_problem(app.lang(), &e))?);
         self.start_clock(&rec);
         Ok(rec)

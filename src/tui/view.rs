@@ -167,24 +167,48 @@ fn start(f: &mut Frame, app: &App, tab: Tab, sel: usize, theme: Theme) {
                 .is_some_and(|c| c == app.today())
         })
         .count();
-    let titles = [
-        (Tab::New, l.t("Новое интервью", "New interview").to_string()),
-        (Tab::Resume, format!("{} ({n_resume})", l.t("Продолжить", "Resume"))),
-        (
-            Tab::Completed,
-            format!(
-                "{} ({} {today} / {} {})",
-                l.t("Завершённые", "Completed"),
-                l.t("сегодня", "today"),
-                l.t("всего", "all"),
-                done.len()
-            ),
-        ),
-    ];
+    let n_bad = app.broken().len();
+    // Full titles when they fit, short ones when not (60 columns, or a fourth section).
+    let full: Vec<(Tab, String)> = app
+        .tabs()
+        .into_iter()
+        .map(|t| {
+            let title = match t {
+                Tab::New => l.t("Новое интервью", "New interview").to_string(),
+                Tab::Resume => format!("{} ({n_resume})", l.t("Продолжить", "Resume")),
+                Tab::Completed => format!(
+                    "{} ({} {today} / {} {})",
+                    l.t("Завершённые", "Completed"),
+                    l.t("сегодня", "today"),
+                    l.t("всего", "all"),
+                    done.len()
+                ),
+                Tab::Unreadable => format!("{} ({n_bad})", l.t("Не читаются", "Unreadable")),
+            };
+            (t, title)
+        })
+        .collect();
+    let wide: usize = full
+        .iter()
+        .map(|(_, t)| unicode_width::UnicodeWidthStr::width(t.as_str()) + 4)
+        .sum();
+    let titles: Vec<(Tab, String)> = if wide <= usize::from(tabs.width) {
+        full
+    } else {
+        full.into_iter()
+            .map(|(t, title)| match t {
+                Tab::New => (t, l.t("Новое", "New").to_string()),
+                Tab::Completed => (t, format!("{} ({today}/{})", l.t("Готовые", "Done"), done.len())),
+                _ => (t, title),
+            })
+            .collect()
+    };
     let mut spans = Vec::new();
     for (t, title) in titles {
         let st = if t == tab {
             theme.sel().add_modifier(Modifier::BOLD)
+        } else if t == Tab::Unreadable {
+            theme.warn()
         } else {
             Style::new()
         };
@@ -200,6 +224,7 @@ fn start(f: &mut Frame, app: &App, tab: Tab, sel: usize, theme: Theme) {
                 Tab::Resume => l.t("Незавершённых интервью нет.", "No unfinished interviews."),
                 Tab::Completed => l.t("Завершённых интервью пока нет.", "No completed interviews yet."),
                 Tab::New => l.t("Нет анкет.", "No questionnaires."),
+                Tab::Unreadable => l.t("Все файлы читаются.", "Every file is readable."),
             },
             theme.dim(),
         ));
@@ -231,6 +256,21 @@ fn start(f: &mut Frame, app: &App, tab: Tab, sel: usize, theme: Theme) {
                     l.t("вопр.", "questions")
                 )
             }
+            Tab::Unreadable => {
+                // The file's name, and under the selected one the reason (as `anketa list`).
+                let (path, why) = &app.broken()[i];
+                let name = path
+                    .file_name()
+                    .map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
+                let width = usize::from(body.width);
+                let st = if k == sel { theme.sel() } else { Style::new() };
+                lines.push(Line::styled(truncate(&format!("{}. {name}", k + 1), width), st));
+                if k == sel {
+                    let reason = format!("   {}", i18n::unreadable(l, why));
+                    lines.push(Line::styled(truncate(&reason, width), theme.warn()));
+                }
+                continue;
+            }
             _ => item_line(l, &app.items()[i]),
         };
         let st = if k == sel { theme.sel() } else { Style::new() };
@@ -245,21 +285,32 @@ fn start(f: &mut Frame, app: &App, tab: Tab, sel: usize, theme: Theme) {
             lines.push(Line::styled(truncate(&stopped, width), theme.dim()));
         }
     }
-    let scroll = scroll_for(sel.saturating_mul(1), body.height);
+    // The selected row and the line under it (where it stopped, or why it cannot be read).
+    let below = usize::from(tab != Tab::New);
+    let scroll = scroll_for(sel + below, body.height);
     f.render_widget(Paragraph::new(lines).scroll((scroll, 0)), body);
     let mut note = app.notice().unwrap_or_default().to_string();
     if note.is_empty() && !app.broken().is_empty() {
-        note = format!(
-            "{} {}",
-            app.broken().len(),
-            l.t(
-                "файл(ов) интервью не читаются (см. anketa list)",
-                "interview file(s) unreadable (see anketa list)"
-            )
-        );
+        note = match tab {
+            Tab::Unreadable => l
+                .t(
+                    "Файлы не открываются (не изменены): покажите руководителю.",
+                    "These files cannot be opened (left unchanged): show your supervisor.",
+                )
+                .to_string(),
+            _ => format!(
+                "{} {n_bad} — {}",
+                l.t("Файлы, которые не читаются:", "Files that cannot be read:"),
+                l.t("раздел «Не читаются» (Tab)", "see “Unreadable” (Tab)")
+            ),
+        };
     }
+    let note = truncate(&note, usize::from(notice.width));
     f.render_widget(Paragraph::new(Line::styled(note, theme.warn())), notice);
     let mut keys = vec![(Cmd::Next, "открыть", "open"), (Cmd::Focus, "раздел", "section")];
+    if tab == Tab::Unreadable {
+        keys.remove(0);
+    }
     if tab == Tab::Completed {
         keys.push((Cmd::Reopen, "переоткрыть", "reopen"));
     }

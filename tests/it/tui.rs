@@ -594,3 +594,80 @@ fn keys_typed_during_a_write_are_saved_together_in_the_next_write() {
         app.save_state()
     );
 }
+
+/// A data dir with a readable draft, a truncated interview file and an empty one.
+fn with_unreadable_files(dir: &std::path::Path) -> DataDir {
+    let data = DataDir::at(dir);
+    std::fs::create_dir_all(data.interviews()).unwrap();
+    std::fs::write(
+        data.interviews()
+            .join("nko-И07-0193aaaa-bbbb-7ccc-8ddd-eeeeffff0000.json"),
+        "{\n  \"format\": \"anketa-interview/1\",\n  \"id\": \"0193",
+    )
+    .unwrap();
+    std::fs::write(data.interviews().join("omsu-И07-empty.json"), "").unwrap();
+    data
+}
+
+#[test]
+fn unreadable_files_are_listed_on_the_start_screen_with_their_reasons() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = with_unreadable_files(dir.path());
+    let (mut app, mut rt) = started(&data, 0);
+    for (w, h) in [(80, 24), (60, 16)] {
+        let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
+        rt.draw(&mut term, &mut app).unwrap();
+        let screen = format!("{}", term.backend());
+        assert!(screen.contains("Не читаются (2)"), "{screen}");
+        assert!(
+            !screen.contains("anketa list"),
+            "no command line for the interviewer:\n{screen}"
+        );
+    }
+    // Tab to the section: each file by name, the selected one with its reason in Russian.
+    for _ in 0..3 {
+        rt.step(&mut app, k(KeyCode::Tab));
+    }
+    let mut term = Terminal::new(TestBackend::new(80, 24)).unwrap();
+    rt.draw(&mut term, &mut app).unwrap();
+    let first = format!("{}", term.backend());
+    insta::assert_snapshot!("unreadable_files_80x24", first);
+    rt.step(&mut app, k(KeyCode::Down));
+    let mut small = Terminal::new(TestBackend::new(60, 16)).unwrap();
+    rt.draw(&mut small, &mut app).unwrap();
+    let second = format!("{}", small.backend());
+    insta::assert_snapshot!("unreadable_files_60x16", second);
+    let both = first + &second;
+    assert!(both.contains("файл испорчен или обрезан (строка 3)"), "{both}");
+    assert!(both.contains("файл пустой"), "{both}");
+    assert!(!both.contains("truncated") && !both.contains("empty file"), "{both}");
+    // Enter opens nothing and changes nothing.
+    rt.step(&mut app, k(KeyCode::Enter));
+    assert!(app.session().is_none());
+    assert_eq!(
+        std::fs::read(data.interviews().join("omsu-И07-empty.json")).unwrap(),
+        b""
+    );
+}
+
+#[test]
+fn anketa_list_names_unreadable_files_in_russian_and_the_raw_reason_only_with_all() {
+    let dir = tempfile::tempdir().unwrap();
+    with_unreadable_files(dir.path());
+    let d = crate::support::s(dir.path());
+    let o = crate::support::anketa(&["list", "--data-dir", d]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("ошибка: ") && err.contains("файл испорчен или обрезан (строка 3)"),
+        "{err}"
+    );
+    assert!(err.contains("omsu-И07-empty.json: файл пустой"), "{err}");
+    assert!(!err.contains("truncated JSON"), "{err}");
+    let o = crate::support::anketa(&["list", "--all", "--data-dir", d]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("(truncated JSON at line 3"), "{err}");
+    let o = crate::support::anketa(&["--lang", "en", "list", "--data-dir", d]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("error: ") && err.contains("the file is empty"), "{err}");
+}

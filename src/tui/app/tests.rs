@@ -315,7 +315,10 @@ fn back_to_the_start_screen_closes_and_shows_the_new_list() {
         app.known(),
         &jiff::tz::TimeZone::UTC,
     );
-    let broken = vec![(PathBuf::from("/data/interviews/bad.json"), "bad JSON".to_string())];
+    let broken = vec![(
+        PathBuf::from("/data/interviews/bad.json"),
+        crate::record::decode::Unreadable::new(crate::record::decode::Fault::Empty, "empty file"),
+    )];
     app.on(
         Outcome::Listed {
             items: vec![item],
@@ -326,6 +329,7 @@ fn back_to_the_start_screen_closes_and_shows_the_new_list() {
     );
     assert_eq!(app.rows(Tab::Resume), vec![0]);
     assert_eq!(app.broken().len(), 1);
+    assert_eq!(app.tabs().last(), Some(&Tab::Unreadable));
     assert_eq!(app.today(), "2021-02-21");
     // Quitting closes too; nothing follows.
     assert_eq!(app.handle(Cmd::Quit, &now()), vec![Request::Close]);
