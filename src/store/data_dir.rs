@@ -185,10 +185,10 @@ impl DataDir {
     /// Discards a draft: its file moves from `interviews/` to `discarded/` (renamed, both folders
     /// made durable), while its lock is held so that an interview open in another window is not
     /// moved away under it. A name already taken in `discarded/` gets a number.
-    pub fn discard(&self, path: &Path, rec: &Record) -> Result<PathBuf, String> {
-        let _lock = self.lock(rec).map_err(|e| e.to_string())?;
+    pub fn discard(&self, path: &Path, rec: &Record) -> Result<PathBuf, LockError> {
+        let _lock = self.lock(rec)?;
         let to_dir = self.discarded();
-        create_private_dir(&to_dir).map_err(|e| io_reason(&e))?;
+        create_private_dir(&to_dir).map_err(LockError::Io)?;
         let name = path
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
@@ -199,10 +199,10 @@ impl DataDir {
             n += 1;
             to = to_dir.join(format!("{}.{n}.json", name.trim_end_matches(".json")));
         }
-        fs::rename(path, &to).map_err(|e| io_reason(&e))?;
+        fs::rename(path, &to).map_err(LockError::Io)?;
         sync_dir(&to_dir)
             .and_then(|()| sync_dir(&self.interviews()))
-            .map_err(|e| io_reason(&e))?;
+            .map_err(LockError::Io)?;
         Ok(to)
     }
 

@@ -346,7 +346,10 @@ impl App {
 
     /// The questionnaire interview `item` was started with, or why it cannot be opened.
     fn questionnaire_of(&self, item: usize) -> Result<Arc<Questionnaire>, String> {
-        let it = self.items.get(item).ok_or("no such interview")?;
+        let it = self
+            .items
+            .get(item)
+            .ok_or(self.lang.t("интервью больше нет в списке", "the interview is no longer listed"))?;
         it.q.clone().ok_or_else(|| {
             format!(
                 "{}: {} {} (sha256 {}…)",
@@ -425,7 +428,10 @@ impl App {
             }
             Outcome::ConfigSaved | Outcome::Closed => vec![],
             Outcome::ConfigFailed { error } => {
-                self.notice = Some(format!("config: {error}"));
+                self.notice = Some(format!(
+                    "{}: {error}",
+                    self.lang.t("настройки не сохранены", "settings not saved")
+                ));
                 vec![]
             }
             Outcome::Listed { items, broken, today } => {

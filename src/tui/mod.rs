@@ -219,7 +219,7 @@ impl<C: Clock> Runner<C> {
                 match self.dir.save_config(&cfg) {
                     Ok(()) => Outcome::ConfigSaved,
                     Err(e) => Outcome::ConfigFailed {
-                        error: store::io_reason(&e),
+                        error: i18n::io_problem(app.lang(), &e),
                     },
                 }
             }
@@ -246,7 +246,9 @@ impl<C: Clock> Runner<C> {
                 let it = &app.items()[item];
                 match self.dir.discard(&it.path, &it.rec) {
                     Ok(_) => self.list(app),
-                    Err(error) => Outcome::DiscardFailed { error },
+                    Err(e) => Outcome::DiscardFailed {
+                        error: lock_problem(app.lang(), &e),
+                    },
                 }
             }
         })
@@ -270,7 +272,10 @@ impl<C: Clock> Runner<C> {
     /// Re-reads an interview of the list (the list may be stale; the file is the truth) and
     /// locks it.
     fn open(&mut self, app: &App, item: usize) -> Result<Record, String> {
-        let path = app.items().get(item).ok_or("no such interview")?.path.clone();
+        let Some(it) = app.items().get(item) else {
+            return Err(app.lang().t("интервью больше нет в списке", "the interview is no longer listed").into());
+        };
+        let path = it.path.clone();
         let rec = store::read_record(&path).map_err(|e| {
             let name = path.file_name().unwrap_or_default().to_string_lossy();
             format!("{name}: {}", i18n::unreadable(app.lang(), &e))
