@@ -156,12 +156,12 @@ fn the_first_interview_asks_the_interviewer_code_and_saves_it() {
     // The settings could not be written: said on the start screen, the interview goes on.
     let reqs = app.on(
         Outcome::ConfigFailed {
-            error: "Read-only file system".into(),
+            error: "диск только для чтения".into(),
         },
         &now(),
     );
     assert!(reqs.is_empty());
-    assert_eq!(app.notice(), Some("config: Read-only file system"));
+    assert_eq!(app.notice(), Some("настройки не сохранены: диск только для чтения"));
     let q = app.catalog()[1].clone();
     app.on(
         Outcome::Created {
