@@ -346,10 +346,10 @@ impl App {
 
     /// The questionnaire interview `item` was started with, or why it cannot be opened.
     fn questionnaire_of(&self, item: usize) -> Result<Arc<Questionnaire>, String> {
-        let it = self
-            .items
-            .get(item)
-            .ok_or(self.lang.t("интервью больше нет в списке", "the interview is no longer listed"))?;
+        let it = self.items.get(item).ok_or(
+            self.lang
+                .t("интервью больше нет в списке", "the interview is no longer listed"),
+        )?;
         it.q.clone().ok_or_else(|| {
             format!(
                 "{}: {} {} (sha256 {}…)",

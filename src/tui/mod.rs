@@ -273,7 +273,10 @@ impl<C: Clock> Runner<C> {
     /// locks it.
     fn open(&mut self, app: &App, item: usize) -> Result<Record, String> {
         let Some(it) = app.items().get(item) else {
-            return Err(app.lang().t("интервью больше нет в списке", "the interview is no longer listed").into());
+            return Err(app
+                .lang()
+                .t("интервью больше нет в списке", "the interview is no longer listed")
+                .into());
         };
         let path = it.path.clone();
         let rec = store::read_record(&path).map_err(|e| {

@@ -539,6 +539,7 @@ fn interview(f: &mut Frame, app: &App, s: &Session, theme: Theme) {
 /// The options of a choice question (with the count chosen, the two-digit hint and an open
 /// "specify" field), appended to `lines`; the line to keep in view, if the focus is there.
 fn choice_lines(
+    head: &mut Vec<Line<'static>>,
     lines: &mut Vec<Line<'static>>,
     l: Lang,
     s: &Session,
@@ -557,7 +558,7 @@ fn choice_lines(
         let limit = max
             .map(|m| format!(" ({} {m})", l.t("не более", "at most")))
             .unwrap_or_default();
-        lines.push(Line::styled(
+        head.push(Line::styled(
             format!("{} {n}{limit}", l.t("выбрано", "chosen")),
             theme.dim(),
         ));
@@ -566,14 +567,14 @@ fn choice_lines(
     // shown until it is complete (no timing).
     let two_digits = qq.options.len() >= 10;
     match s.pending {
-        Some(p) => lines.push(Line::styled(
+        Some(p) => head.push(Line::styled(
             format!(
                 "№ {p}_  {}",
                 l.t("(ещё цифра, или Пробел/Enter)", "(another digit, or Space/Enter)")
             ),
             Style::new().add_modifier(Modifier::BOLD),
         )),
-        None if two_digits => lines.push(Line::styled(
+        None if two_digits => head.push(Line::styled(
             l.t(
                 "цифры — номер, буквы — поиск; Пробел/Enter — конец номера",
                 "digits: number, letters: search; Space/Enter ends a number",
@@ -603,7 +604,7 @@ fn choice_lines(
                 l.t("(Esc — все варианты)", "(Esc: all options)")
             )
         };
-        lines.push(Line::styled(text, Style::new().add_modifier(Modifier::BOLD)));
+        head.push(Line::styled(text, Style::new().add_modifier(Modifier::BOLD)));
     }
     for (i, o) in qq.options.iter().enumerate().filter(|(i, _)| shown.contains(i)) {
         let chosen = match value {
@@ -692,17 +693,19 @@ fn question_body(f: &mut Frame, app: &App, s: &Session, area: Rect, theme: Theme
     let l = app.lang();
     let q = &s.q;
     let qq = &q.questions[s.cur];
-    let mut lines: Vec<Line> = Vec::new();
+    // What stays in place (the block's intro, the question with its number and hint, how to
+    // answer) and, under it, what scrolls (the options, the field, the remark).
+    let mut head: Vec<Line> = Vec::new();
     let block = &q.blocks[qq.block];
     let mut intro_lines = 0;
     if s.cur == block.questions.start
         && let Some(intro) = &block.intro
     {
-        lines.push(Line::styled(
+        head.push(Line::styled(
             q.tr(intro).to_string(),
             Style::new().add_modifier(Modifier::ITALIC),
         ));
-        lines.push(Line::from(""));
+        head.push(Line::from(""));
         intro_lines = 2;
     }
     let number = q.questions[..=s.cur].iter().filter(|x| x.is_answerable()).count();
@@ -711,31 +714,30 @@ fn question_body(f: &mut Frame, app: &App, s: &Session, area: Rect, theme: Theme
     } else {
         String::new()
     };
-    lines.push(Line::styled(
+    head.push(Line::styled(
         format!("{prefix}{}", q.tr(&qq.text)),
         Style::new().add_modifier(Modifier::BOLD),
     ));
     if let Some(h) = &qq.hint {
-        lines.push(Line::styled(
+        head.push(Line::styled(
             format!("{} {}", l.t("Интервьюеру:", "Interviewer:"), q.tr(h)),
             theme.hint(),
         ));
     }
-    lines.push(Line::from(""));
+    head.push(Line::from(""));
+    let mut lines: Vec<Line> = Vec::new();
     let answer = s.answer();
     let value = answer.and_then(|a| a.value.as_ref());
     let mut focus_line = 0usize;
     match &qq.kind {
         Kind::Single | Kind::Multi { .. } => {
-            if let Some(at) = choice_lines(&mut lines, l, s, value, theme) {
+            if let Some(at) = choice_lines(&mut head, &mut lines, l, s, value, theme) {
                 focus_line = at;
             }
         }
         Kind::Note => {}
         kind => {
-            let hint = input_hint(kind, q, l);
-            lines.push(Line::styled(hint, theme.dim()));
-            focus_line = lines.len();
+            head.push(Line::styled(input_hint(kind, q, l), theme.dim()));
             lines.extend(field_lines(&s.edit, theme, s.focus == Focus::Answer && !s.read_only));
         }
     }
@@ -754,35 +756,49 @@ fn question_body(f: &mut Frame, app: &App, s: &Session, area: Rect, theme: Theme
             theme.hint(),
         ));
     }
-    // Scroll so the focused line is visible (lines may wrap; estimate with display width).
+    // Heights as wrapped (estimated with display width).
     let w = usize::from(area.width.max(1));
-    let mut heights: Vec<usize> = lines.iter().map(|ln| wrapped_height(ln, w)).collect();
-    let focus_with_intro: usize = heights[..focus_line.min(heights.len())].iter().sum();
-    if intro_lines > 0 && focus_with_intro >= usize::from(area.height) {
-        // The block intro gives way first, so the question itself stays on screen.
-        lines.drain(..intro_lines);
-        heights.drain(..intro_lines);
-        focus_line = focus_line.saturating_sub(intro_lines);
-    }
+    let height = usize::from(area.height);
+    let rows = |ls: &[Line]| -> usize { ls.iter().map(|ln| wrapped_height(ln, w)).sum() };
+    let heights: Vec<usize> = lines.iter().map(|ln| wrapped_height(ln, w)).collect();
+    let focus_row: usize = heights[..focus_line.min(heights.len())].iter().sum();
     let total: usize = heights.iter().sum();
-    let focus_row: usize = heights[..focus_line.min(heights.len())].iter().sum::<usize>();
-    let scroll = scroll_for(focus_row, area.height);
+    // The block intro gives way when the focused line, or three rows of what scrolls, would not
+    // show under it.
+    if intro_lines > 0 && rows(&head) + (focus_row + 1).max(total.min(3)) > height {
+        head.drain(..intro_lines);
+    }
+    // The question keeps its place; at least three rows are left for what scrolls (a question
+    // taller than that is cut at the bottom, which only a tiny terminal does).
+    let head_rows = rows(&head).min(height.saturating_sub(3.min(total.max(1))));
+    let [top, bottom] = Layout::vertical([Constraint::Length(head_rows as u16), Constraint::Min(0)]).areas(area);
+    f.render_widget(Paragraph::new(head).wrap(Wrap { trim: false }), top);
+    let scroll = scroll_for(focus_row, bottom.height);
     f.render_widget(
         Paragraph::new(lines).wrap(Wrap { trim: false }).scroll((scroll, 0)),
-        area,
+        bottom,
     );
-    let below = total.saturating_sub(usize::from(scroll) + usize::from(area.height));
-    if below > 0 && area.height > 0 {
-        let more = format!("▼ {} {below}", l.t("ещё строк:", "more lines:"));
-        let width = more.chars().count() as u16;
-        let r = Rect::new(
-            area.right().saturating_sub(width),
-            area.bottom() - 1,
-            width.min(area.width),
-            1,
-        );
-        f.render_widget(Clear, r);
-        f.render_widget(Paragraph::new(Line::styled(more, theme.dim())), r);
+    // Say what is out of sight, above and below.
+    let below = total.saturating_sub(usize::from(scroll) + usize::from(bottom.height));
+    let marks = [
+        (
+            scroll > 0,
+            bottom.top(),
+            format!("▲ {} {scroll}", l.t("ещё строк:", "more lines:")),
+        ),
+        (
+            below > 0,
+            bottom.bottom().saturating_sub(1),
+            format!("▼ {} {below}", l.t("ещё строк:", "more lines:")),
+        ),
+    ];
+    for (show, y, more) in marks {
+        if show && bottom.height > 0 {
+            let width = (more.chars().count() as u16).min(bottom.width);
+            let r = Rect::new(bottom.right().saturating_sub(width), y, width, 1);
+            f.render_widget(Clear, r);
+            f.render_widget(Paragraph::new(Line::styled(more, theme.dim())), r);
+        }
     }
 }
 

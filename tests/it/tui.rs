@@ -671,3 +671,21 @@ fn anketa_list_names_unreadable_files_in_russian_and_the_raw_reason_only_with_al
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("error: ") && err.contains("the file is empty"), "{err}");
 }
+
+#[test]
+fn a_long_option_list_scrolls_under_the_question_which_stays() {
+    let mut app = app_with(session("nko"));
+    for _ in 0..24 {
+        app.handle(keymap::Cmd::Down, &now());
+    }
+    for (w, h) in [(80, 24), (60, 16)] {
+        let screen = render(&app, w, h);
+        assert!(screen.contains("1. Муниципальный район"), "{w}×{h}:\n{screen}");
+        assert!(screen.contains("25 ( ) Светлоярский"), "{w}×{h}:\n{screen}");
+        assert!(!screen.contains(" 1 ( ) Алексеевский"), "{w}×{h}:\n{screen}");
+        assert!(screen.contains("▲ ещё строк:"), "{w}×{h}:\n{screen}");
+        if (w, h) == (60, 16) {
+            insta::assert_snapshot!("district_25_60x16", screen);
+        }
+    }
+}
