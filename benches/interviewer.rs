@@ -124,6 +124,7 @@ fn saves(n: usize) -> (Duration, Duration) {
             ms: i as u64 * 9000,
             ev: anketa::record::EventKind::Shown,
             q: qq.id.clone(),
+            gap_s: None,
         });
     }
     let bytes = rec.to_json();

@@ -817,6 +817,7 @@ impl State {
             ms: self.t_ms,
             ev,
             q: q.to_string(),
+            gap_s: None,
         });
     }
 }

@@ -207,6 +207,29 @@ pub fn new_record(q: &Questionnaire, id: String, device: String, interviewer: St
     }
 }
 
+/// Records that an unfinished interview is taken up again: a `resumed` event at the interview
+/// clock (`now.ms`), where it stood, and the wall-clock seconds since it was last written — the
+/// length of the interruption (a quit, a crash, a night). A completed interview opened only to
+/// be looked at is not resumed.
+pub(crate) fn resume(rec: &mut Record, now: &Now) {
+    if rec.status != Status::InProgress {
+        return;
+    }
+    let gap_s = match (
+        rec.updated.parse::<jiff::Timestamp>(),
+        now.wall.parse::<jiff::Timestamp>(),
+    ) {
+        (Ok(last), Ok(at)) => Some(at.as_second().saturating_sub(last.as_second()).max(0) as u64),
+        _ => None,
+    };
+    rec.paradata.push(Event {
+        ms: now.ms,
+        ev: EventKind::Resumed,
+        q: rec.position.clone().unwrap_or_default(),
+        gap_s,
+    });
+}
+
 /// Reopens a completed interview: back to in progress, the reopening recorded.
 pub(crate) fn reopen(rec: &mut Record, now: &Now) {
     if rec.status != Status::Completed {
@@ -468,6 +491,7 @@ impl Session {
                 ms: now.ms,
                 ev: EventKind::Shown,
                 q: id.clone(),
+                gap_s: None,
             });
         }
         self.rec.position = Some(id);
@@ -501,6 +525,7 @@ impl Session {
                 ms: now.ms,
                 ev: kind,
                 q: id,
+                gap_s: None,
             });
         }
         self.pending_warning = false;
@@ -756,6 +781,7 @@ impl Session {
             ms: now.ms,
             ev: EventKind::Remark,
             q: id,
+            gap_s: None,
         });
         self.message = Some(Message::RemarkSaved);
         self.touch(now);
@@ -812,6 +838,7 @@ impl Session {
                     ms: now.ms,
                     ev: EventKind::Confirmed,
                     q: id,
+                    gap_s: None,
                 });
                 self.touch(now);
                 effect = Effect::Save;

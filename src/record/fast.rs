@@ -407,7 +407,7 @@ impl<'a> P<'a> {
     fn paradata(&mut self) -> Option<Vec<EventView<'a>>> {
         let mut v = Vec::with_capacity(128);
         self.array(|p| {
-            let (mut ms, mut ev, mut q) = (None, None, None);
+            let (mut ms, mut ev, mut q, mut gap_s) = (None, None, None, None);
             p.object(|p, k| match k {
                 "ms" => set(&mut ms, p.u64()?),
                 "ev" => set(
@@ -418,16 +418,19 @@ impl<'a> P<'a> {
                         "changed" => EventKind::Changed,
                         "confirmed" => EventKind::Confirmed,
                         "remark" => EventKind::Remark,
+                        "resumed" => EventKind::Resumed,
                         _ => return None,
                     },
                 ),
                 "q" => set(&mut q, p.string()?),
+                "gap_s" => set(&mut gap_s, p.u64()?),
                 _ => None,
             })?;
             v.push(EventView {
                 ms: ms?,
                 ev: ev?,
                 q: q?,
+                gap_s,
             });
             Some(())
         })?;

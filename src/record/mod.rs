@@ -220,6 +220,10 @@ pub struct Event {
     pub ev: EventKind,
     /// The variable concerned.
     pub q: String,
+    /// For [`EventKind::Resumed`]: seconds of wall-clock time since the interview was last
+    /// written (a quit, a crash, a night); absent for other events.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gap_s: Option<u64>,
 }
 
 /// Kinds of paradata events.
@@ -236,6 +240,8 @@ pub enum EventKind {
     Confirmed,
     /// A remark was written or changed.
     Remark,
+    /// The interview was taken up again after an interruption (`q`: where it stood; `gap_s`).
+    Resumed,
 }
 
 impl Record {

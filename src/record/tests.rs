@@ -46,6 +46,19 @@ fn records() -> Vec<Record> {
             if n.is_multiple_of(4) {
                 r.interviewer = awkward[k % awkward.len()].into();
             }
+            if n.is_multiple_of(5) {
+                // An interruption: a resume with its gap, amid the other events.
+                let at = r.paradata.len() / 2;
+                r.paradata.insert(
+                    at,
+                    Event {
+                        ms: 61_000 + n,
+                        ev: EventKind::Resumed,
+                        q: r.position.clone().unwrap_or_default(),
+                        gap_s: Some(n * 3_600 + 7),
+                    },
+                );
+            }
             if n.is_multiple_of(6) {
                 r.reopened.push(Reopening {
                     at: r.updated.clone(),

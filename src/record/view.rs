@@ -283,6 +283,9 @@ pub struct EventView<'a> {
     /// See [`Event::q`].
     #[serde(borrow)]
     pub q: Str<'a>,
+    /// See [`Event::gap_s`].
+    #[serde(default)]
+    pub gap_s: Option<u64>,
 }
 
 impl<'a> RecordView<'a> {
@@ -371,6 +374,7 @@ impl RecordView<'_> {
                     ms: e.ms,
                     ev: e.ev,
                     q: s(&e.q),
+                    gap_s: e.gap_s,
                 })
                 .collect(),
         }

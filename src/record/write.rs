@@ -138,8 +138,13 @@ impl RecordView<'_> {
                     EventKind::Changed => b",\"ev\":\"changed\",\"q\":",
                     EventKind::Confirmed => b",\"ev\":\"confirmed\",\"q\":",
                     EventKind::Remark => b",\"ev\":\"remark\",\"q\":",
+                    EventKind::Resumed => b",\"ev\":\"resumed\",\"q\":",
                 });
                 string(out, &e.q);
+                if let Some(g) = e.gap_s {
+                    out.extend_from_slice(b",\"gap_s\":");
+                    uint(out, g);
+                }
                 out.push(b'}');
             }
             out.push(b']');

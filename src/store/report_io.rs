@@ -649,6 +649,7 @@ mod tests {
                 ms: 5,
                 ev: EventKind::Shown,
                 q: "final_comment".into(),
+                gap_s: None,
             }],
         }
     }

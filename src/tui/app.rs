@@ -416,6 +416,7 @@ impl App {
                 if reopen {
                     session::reopen(&mut rec, now);
                 }
+                session::resume(&mut rec, now);
                 let mut reqs = self.begin(q, rec, now);
                 if reopen {
                     reqs.push(Request::Save);

@@ -502,6 +502,7 @@ fn two_records_glued_on_one_line_are_refused_as_the_merge_refuses_them() {
             ms: 5,
             ev: anketa::record::EventKind::Shown,
             q: "district".into(),
+            gap_s: None,
         });
     }
     let mut text = Vec::new();

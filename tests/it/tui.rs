@@ -410,6 +410,19 @@ fn resume_reopens_at_the_exact_question_and_second_instance_is_refused() {
     rt3.step(&mut app3, k(KeyCode::Enter));
     let s = app3.session().expect("resumed");
     assert_eq!(s.q.questions[s.cur].id, "org_type");
+    // The interruption is on disk: a `resumed` event where it stood, with the gap (the third
+    // window's clock starts at 100 s, the first one's last write was some 20 ticks in).
+    let path = data.interview_path(&s.rec);
+    rt3.settle(&mut app3);
+    let s = app3.session().unwrap();
+    let on_disk = store::read_record(&path).unwrap();
+    let r = on_disk
+        .paradata
+        .iter()
+        .find(|e| e.ev == anketa::record::EventKind::Resumed)
+        .expect("resumed event");
+    assert_eq!(r.q, "org_type");
+    assert!(r.gap_s.is_some_and(|g| (50..=100).contains(&g)), "{r:?}");
     assert_eq!(
         s.rec.answers["district"].value,
         Some(AnswerValue::Text("gorodishchensky".into()))

@@ -224,12 +224,19 @@ fn resuming_opens_at_the_recorded_question() {
     let mut app = listing(vec![rec.clone()]);
     let reqs = app.handle(Cmd::Next, &now());
     assert_eq!(reqs, vec![Request::Open { item: 0, reopen: false }]);
+    // Taken up again the next morning: the interruption is in the paradata.
+    let mut rec = rec;
+    rec.updated = "2021-02-19T18:30:00Z".into();
     let reqs = open_first(&mut app, rec.clone(), false);
     assert_eq!(reqs, vec![Request::Save]);
     assert_eq!(shown(&app), "org_type");
     let s = app.session().unwrap();
     assert_eq!(s.rec.answers["district"].value, rec.answers["district"].value);
     assert!(!s.read_only);
+    let resumed: Vec<_> = s.rec.paradata.iter().filter(|e| e.ev == EventKind::Resumed).collect();
+    assert_eq!(resumed.len(), 1, "{:?}", s.rec.paradata);
+    assert_eq!(resumed[0].q, "org_type");
+    assert_eq!(resumed[0].gap_s, Some(15 * 3600 + 30 * 60));
 }
 
 #[test]
@@ -247,6 +254,7 @@ fn a_completed_interview_opens_read_only_or_is_reopened() {
     let reqs = open_first(&mut app, rec.clone(), false);
     assert!(reqs.is_empty());
     assert!(app.session().unwrap().read_only);
+    assert_eq!(app.session().unwrap().rec, rec, "looking at it records nothing");
     assert_eq!(app.save_state(), &SaveState::Idle);
     // Its review does not offer completion again.
     app.handle(Cmd::Review, &now());
