@@ -1,9 +1,10 @@
 //! The one keymap: terminal keys → semantic commands, and the help text generated from it.
 //!
-//! Core navigation uses keys that do not depend on the keyboard layout (Enter, Esc, Tab, arrows,
-//! digits, F-keys). Letter shortcuts also accept their twin on the Russian ЙЦУКЕН layout (`r`
-//! and `к` are the same key) and never fire while a text field has focus: there, characters are
-//! typed.
+//! Every key is one that does not depend on the keyboard layout (Enter, Esc, Tab, arrows,
+//! digits, F-keys); Ctrl shortcuts also accept their twin on the Russian ЙЦУКЕН layout (`Ctrl+Q`
+//! arrives as `Ctrl+Й`). Letters are never shortcuts: they are typed into a text field or search
+//! the options of a choice question. README's key table lists the same keys (a test holds them
+//! together).
 
 use crate::i18n::Lang;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
@@ -69,8 +70,6 @@ enum Key {
     Code(KeyCode),
     AltEnter,
     Ctrl(char, char),
-    /// A letter shortcut and its twin on the Russian layout.
-    Letter(char, char),
     Digits,
 }
 
@@ -200,7 +199,6 @@ const BINDINGS: &[Binding] = &[
         "new line in an open answer",
     ),
     b(Key::Code(KeyCode::F(1)), Cmd::Help, "F1", "помощь", "help"),
-    b(Key::Letter('?', ','), Cmd::Help, "?", "помощь", "help"),
     b(
         Key::Code(KeyCode::F(2)),
         Cmd::Remark,
@@ -216,23 +214,9 @@ const BINDINGS: &[Binding] = &[
         "review answers",
     ),
     b(
-        Key::Letter('r', 'к'),
-        Cmd::Review,
-        "r / к",
-        "обзор ответов",
-        "review answers",
-    ),
-    b(
         Key::Code(KeyCode::F(4)),
         Cmd::Jump,
         "F4",
-        "переход к блоку или вопросу",
-        "jump to a block or question",
-    ),
-    b(
-        Key::Letter('j', 'о'),
-        Cmd::Jump,
-        "j / о",
         "переход к блоку или вопросу",
         "jump to a block or question",
     ),
@@ -301,9 +285,6 @@ pub fn map(ev: &KeyEvent, typing: bool) -> Option<Cmd> {
             Key::Ctrl(a, b) => {
                 ctrl && matches!(ev.code, KeyCode::Char(c) if c.to_lowercase().eq([a]) || c.to_lowercase().eq([b]))
             }
-            Key::Letter(a, b) => {
-                !ctrl && matches!(ev.code, KeyCode::Char(c) if c.to_lowercase().eq([a]) || c.to_lowercase().eq([b]))
-            }
             Key::Digits => {
                 if let KeyCode::Char(c @ '0'..='9') = ev.code
                     && !ctrl
@@ -364,11 +345,16 @@ mod tests {
     }
 
     #[test]
-    fn letter_shortcuts_accept_the_russian_twin_but_not_in_text_fields() {
-        assert_eq!(map(&key(KeyCode::Char('r')), false), Some(Cmd::Review));
-        assert_eq!(map(&key(KeyCode::Char('к')), false), Some(Cmd::Review));
-        assert_eq!(map(&key(KeyCode::Char('К')), false), Some(Cmd::Review));
+    fn letters_are_never_shortcuts_and_ctrl_accepts_the_russian_twin() {
+        // Letters type (or search the options); review, jump and help are on F3, F4, F1.
+        for c in ['r', 'к', 'j', 'о', '?'] {
+            assert_eq!(map(&key(KeyCode::Char(c)), false), None, "{c}");
+        }
         assert_eq!(map(&key(KeyCode::Char('к')), true), Some(Cmd::Input('к')));
+        assert_eq!(
+            map(&KeyEvent::new(KeyCode::Char('Й'), KeyModifiers::CONTROL), false),
+            Some(Cmd::Quit)
+        );
         assert_eq!(map(&key(KeyCode::Char('3')), true), Some(Cmd::Input('3')));
         assert_eq!(map(&key(KeyCode::Char('3')), false), Some(Cmd::Digit(2)));
         assert_eq!(map(&key(KeyCode::Char('0')), false), Some(Cmd::Digit(9)));
@@ -407,6 +393,67 @@ mod tests {
             assert!(h.iter().any(|(k, _)| k.contains(b.label)), "{} missing", b.label);
         }
         assert!(h.contains(&("F2".to_string(), "примечание интервьюера к вопросу")));
-        assert!(h.contains(&("F3, r / к".to_string(), "обзор ответов")));
+        assert!(h.contains(&("F3".to_string(), "обзор ответов")));
+    }
+
+    #[test]
+    fn readme_key_table_names_exactly_the_bound_keys() {
+        let readme = include_str!("../../README.md");
+        let section = readme.split("### In the interviewer").nth(1).expect("README section");
+        // The first column of the key table, as tokens.
+        let tokens: Vec<String> = section
+            .lines()
+            .skip_while(|l| !l.starts_with("| key |"))
+            .skip(2)
+            .take_while(|l| l.starts_with('|'))
+            .filter_map(|l| l.split('|').nth(1))
+            .flat_map(|c| c.split([' ', ',']))
+            .map(|t| t.trim_matches('`').to_string())
+            .filter(|t| !t.is_empty())
+            .collect();
+        let bound: Vec<&str> = BINDINGS
+            .iter()
+            .flat_map(|b| b.label.split('/'))
+            .map(str::trim)
+            .filter(|k| *k != "Пробел")
+            .collect();
+        // Every bound key is in the README (digits are written `0`…`9` there).
+        for k in &bound {
+            let found = match *k {
+                "0…9" => section.contains("`0`…`9`"),
+                k => tokens.iter().any(|t| t == k),
+            };
+            assert!(found, "{k} is bound but not in README's key table");
+        }
+        // Every key the README names is bound.
+        let is_key = |t: &str| {
+            (t.len() > 1 && t.starts_with('F') && t[1..].chars().all(|c| c.is_ascii_digit()))
+                || t.starts_with("Ctrl+")
+                || t.starts_with("Alt+")
+                || t.starts_with("Shift+")
+                || [
+                    "↑",
+                    "↓",
+                    "←",
+                    "→",
+                    "Esc",
+                    "Tab",
+                    "Enter",
+                    "PgDn",
+                    "PgUp",
+                    "Backspace",
+                    "Delete",
+                    "Space",
+                    "Home",
+                    "End",
+                ]
+                .contains(&t)
+        };
+        for t in tokens.iter().filter(|t| is_key(t)) {
+            assert!(
+                bound.contains(&t.as_str()),
+                "README names {t}, which the keymap does not bind"
+            );
+        }
     }
 }
