@@ -72,7 +72,7 @@ fn as_json(items: &[Summary]) -> String {
                 "completed": it.rec.completed,
                 "revision": it.rec.revision,
                 "answered": it.progress.0,
-                "relevant": it.progress.1,
+                "to_answer": it.progress.1,
                 "position": it.rec.position,
             })
         })

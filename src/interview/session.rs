@@ -245,7 +245,9 @@ pub(crate) fn reopen(rec: &mut Record, now: &Now) {
     rec.updated = now.wall.clone();
 }
 
-/// Counts (answered, relevant) over answerable relevant questions.
+/// Progress of an interview: (answered, to answer) over the relevant questions that are
+/// required or answered — an optional question left empty does not hold it short of full. The
+/// interviewer's bar, its start screen and `anketa list` all count with this.
 pub fn progress(q: &Questionnaire, rec: &Record, rel: &[bool]) -> (usize, usize) {
     let mut answered = 0;
     let mut total = 0;
@@ -253,14 +255,14 @@ pub fn progress(q: &Questionnaire, rec: &Record, rel: &[bool]) -> (usize, usize)
         if !rel[i] || !qq.is_answerable() {
             continue;
         }
-        total += 1;
-        if rec
+        let has = rec
             .answers
             .get(&qq.id)
             .and_then(|a| a.value.as_ref())
-            .is_some_and(|v| !super::logic::is_empty(v))
-        {
-            answered += 1;
+            .is_some_and(|v| !super::logic::is_empty(v));
+        if has || qq.required {
+            total += 1;
+            answered += usize::from(has);
         }
     }
     (answered, total)
@@ -405,28 +407,9 @@ impl Session {
         }
     }
 
-    /// Progress for the interviewer's bar: (answered, to answer) over the relevant questions
-    /// that are required or answered — an optional question left empty does not hold the bar
-    /// short of full (`anketa list` counts every relevant question, see [`progress`]).
+    /// Progress for the interviewer's bar (see [`progress`]).
     pub fn progress(&self) -> (usize, usize) {
-        let mut answered = 0;
-        let mut total = 0;
-        for (i, qq) in self.q.questions.iter().enumerate() {
-            if !self.rel[i] || !qq.is_answerable() {
-                continue;
-            }
-            let has = self
-                .rec
-                .answers
-                .get(&qq.id)
-                .and_then(|a| a.value.as_ref())
-                .is_some_and(|v| !super::logic::is_empty(v));
-            if has || qq.required {
-                total += 1;
-                answered += usize::from(has);
-            }
-        }
-        (answered, total)
+        progress(&self.q, &self.rec, &self.rel)
     }
 
     /// Rows of the review screen: relevant answerable questions.

@@ -17,7 +17,7 @@ pub struct Summary {
     pub rec: Record,
     /// The questionnaire it was started with (by hash), if known.
     pub q: Option<Arc<Questionnaire>>,
-    /// (answered, relevant).
+    /// (answered, to answer), as the interviewer's bar counts ([`crate::interview::session::progress`]).
     pub progress: (usize, usize),
     /// The district's label, if answered.
     pub district: Option<String>,
