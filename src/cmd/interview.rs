@@ -26,10 +26,14 @@ pub fn interview(data_dir: Option<PathBuf>, lang: Option<&str>, extra: &[PathBuf
         catalog.push(Arc::new(store::load_questionnaire(p)?));
     }
     if !std::io::IsTerminal::is_terminal(&std::io::stdout()) {
-        return Err(Error::usage(
+        return Err(Error::usage(lang.t(
+            "интервьюеру нужно окно терминала; для сценариев есть `anketa list`, `anketa check`, …",
             "the interviewer needs a terminal; for scripts use `anketa list`, `anketa check`, …",
-        ));
+        )));
     }
-    crate::tui::run(crate::tui::Options { dir, catalog, lang }).map_err(|e| Error::Failed(e.to_string()))?;
+    crate::tui::run(crate::tui::Options { dir, catalog, lang }).map_err(|e| {
+        let what = lang.t("ошибка терминала", "terminal error");
+        Error::Failed(format!("{what}: {e}"))
+    })?;
     Ok(Done::All)
 }
