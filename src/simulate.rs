@@ -496,7 +496,8 @@ impl<'q> Simulator<'q> {
                     .unwrap_or(d0);
                 AnswerValue::Text(d.to_string())
             }
-            Kind::Note => AnswerValue::Text(String::new()),
+            // Never drawn: notes have no answer, calculations are computed (`fill`).
+            Kind::Note | Kind::Calculate { .. } => AnswerValue::Text(String::new()),
         };
         let other = qq
             .options
@@ -516,6 +517,13 @@ impl<'q> Simulator<'q> {
     /// Walks the questionnaire in order, asking every relevant question not yet asked, marking
     /// answers of questions that are no longer relevant, until the end or the stop point.
     fn fill(&self, st: &mut State, rng: &mut Rng, preset: Option<&(usize, String)>) {
+        self.walk(st, rng, preset);
+        // Relevance and calculations as the interviewer would have left them (a condition on a
+        // question later in the questionnaire is only right after the walk).
+        crate::interview::logic::apply_rules(self.q, &mut st.answers);
+    }
+
+    fn walk(&self, st: &mut State, rng: &mut Rng, preset: Option<&(usize, String)>) {
         let q = self.q;
         let mut rel: Vec<bool> = Vec::with_capacity(q.questions.len());
         let mut relevant_seen = 0usize;
@@ -555,6 +563,12 @@ impl<'q> Simulator<'q> {
                 {
                     a.relevant = true;
                 }
+                if q.questions[qi].calculation().is_some() {
+                    // Computed, never asked; brought fully up to date (questions referred to
+                    // later in the questionnaire included) when the walk ends.
+                    crate::interview::logic::apply_rules(q, &mut st.answers);
+                    continue;
+                }
                 if st.asked.contains(&qi) {
                     self.recheck(st, rng, qi, &rel);
                     continue;
@@ -577,6 +591,7 @@ impl<'q> Simulator<'q> {
         let think = |rng: &mut Rng| -> u64 {
             (match qq.kind {
                 Kind::Note => rng.range(3_000, 15_000),
+                Kind::Calculate { .. } => 0,
                 Kind::Single => rng.range(4_000, 25_000),
                 Kind::Multi { .. } => rng.range(8_000, 45_000),
                 Kind::Number { .. } | Kind::Date => rng.range(4_000, 15_000),

@@ -96,6 +96,8 @@ fn formats(q: &Questionnaire, layout: &Layout, i: usize) -> (String, Option<Stri
             }
             Kind::Date => ("SDATE10".into(), None),
             Kind::Note => ("A1".into(), None),
+            Kind::Calculate { .. } if qq.kind.is_numeric() => ("F40.0".into(), Some("F12.2".into())),
+            Kind::Calculate { .. } => ("A2000".into(), None),
         },
         (ColumnKind::Meta(Meta::District), None) => ("A100".into(), None),
         _ => ("A100".into(), None),

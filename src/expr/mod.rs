@@ -130,6 +130,16 @@ impl Value {
         }
     }
 
+    /// The value as a number, as arithmetic reads it (NaN when it is none).
+    pub fn as_number(&self) -> f64 {
+        self.as_num()
+    }
+
+    /// The value as text, as `string()` reads it.
+    pub fn as_text(&self) -> String {
+        self.as_string()
+    }
+
     fn as_num(&self) -> f64 {
         match self {
             Value::Null => f64::NAN,

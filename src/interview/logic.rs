@@ -70,32 +70,140 @@ impl<A: Lookup + ?Sized> Env for AnswerEnv<'_, A> {
     }
 }
 
-/// Relevance of every question, in questionnaire order. A question is relevant when its block's
-/// and its own `relevant` hold, evaluated with irrelevant questions reading as unanswered.
+/// Relevance of every question: a question is relevant when its block's and its own
+/// `relevant` hold, evaluated with irrelevant questions reading as unanswered. Calculations are
+/// read as stored (the report and merge evaluate nothing else); see [`evaluate`] to recompute
+/// them.
 pub(crate) fn relevance<A: Lookup + ?Sized>(q: &Questionnaire, answers: &A) -> Vec<bool> {
-    let mut rel = Vec::with_capacity(q.questions.len());
-    for b in &q.blocks {
-        let env = AnswerEnv {
-            q,
-            answers,
-            relevant: &rel,
-            current: Value::Null,
-        };
-        let block_ok = b.relevant.as_ref().is_none_or(|e| e.test(&env));
-        for qi in b.questions.clone() {
-            let ok = block_ok && {
-                let env = AnswerEnv {
-                    q,
-                    answers,
-                    relevant: &rel,
-                    current: Value::Null,
-                };
-                q.questions[qi].relevant.as_ref().is_none_or(|e| e.test(&env))
-            };
-            rel.push(ok);
+    walk(q, answers, false).0
+}
+
+/// Relevance and the values of the calculations, recomputed from the answers: what the
+/// interviewer (and `simulate`) store after every change. A calculation that is not relevant,
+/// or whose result is empty or not a finite number where a number is expected, has no value.
+pub(crate) fn evaluate<A: Lookup + ?Sized>(
+    q: &Questionnaire,
+    answers: &A,
+) -> (Vec<bool>, Vec<(usize, Option<AnswerValue>)>) {
+    walk(q, answers, true)
+}
+
+/// Recomputes the calculations into `answers` (a calculation without a value has no answer)
+/// and marks every answer relevant or not; returns the relevance. The one way the interviewer
+/// and `simulate` bring a record up to date after a change.
+pub(crate) fn apply_rules(q: &Questionnaire, answers: &mut BTreeMap<String, Answer>) -> Vec<bool> {
+    let (rel, calcs) = evaluate(q, answers);
+    for (qi, v) in calcs {
+        let id = &q.questions[qi].id;
+        match v {
+            Some(v) => {
+                let a = answers.entry(id.clone()).or_default();
+                if a.value.as_ref() != Some(&v) {
+                    a.value = Some(v);
+                }
+            }
+            None => {
+                answers.remove(id);
+            }
+        }
+    }
+    for (k, a) in answers.iter_mut() {
+        if let Some(i) = q.index_of(k) {
+            a.relevant = rel[i];
         }
     }
     rel
+}
+
+/// Answers with the calculations computed so far laid over them.
+struct Overlay<'a, A: ?Sized> {
+    answers: &'a A,
+    /// Per question: the recomputed value of a calculation, once computed.
+    calc: Vec<Option<Option<AnswerValue>>>,
+}
+
+impl<A: Lookup + ?Sized> Lookup for Overlay<'_, A> {
+    fn value(&self, index: usize, var: &str) -> Option<ValueRef<'_>> {
+        match self.calc.get(index) {
+            Some(Some(v)) => v.as_ref().map(AnswerValue::borrowed),
+            _ => self.answers.value(index, var),
+        }
+    }
+}
+
+/// The one walk in [`Questionnaire::order`]: relevance, and with `recompute` the calculations.
+fn walk<A: Lookup + ?Sized>(
+    q: &Questionnaire,
+    answers: &A,
+    recompute: bool,
+) -> (Vec<bool>, Vec<(usize, Option<AnswerValue>)>) {
+    let n = q.questions.len();
+    let mut rel = vec![true; n];
+    let mut block_rel: Vec<Option<bool>> = vec![None; q.blocks.len()];
+    let mut over = Overlay {
+        answers,
+        calc: vec![None; if recompute { n } else { 0 }],
+    };
+    let mut calcs = Vec::new();
+    for &qi in &q.order {
+        let qq = &q.questions[qi];
+        let b = qq.block;
+        let block_ok = match block_rel[b] {
+            Some(ok) => ok,
+            None => {
+                let env = AnswerEnv {
+                    q,
+                    answers: &over,
+                    relevant: &rel,
+                    current: Value::Null,
+                };
+                let ok = q.blocks[b].relevant.as_ref().is_none_or(|e| e.test(&env));
+                block_rel[b] = Some(ok);
+                ok
+            }
+        };
+        let env = AnswerEnv {
+            q,
+            answers: &over,
+            relevant: &rel,
+            current: Value::Null,
+        };
+        rel[qi] = block_ok && qq.relevant.as_ref().is_none_or(|e| e.test(&env));
+        if recompute && let Some(e) = qq.calculation() {
+            let value = if rel[qi] {
+                let env = AnswerEnv {
+                    q,
+                    answers: &over,
+                    relevant: &rel,
+                    current: Value::Null,
+                };
+                calculated(e.eval(&env), qq.kind.is_numeric())
+            } else {
+                None
+            };
+            over.calc[qi] = Some(value.clone());
+            calcs.push((qi, value));
+        }
+    }
+    (rel, calcs)
+}
+
+/// The stored value of a calculation's result: a finite number (for a numeric calculation, or
+/// whenever the result is a number), else a non-empty text; nothing for an empty result.
+fn calculated(v: Value, numeric: bool) -> Option<AnswerValue> {
+    match v {
+        Value::Null => None,
+        Value::Num(n) if n.is_finite() => Some(AnswerValue::Number(n)),
+        Value::Num(_) => None,
+        v if numeric => {
+            let n = v.as_number();
+            n.is_finite().then_some(AnswerValue::Number(n))
+        }
+        v => {
+            let s = v.as_text();
+            (!s.is_empty()).then_some(AnswerValue::Text(s))
+        }
+    }
 }
 
 /// Why an answer cannot be accepted (hard) or needs confirmation (soft).

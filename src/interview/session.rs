@@ -6,7 +6,7 @@
 //! the record durable before handling the next key. Nothing here touches a terminal or a file.
 
 use super::editor::Editor;
-use super::logic::{Checks, Problem, relevance};
+use super::logic::{Checks, Problem, apply_rules, relevance};
 use crate::questionnaire::{Kind, Questionnaire};
 use crate::record::{Answer, AnswerValue, Event, EventKind, QuestionnaireRef, Record, Reopening, Status};
 use std::sync::Arc;
@@ -252,7 +252,7 @@ pub fn progress(q: &Questionnaire, rec: &Record, rel: &[bool]) -> (usize, usize)
     let mut answered = 0;
     let mut total = 0;
     for (i, qq) in q.questions.iter().enumerate() {
-        if !rel[i] || !qq.is_answerable() {
+        if !rel[i] || !qq.is_interviewed() {
             continue;
         }
         let has = rec
@@ -279,8 +279,14 @@ impl Session {
     }
 
     /// Opens a record (new or resumed). Completed records open read-only.
-    pub fn open(q: Arc<Questionnaire>, rec: Record) -> Session {
-        let rel = relevance(&q, &rec.answers);
+    pub fn open(q: Arc<Questionnaire>, mut rec: Record) -> Session {
+        // An interview in progress is brought up to date (calculations that depend on nothing
+        // yet, or on the clock); a completed one is only read.
+        let rel = if rec.status == Status::InProgress {
+            apply_rules(&q, &mut rec.answers)
+        } else {
+            relevance(&q, &rec.answers)
+        };
         let mut reached = vec![false; q.questions.len()];
         for e in &rec.paradata {
             if let Some(i) = q.index_of(&e.q) {
@@ -296,8 +302,8 @@ impl Session {
             .position
             .as_deref()
             .and_then(|p| q.index_of(p))
-            .filter(|&i| rel[i])
-            .or_else(|| rel.iter().position(|&r| r))
+            .filter(|&i| rel[i] && q.questions[i].is_asked())
+            .or_else(|| (0..q.questions.len()).find(|&i| rel[i] && q.questions[i].is_asked()))
             .unwrap_or(0);
         let read_only = rec.status == Status::Completed;
         let mut s = Session {
@@ -415,14 +421,14 @@ impl Session {
     /// Rows of the review screen: relevant answerable questions.
     pub(crate) fn review_rows(&self) -> Vec<usize> {
         (0..self.q.questions.len())
-            .filter(|&i| self.rel[i] && self.q.questions[i].is_answerable())
+            .filter(|&i| self.rel[i] && self.q.questions[i].is_interviewed())
             .collect()
     }
 
     /// Rows of the jump list: reached relevant questions.
     pub(crate) fn jump_rows(&self) -> Vec<usize> {
         (0..self.q.questions.len())
-            .filter(|&i| self.rel[i] && (self.reached[i] || i == self.cur))
+            .filter(|&i| self.rel[i] && self.q.questions[i].is_asked() && (self.reached[i] || i == self.cur))
             .collect()
     }
 
@@ -520,21 +526,18 @@ impl Session {
         Effect::Save
     }
 
+    /// Brings relevance and the calculations up to date with the answers.
     fn refresh_relevance(&mut self) {
-        self.rel = relevance(&self.q, &self.rec.answers);
-        for (k, a) in self.rec.answers.iter_mut() {
-            if let Some(i) = self.q.index_of(k) {
-                a.relevant = self.rel[i];
-            }
-        }
+        self.rel = apply_rules(&self.q, &mut self.rec.answers);
     }
 
+    /// The next question to show: relevant and asked (calculations are never shown).
     fn next_relevant(&self, from: usize) -> Option<usize> {
-        (from + 1..self.q.questions.len()).find(|&i| self.rel[i])
+        (from + 1..self.q.questions.len()).find(|&i| self.rel[i] && self.q.questions[i].is_asked())
     }
 
     fn prev_relevant(&self, from: usize) -> Option<usize> {
-        (0..from).rev().find(|&i| self.rel[i])
+        (0..from).rev().find(|&i| self.rel[i] && self.q.questions[i].is_asked())
     }
 
     fn choice_value(&self, pick: usize) -> Result<Option<AnswerValue>, Message> {

@@ -548,3 +548,79 @@ fn letters_filter_a_long_list_by_label_and_numbers_stay_the_options_own() {
         "25, not the 25th match"
     );
 }
+
+/// A questionnaire with chained calculations and a condition on a later question.
+fn calc_session() -> Session {
+    let src = serde_json::json!({
+        "id": "calc", "version": "1", "title": "C", "language": "en",
+        "blocks": [{"id": "b", "title": "B", "questions": [
+            {"id": "early", "type": "text", "text": "Asked while `late` is unanswered", "required": false,
+             "relevant": "${late} = ''"},
+            {"id": "a", "type": "number", "text": "A", "min": 0, "max": 100},
+            {"id": "b", "type": "number", "text": "B", "min": 0, "max": 100},
+            {"id": "total", "type": "calculate", "calculation": "${a} + ${b}"},
+            {"id": "double", "type": "calculate", "text": "Twice the total", "calculation": "${total} * 2"},
+            {"id": "big", "type": "text", "text": "Why so many?", "relevant": "${double} > 10"},
+            {"id": "late", "type": "text", "text": "Last"}
+        ]}]
+    });
+    let q = Arc::new(crate::questionnaire::load("calc.json", &src.to_string()).unwrap());
+    let rec = new_record(&q, "id1".into(), "dev".into(), "I07".into(), &now(0));
+    let mut s = Session::open(q, rec);
+    s.show(&now(0));
+    s
+}
+
+#[test]
+fn calculations_are_recomputed_in_chain_stored_and_never_shown() {
+    let mut s = calc_session();
+    assert_eq!(cur(&s), "early");
+    act(&mut s, Action::Next);
+    typ(&mut s, "3");
+    act(&mut s, Action::Next);
+    assert_eq!(cur(&s), "b");
+    // Only `a`: the sum of a number and an unanswered one is no number, so no value yet.
+    assert_eq!(value(&s, "total"), None);
+    typ(&mut s, "4");
+    assert_eq!(value(&s, "total"), Some(AnswerValue::Number(7.0)));
+    assert_eq!(value(&s, "double"), Some(AnswerValue::Number(14.0)));
+    assert!(s.rec.answers["double"].relevant);
+    // The calculations are skipped; `big` follows from `double` > 10.
+    act(&mut s, Action::Next);
+    assert_eq!(cur(&s), "big");
+    act(&mut s, Action::Prev);
+    assert_eq!(cur(&s), "b");
+    act(&mut s, Action::Backspace);
+    typ(&mut s, "1");
+    assert_eq!(value(&s, "total"), Some(AnswerValue::Number(4.0)));
+    assert_eq!(value(&s, "double"), Some(AnswerValue::Number(8.0)));
+    act(&mut s, Action::Next);
+    assert_eq!(cur(&s), "late", "big no longer relevant, calculations never shown");
+    // Answering a later question changes the relevance of an earlier one.
+    assert!(s.rel[0]);
+    typ(&mut s, "done");
+    assert!(!s.rel[0], "`early` depends on `late`");
+    // What is stored is what the rule computes from the stored answers.
+    let (_, calcs) = super::logic::evaluate(&s.q, &s.rec.answers);
+    for (qi, v) in calcs {
+        assert_eq!(
+            s.rec.answers.get(&s.q.questions[qi].id).and_then(|a| a.value.clone()),
+            v
+        );
+    }
+    assert_eq!(
+        s.progress(),
+        (3, 3),
+        "a, b, late: calculations are not questions to answer"
+    );
+    assert!(
+        !s.review_rows()
+            .iter()
+            .chain(&s.jump_rows())
+            .any(|&i| !s.q.questions[i].is_asked())
+    );
+    assert!(
+        !s.rec.paradata.iter().any(|e| e.q == "total" || e.q == "double"),
+        "a calculation is never shown"
+    );
+}

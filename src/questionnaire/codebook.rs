@@ -54,9 +54,13 @@ fn rows(q: &Questionnaire) -> Vec<Row> {
                 Kind::Text { max_length } | Kind::LongText { max_length } => {
                     kind.push_str(&format!(" max_length={max_length}"))
                 }
+                Kind::Calculate { calculation } => {
+                    let values = if qq.kind.is_numeric() { "number" } else { "text" };
+                    kind.push_str(&format!(" ({values}) = {}", calculation.src));
+                }
                 _ => {}
             }
-            if !qq.required && qq.is_answerable() {
+            if !qq.required && qq.is_interviewed() {
                 kind.push_str(" optional");
             }
             let mut relevant = String::new();

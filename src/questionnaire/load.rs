@@ -43,9 +43,19 @@ const QUESTION_KEYS: &[&str] = &[
     "integer",
     "unit",
     "max_length",
+    "calculation",
 ];
 const OPTION_KEYS: &[&str] = &["code", "label", "exclusive", "other", "missing"];
-const TYPES: &[&str] = &["single", "multi", "number", "text", "long_text", "date", "note"];
+const TYPES: &[&str] = &[
+    "single",
+    "multi",
+    "number",
+    "text",
+    "long_text",
+    "date",
+    "note",
+    "calculate",
+];
 
 /// Parses and validates questionnaire text. `file` names the source in messages.
 pub fn load(file: &str, src: &str) -> Result<Questionnaire, Vec<Diagnostic>> {
@@ -428,16 +438,19 @@ impl Cx<'_> {
             source: src.to_string(),
             by_id,
             names,
+            order: Vec::new(),
         };
-        self.references(&q);
-        Some(q)
+        let order = self.references(&q);
+        Some(Questionnaire { order, ..q })
     }
 
     fn question(&mut self, v: &Value, path: &str, block: usize) -> Option<Question> {
         let m = self.object(v, path, QUESTION_KEYS, "a question")?;
         let id = self.ident(m, path, "id", "question id");
         let ty = self.string(m, path, "type", true);
-        let text = self.text(m, path, "text", true);
+        let calculate = ty.as_deref() == Some("calculate");
+        // A calculation needs no text; with one, it is shown as a read-only line in the review.
+        let text = self.text(m, path, "text", !calculate);
         let hint = self.text(m, path, "hint", false);
         let required = self.boolean(m, path, "required");
         let relevant = self.expr(m, path, "relevant");
@@ -480,11 +493,30 @@ impl Cx<'_> {
         if !matches!(ty.as_str(), "text" | "long_text") {
             refuse(self, "max_length");
         }
-        if ty == "note" {
+        if ty == "note" || calculate {
             for key in ["required", "constraint", "warning"] {
                 refuse(self, key);
             }
         }
+        if calculate {
+            refuse(self, "hint");
+        }
+        if !calculate {
+            refuse(self, "calculation");
+        }
+        let calculation = if calculate {
+            let e = self.expr(m, path, "calculation");
+            if e.is_none() && !m.contains_key("calculation") {
+                self.err(
+                    path,
+                    "a calculate question has no `calculation`",
+                    "add \"calculation\": an expression such as \"${a} + ${b}\"",
+                );
+            }
+            e
+        } else {
+            None
+        };
         let kind = match ty.as_str() {
             "single" => Kind::Single,
             "multi" => {
@@ -560,14 +592,21 @@ impl Cx<'_> {
                 }
             }
             "date" => Kind::Date,
+            "calculate" => Kind::Calculate {
+                calculation: calculation?,
+            },
             _ => Kind::Note,
         };
-        let is_note = kind == Kind::Note;
+        let is_note = kind == Kind::Note || calculate;
         Some(Question {
             id: id?,
             block,
             kind,
-            text: text?,
+            text: if calculate {
+                text.unwrap_or(Text::Plain(String::new()))
+            } else {
+                text?
+            },
             hint,
             required: !is_note && required.unwrap_or(true),
             relevant,
@@ -669,35 +708,46 @@ impl Cx<'_> {
         out
     }
 
-    /// Every `${name}` must name an earlier, answerable question; codes in `selected()` and in
-    /// comparisons with a choice question must exist.
-    fn references(&mut self, q: &Questionnaire) {
+    /// Every `${name}` must name a question that has a value (not a note, not the question
+    /// itself in its `relevant` or `calculation`, not a question of the block in the block's
+    /// `relevant`); codes in `selected()` and in comparisons with a choice question must exist;
+    /// `relevant`s and `calculation`s must not refer to each other in a cycle. Returns the
+    /// evaluation order ([`Questionnaire::order`]).
+    fn references(&mut self, q: &Questionnaire) -> Vec<usize> {
         let index: HashMap<&str, usize> = q
             .questions
             .iter()
             .enumerate()
             .map(|(i, x)| (x.id.as_str(), i))
             .collect();
-        let mut todo: Vec<(String, &Expr, usize, bool)> = Vec::new();
+        // (path, expression, the question it belongs to (the block's first for a block's
+        // `relevant`), whether it is a check, the block for a block's `relevant`)
+        let mut todo: Vec<(String, &Expr, usize, bool, Option<usize>)> = Vec::new();
         for (bi, b) in q.blocks.iter().enumerate() {
             if let Some(e) = &b.relevant {
-                todo.push((format!("blocks[{bi}].relevant"), e, b.questions.start, false));
+                todo.push((format!("blocks[{bi}].relevant"), e, b.questions.start, false, Some(bi)));
             }
             for (k, qi) in b.questions.clone().enumerate() {
                 let qq = &q.questions[qi];
                 let p = format!("blocks[{bi}].questions[{k}]");
                 if let Some(e) = &qq.relevant {
-                    todo.push((format!("{p}.relevant"), e, qi, false));
+                    todo.push((format!("{p}.relevant"), e, qi, false, None));
+                }
+                if let Some(e) = qq.calculation() {
+                    todo.push((format!("{p}.calculation"), e, qi, false, None));
                 }
                 if let Some(c) = &qq.constraint {
-                    todo.push((format!("{p}.constraint"), &c.expr, qi, true));
+                    todo.push((format!("{p}.constraint"), &c.expr, qi, true, None));
                 }
                 if let Some(c) = &qq.warning {
-                    todo.push((format!("{p}.warning"), &c.expr, qi, true));
+                    todo.push((format!("{p}.warning"), &c.expr, qi, true, None));
                 }
             }
         }
-        for (path, e, limit, dot_ok) in todo {
+        // What each question's relevance and value depend on, and where it is said (for cycles).
+        let n = q.questions.len();
+        let mut deps: Vec<Vec<(usize, String)>> = vec![Vec::new(); n];
+        for (path, e, at, check, block) in todo {
             let line = e.src.replace(['\n', '\r', '\t'], " ");
             for (name, col) in e.refs() {
                 let len = name.chars().count() + 3;
@@ -711,33 +761,40 @@ impl Cx<'_> {
                             .snippet(&line, col, len)
                             .hint(hint)
                     }
-                    Some(&i) if i >= limit => {
-                        let block_level = !dot_ok && path.ends_with("].relevant") && !path.contains("questions[");
-                        let what = if block_level {
-                            "a question of this block or a later one"
-                        } else if i == limit {
-                            "itself"
-                        } else {
-                            "a later question"
-                        };
-                        Diagnostic::new(self.file, &path, format!("refers to {what}, `{name}`"))
-                            .snippet(&line, col, len)
-                            .hint(if i == limit && dot_ok {
-                                "use `.` for the current answer".to_string()
-                            } else {
-                                "an expression can use only questions asked before it (use `.` for the current answer in a check)".to_string()
-                            })
-                    }
                     Some(&i) if q.questions[i].kind == Kind::Note => {
                         Diagnostic::new(self.file, &path, format!("`{name}` is a note and has no answer"))
                             .snippet(&line, col, len)
                             .hint("refer to a question that is answered")
                     }
-                    _ => continue,
+                    Some(&i) if block.is_some_and(|b| q.blocks[b].questions.contains(&i)) => Diagnostic::new(
+                        self.file,
+                        &path,
+                        format!("refers to a question of this block, `{name}`"),
+                    )
+                    .snippet(&line, col, len)
+                    .hint("a block's condition can use only questions outside the block"),
+                    Some(&i) if i == at && block.is_none() => {
+                        Diagnostic::new(self.file, &path, format!("refers to itself, `{name}`"))
+                            .snippet(&line, col, len)
+                            .hint(if check {
+                                "use `.` for the current answer"
+                            } else {
+                                "a question's condition or calculation cannot use its own value"
+                            })
+                    }
+                    Some(&i) => {
+                        if !check {
+                            let whom = block.map_or(at..at + 1, |b| q.blocks[b].questions.clone());
+                            for w in whom {
+                                deps[w].push((i, path.clone()));
+                            }
+                        }
+                        continue;
+                    }
                 };
                 self.errors.push(d);
             }
-            if !dot_ok && uses_current(&e.node) {
+            if !check && uses_current(&e.node) {
                 let col = e.src.chars().position(|c| c == '.').unwrap_or(0);
                 self.errors.push(
                     Diagnostic::new(
@@ -746,12 +803,105 @@ impl Cx<'_> {
                         "`.` (the current answer) is meaningful only in constraint and warning",
                     )
                     .snippet(&line, col, 1)
-                    .hint("refer to an earlier question with ${name}"),
+                    .hint("refer to the question with ${name}"),
                 );
             }
-            let current = q.questions.get(limit).filter(|_| dot_ok);
+            let current = q.questions.get(at).filter(|_| check);
             self.codes(&e.node, &path, &line, q, &index, current);
         }
+        self.order(q, &deps)
+    }
+
+    /// The evaluation order: a topological order of `deps` (questionnaire order among
+    /// questions free to go), with every cycle reported.
+    fn order(&mut self, q: &Questionnaire, deps: &[Vec<(usize, String)>]) -> Vec<usize> {
+        use std::cmp::Reverse;
+        use std::collections::BinaryHeap;
+        let n = deps.len();
+        let mut waiting: Vec<usize> = deps
+            .iter()
+            .map(|d| {
+                let mut js: Vec<usize> = d.iter().map(|(j, _)| *j).collect();
+                js.sort_unstable();
+                js.dedup();
+                js.len()
+            })
+            .collect();
+        let mut users: Vec<Vec<usize>> = vec![Vec::new(); n];
+        for (i, d) in deps.iter().enumerate() {
+            let mut js: Vec<usize> = d.iter().map(|(j, _)| *j).collect();
+            js.sort_unstable();
+            js.dedup();
+            for j in js {
+                users[j].push(i);
+            }
+        }
+        let mut ready: BinaryHeap<Reverse<usize>> = (0..n).filter(|&i| waiting[i] == 0).map(Reverse).collect();
+        let mut order = Vec::with_capacity(n);
+        while let Some(Reverse(i)) = ready.pop() {
+            order.push(i);
+            for &u in &users[i] {
+                waiting[u] -= 1;
+                if waiting[u] == 0 {
+                    ready.push(Reverse(u));
+                }
+            }
+        }
+        if order.len() < n {
+            // Each cycle once: follow unresolved dependencies from the first unresolved question
+            // until a question repeats.
+            let mut reported = vec![false; n];
+            for start in 0..n {
+                if waiting[start] == 0 || reported[start] {
+                    continue;
+                }
+                let mut path = vec![start];
+                let mut at = start;
+                let cycle = loop {
+                    let Some((next, _)) = deps[at].iter().find(|(j, _)| waiting[*j] > 0) else {
+                        break None;
+                    };
+                    if let Some(p) = path.iter().position(|x| x == next) {
+                        break Some(path[p..].to_vec());
+                    }
+                    path.push(*next);
+                    at = *next;
+                };
+                let Some(cycle) = cycle else { continue };
+                if cycle.iter().any(|&c| reported[c]) {
+                    continue;
+                }
+                for &c in &cycle {
+                    reported[c] = true;
+                }
+                let names: Vec<&str> = cycle
+                    .iter()
+                    .chain(cycle.first())
+                    .map(|&c| q.questions[c].id.as_str())
+                    .collect();
+                let first = cycle[0];
+                let second = cycle.get(1).copied().unwrap_or(first);
+                let where_ = deps[first]
+                    .iter()
+                    .find(|(j, _)| *j == second)
+                    .map_or(String::new(), |(_, p)| p.clone());
+                self.errors.push(
+                    Diagnostic::new(
+                        self.file,
+                        &where_,
+                        format!(
+                            "conditions or calculations refer to each other in a cycle: {}",
+                            names.join(" → ")
+                        ),
+                    )
+                    .hint("break the cycle: one of them must not depend on the others"),
+                );
+            }
+            // Whatever is left, in questionnaire order, so that a questionnaire in error still
+            // has a complete order.
+            order.extend((0..n).filter(|&i| waiting[i] > 0));
+        }
+        order
     }
 
     fn codes(

@@ -2,8 +2,9 @@
 //!
 //! [`load`] turns JSON text into a [`Questionnaire`], or into *all* the [`Diagnostic`]s a user
 //! can fix in one pass. Once loaded, a questionnaire is immutable and internally consistent:
-//! ids are unique and well-formed, every expression is parsed and refers only to earlier
-//! questions, option codes are unique per question, limits are ordered. The rest of anketa relies
+//! ids are unique and well-formed, every expression is parsed and refers only to existing
+//! questions without a cycle ([`Questionnaire::order`]), option codes are unique per question,
+//! limits are ordered. The rest of anketa relies
 //! on this and does not re-check.
 //!
 //! This module does no file I/O: the caller hands it the text and a label for messages.
@@ -98,6 +99,11 @@ pub struct Questionnaire {
     pub by_id: HashMap<String, usize, foldhash::fast::FixedState>,
     /// Questions in the order of their names, for joins with sorted answers ([`Names`]).
     pub names: Names,
+    /// The order in which relevance and calculations are evaluated: every question after the
+    /// questions its `relevant` (and its block's), and its `calculation`, refer to — questionnaire
+    /// order where nothing forces another (a later question may be referred to; cycles are
+    /// refused at load).
+    pub order: Vec<usize>,
 }
 
 impl Questionnaire {
@@ -182,9 +188,29 @@ impl Question {
         self.options.iter().find(|o| o.code == code)
     }
 
-    /// Whether this question records an answer (everything but notes).
+    /// Whether this question has a value in the data (everything but notes; calculations
+    /// included).
     pub fn is_answerable(&self) -> bool {
         !matches!(self.kind, Kind::Note)
+    }
+
+    /// Whether the interviewer answers this question: shown and with a value (not a note, not a
+    /// calculation). Such questions are numbered, counted in progress and listed in review.
+    pub fn is_interviewed(&self) -> bool {
+        self.is_answerable() && self.is_asked()
+    }
+
+    /// Whether the interviewer is shown this question (everything but calculations).
+    pub fn is_asked(&self) -> bool {
+        !matches!(self.kind, Kind::Calculate { .. })
+    }
+
+    /// The calculation of a `calculate` question.
+    pub fn calculation(&self) -> Option<&Expr> {
+        match &self.kind {
+            Kind::Calculate { calculation } => Some(calculation),
+            _ => None,
+        }
     }
 }
 
@@ -234,9 +260,35 @@ pub enum Kind {
     Date,
     /// Shown, not answered.
     Note,
+    /// Computed from other answers, never asked: recomputed as answers change and stored in
+    /// the interview file like an answer (a number, else a text), so that merge, exports and
+    /// the report read it without evaluating anything.
+    Calculate {
+        /// The expression.
+        calculation: Expr,
+    },
 }
 
 impl Kind {
+    /// Whether the values of a question of this kind are numbers: a number question, or a calculation
+    /// whose expression is arithmetic or counts (its other values are texts).
+    pub fn is_numeric(&self) -> bool {
+        use crate::expr::{BinOp, Func, Node};
+        fn numeric(n: &Node) -> bool {
+            match n {
+                Node::Num(_) | Node::Neg(_) => true,
+                Node::Bin(op, ..) => matches!(op, BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div | BinOp::Mod),
+                Node::Call(f, _) => matches!(f, Func::CountSelected | Func::StringLength),
+                _ => false,
+            }
+        }
+        match self {
+            Kind::Number { .. } => true,
+            Kind::Calculate { calculation } => numeric(&calculation.node),
+            _ => false,
+        }
+    }
+
     /// The type name used in the JSON format.
     pub fn name(&self) -> &'static str {
         match self {
@@ -247,6 +299,7 @@ impl Kind {
             Kind::LongText { .. } => "long_text",
             Kind::Date => "date",
             Kind::Note => "note",
+            Kind::Calculate { .. } => "calculate",
         }
     }
 }

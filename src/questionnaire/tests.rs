@@ -103,14 +103,68 @@ fn unknown_reference_with_did_you_mean() {
 }
 
 #[test]
-fn reference_to_later_question() {
-    let e = one_error(|v| v["blocks"][0]["questions"][1]["relevant"] = json!("${why} = ''"));
-    assert!(
-        e.contains("blocks[0].questions[1].relevant: refers to a later question, `why`"),
-        "{e}"
+fn a_later_question_may_be_referred_to_but_not_in_a_cycle() {
+    // `n` asked only when `why` (a later question) is unanswered: evaluated after `why`.
+    let mut v = base();
+    v["blocks"][0]["questions"][1]["relevant"] = json!("${why} = ''");
+    let q = load("t.json", &v.to_string()).unwrap();
+    let pos = |id: &str| q.order.iter().position(|&i| q.questions[i].id == id).unwrap();
+    assert!(pos("why") < pos("n") && pos("kind") < pos("why"), "{:?}", q.order);
+    assert_eq!(q.order.len(), q.questions.len());
+    // …but `why` cannot in turn depend on `n`.
+    let e = one_error(|v| {
+        v["blocks"][0]["questions"][1]["relevant"] = json!("${why} = ''");
+        v["blocks"][1]["questions"][0]["relevant"] = json!("${n} > 1");
+    });
+    has_all(
+        &e,
+        &[
+            "blocks[0].questions[1].relevant",
+            "refer to each other in a cycle: n → why → n",
+            "break the cycle",
+        ],
     );
     let e = one_error(|v| v["blocks"][0]["questions"][1]["relevant"] = json!("${n} > 1"));
     assert!(e.contains("refers to itself, `n`"), "{e}");
+}
+
+#[test]
+fn calculations_are_checked_like_conditions() {
+    let calc = |c: Value| move |v: &mut Value| v["blocks"][1]["questions"].as_array_mut().unwrap().push(c);
+    let mut v = base();
+    calc(json!({"id": "double", "type": "calculate", "calculation": "${n} * 2"}))(&mut v);
+    let q = load("t.json", &v.to_string()).unwrap();
+    let d = q.question("double").unwrap();
+    assert!(d.kind.is_numeric() && !d.is_asked() && d.is_answerable() && !d.required);
+    let e = one_error(calc(json!({"id": "c", "type": "calculate"})));
+    assert!(e.contains("a calculate question has no `calculation`"), "{e}");
+    let e = one_error(calc(
+        json!({"id": "c", "type": "calculate", "calculation": "${nn} + 1"}),
+    ));
+    assert!(
+        e.contains("calculation: unknown question `nn`") && e.contains("did you mean `n`?"),
+        "{e}"
+    );
+    let e = one_error(calc(json!({"id": "c", "type": "calculate", "calculation": "${c} + 1"})));
+    assert!(e.contains("refers to itself, `c`"), "{e}");
+    let e = one_error(calc(
+        json!({"id": "c", "type": "calculate", "calculation": "1", "required": true}),
+    ));
+    assert!(e.contains("`required` does not apply to a calculate question"), "{e}");
+    let e = one_error(calc(
+        json!({"id": "c", "type": "calculate", "calculation": "${kind} = 'tos' and ${c2}"}),
+    ));
+    assert!(e.contains("unknown question `c2`"), "{e}");
+    // Two calculations feeding each other.
+    let mut v = base();
+    calc(json!({"id": "c1", "type": "calculate", "calculation": "${c2} + 1"}))(&mut v);
+    calc(json!({"id": "c2", "type": "calculate", "calculation": "${c1} + 1"}))(&mut v);
+    let e = errors(&v);
+    assert_eq!(e.len(), 1, "{e:#?}");
+    assert!(e[0].contains("cycle: c1 → c2 → c1"), "{}", e[0]);
+    // `calculation` only on calculations.
+    let e = one_error(|v| v["blocks"][0]["questions"][1]["calculation"] = json!("1"));
+    assert!(e.contains("`calculation` does not apply to a number question"), "{e}");
 }
 
 #[test]
@@ -272,7 +326,7 @@ fn language_code_is_checked() {
 fn block_condition_on_its_own_question() {
     let e = one_error(|v| v["blocks"][1]["relevant"] = json!("${why} = ''"));
     assert!(
-        e.contains("blocks[1].relevant: refers to a question of this block or a later one, `why`"),
+        e.contains("blocks[1].relevant: refers to a question of this block, `why`"),
         "{e}"
     );
 }

@@ -211,6 +211,9 @@ fn fit_answer(q: &Questionnaire, qidx: usize, a: AnswerRef<'_>, chosen: &mut Vec
         }
         (Kind::Number { .. }, ValueRef::Number(n)) if n.is_finite() => {}
         (Kind::Text { .. } | Kind::LongText { .. }, ValueRef::Text(_)) => {}
+        // A calculation's value: a number, or a text when its result is none.
+        (Kind::Calculate { .. }, ValueRef::Number(n)) if n.is_finite() => {}
+        (Kind::Calculate { .. }, ValueRef::Text(_)) => {}
         (Kind::Date, ValueRef::Text(s)) => {
             if parse_date(s).is_none() {
                 return Err(Problem::NotADate(s.to_owned()));

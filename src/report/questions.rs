@@ -25,6 +25,9 @@ impl RKind {
             Kind::Text { .. } => RKind::Text,
             Kind::LongText { .. } => RKind::LongText,
             Kind::Note => return None,
+            // A calculation is tabulated as what its values are.
+            Kind::Calculate { .. } if k.is_numeric() => RKind::Number,
+            Kind::Calculate { .. } => RKind::Text,
         })
     }
 

@@ -233,7 +233,7 @@ fn start(f: &mut Frame, app: &App, tab: Tab, sel: usize, theme: Theme) {
         let text = match tab {
             Tab::New => {
                 let q = &app.catalog()[i];
-                let n = q.questions.iter().filter(|x| x.is_answerable()).count();
+                let n = q.questions.iter().filter(|x| x.is_interviewed()).count();
                 // Two entries with the same id and version differ in content: show the hash.
                 let twin = app
                     .catalog()
@@ -708,8 +708,8 @@ fn question_body(f: &mut Frame, app: &App, s: &Session, area: Rect, theme: Theme
         head.push(Line::from(""));
         intro_lines = 2;
     }
-    let number = q.questions[..=s.cur].iter().filter(|x| x.is_answerable()).count();
-    let prefix = if qq.is_answerable() {
+    let number = q.questions[..=s.cur].iter().filter(|x| x.is_interviewed()).count();
+    let prefix = if qq.is_interviewed() {
         format!("{number}. ")
     } else {
         String::new()
@@ -890,7 +890,7 @@ fn list_body(f: &mut Frame, app: &App, s: &Session, area: Rect, sel: usize, revi
             ""
         };
         // The question takes at most ~45% of the row, so the answer stays visible.
-        let number = q.questions[..=i].iter().filter(|x| x.is_answerable()).count();
+        let number = q.questions[..=i].iter().filter(|x| x.is_interviewed()).count();
         let width = usize::from(area.width);
         let room = width.saturating_sub(mark.width()) * 45 / 100;
         let text = truncate(&format!("{number}. {}", q.tr(&qq.text)), room.max(12));

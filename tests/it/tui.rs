@@ -218,7 +218,7 @@ fn keys_for(s: &Session) -> Vec<KeyEvent> {
         Kind::Number { min, .. } => chars(&format!("{}", min.unwrap_or(0.0).max(1.0) as i64 + 4)),
         Kind::Text { .. } | Kind::LongText { .. } => chars("Ответ респондента"),
         Kind::Date => chars("2020-05-01"),
-        Kind::Note => vec![],
+        Kind::Note | Kind::Calculate { .. } => vec![],
     };
     if s.answer().and_then(|a| a.value.as_ref()).is_some() {
         keys.clear(); // already answered
