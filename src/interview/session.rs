@@ -7,7 +7,7 @@
 
 use super::editor::Editor;
 use super::logic::{Checks, Problem, apply_rules, relevance};
-use crate::questionnaire::{Kind, Questionnaire};
+use crate::questionnaire::{Kind, Questionnaire, Text};
 use crate::record::{Answer, AnswerValue, Event, EventKind, QuestionnaireRef, Record, Reopening, Status};
 use std::sync::Arc;
 
@@ -268,6 +268,9 @@ pub fn progress(q: &Questionnaire, rec: &Record, rel: &[bool]) -> (usize, usize)
     (answered, total)
 }
 
+/// What a piped `${name}` shows while that question has no answer.
+pub const UNANSWERED: &str = "[…]";
+
 impl Session {
     /// The checks of an answer of this interview, as it stands.
     fn checks(&self) -> Checks<'_> {
@@ -416,6 +419,53 @@ impl Session {
     /// Progress for the interviewer's bar (see [`progress`]).
     pub fn progress(&self) -> (usize, usize) {
         progress(&self.q, &self.rec, &self.rel)
+    }
+
+    /// A text of the questionnaire, in its language, with every `${name}` replaced by that
+    /// answer as the interviewer sees it ([`Session::answer_text`]) — or by [`UNANSWERED`]
+    /// while it has none (or is not relevant). Recomputed at every frame, so it follows the
+    /// answers live.
+    pub fn say(&self, t: &Text) -> String {
+        self.pipe(self.q.tr(t))
+    }
+
+    /// [`Session::say`] of a text already in the questionnaire's language (a check's message).
+    pub fn pipe(&self, text: &str) -> String {
+        crate::questionnaire::pipe(text, |name| {
+            let shown = self
+                .q
+                .index_of(name)
+                .filter(|&i| self.rel[i])
+                .map(|i| self.answer_text(i))
+                .unwrap_or_default();
+            if shown.is_empty() {
+                UNANSWERED.to_string()
+            } else {
+                shown
+            }
+        })
+        .into_owned()
+    }
+
+    /// Question `i`'s answer as the interviewer reads it: the option's label (labels joined by
+    /// "; " for a multi), else the value; a "specify" text in parentheses; empty when none.
+    pub fn answer_text(&self, i: usize) -> String {
+        let q = &self.q;
+        let qq = &q.questions[i];
+        let Some(a) = self.rec.answers.get(&qq.id) else {
+            return String::new();
+        };
+        let label = |c: &str| qq.option(c).map_or(c.to_string(), |o| q.tr(&o.label).to_string());
+        let mut t = match &a.value {
+            Some(AnswerValue::Text(c)) if matches!(qq.kind, Kind::Single) => label(c),
+            Some(AnswerValue::Codes(cs)) => cs.iter().map(|c| label(c)).collect::<Vec<_>>().join("; "),
+            Some(v) => v.display().replace('\n', " "),
+            None => String::new(),
+        };
+        if let Some(o) = &a.other {
+            t.push_str(&format!(" ({o})"));
+        }
+        t
     }
 
     /// Rows of the review screen: relevant answerable questions.

@@ -624,3 +624,44 @@ fn calculations_are_recomputed_in_chain_stored_and_never_shown() {
         "a calculation is never shown"
     );
 }
+
+#[test]
+fn answers_are_piped_into_texts_live() {
+    let src = serde_json::json!({
+        "id": "pipe", "version": "1", "title": "P", "language": "en",
+        "blocks": [{"id": "b", "title": "About ${org}", "questions": [
+            {"id": "org", "type": "single", "text": "Type", "options": [
+                {"code": "ngo", "label": "an NGO"}, {"code": "tos", "label": "a TOS"}]},
+            {"id": "name", "type": "text", "text": "Name of ${org}", "required": false},
+            {"id": "n", "type": "number", "text": "How many people work at ${name} (${org})?",
+             "hint": "Count ${name}'s volunteers too", "max": 1000000, "integer": false}
+        ]}]
+    });
+    let q = Arc::new(crate::questionnaire::load("pipe.json", &src.to_string()).unwrap());
+    let rec = new_record(&q, "id1".into(), "dev".into(), "I07".into(), &now(0));
+    let mut s = Session::open(q.clone(), rec);
+    s.show(&now(0));
+    let text = |s: &Session, id: &str| s.say(&s.q.question(id).unwrap().text);
+    assert_eq!(s.say(&q.blocks[0].title), "About […]");
+    act(&mut s, Action::Choose(1));
+    assert_eq!(s.say(&q.blocks[0].title), "About a TOS", "an option's label");
+    act(&mut s, Action::Next);
+    assert_eq!(text(&s, "name"), "Name of a TOS");
+    typ(&mut s, "Рассвет");
+    act(&mut s, Action::Next);
+    assert_eq!(text(&s, "n"), "How many people work at Рассвет (a TOS)?");
+    assert_eq!(
+        s.say(s.q.question("n").unwrap().hint.as_ref().unwrap()),
+        "Count Рассвет's volunteers too"
+    );
+    // Changed back there, changed here.
+    act(&mut s, Action::Prev);
+    act(&mut s, Action::Prev);
+    act(&mut s, Action::Choose(0));
+    assert_eq!(text(&s, "n"), "How many people work at Рассвет (an NGO)?");
+    typ(&mut s, ""); // nothing typed: no change
+    let mut s2 = s.clone();
+    s2.rec.answers.remove("name");
+    s2.jump_to(2, &now(1));
+    assert_eq!(text(&s2, "n"), "How many people work at […] (an NGO)?");
+}

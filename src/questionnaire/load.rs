@@ -441,6 +441,7 @@ impl Cx<'_> {
             order: Vec::new(),
         };
         let order = self.references(&q);
+        self.pipes(&q);
         Some(Questionnaire { order, ..q })
     }
 
@@ -810,6 +811,70 @@ impl Cx<'_> {
             self.codes(&e.node, &path, &line, q, &index, current);
         }
         self.order(q, &deps)
+    }
+
+    /// Every `${name}` piped into a text must name a question that has a value.
+    fn pipes(&mut self, q: &Questionnaire) {
+        let mut texts: Vec<(String, &Text)> = Vec::new();
+        for (bi, b) in q.blocks.iter().enumerate() {
+            texts.push((format!("blocks[{bi}].title"), &b.title));
+            if let Some(t) = &b.intro {
+                texts.push((format!("blocks[{bi}].intro"), t));
+            }
+            for (k, qi) in b.questions.clone().enumerate() {
+                let qq = &q.questions[qi];
+                let p = format!("blocks[{bi}].questions[{k}]");
+                texts.push((format!("{p}.text"), &qq.text));
+                if let Some(t) = &qq.hint {
+                    texts.push((format!("{p}.hint"), t));
+                }
+                for (key, c) in [("constraint_message", &qq.constraint), ("warning_message", &qq.warning)] {
+                    if let Some(t) = c.as_ref().and_then(|c| c.message.as_ref()) {
+                        texts.push((format!("{p}.{key}"), t));
+                    }
+                }
+                for (j, o) in qq.options.iter().enumerate() {
+                    texts.push((format!("{p}.options[{j}].label"), &o.label));
+                }
+            }
+        }
+        for (path, t) in texts {
+            let each: Vec<(String, &str)> = match t {
+                Text::Plain(s) => vec![(path.clone(), s.as_str())],
+                Text::Map(m) => m.iter().map(|(l, s)| (format!("{path}.{l}"), s.as_str())).collect(),
+            };
+            for (path, s) in each {
+                let line = s.replace(['\n', '\r', '\t'], " ");
+                for (name, r) in super::piped(s) {
+                    let col = s[..r.start].chars().count();
+                    let len = s[r.clone()].chars().count();
+                    let d = match q.index_of(name) {
+                        None => {
+                            let hint = did_you_mean(name, q.questions.iter().map(|x| x.id.as_str())).map_or_else(
+                                || "no question has this id; a text shows an answer with ${name}".to_string(),
+                                |s| format!("did you mean `{s}`?"),
+                            );
+                            Diagnostic::new(
+                                self.file,
+                                &path,
+                                format!("unknown question `{name}` piped into the text"),
+                            )
+                            .snippet(&line, col, len)
+                            .hint(hint)
+                        }
+                        Some(i) if q.questions[i].kind == Kind::Note => Diagnostic::new(
+                            self.file,
+                            &path,
+                            format!("`{name}` is a note and has no answer to show"),
+                        )
+                        .snippet(&line, col, len)
+                        .hint("pipe a question that is answered"),
+                        Some(_) => continue,
+                    };
+                    self.errors.push(d);
+                }
+            }
+        }
     }
 
     /// The evaluation order: a topological order of `deps` (questionnaire order among

@@ -66,6 +66,33 @@ impl Text {
     }
 }
 
+/// The names a text pipes in with `${name}`, with their byte ranges in `text`.
+pub(crate) fn piped(text: &str) -> impl Iterator<Item = (&str, std::ops::Range<usize>)> {
+    let mut at = 0;
+    std::iter::from_fn(move || {
+        let start = at + text.get(at..)?.find("${")?;
+        let len = text[start + 2..].find('}')?;
+        at = start + 2 + len + 1;
+        Some((text[start + 2..start + 2 + len].trim(), start..at))
+    })
+}
+
+/// `text` with every `${name}` replaced by `value(name)` (borrowed when there is none).
+pub(crate) fn pipe<'t>(text: &'t str, mut value: impl FnMut(&str) -> String) -> std::borrow::Cow<'t, str> {
+    let mut out = String::new();
+    let mut last = 0;
+    for (name, r) in piped(text) {
+        out.push_str(&text[last..r.start]);
+        out.push_str(&value(name));
+        last = r.end;
+    }
+    if last == 0 {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    out.push_str(&text[last..]);
+    std::borrow::Cow::Owned(out)
+}
+
 /// The widest `short_title` (terminal columns): it shares the interviewer's 80-column header
 /// with the block title, and heads a column of the report's tables.
 pub(crate) const SHORT_TITLE_WIDTH: usize = 16;

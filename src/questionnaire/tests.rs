@@ -454,3 +454,27 @@ fn the_monitoring_instruments_are_named_as_in_the_note() {
     assert_eq!(bundled("omsu").unwrap().short_name(), "ОМСУ");
     assert_eq!(bundled("demo").unwrap().short_name(), "demo");
 }
+
+#[test]
+fn piped_names_in_texts_must_be_questions_with_answers() {
+    let e = one_error(|v| v["blocks"][1]["questions"][0]["text"] = json!("Почему ${knd}?"));
+    has_all(
+        &e,
+        &[
+            "blocks[1].questions[0].text: unknown question `knd` piped into the text",
+            "Почему ${knd}?",
+            "       ^^^^^^ did you mean `kind`?",
+        ],
+    );
+    let e = one_error(|v| {
+        v["blocks"][0]["questions"][0]["options"][0]["label"] = json!({"ru": "НКО (${nn})", "en": "NGO"})
+    });
+    assert!(
+        e.contains("blocks[0].questions[0].options[0].label.ru: unknown question `nn`"),
+        "{e}"
+    );
+    let mut v = base();
+    v["blocks"][1]["questions"][0]["text"] = json!("Почему ${kind}, а не ${goals}? (${n})");
+    v["blocks"][1]["intro"] = json!("Про ${kind}");
+    assert!(errors(&v).is_empty(), "{:#?}", errors(&v));
+}

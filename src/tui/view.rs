@@ -416,14 +416,15 @@ fn field_lines(edit: &Editor, theme: Theme, focused: bool) -> Vec<Line<'static>>
     out
 }
 
-/// The session's message and its style.
-fn message_line(l: Lang, m: &Option<Message>, q: &Questionnaire, theme: Theme) -> (String, Style) {
-    match m {
-        Some(m @ Message::Problem(Problem::Warning(_))) => (i18n::message(l, m, q), theme.warn()),
+/// The session's message (answers piped into a check's message) and its style.
+fn message_line(l: Lang, s: &Session, theme: Theme) -> (String, Style) {
+    let say = |m: &Message| s.pipe(&i18n::message(l, m, &s.q));
+    match &s.message {
+        Some(m @ Message::Problem(Problem::Warning(_))) => (say(m), theme.warn()),
         Some(m @ (Message::Problem(_) | Message::MaxReached(_) | Message::CannotComplete(_) | Message::ReadOnly)) => {
-            (i18n::message(l, m, q), theme.error())
+            (say(m), theme.error())
         }
-        Some(m) => (i18n::message(l, m, q), theme.ok()),
+        Some(m) => (say(m), theme.ok()),
         None => (String::new(), Style::new()),
     }
 }
@@ -448,7 +449,7 @@ fn interview(f: &mut Frame, app: &App, s: &Session, theme: Theme) {
         l.t("блок", "block"),
         qq.block + 1,
         q.blocks.len(),
-        q.tr(&block.title)
+        s.say(&block.title)
     );
     let (save_text, save_style) = match app.save_state() {
         SaveState::Idle => (String::new(), Style::new()),
@@ -506,7 +507,7 @@ fn interview(f: &mut Frame, app: &App, s: &Session, theme: Theme) {
     // Message line: a failed save first (what is wrong and what to do), else the session's.
     let (text, style) = match (app.save_state(), &s.message) {
         (SaveState::Failed(e), _) => (format!("{}: {e}", l.t("НЕ СОХРАНЕНО", "NOT SAVED")), theme.error()),
-        (_, m) => message_line(l, m, q, theme),
+        _ => message_line(l, s, theme),
     };
     f.render_widget(Paragraph::new(Line::styled(text, style)).wrap(Wrap { trim: true }), msg);
     let keys: Vec<(Cmd, &str, &str)> = match (s.mode, s.focus) {
@@ -632,7 +633,7 @@ fn choice_lines(
             st = st.patch(theme.sel());
             focus = Some(lines.len());
         }
-        lines.push(Line::styled(format!("{key} {mark} {}", q.tr(&o.label)), st));
+        lines.push(Line::styled(format!("{key} {mark} {}", s.say(&o.label)), st));
         if o.other && chosen {
             let e = &s.other_edit;
             let mut fl = field_line(e, theme, s.focus == Focus::Other);
@@ -698,13 +699,11 @@ fn question_body(f: &mut Frame, app: &App, s: &Session, area: Rect, theme: Theme
     let mut head: Vec<Line> = Vec::new();
     let block = &q.blocks[qq.block];
     let mut intro_lines = 0;
-    if s.cur == block.questions.start
+    // The intro heads the block's first question that is shown (calculations are not).
+    if block.questions.clone().find(|&i| q.questions[i].is_asked()) == Some(s.cur)
         && let Some(intro) = &block.intro
     {
-        head.push(Line::styled(
-            q.tr(intro).to_string(),
-            Style::new().add_modifier(Modifier::ITALIC),
-        ));
+        head.push(Line::styled(s.say(intro), Style::new().add_modifier(Modifier::ITALIC)));
         head.push(Line::from(""));
         intro_lines = 2;
     }
@@ -715,12 +714,12 @@ fn question_body(f: &mut Frame, app: &App, s: &Session, area: Rect, theme: Theme
         String::new()
     };
     head.push(Line::styled(
-        format!("{prefix}{}", q.tr(&qq.text)),
+        format!("{prefix}{}", s.say(&qq.text)),
         Style::new().add_modifier(Modifier::BOLD),
     ));
     if let Some(h) = &qq.hint {
         head.push(Line::styled(
-            format!("{} {}", l.t("Интервьюеру:", "Interviewer:"), q.tr(h)),
+            format!("{} {}", l.t("Интервьюеру:", "Interviewer:"), s.say(h)),
             theme.hint(),
         ));
     }
@@ -824,25 +823,6 @@ fn wrapped_height(line: &Line, w: usize) -> usize {
     rows
 }
 
-fn answer_text(s: &Session, i: usize) -> String {
-    let q = &s.q;
-    let qq = &q.questions[i];
-    let Some(a) = s.rec.answers.get(&qq.id) else {
-        return String::new();
-    };
-    let label = |c: &str| qq.option(c).map_or(c.to_string(), |o| q.tr(&o.label).to_string());
-    let mut t = match &a.value {
-        Some(AnswerValue::Text(c)) if matches!(qq.kind, Kind::Single) => label(c),
-        Some(AnswerValue::Codes(cs)) => cs.iter().map(|c| label(c)).collect::<Vec<_>>().join("; "),
-        Some(v) => v.display().replace('\n', " "),
-        None => String::new(),
-    };
-    if let Some(o) = &a.other {
-        t.push_str(&format!(" ({o})"));
-    }
-    t
-}
-
 fn list_body(f: &mut Frame, app: &App, s: &Session, area: Rect, sel: usize, review: bool, theme: Theme) {
     use unicode_width::UnicodeWidthStr;
     let l = app.lang();
@@ -876,7 +856,7 @@ fn list_body(f: &mut Frame, app: &App, s: &Session, area: Rect, sel: usize, revi
                     "{} {}: {}",
                     l.t("Блок", "Block"),
                     qq.block + 1,
-                    q.tr(&q.blocks[qq.block].title)
+                    s.say(&q.blocks[qq.block].title)
                 ),
                 theme.hint(),
             ));
@@ -893,14 +873,14 @@ fn list_body(f: &mut Frame, app: &App, s: &Session, area: Rect, sel: usize, revi
         let number = q.questions[..=i].iter().filter(|x| x.is_interviewed()).count();
         let width = usize::from(area.width);
         let room = width.saturating_sub(mark.width()) * 45 / 100;
-        let text = truncate(&format!("{number}. {}", q.tr(&qq.text)), room.max(12));
+        let text = truncate(&format!("{number}. {}", s.say(&qq.text)), room.max(12));
         let remark = if s.rec.answers.get(&qq.id).is_some_and(|a| a.remark.is_some()) {
             "✎ "
         } else {
             ""
         };
         let head = format!("{mark}{text} — {remark}");
-        let ans = answer_text(s, i);
+        let ans = s.answer_text(i);
         let avail = width.saturating_sub(head.width());
         let cut = ans.width() > avail;
         let mut st = if problem { theme.error() } else { Style::new() };
