@@ -188,6 +188,30 @@ fn walk<A: Lookup + ?Sized>(
     (rel, calcs)
 }
 
+/// An expression's value as an answer to `qq` (a default): a code of one of its options for a
+/// single, such codes (separated by spaces) for a multi, a finite number for a number, a valid
+/// date for a date, a non-empty text for a text; nothing when it is none of these.
+pub(crate) fn as_answer(qq: &Question, v: Value) -> Option<AnswerValue> {
+    if v == Value::Null {
+        return None;
+    }
+    let text = v.as_text();
+    match &qq.kind {
+        Kind::Single => qq.option(text.trim()).map(|o| AnswerValue::Text(o.code.clone())),
+        Kind::Multi { .. } => {
+            let codes: Vec<String> = match &v {
+                Value::List(l) => l.clone(),
+                _ => text.split_whitespace().map(str::to_string).collect(),
+            };
+            (!codes.is_empty() && codes.iter().all(|c| qq.option(c).is_some())).then_some(AnswerValue::Codes(codes))
+        }
+        Kind::Number { .. } => Some(v.as_number()).filter(|n| n.is_finite()).map(AnswerValue::Number),
+        Kind::Date => parse_date(text.trim()).map(|_| AnswerValue::Text(text.trim().to_string())),
+        Kind::Text { .. } | Kind::LongText { .. } => (!text.trim().is_empty()).then_some(AnswerValue::Text(text)),
+        Kind::Note | Kind::Calculate { .. } => None,
+    }
+}
+
 /// The stored value of a calculation's result: a finite number (for a numeric calculation, or
 /// whenever the result is a number), else a non-empty text; nothing for an empty result.
 fn calculated(v: Value, numeric: bool) -> Option<AnswerValue> {

@@ -518,6 +518,11 @@ impl Session {
         self.mode = Mode::Question;
         self.pending = None;
         self.filter.clear();
+        // First shown (no `shown` event yet): the question's default, if any.
+        let id = &self.q.questions[i].id;
+        if !self.read_only && !self.rec.paradata.iter().any(|e| e.ev == EventKind::Shown && e.q == *id) {
+            self.put_default(i, now);
+        }
         self.load_fields();
         self.reached[i] = true;
         let id = self.q.questions[i].id.clone();
@@ -538,6 +543,33 @@ impl Session {
         Effect::Save
     }
 
+    /// Puts question `i`'s default in, marked as such, if it has one and no value yet.
+    fn put_default(&mut self, i: usize, now: &Now) {
+        let qq = &self.q.questions[i];
+        if self.rec.answers.get(&qq.id).is_some_and(|a| a.value.is_some()) {
+            return;
+        }
+        let value = match &qq.default {
+            None => return,
+            Some(crate::questionnaire::QuestionDefault::Value(v)) => Some(v.clone()),
+            Some(crate::questionnaire::QuestionDefault::Calculation(e)) => {
+                let env = super::logic::AnswerEnv {
+                    q: &self.q,
+                    answers: &self.rec.answers,
+                    relevant: &self.rel,
+                    current: crate::expr::Value::Null,
+                };
+                super::logic::as_answer(qq, e.eval(&env))
+            }
+        };
+        let Some(value) = value else { return };
+        let a = self.rec.answers.entry(qq.id.clone()).or_default();
+        a.value = Some(value);
+        a.defaulted = true;
+        a.answered_at = Some(now.wall.clone());
+        self.refresh_relevance();
+    }
+
     fn touch(&mut self, now: &Now) {
         self.rec.revision += 1;
         self.rec.updated = now.wall.clone();
@@ -555,6 +587,7 @@ impl Session {
         entry.value = v;
         entry.answered_at = Some(now.wall.clone());
         entry.warning_confirmed = false;
+        entry.defaulted = false;
         entry.relevant = true;
         let kind = if first { EventKind::Answered } else { EventKind::Changed };
         // Typing is logged once per stretch of edits, not per key.
@@ -876,6 +909,15 @@ impl Session {
                     q: id,
                     gap_s: None,
                 });
+                self.touch(now);
+                effect = Effect::Save;
+            }
+            // Enter on a default confirms it.
+            let id = &self.q.questions[self.cur].id;
+            if let Some(a) = self.rec.answers.get_mut(id)
+                && a.defaulted
+            {
+                a.defaulted = false;
                 self.touch(now);
                 effect = Effect::Save;
             }

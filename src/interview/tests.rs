@@ -665,3 +665,45 @@ fn answers_are_piped_into_texts_live() {
     s2.jump_to(2, &now(1));
     assert_eq!(text(&s2, "n"), "How many people work at […] (an NGO)?");
 }
+
+#[test]
+fn defaults_are_put_in_when_first_shown_and_marked_until_confirmed_or_changed() {
+    let src = serde_json::json!({
+        "id": "def", "version": "1", "title": "D", "language": "en",
+        "blocks": [{"id": "b", "title": "B", "questions": [
+            {"id": "region", "type": "single", "text": "Region", "default": "south", "options": [
+                {"code": "north", "label": "North"}, {"code": "south", "label": "South"}]},
+            {"id": "members", "type": "number", "text": "Members", "default": 10, "max": 1000},
+            {"id": "twice", "type": "number", "text": "Twice", "default_calculation": "${members} * 2", "max": 1000},
+            {"id": "never", "type": "text", "text": "Never shown", "relevant": "false()", "default": "x"}
+        ]}]
+    });
+    let q = Arc::new(crate::questionnaire::load("def.json", &src.to_string()).unwrap());
+    let rec = new_record(&q, "id1".into(), "dev".into(), "I07".into(), &now(0));
+    let mut s = Session::open(q, rec);
+    s.show(&now(0));
+    assert_eq!(value(&s, "region"), Some(AnswerValue::Text("south".into())));
+    assert!(s.rec.answers["region"].defaulted);
+    // Enter confirms: no longer marked.
+    act(&mut s, Action::Next);
+    assert!(!s.rec.answers["region"].defaulted);
+    assert_eq!(value(&s, "members"), Some(AnswerValue::Number(10.0)));
+    assert!(s.rec.answers["members"].defaulted);
+    // Changed: no longer marked, and the calculated default follows the answer given.
+    act(&mut s, Action::Backspace);
+    act(&mut s, Action::Backspace);
+    typ(&mut s, "7");
+    assert!(!s.rec.answers["members"].defaulted);
+    act(&mut s, Action::Next);
+    assert_eq!(value(&s, "twice"), Some(AnswerValue::Number(14.0)));
+    assert!(s.rec.answers["twice"].defaulted);
+    // Only when first shown: back and forth does not put it in again.
+    act(&mut s, Action::Backspace);
+    act(&mut s, Action::Backspace);
+    assert_eq!(value(&s, "twice"), None);
+    act(&mut s, Action::Prev);
+    act(&mut s, Action::Next);
+    assert_eq!(value(&s, "twice"), None);
+    // A question never shown gets no default.
+    assert!(!s.rec.answers.contains_key("never"));
+}

@@ -4,9 +4,10 @@
 //! walked by hand: a derive would stop at the first problem, while a questionnaire author wants
 //! the whole list, each with its path and a hint.
 
-use super::{Block, Check, Choice, Kind, Missing, Names, Question, Questionnaire, Text};
+use super::{Block, Check, Choice, Kind, Missing, Names, Question, QuestionDefault, Questionnaire, Text};
 use crate::diag::{Diagnostic, did_you_mean};
 use crate::expr::{self, BinOp, Expr, Func, Node};
+use crate::record::AnswerValue;
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, HashMap};
@@ -44,6 +45,8 @@ const QUESTION_KEYS: &[&str] = &[
     "unit",
     "max_length",
     "calculation",
+    "default",
+    "default_calculation",
 ];
 const OPTION_KEYS: &[&str] = &["code", "label", "exclusive", "other", "missing"];
 const TYPES: &[&str] = &[
@@ -56,6 +59,21 @@ const TYPES: &[&str] = &[
     "note",
     "calculate",
 ];
+
+/// Where an expression is used, for [`Cx::references`].
+struct ExprUse<'q> {
+    /// Its JSON path.
+    path: String,
+    expr: &'q Expr,
+    /// The question it belongs to (a block's first question for a block's `relevant`).
+    at: usize,
+    /// A `constraint` or `warning` (`.` allowed).
+    check: bool,
+    /// The block, for a block's `relevant`.
+    block: Option<usize>,
+    /// Part of the live evaluation (a condition or a calculation): its references order it.
+    live: bool,
+}
 
 /// Parses and validates questionnaire text. `file` names the source in messages.
 pub fn load(file: &str, src: &str) -> Result<Questionnaire, Vec<Diagnostic>> {
@@ -599,6 +617,13 @@ impl Cx<'_> {
             _ => Kind::Note,
         };
         let is_note = kind == Kind::Note || calculate;
+        let default = if is_note {
+            refuse(self, "default");
+            refuse(self, "default_calculation");
+            None
+        } else {
+            self.default(m, path, &kind, &options)
+        };
         Some(Question {
             id: id?,
             block,
@@ -614,7 +639,102 @@ impl Cx<'_> {
             constraint,
             warning,
             options,
+            default,
         })
+    }
+
+    /// A question's `default` (a value of its type) or `default_calculation` (an expression).
+    fn default(
+        &mut self,
+        m: &Map<String, Value>,
+        path: &str,
+        kind: &Kind,
+        options: &[Choice],
+    ) -> Option<QuestionDefault> {
+        if m.contains_key("default") && m.contains_key("default_calculation") {
+            self.err(
+                path,
+                "both `default` and `default_calculation`",
+                "keep one: a fixed value in `default`, or an expression in `default_calculation`",
+            );
+            return None;
+        }
+        if m.contains_key("default_calculation") {
+            return self
+                .expr(m, path, "default_calculation")
+                .map(QuestionDefault::Calculation);
+        }
+        let v = m.get("default")?;
+        let p = join(path, "default");
+        let code = |cx: &mut Self, c: &str| -> Option<String> {
+            if options.iter().any(|o| o.code == c) {
+                return Some(c.to_string());
+            }
+            let hint = did_you_mean(c, options.iter().map(|o| o.code.as_str())).map_or_else(
+                || "use the code of one of the options".to_string(),
+                |s| format!("did you mean `{s}`?"),
+            );
+            cx.err(&p, format!("no option has the code `{c}`"), hint);
+            None
+        };
+        let value = match (kind, v) {
+            (Kind::Single, Value::String(c)) => AnswerValue::Text(code(self, c)?),
+            // XLSForm writes several codes separated by spaces.
+            (Kind::Multi { .. }, Value::String(s)) => {
+                let codes: Option<Vec<String>> = s.split_whitespace().map(|c| code(self, c)).collect();
+                AnswerValue::Codes(codes?)
+            }
+            (Kind::Multi { .. }, Value::Array(a)) => {
+                let mut codes = Vec::new();
+                for c in a {
+                    match c {
+                        Value::String(c) => codes.push(code(self, c)?),
+                        other => {
+                            self.err(
+                                &p,
+                                format!("an option code must be a string, found {}", type_name(other)),
+                                "write the codes as strings",
+                            );
+                            return None;
+                        }
+                    }
+                }
+                AnswerValue::Codes(codes)
+            }
+            (Kind::Number { min, max, .. }, Value::Number(n)) => {
+                let x = n.as_f64().unwrap_or(f64::NAN);
+                if min.is_some_and(|a| x < a) || max.is_some_and(|b| x > b) {
+                    self.err(
+                        &p,
+                        format!("the default {x} is outside min..max"),
+                        "choose a default the question accepts",
+                    );
+                    return None;
+                }
+                AnswerValue::Number(x)
+            }
+            (Kind::Text { .. } | Kind::LongText { .. }, Value::String(s)) => AnswerValue::Text(s.clone()),
+            (Kind::Date, Value::String(s)) if crate::record::fit::parse_date(s).is_some() => {
+                AnswerValue::Text(s.clone())
+            }
+            (Kind::Date, Value::String(s)) => {
+                self.err(
+                    &p,
+                    format!("`{s}` is not a date"),
+                    "write it as YYYY-MM-DD, e.g. \"2021-02-20\"",
+                );
+                return None;
+            }
+            (k, other) => {
+                self.err(
+                    &p,
+                    format!("a {} question's default cannot be {}", k.name(), type_name(other)),
+                    "a code for single, codes for multi, a number for number, a string for text and date; or an expression in `default_calculation`",
+                );
+                return None;
+            }
+        };
+        Some(QuestionDefault::Value(value))
     }
 
     fn check(&mut self, m: &Map<String, Value>, path: &str, key: &str, msg_key: &str) -> Option<Check> {
@@ -721,34 +841,86 @@ impl Cx<'_> {
             .enumerate()
             .map(|(i, x)| (x.id.as_str(), i))
             .collect();
-        // (path, expression, the question it belongs to (the block's first for a block's
-        // `relevant`), whether it is a check, the block for a block's `relevant`)
-        let mut todo: Vec<(String, &Expr, usize, bool, Option<usize>)> = Vec::new();
+        let mut todo: Vec<ExprUse> = Vec::new();
         for (bi, b) in q.blocks.iter().enumerate() {
             if let Some(e) = &b.relevant {
-                todo.push((format!("blocks[{bi}].relevant"), e, b.questions.start, false, Some(bi)));
+                todo.push(ExprUse {
+                    path: format!("blocks[{bi}].relevant"),
+                    expr: e,
+                    at: b.questions.start,
+                    check: false,
+                    block: Some(bi),
+                    live: true,
+                });
             }
             for (k, qi) in b.questions.clone().enumerate() {
                 let qq = &q.questions[qi];
                 let p = format!("blocks[{bi}].questions[{k}]");
                 if let Some(e) = &qq.relevant {
-                    todo.push((format!("{p}.relevant"), e, qi, false, None));
+                    todo.push(ExprUse {
+                        path: format!("{p}.relevant"),
+                        expr: e,
+                        at: qi,
+                        check: false,
+                        block: None,
+                        live: true,
+                    });
                 }
                 if let Some(e) = qq.calculation() {
-                    todo.push((format!("{p}.calculation"), e, qi, false, None));
+                    todo.push(ExprUse {
+                        path: format!("{p}.calculation"),
+                        expr: e,
+                        at: qi,
+                        check: false,
+                        block: None,
+                        live: true,
+                    });
+                }
+                // Evaluated once, when the question is first shown: no part of the live order.
+                if let Some(QuestionDefault::Calculation(e)) = &qq.default {
+                    todo.push(ExprUse {
+                        path: format!("{p}.default_calculation"),
+                        expr: e,
+                        at: qi,
+                        check: false,
+                        block: None,
+                        live: false,
+                    });
                 }
                 if let Some(c) = &qq.constraint {
-                    todo.push((format!("{p}.constraint"), &c.expr, qi, true, None));
+                    todo.push(ExprUse {
+                        path: format!("{p}.constraint"),
+                        expr: &c.expr,
+                        at: qi,
+                        check: true,
+                        block: None,
+                        live: false,
+                    });
                 }
                 if let Some(c) = &qq.warning {
-                    todo.push((format!("{p}.warning"), &c.expr, qi, true, None));
+                    todo.push(ExprUse {
+                        path: format!("{p}.warning"),
+                        expr: &c.expr,
+                        at: qi,
+                        check: true,
+                        block: None,
+                        live: false,
+                    });
                 }
             }
         }
         // What each question's relevance and value depend on, and where it is said (for cycles).
         let n = q.questions.len();
         let mut deps: Vec<Vec<(usize, String)>> = vec![Vec::new(); n];
-        for (path, e, at, check, block) in todo {
+        for ExprUse {
+            path,
+            expr: e,
+            at,
+            check,
+            block,
+            live,
+        } in todo
+        {
             let line = e.src.replace(['\n', '\r', '\t'], " ");
             for (name, col) in e.refs() {
                 let len = name.chars().count() + 3;
@@ -784,7 +956,7 @@ impl Cx<'_> {
                             })
                     }
                     Some(&i) => {
-                        if !check {
+                        if live {
                             let whom = block.map_or(at..at + 1, |b| q.blocks[b].questions.clone());
                             for w in whom {
                                 deps[w].push((i, path.clone()));

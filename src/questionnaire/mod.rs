@@ -207,6 +207,18 @@ pub struct Question {
     pub warning: Option<Check>,
     /// Options of a choice question.
     pub options: Vec<Choice>,
+    /// The value put in when the question is first shown, if it has none.
+    pub default: Option<QuestionDefault>,
+}
+
+/// A question's default: put in when the question is first shown (if it has no value yet) and
+/// marked as such in the interview file until the interviewer confirms or changes it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum QuestionDefault {
+    /// A fixed value (`default`), checked against the question at load.
+    Value(crate::record::AnswerValue),
+    /// An expression (`default_calculation`), evaluated when the question is first shown.
+    Calculation(Expr),
 }
 
 impl Question {

@@ -478,3 +478,40 @@ fn piped_names_in_texts_must_be_questions_with_answers() {
     v["blocks"][1]["intro"] = json!("Про ${kind}");
     assert!(errors(&v).is_empty(), "{:#?}", errors(&v));
 }
+
+#[test]
+fn defaults_must_fit_their_question() {
+    let e = one_error(|v| v["blocks"][0]["questions"][0]["default"] = json!("toss"));
+    has_all(
+        &e,
+        &[
+            "blocks[0].questions[0].default: no option has the code `toss`",
+            "did you mean `tos`?",
+        ],
+    );
+    let e = one_error(|v| v["blocks"][0]["questions"][1]["default"] = json!(11));
+    assert!(e.contains("the default 11 is outside min..max"), "{e}");
+    let e = one_error(|v| v["blocks"][0]["questions"][1]["default"] = json!("5"));
+    assert!(e.contains("a number question's default cannot be a string"), "{e}");
+    let e = one_error(|v| {
+        v["blocks"][0]["questions"][1]["default"] = json!(5);
+        v["blocks"][0]["questions"][1]["default_calculation"] = json!("1");
+    });
+    assert!(e.contains("both `default` and `default_calculation`"), "{e}");
+    let e = one_error(|v| v["blocks"][0]["questions"][1]["default_calculation"] = json!("${nope} + 1"));
+    assert!(e.contains("default_calculation: unknown question `nope`"), "{e}");
+    // A default_calculation is evaluated once: it may use a later question without a cycle.
+    let mut v = base();
+    v["blocks"][0]["questions"][1]["default_calculation"] = json!("string-length(${why})");
+    v["blocks"][1]["questions"][0]["relevant"] = json!("${n} > 0");
+    assert!(errors(&v).is_empty(), "{:#?}", errors(&v));
+    v["blocks"][0]["questions"][2]["default"] = json!("a b");
+    let q = load("t.json", &v.to_string()).unwrap();
+    assert_eq!(
+        q.questions[2].default,
+        Some(QuestionDefault::Value(crate::record::AnswerValue::Codes(vec![
+            "a".into(),
+            "b".into()
+        ])))
+    );
+}

@@ -334,7 +334,7 @@ impl<'a> P<'a> {
 
     fn answer(&mut self) -> Option<AnswerView<'a>> {
         let (mut value, mut other, mut remark, mut answered_at) = (None, None, None, None);
-        let (mut relevant, mut warning_confirmed) = (None, None);
+        let (mut relevant, mut warning_confirmed, mut defaulted) = (None, None, None);
         self.object(|p, k| match k {
             "value" => set(&mut value, p.value()?),
             "other" => set(&mut other, p.opt_string()?),
@@ -342,6 +342,7 @@ impl<'a> P<'a> {
             "answered_at" => set(&mut answered_at, p.opt_string()?),
             "relevant" => set(&mut relevant, p.bool()?),
             "warning_confirmed" => set(&mut warning_confirmed, p.bool()?),
+            "defaulted" => set(&mut defaulted, p.bool()?),
             _ => None,
         })?;
         Some(AnswerView {
@@ -351,6 +352,7 @@ impl<'a> P<'a> {
             answered_at: answered_at.flatten(),
             relevant: relevant?,
             warning_confirmed: warning_confirmed.unwrap_or(false),
+            defaulted: defaulted.unwrap_or(false),
         })
     }
 

@@ -129,6 +129,10 @@ pub struct Answer {
     /// The interviewer confirmed the soft warning for this value.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub warning_confirmed: bool,
+    /// The value is the question's default, put there when the question was first shown, and
+    /// the interviewer has neither confirmed (Enter) nor changed it yet.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub defaulted: bool,
 }
 
 /// A stored value. In JSON: a string, a number, or an array of codes.

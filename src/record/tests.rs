@@ -42,6 +42,9 @@ fn records() -> Vec<Record> {
                 if (i + k).is_multiple_of(9) {
                     a.remark = Some(awkward[(i + 2 * k) % awkward.len()].into());
                 }
+                if (i + k).is_multiple_of(11) {
+                    a.defaulted = true;
+                }
             }
             if n.is_multiple_of(4) {
                 r.interviewer = awkward[k % awkward.len()].into();
@@ -164,6 +167,7 @@ fn with_defaults(rec: &Record) -> Value {
             ("value", Value::Null),
             ("other", Value::Null),
             ("warning_confirmed", json!(false)),
+            ("defaulted", json!(false)),
         ] {
             a.entry(k).or_insert(d);
         }

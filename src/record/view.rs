@@ -186,6 +186,9 @@ pub struct AnswerView<'a> {
     /// See [`Answer::warning_confirmed`].
     #[serde(default)]
     pub warning_confirmed: bool,
+    /// See [`Answer::defaulted`].
+    #[serde(default)]
+    pub defaulted: bool,
 }
 
 /// [`AnswerValue`], borrowed.
@@ -354,6 +357,7 @@ impl RecordView<'_> {
                         answered_at: o(&a.answered_at),
                         relevant: a.relevant,
                         warning_confirmed: a.warning_confirmed,
+                        defaulted: a.defaulted,
                     };
                     (s(k), answer)
                 })

@@ -105,6 +105,9 @@ impl RecordView<'_> {
             if a.warning_confirmed {
                 out.extend_from_slice(b",\"warning_confirmed\":true");
             }
+            if a.defaulted {
+                out.extend_from_slice(b",\"defaulted\":true");
+            }
             out.push(b'}');
         }
         out.push(b'}');

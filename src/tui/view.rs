@@ -737,6 +737,20 @@ fn question_body(f: &mut Frame, app: &App, s: &Session, area: Rect, theme: Theme
         Kind::Note => {}
         kind => {
             head.push(Line::styled(input_hint(kind, q, l), theme.dim()));
+        }
+    }
+    if answer.is_some_and(|a| a.defaulted) {
+        head.push(Line::styled(
+            l.t(
+                "значение по умолчанию: Enter — подтвердить, или измените",
+                "the default value: Enter confirms it, or change it",
+            ),
+            theme.warn(),
+        ));
+    }
+    match &qq.kind {
+        Kind::Single | Kind::Multi { .. } | Kind::Note => {}
+        _ => {
             lines.extend(field_lines(&s.edit, theme, s.focus == Focus::Answer && !s.read_only));
         }
     }
