@@ -37,26 +37,49 @@ pub struct MergeOptions {
     pub excel: bool,
 }
 
-/// Runs a merge and prints its summary; nothing merged is a failure (exit code 1) whose reasons
-/// are in the merge report.
-pub fn merge(opts: &MergeOptions, progress: &dyn Progress, out: &mut dyn Write) -> Result<Done, Error> {
+/// Runs a merge, prints its summary on `out` and what was rejected on `err` (the first
+/// [`SHOW_ON_ERR`], then a count). Exit status: 0 when every input was merged or accounted for
+/// (duplicate, conflict, draft, discarded, ignored), 3 ([`Done::SomeRejected`]) when some input
+/// was rejected (the outputs are written all the same), 2 for usage errors, 1 when the outputs
+/// could not be written (then the previous outputs, or none, are left, and no temp file).
+pub fn merge(
+    opts: &MergeOptions,
+    progress: &dyn Progress,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<Done, Error> {
+    let fresh = !opts.out.exists();
     let result = run(opts, &|done, total| progress.update(done, total));
     progress.finish();
-    let report = result.map_err(|e| match e {
-        Error::Failed(m) => Error::Failed(format!("{m}; the merge did not finish (inputs are unchanged)")),
-        other => other,
-    })?;
+    let report = match result {
+        Ok(r) => r,
+        Err(e) => {
+            if fresh {
+                // Nothing was put in place: the folders this merge made go too.
+                store::remove_merge_dirs(&opts.out);
+            }
+            return Err(match e {
+                Error::Failed(m) => Error::Failed(format!(
+                    "{m}; the merge did not finish: no output was changed (inputs are unchanged); \
+                     free space or fix the folder, then run the same command again"
+                )),
+                other => other,
+            });
+        }
+    };
     emit(out, report.summary(&opts.out.display().to_string()).as_bytes())?;
-    if report.merged.values().sum::<usize>() == 0 {
-        return Err(Error::Failed(format!(
-            "nothing could be merged; the reasons are in {}",
-            opts.out.join(REPORT_FILE).display()
-        )));
+    if report.rejected.is_empty() {
+        return Ok(Done::All);
     }
-    Ok(Done::All)
+    emit(err, report.rejects_for_stderr(SHOW_ON_ERR).as_bytes())?;
+    Ok(Done::SomeRejected)
 }
 
-/// The merge, up to its report (written, and returned).
+/// How many rejects are printed on standard error (all are in `merge-report.json`).
+const SHOW_ON_ERR: usize = 20;
+
+/// The merge, up to its report (written, and returned). Every output is written and made
+/// durable under a temp name first; only when all are, they are put in place, the report last.
 pub fn run(opts: &MergeOptions, progress: &(dyn Fn(u64, u64) + Sync)) -> Result<MergeReport, Error> {
     if opts.inputs.is_empty() {
         return Err(Error::usage("no input: name the files or folders to merge"));
@@ -96,6 +119,7 @@ pub fn run(opts: &MergeOptions, progress: &(dyn Fn(u64, u64) + Sync)) -> Result<
     let d = decide(&written.entries, opts.include_incomplete);
     let files = plan::questionnaire_files(&cat, &written.entries, &d.merged);
     let commits = written.commit(&cat, &d.merged, &files).map_err(Error::Failed)?;
+    let mut staged: Vec<store::Staged> = Vec::new();
     let mut outputs: BTreeSet<String> = BTreeSet::new();
     outputs.insert(plan::NDJSON.into());
     for f in &files {
@@ -105,11 +129,11 @@ pub fn run(opts: &MergeOptions, progress: &(dyn Fn(u64, u64) + Sync)) -> Result<
             .iter()
             .filter(|&&i| written.entries[i].questionnaire as usize == f.qi)
             .count();
-        write(&opts.out, &f.codebook, &codebook::csv(&k.q, &k.layout))?;
-        write(&opts.out, &f.sps, &spss::syntax(&k.q, &k.layout, &f.csv))?;
+        staged.push(write(&opts.out, &f.codebook, &codebook::csv(&k.q, &k.layout))?);
+        staged.push(write(&opts.out, &f.sps, &spss::syntax(&k.q, &k.layout, &f.csv))?);
         // The questionnaire itself, byte for byte: the data set carries its instrument, so a
         // later merge or report of it needs nothing else (even after the bundled copy changed).
-        write(&opts.out, &f.copy, k.q.source.as_bytes())?;
+        staged.push(write(&opts.out, &f.copy, k.q.source.as_bytes())?);
         outputs.extend([f.csv.clone(), f.codebook.clone(), f.sps.clone(), f.copy.clone()]);
         report.merged.insert(f.stem.clone(), merged);
         report.questionnaires.push(plan::report_questionnaire(k, f, merged));
@@ -122,11 +146,12 @@ pub fn run(opts: &MergeOptions, progress: &(dyn Fn(u64, u64) + Sync)) -> Result<
         let rec: Record = serde_json::from_slice(&buf)
             .map_err(|e| Error::Failed(format!("spill file: cannot read back a record: {e}")))?;
         let name = file_names::conflict(&rec, &written.entries[c.loser].hash_hex());
-        write(&opts.out, &name, &rec.to_json())?;
+        if outputs.insert(name.clone()) {
+            staged.push(write(&opts.out, &name, &rec.to_json())?);
+        }
         report
             .conflicts
-            .push(plan::report_conflict(c, &written.entries, path, name.clone()));
-        outputs.insert(name);
+            .push(plan::report_conflict(c, &written.entries, path, name));
     }
     for dup in &d.duplicates {
         report
@@ -145,16 +170,19 @@ pub fn run(opts: &MergeOptions, progress: &(dyn Fn(u64, u64) + Sync)) -> Result<
             .incomplete
             .push(plan::report_incomplete(e, path(e), q, interviewer));
     }
-    commits.wait().map_err(Error::Failed)?;
+    let mut big = commits.wait().map_err(Error::Failed)?;
     outputs.insert(REPORT_FILE.into());
+    report.outputs = outputs.iter().cloned().collect();
+    big.append(&mut staged);
+    // The report last: a merge output is one once its report is in place.
+    big.push(write(&opts.out, REPORT_FILE, &report.to_json())?);
+    store::put_all(big).map_err(|(p, e)| Error::Failed(format!("{}: {}", p.display(), store::io_reason(&e))))?;
     for old in plan::stale_outputs(&old_outputs, &outputs) {
         store::remove_file(&opts.out.join(old));
     }
     for dir in plan::empty_dirs(&outputs) {
         store::remove_empty_dir(&opts.out.join(dir));
     }
-    report.outputs = outputs.into_iter().collect();
-    write(&opts.out, REPORT_FILE, &report.to_json())?;
     Ok(report)
 }
 
@@ -187,8 +215,9 @@ fn found_questionnaires(w: &Walk, cat: &mut Catalog, report: &mut MergeReport) {
     }
 }
 
-/// Writes an output (`name` relative to `out`, folders made as needed) atomically.
-fn write(out: &Path, name: &str, bytes: &[u8]) -> Result<(), Error> {
+/// Writes an output (`name` relative to `out`, folders made as needed) under a temp name,
+/// durably, to be put in place with the others.
+fn write(out: &Path, name: &str, bytes: &[u8]) -> Result<store::Staged, Error> {
     let p = out.join(name);
     let failed =
         |what: &Path, e: std::io::Error| Error::Failed(format!("{}: {}", what.display(), store::io_reason(&e)));
@@ -197,5 +226,5 @@ fn write(out: &Path, name: &str, bytes: &[u8]) -> Result<(), Error> {
     {
         store::create_private_dir(dir).map_err(|e| failed(dir, e))?;
     }
-    store::write_atomic(&p, bytes).map_err(|e| failed(&p, e))
+    store::stage(&p, bytes).map_err(|e| failed(&p, e))
 }

@@ -21,6 +21,7 @@
 
 pub mod plan;
 
+use crate::diag::printable;
 use crate::export::Layout;
 use crate::questionnaire::Questionnaire;
 use crate::record::{FORMAT, QuestionnaireRef, RecordView, Status, fit};
@@ -607,9 +608,30 @@ impl MergeReport {
         v
     }
 
-    /// The human summary printed on stdout.
+    /// The rejects as standard error shows them: a count, the first `show` (path and
+    /// reason, made printable), then how many more.
+    pub fn rejects_for_stderr(&self, show: usize) -> String {
+        use std::fmt::Write;
+        let mut s = String::new();
+        let _ = writeln!(
+            s,
+            "warning: {} input(s) rejected, not merged (all in merge-report.json):",
+            self.rejected.len()
+        );
+        for r in self.rejected.iter().take(show) {
+            let _ = writeln!(s, "  {}: {}", printable(&r.path), printable(&r.reason));
+        }
+        if self.rejected.len() > show {
+            let _ = writeln!(s, "  … and {} more", self.rejected.len() - show);
+        }
+        s
+    }
+
+    /// The human summary printed on stdout. What came from the inputs (paths, reasons) is
+    /// made printable: it cannot drive the terminal or forge a line.
     pub fn summary(&self, out_dir: &str) -> String {
         use std::fmt::Write;
+        let out_dir = &*printable(out_dir);
         let mut s = String::new();
         let total: usize = self.merged.values().sum();
         let _ = writeln!(
@@ -617,7 +639,11 @@ impl MergeReport {
             "read {} file(s), {} interview record(s)",
             self.files_read, self.records_read
         );
-        let per: Vec<String> = self.merged.iter().map(|(k, v)| format!("{k} {v}")).collect();
+        let per: Vec<String> = self
+            .merged
+            .iter()
+            .map(|(k, v)| format!("{} {v}", printable(k)))
+            .collect();
         let _ = writeln!(
             s,
             "merged {total} interview(s){}{}",
@@ -653,10 +679,10 @@ impl MergeReport {
                     c.id,
                     c.winner.revision,
                     status_word(c.winner.status),
-                    c.winner.path,
+                    printable(&c.winner.path),
                     c.loser.revision,
                     status_word(c.loser.status),
-                    c.loser.path,
+                    printable(&c.loser.path),
                     c.rule.describe()
                 );
             }
@@ -676,7 +702,7 @@ impl MergeReport {
                 self.rejected.len()
             );
             for r in self.rejected.iter().take(SHOW) {
-                let _ = writeln!(s, "  {}: {}", r.path, r.reason);
+                let _ = writeln!(s, "  {}: {}", printable(&r.path), printable(&r.reason));
             }
             and_more(&mut s, self.rejected.len());
         }

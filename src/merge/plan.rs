@@ -64,11 +64,19 @@ pub fn stems(cat: &Catalog, used: &[bool]) -> Vec<Option<String>> {
             }
             let q = &all[i].q;
             let variants = (0..all.len()).filter(|&j| used[j] && all[j].q.id == q.id).count();
-            Some(if variants > 1 {
-                format!("{}-{}-{}", q.id, sanitize_stem(&q.version), &q.sha256[..12])
+            let stem = if variants > 1 {
+                format!(
+                    "{}-{}-{}",
+                    sanitize_stem(&q.id),
+                    sanitize_stem(&q.version),
+                    &q.sha256[..12]
+                )
             } else {
-                q.id.clone()
-            })
+                sanitize_stem(&q.id)
+            };
+            // Room for the longest suffix, `.codebook.csv`.
+            let name = crate::file_names::bounded(&stem, ".codebook.csv");
+            Some(name.trim_end_matches(".codebook.csv").to_owned())
         })
         .collect()
 }

@@ -50,7 +50,7 @@ fn previous_outputs(out: &Path) -> Result<Vec<String>, String> {
     if names.is_empty() {
         return Ok(Vec::new());
     }
-    let report = fs::read_to_string(out.join(REPORT_FILE))
+    let report = super::read_text(&out.join(REPORT_FILE), 512 << 20)
         .ok()
         .and_then(|s| serde_json::from_str::<serde_json::Value>(&s).ok())
         .filter(|v| v.get("format").and_then(|f| f.as_str()) == Some(REPORT_FORMAT));
@@ -66,6 +66,55 @@ fn previous_outputs(out: &Path) -> Result<Vec<String>, String> {
         .and_then(|o| o.as_array())
         .map(|a| a.iter().filter_map(|x| x.as_str().map(String::from)).collect())
         .unwrap_or_default())
+}
+
+/// Removes the temp files that a merge killed before its end left in `out` (and its
+/// subfolders): hidden `.<name>.<pid>.tmp` files of a process that is no longer running.
+fn remove_stale_temps(out: &Path) {
+    let dirs = [out.to_path_buf()].into_iter().chain(
+        [
+            crate::file_names::CONFLICTS_DIR,
+            crate::file_names::DRAFTS_DIR,
+            crate::file_names::QUESTIONNAIRES_DIR,
+            crate::file_names::REJECTED_DIR,
+        ]
+        .map(|d| out.join(d)),
+    );
+    for dir in dirs {
+        let Ok(rd) = fs::read_dir(&dir) else { continue };
+        for e in rd.filter_map(|e| e.ok()) {
+            let name = e.file_name();
+            let Some(name) = name.to_str() else { continue };
+            let pid = name
+                .strip_prefix('.')
+                .and_then(|n| n.strip_suffix(".tmp"))
+                .and_then(|n| n.rsplit_once('.'))
+                .and_then(|(_, pid)| pid.parse::<u32>().ok());
+            if let Some(pid) = pid
+                && pid != std::process::id()
+                && !running(pid)
+                && e.file_type().is_ok_and(|t| t.is_file())
+            {
+                let _ = fs::remove_file(e.path());
+            }
+        }
+    }
+}
+
+/// Whether a process with this id is running (Unix; elsewhere assumed to be).
+fn running(pid: u32) -> bool {
+    #[cfg(unix)]
+    {
+        // Signal 0 checks only; ESRCH: no such process.
+        // SAFETY: kill with signal 0 sends nothing and touches no memory.
+        let r = unsafe { libc::kill(pid as libc::pid_t, 0) };
+        r == 0 || io::Error::last_os_error().raw_os_error() != Some(libc::ESRCH)
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = pid;
+        true
+    }
 }
 
 /// A record as the readers hand it to the [`Sink`]: its entry, canonical line (with its
@@ -445,7 +494,17 @@ pub(crate) fn check_merge_out(out: &Path, inputs: &[PathBuf]) -> Result<Vec<Stri
     let out_abs = resolved(out);
     let mut problems = Vec::new();
     if out_abs.exists() && !out_abs.is_dir() {
-        problems.push(format!("--out {}: exists and is not a folder", out.display()));
+        problems.push(format!(
+            "--out {}: exists and is not a folder; choose a new or empty folder",
+            out.display()
+        ));
+    } else if let Some(file) = out_abs.ancestors().skip(1).find(|a| a.exists()).filter(|a| !a.is_dir()) {
+        problems.push(format!(
+            "--out {}: {} is a file, not a folder, so the output folder cannot be made there; choose another \
+             output folder",
+            out.display(),
+            file.display()
+        ));
     }
     for input in inputs {
         let in_abs = resolved(input);
@@ -503,6 +562,7 @@ pub(crate) fn read_and_write(
 ) -> Result<Written, String> {
     let output = |what: &Path, e: io::Error| format!("{}: {}", what.display(), io_reason(&e));
     create_private_dir(out).map_err(|e| output(out, e))?;
+    remove_stale_temps(out);
     let spill = Spill::create(out).map_err(|e| output(out, e))?;
     let nd_path = out.join(NDJSON);
     let ndjson = AtomicFile::create(&nd_path).map_err(|e| output(&nd_path, e))?;
@@ -620,16 +680,22 @@ pub(crate) fn read_and_write(
     })
 }
 
-/// Files committed in the background by [`Written::commit`].
-pub(crate) struct Commits(std::thread::JoinHandle<Vec<Result<(), (PathBuf, io::Error)>>>);
+/// Files made durable in the background by [`Written::commit`].
+pub(crate) struct Commits(std::thread::JoinHandle<Vec<Result<super::Staged, (PathBuf, io::Error)>>>);
 
 impl Commits {
-    /// Waits for every commit; the first error names its file.
-    pub fn wait(self) -> Result<(), String> {
-        for result in self.0.join().unwrap_or_default() {
-            result.map_err(|(p, e)| format!("{}: {}", p.display(), io_reason(&e)))?;
+    /// Waits for every file to be durable; they are then ready to be put in place (all of
+    /// them, or on an error none). The first error names its file.
+    pub fn wait(self) -> Result<Vec<super::Staged>, String> {
+        let mut staged = Vec::new();
+        let results = self
+            .0
+            .join()
+            .unwrap_or_else(|_| vec![Err((PathBuf::new(), io::Error::other("writer thread failed")))]);
+        for result in results {
+            staged.push(result.map_err(|(p, e)| format!("{}: {}", p.display(), io_reason(&e)))?);
         }
-        Ok(())
+        Ok(staged)
     }
 }
 
@@ -709,7 +775,7 @@ impl Written {
         Ok(Commits(std::thread::spawn(move || {
             let handles: Vec<_> = commits
                 .into_iter()
-                .map(|(p, f)| std::thread::spawn(move || f.commit_as(&p).map_err(|e| (p, e))))
+                .map(|(p, f)| std::thread::spawn(move || f.stage_as(&p).map_err(|e| (p, e))))
                 .collect();
             handles
                 .into_iter()

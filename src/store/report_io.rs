@@ -23,7 +23,6 @@ use crate::record::decode::{Decoded, decode, decode_without_paradata};
 use crate::record::{RecordView, Status};
 use crate::report::{InputInfo, MergeInfo, PathReason};
 use std::collections::HashMap;
-use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
@@ -156,6 +155,9 @@ pub(crate) fn open_report_input(
     questionnaires: &[PathBuf],
 ) -> Result<(ReportInput, Catalog), Vec<String>> {
     let meta = std::fs::metadata(input).map_err(|e| vec![format!("{}: {}", input.display(), super::io_reason(&e))])?;
+    if !meta.is_dir() && !meta.is_file() {
+        return Err(vec![format!("{}: {}", input.display(), super::NOT_REGULAR)]);
+    }
     let (mut cat, problems) = super::catalog(false, questionnaires);
     let mut found: Vec<PathBuf> = Vec::new();
     let mut merge = None;
@@ -415,7 +417,9 @@ fn classify_fast(text: &str) -> Result<RecordView<'_>, Option<String>> {
 /// Whether a file starts with a line that is one whole JSON object (an NDJSON file, such as
 /// the `interviews.ndjson` of a merge). Reads at most the first 10 MB.
 fn starts_as_ndjson(path: &Path) -> bool {
-    let Ok(f) = File::open(path) else { return false };
+    let Ok((f, _)) = super::open_input(path) else {
+        return false;
+    };
     let mut first = Vec::new();
     if BufReader::new(f)
         .take(MAX_INTERVIEW_BYTES as u64 + 1)
@@ -521,10 +525,10 @@ fn read_pieces(
     too_long: &str,
     progress: &(dyn Fn(u64, u64) + Sync),
 ) {
-    let mut f = match File::open(path) {
-        Ok(f) => f,
+    let mut f = match super::open_input(path) {
+        Ok((f, _)) => f,
         Err(e) => {
-            let _ = tx.send(Piece::Bad(0, format!("cannot open: {}", super::io_reason(&e))));
+            let _ = tx.send(Piece::Bad(0, e));
             return;
         }
     };

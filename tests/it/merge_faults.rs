@@ -1,0 +1,298 @@
+//! The fault corpus of issue 11: one test per numbered defect (each failed before the fix).
+//! Defects: 1 FIFO inputs hang; 2 one bad byte loses an NDJSON file; 3 long names abort a
+//! merge; 4 the merge algebra with drafts; 5 duplicate keys; 6 times; 7 records that break their
+//! questionnaire; 8 terminal injection; 9 disk full; 10 the smaller ones (`{}`, exit status,
+//! stderr, `--out afile/sub`, SPSS labels — the last in `export::spss`'s unit tests).
+
+use crate::support::{anketa, ok, s, says, text};
+use anketa::record::{Record, Status};
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+fn simulate(q: &str, count: u32, out: &Path, seed: u32, incomplete: f64) {
+    ok(&anketa(&[
+        "simulate",
+        "--questionnaire",
+        q,
+        "--count",
+        &count.to_string(),
+        "--out",
+        s(out),
+        "--seed",
+        &seed.to_string(),
+        "--incomplete-share",
+        &incomplete.to_string(),
+        "--interviewers",
+        "2",
+    ]));
+}
+
+fn merge(inputs: &[&Path], out: &Path, extra: &[&str]) -> Output {
+    let mut args = vec!["merge"];
+    args.extend(inputs.iter().map(|p| s(p)));
+    args.extend(["--out", s(out)]);
+    args.extend(extra);
+    anketa(&args)
+}
+
+fn files(dir: &Path) -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
+    v.sort();
+    v
+}
+
+fn read(p: &Path) -> Record {
+    serde_json::from_slice(&fs::read(p).unwrap()).unwrap()
+}
+
+fn report(out: &Path) -> serde_json::Value {
+    serde_json::from_slice(&fs::read(out.join("merge-report.json")).unwrap()).unwrap()
+}
+
+/// Every file under `dir` (relative path → bytes), temp files included.
+fn tree(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let Ok(rd) = fs::read_dir(&d) else { continue };
+        for e in rd {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                out.push((p.strip_prefix(dir).unwrap().to_path_buf(), fs::read(&p).unwrap()));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// Runs anketa with a deadline: a command that hangs is killed and the test fails.
+fn within(secs: u64, args: &[&str]) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_anketa"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if start.elapsed() > Duration::from_secs(secs) {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("anketa {args:?} hung for {secs} s");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.wait_with_output().unwrap()
+}
+
+/// Defect 1: a FIFO named as an input hangs `merge`, `check` and `report`.
+#[cfg(unix)]
+#[test]
+fn defect_1_a_fifo_given_as_an_argument_is_refused_without_blocking() {
+    let tmp = tempfile::tempdir().unwrap();
+    let lap = tmp.path().join("lap");
+    simulate("demo", 3, &lap, 1, 0.0);
+    let fifo = tmp.path().join("pipe.json");
+    assert!(Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+    let out = tmp.path().join("out");
+    let o = within(20, &["merge", s(&lap), s(&fifo), "--out", s(&out)]);
+    assert_eq!(o.status.code(), Some(3), "{}", text(&o.stderr));
+    says(&o, "pipe.json: not a regular file");
+    assert_eq!(report(&out)["merged"]["demo"], 3);
+    let o = within(20, &["check", s(&fifo)]);
+    assert_ne!(o.status.code(), Some(0));
+    says(&o, "not a regular file");
+    let o = within(20, &["report", s(&fifo)]);
+    assert_ne!(o.status.code(), Some(0));
+    says(&o, "not a regular file");
+    // A merge killed midway left its temp file: the next merge into the folder removes it.
+    let stale = out.join(".interviews.ndjson.4194999.tmp");
+    fs::write(&stale, "partial").unwrap();
+    ok(&merge(&[&lap], &out, &[]));
+    assert!(!stale.exists(), "a dead merge's temp file is removed");
+}
+
+/// Defect 2: one bad byte in a small NDJSON file loses the whole file.
+#[test]
+fn defect_2_one_bad_byte_loses_one_ndjson_line_only() {
+    let tmp = tempfile::tempdir().unwrap();
+    let lap = tmp.path().join("lap");
+    simulate("demo", 300, &lap, 2, 0.0);
+    let first = tmp.path().join("first");
+    ok(&merge(&[&lap], &first, &[]));
+    let nd = fs::read(first.join("interviews.ndjson")).unwrap();
+    assert!(nd.len() < 10 << 20);
+    let mut lines: Vec<Vec<u8>> = nd.split(|&b| b == b'\n').map(<[u8]>::to_vec).collect();
+    let at = lines[4].windows(8).position(|w| w == b"\"device\"").unwrap();
+    lines[4].insert(at + 10, 0xff);
+    let bad = tmp.path().join("mail");
+    fs::create_dir(&bad).unwrap();
+    fs::write(bad.join("interviews.ndjson"), lines.join(&b'\n')).unwrap();
+    let out = tmp.path().join("out");
+    let o = merge(&[&bad], &out, &[]);
+    assert_eq!(o.status.code(), Some(3), "{}", text(&o.stderr));
+    let r = report(&out);
+    assert_eq!(r["merged"]["demo"], 299, "{:#}", r["rejected"]);
+    assert_eq!(
+        r["rejected"][0]["path"],
+        format!("{}:5", s(&bad.join("interviews.ndjson")))
+    );
+    assert!(
+        r["rejected"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .starts_with("not UTF-8 text")
+    );
+}
+
+/// A questionnaire that is not bundled: the demo with another id and version.
+fn renamed_demo(dir: &Path, id: &str, version: &str) -> PathBuf {
+    let src = fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("questionnaires/demo.en.json")).unwrap();
+    let src = src
+        .replacen("\"id\": \"demo\"", &format!("\"id\": \"{id}\""), 1)
+        .replacen("\"version\": \"1\"", &format!("\"version\": \"{version}\""), 1);
+    fs::create_dir_all(dir).unwrap();
+    let p = dir.join(format!("{}.json", &version[..8.min(version.len())]));
+    fs::write(&p, src).unwrap();
+    p
+}
+
+/// Defect 3: a long interviewer code and questionnaire id, or a long version, abort the merge.
+#[test]
+fn defect_3_long_names_are_bounded_and_never_abort_a_merge() {
+    let tmp = tempfile::tempdir().unwrap();
+    let id = "q".repeat(32);
+    let qs = tmp.path().join("qs");
+    let (v1, v2) = ("v".repeat(300), "w".repeat(300));
+    let (q1, q2) = (renamed_demo(&qs, &id, &v1), renamed_demo(&qs, &id, &v2));
+    let lap = tmp.path().join("lap");
+    simulate(s(&q1), 2, &lap, 3, 0.0);
+    simulate(s(&q2), 2, &lap, 4, 0.0);
+    // The interviewer saved these files without trouble; their conflicting copies come too.
+    let stick = tmp.path().join("stick");
+    fs::create_dir(&stick).unwrap();
+    for p in files(&lap.join("interviews")) {
+        let mut r = read(&p);
+        r.interviewer = "\u{1F600}".repeat(40);
+        fs::write(&p, r.to_json()).unwrap();
+        r.revision += 1;
+        r.updated = "2030-01-01T00:00:00Z".into();
+        fs::write(stick.join(p.file_name().unwrap()), r.to_json()).unwrap();
+        r.revision -= 1;
+    }
+    let out = tmp.path().join("out");
+    let o = merge(
+        &[&lap, &stick],
+        &out,
+        &["--questionnaire", s(&q1), "--questionnaire", s(&q2)],
+    );
+    ok(&o);
+    let r = report(&out);
+    assert_eq!(r["conflicts"].as_array().unwrap().len(), 4, "{r:#}");
+    for (p, _) in tree(&out) {
+        for part in p.iter() {
+            assert!(part.len() < 200, "{} is {} bytes", p.display(), part.len());
+        }
+    }
+}
+
+/// Defect 9: a merge that cannot write its outputs (disk full) leaves the previous outputs (or
+/// none) and no temp file, and the same `--out` works on the rerun.
+#[cfg(target_os = "linux")]
+#[test]
+fn defect_9_a_failed_merge_leaves_the_previous_outputs_and_no_temp_file() {
+    let tmp = tempfile::tempdir().unwrap();
+    let lap = tmp.path().join("lap");
+    simulate("demo", 400, &lap, 5, 0.1);
+    // A file-size limit plays the full disk: every write past 64 kB fails (EFBIG).
+    let limited = |out: &Path| {
+        let bin = env!("CARGO_BIN_EXE_anketa");
+        let script = format!(
+            "ulimit -f 128; trap '' XFSZ; exec '{bin}' merge '{}' --out '{}'",
+            s(&lap),
+            s(out)
+        );
+        Command::new("sh").args(["-c", &script]).output().unwrap()
+    };
+    // A fresh folder: nothing is left at all.
+    let fresh = tmp.path().join("fresh");
+    let o = limited(&fresh);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o.stderr));
+    says(&o, "no output was changed");
+    assert!(
+        tree(&fresh).is_empty(),
+        "{:?}",
+        tree(&fresh).iter().map(|t| &t.0).collect::<Vec<_>>()
+    );
+    ok(&merge(&[&lap], &fresh, &[]));
+    // An earlier output: left as it was.
+    let small = tmp.path().join("small");
+    simulate("demo", 2, &small, 6, 0.0);
+    let out = tmp.path().join("out");
+    ok(&merge(&[&small], &out, &[]));
+    let before = tree(&out);
+    let o = limited(&out);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o.stderr));
+    assert_eq!(tree(&out), before, "the previous outputs, and nothing else");
+    ok(&merge(&[&lap], &out, &[]));
+    assert_eq!(
+        report(&out)["merged"]["demo"],
+        fs::read_dir(lap.join("interviews")).unwrap().count() - 40
+    );
+}
+
+/// Defect 10: `{}` is taken for settings; exit status 0 with rejects; rejects not on stderr;
+/// `--out afile/sub` prints an OS error.
+#[test]
+fn defect_10_empty_object_exit_status_stderr_and_out_under_a_file() {
+    let tmp = tempfile::tempdir().unwrap();
+    let lap = tmp.path().join("lap");
+    simulate("demo", 2, &lap, 7, 0.0);
+    fs::write(lap.join("empty-object.json"), "{}").unwrap();
+    let out = tmp.path().join("out");
+    let o = merge(&[&lap], &out, &[]);
+    assert_eq!(o.status.code(), Some(3), "a reject is told by the exit status");
+    says(
+        &o,
+        "empty-object.json: not an anketa interview file (no `format` field)",
+    );
+    let afile = tmp.path().join("afile");
+    fs::write(&afile, "x").unwrap();
+    let o = merge(&[&lap], &afile.join("sub"), &[]);
+    assert_eq!(o.status.code(), Some(2));
+    says(&o, "is a file, not a folder");
+    assert!(!text(&o.stderr).contains("os error"), "{}", text(&o.stderr));
+    let help = text(&anketa(&["merge", "--help"]).stdout);
+    assert!(help.contains("Exit status") && help.contains("3"), "{help}");
+}
+
+/// Defect 8: what inputs hold reaches the terminal raw (escape sequences, forged lines).
+#[test]
+fn defect_8_printed_text_is_sanitised() {
+    let tmp = tempfile::tempdir().unwrap();
+    let lap = tmp.path().join("lap");
+    simulate("demo", 2, &lap, 8, 0.0);
+    let p = &files(&lap.join("interviews"))[0];
+    let mut r = read(p);
+    assert_eq!(r.status, Status::Completed);
+    r.answers.get_mut("org_type").unwrap().value =
+        Some(anketa::record::AnswerValue::Text("\u{1b}]0;owned\u{7}\u{1b}[2J".into()));
+    fs::write(p, r.to_json()).unwrap();
+    fs::write(lap.join("x\nmerged 999 interview(s).json"), "{").unwrap();
+    let out = tmp.path().join("out");
+    let o = merge(&[&lap], &out, &[]);
+    assert_eq!(o.status.code(), Some(3));
+    for stream in [&o.stdout, &o.stderr] {
+        let t = text(stream);
+        assert!(!t.contains('\u{1b}') && !t.contains('\u{7}'), "{t:?}");
+        assert!(!t.lines().any(|l| l.starts_with("merged 999")), "{t}");
+        assert!(t.contains("\\u{1b}]0;owned\\u{7}"), "shown escaped: {t}");
+    }
+}
