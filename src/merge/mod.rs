@@ -239,6 +239,7 @@ pub fn examine_view(
         &rec.started,
         [&q.id, &q.version, &q.sha256],
     )?;
+    check_times(rec)?;
     let k = cat.get(qi);
     fit(&k.q, rec).map_err(|m| m.against(&k.q))?;
     line.clear();
@@ -281,14 +282,33 @@ fn check_head(
         }
         Err(_) => return Err(format!("interview id `{id}` is not a UUID")),
     };
-    let updated: jiff::Timestamp = updated
-        .parse()
-        .map_err(|_| format!("`updated` is `{updated}`, not an RFC 3339 time"))?;
-    if started.parse::<jiff::Timestamp>().is_err() {
-        return Err(format!("`started` is `{started}`, not an RFC 3339 time"));
-    }
+    let updated = time("updated", updated)?;
+    time("started", started)?;
     let qi = cat.find_parts(qid, qversion, qsha)?;
     Ok((uuid, updated, qi))
+}
+
+/// A time of the record ([`crate::record::time::instant`]), or why it is not one.
+fn time(field: &str, value: &str) -> Result<jiff::Timestamp, String> {
+    crate::record::time::instant(value).ok_or_else(|| {
+        format!(
+            "`{field}` is `{value}`, not an RFC 3339 time with seconds and an offset (such as \
+             2021-01-10T12:53:00Z)"
+        )
+    })
+}
+
+/// The times of a record beyond `started` and `updated`: `completed` and each `answered_at`.
+fn check_times(rec: &RecordView<'_>) -> Result<(), String> {
+    if let Some(c) = &rec.completed {
+        time("completed", c)?;
+    }
+    for (var, a) in &rec.answers.0 {
+        if let Some(t) = &a.answered_at {
+            time("answered_at", t).map_err(|e| format!("answer `{}`: {e}", var.as_str()))?;
+        }
+    }
+    Ok(())
 }
 
 fn entry(

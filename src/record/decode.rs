@@ -56,7 +56,7 @@ pub(crate) enum Decoded<'a> {
 pub(crate) fn decode(text: &str) -> Decoded<'_> {
     match RecordView::parse(text) {
         Ok(r) => Decoded::Interview(r),
-        Err(_) => not_an_interview(text),
+        Err(e) => not_an_interview(text, &e),
     }
 }
 
@@ -72,7 +72,7 @@ pub(crate) fn decode_without_paradata(text: &str) -> Decoded<'_> {
 }
 
 /// Why a text that does not parse as an interview is not one (or what it is instead).
-fn not_an_interview(text: &str) -> Decoded<'_> {
+fn not_an_interview<'a>(text: &'a str, parsed: &serde_json::Error) -> Decoded<'a> {
     let t = text.trim();
     if t.is_empty() {
         return Decoded::Rejected("empty file".into());
@@ -85,10 +85,9 @@ fn not_an_interview(text: &str) -> Decoded<'_> {
         Err(e) => return Decoded::Rejected(json_error(&e)),
     };
     match v.get("format").and_then(|f| f.as_str()) {
-        Some(FORMAT) => Decoded::Rejected(match serde_json::from_value::<Record>(v) {
-            Err(e) => format!("malformed interview: {e}"),
-            Ok(_) => "malformed interview".into(),
-        }),
+        // What the reader said, with its line and column (a duplicate key among them: the JSON
+        // value above keeps only the last of two equal keys).
+        Some(FORMAT) => Decoded::Rejected(format!("malformed interview: {parsed}")),
         Some(MERGE_REPORT_FORMAT) => Decoded::Ignored(Ignored::MergeReport),
         Some(other) => Decoded::Rejected(format!(
             "unknown format version `{other}` (this anketa reads `{FORMAT}`); a newer anketa may read it"

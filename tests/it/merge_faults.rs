@@ -296,3 +296,130 @@ fn defect_8_printed_text_is_sanitised() {
         assert!(t.contains("\\u{1b}]0;owned\\u{7}"), "shown escaped: {t}");
     }
 }
+
+/// One simulated, completed demo interview: its file and its text.
+fn one_interview(dir: &Path, seed: u32) -> (PathBuf, String) {
+    simulate("demo", 1, dir, seed, 0.0);
+    let p = files(&dir.join("interviews")).remove(0);
+    let t = fs::read_to_string(&p).unwrap();
+    (p, t)
+}
+
+/// Defect 5: duplicate keys are refused as a bare "malformed interview", or, in `answers`,
+/// accepted with the last one winning.
+#[test]
+fn defect_5_duplicate_keys_are_refused_naming_the_key_and_line() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (p, t) = one_interview(&tmp.path().join("lap"), 9);
+    let stick = tmp.path().join("stick");
+    fs::create_dir(&stick).unwrap();
+    // `status` twice, on the record's second line.
+    let twice = t.replacen("{\n", "{\n  \"status\": \"in_progress\",\n", 1);
+    fs::write(stick.join("status.json"), &twice).unwrap();
+    // A variable twice in `answers`.
+    let r = read(&p);
+    let (var, a) = r.answers.iter().next().unwrap();
+    let one = format!("\"{var}\": {}", serde_json::to_string(a).unwrap());
+    let again = t.replacen("\"answers\": {", &format!("\"answers\": {{\n    {one},"), 1);
+    assert_ne!(again, t);
+    // The line of the second `"var":` (the original, below the copy put first).
+    let key = format!("\"{var}\":");
+    let line = again
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| l.contains(&key))
+        .nth(1)
+        .unwrap()
+        .0
+        + 1;
+    fs::write(stick.join("answer.json"), &again).unwrap();
+    let out = tmp.path().join("out");
+    let o = merge(&[&stick], &out, &[]);
+    assert_eq!(o.status.code(), Some(3), "{}", text(&o.stderr));
+    let rep = report(&out);
+    let reason = |f: &str| {
+        rep["rejected"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["path"].as_str().unwrap().ends_with(f))
+            .map(|r| r["reason"].as_str().unwrap().to_owned())
+            .unwrap_or_else(|| panic!("{f} not rejected: {rep:#}"))
+    };
+    let status = reason("status.json");
+    assert!(
+        status.contains("duplicate field `status`") && status.contains("line "),
+        "{status}"
+    );
+    let answer = reason("answer.json");
+    assert!(
+        answer.contains(&format!("duplicate variable `{var}`")) && answer.contains(&format!("line {line}")),
+        "{answer}"
+    );
+}
+
+/// Defect 6: times are not checked (`completed` not at all): a line break in `completed`
+/// breaks a CSV row, a formula reaches the `--excel` CSV.
+#[test]
+fn defect_6_times_are_rfc_3339_with_seconds_and_offset_and_no_control_char_reaches_a_cell() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (p, _) = one_interview(&tmp.path().join("lap"), 10);
+    let stick = tmp.path().join("stick");
+    fs::create_dir(&stick).unwrap();
+    let base = read(&p);
+    let mut n = 0;
+    let mut put = |f: &dyn Fn(&mut Record)| {
+        let mut r = base.clone();
+        f(&mut r);
+        n += 1;
+        r.id = format!("{}{:x}", &r.id[..35], n);
+        fs::write(stick.join(format!("t{n}.json")), r.to_json()).unwrap();
+    };
+    put(&|r| r.updated = "2021-01-10T12Z".into());
+    put(&|r| r.updated = "20210110T125300Z".into());
+    put(&|r| r.started = "2021-01-10T12:53:60Z".into());
+    put(&|r| r.completed = Some(format!("{}\nX,Y", r.updated)));
+    put(&|r| r.completed = Some("=HYPERLINK(\"http://x\")".into()));
+    put(&|r| {
+        let a = r.answers.values_mut().next().unwrap();
+        a.answered_at = Some("yesterday".into());
+    });
+    // Accepted: a text with control characters (cleaned in the CSV), an interviewer code that
+    // looks like a formula (made inert by --excel).
+    put(&|r| {
+        r.interviewer = "=1+2".into();
+        r.answers.insert(
+            "proposals".into(),
+            anketa::record::Answer {
+                value: Some(anketa::record::AnswerValue::Text("a\u{1}b\u{1b}[2J\u{85}c\rd".into())),
+                relevant: true,
+                ..Default::default()
+            },
+        );
+    });
+    let out = tmp.path().join("out");
+    let o = merge(&[&stick], &out, &["--excel"]);
+    assert_eq!(o.status.code(), Some(3), "{}", text(&o.stderr));
+    let rep = report(&out);
+    let rejected = rep["rejected"].as_array().unwrap();
+    assert_eq!(rejected.len(), 6, "{rep:#}");
+    for (f, field) in [
+        ("t1.json", "`updated`"),
+        ("t2.json", "`updated`"),
+        ("t3.json", "`started`"),
+        ("t4.json", "`completed`"),
+        ("t5.json", "`completed`"),
+        ("t6.json", "`answered_at`"),
+    ] {
+        let r = rejected
+            .iter()
+            .find(|r| r["path"].as_str().unwrap().ends_with(f))
+            .unwrap();
+        assert!(r["reason"].as_str().unwrap().contains(field), "{r}");
+    }
+    let csv = fs::read_to_string(out.join("demo.csv")).unwrap();
+    assert_eq!(csv.lines().count(), 2, "{csv}");
+    assert!(!csv.trim_end().chars().any(|c| c.is_control() && c != '\n'), "{csv:?}");
+    assert!(csv.contains(";'=1+2;"), "{csv}");
+    assert!(csv.contains("a b [2J c d"), "{csv}");
+}
