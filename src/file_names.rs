@@ -61,6 +61,14 @@ pub fn kept_copy(dir: &str, rec: &Record, content_sha256: &str) -> String {
     format!("{dir}/{}", bounded(&stem, ".json"))
 }
 
+/// A record merge rejected, kept in its output as it was read:
+/// `rejected/<sha256 of the text[..16]>.json` (the same text, the same name).
+pub fn rejected(text: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    let hash: String = Sha256::digest(text)[..8].iter().map(|b| format!("{b:02x}")).collect();
+    format!("{REJECTED_DIR}/{hash}.json")
+}
+
 /// The longest file name anketa writes in an output folder, in bytes: well under the 255 of
 /// common file systems, leaving room for a temp file's `.<name>.<pid>.tmp`.
 pub const MAX_NAME_BYTES: usize = 160;

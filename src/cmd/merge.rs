@@ -105,22 +105,44 @@ pub fn run(opts: &MergeOptions, progress: &(dyn Fn(u64, u64) + Sync)) -> Result<
     let at = |s: Source| store::source_path(&w.files, s);
     report.files_read = w.files.len();
     report.records_read = written.entries.len();
-    let reasons = |v: &[(Source, String)]| -> Vec<PathReason> {
-        v.iter()
-            .map(|(s, reason)| PathReason {
-                path: at(*s),
-                reason: reason.clone(),
-            })
-            .collect()
-    };
-    plan::account(&mut report, reasons(&written.rejected), reasons(&written.ignored));
+    let ignored: Vec<PathReason> = written
+        .ignored
+        .iter()
+        .map(|(s, reason)| PathReason {
+            path: at(*s),
+            reason: reason.clone(),
+            ..PathReason::default()
+        })
+        .collect();
+    // Rejected records are kept as they were read, under `rejected/`, named by their content
+    // (so merging an output again keeps them under the same names).
+    let mut staged: Vec<store::Staged> = Vec::new();
+    let mut outputs: BTreeSet<String> = BTreeSet::new();
+    let mut rejected = Vec::with_capacity(written.rejected.len());
+    for (src, r) in &written.rejected {
+        let kept_as = match written.rejected_text(r).map_err(Error::Failed)? {
+            Some(text) => {
+                let name = file_names::rejected(&text);
+                if outputs.insert(name.clone()) {
+                    staged.push(write(&opts.out, &name, &text)?);
+                }
+                Some(name)
+            }
+            None => None,
+        };
+        rejected.push(PathReason {
+            path: at(*src),
+            reason: r.refusal.reason.clone(),
+            violations: r.refusal.violations.clone(),
+            kept_as,
+        });
+    }
+    plan::account(&mut report, rejected, ignored);
     written.hash_copies().map_err(Error::Failed)?;
 
     let d = decide(&written.entries, opts.include_incomplete);
     let files = plan::questionnaire_files(&cat, &written.entries, &d.merged);
     let commits = written.commit(&cat, &d.merged, &files).map_err(Error::Failed)?;
-    let mut staged: Vec<store::Staged> = Vec::new();
-    let mut outputs: BTreeSet<String> = BTreeSet::new();
     outputs.insert(plan::NDJSON.into());
     for f in &files {
         let k = cat.get(f.qi);
@@ -137,6 +159,27 @@ pub fn run(opts: &MergeOptions, progress: &(dyn Fn(u64, u64) + Sync)) -> Result<
         outputs.extend([f.csv.clone(), f.codebook.clone(), f.sps.clone(), f.copy.clone()]);
         report.merged.insert(f.stem.clone(), merged);
         report.questionnaires.push(plan::report_questionnaire(k, f, merged));
+    }
+    // The questionnaires of the records kept without being merged (conflict losers, drafts,
+    // rejected records that break their rules) travel with them too.
+    let mut kept_q: BTreeSet<usize> = d
+        .conflicts
+        .iter()
+        .map(|c| c.loser)
+        .chain(d.incomplete.iter().copied())
+        .map(|i| written.entries[i].questionnaire as usize)
+        .collect();
+    kept_q.extend(
+        written
+            .rejected
+            .iter()
+            .filter_map(|(_, r)| r.refusal.questionnaire.map(|q| q as usize)),
+    );
+    for qi in kept_q {
+        let name = plan::copy_name(&cat, qi);
+        if outputs.insert(name.clone()) {
+            staged.push(write(&opts.out, &name, cat.get(qi).q.source.as_bytes())?);
+        }
     }
     let path = |e: &crate::merge::Entry| at(e.source);
     let mut buf = Vec::new();
@@ -198,6 +241,7 @@ fn found_questionnaires(w: &Walk, cat: &mut Catalog, report: &mut MergeReport) {
             Err(errs) => report.ignored.push(PathReason {
                 path: p.display().to_string(),
                 reason: plan::not_a_questionnaire(&errs),
+                ..PathReason::default()
             }),
         }
     }
@@ -205,12 +249,14 @@ fn found_questionnaires(w: &Walk, cat: &mut Catalog, report: &mut MergeReport) {
         report.rejected.push(PathReason {
             path: path.clone(),
             reason: reason.clone(),
+            ..PathReason::default()
         });
     }
     for (path, reason) in &w.skipped {
         report.ignored.push(PathReason {
             path: path.clone(),
             reason: reason.clone(),
+            ..PathReason::default()
         });
     }
 }

@@ -24,6 +24,7 @@ pub mod plan;
 use crate::diag::printable;
 use crate::export::Layout;
 use crate::questionnaire::Questionnaire;
+use crate::record::fit::{Violation, violations};
 use crate::record::{FORMAT, QuestionnaireRef, RecordView, Status, fit};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -229,7 +230,7 @@ pub fn examine_view(
     line: &mut Vec<u8>,
     row: &mut Vec<u8>,
     hash_now: bool,
-) -> Result<Entry, String> {
+) -> Result<Entry, Refusal> {
     let q = &rec.questionnaire;
     let (id, updated, qi) = check_head(
         cat,
@@ -242,6 +243,10 @@ pub fn examine_view(
     check_times(rec)?;
     let k = cat.get(qi);
     fit(&k.q, rec).map_err(|m| m.against(&k.q))?;
+    let broken = violations(&k.q, rec);
+    if !broken.is_empty() {
+        return Err(Refusal::broken(&k.q, qi, broken));
+    }
     line.clear();
     rec.write_canonical(line);
     row.clear();
@@ -251,6 +256,53 @@ pub fn examine_view(
         e.hash = content_hash(line);
     }
     Ok(e)
+}
+
+/// Why a record is not merged: the reason in words and, for a record that breaks its
+/// questionnaire's rules, every violation and the questionnaire (its copy goes with the record
+/// into the output).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Refusal {
+    /// The reason.
+    pub reason: String,
+    /// Every rule broken (empty for other faults).
+    pub violations: Vec<Violation>,
+    /// The questionnaire the record was checked against (index into the [`Catalog`]).
+    pub questionnaire: Option<u32>,
+}
+
+impl From<String> for Refusal {
+    fn from(reason: String) -> Refusal {
+        Refusal {
+            reason,
+            ..Refusal::default()
+        }
+    }
+}
+
+impl Refusal {
+    fn broken(q: &Questionnaire, qi: usize, violations: Vec<Violation>) -> Refusal {
+        const SHOWN: usize = 3;
+        let mut reason = format!(
+            "breaks questionnaire `{}` {}: {} violation(s): ",
+            q.id,
+            q.version,
+            violations.len()
+        );
+        let first: Vec<String> = violations.iter().take(SHOWN).map(|v| v.to_string()).collect();
+        reason.push_str(&first.join("; "));
+        if violations.len() > SHOWN {
+            reason.push_str(&format!(
+                "; … and {} more (all listed under `violations`)",
+                violations.len() - SHOWN
+            ));
+        }
+        Refusal {
+            reason,
+            violations,
+            questionnaire: Some(qi as u32),
+        }
+    }
 }
 
 /// The content hash of a canonical line (without its newline): SHA-256.
@@ -584,12 +636,18 @@ pub struct ReportConflict {
 }
 
 /// A path with a reason.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Default)]
 pub struct PathReason {
     /// File (and line for NDJSON).
     pub path: String,
     /// Why it was not taken.
     pub reason: String,
+    /// Every rule of its questionnaire the record breaks (variable, rule, value).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub violations: Vec<Violation>,
+    /// Where the record was kept in the output (`rejected/<sha256[..16]>.json`), as it was read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kept_as: Option<String>,
 }
 
 /// An interview left out as incomplete.

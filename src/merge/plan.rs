@@ -8,7 +8,7 @@ use crate::diag::Diagnostic;
 use std::collections::BTreeSet;
 use std::path::{Component, Path};
 
-pub(crate) use crate::file_names::{CONFLICTS_DIR, NDJSON, QUESTIONNAIRES_DIR, REPORT_FILE};
+pub(crate) use crate::file_names::{CONFLICTS_DIR, DRAFTS_DIR, NDJSON, QUESTIONNAIRES_DIR, REJECTED_DIR, REPORT_FILE};
 
 /// The files written for one questionnaire with merged interviews.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,14 +43,20 @@ pub fn questionnaire_files(cat: &Catalog, entries: &[Entry], merged: &[usize]) -
                 csv: format!("{stem}.csv"),
                 codebook: format!("{stem}.codebook.csv"),
                 sps: format!("{stem}.sps"),
-                copy: format!(
-                    "{QUESTIONNAIRES_DIR}/{}",
-                    crate::file_names::questionnaire(&cat.get(qi).q)
-                ),
+                copy: copy_name(cat, qi),
                 stem,
             })
         })
         .collect()
+}
+
+/// `questionnaires/<id>-<version>-<sha256[..12]>.json`: where a questionnaire's copy is kept
+/// in the output.
+pub fn copy_name(cat: &Catalog, qi: usize) -> String {
+    format!(
+        "{QUESTIONNAIRES_DIR}/{}",
+        crate::file_names::questionnaire(&cat.get(qi).q)
+    )
 }
 
 /// File stem of each questionnaire's CSV, codebook and syntax: the id, or
@@ -189,21 +195,23 @@ pub fn stale_outputs(old: &[String], outputs: &BTreeSet<String>) -> Vec<String> 
 
 /// The output folders this merge left empty (to remove, if an earlier merge made them).
 pub fn empty_dirs(outputs: &BTreeSet<String>) -> Vec<&'static str> {
-    [CONFLICTS_DIR, QUESTIONNAIRES_DIR]
+    [CONFLICTS_DIR, DRAFTS_DIR, QUESTIONNAIRES_DIR, REJECTED_DIR]
         .into_iter()
         .filter(|dir| !outputs.iter().any(|o| o.starts_with(&format!("{dir}/"))))
         .collect()
 }
 
-/// An output name from an old report that is safe to remove: `name`, `conflicts/name` or
-/// `questionnaires/name` — never a path that leaves the output folder.
+/// An output name from an old report that is safe to remove: `name`, or `name` in one of the
+/// output's folders — never a path that leaves the output folder.
 fn safe_output_name(n: &str) -> bool {
     let comps: Vec<Component> = Path::new(n).components().collect();
     let normal = comps.iter().all(|c| matches!(c, Component::Normal(_)));
     normal
         && match comps.len() {
             1 => true,
-            2 => comps[0].as_os_str() == CONFLICTS_DIR || comps[0].as_os_str() == QUESTIONNAIRES_DIR,
+            2 => [CONFLICTS_DIR, DRAFTS_DIR, QUESTIONNAIRES_DIR, REJECTED_DIR]
+                .map(std::ffi::OsStr::new)
+                .contains(&comps[0].as_os_str()),
             _ => false,
         }
 }
@@ -238,7 +246,7 @@ mod tests {
         ]
         .map(String::from);
         assert_eq!(stale_outputs(&old, &outputs), ["omsu.csv", "conflicts/b.json"]);
-        assert_eq!(empty_dirs(&outputs), [QUESTIONNAIRES_DIR]);
+        assert_eq!(empty_dirs(&outputs), [DRAFTS_DIR, QUESTIONNAIRES_DIR, REJECTED_DIR]);
     }
 
     fn q(id: &str, version: &str) -> crate::questionnaire::Questionnaire {
@@ -298,6 +306,7 @@ mod tests {
         let pr = |p: &str| PathReason {
             path: p.into(),
             reason: "r".into(),
+            ..PathReason::default()
         };
         account(&mut r, vec![pr("b"), pr("a")], vec![pr("d"), pr("c")]);
         assert_eq!(r.records_read, 12);

@@ -16,7 +16,7 @@
 use super::inputs::{InputFile, InputText, Spill, SpillWriter, read_ordered};
 use super::{AtomicFile, create_private_dir, io_reason};
 use crate::merge::plan::{NDJSON, QuestionnaireFiles, REPORT_FILE};
-use crate::merge::{Catalog, Entry, REPORT_FORMAT, Source, content_hash, decide, examine_view};
+use crate::merge::{Catalog, Entry, REPORT_FORMAT, Refusal, Source, content_hash, decide, examine_view};
 use crate::record::Status;
 use crate::record::decode::{Decoded, decode};
 use std::fs::{self, File};
@@ -150,7 +150,8 @@ struct Sink<'a> {
     /// Whether the entry's content hash is set: only interviews with several copies need it.
     hashed: Vec<bool>,
     places: Vec<Place>,
-    not_taken: Vec<(Source, Outcome)>,
+    rejected: Vec<(Source, Rejected)>,
+    ignored: Vec<(Source, String)>,
     /// The copies of the interview being read: entry index, line, row.
     group: Vec<(usize, Vec<u8>, Vec<u8>)>,
     /// Winners to write at the end of the batch (questionnaire, line, row), and where the
@@ -240,7 +241,11 @@ impl Sink<'_> {
     fn take(&mut self, cat: &Catalog, batch: Vec<Parsed>) {
         for p in batch {
             match p.examined {
-                Err(o) => self.not_taken.push((p.source, o)),
+                Err(Outcome::Rejected(refusal, text)) => {
+                    let text = text.map(|t| (self.spill.append(&[&t]), t.len() as u32));
+                    self.rejected.push((p.source, Rejected { refusal, text }));
+                }
+                Err(Outcome::Ignored(what)) => self.ignored.push((p.source, what)),
                 Ok((e, hashed, line, row)) => {
                     if self.group.first().is_some_and(|g| self.entries[g.0].id != e.id) {
                         self.resolve();
@@ -483,8 +488,19 @@ fn copy_blocks(sources: &Sources, path: &Path, head: &[u8], blocks: &[Block]) ->
 
 /// Why a record was not taken.
 enum Outcome {
-    Rejected(String),
+    /// Rejected: why, and its text (to be kept in the output) if it had one.
+    Rejected(Refusal, Option<Vec<u8>>),
     Ignored(String),
+}
+
+/// A record rejected while reading: why, and where its text was left (in the spill, to be
+/// kept under the output's `rejected/`), if it had one.
+#[derive(Debug)]
+pub(crate) struct Rejected {
+    /// Why.
+    pub refusal: Refusal,
+    /// Its text in the spill: handle and length.
+    text: Option<(u64, u32)>,
 }
 
 /// Checks the output folder of a merge against its inputs: it must not overlap them, and must
@@ -535,8 +551,8 @@ pub(crate) fn check_merge_out(out: &Path, inputs: &[PathBuf]) -> Result<Vec<Stri
 pub(crate) struct Written {
     /// Every interview record read, in reading order.
     pub entries: Vec<Entry>,
-    /// Records and files not taken: (where, why), rejected ones then ignored ones.
-    pub rejected: Vec<(Source, String)>,
+    /// Records and files rejected: where, why, and their text (see [`Written::rejected_text`]).
+    pub rejected: Vec<(Source, Rejected)>,
     /// Files recognised as something other than interviews: (where, what).
     pub ignored: Vec<(Source, String)>,
     hashed: Vec<bool>,
@@ -580,7 +596,8 @@ pub(crate) fn read_and_write(
         entries: Vec::with_capacity(files.len()),
         hashed: Vec::with_capacity(files.len()),
         places: Vec::with_capacity(files.len()),
-        not_taken: Vec::new(),
+        rejected: Vec::new(),
+        ignored: Vec::new(),
         group: Vec::new(),
         pending: Vec::new(),
         ndjson_end: 0,
@@ -598,13 +615,17 @@ pub(crate) fn read_and_write(
         };
         // Buffers sized like the last record's, handed over to the writer without a copy.
         let (mut l, mut r) = (pools[0].take(*line + 64), pools[1].take(*row + 64));
-        let examined = match item.map(decode) {
-            Err(reason) => Err(Outcome::Rejected(reason)),
-            Ok(Decoded::Interview(view)) => examine_view(cat, &view, &mut l, &mut r, false)
-                .map(|e| (e, false))
-                .map_err(Outcome::Rejected),
-            Ok(Decoded::Ignored(what)) => Err(Outcome::Ignored(what.reason().to_owned())),
-            Ok(Decoded::Rejected(reason)) => Err(Outcome::Rejected(reason)),
+        // A rejected record's text is kept (in the output's `rejected/`), as it was read.
+        let keep = |t: &str| (!t.trim().is_empty()).then(|| t.as_bytes().to_vec());
+        let examined = match item {
+            Err(reason) => Err(Outcome::Rejected(reason.into(), None)),
+            Ok(text) => match decode(text) {
+                Decoded::Interview(view) => examine_view(cat, &view, &mut l, &mut r, false)
+                    .map(|e| (e, false))
+                    .map_err(|refusal| Outcome::Rejected(refusal, keep(text))),
+                Decoded::Ignored(what) => Err(Outcome::Ignored(what.reason().to_owned())),
+                Decoded::Rejected(reason) => Err(Outcome::Rejected(reason.into(), keep(text))),
+            },
         };
         (*line, *row) = (l.len(), r.len());
         Parsed {
@@ -632,26 +653,20 @@ pub(crate) fn read_and_write(
         return Err(format!("{}: {e}", out.display()));
     }
     // The sink moved out whole: the rest of it, and its borrow of the spill, end here.
-    let (mut nd_file, mut csv, entries, hashed, places, not_taken, written) = {
+    let (mut nd_file, mut csv, entries, hashed, places, rejected, ignored, written) = {
         let Sink {
             ndjson,
             csv,
             entries,
             hashed,
             places,
-            not_taken,
+            rejected,
+            ignored,
             written,
             ..
         } = { sink };
-        (ndjson, csv, entries, hashed, places, not_taken, written)
+        (ndjson, csv, entries, hashed, places, rejected, ignored, written)
     };
-    let (mut rejected, mut ignored) = (Vec::new(), Vec::new());
-    for (source, o) in not_taken {
-        match o {
-            Outcome::Rejected(reason) => rejected.push((source, reason)),
-            Outcome::Ignored(reason) => ignored.push((source, reason)),
-        }
-    }
     // Every file written while reading, flushed, to read records back from.
     nd_file.flush().map_err(|e| output(&nd_path, e))?;
     for f in csv.iter_mut().flatten() {
@@ -706,6 +721,17 @@ impl Written {
         self.sources
             .fetch(&block(&self.entries[i], &self.places[i], false), buf)
             .map_err(|e| format!("spill file: {}", io_reason(&e)))
+    }
+
+    /// The text of a rejected record as it was read, if it had one.
+    pub fn rejected_text(&self, r: &Rejected) -> Result<Option<Vec<u8>>, String> {
+        let Some((handle, len)) = r.text else { return Ok(None) };
+        let mut buf = vec![0; len as usize];
+        self.sources
+            .spill
+            .read_into(handle, 0, &mut buf)
+            .map_err(|e| format!("spill file: {}", io_reason(&e)))?;
+        Ok(Some(buf))
     }
 
     /// Hashes the copies of interviews with several copies that were not read together

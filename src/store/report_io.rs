@@ -281,7 +281,7 @@ impl ReportInput {
                         }
                         lock(&entries).push(e);
                     }
-                    Err(reason) => lock(&bad).push((source, reason)),
+                    Err(refusal) => lock(&bad).push((source, refusal.reason)),
                 }
             },
             progress,

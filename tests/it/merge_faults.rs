@@ -423,3 +423,145 @@ fn defect_6_times_are_rfc_3339_with_seconds_and_offset_and_no_control_char_reach
     assert!(csv.contains(";'=1+2;"), "{csv}");
     assert!(csv.contains("a b [2J c d"), "{csv}");
 }
+
+/// Defect 7: records that break their questionnaire are merged (members_count −5, 2.5, 1e300, a
+/// 20-digit integer, 5 options where `max` is 3, 2,500 characters where `max_length` is 2,000, a
+/// completed interview without a required answer, `relevant: true` on a question that is not
+/// relevant — which the CSV exported while the report left it out).
+#[test]
+fn defect_7_records_that_break_their_questionnaire_are_kept_under_rejected_with_every_violation() {
+    use anketa::record::{Answer, AnswerValue};
+    let tmp = tempfile::tempdir().unwrap();
+    let lap = tmp.path().join("lap");
+    simulate("nko", 40, &lap, 12, 0.0);
+    let recs: Vec<(PathBuf, Record)> = files(&lap.join("interviews"))
+        .into_iter()
+        .map(|p| (p.clone(), read(&p)))
+        .collect();
+    let nko = anketa::questionnaire::bundled("nko").unwrap();
+    fn set(r: &mut Record, var: &str, v: AnswerValue) {
+        r.answers.insert(
+            var.into(),
+            Answer {
+                value: Some(v),
+                relevant: true,
+                ..Answer::default()
+            },
+        );
+    }
+    let five: Vec<String> = nko.question("activity_areas").unwrap().options[..5]
+        .iter()
+        .map(|o| o.code.clone())
+        .collect();
+    type Fault = (&'static str, &'static str, Box<dyn Fn(&mut Record)>);
+    let faults: Vec<Fault> = vec![
+        (
+            "members_count",
+            "min 0",
+            Box::new(|r| set(r, "members_count", AnswerValue::Number(-5.0))),
+        ),
+        (
+            "members_count",
+            "integer",
+            Box::new(|r| set(r, "members_count", AnswerValue::Number(2.5))),
+        ),
+        (
+            "members_count",
+            "max 100000",
+            Box::new(|r| set(r, "members_count", AnswerValue::Number(1e300))),
+        ),
+        (
+            "members_count",
+            "an integer of at most 15 digits",
+            Box::new(|r| set(r, "members_count", AnswerValue::Number(12345678901234567890.0))),
+        ),
+        (
+            "activity_areas",
+            "max 3 options",
+            Box::new(move |r| set(r, "activity_areas", AnswerValue::Codes(five.clone()))),
+        ),
+        (
+            "final_comment",
+            "max_length 2000",
+            Box::new(|r| set(r, "final_comment", AnswerValue::Text("я".repeat(2500)))),
+        ),
+        (
+            "district",
+            "required",
+            Box::new(|r| {
+                r.answers.remove("district");
+            }),
+        ),
+    ];
+    // Each fault in its own completed interview, as a file on a USB stick.
+    let stick = tmp.path().join("stick");
+    fs::create_dir(&stick).unwrap();
+    let completed: Vec<&(PathBuf, Record)> = recs.iter().filter(|(_, r)| r.status == Status::Completed).collect();
+    for (k, (_, _, f)) in faults.iter().enumerate() {
+        let mut r = completed[k].1.clone();
+        f(&mut r);
+        r.revision += 1;
+        fs::write(stick.join(format!("fault{k}.json")), r.to_json()).unwrap();
+    }
+    // `relevant: true` on an answer whose question is not relevant to the other answers.
+    let (_, base) = completed
+        .iter()
+        .find(|(_, r)| {
+            r.answers.get("interaction").and_then(|a| a.value.clone()) != Some(AnswerValue::Text("no".into()))
+        })
+        .unwrap();
+    let mut r = base.clone();
+    let reason = nko.question("no_interaction_reason").unwrap().options[0].code.clone();
+    set(&mut r, "no_interaction_reason", AnswerValue::Text(reason));
+    r.revision += 1;
+    fs::write(stick.join("relevance.json"), r.to_json()).unwrap();
+    // Directly in a fresh laptop folder (no earlier copy): otherwise it would merge.
+    let out = tmp.path().join("out");
+    let o = merge(&[&stick], &out, &[]);
+    assert_eq!(o.status.code(), Some(3), "{}", text(&o.stderr));
+    let rep = report(&out);
+    assert_eq!(
+        rep["merged"].as_object().map_or(0, |m| m.len()),
+        0,
+        "nothing merged: {:#}",
+        rep["merged"]
+    );
+    let rejected = rep["rejected"].as_array().unwrap();
+    assert_eq!(rejected.len(), faults.len() + 1, "{rep:#}");
+    for (k, (var, rule, _)) in faults.iter().enumerate() {
+        let r = rejected
+            .iter()
+            .find(|r| r["path"].as_str().unwrap().ends_with(&format!("fault{k}.json")))
+            .unwrap();
+        let v = r["violations"].as_array().unwrap();
+        assert!(
+            v.iter()
+                .any(|v| v["variable"] == *var && v["rule"].as_str().unwrap().starts_with(rule)),
+            "fault {k}: {r:#}"
+        );
+        // Kept as it was read.
+        let kept = r["kept_as"].as_str().unwrap();
+        assert!(kept.starts_with("rejected/"));
+        assert_eq!(
+            fs::read(out.join(kept)).unwrap(),
+            fs::read(stick.join(format!("fault{k}.json"))).unwrap()
+        );
+    }
+    let r = rejected
+        .iter()
+        .find(|r| r["path"].as_str().unwrap().ends_with("relevance.json"))
+        .unwrap();
+    assert!(
+        r["violations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|v| v["variable"] == "no_interaction_reason" && v["rule"].as_str().unwrap().starts_with("relevance")),
+        "{r:#}"
+    );
+    // The questionnaire travels with the records kept.
+    assert!(files(&out.join("questionnaires")).len() == 1);
+    // The report merging the stick on the fly agrees: it refuses the same records.
+    let o = anketa(&["report", s(&stick), "--format", "json"]);
+    says(&o, &format!("{} record(s) not used", faults.len() + 1));
+}
