@@ -104,7 +104,13 @@ pub fn run(opts: &MergeOptions, progress: &(dyn Fn(u64, u64) + Sync)) -> Result<
         store::read_and_write(&opts.out, &w.files, &cat, opts.include_incomplete, progress).map_err(Error::Failed)?;
     let at = |s: Source| store::source_path(&w.files, s);
     report.files_read = w.files.len();
-    report.records_read = written.entries.len();
+    // Everything read or listed, counted where it comes from (the lists must add up to it).
+    let records_read = written.entries.len()
+        + written.rejected.len()
+        + written.ignored.len()
+        + report.rejected.len()
+        + report.ignored.len()
+        + w.discarded.len();
     let ignored: Vec<PathReason> = written
         .ignored
         .iter()
@@ -166,7 +172,7 @@ pub fn run(opts: &MergeOptions, progress: &(dyn Fn(u64, u64) + Sync)) -> Result<
         .conflicts
         .iter()
         .map(|c| c.loser)
-        .chain(d.incomplete.iter().copied())
+        .chain(d.drafts.iter().copied())
         .map(|i| written.entries[i].questionnaire as usize)
         .collect();
     kept_q.extend(
@@ -201,6 +207,39 @@ pub fn run(opts: &MergeOptions, progress: &(dyn Fn(u64, u64) + Sync)) -> Result<
             .duplicates
             .push(plan::report_duplicate(dup, &written.entries, path));
     }
+    // Drafts not merged: each kept under `drafts/`, named by its content.
+    let merged_ids: std::collections::HashSet<uuid::Uuid> = d.merged.iter().map(|&i| written.entries[i].id).collect();
+    for &i in &d.drafts {
+        written.read(i, &mut buf).map_err(Error::Failed)?;
+        let line = &buf[..buf.len() - 1];
+        let hash = crate::merge::hex(&crate::merge::content_hash(line));
+        let rec: Record = serde_json::from_slice(line)
+            .map_err(|e| Error::Failed(format!("spill file: cannot read back a record: {e}")))?;
+        let name = file_names::kept_copy(file_names::DRAFTS_DIR, &rec, &hash);
+        if outputs.insert(name.clone()) {
+            staged.push(write(&opts.out, &name, &rec.to_json())?);
+        }
+        let e = &written.entries[i];
+        report.in_progress_left_out.push(crate::merge::ReportDraft {
+            id: rec.id.clone(),
+            path: path(e),
+            questionnaire: rec.questionnaire.id.clone(),
+            revision: rec.revision,
+            updated: rec.updated.clone(),
+            sha256: hash,
+            interview_merged: merged_ids.contains(&e.id),
+            saved_as: name,
+        });
+    }
+    report.discarded = w
+        .discarded
+        .iter()
+        .map(|(p, reason)| PathReason {
+            path: p.clone(),
+            reason: reason.clone(),
+            ..PathReason::default()
+        })
+        .collect();
     for &i in &d.incomplete {
         let e = &written.entries[i];
         // The interviewer is not kept in memory: read it back from the record.
@@ -212,6 +251,22 @@ pub fn run(opts: &MergeOptions, progress: &(dyn Fn(u64, u64) + Sync)) -> Result<
         report
             .incomplete
             .push(plan::report_incomplete(e, path(e), q, interviewer));
+    }
+    report.records_read = records_read;
+    report.accounting = crate::merge::Accounting {
+        merged: d.merged.len(),
+        duplicates: d.duplicates.iter().map(|x| x.copies.len()).sum(),
+        conflict_losers: d.conflicts.len(),
+        in_progress_left_out: d.drafts.len(),
+        discarded: report.discarded.len(),
+        rejected: report.rejected.len(),
+        ignored: report.ignored.len(),
+    };
+    if report.accounting.total() != records_read {
+        return Err(Error::Failed(format!(
+            "internal error: {records_read} record(s) read but {} accounted for; nothing was changed",
+            report.accounting.total()
+        )));
     }
     let mut big = commits.wait().map_err(Error::Failed)?;
     outputs.insert(REPORT_FILE.into());

@@ -392,8 +392,6 @@ pub(crate) use crate::record::decode::MERGE_REPORT_FORMAT as REPORT_FORMAT;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Rule {
-    /// The loser is in progress and only completed copies are merged.
-    InProgressLeftOut,
     /// The winner has a higher revision.
     HigherRevision,
     /// Same revision; the winner is completed, the loser in progress.
@@ -408,9 +406,6 @@ impl Rule {
     /// The rule in words.
     pub fn describe(self) -> &'static str {
         match self {
-            Rule::InProgressLeftOut => {
-                "the loser is in progress and only completed copies are merged (--include-incomplete takes it)"
-            }
             Rule::HigherRevision => "higher revision wins",
             Rule::CompletedBeatsInProgress => "same revision: completed beats in progress",
             Rule::LaterUpdate => "same revision and status: the later `updated` wins",
@@ -453,6 +448,10 @@ pub struct Decision {
     pub duplicates: Vec<Duplicate>,
     /// Conflicts, by id, then loser rank.
     pub conflicts: Vec<Conflict>,
+    /// Every in-progress content not merged (without `--include-incomplete`): the drafts of
+    /// incomplete interviews and those of interviews merged in a completed copy; sorted by
+    /// questionnaire, id, content hash.
+    pub drafts: Vec<usize>,
 }
 
 /// Ranks two contents: `Greater` means `a` beats `b`.
@@ -464,10 +463,8 @@ fn rank(a: &Entry, b: &Entry) -> Ordering {
         .then(b.hash.cmp(&a.hash))
 }
 
-fn rule(w: &Entry, l: &Entry, include_incomplete: bool) -> Rule {
-    if !include_incomplete && l.status == Status::InProgress {
-        Rule::InProgressLeftOut
-    } else if w.revision != l.revision {
+fn rule(w: &Entry, l: &Entry) -> Rule {
+    if w.revision != l.revision {
         Rule::HigherRevision
     } else if w.status != l.status {
         Rule::CompletedBeatsInProgress
@@ -521,14 +518,24 @@ pub fn decide(entries: &[Entry], include_incomplete: bool) -> Decision {
             Some(w) => {
                 d.merged.push(w);
                 for &l in reps.iter().filter(|&&r| r != w) {
-                    d.conflicts.push(Conflict {
-                        winner: w,
-                        loser: l,
-                        rule: rule(&entries[w], &entries[l], include_incomplete),
-                    });
+                    if !include_incomplete && entries[l].status == Status::InProgress {
+                        // A draft of an interview merged in a completed copy (reopened, left
+                        // in progress): kept aside, never merged, never lost.
+                        d.drafts.push(l);
+                    } else {
+                        d.conflicts.push(Conflict {
+                            winner: w,
+                            loser: l,
+                            rule: rule(&entries[w], &entries[l]),
+                        });
+                    }
                 }
             }
-            None => d.incomplete.push(reps[0]),
+            None => {
+                // No completed copy: the best draft says what is incomplete; every draft is kept.
+                d.incomplete.push(reps[0]);
+                d.drafts.extend(reps.iter().copied());
+            }
         }
         i = j;
     }
@@ -538,6 +545,8 @@ pub fn decide(entries: &[Entry], include_incomplete: bool) -> Decision {
     };
     d.merged.sort_by(by_q_id);
     d.incomplete.sort_by(by_q_id);
+    d.drafts
+        .sort_by(|a, b| by_q_id(a, b).then(entries[*a].hash.cmp(&entries[*b].hash)));
     d
 }
 
@@ -565,11 +574,72 @@ pub struct MergeReport {
     pub rejected: Vec<PathReason>,
     /// Interviews left out because no copy is completed.
     pub incomplete: Vec<ReportIncomplete>,
+    /// Every in-progress copy not merged (drafts of incomplete interviews, and drafts of
+    /// interviews merged in a completed copy), each kept under `drafts/`.
+    pub in_progress_left_out: Vec<ReportDraft>,
+    /// Drafts discarded on a laptop (its `discarded/` folder): listed, not read, not merged.
+    pub discarded: Vec<PathReason>,
     /// Files recognised as something else than interviews (device id, settings, questionnaires
     /// outside a `questionnaires/` folder, merge reports), not taken.
     pub ignored: Vec<PathReason>,
+    /// How many records (texts and files) went into each list: each exactly once, and
+    /// `records_read` is their sum.
+    pub accounting: Accounting,
     /// Files written, relative to the output folder.
     pub outputs: Vec<String>,
+}
+
+/// Every record read, counted in the one list it is in.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Accounting {
+    /// Records merged.
+    pub merged: usize,
+    /// Identical copies of a record kept once.
+    pub duplicates: usize,
+    /// Copies that lost a conflict (kept under `conflicts/`).
+    pub conflict_losers: usize,
+    /// In-progress copies not merged (kept under `drafts/`).
+    pub in_progress_left_out: usize,
+    /// Drafts discarded on a laptop.
+    pub discarded: usize,
+    /// Records and files rejected (with a text: kept under `rejected/`).
+    pub rejected: usize,
+    /// Files that are not interviews.
+    pub ignored: usize,
+}
+
+impl Accounting {
+    /// The sum of the lists.
+    pub fn total(&self) -> usize {
+        self.merged
+            + self.duplicates
+            + self.conflict_losers
+            + self.in_progress_left_out
+            + self.discarded
+            + self.rejected
+            + self.ignored
+    }
+}
+
+/// An in-progress copy not merged, kept under `drafts/`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ReportDraft {
+    /// Interview id.
+    pub id: String,
+    /// File (and line).
+    pub path: String,
+    /// Questionnaire id.
+    pub questionnaire: String,
+    /// Revision.
+    pub revision: u64,
+    /// Last change.
+    pub updated: String,
+    /// SHA-256 of the canonical content.
+    pub sha256: String,
+    /// Whether the interview was merged in a completed copy (this draft reopened it).
+    pub interview_merged: bool,
+    /// Where it was kept (`drafts/…`).
+    pub saved_as: String,
 }
 
 /// A questionnaire in the report.
@@ -714,7 +784,7 @@ impl MergeReport {
         let total: usize = self.merged.values().sum();
         let _ = writeln!(
             s,
-            "read {} file(s), {} interview record(s)",
+            "read {} file(s), {} record(s) (interviews and other files, each accounted for once)",
             self.files_read, self.records_read
         );
         let per: Vec<String> = self
@@ -773,6 +843,20 @@ impl MergeReport {
                 self.incomplete.len()
             );
         }
+        if !self.in_progress_left_out.is_empty() {
+            let _ = writeln!(
+                s,
+                "drafts: {} in-progress cop(ies) not merged, kept in {out_dir}/drafts/",
+                self.in_progress_left_out.len()
+            );
+        }
+        if !self.discarded.is_empty() {
+            let _ = writeln!(
+                s,
+                "discarded: {} draft(s) discarded on a laptop, not merged",
+                self.discarded.len()
+            );
+        }
         if !self.rejected.is_empty() {
             let _ = writeln!(
                 s,
@@ -791,6 +875,20 @@ impl MergeReport {
                 self.ignored.len()
             );
         }
+        let a = &self.accounting;
+        let _ = writeln!(
+            s,
+            "accounted: {} record(s) = {} merged + {} duplicate + {} conflict loser + {} draft + {} discarded + {} \
+             rejected + {} ignored",
+            self.records_read,
+            a.merged,
+            a.duplicates,
+            a.conflict_losers,
+            a.in_progress_left_out,
+            a.discarded,
+            a.rejected,
+            a.ignored
+        );
         let _ = writeln!(
             s,
             "wrote {} file(s) to {out_dir}/ (report: merge-report.json)",
@@ -989,14 +1087,8 @@ pub(crate) mod tests {
         let d = decide(&es, false);
         assert_eq!(d.merged, vec![1]);
         assert_eq!(d.incomplete, vec![2]);
-        assert_eq!(
-            d.conflicts,
-            vec![Conflict {
-                winner: 1,
-                loser: 0,
-                rule: Rule::InProgressLeftOut
-            }]
-        );
+        assert!(d.conflicts.is_empty());
+        assert_eq!(d.drafts, vec![0, 2], "every draft not merged is kept");
         let d = decide(&es, true);
         assert_eq!(d.merged, vec![0, 2]);
         assert_eq!(d.conflicts[0].rule, Rule::HigherRevision);

@@ -39,6 +39,8 @@ pub(crate) struct Walk {
     pub problems: Vec<(String, String)>,
     /// Paths skipped on purpose (links to folders, exports of an earlier merge), with the reason.
     pub skipped: Vec<(String, String)>,
+    /// Drafts discarded on a laptop (its `discarded/` folder), with the reason: never read.
+    pub discarded: Vec<(String, String)>,
 }
 
 /// Paths compared as bytes: fast, and as deterministic as comparing components.
@@ -149,6 +151,8 @@ pub(crate) fn walk(inputs: &[PathBuf]) -> Result<Walk, String> {
     w.problems.dedup();
     w.skipped.sort();
     w.skipped.dedup();
+    w.discarded.sort();
+    w.discarded.dedup();
     Ok(w)
 }
 
@@ -283,7 +287,7 @@ fn discarded(dir: &Path, w: &mut Walk) {
     names.sort();
     for p in names {
         if !p.file_name().is_some_and(|n| n.as_encoded_bytes().starts_with(b".")) {
-            w.skipped.push((
+            w.discarded.push((
                 p.display().to_string(),
                 "a draft discarded on the laptop (in discarded/): not merged".into(),
             ));

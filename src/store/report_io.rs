@@ -112,7 +112,18 @@ fn read_merge_report(path: &Path) -> Result<MergeInfo, String> {
     }
     let arr = |k: &str| v.get(k).and_then(|a| a.as_array()).cloned().unwrap_or_default();
     let s = |x: &serde_json::Value, k: &str| x.get(k).and_then(|a| a.as_str()).unwrap_or("").to_string();
-    let mut conflict_ids: Vec<String> = arr("conflicts").iter().map(|c| s(c, "id")).collect();
+    // A draft that reopened a merged interview counts as a conflict of it (earlier merges
+    // listed it under `conflicts`).
+    let mut conflict_ids: Vec<String> = arr("conflicts")
+        .iter()
+        .map(|c| s(c, "id"))
+        .chain(
+            arr("in_progress_left_out")
+                .iter()
+                .filter(|d| d.get("interview_merged").and_then(|m| m.as_bool()) == Some(true))
+                .map(|d| s(d, "id")),
+        )
+        .collect();
     conflict_ids.sort();
     conflict_ids.dedup();
     let mut incomplete: Vec<(String, String)> = arr("incomplete")

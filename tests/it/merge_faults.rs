@@ -565,3 +565,173 @@ fn defect_7_records_that_break_their_questionnaire_are_kept_under_rejected_with_
     let o = anketa(&["report", s(&stick), "--format", "json"]);
     says(&o, &format!("{} record(s) not used", faults.len() + 1));
 }
+
+/// A tiny deterministic generator (xorshift64*), for the random splits of the property test.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+}
+
+/// What a merge's report says, without the paths that name where records came from: merged,
+/// conflicts (winner and loser content, rule), drafts kept (content, whether the interview was
+/// merged), rejected records kept (name, reason).
+fn accounting(out: &Path) -> Vec<String> {
+    let r = report(out);
+    let mut v: Vec<String> = Vec::new();
+    v.push(format!("merged {}", r["merged"]));
+    for c in r["conflicts"].as_array().unwrap() {
+        v.push(format!(
+            "conflict {} {} {} {}",
+            c["id"], c["winner"]["sha256"], c["loser"]["sha256"], c["rule"]
+        ));
+    }
+    for d in r["in_progress_left_out"].as_array().unwrap() {
+        v.push(format!(
+            "draft {} {} {} {}",
+            d["id"], d["sha256"], d["interview_merged"], d["saved_as"]
+        ));
+    }
+    for x in r["rejected"].as_array().unwrap() {
+        if !x["kept_as"].is_null() {
+            v.push(format!("rejected {} {}", x["kept_as"], x["reason"]));
+        }
+    }
+    for i in r["incomplete"].as_array().unwrap() {
+        v.push(format!("incomplete {}", i["id"]));
+    }
+    v.sort();
+    v.dedup();
+    v
+}
+
+/// Every output file but the report (which names the inputs), bytes.
+fn data_files(out: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    tree(out)
+        .into_iter()
+        .filter(|(p, _)| p != Path::new("merge-report.json"))
+        .collect()
+}
+
+fn merged_ok(o: &Output) {
+    assert!(
+        matches!(o.status.code(), Some(0 | 3)),
+        "stdout:\n{}\nstderr:\n{}",
+        text(&o.stdout),
+        text(&o.stderr)
+    );
+}
+
+/// Defect 4 and the merge algebra: merge(merge(A), B) = merge(A ∪ B) = merge(merge(B), merge(A))
+/// in every output file, drafts included, and in what the report accounts, over random splits
+/// (with overlap) of a corpus with drafts, duplicates, conflicts and rejects, in random orders.
+#[test]
+fn defect_4_merging_outputs_again_loses_nothing_over_random_splits() {
+    let tmp = tempfile::tempdir().unwrap();
+    let lap = tmp.path().join("lap");
+    simulate("nko", 24, &lap, 14, 0.25);
+    let originals: Vec<Record> = files(&lap.join("interviews")).iter().map(|p| read(p)).collect();
+    let mut pool: Vec<Vec<u8>> = Vec::new();
+    let (mut reopened, mut two_drafts, mut conflicts) = (0, 0, 0);
+    for (k, r) in originals.iter().enumerate() {
+        pool.push(r.to_json());
+        if k % 3 == 0 {
+            pool.push(r.to_json()); // an identical copy (another laptop, a USB stick)
+        }
+        let mut x = r.clone();
+        x.answers.values_mut().next().unwrap().remark = Some(format!("edited {k}"));
+        match (r.status, k % 4) {
+            (Status::Completed, 0) => {
+                // Reopened and left in progress on another laptop.
+                x.revision += 2;
+                x.status = Status::InProgress;
+                x.completed = None;
+                reopened += 1;
+            }
+            (Status::Completed, 1) => {
+                x.revision += 1; // edited again: a conflict
+                conflicts += 1;
+            }
+            (Status::Completed, _) => {
+                x.updated = "2031-01-01T00:00:00Z".into(); // same revision, later update
+                conflicts += 1;
+            }
+            (Status::InProgress, _) => {
+                x.revision += 1; // a second, different draft: no completed copy at all
+                two_drafts += 1;
+            }
+        }
+        pool.push(x.to_json());
+    }
+    assert!(reopened > 0 && two_drafts > 0 && conflicts > 0);
+    // Rejects: a code the questionnaire does not have, and a file cut short.
+    let mut bad = originals[0].clone();
+    bad.id = format!("{}f", &bad.id[..35]);
+    bad.answers.get_mut("district").unwrap().value = Some(anketa::record::AnswerValue::Text("atlantis".into()));
+    pool.push(bad.to_json());
+    let cut = originals[1].to_json();
+    pool.push(cut[..cut.len() / 2].to_vec());
+
+    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+    for round in 0..6 {
+        let include = round == 5;
+        let extra: &[&str] = if include { &["--include-incomplete"] } else { &[] };
+        let dir = tmp.path().join(format!("r{round}"));
+        let (a, b) = (dir.join("A"), dir.join("B"));
+        fs::create_dir_all(&a).unwrap();
+        fs::create_dir_all(&b).unwrap();
+        for (k, bytes) in pool.iter().enumerate() {
+            // Each file in A, in B or in both, under a name that says nothing of its order.
+            let name = format!("{:016x}-{k}.json", rng.next());
+            match rng.below(3) {
+                0 => fs::write(a.join(&name), bytes).unwrap(),
+                1 => fs::write(b.join(&name), bytes).unwrap(),
+                _ => {
+                    fs::write(a.join(&name), bytes).unwrap();
+                    fs::write(b.join(&name), bytes).unwrap();
+                }
+            }
+        }
+        let m = |inputs: &[&Path], out: &str| {
+            let out = dir.join(out);
+            merged_ok(&merge(inputs, &out, extra));
+            out
+        };
+        let union = if rng.below(2) == 0 {
+            m(&[&a, &b], "ab")
+        } else {
+            m(&[&b, &a], "ab")
+        };
+        let ma = m(&[&a], "ma");
+        let mb = m(&[&b], "mb");
+        let ma_b = m(&[&ma, &b], "ma_b");
+        let mb_ma = m(&[&mb, &ma], "mb_ma");
+        let want = data_files(&union);
+        assert!(
+            want.iter().any(|(p, _)| p.starts_with("drafts")) != include,
+            "round {round}"
+        );
+        for out in [&ma_b, &mb_ma] {
+            let got = data_files(out);
+            let names = |v: &[(PathBuf, Vec<u8>)]| v.iter().map(|x| x.0.clone()).collect::<Vec<_>>();
+            assert_eq!(names(&got), names(&want), "round {round}: {}", out.display());
+            assert!(got == want, "round {round}: {} differs in content", out.display());
+            assert_eq!(accounting(out), accounting(&union), "round {round}: {}", out.display());
+        }
+        // Every record read is in exactly one list.
+        for out in [&union, &ma, &mb, &ma_b, &mb_ma] {
+            let r = report(out);
+            let acc = &r["accounting"];
+            let sum: u64 = acc.as_object().unwrap().values().map(|v| v.as_u64().unwrap()).sum();
+            assert_eq!(r["records_read"].as_u64(), Some(sum), "{acc:#}");
+        }
+    }
+}
