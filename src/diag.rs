@@ -1,6 +1,28 @@
 //! Diagnostics: errors a user can act on, each saying where, what, and what to do.
 
+use std::borrow::Cow;
 use std::fmt;
+
+/// Text safe to print on a terminal: control characters (C0, DEL, C1 — escape sequences, line
+/// breaks, bells) and the bidirectional overrides are shown escaped (`\u{1b}`, `\n`), so that
+/// what an input holds can neither drive the terminal nor forge a line of output.
+pub fn printable(s: &str) -> Cow<'_, str> {
+    let bad = |c: char| c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
+    if !s.chars().any(bad) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if bad(c) => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    Cow::Owned(out)
+}
 
 /// One problem found in an input file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -131,5 +153,15 @@ mod tests {
         assert_eq!(did_you_mean("q21", ["q2_1", "district", "q3"]), Some("q2_1"));
         assert_eq!(did_you_mean("xyz", ["district"]), None);
         assert_eq!(edit_distance("kitten", "sitting"), 3);
+    }
+
+    #[test]
+    fn printed_text_cannot_drive_the_terminal() {
+        assert_eq!(printable("plain Иванов"), "plain Иванов");
+        assert_eq!(
+            printable("\u{1b}]0;owned\u{7}\u{1b}[2J"),
+            "\\u{1b}]0;owned\\u{7}\\u{1b}[2J"
+        );
+        assert_eq!(printable("a\nb\u{9b}c\u{202e}"), "a\\nb\\u{9b}c\\u{202e}");
     }
 }

@@ -54,6 +54,12 @@ enum Command {
     /// Write simulated interview files, exactly as the interviewer would (training, demos, tests).
     Simulate(cmd::SimulateArgs),
     /// Merge interview files from many laptops into one data set with CSV, codebook and SPSS syntax.
+    #[command(
+        after_help = "Exit status: 0 when every input was merged or accounted for (duplicate, conflict, \
+                            draft, discarded, ignored); 3 when some input was rejected (the outputs are written, \
+                            the rejects listed on stderr and in merge-report.json); 2 for usage errors; 1 when \
+                            the outputs could not be written (the previous outputs, or none, are left)."
+    )]
     Merge(cmd::MergeOptions),
     /// The note's tables (НКО | ОМСУ %, n, χ², p, Cramér's V) and fieldwork progress.
     Report(ReportArgs),
@@ -132,7 +138,7 @@ fn main() -> ExitCode {
             cmd::codebook(&questionnaire, format, &mut out)
         }
         Some(Command::Simulate(a)) => cmd::simulate(&a, &Bar::new("simulating"), &mut out),
-        Some(Command::Merge(opts)) => cmd::merge(&opts, &Bar::new("merging"), &mut out),
+        Some(Command::Merge(opts)) => cmd::merge(&opts, &Bar::new("merging"), &mut out, &mut err),
         Some(Command::Report(a)) => cmd::lang(lang).and_then(|lang| {
             let args = cmd::ReportArgs {
                 input: a.input,

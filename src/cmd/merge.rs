@@ -37,26 +37,49 @@ pub struct MergeOptions {
     pub excel: bool,
 }
 
-/// Runs a merge and prints its summary; nothing merged is a failure (exit code 1) whose reasons
-/// are in the merge report.
-pub fn merge(opts: &MergeOptions, progress: &dyn Progress, out: &mut dyn Write) -> Result<Done, Error> {
+/// Runs a merge, prints its summary on `out` and what was rejected on `err` (the first
+/// [`SHOW_ON_ERR`], then a count). Exit status: 0 when every input was merged or accounted for
+/// (duplicate, conflict, draft, discarded, ignored), 3 ([`Done::SomeRejected`]) when some input
+/// was rejected (the outputs are written all the same), 2 for usage errors, 1 when the outputs
+/// could not be written (then the previous outputs, or none, are left, and no temp file).
+pub fn merge(
+    opts: &MergeOptions,
+    progress: &dyn Progress,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<Done, Error> {
+    let fresh = !opts.out.exists();
     let result = run(opts, &|done, total| progress.update(done, total));
     progress.finish();
-    let report = result.map_err(|e| match e {
-        Error::Failed(m) => Error::Failed(format!("{m}; the merge did not finish (inputs are unchanged)")),
-        other => other,
-    })?;
+    let report = match result {
+        Ok(r) => r,
+        Err(e) => {
+            if fresh {
+                // Nothing was put in place: the folders this merge made go too.
+                store::remove_merge_dirs(&opts.out);
+            }
+            return Err(match e {
+                Error::Failed(m) => Error::Failed(format!(
+                    "{m}; the merge did not finish: no output was changed (inputs are unchanged); \
+                     free space or fix the folder, then run the same command again"
+                )),
+                other => other,
+            });
+        }
+    };
     emit(out, report.summary(&opts.out.display().to_string()).as_bytes())?;
-    if report.merged.values().sum::<usize>() == 0 {
-        return Err(Error::Failed(format!(
-            "nothing could be merged; the reasons are in {}",
-            opts.out.join(REPORT_FILE).display()
-        )));
+    if report.rejected.is_empty() {
+        return Ok(Done::All);
     }
-    Ok(Done::All)
+    emit(err, report.rejects_for_stderr(SHOW_ON_ERR).as_bytes())?;
+    Ok(Done::SomeRejected)
 }
 
-/// The merge, up to its report (written, and returned).
+/// How many rejects are printed on standard error (all are in `merge-report.json`).
+const SHOW_ON_ERR: usize = 20;
+
+/// The merge, up to its report (written, and returned). Every output is written and made
+/// durable under a temp name first; only when all are, they are put in place, the report last.
 pub fn run(opts: &MergeOptions, progress: &(dyn Fn(u64, u64) + Sync)) -> Result<MergeReport, Error> {
     if opts.inputs.is_empty() {
         return Err(Error::usage("no input: name the files or folders to merge"));
@@ -81,22 +104,51 @@ pub fn run(opts: &MergeOptions, progress: &(dyn Fn(u64, u64) + Sync)) -> Result<
         store::read_and_write(&opts.out, &w.files, &cat, opts.include_incomplete, progress).map_err(Error::Failed)?;
     let at = |s: Source| store::source_path(&w.files, s);
     report.files_read = w.files.len();
-    report.records_read = written.entries.len();
-    let reasons = |v: &[(Source, String)]| -> Vec<PathReason> {
-        v.iter()
-            .map(|(s, reason)| PathReason {
-                path: at(*s),
-                reason: reason.clone(),
-            })
-            .collect()
-    };
-    plan::account(&mut report, reasons(&written.rejected), reasons(&written.ignored));
+    // Everything read or listed, counted where it comes from (the lists must add up to it).
+    let records_read = written.entries.len()
+        + written.rejected.len()
+        + written.ignored.len()
+        + report.rejected.len()
+        + report.ignored.len()
+        + w.discarded.len();
+    let ignored: Vec<PathReason> = written
+        .ignored
+        .iter()
+        .map(|(s, reason)| PathReason {
+            path: at(*s),
+            reason: reason.clone(),
+            ..PathReason::default()
+        })
+        .collect();
+    // Rejected records are kept as they were read, under `rejected/`, named by their content
+    // (so merging an output again keeps them under the same names).
+    let mut staged: Vec<store::Staged> = Vec::new();
+    let mut outputs: BTreeSet<String> = BTreeSet::new();
+    let mut rejected = Vec::with_capacity(written.rejected.len());
+    for (src, r) in &written.rejected {
+        let kept_as = match written.rejected_text(r).map_err(Error::Failed)? {
+            Some(text) => {
+                let name = file_names::rejected(&text);
+                if outputs.insert(name.clone()) {
+                    staged.push(write(&opts.out, &name, &text)?);
+                }
+                Some(name)
+            }
+            None => None,
+        };
+        rejected.push(PathReason {
+            path: at(*src),
+            reason: r.refusal.reason.clone(),
+            violations: r.refusal.violations.clone(),
+            kept_as,
+        });
+    }
+    plan::account(&mut report, rejected, ignored);
     written.hash_copies().map_err(Error::Failed)?;
 
     let d = decide(&written.entries, opts.include_incomplete);
     let files = plan::questionnaire_files(&cat, &written.entries, &d.merged);
     let commits = written.commit(&cat, &d.merged, &files).map_err(Error::Failed)?;
-    let mut outputs: BTreeSet<String> = BTreeSet::new();
     outputs.insert(plan::NDJSON.into());
     for f in &files {
         let k = cat.get(f.qi);
@@ -105,14 +157,35 @@ pub fn run(opts: &MergeOptions, progress: &(dyn Fn(u64, u64) + Sync)) -> Result<
             .iter()
             .filter(|&&i| written.entries[i].questionnaire as usize == f.qi)
             .count();
-        write(&opts.out, &f.codebook, &codebook::csv(&k.q, &k.layout))?;
-        write(&opts.out, &f.sps, &spss::syntax(&k.q, &k.layout, &f.csv))?;
+        staged.push(write(&opts.out, &f.codebook, &codebook::csv(&k.q, &k.layout))?);
+        staged.push(write(&opts.out, &f.sps, &spss::syntax(&k.q, &k.layout, &f.csv))?);
         // The questionnaire itself, byte for byte: the data set carries its instrument, so a
         // later merge or report of it needs nothing else (even after the bundled copy changed).
-        write(&opts.out, &f.copy, k.q.source.as_bytes())?;
+        staged.push(write(&opts.out, &f.copy, k.q.source.as_bytes())?);
         outputs.extend([f.csv.clone(), f.codebook.clone(), f.sps.clone(), f.copy.clone()]);
         report.merged.insert(f.stem.clone(), merged);
         report.questionnaires.push(plan::report_questionnaire(k, f, merged));
+    }
+    // The questionnaires of the records kept without being merged (conflict losers, drafts,
+    // rejected records that break their rules) travel with them too.
+    let mut kept_q: BTreeSet<usize> = d
+        .conflicts
+        .iter()
+        .map(|c| c.loser)
+        .chain(d.drafts.iter().copied())
+        .map(|i| written.entries[i].questionnaire as usize)
+        .collect();
+    kept_q.extend(
+        written
+            .rejected
+            .iter()
+            .filter_map(|(_, r)| r.refusal.questionnaire.map(|q| q as usize)),
+    );
+    for qi in kept_q {
+        let name = plan::copy_name(&cat, qi);
+        if outputs.insert(name.clone()) {
+            staged.push(write(&opts.out, &name, cat.get(qi).q.source.as_bytes())?);
+        }
     }
     let path = |e: &crate::merge::Entry| at(e.source);
     let mut buf = Vec::new();
@@ -122,17 +195,51 @@ pub fn run(opts: &MergeOptions, progress: &(dyn Fn(u64, u64) + Sync)) -> Result<
         let rec: Record = serde_json::from_slice(&buf)
             .map_err(|e| Error::Failed(format!("spill file: cannot read back a record: {e}")))?;
         let name = file_names::conflict(&rec, &written.entries[c.loser].hash_hex());
-        write(&opts.out, &name, &rec.to_json())?;
+        if outputs.insert(name.clone()) {
+            staged.push(write(&opts.out, &name, &rec.to_json())?);
+        }
         report
             .conflicts
-            .push(plan::report_conflict(c, &written.entries, path, name.clone()));
-        outputs.insert(name);
+            .push(plan::report_conflict(c, &written.entries, path, name));
     }
     for dup in &d.duplicates {
         report
             .duplicates
             .push(plan::report_duplicate(dup, &written.entries, path));
     }
+    // Drafts not merged: each kept under `drafts/`, named by its content.
+    let merged_ids: std::collections::HashSet<uuid::Uuid> = d.merged.iter().map(|&i| written.entries[i].id).collect();
+    for &i in &d.drafts {
+        written.read(i, &mut buf).map_err(Error::Failed)?;
+        let line = &buf[..buf.len() - 1];
+        let hash = crate::merge::hex(&crate::merge::content_hash(line));
+        let rec: Record = serde_json::from_slice(line)
+            .map_err(|e| Error::Failed(format!("spill file: cannot read back a record: {e}")))?;
+        let name = file_names::kept_copy(file_names::DRAFTS_DIR, &rec, &hash);
+        if outputs.insert(name.clone()) {
+            staged.push(write(&opts.out, &name, &rec.to_json())?);
+        }
+        let e = &written.entries[i];
+        report.in_progress_left_out.push(crate::merge::ReportDraft {
+            id: rec.id.clone(),
+            path: path(e),
+            questionnaire: rec.questionnaire.id.clone(),
+            revision: rec.revision,
+            updated: rec.updated.clone(),
+            sha256: hash,
+            interview_merged: merged_ids.contains(&e.id),
+            saved_as: name,
+        });
+    }
+    report.discarded = w
+        .discarded
+        .iter()
+        .map(|(p, reason)| PathReason {
+            path: p.clone(),
+            reason: reason.clone(),
+            ..PathReason::default()
+        })
+        .collect();
     for &i in &d.incomplete {
         let e = &written.entries[i];
         // The interviewer is not kept in memory: read it back from the record.
@@ -145,16 +252,35 @@ pub fn run(opts: &MergeOptions, progress: &(dyn Fn(u64, u64) + Sync)) -> Result<
             .incomplete
             .push(plan::report_incomplete(e, path(e), q, interviewer));
     }
-    commits.wait().map_err(Error::Failed)?;
+    report.records_read = records_read;
+    report.accounting = crate::merge::Accounting {
+        merged: d.merged.len(),
+        duplicates: d.duplicates.iter().map(|x| x.copies.len()).sum(),
+        conflict_losers: d.conflicts.len(),
+        in_progress_left_out: d.drafts.len(),
+        discarded: report.discarded.len(),
+        rejected: report.rejected.len(),
+        ignored: report.ignored.len(),
+    };
+    if report.accounting.total() != records_read {
+        return Err(Error::Failed(format!(
+            "internal error: {records_read} record(s) read but {} accounted for; nothing was changed",
+            report.accounting.total()
+        )));
+    }
+    let mut big = commits.wait().map_err(Error::Failed)?;
     outputs.insert(REPORT_FILE.into());
+    report.outputs = outputs.iter().cloned().collect();
+    big.append(&mut staged);
+    // The report last: a merge output is one once its report is in place.
+    big.push(write(&opts.out, REPORT_FILE, &report.to_json())?);
+    store::put_all(big).map_err(|(p, e)| Error::Failed(format!("{}: {}", p.display(), store::io_reason(&e))))?;
     for old in plan::stale_outputs(&old_outputs, &outputs) {
         store::remove_file(&opts.out.join(old));
     }
     for dir in plan::empty_dirs(&outputs) {
         store::remove_empty_dir(&opts.out.join(dir));
     }
-    report.outputs = outputs.into_iter().collect();
-    write(&opts.out, REPORT_FILE, &report.to_json())?;
     Ok(report)
 }
 
@@ -170,6 +296,7 @@ fn found_questionnaires(w: &Walk, cat: &mut Catalog, report: &mut MergeReport) {
             Err(errs) => report.ignored.push(PathReason {
                 path: p.display().to_string(),
                 reason: plan::not_a_questionnaire(&errs),
+                ..PathReason::default()
             }),
         }
     }
@@ -177,18 +304,21 @@ fn found_questionnaires(w: &Walk, cat: &mut Catalog, report: &mut MergeReport) {
         report.rejected.push(PathReason {
             path: path.clone(),
             reason: reason.clone(),
+            ..PathReason::default()
         });
     }
     for (path, reason) in &w.skipped {
         report.ignored.push(PathReason {
             path: path.clone(),
             reason: reason.clone(),
+            ..PathReason::default()
         });
     }
 }
 
-/// Writes an output (`name` relative to `out`, folders made as needed) atomically.
-fn write(out: &Path, name: &str, bytes: &[u8]) -> Result<(), Error> {
+/// Writes an output (`name` relative to `out`, folders made as needed) under a temp name,
+/// durably, to be put in place with the others.
+fn write(out: &Path, name: &str, bytes: &[u8]) -> Result<store::Staged, Error> {
     let p = out.join(name);
     let failed =
         |what: &Path, e: std::io::Error| Error::Failed(format!("{}: {}", what.display(), store::io_reason(&e)));
@@ -197,5 +327,5 @@ fn write(out: &Path, name: &str, bytes: &[u8]) -> Result<(), Error> {
     {
         store::create_private_dir(dir).map_err(|e| failed(dir, e))?;
     }
-    store::write_atomic(&p, bytes).map_err(|e| failed(&p, e))
+    store::stage(&p, bytes).map_err(|e| failed(&p, e))
 }

@@ -20,7 +20,7 @@ pub use questionnaire::{CodebookFormat, check, codebook};
 pub use report::{ReportArgs, ReportFormat, report};
 pub use simulate::{SimulateArgs, simulate};
 
-use crate::diag::Diagnostic;
+use crate::diag::{Diagnostic, printable};
 use crate::i18n::Lang;
 use std::fmt;
 
@@ -33,6 +33,9 @@ pub enum Done {
     SomeUnreadable,
     /// Done, but some inputs are invalid (listed on `err`): exit code 2.
     SomeInvalid,
+    /// A merge done, its outputs written, but some inputs rejected (listed on `err` and in its
+    /// report): exit code 3.
+    SomeRejected,
 }
 
 /// Why a command stopped.
@@ -70,6 +73,7 @@ impl Done {
             Done::All => 0,
             Done::SomeUnreadable => 1,
             Done::SomeInvalid => 2,
+            Done::SomeRejected => 3,
         }
     }
 }
@@ -78,9 +82,9 @@ impl fmt::Display for Error {
     /// The lines to print on standard error, each ending with a newline.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Error::Usage(lines) => lines.iter().try_for_each(|l| writeln!(f, "error: {l}")),
+            Error::Usage(lines) => lines.iter().try_for_each(|l| writeln!(f, "error: {}", printable(l))),
             Error::Invalid(diags) => diags.iter().try_for_each(|d| writeln!(f, "{d}")),
-            Error::Failed(m) => writeln!(f, "error: {m}"),
+            Error::Failed(m) => writeln!(f, "error: {}", printable(m)),
             Error::OutputClosed => Ok(()),
         }
     }

@@ -57,19 +57,47 @@ static EN: Words = Words {
 
 /// The label of a column (its SPSS variable label, before truncation).
 pub(crate) fn column_label(q: &Questionnaire, layout: &Layout, i: usize) -> String {
+    let (text, what) = label_parts(q, layout, i);
+    match what {
+        Some(w) => format!("{text}: {w}"),
+        None => text,
+    }
+}
+
+/// The label of a column within `max` bytes: when "question: option" is longer, the question's
+/// text is shortened (ending with `…`) so that what tells the columns of one question apart —
+/// the option, "other", the remark — is kept whole.
+pub(crate) fn column_label_within(q: &Questionnaire, layout: &Layout, i: usize, max: usize) -> String {
+    let (text, what) = label_parts(q, layout, i);
+    let Some(what) = what else { return text };
+    let tail = format!(": {what}");
+    if text.len() + tail.len() <= max {
+        return format!("{text}{tail}");
+    }
+    let mut keep = max.saturating_sub(tail.len() + '…'.len_utf8());
+    while !text.is_char_boundary(keep) {
+        keep -= 1;
+    }
+    format!("{}…{tail}", text[..keep].trim_end())
+}
+
+/// A column's label in two parts: the question's text, and what the column is of it (an
+/// option, "other", the remark), if it is not the question's own column.
+fn label_parts(q: &Questionnaire, layout: &Layout, i: usize) -> (String, Option<String>) {
     let c = &layout.columns[i];
     let w = words(q);
     let text = |qi: usize| q.tr(&q.questions[qi].text).to_string();
     match (c.kind, c.question) {
-        (ColumnKind::Meta(Meta::District), Some(qi)) => text(qi),
-        (ColumnKind::Meta(m), _) => w.meta[Meta::ALL.iter().position(|x| *x == m).unwrap_or(0)].to_string(),
-        (ColumnKind::Value, Some(qi)) => text(qi),
-        (ColumnKind::Dummy(oi), Some(qi)) => {
-            format!("{}: {}", text(qi), q.tr(&q.questions[qi].options[oi].label))
-        }
-        (ColumnKind::Other, Some(qi)) => format!("{}: {}", text(qi), w.other),
-        (ColumnKind::Remark, Some(qi)) => format!("{}: {}", text(qi), w.remark),
-        _ => String::new(),
+        (ColumnKind::Meta(Meta::District), Some(qi)) => (text(qi), None),
+        (ColumnKind::Meta(m), _) => (
+            w.meta[Meta::ALL.iter().position(|x| *x == m).unwrap_or(0)].to_string(),
+            None,
+        ),
+        (ColumnKind::Value, Some(qi)) => (text(qi), None),
+        (ColumnKind::Dummy(oi), Some(qi)) => (text(qi), Some(q.tr(&q.questions[qi].options[oi].label).to_string())),
+        (ColumnKind::Other, Some(qi)) => (text(qi), Some(w.other.to_string())),
+        (ColumnKind::Remark, Some(qi)) => (text(qi), Some(w.remark.to_string())),
+        _ => (String::new(), None),
     }
 }
 

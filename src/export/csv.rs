@@ -266,12 +266,12 @@ impl Layout {
             }
             f(match c.kind {
                 ColumnKind::Meta(m) => match m {
-                    Meta::Id => Cell::Text(Cow::Borrowed(row.id)),
+                    Meta::Id => Cell::Text(self.text(row.id)),
                     Meta::Interviewer => Cell::Text(self.text(row.interviewer)),
                     Meta::District => answer.and_then(|a| a.value).map_or(EMPTY, |v| self.value(v)),
                     Meta::Device => Cell::Text(self.text(row.device)),
-                    Meta::Started => Cell::Text(Cow::Borrowed(row.started)),
-                    Meta::Completed => Cell::Text(Cow::Borrowed(row.completed.unwrap_or(""))),
+                    Meta::Started => Cell::Text(self.text(row.started)),
+                    Meta::Completed => Cell::Text(self.text(row.completed.unwrap_or(""))),
                     Meta::DurationS => Cell::Int(row.duration_ms.saturating_add(500).div_euclid(1000)),
                     Meta::Revision => Cell::Int(row.revision),
                 },
@@ -311,13 +311,22 @@ impl Layout {
         }
     }
 
-    /// Free text: line breaks to spaces; in the Excel flavour, formula-like text made inert.
+    /// Free text: line breaks and every other control character to spaces (SPSS and PSPP
+    /// read one case per line; no control character reaches a cell); in the Excel flavour,
+    /// formula-like text made inert.
     fn text<'r>(&self, s: &'r str) -> Cow<'r, str> {
-        let s: Cow<'r, str> = if s.bytes().any(|b| b == b'\n' || b == b'\r') {
-            Cow::Owned(s.replace("\r\n", " ").replace(['\n', '\r'], " "))
-        } else {
-            Cow::Borrowed(s)
-        };
+        // 0xC2 starts the C1 controls (U+0080–U+009F) in UTF-8: a cheap test first.
+        let s: Cow<'r, str> =
+            if s.bytes().any(|b| b < 0x20 || b == 0x7f || b == 0xc2) && s.chars().any(char::is_control) {
+                Cow::Owned(
+                    s.replace("\r\n", " ")
+                        .chars()
+                        .map(|c| if c.is_control() { ' ' } else { c })
+                        .collect(),
+                )
+            } else {
+                Cow::Borrowed(s)
+            };
         if self.excel && s.starts_with(['=', '+', '-', '@', '\t']) {
             Cow::Owned(format!("'{s}"))
         } else {

@@ -10,7 +10,7 @@
 //! Numbers are read with no implied decimals (`F40.0` reads `12.5` as 12.5) and displayed with
 //! the precision the question allows. Start and completion times stay text (RFC 3339, UTC).
 
-use super::codebook::{column_label, is_single_code, words};
+use super::codebook::{column_label_within, is_single_code, words};
 use super::csv::{ColumnKind, Layout, Meta};
 use crate::questionnaire::{Kind, Missing, Questionnaire};
 use std::collections::HashSet;
@@ -181,7 +181,7 @@ pub fn syntax(q: &Questionnaire, layout: &Layout, csv_file: &str) -> Vec<u8> {
     let _ = writeln!(s, "  .");
     let _ = writeln!(s, "VARIABLE LABELS");
     for (i, n) in names.iter().enumerate() {
-        let label = column_label(q, layout, i);
+        let label = column_label_within(q, layout, i, 255);
         let _ = writeln!(s, "    {}{n} {}", if i == 0 { "" } else { "/ " }, quote(&label, 255));
     }
     let _ = writeln!(s, "  .");
@@ -289,5 +289,31 @@ mod tests {
         assert_eq!(n[8], "to_");
         assert_eq!(n[9], "x".repeat(64));
         assert_eq!(n[10], format!("{}_2", "x".repeat(62)));
+    }
+
+    #[test]
+    fn every_0_1_column_keeps_its_option_within_255_bytes() {
+        let q = crate::questionnaire::bundled("nko").unwrap();
+        let l = Layout::new(&q, false);
+        let s = String::from_utf8(syntax(&q, &l, "nko.csv")).unwrap();
+        let labels = &s[s.find("VARIABLE LABELS").unwrap()..];
+        let labels = &labels[..labels.find(".\n").unwrap()];
+        let n = names(&l);
+        let mut dummies = 0;
+        for (i, c) in l.columns.iter().enumerate() {
+            let (ColumnKind::Dummy(oi), Some(qi)) = (c.kind, c.question) else {
+                continue;
+            };
+            dummies += 1;
+            let option = q.tr(&q.questions[qi].options[oi].label).replace('\'', "''");
+            let line = labels
+                .lines()
+                .find(|line| line.trim_start_matches([' ', '/']).starts_with(&format!("{} '", n[i])))
+                .unwrap();
+            let label = &line[line.find('\'').unwrap() + 1..line.len() - 1];
+            assert!(label.ends_with(&format!(": {option}")), "{line}");
+            assert!(label.replace("''", "'").len() <= 255, "{line}");
+        }
+        assert!(dummies > 50, "{dummies}");
     }
 }

@@ -329,8 +329,14 @@ fn selected(v: &AnswerValue, code: &str) -> bool {
 
 /// Type rules: range and integrality of numbers, length of texts, count of selections, dates.
 pub(crate) fn type_check(qq: &Question, v: &AnswerValue) -> Option<Problem> {
+    type_check_ref(qq, v.borrowed())
+}
+
+/// [`type_check`] of a value seen through a borrow (a stored record's, checked by merge).
+pub(crate) fn type_check_ref(qq: &Question, v: ValueRef<'_>) -> Option<Problem> {
     match (&qq.kind, v) {
-        (Kind::Number { min, max, integer, .. }, AnswerValue::Number(n)) => {
+        (Kind::Number { min, max, integer, .. }, ValueRef::Number(n)) => {
+            let n = &n;
             if !n.is_finite() {
                 Some(Problem::NotANumber)
             } else if *integer && n.fract() != 0.0 {
@@ -343,11 +349,11 @@ pub(crate) fn type_check(qq: &Question, v: &AnswerValue) -> Option<Problem> {
                 None
             }
         }
-        (Kind::Text { max_length } | Kind::LongText { max_length }, AnswerValue::Text(s)) => {
+        (Kind::Text { max_length } | Kind::LongText { max_length }, ValueRef::Text(s)) => {
             (s.chars().count() > *max_length as usize).then_some(Problem::TooLong(*max_length))
         }
-        (Kind::Multi { min, max }, AnswerValue::Codes(c)) => {
-            let exclusive_alone = c.len() == 1 && qq.option(&c[0]).is_some_and(|o| o.exclusive);
+        (Kind::Multi { min, max }, ValueRef::Codes(c)) => {
+            let exclusive_alone = c.len() == 1 && qq.option(c.get(0)).is_some_and(|o| o.exclusive);
             if max.is_some_and(|m| c.len() > m as usize) {
                 max.map(Problem::TooMany)
             } else if !exclusive_alone && min.is_some_and(|m| c.len() < m as usize) {
@@ -356,7 +362,7 @@ pub(crate) fn type_check(qq: &Question, v: &AnswerValue) -> Option<Problem> {
                 None
             }
         }
-        (Kind::Date, AnswerValue::Text(s)) => parse_date(s).is_none().then_some(Problem::BadDate),
+        (Kind::Date, ValueRef::Text(s)) => parse_date(s).is_none().then_some(Problem::BadDate),
         _ => None,
     }
 }

@@ -21,8 +21,10 @@
 
 pub mod plan;
 
+use crate::diag::printable;
 use crate::export::Layout;
 use crate::questionnaire::Questionnaire;
+use crate::record::fit::{Violation, violations};
 use crate::record::{FORMAT, QuestionnaireRef, RecordView, Status, fit};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -228,7 +230,7 @@ pub fn examine_view(
     line: &mut Vec<u8>,
     row: &mut Vec<u8>,
     hash_now: bool,
-) -> Result<Entry, String> {
+) -> Result<Entry, Refusal> {
     let q = &rec.questionnaire;
     let (id, updated, qi) = check_head(
         cat,
@@ -238,8 +240,13 @@ pub fn examine_view(
         &rec.started,
         [&q.id, &q.version, &q.sha256],
     )?;
+    check_times(rec)?;
     let k = cat.get(qi);
     fit(&k.q, rec).map_err(|m| m.against(&k.q))?;
+    let broken = violations(&k.q, rec);
+    if !broken.is_empty() {
+        return Err(Refusal::broken(&k.q, qi, broken));
+    }
     line.clear();
     rec.write_canonical(line);
     row.clear();
@@ -249,6 +256,53 @@ pub fn examine_view(
         e.hash = content_hash(line);
     }
     Ok(e)
+}
+
+/// Why a record is not merged: the reason in words and, for a record that breaks its
+/// questionnaire's rules, every violation and the questionnaire (its copy goes with the record
+/// into the output).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Refusal {
+    /// The reason.
+    pub reason: String,
+    /// Every rule broken (empty for other faults).
+    pub violations: Vec<Violation>,
+    /// The questionnaire the record was checked against (index into the [`Catalog`]).
+    pub questionnaire: Option<u32>,
+}
+
+impl From<String> for Refusal {
+    fn from(reason: String) -> Refusal {
+        Refusal {
+            reason,
+            ..Refusal::default()
+        }
+    }
+}
+
+impl Refusal {
+    fn broken(q: &Questionnaire, qi: usize, violations: Vec<Violation>) -> Refusal {
+        const SHOWN: usize = 3;
+        let mut reason = format!(
+            "breaks questionnaire `{}` {}: {} violation(s): ",
+            q.id,
+            q.version,
+            violations.len()
+        );
+        let first: Vec<String> = violations.iter().take(SHOWN).map(|v| v.to_string()).collect();
+        reason.push_str(&first.join("; "));
+        if violations.len() > SHOWN {
+            reason.push_str(&format!(
+                "; … and {} more (all listed under `violations`)",
+                violations.len() - SHOWN
+            ));
+        }
+        Refusal {
+            reason,
+            violations,
+            questionnaire: Some(qi as u32),
+        }
+    }
 }
 
 /// The content hash of a canonical line (without its newline): SHA-256.
@@ -280,14 +334,33 @@ fn check_head(
         }
         Err(_) => return Err(format!("interview id `{id}` is not a UUID")),
     };
-    let updated: jiff::Timestamp = updated
-        .parse()
-        .map_err(|_| format!("`updated` is `{updated}`, not an RFC 3339 time"))?;
-    if started.parse::<jiff::Timestamp>().is_err() {
-        return Err(format!("`started` is `{started}`, not an RFC 3339 time"));
-    }
+    let updated = time("updated", updated)?;
+    time("started", started)?;
     let qi = cat.find_parts(qid, qversion, qsha)?;
     Ok((uuid, updated, qi))
+}
+
+/// A time of the record ([`crate::record::time::instant`]), or why it is not one.
+fn time(field: &str, value: &str) -> Result<jiff::Timestamp, String> {
+    crate::record::time::instant(value).ok_or_else(|| {
+        format!(
+            "`{field}` is `{value}`, not an RFC 3339 time with seconds and an offset (such as \
+             2021-01-10T12:53:00Z)"
+        )
+    })
+}
+
+/// The times of a record beyond `started` and `updated`: `completed` and each `answered_at`.
+fn check_times(rec: &RecordView<'_>) -> Result<(), String> {
+    if let Some(c) = &rec.completed {
+        time("completed", c)?;
+    }
+    for (var, a) in &rec.answers.0 {
+        if let Some(t) = &a.answered_at {
+            time("answered_at", t).map_err(|e| format!("answer `{}`: {e}", var.as_str()))?;
+        }
+    }
+    Ok(())
 }
 
 fn entry(
@@ -319,8 +392,6 @@ pub(crate) use crate::record::decode::MERGE_REPORT_FORMAT as REPORT_FORMAT;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Rule {
-    /// The loser is in progress and only completed copies are merged.
-    InProgressLeftOut,
     /// The winner has a higher revision.
     HigherRevision,
     /// Same revision; the winner is completed, the loser in progress.
@@ -335,9 +406,6 @@ impl Rule {
     /// The rule in words.
     pub fn describe(self) -> &'static str {
         match self {
-            Rule::InProgressLeftOut => {
-                "the loser is in progress and only completed copies are merged (--include-incomplete takes it)"
-            }
             Rule::HigherRevision => "higher revision wins",
             Rule::CompletedBeatsInProgress => "same revision: completed beats in progress",
             Rule::LaterUpdate => "same revision and status: the later `updated` wins",
@@ -380,6 +448,10 @@ pub struct Decision {
     pub duplicates: Vec<Duplicate>,
     /// Conflicts, by id, then loser rank.
     pub conflicts: Vec<Conflict>,
+    /// Every in-progress content not merged (without `--include-incomplete`): the drafts of
+    /// incomplete interviews and those of interviews merged in a completed copy; sorted by
+    /// questionnaire, id, content hash.
+    pub drafts: Vec<usize>,
 }
 
 /// Ranks two contents: `Greater` means `a` beats `b`.
@@ -391,10 +463,8 @@ fn rank(a: &Entry, b: &Entry) -> Ordering {
         .then(b.hash.cmp(&a.hash))
 }
 
-fn rule(w: &Entry, l: &Entry, include_incomplete: bool) -> Rule {
-    if !include_incomplete && l.status == Status::InProgress {
-        Rule::InProgressLeftOut
-    } else if w.revision != l.revision {
+fn rule(w: &Entry, l: &Entry) -> Rule {
+    if w.revision != l.revision {
         Rule::HigherRevision
     } else if w.status != l.status {
         Rule::CompletedBeatsInProgress
@@ -448,14 +518,24 @@ pub fn decide(entries: &[Entry], include_incomplete: bool) -> Decision {
             Some(w) => {
                 d.merged.push(w);
                 for &l in reps.iter().filter(|&&r| r != w) {
-                    d.conflicts.push(Conflict {
-                        winner: w,
-                        loser: l,
-                        rule: rule(&entries[w], &entries[l], include_incomplete),
-                    });
+                    if !include_incomplete && entries[l].status == Status::InProgress {
+                        // A draft of an interview merged in a completed copy (reopened, left
+                        // in progress): kept aside, never merged, never lost.
+                        d.drafts.push(l);
+                    } else {
+                        d.conflicts.push(Conflict {
+                            winner: w,
+                            loser: l,
+                            rule: rule(&entries[w], &entries[l]),
+                        });
+                    }
                 }
             }
-            None => d.incomplete.push(reps[0]),
+            None => {
+                // No completed copy: the best draft says what is incomplete; every draft is kept.
+                d.incomplete.push(reps[0]);
+                d.drafts.extend(reps.iter().copied());
+            }
         }
         i = j;
     }
@@ -465,6 +545,8 @@ pub fn decide(entries: &[Entry], include_incomplete: bool) -> Decision {
     };
     d.merged.sort_by(by_q_id);
     d.incomplete.sort_by(by_q_id);
+    d.drafts
+        .sort_by(|a, b| by_q_id(a, b).then(entries[*a].hash.cmp(&entries[*b].hash)));
     d
 }
 
@@ -492,11 +574,72 @@ pub struct MergeReport {
     pub rejected: Vec<PathReason>,
     /// Interviews left out because no copy is completed.
     pub incomplete: Vec<ReportIncomplete>,
+    /// Every in-progress copy not merged (drafts of incomplete interviews, and drafts of
+    /// interviews merged in a completed copy), each kept under `drafts/`.
+    pub in_progress_left_out: Vec<ReportDraft>,
+    /// Drafts discarded on a laptop (its `discarded/` folder): listed, not read, not merged.
+    pub discarded: Vec<PathReason>,
     /// Files recognised as something else than interviews (device id, settings, questionnaires
     /// outside a `questionnaires/` folder, merge reports), not taken.
     pub ignored: Vec<PathReason>,
+    /// How many records (texts and files) went into each list: each exactly once, and
+    /// `records_read` is their sum.
+    pub accounting: Accounting,
     /// Files written, relative to the output folder.
     pub outputs: Vec<String>,
+}
+
+/// Every record read, counted in the one list it is in.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Accounting {
+    /// Records merged.
+    pub merged: usize,
+    /// Identical copies of a record kept once.
+    pub duplicates: usize,
+    /// Copies that lost a conflict (kept under `conflicts/`).
+    pub conflict_losers: usize,
+    /// In-progress copies not merged (kept under `drafts/`).
+    pub in_progress_left_out: usize,
+    /// Drafts discarded on a laptop.
+    pub discarded: usize,
+    /// Records and files rejected (with a text: kept under `rejected/`).
+    pub rejected: usize,
+    /// Files that are not interviews.
+    pub ignored: usize,
+}
+
+impl Accounting {
+    /// The sum of the lists.
+    pub fn total(&self) -> usize {
+        self.merged
+            + self.duplicates
+            + self.conflict_losers
+            + self.in_progress_left_out
+            + self.discarded
+            + self.rejected
+            + self.ignored
+    }
+}
+
+/// An in-progress copy not merged, kept under `drafts/`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ReportDraft {
+    /// Interview id.
+    pub id: String,
+    /// File (and line).
+    pub path: String,
+    /// Questionnaire id.
+    pub questionnaire: String,
+    /// Revision.
+    pub revision: u64,
+    /// Last change.
+    pub updated: String,
+    /// SHA-256 of the canonical content.
+    pub sha256: String,
+    /// Whether the interview was merged in a completed copy (this draft reopened it).
+    pub interview_merged: bool,
+    /// Where it was kept (`drafts/…`).
+    pub saved_as: String,
 }
 
 /// A questionnaire in the report.
@@ -563,12 +706,18 @@ pub struct ReportConflict {
 }
 
 /// A path with a reason.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Default)]
 pub struct PathReason {
     /// File (and line for NDJSON).
     pub path: String,
     /// Why it was not taken.
     pub reason: String,
+    /// Every rule of its questionnaire the record breaks (variable, rule, value).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub violations: Vec<Violation>,
+    /// Where the record was kept in the output (`rejected/<sha256[..16]>.json`), as it was read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kept_as: Option<String>,
 }
 
 /// An interview left out as incomplete.
@@ -607,17 +756,42 @@ impl MergeReport {
         v
     }
 
-    /// The human summary printed on stdout.
+    /// The rejects as standard error shows them: a count, the first `show` (path and
+    /// reason, made printable), then how many more.
+    pub fn rejects_for_stderr(&self, show: usize) -> String {
+        use std::fmt::Write;
+        let mut s = String::new();
+        let _ = writeln!(
+            s,
+            "warning: {} input(s) rejected, not merged (all in merge-report.json):",
+            self.rejected.len()
+        );
+        for r in self.rejected.iter().take(show) {
+            let _ = writeln!(s, "  {}: {}", printable(&r.path), printable(&r.reason));
+        }
+        if self.rejected.len() > show {
+            let _ = writeln!(s, "  … and {} more", self.rejected.len() - show);
+        }
+        s
+    }
+
+    /// The human summary printed on stdout. What came from the inputs (paths, reasons) is
+    /// made printable: it cannot drive the terminal or forge a line.
     pub fn summary(&self, out_dir: &str) -> String {
         use std::fmt::Write;
+        let out_dir = &*printable(out_dir);
         let mut s = String::new();
         let total: usize = self.merged.values().sum();
         let _ = writeln!(
             s,
-            "read {} file(s), {} interview record(s)",
+            "read {} file(s), {} record(s) (interviews and other files, each accounted for once)",
             self.files_read, self.records_read
         );
-        let per: Vec<String> = self.merged.iter().map(|(k, v)| format!("{k} {v}")).collect();
+        let per: Vec<String> = self
+            .merged
+            .iter()
+            .map(|(k, v)| format!("{} {v}", printable(k)))
+            .collect();
         let _ = writeln!(
             s,
             "merged {total} interview(s){}{}",
@@ -653,10 +827,10 @@ impl MergeReport {
                     c.id,
                     c.winner.revision,
                     status_word(c.winner.status),
-                    c.winner.path,
+                    printable(&c.winner.path),
                     c.loser.revision,
                     status_word(c.loser.status),
-                    c.loser.path,
+                    printable(&c.loser.path),
                     c.rule.describe()
                 );
             }
@@ -669,6 +843,20 @@ impl MergeReport {
                 self.incomplete.len()
             );
         }
+        if !self.in_progress_left_out.is_empty() {
+            let _ = writeln!(
+                s,
+                "drafts: {} in-progress cop(ies) not merged, kept in {out_dir}/drafts/",
+                self.in_progress_left_out.len()
+            );
+        }
+        if !self.discarded.is_empty() {
+            let _ = writeln!(
+                s,
+                "discarded: {} draft(s) discarded on a laptop, not merged",
+                self.discarded.len()
+            );
+        }
         if !self.rejected.is_empty() {
             let _ = writeln!(
                 s,
@@ -676,7 +864,7 @@ impl MergeReport {
                 self.rejected.len()
             );
             for r in self.rejected.iter().take(SHOW) {
-                let _ = writeln!(s, "  {}: {}", r.path, r.reason);
+                let _ = writeln!(s, "  {}: {}", printable(&r.path), printable(&r.reason));
             }
             and_more(&mut s, self.rejected.len());
         }
@@ -687,6 +875,20 @@ impl MergeReport {
                 self.ignored.len()
             );
         }
+        let a = &self.accounting;
+        let _ = writeln!(
+            s,
+            "accounted: {} record(s) = {} merged + {} duplicate + {} conflict loser + {} draft + {} discarded + {} \
+             rejected + {} ignored",
+            self.records_read,
+            a.merged,
+            a.duplicates,
+            a.conflict_losers,
+            a.in_progress_left_out,
+            a.discarded,
+            a.rejected,
+            a.ignored
+        );
         let _ = writeln!(
             s,
             "wrote {} file(s) to {out_dir}/ (report: merge-report.json)",
@@ -885,14 +1087,8 @@ pub(crate) mod tests {
         let d = decide(&es, false);
         assert_eq!(d.merged, vec![1]);
         assert_eq!(d.incomplete, vec![2]);
-        assert_eq!(
-            d.conflicts,
-            vec![Conflict {
-                winner: 1,
-                loser: 0,
-                rule: Rule::InProgressLeftOut
-            }]
-        );
+        assert!(d.conflicts.is_empty());
+        assert_eq!(d.drafts, vec![0, 2], "every draft not merged is kept");
         let d = decide(&es, true);
         assert_eq!(d.merged, vec![0, 2]);
         assert_eq!(d.conflicts[0].rule, Rule::HigherRevision);

@@ -8,7 +8,7 @@ use crate::diag::Diagnostic;
 use std::collections::BTreeSet;
 use std::path::{Component, Path};
 
-pub(crate) use crate::file_names::{CONFLICTS_DIR, NDJSON, QUESTIONNAIRES_DIR, REPORT_FILE};
+pub(crate) use crate::file_names::{CONFLICTS_DIR, DRAFTS_DIR, NDJSON, QUESTIONNAIRES_DIR, REJECTED_DIR, REPORT_FILE};
 
 /// The files written for one questionnaire with merged interviews.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,14 +43,20 @@ pub fn questionnaire_files(cat: &Catalog, entries: &[Entry], merged: &[usize]) -
                 csv: format!("{stem}.csv"),
                 codebook: format!("{stem}.codebook.csv"),
                 sps: format!("{stem}.sps"),
-                copy: format!(
-                    "{QUESTIONNAIRES_DIR}/{}",
-                    crate::file_names::questionnaire(&cat.get(qi).q)
-                ),
+                copy: copy_name(cat, qi),
                 stem,
             })
         })
         .collect()
+}
+
+/// `questionnaires/<id>-<version>-<sha256[..12]>.json`: where a questionnaire's copy is kept
+/// in the output.
+pub fn copy_name(cat: &Catalog, qi: usize) -> String {
+    format!(
+        "{QUESTIONNAIRES_DIR}/{}",
+        crate::file_names::questionnaire(&cat.get(qi).q)
+    )
 }
 
 /// File stem of each questionnaire's CSV, codebook and syntax: the id, or
@@ -64,11 +70,19 @@ pub fn stems(cat: &Catalog, used: &[bool]) -> Vec<Option<String>> {
             }
             let q = &all[i].q;
             let variants = (0..all.len()).filter(|&j| used[j] && all[j].q.id == q.id).count();
-            Some(if variants > 1 {
-                format!("{}-{}-{}", q.id, sanitize_stem(&q.version), &q.sha256[..12])
+            let stem = if variants > 1 {
+                format!(
+                    "{}-{}-{}",
+                    sanitize_stem(&q.id),
+                    sanitize_stem(&q.version),
+                    &q.sha256[..12]
+                )
             } else {
-                q.id.clone()
-            })
+                sanitize_stem(&q.id)
+            };
+            // Room for the longest suffix, `.codebook.csv`.
+            let name = crate::file_names::bounded(&stem, ".codebook.csv");
+            Some(name.trim_end_matches(".codebook.csv").to_owned())
         })
         .collect()
 }
@@ -161,9 +175,8 @@ pub fn not_a_questionnaire(errs: &[Diagnostic]) -> String {
     )
 }
 
-/// What was not taken, into the report: each rejected record counts as read; both lists sorted.
+/// What was not taken, into the report; both lists sorted.
 pub fn account(report: &mut MergeReport, rejected: Vec<PathReason>, ignored: Vec<PathReason>) {
-    report.records_read += rejected.len();
     report.rejected.extend(rejected);
     report.ignored.extend(ignored);
     report.rejected.sort();
@@ -181,21 +194,23 @@ pub fn stale_outputs(old: &[String], outputs: &BTreeSet<String>) -> Vec<String> 
 
 /// The output folders this merge left empty (to remove, if an earlier merge made them).
 pub fn empty_dirs(outputs: &BTreeSet<String>) -> Vec<&'static str> {
-    [CONFLICTS_DIR, QUESTIONNAIRES_DIR]
+    [CONFLICTS_DIR, DRAFTS_DIR, QUESTIONNAIRES_DIR, REJECTED_DIR]
         .into_iter()
         .filter(|dir| !outputs.iter().any(|o| o.starts_with(&format!("{dir}/"))))
         .collect()
 }
 
-/// An output name from an old report that is safe to remove: `name`, `conflicts/name` or
-/// `questionnaires/name` — never a path that leaves the output folder.
+/// An output name from an old report that is safe to remove: `name`, or `name` in one of the
+/// output's folders — never a path that leaves the output folder.
 fn safe_output_name(n: &str) -> bool {
     let comps: Vec<Component> = Path::new(n).components().collect();
     let normal = comps.iter().all(|c| matches!(c, Component::Normal(_)));
     normal
         && match comps.len() {
             1 => true,
-            2 => comps[0].as_os_str() == CONFLICTS_DIR || comps[0].as_os_str() == QUESTIONNAIRES_DIR,
+            2 => [CONFLICTS_DIR, DRAFTS_DIR, QUESTIONNAIRES_DIR, REJECTED_DIR]
+                .map(std::ffi::OsStr::new)
+                .contains(&comps[0].as_os_str()),
             _ => false,
         }
 }
@@ -230,7 +245,7 @@ mod tests {
         ]
         .map(String::from);
         assert_eq!(stale_outputs(&old, &outputs), ["omsu.csv", "conflicts/b.json"]);
-        assert_eq!(empty_dirs(&outputs), [QUESTIONNAIRES_DIR]);
+        assert_eq!(empty_dirs(&outputs), [DRAFTS_DIR, QUESTIONNAIRES_DIR, REJECTED_DIR]);
     }
 
     fn q(id: &str, version: &str) -> crate::questionnaire::Questionnaire {
@@ -282,7 +297,7 @@ mod tests {
     }
 
     #[test]
-    fn rejected_records_count_as_read_and_every_list_is_sorted() {
+    fn every_list_is_sorted() {
         let mut r = MergeReport {
             records_read: 10,
             ..MergeReport::default()
@@ -290,9 +305,9 @@ mod tests {
         let pr = |p: &str| PathReason {
             path: p.into(),
             reason: "r".into(),
+            ..PathReason::default()
         };
         account(&mut r, vec![pr("b"), pr("a")], vec![pr("d"), pr("c")]);
-        assert_eq!(r.records_read, 12);
         assert_eq!(r.rejected, [pr("a"), pr("b")]);
         assert_eq!(r.ignored, [pr("c"), pr("d")]);
     }

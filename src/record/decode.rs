@@ -56,7 +56,7 @@ pub(crate) enum Decoded<'a> {
 pub(crate) fn decode(text: &str) -> Decoded<'_> {
     match RecordView::parse(text) {
         Ok(r) => Decoded::Interview(r),
-        Err(_) => not_an_interview(text),
+        Err(e) => not_an_interview(text, &e),
     }
 }
 
@@ -72,7 +72,7 @@ pub(crate) fn decode_without_paradata(text: &str) -> Decoded<'_> {
 }
 
 /// Why a text that does not parse as an interview is not one (or what it is instead).
-fn not_an_interview(text: &str) -> Decoded<'_> {
+fn not_an_interview<'a>(text: &'a str, parsed: &serde_json::Error) -> Decoded<'a> {
     let t = text.trim();
     if t.is_empty() {
         return Decoded::Rejected("empty file".into());
@@ -85,10 +85,9 @@ fn not_an_interview(text: &str) -> Decoded<'_> {
         Err(e) => return Decoded::Rejected(json_error(&e)),
     };
     match v.get("format").and_then(|f| f.as_str()) {
-        Some(FORMAT) => Decoded::Rejected(match serde_json::from_value::<Record>(v) {
-            Err(e) => format!("malformed interview: {e}"),
-            Ok(_) => "malformed interview".into(),
-        }),
+        // What the reader said, with its line and column (a duplicate key among them: the JSON
+        // value above keeps only the last of two equal keys).
+        Some(FORMAT) => Decoded::Rejected(format!("malformed interview: {parsed}")),
         Some(MERGE_REPORT_FORMAT) => Decoded::Ignored(Ignored::MergeReport),
         Some(other) => Decoded::Rejected(format!(
             "unknown format version `{other}` (this anketa reads `{FORMAT}`); a newer anketa may read it"
@@ -96,7 +95,7 @@ fn not_an_interview(text: &str) -> Decoded<'_> {
         None if v.get("blocks").is_some() && v.get("id").is_some() => Decoded::Ignored(Ignored::Questionnaire),
         None if v
             .as_object()
-            .is_some_and(|o| o.keys().all(|k| k == "interviewer" || k == "lang")) =>
+            .is_some_and(|o| !o.is_empty() && o.keys().all(|k| k == "interviewer" || k == "lang")) =>
         {
             Decoded::Ignored(Ignored::Settings)
         }
@@ -202,20 +201,25 @@ pub fn record(s: &str) -> Result<Record, Unreadable> {
 pub enum Texts<'a> {
     /// One JSON text: the whole file (a byte-order mark removed).
     One(&'a str),
-    /// NDJSON: the text of the file, one interview per non-blank line (see [`Texts::each`]).
-    Lines(&'a str),
+    /// NDJSON: the bytes of the file, one interview per non-blank line (see [`Texts::each`]),
+    /// each line judged on its own (a bad byte in one line loses that line only).
+    Lines(&'a [u8]),
 }
 
 impl<'a> Texts<'a> {
     /// Calls `item(line, text)` for each text: line 0 for a whole file, 1-based line numbers
-    /// for the non-blank lines of NDJSON.
-    pub fn each(&self, mut item: impl FnMut(u32, &'a str)) {
+    /// for the non-blank lines of NDJSON, with the reason for a line that is not UTF-8.
+    pub fn each(&self, mut item: impl FnMut(u32, Result<&'a str, String>)) {
         match *self {
-            Texts::One(t) => item(0, t),
-            Texts::Lines(t) => {
-                for (n, l) in t.split('\n').enumerate() {
-                    if !l.trim().is_empty() {
-                        item(n as u32 + 1, l);
+            Texts::One(t) => item(0, Ok(t)),
+            Texts::Lines(b) => {
+                for (n, l) in b.split(|&c| c == b'\n').enumerate() {
+                    if l.trim_ascii().is_empty() {
+                        continue;
+                    }
+                    match utf8(l) {
+                        Ok(t) if t.trim().is_empty() => {}
+                        t => item(n as u32 + 1, t),
                     }
                 }
             }
@@ -224,17 +228,17 @@ impl<'a> Texts<'a> {
 }
 
 /// Splits a file's bytes into its JSON texts: NDJSON when the first line is one whole JSON
-/// object and more follows, one text otherwise. Not UTF-8: the reason.
+/// object and more follows (each line then judged alone), one text otherwise. A single text
+/// that is not UTF-8: the reason.
 pub fn texts(bytes: &[u8]) -> Result<Texts<'_>, String> {
-    let text = utf8(bytes)?;
     // A byte-order mark (Notepad adds one) is not part of the JSON.
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let first_end = text.find('\n').unwrap_or(text.len());
-    let rest = &text[first_end..];
-    if !rest.trim().is_empty() && is_json_line(&text.as_bytes()[..first_end]) {
-        Ok(Texts::Lines(text))
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let first_end = memchr::memchr(b'\n', bytes).unwrap_or(bytes.len());
+    let rest = &bytes[first_end..];
+    if !rest.trim_ascii().is_empty() && is_json_line(&bytes[..first_end]) {
+        Ok(Texts::Lines(bytes))
     } else {
-        Ok(Texts::One(text))
+        Ok(Texts::One(utf8(bytes)?))
     }
 }
 
@@ -302,6 +306,8 @@ mod tests {
         assert!(rejected("{\n  \"format\": \"anketa-in").starts_with("truncated JSON at line 2"));
         assert!(rejected("{\"a\" 1}").starts_with("invalid JSON at line 1, column 6: "));
         assert_eq!(rejected("[1, 2]"), "not an anketa interview file (no `format` field)");
+        // An empty object is nothing anketa writes: not taken for settings.
+        assert_eq!(rejected("{}"), "not an anketa interview file (no `format` field)");
         // Blocks without an id are no questionnaire (merge and report once disagreed here).
         assert_eq!(
             rejected(r#"{"blocks": []}"#),
@@ -333,7 +339,7 @@ mod tests {
     fn files_split_into_their_texts() {
         let texts_of = |b: &[u8]| {
             let mut v = Vec::new();
-            texts(b).unwrap().each(|n, t| v.push((n, t.to_owned())));
+            texts(b).unwrap().each(|n, t| v.push((n, t.unwrap().to_owned())));
             v
         };
         assert_eq!(texts_of(b"\xef\xbb\xbf{\"a\": 1}\n"), [(0, "{\"a\": 1}\n".to_owned())]);
@@ -351,6 +357,19 @@ mod tests {
             texts(b"{\"a\": \"\xff\"}")
                 .unwrap_err()
                 .starts_with("not UTF-8 text (invalid byte at offset 7)")
+        );
+        // One bad byte in an NDJSON line loses that line only.
+        let mut lines = Vec::new();
+        texts(b"{\"a\": 1}\n{\"b\": \"\xff\"}\n{\"c\": 3}\n")
+            .unwrap()
+            .each(|n, t| lines.push((n, t.map_err(|e| e[..41].to_owned()))));
+        assert_eq!(
+            lines,
+            [
+                (1, Ok("{\"a\": 1}")),
+                (2, Err("not UTF-8 text (invalid byte at offset 7)".to_owned())),
+                (3, Ok("{\"c\": 3}"))
+            ]
         );
     }
 

@@ -329,7 +329,7 @@ impl<'a> P<'a> {
             v.push((Str(Cow::Borrowed(k)), p.answer()?));
             Some(())
         })?;
-        Some(Answers::in_order(v))
+        Answers::unique(v).ok()
     }
 
     fn answer(&mut self) -> Option<AnswerView<'a>> {

@@ -6,9 +6,10 @@
 //! `merge` (for every record it takes) and `report` call [`fit`] or [`fit_into`] (simulate's tests
 //! check every simulated record with it; the interviewer's answers fit by construction, through
 //! its stricter checks in `interview::logic`); the report also takes the option indices it resolves on the way, so each answer
-//! is looked at once. What the rule does *not* decide: relevance, required answers, ranges and
-//! constraints — those are the interviewer's checks (`interview::logic`), applied while
-//! answering.
+//! is looked at once. [`violations`] extends the rule for records that fit: it applies the
+//! interviewer's own checks (`interview::logic`: type rules, relevance, required answers) to a
+//! stored record, as merge (and the report's merge on the fly) does before taking it.
+//! `constraint` and `warning` expressions are not re-run.
 
 use super::borrowed::{AnswerRef, ValueRef};
 use super::{Record, RecordView};
@@ -228,6 +229,122 @@ fn fit_answer(q: &Questionnaire, qidx: usize, a: AnswerRef<'_>, chosen: &mut Vec
         }
     }
     Ok(())
+}
+
+/// One way a record that [`fit`]s its questionnaire still breaks the interviewer's rules: the
+/// variable, the rule, and the value found.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+pub struct Violation {
+    /// The variable.
+    pub variable: String,
+    /// The rule broken, in words (`max 3`, `required`, `relevance`, …).
+    pub rule: String,
+    /// The value found (JSON, cut at 80 characters), or `none`.
+    pub value: String,
+}
+
+impl fmt::Display for Violation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "`{}` breaks {}: {}", self.variable, self.rule, self.value)
+    }
+}
+
+/// The largest integer a JSON number read as a double holds exactly (2^53).
+const EXACT_INTEGER: f64 = 9_007_199_254_740_992.0;
+
+/// **The rule of merge**: every way a record that [`fit`]s `q` breaks the rules the interviewer
+/// applies, the same functions, never copies: the type rules of [`type_check_ref`] (range,
+/// integer, `max_length`, multi `min`/`max`), an integer beyond what a double holds exactly, a
+/// "specify" text without its option chosen, the `relevant` flag of each answer against
+/// relevance recomputed from the answers ([`relevance`]), and, for a completed interview, every
+/// relevant required question answered. An interview in progress is checked for relevance and
+/// "specify" only: the interviewer saves values as they are typed, checked when the question
+/// is left. Empty when the record keeps every rule.
+///
+/// [`type_check_ref`]: crate::interview::logic::type_check_ref
+/// [`relevance`]: crate::interview::logic::relevance
+pub(crate) fn violations(q: &Questionnaire, rec: &RecordView<'_>) -> Vec<Violation> {
+    use crate::interview::logic::{Problem as Rule, relevance, type_check_ref};
+    let completed = rec.status == super::Status::Completed;
+    let rel = relevance(q, &rec.answers);
+    let mut out = Vec::new();
+    let mut answered = vec![false; q.questions.len()];
+    for (var, a) in &rec.answers.0 {
+        let Some(qi) = q.index_of(var.as_str()) else { continue };
+        let qq = &q.questions[qi];
+        let a = a.borrowed();
+        let mut broken = |rule: String| {
+            out.push(Violation {
+                variable: var.as_str().to_owned(),
+                rule,
+                value: shown(a.value),
+            })
+        };
+        if a.relevant != rel[qi] {
+            broken(if rel[qi] {
+                "relevance (the question is relevant; the answer is marked not relevant)".into()
+            } else {
+                "relevance (the question is not relevant to these answers; the answer is marked relevant)".into()
+            });
+        }
+        if a.other.is_some_and(|t| !t.trim().is_empty()) && !a.other_chosen(qq) {
+            broken("\"specify\" only with its option (a \"specify\" text, its option not chosen)".into());
+        }
+        let Some(v) = a.value else { continue };
+        if completed {
+            if let Some(p) = type_check_ref(qq, v) {
+                broken(match p {
+                    Rule::NotANumber => "a finite number".into(),
+                    Rule::NotInteger => "integer".into(),
+                    Rule::BelowMin(m) => format!("min {m}"),
+                    Rule::AboveMax(m) => format!("max {m}"),
+                    Rule::TooLong(n) => format!("max_length {n}"),
+                    Rule::TooFew(n) => format!("min {n} options"),
+                    Rule::TooMany(n) => format!("max {n} options"),
+                    Rule::BadDate => "a YYYY-MM-DD date".into(),
+                    other => format!("{other:?}"),
+                });
+            }
+            if let (Kind::Number { integer: true, .. }, ValueRef::Number(n)) = (&qq.kind, v)
+                && n.abs() > EXACT_INTEGER
+            {
+                broken("an integer of at most 15 digits (larger ones are not read exactly)".into());
+            }
+        }
+        let empty = match v {
+            ValueRef::Text(t) => t.trim().is_empty(),
+            ValueRef::Codes(c) => c.is_empty(),
+            ValueRef::Number(n) => n.is_nan(),
+        };
+        answered[qi] = a.relevant && !empty;
+    }
+    if completed {
+        for (qi, qq) in q.questions.iter().enumerate() {
+            if qq.required && qq.is_answerable() && rel[qi] && !answered[qi] {
+                out.push(Violation {
+                    variable: qq.id.clone(),
+                    rule: "required (a completed interview answers every relevant required question)".into(),
+                    value: "none".into(),
+                });
+            }
+        }
+    }
+    out
+}
+
+/// A value as a violation shows it: JSON, at most 80 characters.
+fn shown(v: Option<ValueRef<'_>>) -> String {
+    let s = match v {
+        None => return "none".into(),
+        Some(ValueRef::Number(n)) => serde_json::to_string(&n).unwrap_or_default(),
+        Some(ValueRef::Text(t)) => serde_json::to_string(t).unwrap_or_default(),
+        Some(ValueRef::Codes(c)) => serde_json::to_string(&c.iter().collect::<Vec<_>>()).unwrap_or_default(),
+    };
+    if s.chars().count() > 80 {
+        format!("{}…", s.chars().take(79).collect::<String>())
+    } else {
+        s
+    }
 }
 
 /// Parses `YYYY-MM-DD` into a valid calendar date.

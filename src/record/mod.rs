@@ -29,6 +29,7 @@ pub mod decode;
 mod fast;
 pub mod fit;
 pub(crate) use fit::{Misfit, fit};
+pub(crate) mod time;
 pub mod view;
 mod write;
 

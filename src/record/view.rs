@@ -87,8 +87,8 @@ pub struct RecordView<'a> {
     /// See [`Record::position`].
     #[serde(borrow, default)]
     pub position: Option<Str<'a>>,
-    /// See [`Record::answers`]: sorted by variable, each variable once (the last one given wins,
-    /// as in a `BTreeMap`).
+    /// See [`Record::answers`]: sorted by variable, each variable once (a variable given twice
+    /// is refused).
     #[serde(borrow)]
     pub answers: Answers<'a>,
     /// See [`Record::reopened`].
@@ -128,10 +128,24 @@ impl<'de: 'a, 'a> Deserialize<'de> for Answers<'a> {
             }
             fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Answers<'de>, A::Error> {
                 let mut v: Vec<(Str<'de>, AnswerView<'de>)> = Vec::with_capacity(64);
-                while let Some(e) = map.next_entry()? {
-                    v.push(e);
+                let mut sorted = true;
+                while let Some(k) = map.next_key::<Str<'de>>()? {
+                    // Files are written sorted: only a key out of order can be a repeat, and it
+                    // is refused right after it is read (so the error names its line).
+                    if let Some(last) = v.last() {
+                        sorted &= last.0 < k;
+                    }
+                    if !sorted && v.iter().any(|(x, _)| *x == k) {
+                        return Err(serde::de::Error::custom(format!(
+                            "duplicate variable `{}` in `answers`",
+                            k.as_str()
+                        )));
+                    }
+                    let a = map.next_value()?;
+                    v.push((k, a));
                 }
-                Ok(Answers::in_order(v))
+                Answers::unique(v)
+                    .map_err(|var| serde::de::Error::custom(format!("duplicate variable `{var}` in `answers`")))
             }
         }
         d.deserialize_map(V)
@@ -147,21 +161,16 @@ impl<'a> Answers<'a> {
             .map(|i| &self.0[i].1)
     }
 
-    /// Answers in the order given, put in `BTreeMap` order: files are written sorted; anything
-    /// else gets a stable sort, then the last of equal keys is kept, as `BTreeMap::insert` would.
-    pub(super) fn in_order(mut v: Vec<(Str<'a>, AnswerView<'a>)>) -> Answers<'a> {
+    /// Answers in the order given, put in `BTreeMap` order (files are written sorted; anything
+    /// else gets a sort). A variable given twice is refused: the variable.
+    pub(super) fn unique(mut v: Vec<(Str<'a>, AnswerView<'a>)>) -> Result<Answers<'a>, String> {
         if !v.windows(2).all(|w| w[0].0 < w[1].0) {
             v.sort_by(|a, b| a.0.cmp(&b.0));
-            let mut out: Vec<(Str<'a>, AnswerView<'a>)> = Vec::with_capacity(v.len());
-            for e in v {
-                match out.last_mut() {
-                    Some(last) if last.0 == e.0 => *last = e,
-                    _ => out.push(e),
-                }
+            if let Some(w) = v.windows(2).find(|w| w[0].0 == w[1].0) {
+                return Err(w[0].0.as_str().to_owned());
             }
-            v = out;
         }
-        Answers(v)
+        Ok(Answers(v))
     }
 }
 

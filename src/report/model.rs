@@ -45,7 +45,20 @@ impl MergeInfo {
             .filter_map(|&i| drafts.get(&entries[i].id).cloned())
             .collect();
         incomplete.sort();
-        let mut conflict_ids: Vec<String> = d.conflicts.iter().map(|c| entries[c.winner].id.to_string()).collect();
+        // A draft that reopened an interview merged in a completed copy counts as a conflict of
+        // that interview, as a merge's report tells it.
+        let merged: std::collections::HashSet<uuid::Uuid> = d.merged.iter().map(|&i| entries[i].id).collect();
+        let mut conflict_ids: Vec<String> = d
+            .conflicts
+            .iter()
+            .map(|c| entries[c.winner].id.to_string())
+            .chain(
+                d.drafts
+                    .iter()
+                    .filter(|&&i| merged.contains(&entries[i].id))
+                    .map(|&i| entries[i].id.to_string()),
+            )
+            .collect();
         conflict_ids.sort();
         conflict_ids.dedup();
         MergeInfo {

@@ -89,12 +89,68 @@ impl AtomicFile {
         self.w.as_ref().map(|w| w.get_ref()).expect("an uncommitted file")
     }
 
-    /// Makes the file durable and puts it in place under another name (in the same folder).
-    pub(crate) fn commit_as(mut self, path: &Path) -> io::Result<()> {
+    /// Makes the file durable under its temp name, to be put in place as `path` (in the same
+    /// folder) by [`put_all`] once every output of the work is written.
+    pub(crate) fn stage_as(mut self, path: &Path) -> io::Result<Staged> {
         let w = self.w.take().ok_or_else(|| io::Error::other("already committed"))?;
+        let staged = Staged {
+            tmp: self.tmp.clone(),
+            path: path.to_path_buf(),
+            placed: false,
+        };
         let f = w.into_inner().map_err(|e| e.into_error())?;
-        put_in_place(f, &self.tmp, path)
+        f.sync_all()?;
+        Ok(staged)
     }
+}
+
+/// A complete, durable output under its temp name, waiting for [`put_all`]. Dropped without
+/// it (the work failed), the temp file is removed: nothing is left behind.
+#[derive(Debug)]
+pub(crate) struct Staged {
+    tmp: PathBuf,
+    path: PathBuf,
+    placed: bool,
+}
+
+impl Drop for Staged {
+    fn drop(&mut self) {
+        if !self.placed {
+            let _ = fs::remove_file(&self.tmp);
+        }
+    }
+}
+
+/// Writes `bytes` to a temp file beside `path` and makes it durable, to be put in place by
+/// [`put_all`] (mode 0600 on Unix). On an error, nothing is left.
+pub(crate) fn stage(path: &Path, bytes: &[u8]) -> io::Result<Staged> {
+    let staged = Staged {
+        tmp: temp_path(path),
+        path: path.to_path_buf(),
+        placed: false,
+    };
+    let mut f = private_file(&staged.tmp, false)?;
+    f.write_all(bytes)?;
+    f.sync_all()?;
+    Ok(staged)
+}
+
+/// Puts staged outputs in place, in the order given (renames: no space is needed), then makes
+/// the renames durable (one fsync per folder). The first error names its file.
+pub(crate) fn put_all(staged: Vec<Staged>) -> Result<(), (PathBuf, io::Error)> {
+    let mut dirs: Vec<PathBuf> = Vec::new();
+    for mut s in staged {
+        fs::rename(&s.tmp, &s.path).map_err(|e| (s.path.clone(), e))?;
+        s.placed = true;
+        let d = folder(&s.path).to_path_buf();
+        if !dirs.contains(&d) {
+            dirs.push(d);
+        }
+    }
+    for d in dirs {
+        sync_dir(&d).map_err(|e| (d.clone(), e))?;
+    }
+    Ok(())
 }
 
 impl Drop for AtomicFile {
@@ -119,6 +175,8 @@ fn temp_path(path: &Path) -> PathBuf {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
+    // A name near the file system's limit gets a shorter temp name (its hash).
+    let name = crate::file_names::bounded(&name, "");
     folder(path).join(format!(".{name}.{}.tmp", std::process::id()))
 }
 

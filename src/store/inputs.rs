@@ -39,6 +39,8 @@ pub(crate) struct Walk {
     pub problems: Vec<(String, String)>,
     /// Paths skipped on purpose (links to folders, exports of an earlier merge), with the reason.
     pub skipped: Vec<(String, String)>,
+    /// Drafts discarded on a laptop (its `discarded/` folder), with the reason: never read.
+    pub discarded: Vec<(String, String)>,
 }
 
 /// Paths compared as bytes: fast, and as deterministic as comparing components.
@@ -131,6 +133,10 @@ pub(crate) fn walk(inputs: &[PathBuf]) -> Result<Walk, String> {
         let meta = fs::metadata(input).map_err(|e| format!("{}: {}", input.display(), io_reason(&e)))?;
         if meta.is_dir() {
             walk_dir(input, &meta, false, &mut files, &mut qs, &mut w);
+        } else if !meta.is_file() {
+            // A FIFO, a device or a socket named as an input: never opened for reading.
+            w.problems
+                .push((input.display().to_string(), super::NOT_REGULAR.into()));
         } else {
             files.add(key_of(&meta, input), input.clone());
             // A file's questionnaires may lie beside it (a merge output's `questionnaires/`).
@@ -145,6 +151,8 @@ pub(crate) fn walk(inputs: &[PathBuf]) -> Result<Walk, String> {
     w.problems.dedup();
     w.skipped.sort();
     w.skipped.dedup();
+    w.discarded.sort();
+    w.discarded.dedup();
     Ok(w)
 }
 
@@ -261,8 +269,7 @@ fn walk_dir(
             let q = in_questionnaires || name == QUESTIONNAIRES_DIR;
             walk_dir(&path, &meta, q, files, qs, w);
         } else if !meta.is_file() {
-            w.problems
-                .push((path.display().to_string(), "not a regular file".into()));
+            w.problems.push((path.display().to_string(), super::NOT_REGULAR.into()));
         } else if in_questionnaires {
             qs.add(key_of(&meta, &path), path);
         } else {
@@ -280,7 +287,7 @@ fn discarded(dir: &Path, w: &mut Walk) {
     names.sort();
     for p in names {
         if !p.file_name().is_some_and(|n| n.as_encoded_bytes().starts_with(b".")) {
-            w.skipped.push((
+            w.discarded.push((
                 p.display().to_string(),
                 "a draft discarded on the laptop (in discarded/): not merged".into(),
             ));
@@ -291,7 +298,7 @@ fn discarded(dir: &Path, w: &mut Walk) {
 /// The CSV, codebook and syntax files that an earlier merge wrote into `dir`, according to its
 /// `merge-report.json` (empty if there is none).
 fn earlier_exports(dir: &Path) -> std::collections::HashSet<std::ffi::OsString> {
-    let Ok(text) = fs::read_to_string(dir.join(crate::merge::plan::REPORT_FILE)) else {
+    let Ok(text) = super::read_text(&dir.join(crate::merge::plan::REPORT_FILE), 512 << 20) else {
         return Default::default();
     };
     let Ok(v) = serde_json::from_str::<serde_json::Value>(&text) else {
@@ -431,13 +438,9 @@ enum Loaded {
 
 /// Reads a file of at most [`MAX_INTERVIEW_BYTES`] into `buf`.
 fn load(path: &Path, buf: &mut Vec<u8>) -> Loaded {
-    let mut f = match File::open(path) {
-        Ok(f) => f,
-        Err(e) => return Loaded::Failed(format!("cannot open: {}", io_reason(&e))),
-    };
-    let size = match f.metadata() {
-        Ok(m) => m.len(),
-        Err(e) => return Loaded::Failed(format!("cannot read: {}", io_reason(&e))),
+    let (mut f, size) = match super::open_input(path) {
+        Ok((f, m)) => (f, m.len()),
+        Err(e) => return Loaded::Failed(e.detail),
     };
     if size > MAX_INTERVIEW_BYTES as u64 {
         return Loaded::Large(f, size);
@@ -455,7 +458,7 @@ fn load(path: &Path, buf: &mut Vec<u8>) -> Loaded {
 /// The interview texts of a file read whole (see [`decode::texts`]).
 fn split(buf: &[u8], mut item: impl FnMut(u32, InputText<'_>)) {
     match decode::texts(buf) {
-        Ok(texts) => texts.each(|n, t| item(n, Ok(t))),
+        Ok(texts) => texts.each(item),
         Err(e) => item(0, Err(e)),
     }
 }

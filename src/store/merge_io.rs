@@ -16,7 +16,7 @@
 use super::inputs::{InputFile, InputText, Spill, SpillWriter, read_ordered};
 use super::{AtomicFile, create_private_dir, io_reason};
 use crate::merge::plan::{NDJSON, QuestionnaireFiles, REPORT_FILE};
-use crate::merge::{Catalog, Entry, REPORT_FORMAT, Source, content_hash, decide, examine_view};
+use crate::merge::{Catalog, Entry, REPORT_FORMAT, Refusal, Source, content_hash, decide, examine_view};
 use crate::record::Status;
 use crate::record::decode::{Decoded, decode};
 use std::fs::{self, File};
@@ -50,7 +50,7 @@ fn previous_outputs(out: &Path) -> Result<Vec<String>, String> {
     if names.is_empty() {
         return Ok(Vec::new());
     }
-    let report = fs::read_to_string(out.join(REPORT_FILE))
+    let report = super::read_text(&out.join(REPORT_FILE), 512 << 20)
         .ok()
         .and_then(|s| serde_json::from_str::<serde_json::Value>(&s).ok())
         .filter(|v| v.get("format").and_then(|f| f.as_str()) == Some(REPORT_FORMAT));
@@ -66,6 +66,55 @@ fn previous_outputs(out: &Path) -> Result<Vec<String>, String> {
         .and_then(|o| o.as_array())
         .map(|a| a.iter().filter_map(|x| x.as_str().map(String::from)).collect())
         .unwrap_or_default())
+}
+
+/// Removes the temp files that a merge killed before its end left in `out` (and its
+/// subfolders): hidden `.<name>.<pid>.tmp` files of a process that is no longer running.
+fn remove_stale_temps(out: &Path) {
+    let dirs = [out.to_path_buf()].into_iter().chain(
+        [
+            crate::file_names::CONFLICTS_DIR,
+            crate::file_names::DRAFTS_DIR,
+            crate::file_names::QUESTIONNAIRES_DIR,
+            crate::file_names::REJECTED_DIR,
+        ]
+        .map(|d| out.join(d)),
+    );
+    for dir in dirs {
+        let Ok(rd) = fs::read_dir(&dir) else { continue };
+        for e in rd.filter_map(|e| e.ok()) {
+            let name = e.file_name();
+            let Some(name) = name.to_str() else { continue };
+            let pid = name
+                .strip_prefix('.')
+                .and_then(|n| n.strip_suffix(".tmp"))
+                .and_then(|n| n.rsplit_once('.'))
+                .and_then(|(_, pid)| pid.parse::<u32>().ok());
+            if let Some(pid) = pid
+                && pid != std::process::id()
+                && !running(pid)
+                && e.file_type().is_ok_and(|t| t.is_file())
+            {
+                let _ = fs::remove_file(e.path());
+            }
+        }
+    }
+}
+
+/// Whether a process with this id is running (Unix; elsewhere assumed to be).
+fn running(pid: u32) -> bool {
+    #[cfg(unix)]
+    {
+        // Signal 0 checks only; ESRCH: no such process.
+        // SAFETY: kill with signal 0 sends nothing and touches no memory.
+        let r = unsafe { libc::kill(pid as libc::pid_t, 0) };
+        r == 0 || io::Error::last_os_error().raw_os_error() != Some(libc::ESRCH)
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = pid;
+        true
+    }
 }
 
 /// A record as the readers hand it to the [`Sink`]: its entry, canonical line (with its
@@ -101,7 +150,8 @@ struct Sink<'a> {
     /// Whether the entry's content hash is set: only interviews with several copies need it.
     hashed: Vec<bool>,
     places: Vec<Place>,
-    not_taken: Vec<(Source, Outcome)>,
+    rejected: Vec<(Source, Rejected)>,
+    ignored: Vec<(Source, String)>,
     /// The copies of the interview being read: entry index, line, row.
     group: Vec<(usize, Vec<u8>, Vec<u8>)>,
     /// Winners to write at the end of the batch (questionnaire, line, row), and where the
@@ -191,7 +241,11 @@ impl Sink<'_> {
     fn take(&mut self, cat: &Catalog, batch: Vec<Parsed>) {
         for p in batch {
             match p.examined {
-                Err(o) => self.not_taken.push((p.source, o)),
+                Err(Outcome::Rejected(refusal, text)) => {
+                    let text = text.map(|t| (self.spill.append(&[&t]), t.len() as u32));
+                    self.rejected.push((p.source, Rejected { refusal, text }));
+                }
+                Err(Outcome::Ignored(what)) => self.ignored.push((p.source, what)),
                 Ok((e, hashed, line, row)) => {
                     if self.group.first().is_some_and(|g| self.entries[g.0].id != e.id) {
                         self.resolve();
@@ -434,8 +488,19 @@ fn copy_blocks(sources: &Sources, path: &Path, head: &[u8], blocks: &[Block]) ->
 
 /// Why a record was not taken.
 enum Outcome {
-    Rejected(String),
+    /// Rejected: why, and its text (to be kept in the output) if it had one.
+    Rejected(Refusal, Option<Vec<u8>>),
     Ignored(String),
+}
+
+/// A record rejected while reading: why, and where its text was left (in the spill, to be
+/// kept under the output's `rejected/`), if it had one.
+#[derive(Debug)]
+pub(crate) struct Rejected {
+    /// Why.
+    pub refusal: Refusal,
+    /// Its text in the spill: handle and length.
+    text: Option<(u64, u32)>,
 }
 
 /// Checks the output folder of a merge against its inputs: it must not overlap them, and must
@@ -445,7 +510,17 @@ pub(crate) fn check_merge_out(out: &Path, inputs: &[PathBuf]) -> Result<Vec<Stri
     let out_abs = resolved(out);
     let mut problems = Vec::new();
     if out_abs.exists() && !out_abs.is_dir() {
-        problems.push(format!("--out {}: exists and is not a folder", out.display()));
+        problems.push(format!(
+            "--out {}: exists and is not a folder; choose a new or empty folder",
+            out.display()
+        ));
+    } else if let Some(file) = out_abs.ancestors().skip(1).find(|a| a.exists()).filter(|a| !a.is_dir()) {
+        problems.push(format!(
+            "--out {}: {} is a file, not a folder, so the output folder cannot be made there; choose another \
+             output folder",
+            out.display(),
+            file.display()
+        ));
     }
     for input in inputs {
         let in_abs = resolved(input);
@@ -476,8 +551,8 @@ pub(crate) fn check_merge_out(out: &Path, inputs: &[PathBuf]) -> Result<Vec<Stri
 pub(crate) struct Written {
     /// Every interview record read, in reading order.
     pub entries: Vec<Entry>,
-    /// Records and files not taken: (where, why), rejected ones then ignored ones.
-    pub rejected: Vec<(Source, String)>,
+    /// Records and files rejected: where, why, and their text (see [`Written::rejected_text`]).
+    pub rejected: Vec<(Source, Rejected)>,
     /// Files recognised as something other than interviews: (where, what).
     pub ignored: Vec<(Source, String)>,
     hashed: Vec<bool>,
@@ -503,6 +578,7 @@ pub(crate) fn read_and_write(
 ) -> Result<Written, String> {
     let output = |what: &Path, e: io::Error| format!("{}: {}", what.display(), io_reason(&e));
     create_private_dir(out).map_err(|e| output(out, e))?;
+    remove_stale_temps(out);
     let spill = Spill::create(out).map_err(|e| output(out, e))?;
     let nd_path = out.join(NDJSON);
     let ndjson = AtomicFile::create(&nd_path).map_err(|e| output(&nd_path, e))?;
@@ -520,7 +596,8 @@ pub(crate) fn read_and_write(
         entries: Vec::with_capacity(files.len()),
         hashed: Vec::with_capacity(files.len()),
         places: Vec::with_capacity(files.len()),
-        not_taken: Vec::new(),
+        rejected: Vec::new(),
+        ignored: Vec::new(),
         group: Vec::new(),
         pending: Vec::new(),
         ndjson_end: 0,
@@ -538,13 +615,17 @@ pub(crate) fn read_and_write(
         };
         // Buffers sized like the last record's, handed over to the writer without a copy.
         let (mut l, mut r) = (pools[0].take(*line + 64), pools[1].take(*row + 64));
-        let examined = match item.map(decode) {
-            Err(reason) => Err(Outcome::Rejected(reason)),
-            Ok(Decoded::Interview(view)) => examine_view(cat, &view, &mut l, &mut r, false)
-                .map(|e| (e, false))
-                .map_err(Outcome::Rejected),
-            Ok(Decoded::Ignored(what)) => Err(Outcome::Ignored(what.reason().to_owned())),
-            Ok(Decoded::Rejected(reason)) => Err(Outcome::Rejected(reason)),
+        // A rejected record's text is kept (in the output's `rejected/`), as it was read.
+        let keep = |t: &str| (!t.trim().is_empty()).then(|| t.as_bytes().to_vec());
+        let examined = match item {
+            Err(reason) => Err(Outcome::Rejected(reason.into(), None)),
+            Ok(text) => match decode(text) {
+                Decoded::Interview(view) => examine_view(cat, &view, &mut l, &mut r, false)
+                    .map(|e| (e, false))
+                    .map_err(|refusal| Outcome::Rejected(refusal, keep(text))),
+                Decoded::Ignored(what) => Err(Outcome::Ignored(what.reason().to_owned())),
+                Decoded::Rejected(reason) => Err(Outcome::Rejected(reason.into(), keep(text))),
+            },
         };
         (*line, *row) = (l.len(), r.len());
         Parsed {
@@ -572,26 +653,20 @@ pub(crate) fn read_and_write(
         return Err(format!("{}: {e}", out.display()));
     }
     // The sink moved out whole: the rest of it, and its borrow of the spill, end here.
-    let (mut nd_file, mut csv, entries, hashed, places, not_taken, written) = {
+    let (mut nd_file, mut csv, entries, hashed, places, rejected, ignored, written) = {
         let Sink {
             ndjson,
             csv,
             entries,
             hashed,
             places,
-            not_taken,
+            rejected,
+            ignored,
             written,
             ..
         } = { sink };
-        (ndjson, csv, entries, hashed, places, not_taken, written)
+        (ndjson, csv, entries, hashed, places, rejected, ignored, written)
     };
-    let (mut rejected, mut ignored) = (Vec::new(), Vec::new());
-    for (source, o) in not_taken {
-        match o {
-            Outcome::Rejected(reason) => rejected.push((source, reason)),
-            Outcome::Ignored(reason) => ignored.push((source, reason)),
-        }
-    }
     // Every file written while reading, flushed, to read records back from.
     nd_file.flush().map_err(|e| output(&nd_path, e))?;
     for f in csv.iter_mut().flatten() {
@@ -620,16 +695,22 @@ pub(crate) fn read_and_write(
     })
 }
 
-/// Files committed in the background by [`Written::commit`].
-pub(crate) struct Commits(std::thread::JoinHandle<Vec<Result<(), (PathBuf, io::Error)>>>);
+/// Files made durable in the background by [`Written::commit`].
+pub(crate) struct Commits(std::thread::JoinHandle<Vec<Result<super::Staged, (PathBuf, io::Error)>>>);
 
 impl Commits {
-    /// Waits for every commit; the first error names its file.
-    pub fn wait(self) -> Result<(), String> {
-        for result in self.0.join().unwrap_or_default() {
-            result.map_err(|(p, e)| format!("{}: {}", p.display(), io_reason(&e)))?;
+    /// Waits for every file to be durable; they are then ready to be put in place (all of
+    /// them, or on an error none). The first error names its file.
+    pub fn wait(self) -> Result<Vec<super::Staged>, String> {
+        let mut staged = Vec::new();
+        let results = self
+            .0
+            .join()
+            .unwrap_or_else(|_| vec![Err((PathBuf::new(), io::Error::other("writer thread failed")))]);
+        for result in results {
+            staged.push(result.map_err(|(p, e)| format!("{}: {}", p.display(), io_reason(&e)))?);
         }
-        Ok(())
+        Ok(staged)
     }
 }
 
@@ -640,6 +721,17 @@ impl Written {
         self.sources
             .fetch(&block(&self.entries[i], &self.places[i], false), buf)
             .map_err(|e| format!("spill file: {}", io_reason(&e)))
+    }
+
+    /// The text of a rejected record as it was read, if it had one.
+    pub fn rejected_text(&self, r: &Rejected) -> Result<Option<Vec<u8>>, String> {
+        let Some((handle, len)) = r.text else { return Ok(None) };
+        let mut buf = vec![0; len as usize];
+        self.sources
+            .spill
+            .read_into(handle, 0, &mut buf)
+            .map_err(|e| format!("spill file: {}", io_reason(&e)))?;
+        Ok(Some(buf))
     }
 
     /// Hashes the copies of interviews with several copies that were not read together
@@ -709,7 +801,7 @@ impl Written {
         Ok(Commits(std::thread::spawn(move || {
             let handles: Vec<_> = commits
                 .into_iter()
-                .map(|(p, f)| std::thread::spawn(move || f.commit_as(&p).map_err(|e| (p, e))))
+                .map(|(p, f)| std::thread::spawn(move || f.stage_as(&p).map_err(|e| (p, e))))
                 .collect();
             handles
                 .into_iter()

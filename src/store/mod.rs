@@ -10,7 +10,7 @@ mod inputs;
 mod merge_io;
 mod report_io;
 
-pub(crate) use atomic::{AtomicFile, write_atomic};
+pub(crate) use atomic::{AtomicFile, Staged, put_all, stage, write_atomic};
 pub use data_dir::LockError;
 pub(crate) use data_dir::{Config, InterviewLock, MAX_INTERVIEW_BYTES};
 pub use data_dir::{DataDir, questionnaire_file_name, read_record};
@@ -25,14 +25,36 @@ use std::fs::{self, File};
 use std::io::{self, Read};
 use std::path::Path;
 
-/// Reads a whole text file of at most `max` bytes, refusing larger ones without reading them.
-pub(crate) fn read_text(path: &Path, max: usize) -> Result<String, Unreadable> {
+/// Opens an input for reading without ever blocking (`O_NONBLOCK` on Unix, so that a FIFO or a
+/// device named as an input cannot hang a command), and hands it back only if it is a regular
+/// file, with its metadata. The error is the reason, typed.
+pub(crate) fn open_input(path: &Path) -> Result<(File, fs::Metadata), Unreadable> {
     let io = |what: &str, e: io::Error| Unreadable::new(Fault::Io(e.kind()), format!("{what}: {}", io_reason(&e)));
-    let f = File::open(path).map_err(|e| io("cannot open", e))?;
+    let mut opts = fs::OpenOptions::new();
+    opts.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.custom_flags(libc::O_NONBLOCK);
+    }
+    let f = opts.open(path).map_err(|e| io("cannot open", e))?;
     let meta = f.metadata().map_err(|e| io("cannot read", e))?;
     if meta.is_dir() {
         return Err(Unreadable::new(Fault::NotAFile, "is a directory, not a file"));
     }
+    if !meta.is_file() {
+        return Err(Unreadable::new(Fault::NotAFile, NOT_REGULAR));
+    }
+    Ok((f, meta))
+}
+
+/// Why an input that is not a regular file (a FIFO, a device, a socket) is not read.
+pub(crate) const NOT_REGULAR: &str =
+    "not a regular file (a FIFO, a device or a socket): not read; copy the data into a file";
+
+/// Reads a whole text file of at most `max` bytes, refusing larger ones without reading them.
+pub(crate) fn read_text(path: &Path, max: usize) -> Result<String, Unreadable> {
+    let (f, meta) = open_input(path)?;
     if meta.len() > max as u64 {
         return Err(Unreadable::new(
             Fault::TooLarge,
@@ -42,7 +64,7 @@ pub(crate) fn read_text(path: &Path, max: usize) -> Result<String, Unreadable> {
     let mut bytes = Vec::with_capacity(meta.len() as usize);
     f.take(max as u64 + 1)
         .read_to_end(&mut bytes)
-        .map_err(|e| io("cannot read", e))?;
+        .map_err(|e| Unreadable::new(Fault::Io(e.kind()), format!("cannot read: {}", io_reason(&e))))?;
     if bytes.len() > max {
         return Err(Unreadable::new(
             Fault::TooLarge,
@@ -69,6 +91,9 @@ pub(crate) fn io_reason(e: &io::Error) -> String {
         io::ErrorKind::PermissionDenied => "permission denied".into(),
         io::ErrorKind::StorageFull => "no space left on the device".into(),
         io::ErrorKind::ReadOnlyFilesystem => "the file system is read-only".into(),
+        io::ErrorKind::FileTooLarge => "the file grew larger than this system allows (file size limit)".into(),
+        io::ErrorKind::QuotaExceeded => "the disk quota is exceeded".into(),
+        io::ErrorKind::NotADirectory => "a part of the path is a file, not a folder".into(),
         _ => e.to_string(),
     }
 }
@@ -112,6 +137,16 @@ pub(crate) fn resolve_questionnaire(arg: &str) -> Result<Questionnaire, Vec<Diag
 /// Removes a file if it is there (an earlier output no longer written); errors are ignored.
 pub(crate) fn remove_file(path: &Path) {
     let _ = fs::remove_file(path);
+}
+
+/// After a failed merge into a folder it made: removes the merge's subfolders and the folder
+/// itself, each only if empty (nothing else is ever removed).
+pub(crate) fn remove_merge_dirs(out: &Path) {
+    use crate::file_names::{CONFLICTS_DIR, DRAFTS_DIR, QUESTIONNAIRES_DIR, REJECTED_DIR};
+    for d in [CONFLICTS_DIR, DRAFTS_DIR, QUESTIONNAIRES_DIR, REJECTED_DIR] {
+        remove_empty_dir(&out.join(d));
+    }
+    remove_empty_dir(out);
 }
 
 /// Removes a folder if it is empty; errors (not empty, not there) are ignored.

@@ -23,7 +23,6 @@ use crate::record::decode::{Decoded, decode, decode_without_paradata};
 use crate::record::{RecordView, Status};
 use crate::report::{InputInfo, MergeInfo, PathReason};
 use std::collections::HashMap;
-use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
@@ -113,7 +112,18 @@ fn read_merge_report(path: &Path) -> Result<MergeInfo, String> {
     }
     let arr = |k: &str| v.get(k).and_then(|a| a.as_array()).cloned().unwrap_or_default();
     let s = |x: &serde_json::Value, k: &str| x.get(k).and_then(|a| a.as_str()).unwrap_or("").to_string();
-    let mut conflict_ids: Vec<String> = arr("conflicts").iter().map(|c| s(c, "id")).collect();
+    // A draft that reopened a merged interview counts as a conflict of it (earlier merges
+    // listed it under `conflicts`).
+    let mut conflict_ids: Vec<String> = arr("conflicts")
+        .iter()
+        .map(|c| s(c, "id"))
+        .chain(
+            arr("in_progress_left_out")
+                .iter()
+                .filter(|d| d.get("interview_merged").and_then(|m| m.as_bool()) == Some(true))
+                .map(|d| s(d, "id")),
+        )
+        .collect();
     conflict_ids.sort();
     conflict_ids.dedup();
     let mut incomplete: Vec<(String, String)> = arr("incomplete")
@@ -156,6 +166,9 @@ pub(crate) fn open_report_input(
     questionnaires: &[PathBuf],
 ) -> Result<(ReportInput, Catalog), Vec<String>> {
     let meta = std::fs::metadata(input).map_err(|e| vec![format!("{}: {}", input.display(), super::io_reason(&e))])?;
+    if !meta.is_dir() && !meta.is_file() {
+        return Err(vec![format!("{}: {}", input.display(), super::NOT_REGULAR)]);
+    }
     let (mut cat, problems) = super::catalog(false, questionnaires);
     let mut found: Vec<PathBuf> = Vec::new();
     let mut merge = None;
@@ -279,7 +292,7 @@ impl ReportInput {
                         }
                         lock(&entries).push(e);
                     }
-                    Err(reason) => lock(&bad).push((source, reason)),
+                    Err(refusal) => lock(&bad).push((source, refusal.reason)),
                 }
             },
             progress,
@@ -415,7 +428,9 @@ fn classify_fast(text: &str) -> Result<RecordView<'_>, Option<String>> {
 /// Whether a file starts with a line that is one whole JSON object (an NDJSON file, such as
 /// the `interviews.ndjson` of a merge). Reads at most the first 10 MB.
 fn starts_as_ndjson(path: &Path) -> bool {
-    let Ok(f) = File::open(path) else { return false };
+    let Ok((f, _)) = super::open_input(path) else {
+        return false;
+    };
     let mut first = Vec::new();
     if BufReader::new(f)
         .take(MAX_INTERVIEW_BYTES as u64 + 1)
@@ -521,10 +536,10 @@ fn read_pieces(
     too_long: &str,
     progress: &(dyn Fn(u64, u64) + Sync),
 ) {
-    let mut f = match File::open(path) {
-        Ok(f) => f,
+    let mut f = match super::open_input(path) {
+        Ok((f, _)) => f,
         Err(e) => {
-            let _ = tx.send(Piece::Bad(0, format!("cannot open: {}", super::io_reason(&e))));
+            let _ = tx.send(Piece::Bad(0, e.detail));
             return;
         }
     };

@@ -3,6 +3,7 @@
 mod cli;
 mod crash;
 mod merge;
+mod merge_faults;
 mod report;
 mod support;
 mod tui;

@@ -223,6 +223,20 @@ fn merge(inputs: &[&Path], out: &Path, extra: &[&str]) -> Output {
     run(&args)
 }
 
+/// Asserts that a merge ran to its end with some inputs rejected (exit status 3, the rejects on
+/// standard error); its standard output.
+fn rejected_some(out: &Output) -> String {
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "stdout:\n{}\nstderr:\n{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    says(out, "input(s) rejected, not merged");
+    text(&out.stdout)
+}
+
 fn ndjson(dir: &Path) -> Vec<Record> {
     fs::read_to_string(dir.join("interviews.ndjson"))
         .unwrap()
@@ -249,7 +263,7 @@ fn fault_corpus_merges_exactly_the_expected_set_and_names_every_fault() {
     let before = inputs();
     let out = c.root.join("out");
     let o = merge(&[&c.lap1, &c.lap2, &c.stick], &out, &[]);
-    ok(&o);
+    rejected_some(&o);
     assert_eq!(inputs(), before, "inputs must not change");
 
     // Exactly the expected set, in questionnaire then id order, with the winning contents.
@@ -283,8 +297,32 @@ fn fault_corpus_merges_exactly_the_expected_set_and_names_every_fault() {
             )
         })
         .collect();
+    // A draft that reopened a merged interview is no conflict: it is kept under drafts/.
+    let mut conflicts = conflicts;
+    for x in rep["in_progress_left_out"].as_array().unwrap() {
+        assert!(out.join(x["saved_as"].as_str().unwrap()).is_file(), "{x}");
+        if x["interview_merged"] == true {
+            conflicts.insert(x["id"].as_str().unwrap().to_string(), "in_progress_left_out".into());
+        }
+    }
     let want: BTreeMap<String, String> = c.conflicts.iter().map(|(k, v)| (k.clone(), v.to_string())).collect();
     assert_eq!(conflicts, want);
+    // Every record read is in exactly one list.
+    let acc = &rep["accounting"];
+    let sum: u64 = [
+        "merged",
+        "duplicates",
+        "conflict_losers",
+        "in_progress_left_out",
+        "discarded",
+        "rejected",
+        "ignored",
+    ]
+    .iter()
+    .map(|k| acc[k].as_u64().unwrap())
+    .sum();
+    assert_eq!(rep["records_read"].as_u64(), Some(sum), "{acc:#}");
+    assert_eq!(acc["merged"], 37 + 10);
     for x in rep["conflicts"].as_array().unwrap() {
         let saved = x["loser"]["saved_as"].as_str().unwrap();
         let loser: Record = serde_json::from_slice(&fs::read(out.join(saved)).unwrap()).unwrap();
@@ -351,7 +389,8 @@ fn fault_corpus_merges_exactly_the_expected_set_and_names_every_fault() {
         &stdout,
         &[
             "merged 47 interview(s): nko 37, omsu 10",
-            "conflicts: 3",
+            "conflicts: 2",
+            "drafts: 5 in-progress cop(ies) not merged",
             "rejected: 8",
             "junk.json: file is 52428800 bytes",
             "incomplete: 4 interview(s) in progress",
@@ -374,14 +413,14 @@ fn reruns_and_shuffled_inputs_give_identical_bytes_and_remerging_changes_nothing
     let c = corpus();
     let out1 = c.root.join("a");
     let out2 = c.root.join("b");
-    ok(&merge(&[&c.lap1, &c.lap2, &c.stick], &out1, &[]));
+    rejected_some(&merge(&[&c.lap1, &c.lap2, &c.stick], &out1, &[]));
     let first = outputs(&out1);
     // Rerun into the same folder, and shuffled (with overlapping inputs) into another.
-    ok(&merge(&[&c.lap1, &c.lap2, &c.stick], &out1, &[]));
+    rejected_some(&merge(&[&c.lap1, &c.lap2, &c.stick], &out1, &[]));
     assert_eq!(outputs(&out1), first);
     let mail = c.stick.join("mail");
     let lap2_files = c.lap2.join("interviews");
-    ok(&merge(&[&c.stick, &lap2_files, &c.lap2, &mail, &c.lap1], &out2, &[]));
+    rejected_some(&merge(&[&c.stick, &lap2_files, &c.lap2, &mail, &c.lap1], &out2, &[]));
     assert_eq!(outputs(&out2), first);
 
     // Merging the merged set again changes nothing...
@@ -399,7 +438,7 @@ fn reruns_and_shuffled_inputs_give_identical_bytes_and_remerging_changes_nothing
     let a = c.root.join("d");
     ok(&merge(&[&c.lap1], &a, &[]));
     let ab = c.root.join("e");
-    ok(&merge(&[&a.join("interviews.ndjson"), &c.lap2, &c.stick], &ab, &[]));
+    rejected_some(&merge(&[&a.join("interviews.ndjson"), &c.lap2, &c.stick], &ab, &[]));
     assert_eq!(
         fs::read(ab.join("interviews.ndjson")).unwrap(),
         fs::read(out1.join("interviews.ndjson")).unwrap()
@@ -407,7 +446,7 @@ fn reruns_and_shuffled_inputs_give_identical_bytes_and_remerging_changes_nothing
     // The same with the earlier merge's folder as input: its CSV, codebook and syntax are
     // recognised as its exports and skipped, not rejected.
     let ab2 = c.root.join("f");
-    ok(&merge(&[&a, &c.lap2, &c.stick], &ab2, &[]));
+    rejected_some(&merge(&[&a, &c.lap2, &c.stick], &ab2, &[]));
     assert_eq!(
         fs::read(ab2.join("interviews.ndjson")).unwrap(),
         fs::read(out1.join("interviews.ndjson")).unwrap()
@@ -434,7 +473,7 @@ fn cell(v: &AnswerValue) -> String {
 fn csv_read_back_agrees_with_the_ndjson() {
     let c = corpus();
     let out = c.root.join("csv");
-    ok(&merge(&[&c.lap1, &c.lap2, &c.stick], &out, &["--include-incomplete"]));
+    rejected_some(&merge(&[&c.lap1, &c.lap2, &c.stick], &out, &["--include-incomplete"]));
     let records = ndjson(&out);
     assert_eq!(records.iter().filter(|r| r.status == Status::InProgress).count(), 4 + 1);
     for qid in ["nko", "omsu"] {
@@ -532,16 +571,16 @@ fn merge_exit_codes() {
     let junk = tmp.path().join("junk");
     fs::create_dir(&junk).unwrap();
     fs::write(junk.join("a.json"), "{").unwrap();
-    // Nothing mergeable: exit 1, with the report written.
+    // Nothing mergeable, an input rejected: exit 3, with the report written and the reject on
+    // standard error too.
     let out = tmp.path().join("out");
     let o = merge(&[&junk], &out, &[]);
-    assert_eq!(o.status.code(), Some(1), "{}", text(&o.stderr));
-    assert!(text(&o.stderr).contains("nothing could be merged"));
+    let stdout = rejected_some(&o);
     assert!(
-        text(&o.stdout).contains("a.json: truncated JSON at line 1, column 1"),
-        "{}",
-        text(&o.stdout)
+        stdout.contains("a.json: truncated JSON at line 1, column 1"),
+        "{stdout}"
     );
+    says(&o, "a.json: truncated JSON at line 1, column 1");
     assert_eq!(report(&out)["rejected"].as_array().unwrap().len(), 1);
     // Usage errors: exit 2.
     let o = merge(&[&tmp.path().join("nope")], &out, &[]);
@@ -610,7 +649,7 @@ fn file_names_that_lie_or_say_nothing_change_nothing() {
     // that the outputs can be written while reading; names that mislead only cost time.
     let c = corpus();
     let out = c.root.join("named");
-    ok(&merge(&[&c.lap1, &c.lap2, &c.stick], &out, &[]));
+    rejected_some(&merge(&[&c.lap1, &c.lap2, &c.stick], &out, &[]));
     let (lying, unnamed) = (c.root.join("lying"), c.root.join("unnamed"));
     for (n, lap) in [&c.lap1, &c.lap2].into_iter().enumerate() {
         let fs_ = files(&lap.join("interviews"));
@@ -626,7 +665,7 @@ fn file_names_that_lie_or_say_nothing_change_nothing() {
     }
     for dir in [&lying, &unnamed] {
         let o = dir.with_extension("out");
-        ok(&merge(&[dir, &c.stick], &o, &[]));
+        rejected_some(&merge(&[dir, &c.stick], &o, &[]));
         for f in ["interviews.ndjson", "nko.csv", "omsu.csv"] {
             assert!(
                 fs::read(o.join(f)).unwrap() == fs::read(out.join(f)).unwrap(),
@@ -637,8 +676,17 @@ fn file_names_that_lie_or_say_nothing_change_nothing() {
         let conflicts = |d: &Path| outputs(&d.join("conflicts"));
         assert_eq!(conflicts(&o), conflicts(&out));
         let (a, b) = (report(&o), report(&out));
-        for k in ["merged", "records_read"] {
-            assert_eq!(a[k], b[k], "{k}");
+        assert_eq!(a["merged"], b["merged"]);
+        // The same records in the same lists (the laptops' device and settings files, ignored,
+        // were not copied).
+        for k in [
+            "merged",
+            "duplicates",
+            "conflict_losers",
+            "in_progress_left_out",
+            "rejected",
+        ] {
+            assert_eq!(a["accounting"][k], b["accounting"][k], "{k}");
         }
         let n = |r: &serde_json::Value, k: &str| r[k].as_array().unwrap().len();
         for k in ["duplicates", "conflicts", "incomplete", "rejected"] {

@@ -523,6 +523,13 @@ fn two_records_glued_on_one_line_are_refused_as_the_merge_refuses_them() {
     let out = tmp.path().join("merged");
     anketa(&["merge", s(&p), "--out", s(&out)]);
     let m: Value = serde_json::from_slice(&fs::read(out.join("merge-report.json")).unwrap()).unwrap();
-    assert_eq!(m["rejected"].as_array().unwrap().len(), 1);
-    assert!(m["rejected"][0]["path"].as_str().unwrap().ends_with("glued.ndjson:2"));
+    // (These hand-made records skip required questions: the merge rejects them for that too.)
+    let glued: Vec<&Value> = m["rejected"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["reason"].as_str().unwrap().contains("trailing characters"))
+        .collect();
+    assert_eq!(glued.len(), 1);
+    assert!(glued[0]["path"].as_str().unwrap().ends_with("glued.ndjson:2"));
 }
