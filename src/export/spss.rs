@@ -21,24 +21,42 @@ const RESERVED: &[&str] = &[
     "all", "and", "by", "eq", "ge", "gt", "le", "lt", "ne", "not", "or", "to", "with",
 ];
 
-/// The SPSS variable name of each column: the CSV name, unless it is reserved or longer than 64
-/// bytes (then shortened and made unique).
+/// The SPSS variable name of each column: the CSV name where SPSS accepts it; else made valid —
+/// a character SPSS does not allow in a name (`-`, a space, a quote, a letter outside latin) is
+/// `_`, a name that does not start with a letter gets `v` before it, a final `.` becomes `_`,
+/// a reserved word gets `_` after it — at most 64 bytes, and
+/// unique ignoring case (SPSS does), with `_2`, `_3`… The syntax lists every renamed column.
 pub fn names(layout: &Layout) -> Vec<String> {
     let mut seen = HashSet::new();
     layout
         .columns
         .iter()
         .map(|c| {
-            let mut n = c.name.clone();
-            if RESERVED.contains(&n.as_str()) {
+            let mut n: String = c
+                .name
+                .chars()
+                .map(|ch| {
+                    if ch.is_ascii_alphanumeric() || matches!(ch, '_' | '.') {
+                        ch
+                    } else {
+                        '_'
+                    }
+                })
+                .collect();
+            if !n.starts_with(|ch: char| ch.is_ascii_alphabetic()) {
+                n.insert(0, 'v');
+            }
+            if n.ends_with('.') {
+                n.pop();
                 n.push('_');
             }
-            if n.len() > 64 {
-                n.truncate(64);
+            if RESERVED.contains(&n.to_ascii_lowercase().as_str()) {
+                n.push('_');
             }
+            n.truncate(64);
             let mut k = 2;
             let base = n.clone();
-            while !seen.insert(n.clone()) {
+            while !seen.insert(n.to_ascii_lowercase()) {
                 let suffix = format!("_{k}");
                 n = format!("{}{suffix}", &base[..base.len().min(64 - suffix.len())]);
                 k += 1;
@@ -126,6 +144,23 @@ pub fn syntax(q: &Questionnaire, layout: &Layout, csv_file: &str) -> Vec<u8> {
         s,
         "* Single-choice codes become numbers 1..n in option order (see VALUE LABELS and the codebook)."
     );
+    // Comments cannot hold a line break; a name is printed with control characters escaped.
+    for (c, n) in layout.columns.iter().zip(&names) {
+        if c.name != *n {
+            let csv: String = c
+                .name
+                .chars()
+                .map(|ch| {
+                    if ch.is_control() {
+                        ch.escape_default().to_string()
+                    } else {
+                        ch.to_string()
+                    }
+                })
+                .collect();
+            let _ = writeln!(s, "* CSV column \"{csv}\" is the variable {n}.");
+        }
+    }
     if layout.excel {
         let _ = writeln!(s, "SET DECIMAL=COMMA.");
     }
@@ -289,6 +324,24 @@ mod tests {
         assert_eq!(n[8], "to_");
         assert_eq!(n[9], "x".repeat(64));
         assert_eq!(n[10], format!("{}_2", "x".repeat(62)));
+        // XLSForm names and codes: made valid, unique ignoring case, each renaming listed.
+        for (i, name) in ["Id-10", "_id", "q__-999", "q__Don't know", "q__1.5", "ID_10", "a."]
+            .iter()
+            .enumerate()
+        {
+            l.columns[11 + i].name = name.to_string();
+        }
+        let n = names(&l);
+        assert_eq!(
+            &n[11..18],
+            ["Id_10", "v_id", "q___999", "q__Don_t_know", "q__1.5", "ID_10_2", "a_"]
+        );
+        let s = String::from_utf8(syntax(&q, &l, "x.csv")).unwrap();
+        assert!(
+            s.contains("* CSV column \"q__Don't know\" is the variable q__Don_t_know."),
+            "{s}"
+        );
+        assert!(!s.contains("* CSV column \"ID_10\" is the variable ID_10."));
     }
 
     #[test]

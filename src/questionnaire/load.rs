@@ -15,6 +15,8 @@ use std::collections::{BTreeMap, HashMap};
 /// Largest accepted questionnaire file.
 pub(crate) const MAX_FILE_BYTES: usize = 10 * 1024 * 1024;
 const MAX_ID_LEN: usize = 32;
+/// Longest variable name and option code (XLSForm allows long ones; SPSS names are mapped).
+const MAX_NAME_LEN: usize = 64;
 
 const TOP_KEYS: &[&str] = &[
     "$schema",
@@ -138,10 +140,17 @@ fn lang_ok(l: &str) -> bool {
         && parts.all(|p| !p.is_empty() && p.len() <= 8 && p.chars().all(|c| c.is_ascii_alphanumeric()))
 }
 
-fn is_code(s: &str) -> bool {
-    !s.is_empty()
-        && s.chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+/// A variable name as XLSForm allows it: `[A-Za-z_][A-Za-z0-9._-]*` (case-sensitive).
+fn is_var_name(s: &str) -> bool {
+    let mut c = s.chars();
+    c.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && c.all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
+}
+
+/// An option code: any text without control characters and without blanks at its ends (`-999`,
+/// `1.5`, `Yes`); in a multi, without any blank (its codes are listed separated by spaces).
+fn is_code(s: &str, multi: bool) -> bool {
+    !(s.is_empty() || s.trim() != s || s.chars().any(char::is_control) || multi && s.chars().any(char::is_whitespace))
 }
 
 fn type_name(v: &Value) -> &'static str {
@@ -207,6 +216,20 @@ impl Cx<'_> {
                 &join(path, key),
                 format!("{what} `{s}` is not a valid name"),
                 format!("use lowercase latin letters, digits and `_`, starting with a letter, at most {MAX_ID_LEN} characters (e.g. `q2_1`)"),
+            );
+            return None;
+        }
+        Some(s)
+    }
+
+    /// A question's `id`: a variable name as XLSForm allows it.
+    fn var_name(&mut self, m: &Map<String, Value>, path: &str) -> Option<String> {
+        let s = self.string(m, path, "id", true)?;
+        if !is_var_name(&s) || s.len() > MAX_NAME_LEN {
+            self.err(
+                &join(path, "id"),
+                format!("question id `{s}` is not a valid variable name"),
+                format!("use latin letters, digits, `_`, `.` and `-`, starting with a letter or `_`, at most {MAX_NAME_LEN} characters (e.g. `q2_1`, `Id10010`)"),
             );
             return None;
         }
@@ -465,7 +488,7 @@ impl Cx<'_> {
 
     fn question(&mut self, v: &Value, path: &str, block: usize) -> Option<Question> {
         let m = self.object(v, path, QUESTION_KEYS, "a question")?;
-        let id = self.ident(m, path, "id", "question id");
+        let id = self.var_name(m, path);
         let ty = self.string(m, path, "type", true);
         let calculate = ty.as_deref() == Some("calculate");
         // A calculation needs no text; with one, it is shown as a read-only line in the review.
@@ -755,10 +778,10 @@ impl Cx<'_> {
             return Vec::new();
         };
         let op = join(path, "options");
-        if arr.len() < 2 {
+        if arr.is_empty() {
             self.err(
                 &op,
-                format!("a choice question needs at least 2 options, found {}", arr.len()),
+                "a choice question needs at least 1 option, found none",
                 "add options or change the type",
             );
         }
@@ -794,12 +817,17 @@ impl Cx<'_> {
                 }
             };
             let Some(code) = code else { continue };
-            if !is_code(&code) || code.len() > MAX_ID_LEN {
-                self.err(
-                    &join(&p, "code"),
-                    format!("option code `{code}` is not valid"),
-                    format!("use lowercase latin letters, digits and `_`, at most {MAX_ID_LEN} characters"),
-                );
+            if !is_code(&code, multi) || code.chars().count() > MAX_NAME_LEN {
+                let hint = if multi {
+                    format!(
+                        "a code has 1 to {MAX_NAME_LEN} characters, no blanks and no control characters (codes of a multi are listed separated by spaces)"
+                    )
+                } else {
+                    format!(
+                        "a code has 1 to {MAX_NAME_LEN} characters, no control characters and no blanks at its ends"
+                    )
+                };
+                self.err(&join(&p, "code"), format!("option code {code:?} is not valid"), hint);
                 continue;
             }
             if let Some(prev) = seen.insert(code.clone(), i) {

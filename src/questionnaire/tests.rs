@@ -219,9 +219,51 @@ fn min_max_on_text_is_refused() {
 #[test]
 fn bad_identifier() {
     let e = one_error(|v| v["blocks"][0]["questions"][1]["id"] = json!("Вопрос1"));
-    assert!(e.contains("question id `Вопрос1` is not a valid name"), "{e}");
-    let e = one_error(|v| v["blocks"][0]["questions"][1]["id"] = json!("a".repeat(33)));
-    assert!(e.contains("is not a valid name"), "{e}");
+    assert!(e.contains("question id `Вопрос1` is not a valid variable name"), "{e}");
+    let e = one_error(|v| v["blocks"][0]["questions"][1]["id"] = json!("a".repeat(65)));
+    assert!(e.contains("is not a valid variable name"), "{e}");
+    for bad in ["1q", "q 1", "-q", ".q", "q$"] {
+        let e = one_error(|v| v["blocks"][0]["questions"][1]["id"] = json!(bad));
+        assert!(e.contains("is not a valid variable name"), "{bad}: {e}");
+    }
+    let e = one_error(|v| v["blocks"][0]["id"] = json!("Блок"));
+    assert!(e.contains("block id `Блок` is not a valid name"), "{e}");
+}
+
+#[test]
+fn names_and_codes_as_xlsform_allows_them() {
+    // Names of real XLSForms: capitals, `_` first, `.` and `-`, up to 64 characters; codes such
+    // as `-999`, `1.5`, `Yes`, `Don't know` (not in a multi); a list of one option.
+    let mut v = base();
+    let long = format!("q{}", "x".repeat(63));
+    v["blocks"][0]["questions"][1]["id"] = json!("Id10010");
+    v["blocks"][0]["questions"][0]["id"] = json!("_SvyDate.v-2");
+    v["blocks"][1]["questions"][0]["relevant"] = json!("${_SvyDate.v-2} = 'Yes' and ${Id10010} > 1");
+    v["blocks"][1]["questions"][0]["id"] = json!(long);
+    v["blocks"][0]["questions"][0]["options"] = json!([
+        {"code": "Yes", "label": "Да"}, {"code": "-999", "label": "Нет ответа"},
+        {"code": "1.5", "label": "Полтора"}, {"code": "Don't know", "label": "Не знаю"}
+    ]);
+    v["blocks"][0]["questions"][2]["options"] = json!([{"code": "only", "label": "Единственный"}]);
+    v["blocks"][0]["questions"][2]["max"] = json!(1);
+    let q = load("t.json", &v.to_string()).unwrap_or_else(|e| panic!("{e:#?}"));
+    assert!(
+        q.question("Id10010").is_some() && q.question("id10010").is_none(),
+        "case-sensitive"
+    );
+    assert_eq!(q.questions[0].options[3].code, "Don't know");
+    // A blank inside a multi's code, blanks at the ends, control characters: refused.
+    let e = one_error(|v| v["blocks"][0]["questions"][2]["options"][0]["code"] = json!("a b"));
+    assert!(
+        e.contains("option code \"a b\" is not valid") && e.contains("separated by spaces"),
+        "{e}"
+    );
+    let e = one_error(|v| v["blocks"][0]["questions"][0]["options"][0]["code"] = json!(" ngo"));
+    assert!(e.contains("is not valid"), "{e}");
+    let e = one_error(|v| v["blocks"][0]["questions"][0]["options"][0]["code"] = json!("n\u{7}go"));
+    assert!(e.contains("is not valid"), "{e}");
+    let e = one_error(|v| v["blocks"][0]["questions"][2]["options"] = json!([]));
+    assert!(e.contains("at least 1 option, found none"), "{e}");
 }
 
 #[test]
