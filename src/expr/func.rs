@@ -13,6 +13,9 @@ pub enum Func {
     If,
     Coalesce,
     Boolean,
+    BooleanFromString,
+    Checklist,
+    WeightedChecklist,
     Once,
     // Choices.
     Selected,
@@ -23,7 +26,12 @@ pub enum Func {
     String,
     StringLength,
     Concat,
+    Join,
     Substr,
+    SubstringBefore,
+    SubstringAfter,
+    Translate,
+    NormalizeSpace,
     Contains,
     StartsWith,
     EndsWith,
@@ -36,12 +44,26 @@ pub enum Func {
     Ceiling,
     Abs,
     Pow,
+    Sqrt,
+    Exp,
+    Exp10,
+    Log,
+    Log10,
+    Pi,
+    Sin,
+    Cos,
+    Tan,
+    Asin,
+    Acos,
+    Atan,
+    Atan2,
     Min,
     Max,
     // Dates.
     Today,
     Now,
     Date,
+    DateTime,
     DecimalDateTime,
     FormatDate,
     FormatDateTime,
@@ -64,6 +86,9 @@ pub(super) const FUNCS: &[(&str, Option<Func>, usize, usize)] = &[
     ("true", None, 0, 0),
     ("false", None, 0, 0),
     ("boolean", Some(Func::Boolean), 1, 1),
+    ("boolean-from-string", Some(Func::BooleanFromString), 1, 1),
+    ("checklist", Some(Func::Checklist), 2, MANY),
+    ("weighted-checklist", Some(Func::WeightedChecklist), 2, MANY),
     ("once", Some(Func::Once), 1, 1),
     ("selected", Some(Func::Selected), 2, 2),
     ("selected-at", Some(Func::SelectedAt), 2, 2),
@@ -72,7 +97,12 @@ pub(super) const FUNCS: &[(&str, Option<Func>, usize, usize)] = &[
     ("string", Some(Func::String), 1, 1),
     ("string-length", Some(Func::StringLength), 1, 1),
     ("concat", Some(Func::Concat), 1, MANY),
+    ("join", Some(Func::Join), 1, MANY),
     ("substr", Some(Func::Substr), 2, 3),
+    ("substring-before", Some(Func::SubstringBefore), 2, 2),
+    ("substring-after", Some(Func::SubstringAfter), 2, 2),
+    ("translate", Some(Func::Translate), 3, 3),
+    ("normalize-space", Some(Func::NormalizeSpace), 0, 1),
     ("contains", Some(Func::Contains), 2, 2),
     ("starts-with", Some(Func::StartsWith), 2, 2),
     ("ends-with", Some(Func::EndsWith), 2, 2),
@@ -84,11 +114,25 @@ pub(super) const FUNCS: &[(&str, Option<Func>, usize, usize)] = &[
     ("ceiling", Some(Func::Ceiling), 1, 1),
     ("abs", Some(Func::Abs), 1, 1),
     ("pow", Some(Func::Pow), 2, 2),
+    ("sqrt", Some(Func::Sqrt), 1, 1),
+    ("exp", Some(Func::Exp), 1, 1),
+    ("exp10", Some(Func::Exp10), 1, 1),
+    ("log", Some(Func::Log), 1, 1),
+    ("log10", Some(Func::Log10), 1, 1),
+    ("pi", Some(Func::Pi), 0, 0),
+    ("sin", Some(Func::Sin), 1, 1),
+    ("cos", Some(Func::Cos), 1, 1),
+    ("tan", Some(Func::Tan), 1, 1),
+    ("asin", Some(Func::Asin), 1, 1),
+    ("acos", Some(Func::Acos), 1, 1),
+    ("atan", Some(Func::Atan), 1, 1),
+    ("atan2", Some(Func::Atan2), 2, 2),
     ("min", Some(Func::Min), 1, MANY),
     ("max", Some(Func::Max), 1, MANY),
     ("today", Some(Func::Today), 0, 0),
     ("now", Some(Func::Now), 0, 0),
     ("date", Some(Func::Date), 1, 1),
+    ("date-time", Some(Func::DateTime), 1, 1),
     ("decimal-date-time", Some(Func::DecimalDateTime), 1, 1),
     ("format-date", Some(Func::FormatDate), 2, 2),
     ("format-date-time", Some(Func::FormatDateTime), 2, 2),
@@ -165,6 +209,34 @@ pub(super) fn call(f: Func, args: &[Node], env: &dyn Env) -> Value {
             if a.is_empty() { arg(1) } else { a }
         }
         Func::Boolean => Value::Bool(arg(0).truthy()),
+        // spec: "returns false for any argument that is not "true" or "1"" (JavaRosa: any case).
+        Func::BooleanFromString => {
+            let s = text(0);
+            Value::Bool(s.eq_ignore_ascii_case("true") || s == "1")
+        }
+        // checklist(min, max, v…): the count of true v between min and max (-1: no bound); with
+        // one `${q}`, over its instances.
+        Func::Checklist => {
+            let vals = match args.get(2..).unwrap_or_default() {
+                [one] => instances(one, env),
+                more => more.iter().map(|a| eval(a, env)).collect(),
+            };
+            let count = vals.iter().filter(|v| v.truthy()).count() as f64;
+            let (min, max) = (num(0).trunc(), num(1).trunc());
+            Value::Bool((min < 0.0 || count >= min) && (max < 0.0 || count <= max))
+        }
+        // weighted-checklist(min, max, v, w, …): the sum of the weights of the true v between
+        // min and max.
+        Func::WeightedChecklist => {
+            let total: f64 = args
+                .get(2..)
+                .unwrap_or_default()
+                .chunks(2)
+                .filter(|p| p.len() == 2 && eval(&p[0], env).truthy())
+                .map(|p| eval(&p[1], env).as_num())
+                .sum();
+            Value::Bool(total >= num(0) && total <= num(1))
+        }
         // "evaluated and returned if the context node's value is empty, otherwise the current
         // value of the context node will be returned".
         Func::Once => {
@@ -207,7 +279,57 @@ pub(super) fn call(f: Func, args: &[Node], env: &dyn Env) -> Value {
             }
             Value::Str(cap(out))
         }
+        // join(separator, a…): with one `${q}` after the separator, over its instances.
+        Func::Join => {
+            let sep = text(0);
+            let vals = match args.get(1..).unwrap_or_default() {
+                [one] => instances(one, env),
+                more => more.iter().map(|a| eval(a, env)).collect(),
+            };
+            let mut out = String::new();
+            for (i, v) in vals.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(&sep);
+                }
+                out.push_str(&v.as_string());
+                if out.len() > super::MAX_STR {
+                    break;
+                }
+            }
+            Value::Str(cap(out))
+        }
         Func::Substr => substr(&text(0), num(1), args.get(2).map(|_| num(2))),
+        // XPath 1.0: the text before / after the first occurrence of t ('' when t is absent).
+        Func::SubstringBefore => {
+            let (s, t) = (text(0), text(1));
+            Value::Str(s.find(&t).map_or_else(String::new, |i| s[..i].to_string()))
+        }
+        Func::SubstringAfter => {
+            let (s, t) = (text(0), text(1));
+            Value::Str(s.find(&t).map_or_else(String::new, |i| s[i + t.len()..].to_string()))
+        }
+        // XPath 1.0: each character of `from` becomes the one at the same place in `to`, or is
+        // removed when `to` is shorter.
+        Func::Translate => {
+            let (from, to): (Vec<char>, Vec<char>) = (text(1).chars().collect(), text(2).chars().collect());
+            let out = text(0)
+                .chars()
+                .filter_map(|c| match from.iter().position(|&f| f == c) {
+                    None => Some(c),
+                    Some(i) => to.get(i).copied(),
+                })
+                .collect();
+            Value::Str(out)
+        }
+        // Without an argument, the field's own value.
+        Func::NormalizeSpace => {
+            let s = if args.is_empty() {
+                env.current().as_string()
+            } else {
+                text(0)
+            };
+            Value::Str(s.split_whitespace().collect::<Vec<_>>().join(" "))
+        }
         Func::Contains => Value::Bool(text(0).contains(&text(1))),
         Func::StartsWith => Value::Bool(text(0).starts_with(&text(1))),
         Func::EndsWith => Value::Bool(text(0).ends_with(&text(1))),
@@ -229,6 +351,19 @@ pub(super) fn call(f: Func, args: &[Node], env: &dyn Env) -> Value {
         Func::Ceiling => Value::Num(num(0).ceil()),
         Func::Abs => Value::Num(num(0).abs()),
         Func::Pow => Value::Num(num(0).powf(num(1))),
+        Func::Sqrt => Value::Num(num(0).sqrt()),
+        Func::Exp => Value::Num(num(0).exp()),
+        Func::Exp10 => Value::Num(10f64.powf(num(0))),
+        Func::Log => Value::Num(num(0).ln()),
+        Func::Log10 => Value::Num(num(0).log10()),
+        Func::Pi => Value::Num(std::f64::consts::PI),
+        Func::Sin => Value::Num(num(0).sin()),
+        Func::Cos => Value::Num(num(0).cos()),
+        Func::Tan => Value::Num(num(0).tan()),
+        Func::Asin => Value::Num(num(0).asin()),
+        Func::Acos => Value::Num(num(0).acos()),
+        Func::Atan => Value::Num(num(0).atan()),
+        Func::Atan2 => Value::Num(num(0).atan2(num(1))),
         Func::Min => Value::Num(numbers(args, env).into_iter().reduce(f64::min).unwrap_or(f64::NAN)),
         Func::Max => Value::Num(numbers(args, env).into_iter().reduce(f64::max).unwrap_or(f64::NAN)),
         Func::Today => env.now().map_or(Value::Null, |z| {
@@ -253,6 +388,11 @@ pub(super) fn call(f: Func, args: &[Node], env: &dyn Env) -> Value {
                 None => Value::Null,
             },
         },
+        // date-time(x): as date() but keeping the time; a number is decimal days (UTC).
+        Func::DateTime => match date::to_date_like(&arg(0)) {
+            Some(Value::Date(d)) => date::date_time_value(i64::from(d) * date::MS_PER_DAY, 0),
+            other => other.unwrap_or(Value::Null),
+        },
         Func::DecimalDateTime => Value::Num(match arg(0) {
             v @ (Value::Date(_) | Value::DateTime { .. } | Value::Num(_)) => v.as_num(),
             v => date::to_date_like(&v).map_or(f64::NAN, |d| d.as_num()),
@@ -263,14 +403,21 @@ pub(super) fn call(f: Func, args: &[Node], env: &dyn Env) -> Value {
             Value::Str(Fields::of(&v).map_or_else(String::new, |f| date::format(&f, &text(1))))
         }
         Func::Sum => Value::Num(
-            instances(&args[0], env)
+            args.first()
+                .map_or_else(Vec::new, |a| instances(a, env))
                 .iter()
                 .map(Value::as_num)
                 .filter(|n| !n.is_nan())
                 .sum(),
         ),
-        Func::Count => Value::Num(instances(&args[0], env).len() as f64),
-        Func::CountNonEmpty => Value::Num(instances(&args[0], env).iter().filter(|v| !v.is_empty()).count() as f64),
+        Func::Count => Value::Num(args.first().map_or_else(Vec::new, |a| instances(a, env)).len() as f64),
+        Func::CountNonEmpty => Value::Num(
+            args.first()
+                .map_or_else(Vec::new, |a| instances(a, env))
+                .iter()
+                .filter(|v| !v.is_empty())
+                .count() as f64,
+        ),
         Func::Position => env.position().map_or(Value::Null, |p| Value::Num(p as f64)),
         // indexed-repeat(${q}, ${group}, i): a 1-based index; below 1 (or NaN) reads instance 1,
         // as JavaRosa does.

@@ -25,13 +25,16 @@
 //! elsewhere. `position(..)` is accepted as `position()`.
 //!
 //! Functions (ODK XForms spec, "XPath Functions"; arity is checked when parsing): `if` (lazy),
-//! `coalesce`, `concat`, `substr` (0-based), `string-length`, `contains`, `starts-with`,
-//! `ends-with`, `regex` (whole-value match), `selected`, `selected-at` (0-based),
-//! `count-selected`, `jr:choice-name`, `number`, `int`, `round`, `floor`, `ceiling`, `abs`, `pow`,
-//! `min`, `max`, `today`, `now`, `date`, `decimal-date-time`, `format-date`, `format-date-time`,
-//! `once`, `true`, `false`, `boolean`, `string`, `not`, and over the instances of a question in
-//! repeat groups (through [`Env::instances`]): `sum`, `count`, `count-non-empty`, `min`, `max`,
-//! `position`, `indexed-repeat`.
+//! `coalesce`, `not`, `true`, `false`, `boolean`, `boolean-from-string`, `checklist`,
+//! `weighted-checklist`, `once`; `selected`, `selected-at` (0-based), `count-selected`,
+//! `jr:choice-name`; `string`, `concat`, `join`, `substr` (0-based), `substring-before`,
+//! `substring-after`, `translate`, `normalize-space`, `string-length`, `contains`,
+//! `starts-with`, `ends-with`, `regex` (whole-value match); `number`, `int`, `round`, `floor`,
+//! `ceiling`, `abs`, `pow`, `sqrt`, `exp`, `exp10`, `log`, `log10`, `pi`, `sin`, `cos`, `tan`,
+//! `asin`, `acos`, `atan`, `atan2`, `min`, `max`; `today`, `now`, `date`, `date-time`,
+//! `decimal-date-time`, `format-date`, `format-date-time`; and over the instances of a question
+//! in repeat groups (through [`Env::instances`]): `sum`, `count`, `count-non-empty`, `min`, `max`,
+//! `join`, `checklist`, `position`, `indexed-repeat`.
 //!
 //! # Types and coercions
 //! Number of a text: a finite decimal numeral, or a date `YYYY-MM-DD` (days since 1970-01-01) or

@@ -412,6 +412,16 @@ impl Parser {
                 format!("`{name}` takes {want}, found {}{hint}", args.len()),
             ));
         }
+        if func == Some(Func::WeightedChecklist) && args.len() % 2 != 0 {
+            return Err(err(
+                col,
+                len,
+                format!(
+                    "`{name}` takes min, max and pairs of value and weight: an even number of arguments, found {}",
+                    args.len()
+                ),
+            ));
+        }
         let Some(func) = func else {
             return Ok(Node::Bool(name == "true"));
         };
