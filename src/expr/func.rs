@@ -95,7 +95,7 @@ pub(super) const FUNCS: &[(&str, Option<Func>, usize, usize)] = &[
     ("count-selected", Some(Func::CountSelected), 1, 1),
     ("jr:choice-name", Some(Func::ChoiceName), 2, 2),
     ("string", Some(Func::String), 1, 1),
-    ("string-length", Some(Func::StringLength), 1, 1),
+    ("string-length", Some(Func::StringLength), 0, 1),
     ("concat", Some(Func::Concat), 1, MANY),
     ("join", Some(Func::Join), 1, MANY),
     ("substr", Some(Func::Substr), 2, 3),
@@ -268,7 +268,15 @@ pub(super) fn call(f: Func, args: &[Node], env: &dyn Env) -> Value {
             }
         }
         Func::String => Value::Str(cap(text(0))),
-        Func::StringLength => Value::Num(text(0).chars().count() as f64),
+        // Without an argument (ODK docs, JavaRosa), the field's own value.
+        Func::StringLength => {
+            let s = if args.is_empty() {
+                env.current().as_string()
+            } else {
+                text(0)
+            };
+            Value::Num(s.chars().count() as f64)
+        }
         Func::Concat => {
             let mut out = String::new();
             for a in args {

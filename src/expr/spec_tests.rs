@@ -241,7 +241,12 @@ fn string_length_contains_starts_ends() {
     assert_eq!(n("string-length(${name})"), 9.0);
     assert_eq!(n("string-length(12.5)"), 4.0);
     assert_eq!(n("string-length(${goals})"), 5.0);
-    assert!(perr("string-length()").message.contains("takes 1"));
+    // ODK docs: "If no value is passed in, returns the number of characters in the value of the
+    // question that this function call is tied to" (JavaRosa accepts it too).
+    let mut w = world();
+    w.current = Some(Value::Str("héllo".into()));
+    assert_eq!(ev_in(&w, "string-length()"), Value::Num(5.0));
+    assert!(perr("string-length(1, 2)").message.contains("takes 0 to 1"));
     assert!(t("contains(${name}, 'María')") && !t("contains(${name}, 'maría')"));
     assert!(t("contains('abc', '')"));
     assert!(t("starts-with(${phone}, '012')") && !t("starts-with(${phone}, '12')"));
