@@ -520,7 +520,8 @@ impl<'q> Simulator<'q> {
         self.walk(st, rng, preset);
         // Relevance and calculations as the interviewer would have left them (a condition on a
         // question later in the questionnaire is only right after the walk).
-        crate::interview::logic::apply_rules(self.q, &mut st.answers);
+        let clock = st.clock();
+        crate::interview::logic::apply_rules(self.q, &mut st.answers, clock.as_ref());
     }
 
     fn walk(&self, st: &mut State, rng: &mut Rng, preset: Option<&(usize, String)>) {
@@ -534,6 +535,7 @@ impl<'q> Simulator<'q> {
                     answers: &st.answers,
                     relevant: &rel,
                     current: Value::Null,
+                    clock: None,
                 };
                 b.relevant.as_ref().is_none_or(|e| e.test(&env))
             };
@@ -547,6 +549,7 @@ impl<'q> Simulator<'q> {
                         answers: &st.answers,
                         relevant: &rel,
                         current: Value::Null,
+                        clock: None,
                     };
                     q.questions[qi].relevant.as_ref().is_none_or(|e| e.test(&env))
                 };
@@ -566,7 +569,8 @@ impl<'q> Simulator<'q> {
                 if q.questions[qi].calculation().is_some() {
                     // Computed, never asked; brought fully up to date (questions referred to
                     // later in the questionnaire included) when the walk ends.
-                    crate::interview::logic::apply_rules(q, &mut st.answers);
+                    let clock = st.clock();
+                    crate::interview::logic::apply_rules(q, &mut st.answers, clock.as_ref());
                     continue;
                 }
                 if st.asked.contains(&qi) {
@@ -661,10 +665,12 @@ impl<'q> Simulator<'q> {
         let Some(a) = st.answers.get(var).filter(|a| a.value.is_some()) else {
             return;
         };
+        let clock = st.clock();
         let checks = Checks {
             q,
             rel,
             answers: &st.answers,
+            clock: clock.as_ref(),
         };
         let hard = checks.hard(qi, a).is_some();
         let soft = !a.warning_confirmed && checks.soft(qi, a).is_some();
@@ -720,10 +726,26 @@ impl<'q> Simulator<'q> {
                 relevant: true,
                 ..Answer::default()
             };
-            if (Checks { q, rel, answers }).hard(qi, &a).is_some() {
+            if (Checks {
+                q,
+                rel,
+                answers,
+                clock: None,
+            })
+            .hard(qi, &a)
+            .is_some()
+            {
                 continue;
             }
-            if (Checks { q, rel, answers }).soft(qi, &a).is_some() {
+            if (Checks {
+                q,
+                rel,
+                answers,
+                clock: None,
+            })
+            .soft(qi, &a)
+            .is_some()
+            {
                 if fallback.is_none() {
                     fallback = Some(a);
                 }
@@ -777,7 +799,8 @@ impl<'q> Simulator<'q> {
         let qq = &q.questions[qi];
         let old = st.answers[&qq.id].value.clone();
         // Relevance up to qi (earlier answers are unchanged, so it is as it was).
-        let rel = crate::interview::logic::relevance(q, &st.answers);
+        let clock = st.clock();
+        let rel = crate::interview::logic::relevance(q, &st.answers, clock.as_ref());
         for _ in 0..10 {
             let Some((a, confirmed)) = self.valid_answer(qi, &rel[..=qi], &st.answers, rng, None) else {
                 return;
@@ -822,6 +845,11 @@ struct State {
 }
 
 impl State {
+    /// The wall clock of the interview now (what `today()` and `now()` read), in UTC.
+    fn clock(&self) -> Option<jiff::ZonedDateTime> {
+        crate::interview::logic::record_clock(&rfc3339(self.started_ms + self.t_ms + self.pause_ms))
+    }
+
     /// Logs an event; every change is saved, so it bumps the revision (as the interviewer does).
     fn event(&mut self, ev: EventKind, q: &str) {
         self.revision += 1;
@@ -922,16 +950,22 @@ mod tests {
 
     fn check_record(q: &Questionnaire, r: &Record) {
         fit(q, r).unwrap_or_else(|e| panic!("{}: {e}", r.id));
-        let rel = relevance(q, &r.answers);
+        let rel = relevance(
+            q,
+            &r.answers,
+            crate::interview::logic::record_clock(&r.updated).as_ref(),
+        );
         for (i, qq) in q.questions.iter().enumerate() {
             match r.answers.get(&qq.id) {
                 Some(a) => {
                     assert_eq!(a.relevant, rel[i], "{}: {} relevance flag", r.id, qq.id);
                     if a.relevant {
+                        let clock = crate::interview::logic::record_clock(&r.updated);
                         let checks = Checks {
                             q,
                             rel: &rel,
                             answers: &r.answers,
+                            clock: clock.as_ref(),
                         };
                         assert_eq!(checks.hard(i, a), None, "{}: {}", r.id, qq.id);
                         if checks.soft(i, a).is_some() {

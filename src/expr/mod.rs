@@ -1,9 +1,11 @@
-//! The XLSForm-style expression language of `relevant`, `constraint` and `warning`.
+//! The XLSForm/ODK-style expression language of `relevant`, `constraint`, `warning`,
+//! `calculate`, `choice_filter` and `default`.
 //!
 //! Expressions are parsed once, when a questionnaire is loaded, into an [`Expr`] (source text plus
-//! AST). Evaluation is total: it never panics, whatever the answers, and yields a [`Value`].
-//! This module owns the grammar and the semantics; it knows nothing about questionnaires beyond
-//! the names it is asked to look up, and it does no I/O.
+//! AST). Evaluation is total: it never panics, whatever the answers, and yields a [`Value`] in
+//! bounded time and memory. This module owns the grammar and the semantics; it knows nothing
+//! about questionnaires beyond what it asks its [`Env`], and it does no I/O (the clock is an input:
+//! [`Env::now`]). The full reference, with an example per function, is `docs/expressions.md`.
 //!
 //! # Grammar
 //! ```text
@@ -14,11 +16,35 @@
 //! sum     := term (("+" | "-") term)*
 //! term    := unary (("*" | "div" | "mod") unary)*
 //! unary   := "-" unary | primary
-//! primary := NUMBER | 'STRING' | "STRING" | ${name} | "." | "true()" | "false()"
-//!          | name "(" [expr ("," expr)*] ")" | "(" expr ")"
+//! primary := NUMBER | 'STRING' | "STRING" | ${name} | "." | NAME
+//!          | FUNCTION "(" [expr ("," expr)*] ")" | "(" expr ")"
+//! NAME    := [A-Za-z_][A-Za-z0-9._:-]*     (a bare name not followed by "(": Node::Attr)
 //! ```
-//! Functions: `not(x)`, `selected(${q}, 'code')`, `count-selected(${q})`, `string-length(x)`,
-//! `true()`, `false()`.
+//! A bare name is an attribute of the option being filtered (`choice_filter`, XLSForm
+//! semantics: `district = ${district}`); [`Expr::attrs`] lists them so the loader can refuse them
+//! elsewhere. `position(..)` is accepted as `position()`.
+//!
+//! Functions (ODK XForms spec, "XPath Functions"; arity is checked when parsing): `if` (lazy),
+//! `coalesce`, `not`, `true`, `false`, `boolean`, `boolean-from-string`, `checklist`,
+//! `weighted-checklist`, `once`; `selected`, `selected-at` (0-based), `count-selected`,
+//! `jr:choice-name`; `string`, `concat`, `join`, `substr` (0-based), `substring-before`,
+//! `substring-after`, `translate`, `normalize-space`, `string-length`, `contains`,
+//! `starts-with`, `ends-with`, `regex` (whole-value match); `number`, `int`, `round`, `floor`,
+//! `ceiling`, `abs`, `pow`, `sqrt`, `exp`, `exp10`, `log`, `log10`, `pi`, `sin`, `cos`, `tan`,
+//! `asin`, `acos`, `atan`, `atan2`, `min`, `max`; `today`, `now`, `date`, `date-time`,
+//! `decimal-date-time`, `format-date`, `format-date-time`; and over the instances of a question
+//! in repeat groups (through [`Env::instances`]): `sum`, `count`, `count-non-empty`, `min`, `max`,
+//! `join`, `checklist`, `position`, `indexed-repeat`.
+//!
+//! # Types and coercions
+//! Number of a text: a finite decimal numeral, or a date `YYYY-MM-DD` (days since 1970-01-01) or
+//! date-time `YYYY-MM-DDTHH:MM[:SS[.sss]][Z|±HH:MM]` (decimal days since 1970-01-01T00:00Z), NaN
+//! otherwise (the empty text too). Number of a [`Value::Date`] is its days, of a
+//! [`Value::DateTime`] its decimal days, of a boolean 0/1. So `today() - ${dob}` is an age in
+//! days and `${d} > '2021-01-01'` compares dates. Text of a number is its shortest decimal form
+//! (`3`, `0.5`, `NaN`, `Infinity`), of a date `YYYY-MM-DD`, of a date-time
+//! `YYYY-MM-DDTHH:MM:SS.sss+HH:MM`, of a boolean `true`/`false`, of a multiple choice the codes
+//! joined by spaces. Truth: non-empty text, non-zero non-NaN number, any date.
 //!
 //! # Unanswered values
 //! A reference to a question that has no answer (not yet asked, skipped, or not relevant) is
@@ -26,15 +52,29 @@
 //! with `Null` is false; arithmetic with `Null` gives NaN, and NaN compares false; `selected` on
 //! `Null` is false; `count-selected` and `string-length` of `Null` are 0; as a condition `Null`
 //! is false. So `${age} < 18` is false while `age` is unanswered, and `${age} = ''` is true.
+//! Functions: `sum` skips NaN and unanswered values, `min`/`max` ignore them (NaN if nothing is
+//! left), `coalesce` skips them, `concat` reads them as `''`, date functions give `Null`.
 //!
 //! # Limits
-//! An expression is at most [`MAX_LEN`] characters and nests at most [`MAX_DEPTH`] levels.
+//! An expression is at most [`MAX_LEN`] characters and nests at most [`MAX_DEPTH`] levels. Text
+//! results are cut at [`MAX_STR`] bytes; regular expressions use `regex-lite` (no backtracking,
+//! linear in the text) with a bounded compiled size; numbers are IEEE doubles, so `pow` is
+//! constant-time (overflow is `Infinity`).
 
+mod date;
+mod func;
 mod parse;
+#[cfg(test)]
+mod spec_tests;
 
-pub use parse::parse;
+pub use func::Func;
 #[cfg(doc)]
 use parse::{MAX_DEPTH, MAX_LEN};
+pub use parse::{ParseError, parse};
+
+/// Longest text an expression can produce, in bytes (longer results are cut at a character
+/// boundary).
+pub const MAX_STR: usize = 100_000;
 
 /// A parsed expression with its source text (kept for messages and codebooks).
 #[derive(Debug, Clone, PartialEq)]
@@ -61,15 +101,65 @@ pub enum Node {
         /// Character column of `$` in the source.
         offset: usize,
     },
+    /// A bare name: an attribute (extra column) of the option a `choice_filter` is evaluated for.
+    Attr {
+        /// The attribute's name.
+        name: String,
+        /// Character column of the name in the source.
+        offset: usize,
+    },
     /// `.`: the answer of the question being checked.
     Current,
     /// A binary operation.
     Bin(BinOp, Box<Node>, Box<Node>),
     /// Unary minus.
     Neg(Box<Node>),
-    /// A function call.
+    /// A function call. For `jr:choice-name` the second argument (written `'${q}'`) is a
+    /// [`Node::Ref`] naming the question; for `regex` a literal pattern is a [`Node::Pattern`].
     Call(Func, Vec<Node>),
+    /// A regular expression literal, compiled when parsing (second argument of `regex`).
+    Pattern(Pattern),
 }
+
+/// A compiled regular expression with its source; anchored so that it must match the whole value.
+#[derive(Debug, Clone)]
+pub struct Pattern {
+    /// The pattern as written.
+    pub src: String,
+    re: regex_lite::Regex,
+}
+
+impl PartialEq for Pattern {
+    fn eq(&self, other: &Self) -> bool {
+        self.src == other.src
+    }
+}
+
+impl Pattern {
+    /// Compiles `src` (whole-value match, bounded size); the error is regex-lite's message.
+    pub fn new(src: &str) -> Result<Pattern, String> {
+        if src.len() > MAX_PATTERN {
+            return Err(format!("the pattern is longer than {MAX_PATTERN} bytes"));
+        }
+        regex_lite::RegexBuilder::new(&format!("^(?:{src})$"))
+            .size_limit(1 << 20)
+            .nest_limit(64)
+            .build()
+            .map(|re| Pattern {
+                src: src.to_string(),
+                re,
+            })
+            .map_err(|e| e.to_string())
+    }
+
+    /// Whether the whole of `s` matches.
+    pub fn matches(&self, s: &str) -> bool {
+        self.re.is_match(s)
+    }
+}
+
+/// Longest regular expression accepted, in bytes.
+const MAX_PATTERN: usize = 4096;
 
 /// Binary operators.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -90,19 +180,6 @@ pub enum BinOp {
     Mod,
 }
 
-/// Built-in functions.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Func {
-    /// `not(x)`
-    Not,
-    /// `selected(${q}, 'code')`
-    Selected,
-    /// `count-selected(${q})`
-    CountSelected,
-    /// `string-length(x)`
-    StringLength,
-}
-
 /// The value of an answer or of a sub-expression.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {
@@ -116,6 +193,16 @@ pub enum Value {
     Bool(bool),
     /// The codes chosen in a multiple choice (never empty: no choice is `Null`).
     List(Vec<String>),
+    /// A calendar date, as days since 1970-01-01 (years 0001–9999).
+    Date(i32),
+    /// An instant: milliseconds since 1970-01-01T00:00:00Z, and the UTC offset in seconds it is
+    /// shown in (its text and its calendar date are those of that offset).
+    DateTime {
+        /// Milliseconds since the Unix epoch (UTC).
+        ms: i64,
+        /// Offset from UTC in seconds (east positive).
+        offset: i32,
+    },
 }
 
 impl Value {
@@ -127,48 +214,67 @@ impl Value {
             Value::Num(n) => *n != 0.0 && !n.is_nan(),
             Value::Bool(b) => *b,
             Value::List(l) => !l.is_empty(),
+            Value::Date(_) | Value::DateTime { .. } => true,
         }
     }
 
-    /// The value as a number, as arithmetic reads it (NaN when it is none).
-    pub fn as_number(&self) -> f64 {
-        self.as_num()
-    }
-
-    /// The value as text, as `string()` reads it.
-    pub fn as_text(&self) -> String {
-        self.as_string()
-    }
-
-    fn as_num(&self) -> f64 {
+    /// The value as a number (see the module docs: dates are days).
+    pub fn as_num(&self) -> f64 {
         match self {
             Value::Null => f64::NAN,
             Value::Num(n) => *n,
             Value::Bool(b) => f64::from(u8::from(*b)),
-            Value::Str(s) => numeral(s),
+            Value::Str(s) => str_num(s),
             Value::List(l) => {
                 if l.len() == 1 {
-                    numeral(&l[0])
+                    str_num(&l[0])
                 } else {
                     f64::NAN
                 }
             }
+            Value::Date(d) => f64::from(*d),
+            Value::DateTime { ms, .. } => *ms as f64 / date::MS_PER_DAY as f64,
         }
     }
 
-    fn as_string(&self) -> String {
+    /// The value as text (see the module docs).
+    pub fn as_string(&self) -> String {
         match self {
             Value::Null => String::new(),
             Value::Str(s) => s.clone(),
             Value::Num(n) => fmt_num(*n),
             Value::Bool(b) => b.to_string(),
             Value::List(l) => l.join(" "),
+            Value::Date(d) => date::fmt_date(*d),
+            Value::DateTime { ms, offset } => date::fmt_date_time(*ms, *offset),
+        }
+    }
+
+    /// Empty in the sense of `coalesce`, `once` and the aggregates: unanswered, `''` or NaN.
+    fn is_empty(&self) -> bool {
+        match self {
+            Value::Null => true,
+            Value::Str(s) => s.is_empty(),
+            Value::Num(n) => n.is_nan(),
+            Value::List(l) => l.is_empty(),
+            _ => false,
         }
     }
 }
 
-/// A text read as a number: a finite decimal numeral (`12`, `-1.5`, `2e3`), NaN otherwise —
-/// so the answers "inf", "NaN" or "infinity" are texts, not numbers.
+/// A text read as a number: a finite decimal numeral (`12`, `-1.5`, `2e3`), else a date or
+/// date-time as days since the epoch, else NaN — so the answers "inf", "NaN" or "infinity" are
+/// texts, not numbers.
+fn str_num(s: &str) -> f64 {
+    let n = numeral(s);
+    if n.is_nan() {
+        date::parse(s).map_or(f64::NAN, |v| v.as_num())
+    } else {
+        n
+    }
+}
+
+/// A finite decimal numeral, NaN otherwise.
 fn numeral(s: &str) -> f64 {
     s.trim()
         .parse::<f64>()
@@ -178,19 +284,69 @@ fn numeral(s: &str) -> f64 {
 }
 
 fn fmt_num(n: f64) -> String {
-    if n.fract() == 0.0 && n.abs() < 1e15 {
+    if n.is_infinite() {
+        if n < 0.0 { "-Infinity" } else { "Infinity" }.to_string()
+    } else if n.fract() == 0.0 && n.abs() < 1e15 {
         format!("{}", n as i64)
     } else {
         format!("{n}")
     }
 }
 
-/// Where the evaluator finds answers.
+/// Cuts a text to [`MAX_STR`] bytes at a character boundary.
+fn cap(mut s: String) -> String {
+    if s.len() > MAX_STR {
+        let mut end = MAX_STR;
+        while !s.is_char_boundary(end) {
+            end -= 1;
+        }
+        s.truncate(end);
+    }
+    s
+}
+
+/// Where the evaluator finds answers and everything else it depends on. Only `get` is
+/// required; every other method has a default suited to a flat questionnaire without repeats.
 pub trait Env {
     /// The answer of question `name` (`Null` when unanswered or not relevant).
     fn get(&self, name: &str) -> Value;
-    /// The answer of the question being checked (for `.`).
+    /// The answer of the question being checked (for `.`); also what `once(…)` keeps when it is
+    /// not empty.
     fn current(&self) -> Value {
+        Value::Null
+    }
+    /// The clock, for `today()` and `now()`; `None` makes them `Null`.
+    fn now(&self) -> Option<jiff::ZonedDateTime> {
+        None
+    }
+    /// A bare name in a `choice_filter`: the column `name` of the option being filtered
+    /// (`Null` elsewhere or when the option has no such column).
+    fn attr(&self, name: &str) -> Value {
+        let _ = name;
+        Value::Null
+    }
+    /// The label of option `code` of question `question`, in the interview language, for
+    /// `jr:choice-name` (`Null` when unknown).
+    fn choice_label(&self, question: &str, code: &str) -> Value {
+        let _ = (question, code);
+        Value::Null
+    }
+    /// The values of question `name` across the instances of its repeat group, in order
+    /// (for `sum`, `count`, `min`, `max`); outside repeats, its one value, or none if unanswered.
+    fn instances(&self, name: &str) -> Vec<Value> {
+        match self.get(name) {
+            Value::Null => Vec::new(),
+            v => vec![v],
+        }
+    }
+    /// 1-based index of the current repeat instance (`position()`); `None` outside repeats.
+    fn position(&self) -> Option<usize> {
+        None
+    }
+    /// The value of question `name` in instance `index` (1-based) of its repeat group, for
+    /// `indexed-repeat`.
+    fn instance(&self, name: &str, index: usize) -> Value {
+        let _ = (name, index);
         Value::Null
     }
 }
@@ -212,23 +368,65 @@ impl Expr {
         self.eval(env).truthy()
     }
 
-    /// Names referenced with `${…}`, in order of appearance, with their source columns.
+    /// Names referenced with `${…}`, in order of appearance, with their source columns —
+    /// including the question named in `jr:choice-name(…, '${q}')` and the repeat group of
+    /// `indexed-repeat`.
     pub fn refs(&self) -> Vec<(&str, usize)> {
         let mut out = Vec::new();
-        collect_refs(&self.node, &mut out);
+        walk(&self.node, &mut |n| {
+            if let Node::Ref { name, offset } = n {
+                out.push((name.as_str(), *offset));
+            }
+        });
         out
+    }
+
+    /// Bare names (option attributes, meaningful only in a `choice_filter`), in order of
+    /// appearance, with their source columns.
+    pub fn attrs(&self) -> Vec<(&str, usize)> {
+        let mut out = Vec::new();
+        walk(&self.node, &mut |n| {
+            if let Node::Attr { name, offset } = n {
+                out.push((name.as_str(), *offset));
+            }
+        });
+        out
+    }
+
+    /// The error for the first bare name, for expressions where option attributes mean nothing
+    /// (everywhere but a `choice_filter`): a bare word is most often text missing its quotes.
+    pub fn bare_name_error(&self) -> Option<ParseError> {
+        self.attrs().first().map(|&(name, col)| ParseError {
+            col,
+            len: name.chars().count(),
+            message: format!(
+                "`{name}` is not a value: text must be quoted ('{name}'), a question is written ${{{name}}}, a function {name}(…); bare names are option attributes, allowed only in a choice filter"
+            ),
+        })
+    }
+
+    /// Whether the expression reads the clock (`today()`, `now()`).
+    pub fn uses_clock(&self) -> bool {
+        let mut yes = false;
+        walk(&self.node, &mut |n| {
+            if let Node::Call(Func::Today | Func::Now, _) = n {
+                yes = true;
+            }
+        });
+        yes
     }
 }
 
-fn collect_refs<'a>(node: &'a Node, out: &mut Vec<(&'a str, usize)>) {
+/// Visits every node, parents before children, left to right.
+fn walk<'a>(node: &'a Node, f: &mut dyn FnMut(&'a Node)) {
+    f(node);
     match node {
-        Node::Ref { name, offset } => out.push((name, *offset)),
         Node::Bin(_, a, b) => {
-            collect_refs(a, out);
-            collect_refs(b, out);
+            walk(a, f);
+            walk(b, f);
         }
-        Node::Neg(a) => collect_refs(a, out),
-        Node::Call(_, args) => args.iter().for_each(|a| collect_refs(a, out)),
+        Node::Neg(a) => walk(a, f),
+        Node::Call(_, args) => args.iter().for_each(|a| walk(a, f)),
         _ => {}
     }
 }
@@ -239,7 +437,9 @@ fn eval(node: &Node, env: &dyn Env) -> Value {
         Node::Str(s) => Value::Str(s.clone()),
         Node::Bool(b) => Value::Bool(*b),
         Node::Ref { name, .. } => env.get(name),
+        Node::Attr { name, .. } => env.attr(name),
         Node::Current => env.current(),
+        Node::Pattern(p) => Value::Str(p.src.clone()),
         Node::Neg(a) => Value::Num(-eval(a, env).as_num()),
         Node::Bin(op, a, b) => {
             let op = *op;
@@ -266,27 +466,12 @@ fn eval(node: &Node, env: &dyn Env) -> Value {
                 }
             }
         }
-        Node::Call(f, args) => {
-            let arg = |i: usize| args.get(i).map_or(Value::Null, |a| eval(a, env));
-            match f {
-                Func::Not => Value::Bool(!arg(0).truthy()),
-                Func::Selected => {
-                    let code = arg(1).as_string();
-                    Value::Bool(match arg(0) {
-                        Value::List(l) => l.contains(&code),
-                        Value::Null => false,
-                        v => v.as_string().split(' ').any(|c| c == code),
-                    })
-                }
-                Func::CountSelected => Value::Num(match arg(0) {
-                    Value::List(l) => l.len() as f64,
-                    Value::Null => 0.0,
-                    v => v.as_string().split_whitespace().count() as f64,
-                }),
-                Func::StringLength => Value::Num(arg(0).as_string().chars().count() as f64),
-            }
-        }
+        Node::Call(f, args) => func::call(*f, args, env),
     }
+}
+
+fn is_numeric(v: &Value) -> bool {
+    matches!(v, Value::Num(_) | Value::Date(_) | Value::DateTime { .. })
 }
 
 fn equals(x: &Value, y: &Value) -> bool {
@@ -295,7 +480,9 @@ fn equals(x: &Value, y: &Value) -> bool {
         (Value::Null, v) | (v, Value::Null) => v.as_string().is_empty(),
         // NaN (e.g. arithmetic with an unanswered value) equals nothing, itself included.
         (Value::Num(n), _) | (_, Value::Num(n)) if n.is_nan() => false,
-        (Value::Num(_), _) | (_, Value::Num(_)) => {
+        // A number or a date against anything: compared as numbers (a text 'YYYY-MM-DD' reads as
+        // a date), or as texts when one side is not a number.
+        _ if is_numeric(x) || is_numeric(y) => {
             let (p, q) = (x.as_num(), y.as_num());
             if p.is_nan() || q.is_nan() {
                 x.as_string() == y.as_string()
@@ -314,7 +501,7 @@ fn order(op: BinOp, x: &Value, y: &Value) -> bool {
     }
     let (p, q) = (x.as_num(), y.as_num());
     let ord = if p.is_nan() || q.is_nan() {
-        // Two non-numeric strings (dates in ISO form) compare as text.
+        // Two non-numeric strings compare as text.
         match (x, y) {
             (Value::Str(a), Value::Str(b)) => a.cmp(b),
             _ => return false,

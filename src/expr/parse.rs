@@ -1,6 +1,7 @@
 //! Lexer and recursive-descent parser for expressions, with bounded size and depth.
 
-use super::{BinOp, Expr, Func, Node};
+use super::func::FUNCS;
+use super::{BinOp, Expr, Func, Node, Pattern};
 
 /// Longest accepted expression, in characters.
 pub const MAX_LEN: usize = 4096;
@@ -24,6 +25,7 @@ enum Tok {
     Str(String),
     Ref(String),
     Dot,
+    DotDot,
     Ident(String),
     LParen,
     RParen,
@@ -132,6 +134,14 @@ fn lex(src: &str) -> Result<Vec<Token>, ParseError> {
                 });
                 i = j;
             }
+            '.' if chars.get(i + 1) == Some(&'.') => {
+                out.push(Token {
+                    tok: Tok::DotDot,
+                    col: start,
+                    len: 2,
+                });
+                i += 1;
+            }
             '.' if !chars.get(i + 1).is_some_and(char::is_ascii_digit) => out.push(simple(Tok::Dot)),
             _ if c.is_ascii_digit() || c == '.' => {
                 let mut j = i;
@@ -149,7 +159,12 @@ fn lex(src: &str) -> Result<Vec<Token>, ParseError> {
             }
             _ if c.is_ascii_alphabetic() || c == '_' => {
                 let mut j = i;
-                while j < chars.len() && (chars[j].is_ascii_alphanumeric() || chars[j] == '_' || chars[j] == '-') {
+                // XLSForm names `[A-Za-z_][A-Za-z0-9._-]*`, and a namespace prefix (`jr:`).
+                while j < chars.len()
+                    && (chars[j].is_ascii_alphanumeric()
+                        || matches!(chars[j], '_' | '-' | '.')
+                        || (chars[j] == ':' && chars.get(j + 1).is_some_and(char::is_ascii_alphabetic)))
+                {
                     j += 1;
                 }
                 let s: String = chars[i..j].iter().collect();
@@ -330,7 +345,8 @@ impl Parser {
                 self.expect_rparen(t.col)?;
                 Ok(inner)
             }
-            Tok::Ident(name) => self.call(name, t.col, t.len),
+            Tok::Ident(name) if self.peek().tok == Tok::LParen => self.call(name, t.col, t.len),
+            Tok::Ident(name) => Ok(Node::Attr { name, offset: t.col }),
             Tok::End => Err(err(t.col, 1, "expression ends too early: a value is missing here")),
             _ => Err(err(t.col, t.len, "expected a value, a ${reference} or a function here")),
         }
@@ -350,30 +366,25 @@ impl Parser {
     }
 
     fn call(&mut self, name: String, col: usize, len: usize) -> Result<Node, ParseError> {
-        let (func, arity) = match name.as_str() {
-            "not" => (Some(Func::Not), 1),
-            "selected" => (Some(Func::Selected), 2),
-            "count-selected" => (Some(Func::CountSelected), 1),
-            "string-length" => (Some(Func::StringLength), 1),
-            "true" | "false" => (None, 0),
-            _ => {
-                return Err(err(
-                    col,
-                    len,
-                    format!(
-                        "unknown function `{name}`; known: not, selected, count-selected, string-length, true, false (a question is referenced as ${{{name}}})"
-                    ),
-                ));
-            }
+        let Some(&(_, func, min, max)) = FUNCS.iter().find(|(n, ..)| *n == name) else {
+            let known = FUNCS.iter().map(|(n, ..)| *n).collect::<Vec<_>>().join(", ");
+            return Err(err(
+                col,
+                len,
+                format!("unknown function `{name}`; known: {known} (a question is referenced as ${{{name}}})"),
+            ));
         };
-        if self.peek().tok != Tok::LParen {
-            return Err(err(col, len, format!("`{name}` is a function: write {name}(…)")));
-        }
         let open = self.next().col;
         self.enter()?;
         let mut args = Vec::new();
-        if self.peek().tok != Tok::RParen {
+        // Column of each argument's first token, for messages about it.
+        let mut cols = Vec::new();
+        if func == Some(Func::Position) && self.peek().tok == Tok::DotDot {
+            // `position(..)`: the position of the current repeat instance, as `position()`.
+            self.next();
+        } else if self.peek().tok != Tok::RParen {
             loop {
+                cols.push((self.peek().col, self.peek().len));
                 args.push(self.expr()?);
                 if self.peek().tok == Tok::Comma {
                     self.next();
@@ -384,25 +395,135 @@ impl Parser {
         }
         self.expect_rparen(open)?;
         self.depth -= 1;
-        if args.len() != arity {
+        if args.len() < min || args.len() > max {
+            let want = match (min, max) {
+                (a, b) if a == b => format!("{a} argument(s)"),
+                (a, usize::MAX) => format!("at least {a} argument(s)"),
+                (a, b) => format!("{a} to {b} arguments"),
+            };
+            let hint = if func == Some(Func::IndexedRepeat) && args.len() > 3 {
+                " (nested repeats are not supported yet)"
+            } else {
+                ""
+            };
             return Err(err(
                 col,
                 len,
-                format!("`{name}` takes {arity} argument(s), found {}", args.len()),
+                format!("`{name}` takes {want}, found {}{hint}", args.len()),
             ));
         }
-        if func == Some(Func::Selected) && !matches!(args[0], Node::Ref { .. } | Node::Current) {
+        if func == Some(Func::WeightedChecklist) && args.len() % 2 != 0 {
             return Err(err(
                 col,
                 len,
-                "the first argument of selected() must be a ${question} or `.`",
+                format!(
+                    "`{name}` takes min, max and pairs of value and weight: an even number of arguments, found {}",
+                    args.len()
+                ),
             ));
         }
-        Ok(match func {
-            Some(f) => Node::Call(f, args),
-            None => Node::Bool(name == "true"),
-        })
+        let Some(func) = func else {
+            return Ok(Node::Bool(name == "true"));
+        };
+        let is_ref = |n: &Node| matches!(n, Node::Ref { .. });
+        match func {
+            Func::Selected if !matches!(args[0], Node::Ref { .. } | Node::Current) => {
+                return Err(err(
+                    col,
+                    len,
+                    "the first argument of selected() must be a ${question} or `.`",
+                ));
+            }
+            Func::Sum | Func::Count | Func::CountNonEmpty if !is_ref(&args[0]) => {
+                return Err(err(
+                    cols[0].0,
+                    cols[0].1,
+                    format!("the argument of {name}() must be a ${{question}} (its values across repeat instances)"),
+                ));
+            }
+            Func::IndexedRepeat => {
+                for i in [0, 1] {
+                    if !is_ref(&args[i]) {
+                        let what = if i == 0 { "the question" } else { "its repeat group" };
+                        return Err(err(
+                            cols[i].0,
+                            cols[i].1,
+                            format!("argument {} of indexed-repeat() must be {what} as ${{name}}", i + 1),
+                        ));
+                    }
+                }
+            }
+            Func::ChoiceName => {
+                // jr:choice-name(${q}, '${q}'): the second argument names the question, in quotes.
+                let named = match &args[1] {
+                    Node::Str(s) => {
+                        let t = s.trim_start();
+                        t.trim_end()
+                            .strip_prefix("${")
+                            .and_then(|r| r.strip_suffix('}'))
+                            .map(|n| (n.trim().to_string(), s.chars().count() - t.chars().count()))
+                            .filter(|(n, _)| !n.is_empty() && !n.contains(['{', '}', '$']))
+                    }
+                    _ => None,
+                };
+                let Some((q, lead)) = named else {
+                    return Err(err(
+                        cols[1].0,
+                        cols[1].1,
+                        "the second argument of jr:choice-name() is the question's name in quotes: '${question}'",
+                    ));
+                };
+                args[1] = Node::Ref {
+                    name: q,
+                    offset: cols[1].0 + 1 + lead,
+                };
+            }
+            Func::Regex => {
+                if let Node::Str(s) = &args[1] {
+                    match Pattern::new(s) {
+                        Ok(p) => args[1] = Node::Pattern(p),
+                        Err(e) => {
+                            return Err(err(
+                                cols[1].0,
+                                cols[1].1,
+                                format!("invalid regular expression: {}", e.lines().last().unwrap_or(&e)),
+                            ));
+                        }
+                    }
+                }
+            }
+            Func::FormatDate | Func::FormatDateTime => {
+                if let Node::Str(s) = &args[1]
+                    && let Some(bad) = bad_date_pattern(s)
+                {
+                    return Err(err(
+                        cols[1].0,
+                        cols[1].1,
+                        format!(
+                            "unknown pattern `%{bad}` in the date format; known: %Y %y %m %n %b %d %e %H %h %M %S %3 %a %%"
+                        ),
+                    ));
+                }
+            }
+            _ => {}
+        }
+        Ok(Node::Call(func, args))
     }
+}
+
+/// The first unknown `%x` letter of a literal date format (`%` at the end is reported as `%`).
+fn bad_date_pattern(s: &str) -> Option<char> {
+    let mut it = s.chars();
+    while let Some(c) = it.next() {
+        if c == '%' {
+            match it.next() {
+                Some(p) if super::date::PATTERN_LETTERS.contains(p) => {}
+                Some(p) => return Some(p),
+                None => return Some(' '),
+            }
+        }
+    }
+    None
 }
 
 #[cfg(test)]
@@ -432,7 +553,10 @@ mod tests {
         assert!(e("selected('a', 'b')").message.contains("first argument"));
         assert!(e("not(1, 2)").message.contains("takes 1"));
         assert!(e("1 < 2 < 3").message.contains("chained"));
-        assert!(e("${a} = yes").message.contains("function"));
+        // A bare name is an option attribute (choice filters), no longer an error.
+        assert!(
+            matches!(parse("${a} = yes").unwrap().node, Node::Bin(_, _, ref b) if **b == Node::Attr { name: "yes".into(), offset: 7 })
+        );
         assert!(e("${a} = 'да' Ж").message.contains('Ж'));
         assert_eq!(e("${a} = 'да' Ж").col, 12);
     }

@@ -56,6 +56,8 @@ pub(crate) struct AnswerEnv<'a, A: Lookup + ?Sized = BTreeMap<String, Answer>> {
     pub relevant: &'a [bool],
     /// The value for `.`.
     pub current: Value,
+    /// The clock, for `today()` and `now()` (`Null` without one).
+    pub clock: Option<jiff::ZonedDateTime>,
 }
 
 impl<A: Lookup + ?Sized> Env for AnswerEnv<'_, A> {
@@ -68,14 +70,44 @@ impl<A: Lookup + ?Sized> Env for AnswerEnv<'_, A> {
     fn current(&self) -> Value {
         self.current.clone()
     }
+    fn now(&self) -> Option<jiff::ZonedDateTime> {
+        self.clock.clone()
+    }
+    fn choice_label(&self, question: &str, code: &str) -> Value {
+        self.q
+            .question(question)
+            .and_then(|qq| qq.option(code))
+            .map_or(Value::Null, |o| Value::Str(self.q.tr(&o.label).to_string()))
+    }
+}
+
+/// The clock of a stored record: the time of its last change (`updated`), in UTC.
+pub(crate) fn record_clock(updated: &str) -> Option<jiff::ZonedDateTime> {
+    clock_at(updated, &jiff::tz::TimeZone::UTC)
+}
+
+/// The clock at an RFC 3339 time (a record's `updated`, the interviewer's now) in `zone`.
+pub(crate) fn clock_at(rfc3339: &str, zone: &jiff::tz::TimeZone) -> Option<jiff::ZonedDateTime> {
+    rfc3339
+        .parse::<jiff::Timestamp>()
+        .ok()
+        .map(|t| jiff::ZonedDateTime::new(t, zone.clone()))
 }
 
 /// Relevance of every question: a question is relevant when its block's and its own
 /// `relevant` hold, evaluated with irrelevant questions reading as unanswered. Calculations are
 /// read as stored (the report and merge evaluate nothing else); see [`evaluate`] to recompute
 /// them.
-pub(crate) fn relevance<A: Lookup + ?Sized>(q: &Questionnaire, answers: &A) -> Vec<bool> {
-    walk(q, answers, false).0
+///
+/// `clock` is what `today()` and `now()` read: the interviewer's now, or for a stored record
+/// the time of its last change (`updated`), so that merge and the report see what the
+/// interviewer saw.
+pub(crate) fn relevance<A: Lookup + ?Sized>(
+    q: &Questionnaire,
+    answers: &A,
+    clock: Option<&jiff::ZonedDateTime>,
+) -> Vec<bool> {
+    walk(q, answers, false, clock).0
 }
 
 /// Relevance and the values of the calculations, recomputed from the answers: what the
@@ -84,15 +116,20 @@ pub(crate) fn relevance<A: Lookup + ?Sized>(q: &Questionnaire, answers: &A) -> V
 pub(crate) fn evaluate<A: Lookup + ?Sized>(
     q: &Questionnaire,
     answers: &A,
+    clock: Option<&jiff::ZonedDateTime>,
 ) -> (Vec<bool>, Vec<(usize, Option<AnswerValue>)>) {
-    walk(q, answers, true)
+    walk(q, answers, true, clock)
 }
 
 /// Recomputes the calculations into `answers` (a calculation without a value has no answer)
 /// and marks every answer relevant or not; returns the relevance. The one way the interviewer
 /// and `simulate` bring a record up to date after a change.
-pub(crate) fn apply_rules(q: &Questionnaire, answers: &mut BTreeMap<String, Answer>) -> Vec<bool> {
-    let (rel, calcs) = evaluate(q, answers);
+pub(crate) fn apply_rules(
+    q: &Questionnaire,
+    answers: &mut BTreeMap<String, Answer>,
+    clock: Option<&jiff::ZonedDateTime>,
+) -> Vec<bool> {
+    let (rel, calcs) = evaluate(q, answers, clock);
     for (qi, v) in calcs {
         let id = &q.questions[qi].id;
         match v {
@@ -136,6 +173,7 @@ fn walk<A: Lookup + ?Sized>(
     q: &Questionnaire,
     answers: &A,
     recompute: bool,
+    clock: Option<&jiff::ZonedDateTime>,
 ) -> (Vec<bool>, Vec<(usize, Option<AnswerValue>)>) {
     let n = q.questions.len();
     let mut rel = vec![true; n];
@@ -156,6 +194,7 @@ fn walk<A: Lookup + ?Sized>(
                     answers: &over,
                     relevant: &rel,
                     current: Value::Null,
+                    clock: clock.cloned(),
                 };
                 let ok = q.blocks[b].relevant.as_ref().is_none_or(|e| e.test(&env));
                 block_rel[b] = Some(ok);
@@ -167,6 +206,7 @@ fn walk<A: Lookup + ?Sized>(
             answers: &over,
             relevant: &rel,
             current: Value::Null,
+            clock: clock.cloned(),
         };
         rel[qi] = block_ok && qq.relevant.as_ref().is_none_or(|e| e.test(&env));
         if recompute && let Some(e) = qq.calculation() {
@@ -176,6 +216,7 @@ fn walk<A: Lookup + ?Sized>(
                     answers: &over,
                     relevant: &rel,
                     current: Value::Null,
+                    clock: clock.cloned(),
                 };
                 calculated(e.eval(&env), qq.kind.is_numeric())
             } else {
@@ -195,7 +236,7 @@ pub(crate) fn as_answer(qq: &Question, v: Value) -> Option<AnswerValue> {
     if v == Value::Null {
         return None;
     }
-    let text = v.as_text();
+    let text = v.as_string();
     match &qq.kind {
         Kind::Single => qq.option(text.trim()).map(|o| AnswerValue::Text(o.code.clone())),
         Kind::Multi { .. } => {
@@ -205,7 +246,7 @@ pub(crate) fn as_answer(qq: &Question, v: Value) -> Option<AnswerValue> {
             };
             (!codes.is_empty() && codes.iter().all(|c| qq.option(c).is_some())).then_some(AnswerValue::Codes(codes))
         }
-        Kind::Number { .. } => Some(v.as_number()).filter(|n| n.is_finite()).map(AnswerValue::Number),
+        Kind::Number { .. } => Some(v.as_num()).filter(|n| n.is_finite()).map(AnswerValue::Number),
         Kind::Date => parse_date(text.trim()).map(|_| AnswerValue::Text(text.trim().to_string())),
         Kind::Text { .. } | Kind::LongText { .. } => (!text.trim().is_empty()).then_some(AnswerValue::Text(text)),
         Kind::Note | Kind::Calculate { .. } => None,
@@ -220,11 +261,11 @@ fn calculated(v: Value, numeric: bool) -> Option<AnswerValue> {
         Value::Num(n) if n.is_finite() => Some(AnswerValue::Number(n)),
         Value::Num(_) => None,
         v if numeric => {
-            let n = v.as_number();
+            let n = v.as_num();
             n.is_finite().then_some(AnswerValue::Number(n))
         }
         v => {
-            let s = v.as_text();
+            let s = v.as_string();
             (!s.is_empty()).then_some(AnswerValue::Text(s))
         }
     }
@@ -268,6 +309,8 @@ pub(crate) struct Checks<'a> {
     pub rel: &'a [bool],
     /// The record's answers (for the expressions of `constraint` and `warning`).
     pub answers: &'a BTreeMap<String, Answer>,
+    /// The clock (see [`relevance`]).
+    pub clock: Option<&'a jiff::ZonedDateTime>,
 }
 
 impl Checks<'_> {
@@ -306,6 +349,7 @@ impl Checks<'_> {
             answers: self.answers,
             relevant: self.rel,
             current: expr_value(Some(v)),
+            clock: self.clock.cloned(),
         }
     }
 }

@@ -175,6 +175,10 @@ pub struct Session {
     pub pending_warning: bool,
     /// Completed interviews open read-only.
     pub read_only: bool,
+    /// The interviewer's time zone, for `today()` and `now()` (UTC unless the caller sets it).
+    pub zone: jiff::tz::TimeZone,
+    /// The clock as of the last action (`today()`, `now()`).
+    clock: Option<jiff::ZonedDateTime>,
 }
 
 /// Text folded for matching: lower case, ё as е.
@@ -278,6 +282,7 @@ impl Session {
             q: &self.q,
             rel: &self.rel,
             answers: &self.rec.answers,
+            clock: self.clock.as_ref(),
         }
     }
 
@@ -286,9 +291,11 @@ impl Session {
         // An interview in progress is brought up to date (calculations that depend on nothing
         // yet, or on the clock); a completed one is only read.
         let rel = if rec.status == Status::InProgress {
-            apply_rules(&q, &mut rec.answers)
+            apply_rules(&q, &mut rec.answers, None)
         } else {
-            relevance(&q, &rec.answers)
+            // As the interviewer left it: the clock at its last change.
+            let clock = super::logic::clock_at(&rec.updated, &jiff::tz::TimeZone::UTC);
+            relevance(&q, &rec.answers, clock.as_ref())
         };
         let mut reached = vec![false; q.questions.len()];
         for e in &rec.paradata {
@@ -328,6 +335,8 @@ impl Session {
             message: None,
             pending_warning: false,
             read_only,
+            zone: jiff::tz::TimeZone::UTC,
+            clock: None,
         };
         s.load_fields();
         s.reached[start] = true;
@@ -341,7 +350,16 @@ impl Session {
 
     /// Shows the current question (logs it in the paradata); call once after [`Session::open`].
     pub fn show(&mut self, now: &Now) -> Effect {
+        self.tick(now);
+        if !self.read_only {
+            self.refresh_relevance();
+        }
         self.goto(self.cur, now)
+    }
+
+    /// The clock moves to `now`.
+    fn tick(&mut self, now: &Now) {
+        self.clock = super::logic::clock_at(&now.wall, &self.zone);
     }
 
     /// The current question's answer, if any.
@@ -558,6 +576,7 @@ impl Session {
                     answers: &self.rec.answers,
                     relevant: &self.rel,
                     current: crate::expr::Value::Null,
+                    clock: self.clock.clone(),
                 };
                 super::logic::as_answer(qq, e.eval(&env))
             }
@@ -611,7 +630,7 @@ impl Session {
 
     /// Brings relevance and the calculations up to date with the answers.
     fn refresh_relevance(&mut self) {
-        self.rel = apply_rules(&self.q, &mut self.rec.answers);
+        self.rel = apply_rules(&self.q, &mut self.rec.answers, self.clock.as_ref());
     }
 
     /// The next question to show: relevant and asked (calculations are never shown).
@@ -1003,6 +1022,7 @@ impl AnswerValue {
 
 /// Applies one action. The caller persists the record when the effect is not `None`.
 pub fn update(s: &mut Session, action: Action, now: &Now) -> Effect {
+    s.tick(now);
     let multiline = matches!(s.q.questions[s.cur].kind, Kind::LongText { .. });
     match s.mode {
         Mode::Review { sel } | Mode::Jump { sel } => {

@@ -48,7 +48,11 @@ impl Summary {
         let q = known.iter().find(|q| q.sha256 == rec.questionnaire.sha256).cloned();
         let (progress, district, last_question) = match &q {
             Some(q) => {
-                let rel = relevance(q, &rec.answers);
+                let rel = relevance(
+                    q,
+                    &rec.answers,
+                    crate::interview::logic::record_clock(&rec.updated).as_ref(),
+                );
                 let district =
                     q.question("district")
                         .and_then(|d| match rec.answers.get("district")?.value.as_ref()? {

@@ -501,8 +501,11 @@ fn the_bar_is_full_when_every_required_answer_is_given_and_optional_ones_are_lef
     assert!(total > 0);
     assert_eq!(done, total, "optional questions left empty do not hold the bar short");
     // The start screen and `anketa list` count the same way.
-    let listed =
-        crate::interview::session::progress(&q, &s.rec, &crate::interview::logic::relevance(&q, &s.rec.answers));
+    let listed = crate::interview::session::progress(
+        &q,
+        &s.rec,
+        &crate::interview::logic::relevance(&q, &s.rec.answers, None),
+    );
     assert_eq!(listed, (done, total));
 }
 
@@ -601,7 +604,7 @@ fn calculations_are_recomputed_in_chain_stored_and_never_shown() {
     typ(&mut s, "done");
     assert!(!s.rel[0], "`early` depends on `late`");
     // What is stored is what the rule computes from the stored answers.
-    let (_, calcs) = super::logic::evaluate(&s.q, &s.rec.answers);
+    let (_, calcs) = super::logic::evaluate(&s.q, &s.rec.answers, None);
     for (qi, v) in calcs {
         assert_eq!(
             s.rec.answers.get(&s.q.questions[qi].id).and_then(|a| a.value.clone()),
@@ -706,4 +709,32 @@ fn defaults_are_put_in_when_first_shown_and_marked_until_confirmed_or_changed() 
     assert_eq!(value(&s, "twice"), None);
     // A question never shown gets no default.
     assert!(!s.rec.answers.contains_key("never"));
+}
+
+#[test]
+fn calculations_use_the_function_library_and_the_clock() {
+    let src = serde_json::json!({
+        "id": "fx", "version": "1", "title": "F", "language": "en",
+        "blocks": [{"id": "b", "title": "B", "questions": [
+            {"id": "founded", "type": "date", "text": "Founded"},
+            {"id": "kind", "type": "single", "text": "Kind", "options": [
+                {"code": "ngo", "label": "an NGO"}, {"code": "tos", "label": "a TOS"}]},
+            {"id": "age_days", "type": "calculate", "calculation": "today() - ${founded}"},
+            {"id": "years", "type": "calculate", "calculation": "int(${age_days} div 365.25)"},
+            {"id": "kind_label", "type": "calculate", "calculation": "jr:choice-name(${kind}, '${kind}')"},
+            {"id": "summary", "type": "calculate",
+             "calculation": "concat(${kind_label}, ', ', if(${years} >= 10, 'old', 'young'))"}
+        ]}]
+    });
+    let q = Arc::new(crate::questionnaire::load("fx.json", &src.to_string()).unwrap());
+    let rec = new_record(&q, "id1".into(), "dev".into(), "I07".into(), &now(0));
+    let mut s = Session::open(q, rec);
+    s.show(&now(0)); // 2021-02-20
+    typ(&mut s, "2001-02-20");
+    act(&mut s, Action::Next);
+    act(&mut s, Action::Choose(1));
+    assert_eq!(value(&s, "age_days"), Some(AnswerValue::Number(7305.0)));
+    assert_eq!(value(&s, "years"), Some(AnswerValue::Number(20.0)));
+    assert_eq!(value(&s, "kind_label"), Some(AnswerValue::Text("a TOS".into())));
+    assert_eq!(value(&s, "summary"), Some(AnswerValue::Text("a TOS, old".into())));
 }

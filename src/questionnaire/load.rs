@@ -320,9 +320,19 @@ impl Cx<'_> {
         Some(n as u32)
     }
 
+    /// An expression where option attributes mean nothing (every one but a `choice_filter`): a
+    /// bare word is refused, as text missing its quotes most often is.
     fn expr(&mut self, m: &Map<String, Value>, path: &str, key: &str) -> Option<Expr> {
+        self.expr_with(m, path, key, false)
+    }
+
+    fn expr_with(&mut self, m: &Map<String, Value>, path: &str, key: &str, attrs: bool) -> Option<Expr> {
         let src = self.string(m, path, key, false)?;
-        match expr::parse(&src) {
+        let parsed = expr::parse(&src).and_then(|e| match e.bare_name_error() {
+            Some(err) if !attrs => Err(err),
+            _ => Ok(e),
+        });
+        match parsed {
             Ok(e) => Some(e),
             Err(e) => {
                 let line = src.replace(['\n', '\r', '\t'], " ");

@@ -314,10 +314,45 @@ impl Kind {
     pub fn is_numeric(&self) -> bool {
         use crate::expr::{BinOp, Func, Node};
         fn numeric(n: &Node) -> bool {
+            use Func::*;
             match n {
                 Node::Num(_) | Node::Neg(_) => true,
                 Node::Bin(op, ..) => matches!(op, BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div | BinOp::Mod),
-                Node::Call(f, _) => matches!(f, Func::CountSelected | Func::StringLength),
+                // `if`: numeric when both branches are; `once`: as its argument.
+                Node::Call(If, args) => args.len() == 3 && numeric(&args[1]) && numeric(&args[2]),
+                Node::Call(Once | Coalesce, args) => !args.is_empty() && args.iter().all(numeric),
+                Node::Call(f, _) => matches!(
+                    f,
+                    CountSelected
+                        | StringLength
+                        | Number
+                        | Int
+                        | Round
+                        | Floor
+                        | Ceiling
+                        | Abs
+                        | Pow
+                        | Sqrt
+                        | Exp
+                        | Log
+                        | Pi
+                        | Sin
+                        | Cos
+                        | Tan
+                        | Asin
+                        | Acos
+                        | Atan
+                        | Min
+                        | Max
+                        | DecimalDateTime
+                        | Sum
+                        | Count
+                        | CountNonEmpty
+                        | Position
+                        | Exp10
+                        | Log10
+                        | Atan2
+                ),
                 _ => false,
             }
         }

@@ -266,7 +266,8 @@ const EXACT_INTEGER: f64 = 9_007_199_254_740_992.0;
 pub(crate) fn violations(q: &Questionnaire, rec: &RecordView<'_>) -> Vec<Violation> {
     use crate::interview::logic::{Problem as Rule, relevance, type_check_ref};
     let completed = rec.status == super::Status::Completed;
-    let rel = relevance(q, &rec.answers);
+    let clock = crate::interview::logic::record_clock(&rec.updated);
+    let rel = relevance(q, &rec.answers, clock.as_ref());
     let mut out = Vec::new();
     let mut answered = vec![false; q.questions.len()];
     for (var, a) in &rec.answers.0 {

@@ -238,7 +238,8 @@ impl Tally {
         s.resolve(q, rec).map_err(|m| m.against(q))?;
         let t = &mut self.qs[qi];
         t.read += 1;
-        let rel = relevance(q, &SlotLookup { rec, slots: s });
+        let clock = crate::interview::logic::record_clock(&rec.updated);
+        let rel = relevance(q, &SlotLookup { rec, slots: s }, clock.as_ref());
         if let Some(f) = &plan.filter
             && !f.test(&RecEnv { q, rec, rel: &rel })
         {

@@ -233,6 +233,8 @@ pub struct App {
     elapsed_ms: u64,
     /// Today's date (YYYY-MM-DD, local), for the completed count.
     today: String,
+    /// The interviewer's time zone (`today()` in expressions); UTC unless set.
+    zone: jiff::tz::TimeZone,
 }
 
 impl App {
@@ -244,6 +246,7 @@ impl App {
             catalog,
             items: Vec::new(),
             broken: Vec::new(),
+            zone: jiff::tz::TimeZone::UTC,
             interviewer,
             screen: Screen::Start { tab: Tab::New, sel: 0 },
             overlay: None,
@@ -294,6 +297,11 @@ impl App {
     /// Overlay.
     pub(crate) fn overlay(&self) -> Option<&Overlay> {
         self.overlay.as_ref()
+    }
+
+    /// Sets the interviewer's time zone (the run loop passes the system's).
+    pub fn set_zone(&mut self, zone: jiff::tz::TimeZone) {
+        self.zone = zone;
     }
 
     /// Save indicator.
@@ -465,7 +473,9 @@ impl App {
     /// Shows an interview just created or opened: at its position, the save indicator reset.
     fn begin(&mut self, q: Arc<Questionnaire>, rec: Record, now: &Now) -> Vec<Request> {
         self.save = SaveState::Idle;
-        self.screen = Screen::Interview(Box::new(Session::open(q, rec)));
+        let mut s = Session::open(q, rec);
+        s.zone = self.zone.clone();
+        self.screen = Screen::Interview(Box::new(s));
         match self.session_mut().map(|s| s.show(now)) {
             Some(Effect::Save | Effect::Completed) => vec![Request::Save],
             _ => vec![],

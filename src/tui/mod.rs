@@ -420,6 +420,7 @@ pub fn run(opts: Options) -> io::Result<()> {
         }
     }
     let mut app = App::new(opts.lang, catalog, cfg.interviewer);
+    app.set_zone(jiff::tz::TimeZone::system());
     let mut rt = Runner::new(opts.dir, SystemClock::default(), view::Theme::from_env());
     ratatui::run(|terminal| {
         let _ = execute!(io::stdout(), EnableBracketedPaste);
