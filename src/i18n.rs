@@ -84,6 +84,10 @@ pub(crate) fn problem(lang: Lang, p: &Problem, q: &Questionnaire) -> String {
             "Enter a date as YYYY-MM-DD, e.g. 2021-02-20.",
         ),
         Problem::OtherMissing => l("Уточните вариант «другое».", "Specify the “other” answer."),
+        Problem::NotOffered => l(
+            "Выбранный вариант больше не подходит к другим ответам — выберите заново.",
+            "The option chosen no longer fits the other answers: choose again.",
+        ),
         Problem::Constraint(m) => m
             .as_ref()
             .map(|t| q.tr(t).to_string())

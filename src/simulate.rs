@@ -715,9 +715,44 @@ impl<'q> Simulator<'q> {
     ) -> Option<(Answer, bool)> {
         let q = self.q;
         let mut fallback = None;
+        // A choice filter: draw among the options it offers (a settlement of the district).
+        let offered = q.questions[qi].choice_filter.as_ref().map(|_| {
+            let env = AnswerEnv {
+                q,
+                answers,
+                relevant: rel,
+                current: Value::Null,
+                clock: None,
+            };
+            crate::interview::logic::offered_options(q, &q.questions[qi], &env)
+        });
+        if offered.as_ref().is_some_and(Vec::is_empty) {
+            return None;
+        }
         for attempt in 0..40 {
-            let (value, other) = match preset {
-                Some((pi, code)) if *pi == qi && attempt == 0 => (AnswerValue::Text(code.clone()), None),
+            let (value, other) = match (preset, &offered) {
+                (Some((pi, code)), _) if *pi == qi && attempt == 0 => (AnswerValue::Text(code.clone()), None),
+                (_, Some(offered)) => {
+                    let qq = &q.questions[qi];
+                    let pick = |rng: &mut Rng| qq.options[offered[rng.below(offered.len())]].code.clone();
+                    let v = if matches!(qq.kind, Kind::Multi { .. }) {
+                        let mut codes = vec![pick(rng)];
+                        let extra = pick(rng);
+                        if !codes.contains(&extra)
+                            && !qq
+                                .options
+                                .iter()
+                                .any(|o| o.exclusive && (o.code == extra || o.code == codes[0]))
+                        {
+                            codes.push(extra);
+                        }
+                        codes.sort_by_key(|c| qq.options.iter().position(|o| o.code == *c));
+                        AnswerValue::Codes(codes)
+                    } else {
+                        AnswerValue::Text(pick(rng))
+                    };
+                    (v, None)
+                }
                 _ => self.draw_value(qi, rng),
             };
             let a = Answer {

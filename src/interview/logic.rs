@@ -4,7 +4,7 @@
 //! stored record fits its questionnaire at all is [`crate::record::fit`].
 
 use crate::expr::{Env, Value};
-use crate::questionnaire::{Kind, Question, Questionnaire, Text};
+use crate::questionnaire::{Choice, Kind, Question, Questionnaire, Text};
 use crate::record::fit::parse_date;
 use crate::record::{Answer, AnswerValue, Answers, ValueRef};
 use std::collections::BTreeMap;
@@ -81,6 +81,52 @@ impl<A: Lookup + ?Sized> Env for AnswerEnv<'_, A> {
     }
 }
 
+/// An option seen by its question's `choice_filter`: bare names are its attributes (`name` its
+/// code, `label` its label), everything else as `env` has it.
+struct OptionEnv<'a, E: Env + ?Sized> {
+    env: &'a E,
+    q: &'a Questionnaire,
+    choice: &'a Choice,
+}
+
+impl<E: Env + ?Sized> Env for OptionEnv<'_, E> {
+    fn get(&self, name: &str) -> Value {
+        self.env.get(name)
+    }
+    fn now(&self) -> Option<jiff::ZonedDateTime> {
+        self.env.now()
+    }
+    fn attr(&self, name: &str) -> Value {
+        match name {
+            "name" => Value::Str(self.choice.code.clone()),
+            "label" => Value::Str(self.q.tr(&self.choice.label).to_string()),
+            _ => self
+                .choice
+                .attrs
+                .get(name)
+                .map_or(Value::Null, |v| Value::Str(v.clone())),
+        }
+    }
+    fn choice_label(&self, question: &str, code: &str) -> Value {
+        self.env.choice_label(question, code)
+    }
+}
+
+/// Whether `choice` of `qq` is offered with the answers of `env` (its `choice_filter` holds;
+/// always without one).
+pub(crate) fn offered(q: &Questionnaire, qq: &Question, choice: &Choice, env: &dyn Env) -> bool {
+    qq.choice_filter
+        .as_ref()
+        .is_none_or(|f| f.test(&OptionEnv { env, q, choice }))
+}
+
+/// The options of `qq` offered with the answers of `env`, as indices.
+pub(crate) fn offered_options(q: &Questionnaire, qq: &Question, env: &dyn Env) -> Vec<usize> {
+    (0..qq.options.len())
+        .filter(|&i| offered(q, qq, &qq.options[i], env))
+        .collect()
+}
+
 /// The clock of a stored record: the time of its last change (`updated`), in UTC.
 pub(crate) fn record_clock(updated: &str) -> Option<jiff::ZonedDateTime> {
     clock_at(updated, &jiff::tz::TimeZone::UTC)
@@ -107,29 +153,32 @@ pub(crate) fn relevance<A: Lookup + ?Sized>(
     answers: &A,
     clock: Option<&jiff::ZonedDateTime>,
 ) -> Vec<bool> {
-    walk(q, answers, false, clock).0
+    walk(q, answers, false, clock).rel
 }
 
 /// Relevance and the values of the calculations, recomputed from the answers: what the
 /// interviewer (and `simulate`) store after every change. A calculation that is not relevant,
 /// or whose result is empty or not a finite number where a number is expected, has no value.
+#[cfg(test)]
 pub(crate) fn evaluate<A: Lookup + ?Sized>(
     q: &Questionnaire,
     answers: &A,
     clock: Option<&jiff::ZonedDateTime>,
 ) -> (Vec<bool>, Vec<(usize, Option<AnswerValue>)>) {
-    walk(q, answers, true, clock)
+    let w = walk(q, answers, true, clock);
+    (w.rel, w.calcs)
 }
 
 /// Recomputes the calculations into `answers` (a calculation without a value has no answer)
-/// and marks every answer relevant or not; returns the relevance. The one way the interviewer
-/// and `simulate` bring a record up to date after a change.
+/// and marks every answer relevant or not; returns the relevance and the questions whose
+/// stored code their choice filter no longer offers (relevant questions whose answer does not
+/// count). The one way the interviewer and `simulate` bring a record up to date after a change.
 pub(crate) fn apply_rules(
     q: &Questionnaire,
     answers: &mut BTreeMap<String, Answer>,
     clock: Option<&jiff::ZonedDateTime>,
-) -> Vec<bool> {
-    let (rel, calcs) = evaluate(q, answers, clock);
+) -> (Vec<bool>, Vec<bool>) {
+    let Walk { rel, stale, calcs } = walk(q, answers, true, clock);
     for (qi, v) in calcs {
         let id = &q.questions[qi].id;
         match v {
@@ -149,7 +198,17 @@ pub(crate) fn apply_rules(
             a.relevant = rel[i];
         }
     }
-    rel
+    (rel, stale)
+}
+
+/// What the walk found.
+struct Walk {
+    /// Per question: relevant, and its stored answer counts.
+    rel: Vec<bool>,
+    /// Per question: relevant, but its stored code is no longer offered (so `rel` is false).
+    stale: Vec<bool>,
+    /// The recomputed calculations.
+    calcs: Vec<(usize, Option<AnswerValue>)>,
 }
 
 /// Answers with the calculations computed so far laid over them.
@@ -174,9 +233,10 @@ fn walk<A: Lookup + ?Sized>(
     answers: &A,
     recompute: bool,
     clock: Option<&jiff::ZonedDateTime>,
-) -> (Vec<bool>, Vec<(usize, Option<AnswerValue>)>) {
+) -> Walk {
     let n = q.questions.len();
     let mut rel = vec![true; n];
+    let mut stale = vec![false; n];
     let mut block_rel: Vec<Option<bool>> = vec![None; q.blocks.len()];
     let mut over = Overlay {
         answers,
@@ -209,6 +269,30 @@ fn walk<A: Lookup + ?Sized>(
             clock: clock.cloned(),
         };
         rel[qi] = block_ok && qq.relevant.as_ref().is_none_or(|e| e.test(&env));
+        // A stored code its choice filter no longer offers counts as no answer (kept in the
+        // file, marked not relevant, as the answer of an irrelevant question is): only the
+        // codes chosen are tested, not the whole list.
+        if rel[qi] && qq.choice_filter.is_some() {
+            let codes: Vec<&str> = match over.value(qi, &qq.id) {
+                Some(ValueRef::Text(c)) => vec![c],
+                Some(ValueRef::Codes(cs)) => cs.iter().collect(),
+                _ => Vec::new(),
+            };
+            let env = AnswerEnv {
+                q,
+                answers: &over,
+                relevant: &rel,
+                current: Value::Null,
+                clock: clock.cloned(),
+            };
+            if codes
+                .iter()
+                .any(|c| qq.option(c).is_some_and(|o| !offered(q, qq, o, &env)))
+            {
+                stale[qi] = true;
+                rel[qi] = false;
+            }
+        }
         if recompute && let Some(e) = qq.calculation() {
             let value = if rel[qi] {
                 let env = AnswerEnv {
@@ -226,7 +310,7 @@ fn walk<A: Lookup + ?Sized>(
             calcs.push((qi, value));
         }
     }
-    (rel, calcs)
+    Walk { rel, stale, calcs }
 }
 
 /// An expression's value as an answer to `qq` (a default): a code of one of its options for a
@@ -294,6 +378,8 @@ pub enum Problem {
     BadDate,
     /// An `other` option is chosen but "specify" is empty.
     OtherMissing,
+    /// The option chosen is no longer offered (its choice filter changed with another answer).
+    NotOffered,
     /// The `constraint` failed (with its message).
     Constraint(Option<Text>),
     /// The `warning` failed (soft; with its message).

@@ -142,8 +142,15 @@ pub struct Session {
     pub rec: Record,
     /// Index of the current question.
     pub cur: usize,
-    /// Relevance of every question, kept up to date.
+    /// Relevance of every question, kept up to date; false too for a question whose stored
+    /// code its choice filter no longer offers (its answer does not count: see `stale`).
     pub rel: Vec<bool>,
+    /// Questions that are relevant although `rel` says not: their stored code is no longer
+    /// offered, so they are asked again.
+    pub stale: Vec<bool>,
+    /// The options of the current question its choice filter offers (all without one), in
+    /// order: digits number these, 1 to n.
+    pub offered: Vec<usize>,
     /// Questions already shown or answered (for the jump list).
     pub reached: Vec<bool>,
     /// Current screen.
@@ -290,12 +297,14 @@ impl Session {
     pub fn open(q: Arc<Questionnaire>, mut rec: Record) -> Session {
         // An interview in progress is brought up to date (calculations that depend on nothing
         // yet, or on the clock); a completed one is only read.
-        let rel = if rec.status == Status::InProgress {
+        let (rel, stale) = if rec.status == Status::InProgress {
             apply_rules(&q, &mut rec.answers, None)
         } else {
             // As the interviewer left it: the clock at its last change.
-            let clock = super::logic::clock_at(&rec.updated, &jiff::tz::TimeZone::UTC);
-            relevance(&q, &rec.answers, clock.as_ref())
+            let clock = super::logic::record_clock(&rec.updated);
+            let rel = relevance(&q, &rec.answers, clock.as_ref());
+            let n = rel.len();
+            (rel, vec![false; n])
         };
         let mut reached = vec![false; q.questions.len()];
         for e in &rec.paradata {
@@ -321,6 +330,8 @@ impl Session {
             rec,
             cur: start,
             rel,
+            stale,
+            offered: Vec::new(),
             reached,
             mode: Mode::Question,
             focus: Focus::Answer,
@@ -376,11 +387,13 @@ impl Session {
             && !self.q.questions[self.cur].options.is_empty()
     }
 
-    /// The options shown: all, or those whose label holds the filter.
+    /// The options shown: those offered, or those of them whose label holds the letters typed.
     pub fn visible_options(&self) -> Vec<usize> {
         let qq = &self.q.questions[self.cur];
         let want = fold(&self.filter);
-        (0..qq.options.len())
+        self.offered
+            .iter()
+            .copied()
             .filter(|&i| want.is_empty() || fold(self.q.tr(&qq.options[i].label)).contains(&want))
             .collect()
     }
@@ -489,22 +502,58 @@ impl Session {
     /// Rows of the review screen: relevant answerable questions.
     pub(crate) fn review_rows(&self) -> Vec<usize> {
         (0..self.q.questions.len())
-            .filter(|&i| self.rel[i] && self.q.questions[i].is_interviewed())
+            .filter(|&i| self.asks(i) && self.q.questions[i].is_interviewed())
             .collect()
     }
 
     /// Rows of the jump list: reached relevant questions.
     pub(crate) fn jump_rows(&self) -> Vec<usize> {
         (0..self.q.questions.len())
-            .filter(|&i| self.rel[i] && self.q.questions[i].is_asked() && (self.reached[i] || i == self.cur))
+            .filter(|&i| self.asks(i) && self.q.questions[i].is_asked() && (self.reached[i] || i == self.cur))
             .collect()
     }
 
     /// The hard problem of question `i`, if any.
     pub(crate) fn problem(&self, i: usize) -> Option<Problem> {
+        if self.stale[i] {
+            return Some(Problem::NotOffered);
+        }
         let empty = Answer::default();
         let a = self.rec.answers.get(&self.q.questions[i].id).unwrap_or(&empty);
         self.checks().hard(i, a)
+    }
+
+    /// Whether question `i` is asked: relevant (its stored code may be no longer offered).
+    pub(crate) fn asks(&self, i: usize) -> bool {
+        self.rel[i] || self.stale[i]
+    }
+
+    /// Brings [`Session::offered`] up to date for the current question.
+    fn offer(&mut self) {
+        let qq = &self.q.questions[self.cur];
+        self.offered = if qq.choice_filter.is_none() {
+            (0..qq.options.len()).collect()
+        } else {
+            let env = super::logic::AnswerEnv {
+                q: &self.q,
+                answers: &self.rec.answers,
+                relevant: &self.rel,
+                current: crate::expr::Value::Null,
+                clock: self.clock.clone(),
+            };
+            super::logic::offered_options(&self.q, qq, &env)
+        };
+        if !self.offered.contains(&self.highlight)
+            && let Some(&first) = self.offered.first()
+        {
+            self.highlight = first;
+        }
+    }
+
+    /// The number shown before option `i` of the current question: its place among the
+    /// options offered (1-based).
+    pub fn option_number(&self, i: usize) -> Option<usize> {
+        self.offered.iter().position(|&o| o == i).map(|p| p + 1)
     }
 
     fn load_fields(&mut self) {
@@ -529,6 +578,7 @@ impl Session {
         self.highlight_moved = false;
         self.focus = Focus::Answer;
         self.pending_warning = false;
+        self.offer();
     }
 
     fn goto(&mut self, i: usize, now: &Now) -> Effect {
@@ -630,16 +680,19 @@ impl Session {
 
     /// Brings relevance and the calculations up to date with the answers.
     fn refresh_relevance(&mut self) {
-        self.rel = apply_rules(&self.q, &mut self.rec.answers, self.clock.as_ref());
+        (self.rel, self.stale) = apply_rules(&self.q, &mut self.rec.answers, self.clock.as_ref());
+        self.offer();
     }
 
     /// The next question to show: relevant and asked (calculations are never shown).
     fn next_relevant(&self, from: usize) -> Option<usize> {
-        (from + 1..self.q.questions.len()).find(|&i| self.rel[i] && self.q.questions[i].is_asked())
+        (from + 1..self.q.questions.len()).find(|&i| self.asks(i) && self.q.questions[i].is_asked())
     }
 
     fn prev_relevant(&self, from: usize) -> Option<usize> {
-        (0..from).rev().find(|&i| self.rel[i] && self.q.questions[i].is_asked())
+        (0..from)
+            .rev()
+            .find(|&i| self.asks(i) && self.q.questions[i].is_asked())
     }
 
     fn choice_value(&self, pick: usize) -> Result<Option<AnswerValue>, Message> {
@@ -742,7 +795,7 @@ impl Session {
             return Effect::None;
         }
         if n * 10 > n_opts {
-            return self.choose(n - 1, now);
+            return self.choose(self.offered[n - 1], now);
         }
         self.message = None;
         self.pending = Some(n as u32);
@@ -758,7 +811,8 @@ impl Session {
             Action::Choose(_) => None,
             Action::Toggle | Action::Next => {
                 self.pending = None;
-                Some(self.choose(p as usize - 1, now))
+                let pick = self.offered.get(p as usize - 1).copied().unwrap_or(usize::MAX);
+                Some(self.choose(pick, now))
             }
             Action::Backspace => {
                 self.pending = (p >= 10).then_some(p / 10);
@@ -1158,7 +1212,7 @@ pub fn update(s: &mut Session, action: Action, now: &Now) -> Effect {
             }
             Effect::None
         }
-        Action::Choose(i) if n_opts > 0 && s.focus == Focus::Answer => s.digit(i, n_opts, now),
+        Action::Choose(i) if n_opts > 0 && s.focus == Focus::Answer => s.digit(i, s.offered.len(), now),
         Action::Toggle if n_opts > 0 && s.focus == Focus::Answer => s.choose(s.highlight, now),
         Action::Backspace if !s.accepts_text() || (s.focus == Focus::Answer && s.edit.text().is_empty()) => {
             match s.prev_relevant(s.cur) {

@@ -738,3 +738,59 @@ fn calculations_use_the_function_library_and_the_clock() {
     assert_eq!(value(&s, "kind_label"), Some(AnswerValue::Text("a TOS".into())));
     assert_eq!(value(&s, "summary"), Some(AnswerValue::Text("a TOS, old".into())));
 }
+
+#[test]
+fn choice_filters_offer_options_by_attribute_and_a_stale_code_counts_as_no_answer() {
+    let src = serde_json::json!({
+        "id": "cf", "version": "1", "title": "C", "language": "en",
+        "blocks": [{"id": "b", "title": "B", "questions": [
+            {"id": "district", "type": "single", "text": "District", "options": [
+                {"code": "a", "label": "Alpha"}, {"code": "b", "label": "Beta"}]},
+            {"id": "settlement", "type": "single", "text": "Settlement in ${district}",
+             "choice_filter": "district = ${district}", "options": [
+                {"code": "a1", "label": "A-one", "attributes": {"district": "a"}},
+                {"code": "b1", "label": "B-one", "attributes": {"district": "b"}},
+                {"code": "a2", "label": "A-two", "attributes": {"district": "a"}},
+                {"code": "b2", "label": "B-two", "attributes": {"district": "b"}}]},
+            {"id": "is_a2", "type": "calculate", "calculation": "if(${settlement} = 'a2', 1, 0)"},
+            {"id": "end", "type": "text", "text": "End", "required": false}
+        ]}]
+    });
+    let q = Arc::new(crate::questionnaire::load("cf.json", &src.to_string()).unwrap());
+    let rec = new_record(&q, "id1".into(), "dev".into(), "I07".into(), &now(0));
+    let mut s = Session::open(q, rec);
+    s.show(&now(0));
+    act(&mut s, Action::Choose(0)); // Alpha
+    act(&mut s, Action::Next);
+    assert_eq!(cur(&s), "settlement");
+    // Digits number the options offered: 1 A-one, 2 A-two; codes stay the options' own.
+    assert_eq!(s.offered, vec![0, 2]);
+    assert_eq!((s.option_number(2), s.option_number(1)), (Some(2), None));
+    act(&mut s, Action::Choose(1));
+    assert_eq!(value(&s, "settlement"), Some(AnswerValue::Text("a2".into())));
+    assert_eq!(value(&s, "is_a2"), Some(AnswerValue::Number(1.0)));
+    act(&mut s, Action::Next);
+    // The district changes: the stored settlement is kept, but counts as no answer — marked
+    // not relevant, read as unanswered, and the question asks again.
+    act(&mut s, Action::Prev);
+    act(&mut s, Action::Prev);
+    assert_eq!(cur(&s), "district");
+    act(&mut s, Action::Choose(1)); // Beta
+    let a = &s.rec.answers["settlement"];
+    assert_eq!(a.value, Some(AnswerValue::Text("a2".into())), "kept in the file");
+    assert!(!a.relevant, "but it does not count");
+    assert_eq!(value(&s, "is_a2"), Some(AnswerValue::Number(0.0)), "read as unanswered");
+    act(&mut s, Action::Next);
+    assert_eq!(cur(&s), "settlement");
+    assert_eq!(s.problem(s.cur), Some(Problem::NotOffered));
+    assert_eq!(s.offered, vec![1, 3]);
+    act(&mut s, Action::Choose(0)); // 1 is now B-one
+    assert_eq!(value(&s, "settlement"), Some(AnswerValue::Text("b1".into())));
+    assert!(s.rec.answers["settlement"].relevant);
+    assert_eq!(s.problem(s.cur), None);
+    // The report, merge and exports read the same rule from the stored answers.
+    let mut stale = s.rec.answers.clone();
+    stale.get_mut("settlement").unwrap().value = Some(AnswerValue::Text("a1".into()));
+    let rel = super::logic::relevance(&s.q, &stale, None);
+    assert!(!rel[1]);
+}

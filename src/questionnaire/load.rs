@@ -49,8 +49,9 @@ const QUESTION_KEYS: &[&str] = &[
     "calculation",
     "default",
     "default_calculation",
+    "choice_filter",
 ];
-const OPTION_KEYS: &[&str] = &["code", "label", "exclusive", "other", "missing"];
+const OPTION_KEYS: &[&str] = &["code", "label", "exclusive", "other", "missing", "attributes"];
 const TYPES: &[&str] = &[
     "single",
     "multi",
@@ -220,6 +221,46 @@ impl Cx<'_> {
             return None;
         }
         Some(s)
+    }
+
+    /// An option's `attributes`: names (as variable names) → strings or numbers (kept as text).
+    fn attributes(&mut self, m: &Map<String, Value>, path: &str) -> BTreeMap<String, String> {
+        let mut out = BTreeMap::new();
+        let Some(v) = m.get("attributes") else { return out };
+        let p = join(path, "attributes");
+        let Value::Object(o) = v else {
+            self.err(
+                &p,
+                format!("expected an object, found {}", type_name(v)),
+                "write {\"district\": \"svetloyarsky\"}",
+            );
+            return out;
+        };
+        for (k, v) in o {
+            let kp = join(&p, k);
+            if !is_var_name(k) || k == "name" || k == "label" {
+                self.err(
+                    &kp,
+                    format!("`{k}` cannot name an attribute"),
+                    "use a name like a variable's (`district`); `name` and `label` are the option's own",
+                );
+                continue;
+            }
+            match v {
+                Value::String(s) => {
+                    out.insert(k.clone(), s.clone());
+                }
+                Value::Number(n) => {
+                    out.insert(k.clone(), n.to_string());
+                }
+                other => self.err(
+                    &kp,
+                    format!("expected a string or a number, found {}", type_name(other)),
+                    "",
+                ),
+            }
+        }
+        out
     }
 
     /// A question's `id`: a variable name as XLSForm allows it.
@@ -650,6 +691,42 @@ impl Cx<'_> {
             _ => Kind::Note,
         };
         let is_note = kind == Kind::Note || calculate;
+        let choice_filter = if choice {
+            self.expr_with(m, path, "choice_filter", true)
+        } else {
+            refuse(self, "choice_filter");
+            None
+        };
+        if let Some(e) = &choice_filter {
+            // Bare names must be columns of the options.
+            for (name, col) in e.attrs() {
+                if name != "name" && name != "label" && !options.iter().any(|o| o.attrs.contains_key(name)) {
+                    let known: std::collections::BTreeSet<&str> = options
+                        .iter()
+                        .flat_map(|o| o.attrs.keys().map(String::as_str))
+                        .collect();
+                    let hint = did_you_mean(name, known.iter().copied()).map_or_else(
+                        || {
+                            format!(
+                                "the options' attributes: {}; `name` is the option's code",
+                                known.into_iter().collect::<Vec<_>>().join(", ")
+                            )
+                        },
+                        |s| format!("did you mean `{s}`?"),
+                    );
+                    let line = e.src.replace(['\n', '\r', '\t'], " ");
+                    self.errors.push(
+                        Diagnostic::new(
+                            self.file,
+                            join(path, "choice_filter"),
+                            format!("no option has the attribute `{name}`"),
+                        )
+                        .snippet(&line, col, name.chars().count())
+                        .hint(hint),
+                    );
+                }
+            }
+        }
         let default = if is_note {
             refuse(self, "default");
             refuse(self, "default_calculation");
@@ -673,6 +750,7 @@ impl Cx<'_> {
             warning,
             options,
             default,
+            choice_filter,
         })
     }
 
@@ -806,6 +884,7 @@ impl Cx<'_> {
             let label = self.text(om, &p, "label", true);
             let exclusive = self.boolean(om, &p, "exclusive").unwrap_or(false);
             let other = self.boolean(om, &p, "other").unwrap_or(false);
+            let attrs = self.attributes(om, &p);
             if exclusive && !multi {
                 self.err(
                     &join(&p, "exclusive"),
@@ -861,6 +940,7 @@ impl Cx<'_> {
                     exclusive,
                     other,
                     missing,
+                    attrs,
                 });
             }
         }
@@ -907,6 +987,17 @@ impl Cx<'_> {
                 if let Some(e) = qq.calculation() {
                     todo.push(ExprUse {
                         path: format!("{p}.calculation"),
+                        expr: e,
+                        at: qi,
+                        check: false,
+                        block: None,
+                        live: true,
+                    });
+                }
+                // Which options are offered decides whether a stored code still counts.
+                if let Some(e) = &qq.choice_filter {
+                    todo.push(ExprUse {
+                        path: format!("{p}.choice_filter"),
                         expr: e,
                         at: qi,
                         check: false,

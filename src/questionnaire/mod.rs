@@ -209,6 +209,9 @@ pub struct Question {
     pub options: Vec<Choice>,
     /// The value put in when the question is first shown, if it has none.
     pub default: Option<QuestionDefault>,
+    /// Which options are offered: evaluated per option, its `attributes` (and `name`, its
+    /// code) in scope by bare name (XLSForm's `choice_filter`).
+    pub choice_filter: Option<Expr>,
 }
 
 /// A question's default: put in when the question is first shown (if it has no value yet) and
@@ -410,6 +413,9 @@ pub struct Choice {
     pub other: bool,
     /// Marks a non-substantive answer.
     pub missing: Option<Missing>,
+    /// Further columns of the option (XLSForm's extra `choices` columns, e.g. the district of
+    /// a settlement), which a `choice_filter` reads by bare name.
+    pub attrs: BTreeMap<String, String>,
 }
 
 #[cfg(test)]

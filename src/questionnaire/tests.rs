@@ -557,3 +557,24 @@ fn defaults_must_fit_their_question() {
         ])))
     );
 }
+
+#[test]
+fn choice_filters_read_option_attributes_by_bare_name() {
+    let mut v = base();
+    v["blocks"][0]["questions"][2]["options"][0]["attributes"] = json!({"kind": "ngo", "size": 3});
+    v["blocks"][0]["questions"][2]["choice_filter"] = json!("kind = ${kind} or name = 'dk'");
+    let q = load("t.json", &v.to_string()).unwrap_or_else(|e| panic!("{e:#?}"));
+    assert_eq!(q.questions[2].options[0].attrs["size"], "3");
+    let e = one_error(|v| {
+        v["blocks"][0]["questions"][2]["options"][0]["attributes"] = json!({"kind": "ngo"});
+        v["blocks"][0]["questions"][2]["choice_filter"] = json!("knd = ${kind}");
+    });
+    has_all(&e, &["choice_filter: no option has the attribute `knd`", "did you mean `kind`?"]);
+    let e = one_error(|v| v["blocks"][0]["questions"][1]["choice_filter"] = json!("1"));
+    assert!(e.contains("`choice_filter` does not apply to a number question"), "{e}");
+    let e = one_error(|v| v["blocks"][0]["questions"][2]["options"][0]["attributes"] = json!({"name": "x"}));
+    assert!(e.contains("`name` cannot name an attribute"), "{e}");
+    // A bare name anywhere else is text missing its quotes.
+    let e = one_error(|v| v["blocks"][1]["questions"][0]["relevant"] = json!("${kind} = tos"));
+    assert!(e.contains("`tos` is not a value: text must be quoted ('tos')"), "{e}");
+}

@@ -566,7 +566,7 @@ fn choice_lines(
     }
     // Numbers of two digits: the hint says how they are typed, and the number being typed is
     // shown until it is complete (no timing).
-    let two_digits = qq.options.len() >= 10;
+    let two_digits = s.offered.len() >= 10;
     match s.pending {
         Some(p) => head.push(Line::styled(
             format!(
@@ -619,10 +619,11 @@ fn choice_lines(
             (false, true) => "(•)",
             (false, false) => "( )",
         };
+        let number = s.option_number(i).unwrap_or(i + 1);
         let key = if two_digits {
-            format!("{:>2}", i + 1)
+            format!("{number:>2}")
         } else {
-            format!("{}", i + 1)
+            format!("{number}")
         };
         let mut st = if chosen {
             Style::new().add_modifier(Modifier::BOLD)
