@@ -120,8 +120,23 @@ pub(crate) fn offered(q: &Questionnaire, qq: &Question, choice: &Choice, env: &d
         .is_none_or(|f| f.test(&OptionEnv { env, q, choice }))
 }
 
-/// The options of `qq` offered with the answers of `env`, as indices.
+/// The options of `qq` offered with the answers of `env`, as indices: by one lookup for a
+/// filter `attribute = ${question}` answered with a text (or unanswered), as evaluating it per
+/// option would give; else by evaluating it for each option.
 pub(crate) fn offered_options(q: &Questionnaire, qq: &Question, env: &dyn Env) -> Vec<usize> {
+    if let Some(ix) = &qq.filter_index {
+        // `attr = ${q}`: a text equals a text as text; unanswered equals '' and what is missing.
+        match env.get(&ix.question) {
+            Value::Str(s) => return ix.by_value.get(&s).cloned().unwrap_or_default(),
+            Value::Null => {
+                let mut v = ix.without.clone();
+                v.extend(ix.by_value.get("").into_iter().flatten());
+                v.sort_unstable();
+                return v;
+            }
+            _ => {}
+        }
+    }
     (0..qq.options.len())
         .filter(|&i| offered(q, qq, &qq.options[i], env))
         .collect()

@@ -794,3 +794,74 @@ fn choice_filters_offer_options_by_attribute_and_a_stale_code_counts_as_no_answe
     let rel = super::logic::relevance(&s.q, &stale, None);
     assert!(!rel[1]);
 }
+
+#[test]
+fn a_filter_by_attribute_is_looked_up_exactly_as_it_evaluates() {
+    // Options with the attribute, with an empty one, and without it; answers of every kind.
+    let src = serde_json::json!({
+        "id": "ix", "version": "1", "title": "I", "language": "en",
+        "blocks": [{"id": "b", "title": "B", "questions": [
+            {"id": "d", "type": "single", "text": "D", "required": false, "options": [
+                {"code": "a", "label": "A"}, {"code": "b", "label": "B"}, {"code": "12", "label": "12"}]},
+            {"id": "n", "type": "number", "text": "N", "required": false},
+            {"id": "s", "type": "single", "text": "S", "choice_filter": "d = ${d}", "options": [
+                {"code": "s1", "label": "1", "attributes": {"d": "a"}},
+                {"code": "s2", "label": "2", "attributes": {"d": "b"}},
+                {"code": "s3", "label": "3", "attributes": {"d": ""}},
+                {"code": "s4", "label": "4"},
+                {"code": "s5", "label": "5", "attributes": {"d": "12"}},
+                {"code": "s6", "label": "6", "attributes": {"d": "a"}}]},
+            {"id": "t", "type": "single", "text": "T", "choice_filter": "${n} = d", "options": [
+                {"code": "t1", "label": "1", "attributes": {"d": "12"}},
+                {"code": "t2", "label": "2", "attributes": {"d": "12.0"}},
+                {"code": "t3", "label": "3"}]}
+        ]}]
+    });
+    let q = crate::questionnaire::load("ix.json", &src.to_string()).unwrap();
+    for qi in [2, 3] {
+        let qq = &q.questions[qi];
+        assert!(qq.filter_index.is_some(), "{}: indexed", qq.id);
+        for (d, n) in [
+            (None, None),
+            (Some("a"), None),
+            (Some("b"), Some(12.0)),
+            (Some("12"), Some(12.5)),
+            (None, Some(0.0)),
+        ] {
+            let mut answers = std::collections::BTreeMap::new();
+            if let Some(d) = d {
+                answers.insert(
+                    "d".to_string(),
+                    crate::record::Answer {
+                        value: Some(AnswerValue::Text(d.into())),
+                        relevant: true,
+                        ..Default::default()
+                    },
+                );
+            }
+            if let Some(n) = n {
+                answers.insert(
+                    "n".to_string(),
+                    crate::record::Answer {
+                        value: Some(AnswerValue::Number(n)),
+                        relevant: true,
+                        ..Default::default()
+                    },
+                );
+            }
+            let rel = vec![true; q.questions.len()];
+            let env = super::logic::AnswerEnv {
+                q: &q,
+                answers: &answers,
+                relevant: &rel,
+                current: crate::expr::Value::Null,
+                clock: None,
+            };
+            let looked_up = super::logic::offered_options(&q, qq, &env);
+            let evaluated: Vec<usize> = (0..qq.options.len())
+                .filter(|&i| super::logic::offered(&q, qq, &qq.options[i], &env))
+                .collect();
+            assert_eq!(looked_up, evaluated, "{}: d={d:?} n={n:?}", qq.id);
+        }
+    }
+}

@@ -748,6 +748,7 @@ impl Cx<'_> {
             relevant,
             constraint,
             warning,
+            filter_index: choice_filter.as_ref().and_then(|f| super::FilterIndex::of(f, &options)),
             options,
             default,
             choice_filter,

@@ -212,6 +212,52 @@ pub struct Question {
     /// Which options are offered: evaluated per option, its `attributes` (and `name`, its
     /// code) in scope by bare name (XLSForm's `choice_filter`).
     pub choice_filter: Option<Expr>,
+    /// For the common filter `attribute = ${question}` (either way round): the options by
+    /// attribute value, so that a list of thousands is filtered by one lookup.
+    pub filter_index: Option<FilterIndex>,
+}
+
+/// The options of a question by the value of one attribute, for a `choice_filter` of the form
+/// `attribute = ${question}`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FilterIndex {
+    /// The question whose answer selects.
+    pub question: String,
+    /// Attribute value → the options having it, in order.
+    pub by_value: HashMap<String, Vec<usize>>,
+    /// The options without the attribute.
+    pub without: Vec<usize>,
+}
+
+impl FilterIndex {
+    /// The index of `filter` over `options`, when it has the form `attribute = ${question}`.
+    pub(crate) fn of(filter: &Expr, options: &[Choice]) -> Option<FilterIndex> {
+        use crate::expr::{BinOp, Node};
+        let Node::Bin(BinOp::Eq, a, b) = &filter.node else {
+            return None;
+        };
+        let (attr, question) = match (a.as_ref(), b.as_ref()) {
+            (Node::Attr { name: attr, .. }, Node::Ref { name: q, .. })
+            | (Node::Ref { name: q, .. }, Node::Attr { name: attr, .. }) => (attr, q),
+            _ => return None,
+        };
+        if attr == "name" || attr == "label" {
+            return None;
+        }
+        let mut by_value: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut without = Vec::new();
+        for (i, o) in options.iter().enumerate() {
+            match o.attrs.get(attr) {
+                Some(v) => by_value.entry(v.clone()).or_default().push(i),
+                None => without.push(i),
+            }
+        }
+        Some(FilterIndex {
+            question: question.clone(),
+            by_value,
+            without,
+        })
+    }
 }
 
 /// A question's default: put in when the question is first shown (if it has no value yet) and

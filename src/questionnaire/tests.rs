@@ -569,7 +569,13 @@ fn choice_filters_read_option_attributes_by_bare_name() {
         v["blocks"][0]["questions"][2]["options"][0]["attributes"] = json!({"kind": "ngo"});
         v["blocks"][0]["questions"][2]["choice_filter"] = json!("knd = ${kind}");
     });
-    has_all(&e, &["choice_filter: no option has the attribute `knd`", "did you mean `kind`?"]);
+    has_all(
+        &e,
+        &[
+            "choice_filter: no option has the attribute `knd`",
+            "did you mean `kind`?",
+        ],
+    );
     let e = one_error(|v| v["blocks"][0]["questions"][1]["choice_filter"] = json!("1"));
     assert!(e.contains("`choice_filter` does not apply to a number question"), "{e}");
     let e = one_error(|v| v["blocks"][0]["questions"][2]["options"][0]["attributes"] = json!({"name": "x"}));
