@@ -519,9 +519,18 @@ impl<'q> Simulator<'q> {
     fn fill(&self, st: &mut State, rng: &mut Rng, preset: Option<&(usize, String)>) {
         self.walk(st, rng, preset);
         // Relevance and calculations as the interviewer would have left them (a condition on a
-        // question later in the questionnaire is only right after the walk).
-        let clock = st.clock();
-        crate::interview::logic::apply_rules(self.q, &mut st.answers, clock.as_ref());
+        // question later in the questionnaire is only right after the walk); a question whose
+        // code its choice filter no longer offers is asked again, as the interviewer would be.
+        for _ in 0..4 {
+            let clock = st.clock();
+            let (rel, stale) = crate::interview::logic::apply_rules(self.q, &mut st.answers, clock.as_ref());
+            let Some(qi) = stale.iter().position(|&s| s) else { break };
+            if st.stop.is_some() {
+                break;
+            }
+            let asked: Vec<bool> = rel.iter().zip(&stale).map(|(r, s)| *r || *s).collect();
+            self.ask(st, rng, qi, &asked, None);
+        }
     }
 
     fn walk(&self, st: &mut State, rng: &mut Rng, preset: Option<&(usize, String)>) {
@@ -617,7 +626,8 @@ impl<'q> Simulator<'q> {
                 return;
             }
         }
-        let Some((answer, confirmed)) = self.valid_answer(qi, rel, &st.answers, rng, preset) else {
+        let Some((answer, confirmed)) = self.valid_answer(qi, rel, &st.answers, st.clock().as_ref(), rng, preset)
+        else {
             return;
         };
         st.answers.insert(qq.id.clone(), answer);
@@ -625,7 +635,7 @@ impl<'q> Simulator<'q> {
         if preset.is_none_or(|p| p.0 != qi) && rng.chance(0.04) {
             // Corrected a moment later: the first value is overwritten by a second valid one.
             st.t_ms += rng.range(2_000, 10_000) as u64;
-            if let Some((a, c)) = self.valid_answer(qi, rel, &st.answers, rng, None) {
+            if let Some((a, c)) = self.valid_answer(qi, rel, &st.answers, st.clock().as_ref(), rng, None) {
                 let old_remark = st.answers.get(&qq.id).and_then(|x| x.remark.clone());
                 st.answers.insert(
                     qq.id.clone(),
@@ -685,7 +695,7 @@ impl<'q> Simulator<'q> {
             st.event(EventKind::Confirmed, var);
             return;
         }
-        if let Some((new, confirmed)) = self.valid_answer(qi, rel, &st.answers, rng, None) {
+        if let Some((new, confirmed)) = self.valid_answer(qi, rel, &st.answers, st.clock().as_ref(), rng, None) {
             let remark = st.answers.get(var).and_then(|x| x.remark.clone());
             let at = rfc3339(st.started_ms + st.t_ms + st.pause_ms);
             st.answers.insert(
@@ -710,11 +720,28 @@ impl<'q> Simulator<'q> {
         qi: usize,
         rel: &[bool],
         answers: &BTreeMap<String, Answer>,
+        clock: Option<&jiff::ZonedDateTime>,
         rng: &mut Rng,
         preset: Option<&(usize, String)>,
     ) -> Option<(Answer, bool)> {
         let q = self.q;
         let mut fallback = None;
+        // A default: half of the interviewers keep it (confirmed with Enter).
+        let default = match &q.questions[qi].default {
+            Some(crate::questionnaire::QuestionDefault::Value(v)) => Some(v.clone()),
+            Some(crate::questionnaire::QuestionDefault::Calculation(e)) => {
+                let env = AnswerEnv {
+                    q,
+                    answers,
+                    relevant: rel,
+                    current: Value::Null,
+                    clock: clock.cloned(),
+                };
+                crate::interview::logic::as_answer(&q.questions[qi], e.eval(&env))
+            }
+            None => None,
+        }
+        .filter(|_| rng.chance(0.5));
         // A choice filter: draw among the options it offers (a settlement of the district).
         let offered = q.questions[qi].choice_filter.as_ref().map(|_| {
             let env = AnswerEnv {
@@ -722,7 +749,7 @@ impl<'q> Simulator<'q> {
                 answers,
                 relevant: rel,
                 current: Value::Null,
-                clock: None,
+                clock: clock.cloned(),
             };
             crate::interview::logic::offered_options(q, &q.questions[qi], &env)
         });
@@ -732,6 +759,7 @@ impl<'q> Simulator<'q> {
         for attempt in 0..40 {
             let (value, other) = match (preset, &offered) {
                 (Some((pi, code)), _) if *pi == qi && attempt == 0 => (AnswerValue::Text(code.clone()), None),
+                _ if attempt == 0 && default.is_some() => (default.clone().unwrap_or(AnswerValue::Number(0.0)), None),
                 (_, Some(offered)) => {
                     let qq = &q.questions[qi];
                     let pick = |rng: &mut Rng| qq.options[offered[rng.below(offered.len())]].code.clone();
@@ -761,26 +789,10 @@ impl<'q> Simulator<'q> {
                 relevant: true,
                 ..Answer::default()
             };
-            if (Checks {
-                q,
-                rel,
-                answers,
-                clock: None,
-            })
-            .hard(qi, &a)
-            .is_some()
-            {
+            if (Checks { q, rel, answers, clock }).hard(qi, &a).is_some() {
                 continue;
             }
-            if (Checks {
-                q,
-                rel,
-                answers,
-                clock: None,
-            })
-            .soft(qi, &a)
-            .is_some()
-            {
+            if (Checks { q, rel, answers, clock }).soft(qi, &a).is_some() {
                 if fallback.is_none() {
                     fallback = Some(a);
                 }
@@ -837,7 +849,8 @@ impl<'q> Simulator<'q> {
         let clock = st.clock();
         let rel = crate::interview::logic::relevance(q, &st.answers, clock.as_ref());
         for _ in 0..10 {
-            let Some((a, confirmed)) = self.valid_answer(qi, &rel[..=qi], &st.answers, rng, None) else {
+            let Some((a, confirmed)) = self.valid_answer(qi, &rel[..=qi], &st.answers, st.clock().as_ref(), rng, None)
+            else {
                 return;
             };
             if a.value == old {

@@ -171,6 +171,18 @@ pub(crate) fn relevance<A: Lookup + ?Sized>(
     walk(q, answers, false, clock).rel
 }
 
+/// [`relevance`], and the questions that are relevant though their stored code is no longer
+/// offered by their choice filter (so `relevance` says false for them): such a question is
+/// still asked, and a completed interview must answer it again if it is required.
+pub(crate) fn relevance_and_stale<A: Lookup + ?Sized>(
+    q: &Questionnaire,
+    answers: &A,
+    clock: Option<&jiff::ZonedDateTime>,
+) -> (Vec<bool>, Vec<bool>) {
+    let w = walk(q, answers, false, clock);
+    (w.rel, w.stale)
+}
+
 /// Relevance and the values of the calculations, recomputed from the answers: what the
 /// interviewer (and `simulate`) store after every change. A calculation that is not relevant,
 /// or whose result is empty or not a finite number where a number is expected, has no value.

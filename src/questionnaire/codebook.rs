@@ -77,7 +77,7 @@ fn rows(q: &Questionnaire) -> Vec<Row> {
                 block: btitle.clone(),
                 variable: qq.id.clone(),
                 kind,
-                text: q.tr(&qq.text).to_string(),
+                text: qq.title(q),
                 code: String::new(),
                 label: String::new(),
                 relevant,

@@ -25,6 +25,7 @@ pub const BUNDLED: &[(&str, &str)] = &[
     ("nko.json", include_str!("../../questionnaires/nko.json")),
     ("omsu.json", include_str!("../../questionnaires/omsu.json")),
     ("demo.en.json", include_str!("../../questionnaires/demo.en.json")),
+    ("engine.en.json", include_str!("../../questionnaires/engine.en.json")),
 ];
 
 /// The bundled questionnaires, parsed once per process (in the order of [`BUNDLED`]).
@@ -291,6 +292,18 @@ impl Question {
     /// Whether the interviewer is shown this question (everything but calculations).
     pub fn is_asked(&self) -> bool {
         !matches!(self.kind, Kind::Calculate { .. })
+    }
+
+    /// The question's text for tables and codebooks, in the questionnaire's language: a piped
+    /// `${name}` stays as written (the answer differs per interview); a calculation without a
+    /// text is named by its variable.
+    pub(crate) fn title(&self, q: &Questionnaire) -> String {
+        let t = q.tr(&self.text);
+        if t.trim().is_empty() {
+            self.id.clone()
+        } else {
+            t.to_string()
+        }
     }
 
     /// The calculation of a `calculate` question.

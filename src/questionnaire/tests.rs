@@ -480,6 +480,11 @@ fn bundled_questionnaires_change_only_with_a_new_version() {
             "1",
             "318d4be09dd6380814ace87289e395fd4c79992f3d7f2dd496e0a5f12af19bbc",
         ),
+        (
+            "engine",
+            "1",
+            "d62c7d765fb9bfc8baa5a35a777485680cb2e9cc99855326c6ae71366bd01915",
+        ),
     ] {
         let q = bundled(name).unwrap();
         assert_eq!(

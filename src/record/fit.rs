@@ -264,10 +264,10 @@ const EXACT_INTEGER: f64 = 9_007_199_254_740_992.0;
 /// [`type_check_ref`]: crate::interview::logic::type_check_ref
 /// [`relevance`]: crate::interview::logic::relevance
 pub(crate) fn violations(q: &Questionnaire, rec: &RecordView<'_>) -> Vec<Violation> {
-    use crate::interview::logic::{Problem as Rule, relevance, type_check_ref};
+    use crate::interview::logic::{Problem as Rule, type_check_ref};
     let completed = rec.status == super::Status::Completed;
     let clock = crate::interview::logic::record_clock(&rec.updated);
-    let rel = relevance(q, &rec.answers, clock.as_ref());
+    let (rel, stale) = crate::interview::logic::relevance_and_stale(q, &rec.answers, clock.as_ref());
     let mut out = Vec::new();
     let mut answered = vec![false; q.questions.len()];
     for (var, a) in &rec.answers.0 {
@@ -321,7 +321,7 @@ pub(crate) fn violations(q: &Questionnaire, rec: &RecordView<'_>) -> Vec<Violati
     }
     if completed {
         for (qi, qq) in q.questions.iter().enumerate() {
-            if qq.required && qq.is_answerable() && rel[qi] && !answered[qi] {
+            if qq.required && qq.is_interviewed() && (rel[qi] || stale[qi]) && !answered[qi] {
                 out.push(Violation {
                     variable: qq.id.clone(),
                     rule: "required (a completed interview answers every relevant required question)".into(),

@@ -134,7 +134,7 @@ pub(crate) fn build_questions(qs: &[&Questionnaire]) -> Vec<RQuestion> {
                 RQuestion {
                     var: qq.id.clone(),
                     kind,
-                    text: q.tr(&qq.text).to_string(),
+                    text: qq.title(q),
                     block_id: block.id.clone(),
                     block_title: q.tr(&block.title).to_string(),
                     options: qq.options.iter().map(|o| ropt(q, o)).collect(),

@@ -2,6 +2,7 @@
 
 mod cli;
 mod crash;
+mod engine;
 mod merge;
 mod merge_faults;
 mod report;
