@@ -63,6 +63,14 @@ fn rows(q: &Questionnaire) -> Vec<Row> {
             if !qq.required && qq.is_interviewed() {
                 kind.push_str(" optional");
             }
+            match &qq.default {
+                Some(super::QuestionDefault::Value(v)) => kind.push_str(&format!(" default={}", v.display())),
+                Some(super::QuestionDefault::Calculation(e)) => kind.push_str(&format!(" default=({})", e.src)),
+                None => {}
+            }
+            if let Some(f) = &qq.choice_filter {
+                kind.push_str(&format!(" options where {}", f.src));
+            }
             let mut relevant = String::new();
             if let Some(e) = &b.relevant {
                 relevant.push_str(&format!("[block] {}", e.src));
