@@ -24,8 +24,11 @@ pub mod plan;
 use crate::diag::printable;
 use crate::export::Layout;
 use crate::questionnaire::Questionnaire;
+#[cfg(test)]
+use crate::record::fit;
+use crate::record::fit::fit_into;
 use crate::record::fit::{Violation, violations};
-use crate::record::{FORMAT, QuestionnaireRef, RecordView, Status, fit};
+use crate::record::{FORMAT, QuestionnaireRef, RecordView, Status};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use std::cmp::Ordering;
@@ -242,8 +245,14 @@ pub fn examine_view(
     )?;
     check_times(rec)?;
     let k = cat.get(qi);
-    fit(&k.q, rec).map_err(|m| m.against(&k.q))?;
-    let broken = violations(&k.q, rec);
+    // Each answer's question, found by the rule's one pass, for the checks after it.
+    let mut questions: Vec<u32> = Vec::with_capacity(rec.answers.0.len());
+    fit_into(&k.q, rec, &mut Vec::new(), |qi, _, _| questions.push(qi as u32)).map_err(|m| Refusal {
+        reason: m.against(&k.q),
+        violations: Vec::new(),
+        questionnaire: Some(qi as u32),
+    })?;
+    let broken = violations(&k.q, rec, &questions);
     if !broken.is_empty() {
         return Err(Refusal::broken(&k.q, qi, broken));
     }
@@ -335,29 +344,37 @@ fn check_head(
         Err(_) => return Err(format!("interview id `{id}` is not a UUID")),
     };
     let updated = time("updated", updated)?;
-    time("started", started)?;
+    checked_time("started", started)?;
     let qi = cat.find_parts(qid, qversion, qsha)?;
     Ok((uuid, updated, qi))
 }
 
 /// A time of the record ([`crate::record::time::instant`]), or why it is not one.
 fn time(field: &str, value: &str) -> Result<jiff::Timestamp, String> {
-    crate::record::time::instant(value).ok_or_else(|| {
-        format!(
-            "`{field}` is `{value}`, not an RFC 3339 time with seconds and an offset (such as \
-             2021-01-10T12:53:00Z)"
-        )
-    })
+    crate::record::time::instant(value).ok_or_else(|| not_a_time(field, value))
+}
+
+/// A time of the record that is only checked ([`crate::record::time::valid`]).
+fn checked_time(field: &str, value: &str) -> Result<(), String> {
+    if crate::record::time::valid(value) {
+        Ok(())
+    } else {
+        Err(not_a_time(field, value))
+    }
+}
+
+fn not_a_time(field: &str, value: &str) -> String {
+    format!("`{field}` is `{value}`, not an RFC 3339 time with seconds and an offset (such as 2021-01-10T12:53:00Z)")
 }
 
 /// The times of a record beyond `started` and `updated`: `completed` and each `answered_at`.
 fn check_times(rec: &RecordView<'_>) -> Result<(), String> {
     if let Some(c) = &rec.completed {
-        time("completed", c)?;
+        checked_time("completed", c)?;
     }
     for (var, a) in &rec.answers.0 {
         if let Some(t) = &a.answered_at {
-            time("answered_at", t).map_err(|e| format!("answer `{}`: {e}", var.as_str()))?;
+            checked_time("answered_at", t).map_err(|e| format!("answer `{}`: {e}", var.as_str()))?;
         }
     }
     Ok(())
