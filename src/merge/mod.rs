@@ -592,7 +592,7 @@ pub struct MergeReport {
     /// Interviews left out because no copy is completed.
     pub incomplete: Vec<ReportIncomplete>,
     /// Every in-progress copy not merged (drafts of incomplete interviews, and drafts of
-    /// interviews merged in a completed copy), each kept under `drafts/`.
+    /// interviews merged in a completed copy), each kept in `drafts.ndjson`.
     pub in_progress_left_out: Vec<ReportDraft>,
     /// Drafts discarded on a laptop (its `discarded/` folder): listed, not read, not merged.
     pub discarded: Vec<PathReason>,
@@ -615,7 +615,7 @@ pub struct Accounting {
     pub duplicates: usize,
     /// Copies that lost a conflict (kept under `conflicts/`).
     pub conflict_losers: usize,
-    /// In-progress copies not merged (kept under `drafts/`).
+    /// In-progress copies not merged (kept in `drafts.ndjson`).
     pub in_progress_left_out: usize,
     /// Drafts discarded on a laptop.
     pub discarded: usize,
@@ -638,7 +638,7 @@ impl Accounting {
     }
 }
 
-/// An in-progress copy not merged, kept under `drafts/`.
+/// An in-progress copy not merged, kept in `drafts.ndjson`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ReportDraft {
     /// Interview id.
@@ -655,7 +655,7 @@ pub struct ReportDraft {
     pub sha256: String,
     /// Whether the interview was merged in a completed copy (this draft reopened it).
     pub interview_merged: bool,
-    /// Where it was kept (`drafts/…`).
+    /// Where it was kept (`drafts.ndjson:<line>`).
     pub saved_as: String,
 }
 
@@ -863,7 +863,7 @@ impl MergeReport {
         if !self.in_progress_left_out.is_empty() {
             let _ = writeln!(
                 s,
-                "drafts: {} in-progress cop(ies) not merged, kept in {out_dir}/drafts/",
+                "drafts: {} in-progress cop(ies) not merged, kept in {out_dir}/drafts.ndjson",
                 self.in_progress_left_out.len()
             );
         }

@@ -312,7 +312,11 @@ fn earlier_exports(dir: &Path) -> std::collections::HashSet<std::ffi::OsString> 
         .into_iter()
         .flatten()
         .filter_map(|n| n.as_str())
-        .filter(|n| !n.contains('/') && *n != crate::merge::plan::NDJSON && *n != crate::merge::plan::REPORT_FILE)
+        .filter(|n| {
+            // The data (interviews, drafts) is read again; the report is recognised as one.
+            use crate::merge::plan::{DRAFTS, NDJSON, REPORT_FILE};
+            !n.contains('/') && ![NDJSON, DRAFTS, REPORT_FILE].contains(n)
+        })
         .map(std::ffi::OsString::from)
         .collect()
 }
