@@ -50,7 +50,7 @@ pub fn conflict(rec: &Record, content_sha256: &str) -> String {
     kept_copy(CONFLICTS_DIR, rec, content_sha256)
 }
 
-/// A copy kept by merge in one of its folders (`conflicts/`, `drafts/`):
+/// A copy kept by merge in one of its folders (`conflicts/`):
 /// `<dir>/<interview name>.r<revision>-<sha256[..12]>.json`, [`bounded`].
 pub fn kept_copy(dir: &str, rec: &Record, content_sha256: &str) -> String {
     let stem = format!(

@@ -263,6 +263,18 @@ fn defect_10_empty_object_exit_status_stderr_and_out_under_a_file() {
         &o,
         "empty-object.json: not an anketa interview file (no `format` field)",
     );
+    // More than 20 rejects: the first 20 on stderr, then a count.
+    let many = tmp.path().join("many");
+    fs::create_dir(&many).unwrap();
+    for k in 0..25 {
+        fs::write(many.join(format!("junk{k:02}.json")), "{").unwrap();
+    }
+    let o = merge(&[&many], &tmp.path().join("out-many"), &[]);
+    assert_eq!(o.status.code(), Some(3));
+    says(&o, "25 input(s) rejected");
+    says(&o, "junk19.json: truncated JSON");
+    says(&o, "… and 5 more");
+    assert!(!text(&o.stderr).contains("junk20.json"));
     let afile = tmp.path().join("afile");
     fs::write(&afile, "x").unwrap();
     let o = merge(&[&lap], &afile.join("sub"), &[]);
