@@ -1131,6 +1131,64 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn what_a_merge_keeps_merges_again_to_the_same_decision() {
+        // kept(A) = merged, conflict losers and drafts: every content of A. Then decide(kept(A)
+        // ∪ B) = decide(A ∪ B) in every list but duplicates, over random cases with drafts.
+        let mut seed = 7u64;
+        let mut next = || {
+            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            (seed >> 33) as u8
+        };
+        let kept = |d: &Decision| -> Vec<usize> {
+            let mut v: Vec<usize> = d.merged.iter().chain(&d.drafts).copied().collect();
+            v.extend(d.conflicts.iter().map(|c| c.loser));
+            v
+        };
+        let view = |d: &Decision, es: &[Entry]| {
+            let h = |i: &usize| (es[*i].id, es[*i].hash);
+            let mut merged: Vec<_> = d.merged.iter().map(h).collect();
+            let mut drafts: Vec<_> = d.drafts.iter().map(h).collect();
+            let mut conflicts: Vec<_> = d
+                .conflicts
+                .iter()
+                .map(|c| (h(&c.winner), h(&c.loser), c.rule))
+                .collect();
+            let mut incomplete: Vec<_> = d.incomplete.iter().map(h).collect();
+            merged.sort();
+            drafts.sort();
+            conflicts.sort_by_key(|c| (c.0, c.1));
+            incomplete.sort();
+            (merged, drafts, conflicts, incomplete)
+        };
+        for _ in 0..2000 {
+            let mk = |n: &mut dyn FnMut() -> u8, file: u32| {
+                let rev = (n() % 3) as u64;
+                let st = if n().is_multiple_of(3) { P } else { C };
+                let h = rev as u8 * 16 + if st == C { 8 } else { 0 } + n() % 3;
+                e(["a", "b", "c"][(n() % 3) as usize], rev, st, (h % 3) as i64, h, file)
+            };
+            let a: Vec<Entry> = (0..5).map(|i| mk(&mut next, i)).collect();
+            let b: Vec<Entry> = (0..4).map(|i| mk(&mut next, 10 + i)).collect();
+            for inc in [false, true] {
+                let all: Vec<Entry> = a.iter().chain(&b).cloned().collect();
+                let direct = decide(&all, inc);
+                // Every entry of A ∪ B is in exactly one list (duplicates counted as copies).
+                let dups: usize = direct.duplicates.iter().map(|d| d.copies.len()).sum();
+                assert_eq!(
+                    direct.merged.len() + direct.conflicts.len() + direct.drafts.len() + dups,
+                    all.len()
+                );
+                let ka: Vec<Entry> = kept(&decide(&a, inc)).into_iter().map(|i| a[i].clone()).collect();
+                let kb: Vec<Entry> = kept(&decide(&b, inc)).into_iter().map(|i| b[i].clone()).collect();
+                let again: Vec<Entry> = ka.iter().chain(&b).cloned().collect();
+                assert_eq!(view(&decide(&again, inc), &again), view(&direct, &all));
+                let both: Vec<Entry> = kb.iter().chain(&ka).cloned().collect();
+                assert_eq!(view(&decide(&both, inc), &both), view(&direct, &all));
+            }
+        }
+    }
+
+    #[test]
     fn merging_the_merged_set_again_changes_nothing() {
         // merge(merge(A), B) = merge(A, B) over random small cases.
         let mut seed = 1u64;
