@@ -506,7 +506,7 @@ where
         match res {
             Ok(0) => break,
             Ok(_) => {
-                if n == 1 && !decode::is_json_line(&line) {
+                if n == 1 && !decode::starts_ndjson(&line) {
                     return sink(too_big());
                 }
                 if !line.trim_ascii().is_empty() {

@@ -150,6 +150,19 @@ fn defect_2_one_bad_byte_loses_one_ndjson_line_only() {
             .unwrap()
             .starts_with("not UTF-8 text")
     );
+    // The same byte in the first line: that line alone.
+    let mut lines: Vec<Vec<u8>> = nd.split(|&b| b == b'\n').map(<[u8]>::to_vec).collect();
+    let at = lines[0].windows(8).position(|w| w == b"\"device\"").unwrap();
+    lines[0].insert(at + 10, 0xff);
+    fs::write(bad.join("interviews.ndjson"), lines.join(&b'\n')).unwrap();
+    let out = tmp.path().join("out1");
+    assert_eq!(merge(&[&bad], &out, &[]).status.code(), Some(3));
+    let r = report(&out);
+    assert_eq!(r["merged"]["demo"], 299, "{:#}", r["rejected"]);
+    assert_eq!(
+        r["rejected"][0]["path"],
+        format!("{}:1", s(&bad.join("interviews.ndjson")))
+    );
 }
 
 /// A questionnaire that is not bundled: the demo with another id and version.
