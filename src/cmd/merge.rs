@@ -38,7 +38,7 @@ pub struct MergeOptions {
 }
 
 /// Runs a merge, prints its summary on `out` and what was rejected on `err` (the first
-/// [`SHOW_ON_ERR`], then a count). Exit status: 0 when every input was merged or accounted for
+/// 20, then a count). Exit status: 0 when every input was merged or accounted for
 /// (duplicate, conflict, draft, discarded, ignored), 3 ([`Done::SomeRejected`]) when some input
 /// was rejected (the outputs are written all the same), 2 for usage errors, 1 when the outputs
 /// could not be written (then the previous outputs, or none, are left, and no temp file).

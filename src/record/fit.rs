@@ -230,7 +230,7 @@ fn fit_answer(q: &Questionnaire, qidx: usize, a: AnswerRef<'_>, chosen: &mut Vec
     Ok(())
 }
 
-/// One way a record that [`fit`]s its questionnaire still breaks the interviewer's rules: the
+/// One way a record that fits its questionnaire still breaks the interviewer's rules: the
 /// variable, the rule, and the value found.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
 pub struct Violation {
