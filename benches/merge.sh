@@ -10,7 +10,9 @@
 # kept: the machine may be shared), jq and the Python script once. Before the timed anketa runs,
 # one untimed run writes and deletes its outputs, so that every tool finds the page cache as on a
 # machine in use (on a fresh VM the first write of each page costs extra).
-# Needs jq and python3 (apt-get install -y jq python3).
+# Needs jq and python3 (apt-get install -y jq python3); with the Python module duckdb
+# (pip install duckdb), DuckDB is timed too (benches/merge_duckdb.py: read_json_objects +
+# QUALIFY row_number(), the newest completed copy per id).
 # ANKETA_BENCH_DIR: see below. ANKETA_BIN=PATH: time that binary, without building one.
 set -euo pipefail
 N=${1:-100000}
@@ -71,6 +73,13 @@ for _ in 1 2 3; do
 done
 run jq bash -c "find '$TMP/laptop1' '$TMP/laptop2' -path '*/interviews/*.json' -print0 | xargs -0 jq -c ."
 run python python3 benches/merge_peer.py "$TMP/out-python" "$TMP/laptop1" "$TMP/laptop2"
+PEERS="cat jq python"
+if python3 -c 'import duckdb' 2>/dev/null; then
+  run duckdb python3 benches/merge_duckdb.py "$TMP/out-duckdb" "$TMP/laptop1" "$TMP/laptop2"
+  PEERS="$PEERS duckdb"
+else
+  echo "duckdb is missing (pip install duckdb): not timed" >&2
+fi
 
 ratio() { awk -v a="$1" -v p="$2" 'BEGIN { printf "%.1f×", p / a }'; }
 printf '\n%s files (%s MB, %s interviews + %s copies) on %s cores; anketa merged %s\n\n' "$FILES" \
@@ -78,12 +87,12 @@ printf '\n%s files (%s MB, %s interviews + %s copies) on %s cores; anketa merged
   "$(grep -o '"nko": [0-9]*' "$TMP/out-anketa/merge-report.json" | head -1 | cut -d' ' -f2)"
 echo "| case | anketa | peer (same run) | ratio | command |"
 echo "|---|---|---|---|---|"
-for peer in cat jq python; do
+for peer in $PEERS; do
   echo "| merge $N: wall | $(wall anketa) s | $peer $(wall $peer) s | $(ratio "$(wall anketa)" "$(wall $peer)") | benches/merge.sh $N |"
 done
-for peer in cat jq python; do
+for peer in $PEERS; do
   echo "| merge $N: CPU (user + sys) | $(cpu anketa) s | $peer $(cpu $peer) s | $(ratio "$(cpu anketa)" "$(cpu $peer)") | benches/merge.sh $N |"
 done
-for peer in cat jq python; do
+for peer in $PEERS; do
   echo "| merge $N: peak RSS | $(rss anketa) MB | $peer $(rss $peer) MB | $(ratio "$(rss anketa)" "$(rss $peer)") | benches/merge.sh $N |"
 done

@@ -17,8 +17,9 @@ pub(crate) const CONFLICTS_DIR: &str = "conflicts";
 /// The folder of the questionnaires a data set carries (and where `walk` finds questionnaires).
 pub(crate) const QUESTIONNAIRES_DIR: &str = "questionnaires";
 
-/// The folder of a merge's output that keeps the in-progress copies it did not merge.
-pub(crate) const DRAFTS_DIR: &str = "drafts";
+/// The file of a merge's output that keeps the in-progress copies it did not merge, one
+/// canonical line each (itself a merge input).
+pub(crate) const DRAFTS: &str = "drafts.ndjson";
 /// The folder of a merge's output that keeps the records it rejected, as they were read.
 pub(crate) const REJECTED_DIR: &str = "rejected";
 
@@ -49,7 +50,7 @@ pub fn conflict(rec: &Record, content_sha256: &str) -> String {
     kept_copy(CONFLICTS_DIR, rec, content_sha256)
 }
 
-/// A copy kept by merge in one of its folders (`conflicts/`, `drafts/`):
+/// A copy kept by merge in one of its folders (`conflicts/`):
 /// `<dir>/<interview name>.r<revision>-<sha256[..12]>.json`, [`bounded`].
 pub fn kept_copy(dir: &str, rec: &Record, content_sha256: &str) -> String {
     let stem = format!(

@@ -38,7 +38,7 @@ pub struct MergeOptions {
 }
 
 /// Runs a merge, prints its summary on `out` and what was rejected on `err` (the first
-/// [`SHOW_ON_ERR`], then a count). Exit status: 0 when every input was merged or accounted for
+/// 20, then a count). Exit status: 0 when every input was merged or accounted for
 /// (duplicate, conflict, draft, discarded, ignored), 3 ([`Done::SomeRejected`]) when some input
 /// was rejected (the outputs are written all the same), 2 for usage errors, 1 when the outputs
 /// could not be written (then the previous outputs, or none, are left, and no temp file).
@@ -207,29 +207,31 @@ pub fn run(opts: &MergeOptions, progress: &(dyn Fn(u64, u64) + Sync)) -> Result<
             .duplicates
             .push(plan::report_duplicate(dup, &written.entries, path));
     }
-    // Drafts not merged: each kept under `drafts/`, named by its content.
+    // Drafts not merged: kept in `drafts.ndjson`, one canonical line each, in order (a merge
+    // input like `interviews.ndjson`).
     let merged_ids: std::collections::HashSet<uuid::Uuid> = d.merged.iter().map(|&i| written.entries[i].id).collect();
-    for &i in &d.drafts {
+    for (n, &i) in d.drafts.iter().enumerate() {
         written.read(i, &mut buf).map_err(Error::Failed)?;
         let line = &buf[..buf.len() - 1];
         let hash = crate::merge::hex(&crate::merge::content_hash(line));
-        let rec: Record = serde_json::from_slice(line)
+        let text = std::str::from_utf8(line).unwrap_or_default();
+        let rec = RecordView::parse(text)
             .map_err(|e| Error::Failed(format!("spill file: cannot read back a record: {e}")))?;
-        let name = file_names::kept_copy(file_names::DRAFTS_DIR, &rec, &hash);
-        if outputs.insert(name.clone()) {
-            staged.push(write(&opts.out, &name, &rec.to_json())?);
-        }
         let e = &written.entries[i];
         report.in_progress_left_out.push(crate::merge::ReportDraft {
-            id: rec.id.clone(),
+            id: rec.id.as_str().to_owned(),
             path: path(e),
-            questionnaire: rec.questionnaire.id.clone(),
+            questionnaire: rec.questionnaire.id.as_str().to_owned(),
             revision: rec.revision,
-            updated: rec.updated.clone(),
+            updated: rec.updated.as_str().to_owned(),
             sha256: hash,
             interview_merged: merged_ids.contains(&e.id),
-            saved_as: name,
+            saved_as: format!("{}:{}", plan::DRAFTS, n + 1),
         });
+    }
+    if !d.drafts.is_empty() {
+        staged.push(written.stage_lines(&d.drafts, plan::DRAFTS).map_err(Error::Failed)?);
+        outputs.insert(plan::DRAFTS.into());
     }
     report.discarded = w
         .discarded

@@ -234,12 +234,19 @@ pub fn texts(bytes: &[u8]) -> Result<Texts<'_>, String> {
     // A byte-order mark (Notepad adds one) is not part of the JSON.
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let first_end = memchr::memchr(b'\n', bytes).unwrap_or(bytes.len());
-    let rest = &bytes[first_end..];
-    if !rest.trim_ascii().is_empty() && is_json_line(&bytes[..first_end]) {
+    let (first, rest) = bytes.split_at(first_end);
+    if !rest.trim_ascii().is_empty() && starts_ndjson(first) {
         Ok(Texts::Lines(bytes))
     } else {
         Ok(Texts::One(utf8(bytes)?))
     }
+}
+
+/// Whether `first` (a file's first line) starts an NDJSON file: it is one whole JSON object —
+/// also when a bad byte spoils it as text (then that line alone is rejected, not the file).
+pub(crate) fn starts_ndjson(first: &[u8]) -> bool {
+    is_json_line(first)
+        || (std::str::from_utf8(first).is_err() && is_json_line(String::from_utf8_lossy(first).as_bytes()))
 }
 
 /// The bytes as UTF-8 text, or why not.
@@ -358,7 +365,12 @@ mod tests {
                 .unwrap_err()
                 .starts_with("not UTF-8 text (invalid byte at offset 7)")
         );
-        // One bad byte in an NDJSON line loses that line only.
+        // One bad byte in an NDJSON line loses that line only, the first line too.
+        let mut first = Vec::new();
+        texts(b"{\"a\": \"\xff\"}\n{\"b\": 2}\n")
+            .unwrap()
+            .each(|n, t| first.push((n, t.is_ok())));
+        assert_eq!(first, [(1, false), (2, true)]);
         let mut lines = Vec::new();
         texts(b"{\"a\": 1}\n{\"b\": \"\xff\"}\n{\"c\": 3}\n")
             .unwrap()

@@ -123,7 +123,9 @@ impl Answered for RecordView<'_> {
     }
 }
 
-/// Whether `rec`'s answers fit `q`; the first misfit, in the order of the answers, otherwise.
+/// Whether `rec`'s answers fit `q`; the first misfit, in the order of the answers, otherwise
+/// (merge and the report use [`fit_into`]; tests check the rule through this).
+#[cfg_attr(not(test), allow(dead_code))]
 pub(crate) fn fit(q: &Questionnaire, rec: &impl Answered) -> Result<(), Misfit> {
     fit_into(q, rec, &mut Vec::new(), |_, _, _| {})
 }
@@ -231,7 +233,7 @@ fn fit_answer(q: &Questionnaire, qidx: usize, a: AnswerRef<'_>, chosen: &mut Vec
     Ok(())
 }
 
-/// One way a record that [`fit`]s its questionnaire still breaks the interviewer's rules: the
+/// One way a record that fits its questionnaire still breaks the interviewer's rules: the
 /// variable, the rule, and the value found.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
 pub struct Violation {
@@ -263,15 +265,17 @@ const EXACT_INTEGER: f64 = 9_007_199_254_740_992.0;
 ///
 /// [`type_check_ref`]: crate::interview::logic::type_check_ref
 /// [`relevance`]: crate::interview::logic::relevance
-pub(crate) fn violations(q: &Questionnaire, rec: &RecordView<'_>) -> Vec<Violation> {
+///
+/// `questions` holds the question index of each answer, in order, as [`fit_into`] found them.
+pub(crate) fn violations(q: &Questionnaire, rec: &RecordView<'_>, questions: &[u32]) -> Vec<Violation> {
     use crate::interview::logic::{Problem as Rule, type_check_ref};
     let completed = rec.status == super::Status::Completed;
     let clock = crate::interview::logic::record_clock(&rec.updated);
     let (rel, stale) = crate::interview::logic::relevance_and_stale(q, &rec.answers, clock.as_ref());
     let mut out = Vec::new();
     let mut answered = vec![false; q.questions.len()];
-    for (var, a) in &rec.answers.0 {
-        let Some(qi) = q.index_of(var.as_str()) else { continue };
+    for ((var, a), &qi) in rec.answers.0.iter().zip(questions) {
+        let qi = qi as usize;
         let qq = &q.questions[qi];
         let a = a.borrowed();
         let mut broken = |rule: String| {

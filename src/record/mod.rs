@@ -28,6 +28,8 @@ pub mod borrowed;
 pub mod decode;
 mod fast;
 pub mod fit;
+// `fit` itself serves the tests (merge and the report call `fit_into`).
+#[cfg_attr(not(test), allow(unused_imports))]
 pub(crate) use fit::{Misfit, fit};
 pub(crate) mod time;
 pub mod view;

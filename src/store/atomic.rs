@@ -97,6 +97,7 @@ impl AtomicFile {
             tmp: self.tmp.clone(),
             path: path.to_path_buf(),
             placed: false,
+            synced: true,
         };
         let f = w.into_inner().map_err(|e| e.into_error())?;
         f.sync_all()?;
@@ -111,6 +112,9 @@ pub(crate) struct Staged {
     tmp: PathBuf,
     path: PathBuf,
     placed: bool,
+    /// Whether the temp file is durable already ([`stage`] leaves that to [`put_all`], which
+    /// syncs many small files at once).
+    synced: bool,
 }
 
 impl Drop for Staged {
@@ -121,23 +125,55 @@ impl Drop for Staged {
     }
 }
 
-/// Writes `bytes` to a temp file beside `path` and makes it durable, to be put in place by
+/// Writes `bytes` to a temp file beside `path`, to be made durable and put in place by
 /// [`put_all`] (mode 0600 on Unix). On an error, nothing is left.
 pub(crate) fn stage(path: &Path, bytes: &[u8]) -> io::Result<Staged> {
     let staged = Staged {
         tmp: temp_path(path),
         path: path.to_path_buf(),
         placed: false,
+        synced: false,
     };
     let mut f = private_file(&staged.tmp, false)?;
     f.write_all(bytes)?;
-    f.sync_all()?;
     Ok(staged)
 }
 
-/// Puts staged outputs in place, in the order given (renames: no space is needed), then makes
-/// the renames durable (one fsync per folder). The first error names its file.
+/// Makes staged files durable, several at once (a file system commits concurrent fsyncs
+/// together: thousands of small files cost a few commits, not one each).
+fn sync_staged(staged: &[Staged]) -> Result<(), (PathBuf, io::Error)> {
+    const THREADS: usize = 16;
+    let todo: Vec<&Staged> = staged.iter().filter(|s| !s.synced).collect();
+    if todo.is_empty() {
+        return Ok(());
+    }
+    let per = todo.len().div_ceil(THREADS);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = todo
+            .chunks(per)
+            .map(|chunk| {
+                scope.spawn(move || {
+                    for s in chunk {
+                        File::open(&s.tmp)
+                            .and_then(|f| f.sync_all())
+                            .map_err(|e| (s.path.clone(), e))?;
+                    }
+                    Ok(())
+                })
+            })
+            .collect();
+        handles.into_iter().try_for_each(|h| {
+            h.join()
+                .unwrap_or_else(|_| Err((PathBuf::new(), io::Error::other("sync thread failed"))))
+        })
+    })
+}
+
+/// Makes staged outputs durable, puts them in place in the order given (renames: no space is
+/// needed), then makes the renames durable (one fsync per folder). The first error names its
+/// file; before the renames, an error leaves every previous output as it was.
 pub(crate) fn put_all(staged: Vec<Staged>) -> Result<(), (PathBuf, io::Error)> {
+    sync_staged(&staged)?;
     let mut dirs: Vec<PathBuf> = Vec::new();
     for mut s in staged {
         fs::rename(&s.tmp, &s.path).map_err(|e| (s.path.clone(), e))?;

@@ -312,7 +312,11 @@ fn earlier_exports(dir: &Path) -> std::collections::HashSet<std::ffi::OsString> 
         .into_iter()
         .flatten()
         .filter_map(|n| n.as_str())
-        .filter(|n| !n.contains('/') && *n != crate::merge::plan::NDJSON && *n != crate::merge::plan::REPORT_FILE)
+        .filter(|n| {
+            // The data (interviews, drafts) is read again; the report is recognised as one.
+            use crate::merge::plan::{DRAFTS, NDJSON, REPORT_FILE};
+            !n.contains('/') && ![NDJSON, DRAFTS, REPORT_FILE].contains(n)
+        })
         .map(std::ffi::OsString::from)
         .collect()
 }
@@ -502,7 +506,7 @@ where
         match res {
             Ok(0) => break,
             Ok(_) => {
-                if n == 1 && !decode::is_json_line(&line) {
+                if n == 1 && !decode::starts_ndjson(&line) {
                     return sink(too_big());
                 }
                 if !line.trim_ascii().is_empty() {

@@ -74,7 +74,6 @@ fn remove_stale_temps(out: &Path) {
     let dirs = [out.to_path_buf()].into_iter().chain(
         [
             crate::file_names::CONFLICTS_DIR,
-            crate::file_names::DRAFTS_DIR,
             crate::file_names::QUESTIONNAIRES_DIR,
             crate::file_names::REJECTED_DIR,
         ]
@@ -721,6 +720,19 @@ impl Written {
         self.sources
             .fetch(&block(&self.entries[i], &self.places[i], false), buf)
             .map_err(|e| format!("spill file: {}", io_reason(&e)))
+    }
+
+    /// Writes the canonical lines of `entries`, in that order, to `name` in the output folder,
+    /// staged (durable under a temp name, put in place with the other outputs).
+    pub fn stage_lines(&self, entries: &[usize], name: &str) -> Result<super::Staged, String> {
+        let lines: Vec<Block> = entries
+            .iter()
+            .map(|&i| block(&self.entries[i], &self.places[i], false))
+            .collect();
+        let path = self.out.join(name);
+        copy_blocks(&self.sources, &path, &[], &lines)
+            .and_then(|f| f.stage_as(&path))
+            .map_err(|e| format!("{}: {}", path.display(), io_reason(&e)))
     }
 
     /// The text of a rejected record as it was read, if it had one.

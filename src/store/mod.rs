@@ -142,8 +142,8 @@ pub(crate) fn remove_file(path: &Path) {
 /// After a failed merge into a folder it made: removes the merge's subfolders and the folder
 /// itself, each only if empty (nothing else is ever removed).
 pub(crate) fn remove_merge_dirs(out: &Path) {
-    use crate::file_names::{CONFLICTS_DIR, DRAFTS_DIR, QUESTIONNAIRES_DIR, REJECTED_DIR};
-    for d in [CONFLICTS_DIR, DRAFTS_DIR, QUESTIONNAIRES_DIR, REJECTED_DIR] {
+    use crate::file_names::{CONFLICTS_DIR, QUESTIONNAIRES_DIR, REJECTED_DIR};
+    for d in [CONFLICTS_DIR, QUESTIONNAIRES_DIR, REJECTED_DIR] {
         remove_empty_dir(&out.join(d));
     }
     remove_empty_dir(out);

@@ -439,7 +439,7 @@ fn starts_as_ndjson(path: &Path) -> bool {
     {
         return false;
     }
-    crate::record::decode::is_json_line(first.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&first))
+    crate::record::decode::starts_ndjson(first.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&first))
 }
 
 /// Bytes read per piece of an NDJSON stream.

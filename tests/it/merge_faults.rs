@@ -150,6 +150,19 @@ fn defect_2_one_bad_byte_loses_one_ndjson_line_only() {
             .unwrap()
             .starts_with("not UTF-8 text")
     );
+    // The same byte in the first line: that line alone.
+    let mut lines: Vec<Vec<u8>> = nd.split(|&b| b == b'\n').map(<[u8]>::to_vec).collect();
+    let at = lines[0].windows(8).position(|w| w == b"\"device\"").unwrap();
+    lines[0].insert(at + 10, 0xff);
+    fs::write(bad.join("interviews.ndjson"), lines.join(&b'\n')).unwrap();
+    let out = tmp.path().join("out1");
+    assert_eq!(merge(&[&bad], &out, &[]).status.code(), Some(3));
+    let r = report(&out);
+    assert_eq!(r["merged"]["demo"], 299, "{:#}", r["rejected"]);
+    assert_eq!(
+        r["rejected"][0]["path"],
+        format!("{}:1", s(&bad.join("interviews.ndjson")))
+    );
 }
 
 /// A questionnaire that is not bundled: the demo with another id and version.
@@ -263,6 +276,18 @@ fn defect_10_empty_object_exit_status_stderr_and_out_under_a_file() {
         &o,
         "empty-object.json: not an anketa interview file (no `format` field)",
     );
+    // More than 20 rejects: the first 20 on stderr, then a count.
+    let many = tmp.path().join("many");
+    fs::create_dir(&many).unwrap();
+    for k in 0..25 {
+        fs::write(many.join(format!("junk{k:02}.json")), "{").unwrap();
+    }
+    let o = merge(&[&many], &tmp.path().join("out-many"), &[]);
+    assert_eq!(o.status.code(), Some(3));
+    says(&o, "25 input(s) rejected");
+    says(&o, "junk19.json: truncated JSON");
+    says(&o, "… and 5 more");
+    assert!(!text(&o.stderr).contains("junk20.json"));
     let afile = tmp.path().join("afile");
     fs::write(&afile, "x").unwrap();
     let o = merge(&[&lap], &afile.join("sub"), &[]);
@@ -716,7 +741,7 @@ fn defect_4_merging_outputs_again_loses_nothing_over_random_splits() {
         let mb_ma = m(&[&mb, &ma], "mb_ma");
         let want = data_files(&union);
         assert!(
-            want.iter().any(|(p, _)| p.starts_with("drafts")) != include,
+            want.iter().any(|(p, _)| p == Path::new("drafts.ndjson")) != include,
             "round {round}"
         );
         for out in [&ma_b, &mb_ma] {
