@@ -206,6 +206,49 @@ pub(crate) fn apply_rules(
     clock: Option<&jiff::ZonedDateTime>,
 ) -> (Vec<bool>, Vec<bool>) {
     let Walk { rel, stale, calcs } = walk(q, answers, true, clock);
+    store_rules(q, answers, &rel, calcs, None);
+    (rel, stale)
+}
+
+/// [`apply_rules`] after question `changed` alone changed its answer, from the relevance and
+/// stale codes computed before: only the questions that depend on it, directly or through
+/// others, are evaluated again — the same result as the whole walk (a test holds them equal),
+/// in a fraction of the time on a large questionnaire.
+pub(crate) fn apply_rules_after(
+    q: &Questionnaire,
+    answers: &mut BTreeMap<String, Answer>,
+    clock: Option<&jiff::ZonedDateTime>,
+    changed: usize,
+    before: (Vec<bool>, Vec<bool>),
+) -> (Vec<bool>, Vec<bool>) {
+    let n = q.questions.len();
+    let mut dirty = vec![false; n];
+    let mut todo = vec![changed];
+    while let Some(j) = todo.pop() {
+        for &u in &q.users[j] {
+            if !dirty[u] {
+                dirty[u] = true;
+                todo.push(u);
+            }
+        }
+    }
+    // The question itself: its own stored code may have become (or stopped being) offered.
+    dirty[changed] = true;
+    let (rel0, stale0) = before;
+    let Walk { rel, stale, calcs } = walk_part(q, answers, true, clock, rel0, stale0, Some(&dirty));
+    store_rules(q, answers, &rel, calcs, Some(&dirty));
+    (rel, stale)
+}
+
+/// Writes the calculations into `answers` and each answer's relevance flag (of the `dirty`
+/// questions only, when given).
+fn store_rules(
+    q: &Questionnaire,
+    answers: &mut BTreeMap<String, Answer>,
+    rel: &[bool],
+    calcs: Vec<(usize, Option<AnswerValue>)>,
+    dirty: Option<&[bool]>,
+) {
     for (qi, v) in calcs {
         let id = &q.questions[qi].id;
         match v {
@@ -220,12 +263,24 @@ pub(crate) fn apply_rules(
             }
         }
     }
-    for (k, a) in answers.iter_mut() {
-        if let Some(i) = q.index_of(k) {
-            a.relevant = rel[i];
+    match dirty {
+        None => {
+            for (k, a) in answers.iter_mut() {
+                if let Some(i) = q.index_of(k) {
+                    a.relevant = rel[i];
+                }
+            }
+        }
+        Some(d) => {
+            for (i, qq) in q.questions.iter().enumerate() {
+                if d[i]
+                    && let Some(a) = answers.get_mut(&qq.id)
+                {
+                    a.relevant = rel[i];
+                }
+            }
         }
     }
-    (rel, stale)
 }
 
 /// What the walk found.
@@ -262,8 +317,21 @@ fn walk<A: Lookup + ?Sized>(
     clock: Option<&jiff::ZonedDateTime>,
 ) -> Walk {
     let n = q.questions.len();
-    let mut rel = vec![true; n];
-    let mut stale = vec![false; n];
+    walk_part(q, answers, recompute, clock, vec![true; n], vec![false; n], None)
+}
+
+/// The walk, over every question (`dirty` `None`) or only over those marked dirty, the others
+/// keeping their `rel` and `stale` as given (and their calculations as stored).
+fn walk_part<A: Lookup + ?Sized>(
+    q: &Questionnaire,
+    answers: &A,
+    recompute: bool,
+    clock: Option<&jiff::ZonedDateTime>,
+    mut rel: Vec<bool>,
+    mut stale: Vec<bool>,
+    dirty: Option<&[bool]>,
+) -> Walk {
+    let n = q.questions.len();
     let mut block_rel: Vec<Option<bool>> = vec![None; q.blocks.len()];
     let mut over = Overlay {
         answers,
@@ -271,6 +339,10 @@ fn walk<A: Lookup + ?Sized>(
     };
     let mut calcs = Vec::new();
     for &qi in &q.order {
+        if dirty.is_some_and(|d| !d[qi]) {
+            continue;
+        }
+        stale[qi] = false;
         let qq = &q.questions[qi];
         let b = qq.block;
         let block_ok = match block_rel[b] {

@@ -186,6 +186,8 @@ pub struct Session {
     pub zone: jiff::tz::TimeZone,
     /// The clock as of the last action (`today()`, `now()`).
     clock: Option<jiff::ZonedDateTime>,
+    /// [`Session::progress`] as of a revision of the record.
+    progress_at: std::cell::Cell<Option<(u64, (usize, usize))>>,
 }
 
 /// Text folded for matching: lower case, ё as е.
@@ -348,6 +350,7 @@ impl Session {
             read_only,
             zone: jiff::tz::TimeZone::UTC,
             clock: None,
+            progress_at: std::cell::Cell::new(None),
         };
         s.load_fields();
         s.reached[start] = true;
@@ -449,7 +452,16 @@ impl Session {
 
     /// Progress for the interviewer's bar (see [`progress`]).
     pub fn progress(&self) -> (usize, usize) {
-        progress(&self.q, &self.rec, &self.rel)
+        // Drawn in every frame: counted again only when the record changed.
+        let rev = self.rec.revision;
+        if let Some((r, p)) = self.progress_at.get()
+            && r == rev
+        {
+            return p;
+        }
+        let p = progress(&self.q, &self.rec, &self.rel);
+        self.progress_at.set(Some((rev, p)));
+        p
     }
 
     /// A text of the questionnaire, in its language, with every `${name}` replaced by that
@@ -553,7 +565,8 @@ impl Session {
     /// The number shown before option `i` of the current question: its place among the
     /// options offered (1-based).
     pub fn option_number(&self, i: usize) -> Option<usize> {
-        self.offered.iter().position(|&o| o == i).map(|p| p + 1)
+        // `offered` is in option order.
+        self.offered.binary_search(&i).ok().map(|p| p + 1)
     }
 
     fn load_fields(&mut self) {
@@ -636,7 +649,7 @@ impl Session {
         a.value = Some(value);
         a.defaulted = true;
         a.answered_at = Some(now.wall.clone());
-        self.refresh_relevance();
+        self.refresh_after(i);
     }
 
     fn touch(&mut self, now: &Now) {
@@ -673,7 +686,7 @@ impl Session {
         if matches!(self.message, Some(Message::Problem(_) | Message::MaxReached(_))) {
             self.message = None;
         }
-        self.refresh_relevance();
+        self.refresh_after(self.cur);
         self.touch(now);
         Effect::Save
     }
@@ -681,6 +694,15 @@ impl Session {
     /// Brings relevance and the calculations up to date with the answers.
     fn refresh_relevance(&mut self) {
         (self.rel, self.stale) = apply_rules(&self.q, &mut self.rec.answers, self.clock.as_ref());
+        self.offer();
+    }
+
+    /// [`Session::refresh_relevance`] after only question `i`'s answer changed: what depends on it
+    /// is evaluated again, the rest kept.
+    fn refresh_after(&mut self, i: usize) {
+        let before = (std::mem::take(&mut self.rel), std::mem::take(&mut self.stale));
+        (self.rel, self.stale) =
+            super::logic::apply_rules_after(&self.q, &mut self.rec.answers, self.clock.as_ref(), i, before);
         self.offer();
     }
 

@@ -865,3 +865,67 @@ fn a_filter_by_attribute_is_looked_up_exactly_as_it_evaluates() {
         }
     }
 }
+
+/// Random answers to random questions, one at a time: after each change the incremental rules
+/// (only what depends on the changed question) give exactly what the whole walk gives.
+#[test]
+fn rules_after_one_change_equal_the_whole_walk() {
+    use super::logic::{apply_rules, apply_rules_after};
+    use crate::questionnaire::Kind;
+    use crate::record::Answer;
+    let stress = crate::questionnaire::load("stress.json", include_str!("../../benches/stress.json")).unwrap();
+    for q in [crate::questionnaire::bundled("engine").unwrap(), stress] {
+        let mut rng = crate::simulate::Rng::new(7);
+        let mut answers: std::collections::BTreeMap<String, Answer> = Default::default();
+        let (mut rel, mut stale) = apply_rules(&q, &mut answers, None);
+        let asked: Vec<usize> = (0..q.questions.len())
+            .filter(|&i| q.questions[i].is_interviewed())
+            .collect();
+        for step in 0..400 {
+            let qi = asked[rng.below(asked.len())];
+            let qq = &q.questions[qi];
+            let pick = |rng: &mut crate::simulate::Rng| qq.options[rng.below(qq.options.len())].code.clone();
+            let v = match &qq.kind {
+                _ if rng.chance(0.1) => None,
+                Kind::Single => Some(AnswerValue::Text(pick(&mut rng))),
+                Kind::Multi { .. } => {
+                    let mut c = vec![pick(&mut rng)];
+                    let d = pick(&mut rng);
+                    if d != c[0] {
+                        c.push(d);
+                    }
+                    Some(AnswerValue::Codes(c))
+                }
+                Kind::Number { .. } => Some(AnswerValue::Number(rng.below(120) as f64)),
+                Kind::Date => Some(AnswerValue::Text(format!(
+                    "20{:02}-0{}-1{}",
+                    rng.below(30),
+                    1 + rng.below(9),
+                    rng.below(10)
+                ))),
+                _ => Some(AnswerValue::Text(["a", "b", "Рассвет"][rng.below(3)].into())),
+            };
+            match v {
+                Some(v) => {
+                    let a = answers.entry(qq.id.clone()).or_default();
+                    a.value = Some(v);
+                    a.relevant = true;
+                }
+                None => {
+                    answers.remove(&qq.id);
+                }
+            }
+            let mut whole = answers.clone();
+            let expected = apply_rules(&q, &mut whole, None);
+            (rel, stale) = apply_rules_after(&q, &mut answers, None, qi, (rel, stale));
+            assert_eq!(
+                (&rel, &stale),
+                (&expected.0, &expected.1),
+                "{}: step {step}, {}",
+                q.id,
+                qq.id
+            );
+            assert_eq!(answers, whole, "{}: step {step}, {}", q.id, qq.id);
+        }
+    }
+}

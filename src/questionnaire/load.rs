@@ -531,10 +531,11 @@ impl Cx<'_> {
             by_id,
             names,
             order: Vec::new(),
+            users: Vec::new(),
         };
-        let order = self.references(&q);
+        let (order, users) = self.references(&q);
         self.pipes(&q);
-        Some(Questionnaire { order, ..q })
+        Some(Questionnaire { order, users, ..q })
     }
 
     fn question(&mut self, v: &Value, path: &str, block: usize) -> Option<Question> {
@@ -953,7 +954,7 @@ impl Cx<'_> {
     /// `relevant`); codes in `selected()` and in comparisons with a choice question must exist;
     /// `relevant`s and `calculation`s must not refer to each other in a cycle. Returns the
     /// evaluation order ([`Questionnaire::order`]).
-    fn references(&mut self, q: &Questionnaire) -> Vec<usize> {
+    fn references(&mut self, q: &Questionnaire) -> (Vec<usize>, Vec<Vec<usize>>) {
         let index: HashMap<&str, usize> = q
             .questions
             .iter()
@@ -1117,26 +1118,37 @@ impl Cx<'_> {
 
     /// Every `${name}` piped into a text must name a question that has a value.
     fn pipes(&mut self, q: &Questionnaire) {
+        let pipes = |t: &Text| match t {
+            Text::Plain(s) => s.contains("${"),
+            Text::Map(m) => m.values().any(|s| s.contains("${")),
+        };
+        // Only the texts that pipe, with their paths (built only for them).
         let mut texts: Vec<(String, &Text)> = Vec::new();
         for (bi, b) in q.blocks.iter().enumerate() {
-            texts.push((format!("blocks[{bi}].title"), &b.title));
-            if let Some(t) = &b.intro {
+            if pipes(&b.title) {
+                texts.push((format!("blocks[{bi}].title"), &b.title));
+            }
+            if let Some(t) = b.intro.as_ref().filter(|t| pipes(t)) {
                 texts.push((format!("blocks[{bi}].intro"), t));
             }
             for (k, qi) in b.questions.clone().enumerate() {
                 let qq = &q.questions[qi];
-                let p = format!("blocks[{bi}].questions[{k}]");
-                texts.push((format!("{p}.text"), &qq.text));
-                if let Some(t) = &qq.hint {
-                    texts.push((format!("{p}.hint"), t));
+                let p = || format!("blocks[{bi}].questions[{k}]");
+                if pipes(&qq.text) {
+                    texts.push((format!("{}.text", p()), &qq.text));
+                }
+                if let Some(t) = qq.hint.as_ref().filter(|t| pipes(t)) {
+                    texts.push((format!("{}.hint", p()), t));
                 }
                 for (key, c) in [("constraint_message", &qq.constraint), ("warning_message", &qq.warning)] {
-                    if let Some(t) = c.as_ref().and_then(|c| c.message.as_ref()) {
-                        texts.push((format!("{p}.{key}"), t));
+                    if let Some(t) = c.as_ref().and_then(|c| c.message.as_ref()).filter(|t| pipes(t)) {
+                        texts.push((format!("{}.{key}", p()), t));
                     }
                 }
                 for (j, o) in qq.options.iter().enumerate() {
-                    texts.push((format!("{p}.options[{j}].label"), &o.label));
+                    if pipes(&o.label) {
+                        texts.push((format!("{}.options[{j}].label", p()), &o.label));
+                    }
                 }
             }
         }
@@ -1181,7 +1193,7 @@ impl Cx<'_> {
 
     /// The evaluation order: a topological order of `deps` (questionnaire order among
     /// questions free to go), with every cycle reported.
-    fn order(&mut self, q: &Questionnaire, deps: &[Vec<(usize, String)>]) -> Vec<usize> {
+    fn order(&mut self, q: &Questionnaire, deps: &[Vec<(usize, String)>]) -> (Vec<usize>, Vec<Vec<usize>>) {
         use std::cmp::Reverse;
         use std::collections::BinaryHeap;
         let n = deps.len();
@@ -1268,7 +1280,7 @@ impl Cx<'_> {
             // has a complete order.
             order.extend((0..n).filter(|&i| waiting[i] > 0));
         }
-        order
+        (order, users)
     }
 
     fn codes(

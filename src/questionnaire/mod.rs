@@ -132,6 +132,9 @@ pub struct Questionnaire {
     /// order where nothing forces another (a later question may be referred to; cycles are
     /// refused at load).
     pub order: Vec<usize>,
+    /// Per question: the questions whose `relevant` (or block's), `calculation` or choice filter
+    /// refer to it, so that a change re-evaluates only what follows from it.
+    pub users: Vec<Vec<usize>>,
 }
 
 impl Questionnaire {

@@ -111,6 +111,9 @@ pub(crate) fn load_questionnaire(path: &Path) -> Result<Questionnaire, Vec<Diagn
 pub(crate) fn is_json_schema(path: &Path) -> bool {
     read_text(path, questionnaire::MAX_FILE_BYTES)
         .ok()
+        // A questionnaire (even a large one) is not parsed twice: only a text that names the
+        // JSON Schema site can be a schema.
+        .filter(|s| s.contains("json-schema.org"))
         .and_then(|s| serde_json::from_str::<serde_json::Value>(&s).ok())
         .and_then(|v| v.get("$schema")?.as_str().map(|s| s.contains("json-schema.org")))
         .unwrap_or(false)

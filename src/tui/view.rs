@@ -607,7 +607,8 @@ fn choice_lines(
         };
         head.push(Line::styled(text, Style::new().add_modifier(Modifier::BOLD)));
     }
-    for (i, o) in qq.options.iter().enumerate().filter(|(i, _)| shown.contains(i)) {
+    for &i in &shown {
+        let o = &qq.options[i];
         let chosen = match value {
             Some(AnswerValue::Text(c)) => *c == o.code,
             Some(AnswerValue::Codes(cs)) => cs.contains(&o.code),
