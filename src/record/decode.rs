@@ -193,6 +193,13 @@ pub fn record(s: &str) -> Result<Record, Unreadable> {
             ));
         }
     }
+    // A variable given twice in `answers` would be taken "last one wins" by the owned map: the
+    // borrowed reader refuses it, naming it and its line, as merge does.
+    if let Err(e) = RecordView::parse(s)
+        && e.to_string().contains("duplicate variable")
+    {
+        return Err(Unreadable::new(Fault::Malformed, format!("malformed interview: {e}")));
+    }
     serde_json::from_value(v).map_err(|e| Unreadable::new(Fault::Malformed, format!("malformed interview: {e}")))
 }
 
@@ -339,6 +346,22 @@ mod tests {
         assert_eq!(err("[1]").fault, Fault::NotAnInterview);
         let m = err(r#"{"format": "anketa-interview/1"}"#);
         assert_eq!(m.fault, Fault::Malformed);
+        // A variable given twice: refused, not "last one wins".
+        let q = crate::questionnaire::fixtures::every_type();
+        let now = crate::interview::session::Now {
+            wall: "2021-02-20T10:00:00Z".into(),
+            ms: 0,
+        };
+        let mut twice = crate::interview::session::new_record(&q, "id".into(), "dev".into(), "I".into(), &now);
+        twice.answers.insert("a".into(), Default::default());
+        let text = String::from_utf8(twice.to_json()).unwrap();
+        let dup = text.replacen("\"a\": {", "\"a\": {\"relevant\": true}, \"a\": {", 1);
+        assert_ne!(dup, text);
+        let e = err(&dup);
+        assert!(
+            e.fault == Fault::Malformed && e.detail.contains("duplicate variable `a`"),
+            "{e:?}"
+        );
         assert!(m.detail.starts_with("malformed interview: missing field"), "{m}");
     }
 
