@@ -40,15 +40,29 @@ pub struct Config {
     pub lang: Option<String>,
 }
 
+/// The portable data folder of the program at `exe`: `anketa-data` beside it, if that is a
+/// folder (symbolic links followed, so a launcher link works too).
+fn portable_root(exe: &Path) -> Option<PathBuf> {
+    let exe = fs::canonicalize(exe).unwrap_or_else(|_| exe.to_path_buf());
+    let root = exe.parent()?.join(DataDir::PORTABLE);
+    root.is_dir().then_some(root)
+}
+
 impl DataDir {
-    /// The data dir: `explicit` (from `--data-dir`), else `ANKETA_DATA_DIR`, else the platform's
-    /// data dir. Settings go to the platform's config dir, or into the data dir when it was
-    /// overridden (so that a test or a USB-stick setup is self-contained).
+    /// The data dir: `explicit` (from `--data-dir`), else `ANKETA_DATA_DIR`, else a folder
+    /// `anketa-data` beside the program (portable mode: a USB stick), else the platform's data
+    /// dir (`%APPDATA%` on Windows). Settings go to the platform's config dir, or into the data
+    /// dir in the other cases (so that a test or a USB stick is self-contained).
     pub(crate) fn locate(explicit: Option<PathBuf>) -> io::Result<DataDir> {
         let env = std::env::var_os("ANKETA_DATA_DIR")
             .filter(|s| !s.is_empty())
             .map(PathBuf::from);
         if let Some(root) = explicit.or(env) {
+            return Ok(DataDir::at(root));
+        }
+        // Portable mode: a folder `anketa-data` beside the program (on a USB stick) holds the
+        // data and the settings; nothing is written to the laptop's profile.
+        if let Some(root) = std::env::current_exe().ok().and_then(|exe| portable_root(&exe)) {
             return Ok(DataDir::at(root));
         }
         let dirs = directories::ProjectDirs::from("org", "anketa", "anketa")
@@ -58,6 +72,9 @@ impl DataDir {
             config: dirs.config_dir().join("config.json"),
         })
     }
+
+    /// The name of the portable data folder, beside the program.
+    pub const PORTABLE: &'static str = "anketa-data";
 
     /// A data dir at an explicit path, with its settings inside it.
     pub fn at(root: impl Into<PathBuf>) -> DataDir {

@@ -261,9 +261,33 @@ const BINDINGS: &[Binding] = &[
 /// Maps a key event to a command. `typing` is true when a text field has focus: then printable
 /// characters (digits and letters included) are typed instead of triggering shortcuts.
 pub fn map(ev: &KeyEvent, typing: bool) -> Option<Cmd> {
+    // Windows reports every key's release too: only presses act.
     if ev.kind == KeyEventKind::Release {
         return None;
     }
+    let cmd = map_press(ev, typing)?;
+    // A key held down repeats only where repeating is safe: moving, erasing, typed text. A
+    // held Enter, digit, F-key or Esc acts once (it would race through the questionnaire).
+    if ev.kind == KeyEventKind::Repeat
+        && !matches!(
+            cmd,
+            Cmd::Up
+                | Cmd::Down
+                | Cmd::Left
+                | Cmd::Right
+                | Cmd::Home
+                | Cmd::End
+                | Cmd::Backspace
+                | Cmd::Delete
+                | Cmd::Input(_)
+        )
+    {
+        return None;
+    }
+    Some(cmd)
+}
+
+fn map_press(ev: &KeyEvent, typing: bool) -> Option<Cmd> {
     let ctrl = ev.modifiers.contains(KeyModifiers::CONTROL);
     let alt = ev.modifiers.contains(KeyModifiers::ALT);
     if let KeyCode::Char(c) = ev.code
@@ -454,6 +478,27 @@ mod tests {
                 bound.contains(&t.as_str()),
                 "README names {t}, which the keymap does not bind"
             );
+        }
+    }
+
+    #[test]
+    fn only_presses_act_and_a_held_key_repeats_only_where_safe() {
+        use KeyEventKind::{Press, Release, Repeat};
+        let ev = |code, kind| KeyEvent::new_with_kind(code, KeyModifiers::NONE, kind);
+        assert_eq!(map(&ev(KeyCode::Enter, Press), false), Some(Cmd::Next));
+        assert_eq!(map(&ev(KeyCode::Enter, Release), false), None);
+        // Held: arrows and erasing repeat, typed text repeats; Enter, digits, F-keys, Esc do not.
+        assert_eq!(map(&ev(KeyCode::Down, Repeat), false), Some(Cmd::Down));
+        assert_eq!(map(&ev(KeyCode::Backspace, Repeat), true), Some(Cmd::Backspace));
+        assert_eq!(map(&ev(KeyCode::Char('а'), Repeat), true), Some(Cmd::Input('а')));
+        for code in [
+            KeyCode::Enter,
+            KeyCode::Char('3'),
+            KeyCode::F(10),
+            KeyCode::Esc,
+            KeyCode::PageDown,
+        ] {
+            assert_eq!(map(&ev(code, Repeat), false), None, "{code:?}");
         }
     }
 }

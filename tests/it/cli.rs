@@ -101,3 +101,49 @@ fn an_unknown_lang_is_refused_by_the_commands_that_speak_and_ignored_by_the_othe
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert!(text(&out.stdout).starts_with("block,variable,type"));
 }
+
+#[test]
+fn a_folder_anketa_data_beside_the_program_is_its_data_dir() {
+    let tmp = tempfile::tempdir().unwrap();
+    let stick = tmp.path().join("stick");
+    let home = tmp.path().join("home");
+    std::fs::create_dir_all(stick.join("anketa-data")).unwrap();
+    std::fs::create_dir_all(&home).unwrap();
+    let exe = stick.join(if cfg!(windows) { "anketa.exe" } else { "anketa" });
+    std::fs::copy(env!("CARGO_BIN_EXE_anketa"), &exe).unwrap();
+    let run = |args: &[&str]| {
+        std::process::Command::new(&exe)
+            .args(args)
+            .env_remove("ANKETA_DATA_DIR")
+            .env("HOME", &home)
+            .env("XDG_DATA_HOME", home.join("data"))
+            .env("XDG_CONFIG_HOME", home.join("config"))
+            .env("APPDATA", home.join("appdata"))
+            .output()
+            .unwrap()
+    };
+    let data = stick.join("anketa-data");
+    let o = run(&[
+        "simulate",
+        "--questionnaire",
+        "nko",
+        "--count",
+        "3",
+        "--out",
+        data.to_str().unwrap(),
+        "--incomplete-share",
+        "1",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = run(&["list", "--all", "--json"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v.as_array().unwrap().len(), 3, "the stick's interviews: {v}");
+    // Nothing written to the laptop's profile.
+    assert_eq!(std::fs::read_dir(&home).unwrap().count(), 0);
+    // Without the folder: the profile's data dir (empty here).
+    std::fs::rename(&data, stick.join("other")).unwrap();
+    let o = run(&["list", "--all", "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v.as_array().unwrap().len(), 0);
+}
