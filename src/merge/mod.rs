@@ -797,6 +797,8 @@ impl MergeReport {
     pub fn summary(&self, out_dir: &str) -> String {
         use std::fmt::Write;
         let out_dir = &*printable(out_dir);
+        // Paths as the system writes them (`Z:\out\drafts.ndjson` on Windows).
+        let sep = std::path::MAIN_SEPARATOR;
         let mut s = String::new();
         let total: usize = self.merged.values().sum();
         let _ = writeln!(
@@ -834,7 +836,7 @@ impl MergeReport {
         if !self.conflicts.is_empty() {
             let _ = writeln!(
                 s,
-                "conflicts: {} (the copies not kept are in {out_dir}/conflicts/)",
+                "conflicts: {} (the copies not kept are in {out_dir}{sep}conflicts{sep})",
                 self.conflicts.len()
             );
             for c in self.conflicts.iter().take(SHOW) {
@@ -863,7 +865,7 @@ impl MergeReport {
         if !self.in_progress_left_out.is_empty() {
             let _ = writeln!(
                 s,
-                "drafts: {} in-progress cop(ies) not merged, kept in {out_dir}/drafts.ndjson",
+                "drafts: {} in-progress cop(ies) not merged, kept in {out_dir}{sep}drafts.ndjson",
                 self.in_progress_left_out.len()
             );
         }
@@ -908,7 +910,7 @@ impl MergeReport {
         );
         let _ = writeln!(
             s,
-            "wrote {} file(s) to {out_dir}/ (report: merge-report.json)",
+            "wrote {} file(s) to {out_dir}{sep} (report: merge-report.json)",
             self.outputs.len()
         );
         s
