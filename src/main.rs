@@ -7,8 +7,15 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 /// Offline terminal interviewer for monitoring surveys.
+/// `anketa --version`: the package version, and for a field build (dist/build.sh) the commit it
+/// was built from.
+const VERSION: &str = match option_env!("ANKETA_VERSION") {
+    Some(v) => v,
+    None => env!("CARGO_PKG_VERSION"),
+};
+
 #[derive(Parser)]
-#[command(name = "anketa", version, about, long_about = None)]
+#[command(name = "anketa", version = VERSION, about, long_about = None)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
@@ -27,6 +34,12 @@ enum Command {
         /// Offer this questionnaire file too (repeatable).
         #[arg(long = "questionnaire", value_name = "PATH")]
         questionnaires: Vec<PathBuf>,
+    },
+    /// Hand the completed interviews of this laptop to a folder or USB stick for the supervisor
+    /// (copied, never moved; each copy read back and checked; safe to repeat).
+    Handin {
+        /// The folder (a USB stick's root, say); the copies go to DIR/anketa-<device>/.
+        dir: PathBuf,
     },
     /// List the interviews of this data dir (unfinished ones; --all for every one).
     List {
@@ -128,6 +141,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         None => cmd::interview(cli.data_dir, lang, &[]),
         Some(Command::Interview { questionnaires }) => cmd::interview(cli.data_dir, lang, &questionnaires),
+        Some(Command::Handin { dir }) => cmd::handin(cli.data_dir, lang, &dir, &mut out),
         Some(Command::List { all, json }) => cmd::list(cli.data_dir, lang, all, json, &mut out, &mut err),
         Some(Command::Check { files }) => cmd::check(&files, &mut out, &mut err),
         Some(Command::Codebook { questionnaire, format }) => {

@@ -6,6 +6,7 @@
 
 mod atomic;
 mod data_dir;
+mod handin;
 mod inputs;
 mod merge_io;
 mod report_io;
@@ -14,6 +15,7 @@ pub(crate) use atomic::{AtomicFile, Staged, put_all, stage, write_atomic};
 pub use data_dir::LockError;
 pub(crate) use data_dir::{Config, InterviewLock, MAX_INTERVIEW_BYTES};
 pub use data_dir::{DataDir, questionnaire_file_name, read_record};
+pub use handin::{HandIn, HandInError};
 pub(crate) use inputs::{Walk, source_path, walk};
 pub(crate) use merge_io::{check_merge_out, read_and_write};
 pub(crate) use report_io::{ReportInput, open_report_input, read_quota};

@@ -147,3 +147,106 @@ fn a_folder_anketa_data_beside_the_program_is_its_data_dir() {
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v.as_array().unwrap().len(), 0);
 }
+
+#[test]
+fn handin_copies_completed_interviews_checks_them_and_is_safe_to_repeat() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("laptop");
+    let stick = tmp.path().join("stick");
+    let d = data.to_str().unwrap();
+    let o = crate::support::anketa(&[
+        "simulate",
+        "--questionnaire",
+        "nko",
+        "--count",
+        "6",
+        "--out",
+        d,
+        "--incomplete-share",
+        "0.5",
+        "--seed",
+        "3",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let originals: Vec<std::path::PathBuf> = std::fs::read_dir(data.join("interviews"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    let completed = originals
+        .iter()
+        .filter(|p| {
+            std::fs::read_to_string(p)
+                .unwrap()
+                .contains("\"status\": \"completed\"")
+        })
+        .count();
+    assert!(
+        completed > 0 && completed < originals.len(),
+        "{completed} of {}",
+        originals.len()
+    );
+    let handin = || crate::support::anketa(&["handin", stick.to_str().unwrap(), "--data-dir", d]);
+    let o = handin();
+    let said = String::from_utf8_lossy(&o.stdout).into_owned();
+    assert!(o.status.success(), "{said}{}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        said.contains(&format!(
+            "новых интервью {completed}, обновлено 0, уже были сданы раньше 0"
+        )),
+        "{said}"
+    );
+    // Only completed ones, byte for byte, with the questionnaire copy; nothing moved.
+    let folder = std::fs::read_dir(&stick).unwrap().next().unwrap().unwrap().path();
+    let copies: Vec<_> = std::fs::read_dir(folder.join("interviews"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(copies.len(), completed);
+    for c in &copies {
+        assert_eq!(
+            std::fs::read(c).unwrap(),
+            std::fs::read(data.join("interviews").join(c.file_name().unwrap())).unwrap()
+        );
+    }
+    assert_eq!(std::fs::read_dir(folder.join("questionnaires")).unwrap().count(), 1);
+    assert_eq!(
+        std::fs::read_dir(data.join("interviews")).unwrap().count(),
+        originals.len()
+    );
+    // Again: nothing copied twice.
+    let said = String::from_utf8_lossy(&handin().stdout).into_owned();
+    assert!(
+        said.contains(&format!(
+            "новых интервью 0, обновлено 0, уже были сданы раньше {completed}"
+        )),
+        "{said}"
+    );
+    // The supervisor merges the stick as it is.
+    let out = tmp.path().join("out");
+    let o = crate::support::anketa(&["merge", stick.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    // A stick that fails: the folder for interviews is a file. Nothing half-written, said in words.
+    let bad = tmp.path().join("bad");
+    std::fs::create_dir_all(folder.strip_prefix(&stick).map(|f| bad.join(f)).unwrap()).unwrap();
+    let bad_folder = bad.join(folder.file_name().unwrap());
+    std::fs::write(bad_folder.join("interviews"), b"not a folder").unwrap();
+    let o = crate::support::anketa(&["handin", bad.to_str().unwrap(), "--data-dir", d]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("сдача прервана") && err.contains("повторите"), "{err}");
+    let json_files = walk_json(&bad);
+    assert!(json_files.is_empty(), "{json_files:?}");
+}
+
+fn walk_json(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            out.extend(walk_json(&p));
+        } else if p.extension().is_some_and(|x| x == "json") {
+            out.push(p);
+        }
+    }
+    out
+}

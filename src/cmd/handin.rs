@@ -1,0 +1,58 @@
+//! `anketa handin DIR`: the interviewer hands the completed interviews of this laptop to a folder
+//! or USB stick for the supervisor (see [`crate::store::DataDir::hand_in`]).
+
+use super::{Done, Error, emit};
+use crate::i18n::{self, Lang};
+use crate::store::{DataDir, HandIn};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// Hands in to `dest`, saying what was done in the UI language (`lang`, else the data dir's).
+pub fn handin(data_dir: Option<PathBuf>, lang: Option<&str>, dest: &Path, out: &mut dyn Write) -> Result<Done, Error> {
+    let dir = DataDir::locate(data_dir).map_err(|e| Error::usage(e.to_string()))?;
+    let lang = match super::lang(lang)? {
+        Some(l) => l,
+        None => dir.config().lang.as_deref().and_then(Lang::parse).unwrap_or_default(),
+    };
+    match dir.hand_in(dest) {
+        Ok(h) => {
+            emit(out, summary(lang, &h).as_bytes())?;
+            Ok(Done::All)
+        }
+        Err(e) => {
+            let why = i18n::io_problem(lang, &e.error);
+            let name = e.at.file_name().unwrap_or_default().to_string_lossy().into_owned();
+            Err(Error::Failed(format!(
+                "{} {name}: {why}\n{}\n{}",
+                lang.t("сдача прервана на", "hand-in stopped at"),
+                summary(lang, &e.done).trim_end(),
+                lang.t(
+                    "Вставьте флешку (или проверьте папку) и повторите: сданное не повторяется, недописанных файлов нет.",
+                    "Put the stick back (or check the folder) and repeat: what is handed in is not copied again, nothing is left half-written.",
+                )
+            )))
+        }
+    }
+}
+
+/// What a hand-in did, in words.
+fn summary(lang: Lang, h: &HandIn) -> String {
+    match lang {
+        Lang::Ru => format!(
+            "Сдано в {}: новых интервью {}, обновлено {}, уже были сданы раньше {}; копий анкет {}. Каждая копия проверена чтением.\n",
+            h.folder.display(),
+            h.new,
+            h.updated,
+            h.already,
+            h.questionnaires
+        ),
+        Lang::En => format!(
+            "Handed in to {}: {} new interview(s), {} updated, {} handed in before; {} questionnaire cop(ies). Every copy was read back and checked.\n",
+            h.folder.display(),
+            h.new,
+            h.updated,
+            h.already,
+            h.questionnaires
+        ),
+    }
+}
