@@ -219,6 +219,25 @@ pub fn unreadable(lang: Lang, u: &Unreadable) -> String {
     }
 }
 
+/// What a hand-in did (`anketa handin`, and the menu's «Сдать завершённые интервью»).
+pub fn handed_in(
+    lang: Lang,
+    folder: &str,
+    new: usize,
+    updated: usize,
+    already: usize,
+    questionnaires: usize,
+) -> String {
+    match lang {
+        Lang::Ru => format!(
+            "Сдано в {folder}: новых интервью {new}, обновлено {updated}, уже были сданы раньше {already}; копий анкет {questionnaires}. Каждая копия проверена чтением."
+        ),
+        Lang::En => format!(
+            "Handed in to {folder}: {new} new interview(s), {updated} updated, {already} handed in before; {questionnaires} questionnaire cop(ies). Every copy was read back and checked."
+        ),
+    }
+}
+
 /// An interview another anketa window has open, in the UI language.
 pub fn interview_locked(lang: Lang) -> String {
     lang.t_owned(

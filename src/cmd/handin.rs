@@ -37,22 +37,9 @@ pub fn handin(data_dir: Option<PathBuf>, lang: Option<&str>, dest: &Path, out: &
 
 /// What a hand-in did, in words.
 fn summary(lang: Lang, h: &HandIn) -> String {
-    match lang {
-        Lang::Ru => format!(
-            "Сдано в {}: новых интервью {}, обновлено {}, уже были сданы раньше {}; копий анкет {}. Каждая копия проверена чтением.\n",
-            h.folder.display(),
-            h.new,
-            h.updated,
-            h.already,
-            h.questionnaires
-        ),
-        Lang::En => format!(
-            "Handed in to {}: {} new interview(s), {} updated, {} handed in before; {} questionnaire cop(ies). Every copy was read back and checked.\n",
-            h.folder.display(),
-            h.new,
-            h.updated,
-            h.already,
-            h.questionnaires
-        ),
-    }
+    let folder = h.folder.display().to_string();
+    format!(
+        "{}\n",
+        i18n::handed_in(lang, &folder, h.new, h.updated, h.already, h.questionnaires)
+    )
 }

@@ -38,6 +38,9 @@ pub struct Config {
     /// UI language (`ru`, `en`).
     #[serde(default)]
     pub lang: Option<String>,
+    /// The folder of the last hand-in (a USB stick).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hand_in_dir: Option<String>,
 }
 
 /// The portable data folder of the program at `exe`: `anketa-data` beside it, if that is a

@@ -54,6 +54,11 @@ pub enum Screen {
 /// Something drawn over the screen.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Overlay {
+    /// "Hand in completed interviews": the folder (a USB stick) being typed.
+    HandIn {
+        /// The folder.
+        edit: Editor,
+    },
     /// Key help, scrolled to line `top` (↑ ↓, PgUp and Space scroll it).
     Help {
         /// First line shown.
@@ -119,6 +124,11 @@ pub enum Request {
     Close,
     /// Save settings (interviewer code, language).
     SaveConfig,
+    /// Hand the completed interviews in to folder `dest`.
+    HandIn {
+        /// The folder.
+        dest: String,
+    },
     /// Move draft `item` to `discarded/` and reload the list.
     Discard {
         /// Index into `items`.
@@ -168,6 +178,11 @@ pub enum Outcome {
     },
     /// Settings were written (for [`Request::SaveConfig`]).
     ConfigSaved,
+    /// A hand-in ended (for [`Request::HandIn`]): what it did, or why it stopped, in words.
+    HandedIn {
+        /// The words.
+        text: String,
+    },
     /// Writing the settings failed.
     ConfigFailed {
         /// The reason.
@@ -199,6 +214,7 @@ pub(crate) const MENU: &[(&str, &str)] = &[
     ("Помощь", "Help"),
     ("Язык: English", "Language: русский"),
     ("Выход", "Quit"),
+    ("Сдать завершённые интервью", "Hand in completed interviews"),
 ];
 
 /// The whole UI state.
@@ -235,6 +251,8 @@ pub struct App {
     today: String,
     /// The interviewer's time zone (`today()` in expressions); UTC unless set.
     zone: jiff::tz::TimeZone,
+    /// The folder of the last hand-in (remembered in the settings).
+    hand_in_dir: Option<String>,
 }
 
 impl App {
@@ -247,6 +265,7 @@ impl App {
             items: Vec::new(),
             broken: Vec::new(),
             zone: jiff::tz::TimeZone::UTC,
+            hand_in_dir: None,
             interviewer,
             screen: Screen::Start { tab: Tab::New, sel: 0 },
             overlay: None,
@@ -297,6 +316,16 @@ impl App {
     /// Overlay.
     pub(crate) fn overlay(&self) -> Option<&Overlay> {
         self.overlay.as_ref()
+    }
+
+    /// The folder of the last hand-in.
+    pub fn hand_in_dir(&self) -> Option<&str> {
+        self.hand_in_dir.as_deref()
+    }
+
+    /// Sets the folder of the last hand-in (from the settings).
+    pub fn set_hand_in_dir(&mut self, dir: Option<String>) {
+        self.hand_in_dir = dir;
     }
 
     /// Sets the interviewer's time zone (the run loop passes the system's).
@@ -436,6 +465,10 @@ impl App {
                 vec![]
             }
             Outcome::ConfigSaved | Outcome::Closed => vec![],
+            Outcome::HandedIn { text } => {
+                self.notice = Some(text);
+                vec![]
+            }
             Outcome::ConfigFailed { error } => {
                 self.notice = Some(format!(
                     "{}: {error}",
@@ -523,8 +556,8 @@ impl App {
 
     /// Whether typed characters go into a field now.
     pub fn typing(&self) -> bool {
-        if self.overlay.is_some() {
-            return false;
+        if let Some(o) = &self.overlay {
+            return matches!(o, Overlay::HandIn { .. });
         }
         match &self.screen {
             Screen::AskCode { .. } => true,
@@ -628,6 +661,10 @@ impl App {
     }
 
     fn paste_text(&mut self, text: &str, now: &Now) -> Vec<Request> {
+        if let Some(Overlay::HandIn { edit }) = &mut self.overlay {
+            edit.insert(text, false);
+            return vec![];
+        }
         if self.overlay.is_some() {
             return vec![];
         }
@@ -693,6 +730,38 @@ impl App {
 
     fn overlay_cmd(&mut self, o: Overlay, cmd: Cmd) -> Vec<Request> {
         match o {
+            Overlay::HandIn { mut edit } => {
+                match cmd {
+                    Cmd::Next => {
+                        let dest = edit.text().trim().to_string();
+                        if dest.is_empty() {
+                            self.overlay = Some(Overlay::HandIn { edit });
+                            return vec![];
+                        }
+                        self.overlay = None;
+                        self.hand_in_dir = Some(dest.clone());
+                        return vec![Request::SaveConfig, Request::HandIn { dest }];
+                    }
+                    Cmd::Menu => {
+                        self.overlay = None;
+                        return vec![];
+                    }
+                    Cmd::Input(c) => edit.insert(&c.to_string(), false),
+                    Cmd::Backspace => {
+                        edit.backspace();
+                    }
+                    Cmd::Delete => {
+                        edit.delete();
+                    }
+                    Cmd::Left => edit.left(),
+                    Cmd::Right => edit.right(),
+                    Cmd::Home => edit.home(),
+                    Cmd::End => edit.end(),
+                    _ => {}
+                }
+                self.overlay = Some(Overlay::HandIn { edit });
+                vec![]
+            }
             Overlay::Help { top } => {
                 // Scrolled as far as the view lets it (it clamps `top` to the last screenful).
                 let max = crate::tui::keymap::help(self.lang).len();
@@ -796,6 +865,12 @@ impl App {
                 vec![Request::SaveConfig]
             }
             4 => self.leave(true),
+            5 => {
+                self.overlay = Some(Overlay::HandIn {
+                    edit: Editor::new(self.hand_in_dir.as_deref().unwrap_or("")),
+                });
+                vec![]
+            }
             _ => vec![],
         }
     }

@@ -215,6 +215,7 @@ impl<C: Clock> Runner<C> {
                 let cfg = Config {
                     interviewer: app.interviewer().map(str::to_string),
                     lang: Some(app.lang().code().to_string()),
+                    hand_in_dir: app.hand_in_dir().map(str::to_string),
                 };
                 match self.dir.save_config(&cfg) {
                     Ok(()) => Outcome::ConfigSaved,
@@ -242,6 +243,30 @@ impl<C: Clock> Runner<C> {
                 Ok(rec) => Outcome::Opened { item, rec, reopen },
                 Err(error) => Outcome::OpenFailed { error },
             },
+            Request::HandIn { dest } => {
+                let l = app.lang();
+                let text = match self.dir.hand_in(std::path::Path::new(&dest)) {
+                    Ok(h) => i18n::handed_in(
+                        l,
+                        &h.folder.display().to_string(),
+                        h.new,
+                        h.updated,
+                        h.already,
+                        h.questionnaires,
+                    ),
+                    Err(e) => format!(
+                        "{} {}: {} {}",
+                        l.t("Сдача прервана:", "Hand-in stopped:"),
+                        e.at.file_name().unwrap_or_default().to_string_lossy(),
+                        i18n::io_problem(l, &e.error),
+                        l.t(
+                            "— повторите: сданное не повторяется.",
+                            "— repeat: what is handed in is not copied again."
+                        ),
+                    ),
+                };
+                Outcome::HandedIn { text }
+            }
             Request::Discard { item } => {
                 let it = &app.items()[item];
                 match self.dir.discard(&it.path, &it.rec) {
@@ -420,6 +445,7 @@ pub fn run(opts: Options) -> io::Result<()> {
         }
     }
     let mut app = App::new(opts.lang, catalog, cfg.interviewer);
+    app.set_hand_in_dir(cfg.hand_in_dir);
     app.set_zone(jiff::tz::TimeZone::system());
     let mut rt = Runner::new(opts.dir, SystemClock::default(), view::Theme::from_env());
     ratatui::run(|terminal| {

@@ -82,6 +82,7 @@ pub fn view(f: &mut Frame, app: &App, theme: Theme) {
     }
     match app.overlay() {
         Some(Overlay::Help { top }) => help(f, app.lang(), *top, theme),
+        Some(Overlay::HandIn { edit }) => hand_in(f, app, edit, theme),
         Some(Overlay::Menu { sel }) => menu(f, app, *sel, theme),
         Some(Overlay::ConfirmReopen { item }) => confirm_reopen(f, app, *item, theme),
         Some(Overlay::ConfirmDiscard { item }) => confirm_discard(f, app, *item, theme),
@@ -364,6 +365,31 @@ fn ask_code(f: &mut Frame, app: &App, edit: &Editor, theme: Theme) {
         .borders(Borders::ALL)
         .title(l.t(" Интервьюер ", " Interviewer "));
     f.render_widget(Paragraph::new(lines).block(block), area);
+}
+
+fn hand_in(f: &mut Frame, app: &App, edit: &Editor, theme: Theme) {
+    let l = app.lang();
+    let area = centered(f.area(), 66, 9);
+    let lines = vec![
+        Line::from(l.t(
+            "Куда сдать завершённые интервью (папка или флешка):",
+            "Where to hand in the completed interviews (a folder or USB stick):",
+        )),
+        field_line(edit, theme, true),
+        Line::styled(
+            l.t(
+                "например E:\\ или /media/usb. Копируются, не переносятся; каждая копия проверяется.",
+                "e.g. E:\\ or /media/usb. Copied, not moved; every copy is checked.",
+            ),
+            theme.dim(),
+        ),
+        Line::from(l.t("Enter — сдать, Esc — отмена", "Enter: hand in, Esc: cancel")),
+    ];
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .title(l.t(" Сдать интервью ", " Hand in "));
+    f.render_widget(Clear, area);
+    f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }).block(block), area);
 }
 
 fn field_line(edit: &Editor, theme: Theme, focused: bool) -> Line<'static> {

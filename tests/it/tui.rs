@@ -702,3 +702,41 @@ fn a_long_option_list_scrolls_under_the_question_which_stays() {
         }
     }
 }
+
+#[test]
+fn completed_interviews_are_handed_in_from_the_menu() {
+    let dir = tempfile::tempdir().unwrap();
+    let laptop = dir.path().join("laptop");
+    let stick = dir.path().join("stick");
+    let o = crate::support::anketa(&[
+        "simulate",
+        "--questionnaire",
+        "nko",
+        "--count",
+        "4",
+        "--out",
+        crate::support::s(&laptop),
+        "--incomplete-share",
+        "0",
+    ]);
+    assert!(o.status.success());
+    let data = DataDir::at(&laptop);
+    let (mut app, mut rt) = started(&data, 0);
+    rt.step(&mut app, k(KeyCode::Esc)); // the menu
+    let mut term = Terminal::new(TestBackend::new(80, 24)).unwrap();
+    rt.draw(&mut term, &mut app).unwrap();
+    assert!(format!("{}", term.backend()).contains("6. Сдать завершённые интервью"));
+    rt.step(&mut app, k(KeyCode::Char('6')));
+    rt.draw(&mut term, &mut app).unwrap();
+    assert!(format!("{}", term.backend()).contains("Куда сдать завершённые интервью"));
+    for c in stick.to_str().unwrap().chars() {
+        rt.step(&mut app, k(KeyCode::Char(c)));
+    }
+    rt.step(&mut app, k(KeyCode::Enter));
+    let notice = app.notice().unwrap_or("").to_string();
+    assert!(notice.contains("новых интервью 4"), "{notice}");
+    let folder = std::fs::read_dir(&stick).unwrap().next().unwrap().unwrap().path();
+    assert_eq!(std::fs::read_dir(folder.join("interviews")).unwrap().count(), 4);
+    // The folder is remembered for the next time.
+    assert_eq!(data.config().hand_in_dir.as_deref(), stick.to_str());
+}
