@@ -43,6 +43,17 @@ enum Command {
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
+    /// Convert an XLSForm (.xlsx, .xls, .ods: ODK, KoBoToolbox, SurveyCTO) to a questionnaire JSON.
+    Import {
+        /// The XLSForm workbook.
+        form: PathBuf,
+        /// Write the questionnaire here (atomically) instead of printing it.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+        /// Treat every warning as an error: write nothing, exit 2.
+        #[arg(long)]
+        strict: bool,
+    },
     /// Print the variables of a questionnaire (a bundled id such as `nko`, `omsu`, or a path).
     Codebook {
         /// Bundled id or path.
@@ -130,6 +141,11 @@ fn main() -> ExitCode {
         Some(Command::Interview { questionnaires }) => cmd::interview(cli.data_dir, lang, &questionnaires),
         Some(Command::List { all, json }) => cmd::list(cli.data_dir, lang, all, json, &mut out, &mut err),
         Some(Command::Check { files }) => cmd::check(&files, &mut out, &mut err),
+        Some(Command::Import {
+            form,
+            out: file,
+            strict,
+        }) => cmd::import(&form, file.as_ref(), strict, &mut out, &mut err),
         Some(Command::Codebook { questionnaire, format }) => {
             let format = match format {
                 Format::Md => cmd::CodebookFormat::Md,

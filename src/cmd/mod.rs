@@ -6,6 +6,7 @@
 //! Commands print to the `out` and `err` writers they are given (standard output and error in
 //! the binary), so tests can run them without a process. Long work reports to a [`Progress`].
 
+mod import;
 mod interview;
 mod list;
 mod merge;
@@ -13,6 +14,7 @@ mod questionnaire;
 mod report;
 mod simulate;
 
+pub use import::import;
 pub use interview::interview;
 pub use list::list;
 pub use merge::{MergeOptions, merge};

@@ -1,0 +1,1699 @@
+//! XLSForm import: the sheets of an XLSForm (ODK, KoBoToolbox, SurveyCTO) converted to an anketa
+//! questionnaire (JSON text), leniently: what anketa cannot do is dropped or approximated, each
+//! time with a warning naming the cell (`survey!D14`) and a hint.
+//!
+//! Pure: no file I/O. [`crate::store`] reads the workbook into a [`Workbook`] of text cells;
+//! [`convert`] maps it and checks the result with [`crate::questionnaire::load`] (an expression
+//! anketa refuses is dropped with a warning; anything else refused is a bug of the importer).
+//! The mapping is documented in `docs/xlsform.md`.
+
+mod expr;
+mod names;
+
+use crate::diag::Diagnostic;
+use names::{block_id, lang_code, valid_name};
+use serde::Serialize;
+use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+/// One sheet: its name and its rows of cells as text (row 1 first, column A first).
+#[derive(Debug, Clone, Default)]
+pub struct Sheet {
+    /// The sheet's name as written (`survey`, `Choices`…).
+    pub name: String,
+    /// The cells; rows may differ in length.
+    pub rows: Vec<Vec<String>>,
+}
+
+/// A workbook: its sheets in order.
+#[derive(Debug, Clone, Default)]
+pub struct Workbook {
+    /// The sheets.
+    pub sheets: Vec<Sheet>,
+}
+
+/// A converted form.
+#[derive(Debug, Clone)]
+pub struct Imported {
+    /// The questionnaire JSON (pretty, fields in a fixed order), accepted by `anketa check`.
+    pub json: String,
+    /// What was dropped, approximated or repaired, each naming its cell (`survey!D14`).
+    pub warnings: Vec<Diagnostic>,
+    /// The questionnaire's id.
+    pub id: String,
+    /// Its version.
+    pub version: String,
+    /// Questions by anketa type.
+    pub by_type: BTreeMap<String, usize>,
+    /// Number of blocks.
+    pub blocks: usize,
+    /// Language codes of the texts.
+    pub languages: Vec<String>,
+}
+
+/// The column letters of a 0-based column index: 0 → `A`, 26 → `AA`.
+pub fn column_letters(mut i: usize) -> String {
+    let mut s = Vec::new();
+    loop {
+        s.push(b'A' + (i % 26) as u8);
+        if i < 26 {
+            break;
+        }
+        i = i / 26 - 1;
+    }
+    s.reverse();
+    String::from_utf8(s).unwrap_or_default()
+}
+
+/// `sheet!D14` for a 0-based row and column.
+fn cell(sheet: &str, row: usize, col: usize) -> String {
+    format!("{sheet}!{}{}", column_letters(col), row + 1)
+}
+
+/// A sheet with its header row parsed: column base name (lowercase, `_` for blanks) and
+/// language (as written after `::`).
+struct Table<'a> {
+    name: &'a str,
+    rows: &'a [Vec<String>],
+    cols: Vec<(String, Option<String>)>,
+}
+
+impl<'a> Table<'a> {
+    fn new(sheet: &'a Sheet) -> Table<'a> {
+        let header = sheet.rows.first().map(Vec::as_slice).unwrap_or_default();
+        let cols = header
+            .iter()
+            .map(|h| {
+                let h = h.trim();
+                let (base, lang) = match h.split_once("::") {
+                    Some((b, l)) => (b, Some(l.trim().to_string())),
+                    // The older `label:English`.
+                    None => match h.split_once(':') {
+                        Some((b, l)) if TRANSLATABLE.contains(&b.trim().to_lowercase().as_str()) => {
+                            (b, Some(l.trim().to_string()))
+                        }
+                        _ => (h, None),
+                    },
+                };
+                let base = base.trim().to_lowercase().replace(' ', "_");
+                // pyxform's aliases.
+                let base = match base.as_str() {
+                    "bind::relevant" | "relevance" => "relevant".to_string(),
+                    "jr:constraintmsg" | "constraint_msg" => "constraint_message".to_string(),
+                    "jr:requiredmsg" | "requiredmsg" => "required_message".to_string(),
+                    "constraining_message" => "constraint_message".to_string(),
+                    "readonly" => "read_only".to_string(),
+                    "caption" => "label".to_string(),
+                    "count" | "jr:count" => "repeat_count".to_string(),
+                    "tag" => "name".to_string(),
+                    "big-image" => "media".to_string(),
+                    "list_name" | "list" => "list_name".to_string(),
+                    "value" if sheet.name.eq_ignore_ascii_case("choices") => "name".to_string(),
+                    "calculate" => "calculation".to_string(),
+                    "choice_filter" | "choicefilter" => "choice_filter".to_string(),
+                    _ => base,
+                };
+                // `bind::relevant`, `control::appearance`, `bind::jr:constraintMsg`.
+                match (base.as_str(), lang.as_deref()) {
+                    ("bind" | "control" | "body", Some(rest)) => {
+                        let rest = rest.to_lowercase();
+                        let rest = match rest.as_str() {
+                            "jr:constraintmsg" => "constraint_message".to_string(),
+                            "calculate" => "calculation".to_string(),
+                            "jr:requiredmsg" => "required_message".to_string(),
+                            _ => rest,
+                        };
+                        (rest, None)
+                    }
+                    _ => (base, lang),
+                }
+            })
+            .collect();
+        Table {
+            name: &sheet.name,
+            rows: &sheet.rows,
+            cols,
+        }
+    }
+
+    /// The column index of a plain (language-less) column.
+    fn col(&self, base: &str) -> Option<usize> {
+        self.cols.iter().position(|(b, l)| b == base && l.is_none())
+    }
+
+    fn get(&self, row: usize, base: &str) -> Option<(&'a str, usize)> {
+        let c = self.col(base)?;
+        let v = self.rows.get(row)?.get(c)?.trim();
+        (!v.is_empty()).then_some((v, c))
+    }
+
+    fn value(&self, row: usize, base: &str) -> &'a str {
+        self.get(row, base).map_or("", |(v, _)| v)
+    }
+
+    fn cell(&self, row: usize, base: &str) -> String {
+        let c = self.cols.iter().position(|(b, _)| b == base).unwrap_or(self.cols.len());
+        cell(self.name, row, c)
+    }
+
+    fn is_blank(&self, row: usize) -> bool {
+        self.rows[row].iter().all(|c| c.trim().is_empty())
+    }
+}
+
+/// What a reference to an XLSForm name becomes in an anketa expression.
+#[derive(Debug, Clone)]
+enum Target {
+    /// A question, under its anketa name.
+    Question(String),
+    /// A dropped question: the expression that stands for it (`''`, unanswered; `today()`).
+    Dropped(&'static str),
+    /// A note: anketa refuses references to notes; it reads as its label would be empty.
+    Note,
+}
+
+struct Settings {
+    id: String,
+    version: String,
+    title: String,
+    default_language: Option<String>,
+}
+
+#[derive(Serialize)]
+struct QnJson {
+    id: String,
+    version: String,
+    title: String,
+    language: String,
+    blocks: Vec<BlockJson>,
+}
+
+#[derive(Serialize)]
+struct BlockJson {
+    id: String,
+    title: Value,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    relevant: Option<String>,
+    questions: Vec<QJson>,
+}
+
+#[derive(Serialize, Default, Clone)]
+struct QJson {
+    id: String,
+    #[serde(rename = "type")]
+    kind: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    text: Option<Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    hint: Option<Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    required: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    relevant: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    constraint: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    constraint_message: Option<Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    options: Option<Vec<OptJson>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    min: Option<Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    max: Option<Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    integer: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    calculation: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    default: Option<Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    default_calculation: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    choice_filter: Option<String>,
+}
+
+#[derive(Serialize, Clone)]
+struct OptJson {
+    code: String,
+    label: Value,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    other: bool,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    attributes: BTreeMap<String, String>,
+}
+
+/// A block being built, with the cells its expressions came from.
+struct BlockIr {
+    json: BlockJson,
+    relevant_cell: String,
+    /// Cells of each question's droppable fields: (question index, field) → cell.
+    cells: HashMap<(usize, &'static str), String>,
+    row: usize,
+}
+
+/// An open `begin group` / `begin repeat`.
+struct Frame {
+    repeat: bool,
+    row: usize,
+    /// Its rewritten `relevant`.
+    relevant: Option<String>,
+    /// The block it fills (top-level frames only).
+    block: Option<usize>,
+}
+
+/// Columns that may be given per language.
+const TRANSLATABLE: &[&str] = &[
+    "label",
+    "hint",
+    "guidance_hint",
+    "constraint_message",
+    "required_message",
+    "media",
+    "image",
+    "big-image",
+    "audio",
+    "video",
+];
+
+/// Metadata types: anketa records its own (start, end, the interviewer), so they are dropped.
+const METADATA: &[&str] = &[
+    "start",
+    "end",
+    "today",
+    "deviceid",
+    "subscriberid",
+    "simserial",
+    "phonenumber",
+    "username",
+    "email",
+    "audit",
+    "imei",
+    "start-geopoint",
+    "background-geopoint",
+    "uri:deviceid",
+    "uri:email",
+    "uri:username",
+    "uri:phonenumber",
+    "uri:subscriberid",
+    "uri:simserial",
+    "instanceid",
+];
+
+/// Types a terminal cannot collect: dropped with a warning per row.
+const UNSUPPORTED: &[&str] = &[
+    "geopoint",
+    "geotrace",
+    "geoshape",
+    "image",
+    "photo",
+    "audio",
+    "video",
+    "file",
+    "barcode",
+    "background-audio",
+    "osm",
+    "xml-external",
+    "csv-external",
+    "select_one_from_file",
+    "select_multiple_from_file",
+    "select_one_external",
+    "rank",
+];
+
+/// Appearances that mean nothing more for anketa than they show (one question per screen,
+/// options listed): accepted without a warning. `multiline` is mapped.
+const QUIET_APPEARANCES: &[&str] = &[
+    "minimal",
+    "likert",
+    "field-list",
+    "quick",
+    "horizontal",
+    "horizontal-compact",
+    "compact",
+    "no-calendar",
+    "autocomplete",
+    "label",
+    "list-nolabel",
+    "list",
+    "table-list",
+];
+
+/// Survey columns read (others are warned about once, at their header).
+const SURVEY_COLUMNS: &[&str] = &[
+    "type",
+    "name",
+    "label",
+    "hint",
+    "guidance_hint",
+    "required",
+    "required_message",
+    "relevant",
+    "constraint",
+    "constraint_message",
+    "calculation",
+    "choice_filter",
+    "default",
+    "read_only",
+    "appearance",
+    "trigger",
+    "parameters",
+    "repeat_count",
+    "media",
+    "image",
+    "audio",
+    "video",
+    "note",
+    "comments",
+];
+
+struct Cx<'a> {
+    file: &'a str,
+    warnings: Vec<Diagnostic>,
+    /// Language columns: as written → code.
+    langs: BTreeMap<String, String>,
+    /// The code of the plain `label` column when there are language columns.
+    default_lang: String,
+    multilingual: bool,
+    targets: HashMap<String, Target>,
+}
+
+impl Cx<'_> {
+    fn warn(&mut self, at: impl Into<String>, msg: impl Into<String>, hint: impl Into<String>) {
+        self.warnings.push(Diagnostic::new(self.file, at, msg).hint(hint));
+    }
+
+    /// The text of a column family (`label`, `label::English (en)`…) in a row: a plain string
+    /// for a form without languages, else a language map; `None` when every cell is empty.
+    fn text(&mut self, t: &Table, row: usize, base: &str) -> Option<Value> {
+        let cells = t.rows.get(row)?;
+        let mut map = BTreeMap::new();
+        let mut plain = None;
+        for (i, (b, lang)) in t.cols.iter().enumerate() {
+            if b != base {
+                continue;
+            }
+            let Some(v) = cells.get(i).map(|s| s.trim()).filter(|s| !s.is_empty()) else {
+                continue;
+            };
+            let v = self.pipe(v, &cell(t.name, row, i));
+            match lang {
+                None => plain = Some(v),
+                Some(l) => {
+                    let code = self.langs.get(l).cloned().unwrap_or_else(|| self.default_lang.clone());
+                    map.entry(code).or_insert(v);
+                }
+            }
+        }
+        if !self.multilingual {
+            return plain.map(Value::String);
+        }
+        if let Some(p) = plain {
+            map.entry(self.default_lang.clone()).or_insert(p);
+        }
+        (!map.is_empty()).then(|| Value::Object(map.into_iter().map(|(k, v)| (k, Value::String(v))).collect()))
+    }
+
+    /// A text with its `${name}` pipes renamed; a pipe of a dropped or unknown question is
+    /// removed (warned).
+    fn pipe(&mut self, text: &str, at: &str) -> String {
+        let mut out = String::new();
+        let mut rest = text;
+        while let Some(start) = rest.find("${") {
+            let Some(len) = rest[start + 2..].find('}') else { break };
+            out.push_str(&rest[..start]);
+            let name = rest[start + 2..start + 2 + len].trim();
+            match self.targets.get(name) {
+                Some(Target::Question(n)) => out.push_str(&format!("${{{n}}}")),
+                Some(Target::Dropped(_)) | Some(Target::Note) | None => {
+                    let hint = "the text shows nothing in its place";
+                    self.warn(
+                        at,
+                        format!("text pipes `${{{name}}}`, which is not an anketa question"),
+                        hint,
+                    );
+                }
+            }
+            rest = &rest[start + 2 + len + 1..];
+        }
+        out.push_str(rest);
+        out
+    }
+
+    /// An expression rewritten for anketa, or `None` (warned: the field is dropped).
+    fn expr(&mut self, src: &str, at: &str, what: &str, filter: bool) -> Option<String> {
+        match expr::rewrite(src, &self.targets, filter) {
+            Ok((e, dropped)) => {
+                for d in dropped {
+                    self.warn(
+                        at,
+                        format!("{what} refers to `{d}`, which is dropped: it reads as unanswered"),
+                        "check the condition still means what it should",
+                    );
+                }
+                Some(e)
+            }
+            Err(why) => {
+                self.warn(
+                    at,
+                    format!("{what} `{src}` cannot be used: {why}; dropped"),
+                    "rewrite it with ${name} references and the functions of docs/expressions.md",
+                );
+                None
+            }
+        }
+    }
+}
+
+/// Converts the sheets of an XLSForm. `file` names the form in messages (its stem is the
+/// questionnaire id when the settings give none). Errors are what makes a conversion
+/// impossible (no `survey` sheet, no `type` column, no question left).
+pub fn convert(book: &Workbook, file: &str) -> Result<Imported, Vec<Diagnostic>> {
+    let sheet = |n: &str| book.sheets.iter().find(|s| s.name.trim().eq_ignore_ascii_case(n));
+    let fatal = |at: &str, msg: &str, hint: &str| vec![Diagnostic::new(file, at, msg).hint(hint)];
+    let Some(survey) = sheet("survey") else {
+        let names: Vec<&str> = book.sheets.iter().map(|s| s.name.as_str()).collect();
+        return Err(fatal(
+            "",
+            &format!("no `survey` sheet (sheets: {})", names.join(", ")),
+            "an XLSForm has a sheet named survey, and choices for its lists",
+        ));
+    };
+    let st = Table::new(survey);
+    if st.col("type").is_none() {
+        return Err(fatal(
+            &format!("{}!A1", survey.name),
+            "the survey sheet has no `type` column",
+            "the first row of the survey sheet names its columns: type, name, label…",
+        ));
+    }
+    let empty = Sheet::default();
+    let choices = sheet("choices");
+    let ct = Table::new(choices.unwrap_or(&empty));
+    let settings_sheet = sheet("settings");
+    let set_t = Table::new(settings_sheet.unwrap_or(&empty));
+
+    let mut cx = Cx {
+        file,
+        warnings: Vec::new(),
+        langs: BTreeMap::new(),
+        default_lang: String::new(),
+        multilingual: false,
+        targets: HashMap::new(),
+    };
+
+    for s in &book.sheets {
+        let n = s.name.trim().to_lowercase();
+        if !["survey", "choices", "settings"].contains(&n.as_str()) {
+            let hint = if n == "external_choices" {
+                "select_one_external is not supported; its questions are dropped"
+            } else {
+                "only survey, choices and settings are read"
+            };
+            cx.warn(s.name.clone(), format!("sheet `{}` is not read", s.name), hint);
+        }
+    }
+
+    let settings = read_settings(&mut cx, &set_t, file);
+
+    // Languages: every `x::language` column of survey and choices.
+    let mut raw_langs = BTreeSet::new();
+    for t in [&st, &ct] {
+        for (b, l) in &t.cols {
+            if let Some(l) = l
+                && matches!(
+                    b.as_str(),
+                    "label" | "hint" | "constraint_message" | "required_message" | "guidance_hint"
+                )
+            {
+                raw_langs.insert(l.clone());
+            }
+        }
+    }
+    cx.multilingual = !raw_langs.is_empty();
+    for l in &raw_langs {
+        let (code, exact) = lang_code(l);
+        if !exact {
+            cx.warn(
+                "survey!A1",
+                format!("language `{l}` has no code: anketa calls it `{code}`"),
+                "write language columns as label::English (en)",
+            );
+        }
+        cx.langs.insert(l.clone(), code);
+    }
+    cx.default_lang = match &settings.default_language {
+        Some(d) => cx.langs.get(d).cloned().unwrap_or_else(|| lang_code(d).0),
+        None => {
+            if cx.multilingual && (st.col("label").is_some() || ct.col("label").is_some()) {
+                // The plain `label` column: the language of the first language column, unless it
+                // has its own column.
+                "und".to_string()
+            } else {
+                cx.langs.values().next().cloned().unwrap_or_else(|| "en".to_string())
+            }
+        }
+    };
+
+    let lists = read_choices(&mut cx, &ct, choices.is_some());
+
+    // Unknown survey columns: once each, at the header.
+    for (i, (b, l)) in st.cols.iter().enumerate() {
+        if b.is_empty() || SURVEY_COLUMNS.contains(&b.as_str()) || b.starts_with("media") {
+            if b == "media" || b.starts_with("media") || ["image", "audio", "video"].contains(&b.as_str()) {
+                cx.warn(
+                    cell(&survey.name, 0, i),
+                    format!("column `{}` (media) is not used", st.rows[0][i].trim()),
+                    "a terminal shows no images or sound",
+                );
+            }
+            continue;
+        }
+        let _ = l;
+        cx.warn(
+            cell(&survey.name, 0, i),
+            format!(
+                "column `{}` is not an XLSForm column anketa knows: not used",
+                st.rows[0][i].trim()
+            ),
+            "platform-specific columns (SurveyCTO, CommCare, db:*) have no meaning here",
+        );
+    }
+
+    // Pass 1: every row's name → what a reference to it becomes.
+    let mut used: BTreeSet<String> = BTreeSet::new();
+    let mut row_names: HashMap<usize, String> = HashMap::new();
+    let mut metadata: Vec<(usize, String)> = Vec::new();
+    for r in 1..st.rows.len() {
+        let ty = st.value(r, "type");
+        let (base, _) = split_type(ty);
+        let name = st.value(r, "name");
+        if ty.is_empty() || base.starts_with("end") || base.starts_with("begin") {
+            continue;
+        }
+        if METADATA.contains(&base.as_str()) {
+            metadata.push((
+                r,
+                if name.is_empty() {
+                    base.clone()
+                } else {
+                    name.to_string()
+                },
+            ));
+            let t = match base.as_str() {
+                "today" => Target::Dropped("today()"),
+                "start" | "end" => Target::Dropped("now()"),
+                _ => Target::Dropped("''"),
+            };
+            if !name.is_empty() {
+                cx.targets.insert(name.to_string(), t);
+            }
+            continue;
+        }
+        if UNSUPPORTED.contains(&base.as_str())
+            || base == "hidden" && st.get(r, "calculation").is_none()
+            || !known_type(&base)
+        {
+            if !name.is_empty() {
+                cx.targets.insert(name.to_string(), Target::Dropped("''"));
+            }
+            continue;
+        }
+        // A note cannot be referred to, but still needs an anketa name.
+        if base == "note" && !name.is_empty() {
+            cx.targets.insert(name.to_string(), Target::Note);
+        }
+        let raw = if name.is_empty() {
+            format!("row{}", r + 1)
+        } else {
+            name.to_string()
+        };
+        let mut n = valid_name(&raw);
+        if n != raw && !name.is_empty() {
+            cx.warn(
+                st.cell(r, "name"),
+                format!("`{raw}` is not a valid anketa name: it is `{n}`"),
+                "names start with a letter or _, then letters, digits, ., _ or -; at most 64",
+            );
+        }
+        if used.contains(&n) {
+            let mut k = 2;
+            while used.contains(&format!("{n}_{k}")) {
+                k += 1;
+            }
+            let m = format!("{n}_{k}");
+            cx.warn(
+                st.cell(r, "name"),
+                format!("name `{raw}` is used twice: this one is `{m}`"),
+                "give every question its own name",
+            );
+            n = m;
+        }
+        used.insert(n.clone());
+        if base != "note" && !name.is_empty() {
+            cx.targets
+                .entry(name.to_string())
+                .or_insert(Target::Question(n.clone()));
+        }
+        row_names.insert(r, n);
+    }
+    if let Some((r, _)) = metadata.first() {
+        let names: Vec<&str> = metadata.iter().map(|(_, n)| n.as_str()).collect();
+        cx.warn(
+            cell(&survey.name, *r, st.col("type").unwrap_or(0)),
+            format!("metadata {} dropped: anketa records its own", names.join(", ")),
+            "every interview file has its start and end time, the interviewer and the laptop",
+        );
+    }
+
+    // Pass 2: blocks and questions.
+    let mut blocks: Vec<BlockIr> = Vec::new();
+    let mut block_ids: BTreeSet<String> = BTreeSet::new();
+    let mut stack: Vec<Frame> = Vec::new();
+    let mut outside: Option<usize> = None;
+    let type_col = st.col("type").unwrap_or(0);
+    for r in 1..st.rows.len() {
+        if st.is_blank(r) {
+            continue;
+        }
+        let ty = st.value(r, "type");
+        let type_cell = cell(&survey.name, r, type_col);
+        if ty.is_empty() {
+            cx.warn(
+                type_cell,
+                "row without a type: skipped",
+                "give it a type, or delete the row",
+            );
+            continue;
+        }
+        let (base, rest) = split_type(ty);
+        let name = st.value(r, "name");
+        match base.as_str() {
+            "begin_group" | "begin_repeat" => {
+                let repeat = base == "begin_repeat";
+                if repeat {
+                    cx.warn(
+                        type_cell.clone(),
+                        format!("repeat not supported yet: asked once (`{name}`)"),
+                        "rosters come in a later version; the questions are asked once",
+                    );
+                    if st.get(r, "repeat_count").is_some() {
+                        cx.warn(
+                            st.cell(r, "repeat_count"),
+                            "repeat_count is not used",
+                            "the repeat is asked once",
+                        );
+                    }
+                }
+                let relevant = st
+                    .get(r, "relevant")
+                    .and_then(|(v, c)| cx.expr(v, &cell(&survey.name, r, c), "relevant", false));
+                let block = if stack.is_empty() {
+                    outside = None;
+                    let title = cx.text(&st, r, "label").unwrap_or_else(|| {
+                        Value::String(if name.is_empty() {
+                            format!("Group {}", r + 1)
+                        } else {
+                            name.to_string()
+                        })
+                    });
+                    let seed = if name.is_empty() {
+                        format!("group{}", r + 1)
+                    } else {
+                        name.to_string()
+                    };
+                    let id = unique(block_id(&seed), &mut block_ids);
+                    blocks.push(BlockIr {
+                        json: BlockJson {
+                            id,
+                            title,
+                            relevant: relevant.clone(),
+                            questions: Vec::new(),
+                        },
+                        relevant_cell: st.cell(r, "relevant"),
+                        cells: HashMap::new(),
+                        row: r,
+                    });
+                    Some(blocks.len() - 1)
+                } else {
+                    None
+                };
+                stack.push(Frame {
+                    repeat,
+                    row: r,
+                    relevant: if block.is_some() { None } else { relevant },
+                    block,
+                });
+                continue;
+            }
+            "end_group" | "end_repeat" => {
+                match stack.pop() {
+                    None => cx.warn(
+                        type_cell,
+                        format!("`{ty}` without a matching begin: ignored"),
+                        "delete the row, or add the begin row",
+                    ),
+                    Some(f) if f.repeat != (base == "end_repeat") => cx.warn(
+                        type_cell,
+                        format!(
+                            "`{ty}` closes the {} begun at row {}",
+                            if f.repeat { "repeat" } else { "group" },
+                            f.row + 1
+                        ),
+                        "write end repeat for a repeat, end group for a group",
+                    ),
+                    Some(_) => {}
+                }
+                continue;
+            }
+            _ => {}
+        }
+        if METADATA.contains(&base.as_str()) {
+            continue;
+        }
+        if UNSUPPORTED.contains(&base.as_str()) {
+            cx.warn(
+                type_cell,
+                format!("{ty} {name}: dropped, a terminal cannot collect it"),
+                "references to it read as unanswered",
+            );
+            continue;
+        }
+        if !known_type(&base) {
+            cx.warn(
+                type_cell,
+                format!("unknown type `{ty}` ({name}): dropped"),
+                "see docs/xlsform.md for the types anketa maps",
+            );
+            continue;
+        }
+        if base == "hidden" && st.get(r, "calculation").is_none() {
+            cx.warn(
+                type_cell,
+                format!("hidden {name} without a calculation: dropped"),
+                "anketa has no field filled from outside the interview",
+            );
+            continue;
+        }
+        let Some(id) = row_names.get(&r).cloned() else { continue };
+        let Some(q) = question(&mut cx, &st, r, &base, &rest, id, &lists) else {
+            continue;
+        };
+        let (mut q, cells) = q;
+        // Inner frames' conditions.
+        let inner: Vec<String> = stack.iter().skip(1).filter_map(|f| f.relevant.clone()).collect();
+        if !inner.is_empty() {
+            let mut all: Vec<String> = inner.iter().map(|e| format!("({e})")).collect();
+            if let Some(own) = &q.relevant {
+                all.push(format!("({own})"));
+            }
+            q.relevant = Some(all.join(" and "));
+        }
+        let b = match stack.first().and_then(|f| f.block) {
+            Some(b) => b,
+            None => match outside {
+                Some(b) => b,
+                None => {
+                    let id = unique("main".to_string(), &mut block_ids);
+                    blocks.push(BlockIr {
+                        json: BlockJson {
+                            id,
+                            title: Value::String(settings.title.clone()),
+                            relevant: None,
+                            questions: Vec::new(),
+                        },
+                        relevant_cell: String::new(),
+                        cells: HashMap::new(),
+                        row: r,
+                    });
+                    outside = Some(blocks.len() - 1);
+                    blocks.len() - 1
+                }
+            },
+        };
+        let bl = &mut blocks[b];
+        let qi = bl.json.questions.len();
+        for (field, c) in cells {
+            bl.cells.insert((qi, field), c);
+        }
+        bl.json.questions.push(q);
+    }
+    for f in stack.iter().rev() {
+        cx.warn(
+            cell(&survey.name, f.row, type_col),
+            format!(
+                "{} not closed: closed at the end of the form",
+                if f.repeat { "repeat" } else { "group" }
+            ),
+            "add an end group (end repeat) row",
+        );
+    }
+
+    // A block's condition may not refer to its own questions: such a condition goes into each
+    // of them instead. Empty blocks go.
+    let mut kept = Vec::new();
+    for mut b in blocks {
+        if b.json.questions.is_empty() {
+            cx.warn(
+                cell(&survey.name, b.row, type_col),
+                format!("group `{}` has no question anketa can ask: left out", b.json.id),
+                "its questions were dropped (see the warnings above)",
+            );
+            continue;
+        }
+        if let Some(rel) = b.json.relevant.clone() {
+            let own: BTreeSet<&str> = b.json.questions.iter().map(|q| q.id.as_str()).collect();
+            if expr::refs(&rel).iter().any(|r| own.contains(r.as_str())) {
+                for (i, q) in b.json.questions.iter_mut().enumerate() {
+                    q.relevant = Some(match &q.relevant {
+                        Some(e) => format!("({rel}) and ({e})"),
+                        None => rel.clone(),
+                    });
+                    b.cells
+                        .entry((i, "relevant"))
+                        .or_insert_with(|| b.relevant_cell.clone());
+                }
+                b.json.relevant = None;
+            }
+        }
+        kept.push(b);
+    }
+    if kept.is_empty() {
+        let mut errs = cx.warnings;
+        errs.push(
+            Diagnostic::new(file, survey.name.clone(), "no question anketa can ask")
+                .hint("the survey sheet needs at least one question of a type anketa maps"),
+        );
+        return Err(errs);
+    }
+
+    let languages: Vec<String> = if cx.multilingual {
+        let mut l: BTreeSet<String> = cx.langs.values().cloned().collect();
+        if st.col("label").is_some() {
+            l.insert(cx.default_lang.clone());
+        }
+        l.into_iter().collect()
+    } else {
+        vec![cx.default_lang.clone()]
+    };
+    let language = if cx.multilingual && !languages.contains(&cx.default_lang) {
+        languages[0].clone()
+    } else {
+        cx.default_lang.clone()
+    };
+
+    // Write, check, and drop what anketa refuses (expressions), until it loads.
+    let mut blocks = kept;
+    for _ in 0..64 {
+        let qn = QnJson {
+            id: settings.id.clone(),
+            version: settings.version.clone(),
+            title: settings.title.clone(),
+            language: language.clone(),
+            blocks: blocks
+                .iter()
+                .map(|b| BlockJson {
+                    id: b.json.id.clone(),
+                    title: b.json.title.clone(),
+                    relevant: b.json.relevant.clone(),
+                    questions: b.json.questions.clone(),
+                })
+                .collect(),
+        };
+        let json = serde_json::to_string_pretty(&qn).unwrap_or_default() + "\n";
+        let errs = match crate::questionnaire::load(file, &json) {
+            Ok(q) => {
+                let mut by_type = BTreeMap::new();
+                for qq in &q.questions {
+                    *by_type.entry(qq.kind.name().to_string()).or_default() += 1;
+                }
+                return Ok(Imported {
+                    json,
+                    warnings: cx.warnings,
+                    id: q.id,
+                    version: q.version,
+                    by_type,
+                    blocks: q.blocks.len(),
+                    languages,
+                });
+            }
+            Err(e) => e,
+        };
+        let mut repaired = false;
+        let mut bugs = Vec::new();
+        for e in errs {
+            if repair(&mut blocks, &e, &mut cx) {
+                repaired = true;
+            } else {
+                bugs.push(e);
+            }
+        }
+        if !bugs.is_empty() || !repaired {
+            return Err(bugs
+                .into_iter()
+                .map(|mut d| {
+                    d.hint = Some(format!(
+                        "{}; the importer wrote a questionnaire anketa refuses: please report this with the form",
+                        d.hint.unwrap_or_default()
+                    ));
+                    d
+                })
+                .collect());
+        }
+    }
+    Err(fatal(
+        "",
+        "the importer could not repair the questionnaire",
+        "please report this with the form",
+    ))
+}
+
+/// Drops the expression field a load error points to (warned at its cell); false when the
+/// error is not in such a field.
+fn repair(blocks: &mut [BlockIr], e: &Diagnostic, cx: &mut Cx) -> bool {
+    let loc = e.location.as_str();
+    let Some(rest) = loc.strip_prefix("blocks[") else {
+        return false;
+    };
+    let Some((b, rest)) = rest.split_once(']') else {
+        return false;
+    };
+    let Ok(b) = b.parse::<usize>() else { return false };
+    let Some(bl) = blocks.get_mut(b) else { return false };
+    if rest == ".relevant" {
+        if bl.json.relevant.take().is_none() {
+            return true;
+        }
+        let at = bl.relevant_cell.clone();
+        cx.warn(
+            at,
+            format!("the group's relevant is refused: {}; dropped", e.message),
+            hint_of(e),
+        );
+        return true;
+    }
+    let Some(rest) = rest.strip_prefix(".questions[") else {
+        return false;
+    };
+    let Some((i, field)) = rest.split_once(']') else {
+        return false;
+    };
+    let Ok(i) = i.parse::<usize>() else { return false };
+    let field = field.trim_start_matches('.');
+    let field = field.split(['.', '[']).next().unwrap_or("");
+    let Some(q) = bl.json.questions.get_mut(i) else {
+        return false;
+    };
+    let key: &'static str = match field {
+        "relevant" => "relevant",
+        "constraint" => "constraint",
+        "calculation" => "calculation",
+        "choice_filter" => "choice_filter",
+        "default" => "default",
+        "default_calculation" => "default_calculation",
+        _ => return false,
+    };
+    let had = match key {
+        "relevant" => q.relevant.take().is_some(),
+        "constraint" => {
+            q.constraint_message = None;
+            q.constraint.take().is_some()
+        }
+        "calculation" => q.calculation.replace("''".to_string()).is_some_and(|c| c != "''"),
+        "choice_filter" => q.choice_filter.take().is_some(),
+        "default" => q.default.take().is_some(),
+        _ => q.default_calculation.take().is_some(),
+    };
+    if had {
+        let at = bl
+            .cells
+            .get(&(i, key))
+            .cloned()
+            .unwrap_or_else(|| format!("survey ({})", q.id));
+        let what = if key == "calculation" {
+            "replaced by ''"
+        } else {
+            "dropped"
+        };
+        cx.warn(
+            at,
+            format!("{key} of `{}` refused by anketa: {}; {what}", q.id, e.message),
+            hint_of(e),
+        );
+    }
+    true
+}
+
+fn hint_of(e: &Diagnostic) -> String {
+    match (&e.snippet, &e.hint) {
+        (Some(s), _) => format!("in `{}`", s.line),
+        (None, Some(h)) => h.clone(),
+        _ => "see docs/expressions.md".to_string(),
+    }
+}
+
+fn unique(id: String, used: &mut BTreeSet<String>) -> String {
+    let mut out = id.clone();
+    let mut k = 2;
+    while used.contains(&out) {
+        let suffix = format!("_{k}");
+        let keep = id.len().min(32 - suffix.len());
+        out = format!("{}{suffix}", &id[..keep]);
+        k += 1;
+    }
+    used.insert(out.clone());
+    out
+}
+
+/// Multi-word spellings of types (pyxform's aliases), longest first.
+const PHRASES: &[(&str, &str)] = &[
+    ("add select one prompt using", "select_one"),
+    ("add select multiple prompt using", "select_multiple"),
+    ("select all that apply from", "select_multiple"),
+    ("select all that apply", "select_multiple"),
+    ("select one from file", "select_one_from_file"),
+    ("select multiple from file", "select_multiple_from_file"),
+    ("select one external", "select_one_external"),
+    ("select one from", "select_one"),
+    ("select multiple from", "select_multiple"),
+    ("select one using", "select_one"),
+    ("select multiple using", "select_multiple"),
+    ("select one", "select_one"),
+    ("select multiple", "select_multiple"),
+    ("begin group", "begin_group"),
+    ("end group", "end_group"),
+    ("begin repeat", "begin_repeat"),
+    ("end repeat", "end_repeat"),
+    ("begin loop", "begin_repeat"),
+    ("end loop", "end_repeat"),
+    ("begin lgroup", "begin_repeat"),
+    ("end lgroup", "end_repeat"),
+    ("phone number", "phonenumber"),
+    ("device id", "deviceid"),
+    ("subscriber id", "subscriberid"),
+    ("sim id", "simserial"),
+    ("start time", "start"),
+    ("end time", "end"),
+    ("date time", "datetime"),
+];
+
+/// The type of a row normalised (`select one` → `select_one`, lowercase) and the rest of the
+/// cell (list name, `or_other`).
+fn split_type(ty: &str) -> (String, Vec<String>) {
+    let words: Vec<&str> = ty.split_whitespace().collect();
+    let lower: Vec<String> = words.iter().map(|w| w.to_lowercase()).collect();
+    for (phrase, t) in PHRASES {
+        let p: Vec<&str> = phrase.split(' ').collect();
+        if lower.len() >= p.len() && lower.iter().zip(&p).all(|(a, b)| a == b) {
+            return (
+                (*t).to_string(),
+                words[p.len()..].iter().map(|s| s.to_string()).collect(),
+            );
+        }
+    }
+    let base = lower.first().map_or("", String::as_str);
+    let rest = words.iter().skip(1).map(|s| s.to_string()).collect();
+    (normalise_type(base), rest)
+}
+
+fn normalise_type(t: &str) -> String {
+    match t {
+        "begingroup" => "begin_group",
+        "endgroup" => "end_group",
+        "beginrepeat" | "begin_loop" => "begin_repeat",
+        "endrepeat" | "end_loop" => "end_repeat",
+        "select1" => "select_one",
+        "select_all_that_apply" => "select_multiple",
+        "int" => "integer",
+        "string" => "text",
+        "trigger" => "acknowledge",
+        "location" | "gps" => "geopoint",
+        "imei" => "deviceid",
+        t => t,
+    }
+    .to_string()
+}
+
+fn known_type(t: &str) -> bool {
+    matches!(
+        t,
+        "select_one"
+            | "select_multiple"
+            | "integer"
+            | "decimal"
+            | "range"
+            | "text"
+            | "date"
+            | "time"
+            | "datetime"
+            | "note"
+            | "calculate"
+            | "acknowledge"
+            | "hidden"
+    )
+}
+
+/// One question row as anketa JSON, with the cells its droppable fields came from; `None`
+/// when it is dropped (warned).
+fn question(
+    cx: &mut Cx,
+    st: &Table,
+    r: usize,
+    base: &str,
+    rest: &[String],
+    id: String,
+    lists: &HashMap<String, Vec<OptJson>>,
+) -> Option<(QJson, Vec<(&'static str, String)>)> {
+    let sheet = st.name;
+    let type_cell = st.cell(r, "type");
+    let mut q = QJson {
+        id: id.clone(),
+        ..QJson::default()
+    };
+    let mut cells: Vec<(&'static str, String)> = Vec::new();
+    let appearance = st.value(r, "appearance").to_lowercase();
+    let appearances: Vec<&str> = appearance.split_whitespace().collect();
+    let mut appearance_used = false;
+    match base {
+        "select_one" | "select_multiple" => {
+            let multi = base == "select_multiple";
+            q.kind = if multi { "multi" } else { "single" };
+            let Some(list) = rest.first() else {
+                cx.warn(
+                    type_cell,
+                    format!("`{base}` without a list name: {id} dropped"),
+                    "write select_one LIST",
+                );
+                return None;
+            };
+            let Some(opts) = lists.get(list.as_str()) else {
+                cx.warn(
+                    type_cell,
+                    format!("list `{list}` is not in the choices sheet: {id} dropped"),
+                    "add the list to the choices sheet",
+                );
+                return None;
+            };
+            let mut opts = opts.clone();
+            if multi {
+                for o in &mut opts {
+                    if o.code.chars().any(char::is_whitespace) {
+                        let c: String = o.code.split_whitespace().collect::<Vec<_>>().join("_");
+                        cx.warn(
+                            type_cell.clone(),
+                            format!("code `{}` of list {list} has blanks, not allowed in a select_multiple: it is `{c}` in {id}", o.code),
+                            "codes of a select_multiple are stored separated by spaces",
+                        );
+                        o.code = c;
+                    }
+                }
+            }
+            if rest.iter().skip(1).any(|w| w.eq_ignore_ascii_case("or_other")) {
+                if opts.iter().any(|o| o.code == "other") {
+                    cx.warn(
+                        type_cell.clone(),
+                        format!("or_other, but list {list} already has a code `other`: it asks to specify"),
+                        "rename one of them",
+                    );
+                    for o in &mut opts {
+                        if o.code == "other" {
+                            o.other = true;
+                        }
+                    }
+                } else {
+                    opts.push(OptJson {
+                        code: "other".to_string(),
+                        label: Value::String("Other".to_string()),
+                        other: true,
+                        attributes: BTreeMap::new(),
+                    });
+                }
+            }
+            q.options = Some(opts);
+            if appearances.iter().any(|a| a.starts_with("search")) {
+                cx.warn(
+                    st.cell(r, "appearance"),
+                    "appearance search(): the options come from a file anketa does not read; the choices sheet's options are offered",
+                    "put the options in the choices sheet",
+                );
+                appearance_used = true;
+            }
+        }
+        "integer" | "decimal" => {
+            q.kind = "number";
+            q.integer = Some(base == "integer");
+        }
+        "range" => {
+            q.kind = "number";
+            let params = parameters(st.value(r, "parameters"));
+            let num = |k: &str, d: f64| params.get(k).and_then(|v| v.parse::<f64>().ok()).unwrap_or(d);
+            let (start, end, step) = (num("start", 1.0), num("end", 10.0), num("step", 1.0));
+            let whole = [start, end, step].iter().all(|v| v.fract() == 0.0);
+            let (lo, hi) = if start <= end { (start, end) } else { (end, start) };
+            q.min = Some(number(lo));
+            q.max = Some(number(hi));
+            q.integer = Some(whole);
+            if !(step == 1.0 && whole) {
+                cx.warn(
+                    type_cell.clone(),
+                    format!("range step {step}: anketa checks only {lo}..{hi}"),
+                    "add a constraint if the steps matter",
+                );
+            }
+        }
+        "text" => {
+            if appearances.contains(&"multiline") {
+                q.kind = "long_text";
+                appearance_used = true;
+            } else {
+                q.kind = "text";
+            }
+        }
+        "date" => q.kind = "date",
+        "time" | "datetime" => {
+            q.kind = "text";
+            cx.warn(
+                type_cell.clone(),
+                format!("{base} {id}: asked as text (anketa has no {base} type)"),
+                if base == "time" {
+                    "the interviewer types e.g. 14:30"
+                } else {
+                    "the interviewer types e.g. 2024-05-01 14:30"
+                },
+            );
+        }
+        "note" => q.kind = "note",
+        "calculate" | "hidden" => {
+            q.kind = "calculate";
+            match st.get(r, "calculation") {
+                Some((v, c)) => {
+                    let at = cell(sheet, r, c);
+                    q.calculation = Some(
+                        cx.expr(v, &at, "calculation", false)
+                            .unwrap_or_else(|| "''".to_string()),
+                    );
+                    cells.push(("calculation", at));
+                }
+                None => {
+                    cx.warn(
+                        type_cell,
+                        format!("calculate {id} without a calculation: it is always empty"),
+                        "write its calculation",
+                    );
+                    q.calculation = Some("''".to_string());
+                }
+            }
+        }
+        "acknowledge" => {
+            q.kind = "single";
+            q.options = Some(vec![OptJson {
+                code: "OK".to_string(),
+                label: Value::String("OK".to_string()),
+                other: false,
+                attributes: BTreeMap::new(),
+            }]);
+        }
+        _ => return None,
+    }
+    let kind = q.kind;
+    let asked = kind != "calculate";
+    let answered = kind != "note" && kind != "calculate";
+
+    // Texts.
+    q.text = cx.text(st, r, "label");
+    if q.text.is_none() && asked {
+        let name = st.value(r, "name");
+        cx.warn(
+            st.cell(r, "label"),
+            format!("{id} has no label: its name is shown"),
+            "write a label for every question",
+        );
+        q.text = Some(Value::String(if name.is_empty() {
+            id.clone()
+        } else {
+            name.to_string()
+        }));
+    }
+    let hint = cx.text(st, r, "hint");
+    if asked {
+        q.hint = hint;
+    } else if hint.is_some() {
+        cx.warn(
+            st.cell(r, "hint"),
+            "a hint on a calculate is not shown: dropped",
+            "put it in a note",
+        );
+    }
+    if cx.text(st, r, "guidance_hint").is_some() {
+        cx.warn(
+            st.cell(r, "guidance_hint"),
+            "guidance_hint is not shown",
+            "put it into the hint",
+        );
+    }
+
+    // required.
+    if answered {
+        let v = st.value(r, "required");
+        q.required = Some(match v.to_lowercase().as_str() {
+            "yes" | "true" | "1" | "true()" | "y" => true,
+            "" | "no" | "false" | "0" | "false()" | "n" => false,
+            _ => {
+                cx.warn(
+                    st.cell(r, "required"),
+                    format!("required `{v}` is an expression: anketa's required is yes or no; {id} is optional"),
+                    "add a constraint such as `. != '' or not(condition)` if it matters",
+                );
+                false
+            }
+        });
+        if cx.text(st, r, "required_message").is_some() {
+            cx.warn(
+                st.cell(r, "required_message"),
+                "required_message is not used: anketa shows its own message",
+                "anketa has no field for it",
+            );
+        }
+    } else if !st.value(r, "required").is_empty()
+        && !matches!(st.value(r, "required").to_lowercase().as_str(), "no" | "false" | "0")
+    {
+        cx.warn(
+            st.cell(r, "required"),
+            format!("required on a {kind}: ignored"),
+            "notes and calculations are never answered",
+        );
+    }
+
+    // relevant, constraint.
+    if let Some((v, c)) = st.get(r, "relevant") {
+        let at = cell(sheet, r, c);
+        q.relevant = cx.expr(v, &at, "relevant", false);
+        cells.push(("relevant", at));
+    }
+    if let Some((v, c)) = st.get(r, "constraint") {
+        let at = cell(sheet, r, c);
+        if answered {
+            q.constraint = cx.expr(v, &at, "constraint", false);
+            if q.constraint.is_some() {
+                q.constraint_message = cx.text(st, r, "constraint_message");
+            }
+            cells.push(("constraint", at));
+        } else {
+            cx.warn(
+                at,
+                format!("constraint on a {kind}: ignored"),
+                "notes and calculations are not checked",
+            );
+        }
+    } else if cx.text(st, r, "constraint_message").is_some() {
+        cx.warn(
+            st.cell(r, "constraint_message"),
+            "constraint_message without a constraint: ignored",
+            "add the constraint",
+        );
+    }
+
+    // choice_filter.
+    if let Some((v, c)) = st.get(r, "choice_filter") {
+        let at = cell(sheet, r, c);
+        if q.options.is_some() {
+            q.choice_filter = cx.expr(v, &at, "choice_filter", true);
+            cells.push(("choice_filter", at));
+        } else {
+            cx.warn(
+                at,
+                "choice_filter on a question without a list: ignored",
+                "only select_one and select_multiple filter",
+            );
+        }
+    }
+
+    // calculation on an asked question: its default, computed once.
+    if asked && let Some((v, c)) = st.get(r, "calculation") {
+        let at = cell(sheet, r, c);
+        if answered && st.get(r, "default").is_none() {
+            cx.warn(
+                at.clone(),
+                format!("calculation on a {kind} question: used as its default_calculation (computed once, when first shown)"),
+                "make it a calculate question if the value must follow the answers",
+            );
+            q.default_calculation = cx.expr(v, &at, "calculation", false);
+            cells.push(("default_calculation", at));
+        } else {
+            cx.warn(
+                at,
+                format!("calculation on a {kind}: ignored"),
+                "make it a calculate question",
+            );
+        }
+    }
+
+    // default.
+    if let Some((v, c)) = st.get(r, "default") {
+        let at = cell(sheet, r, c);
+        if !answered {
+            cx.warn(
+                at,
+                format!("default on a {kind}: ignored"),
+                "notes and calculations have no default",
+            );
+        } else if v.contains("${") || v.contains('(') {
+            q.default_calculation = cx.expr(v, &at, "default", false);
+            cells.push(("default_calculation", at));
+        } else {
+            q.default = Some(match kind {
+                "number" => v.parse::<f64>().map_or(Value::String(v.to_string()), number),
+                _ => Value::String(v.to_string()),
+            });
+            cells.push(("default", at));
+        }
+    }
+
+    // read_only, trigger, parameters, appearance.
+    if !matches!(
+        st.value(r, "read_only").to_lowercase().as_str(),
+        "" | "no" | "false" | "false()" | "0"
+    ) {
+        cx.warn(
+            st.cell(r, "read_only"),
+            format!("read_only: {id} can be answered in anketa"),
+            "make it a calculate (never shown) or a note with ${name} piped in",
+        );
+    }
+    if st.get(r, "trigger").is_some() {
+        cx.warn(
+            st.cell(r, "trigger"),
+            "trigger is not supported: the value is not recalculated on change",
+            "use a calculate question, recomputed whenever an answer changes",
+        );
+    }
+    if st.get(r, "parameters").is_some() && base != "range" {
+        cx.warn(
+            st.cell(r, "parameters"),
+            format!("parameters of {base}: not used"),
+            "anketa has no such option",
+        );
+    }
+    if !appearance.is_empty() && !appearance_used {
+        let odd: Vec<&str> = appearances
+            .iter()
+            .copied()
+            .filter(|a| !QUIET_APPEARANCES.contains(a) && !a.starts_with("columns") && !a.starts_with("w"))
+            .collect();
+        if !odd.is_empty() {
+            cx.warn(
+                st.cell(r, "appearance"),
+                format!("appearance `{}` has no meaning in a terminal: ignored", odd.join(" ")),
+                "anketa shows one question at a time, options as a numbered list",
+            );
+        }
+    }
+    Some((q, cells))
+}
+
+fn number(v: f64) -> Value {
+    if v.fract() == 0.0 && v.abs() < 1e15 {
+        Value::from(v as i64)
+    } else {
+        serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number)
+    }
+}
+
+/// `start=0 end=10 step=1` (blanks, commas or semicolons between).
+fn parameters(s: &str) -> HashMap<String, String> {
+    s.split(|c: char| c.is_whitespace() || c == ';' || c == ',')
+        .filter_map(|kv| kv.split_once('='))
+        .map(|(k, v)| (k.trim().to_lowercase(), v.trim().to_string()))
+        .collect()
+}
+
+fn read_settings(cx: &mut Cx, t: &Table, file: &str) -> Settings {
+    let stem = std::path::Path::new(file)
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "form".to_string());
+    let mut id_raw = t.value(1, "form_id").to_string();
+    let id_from_file = id_raw.is_empty();
+    if id_from_file {
+        id_raw = stem.clone();
+    }
+    let id = names::questionnaire_id(&id_raw);
+    if id != id_raw && !id_from_file {
+        cx.warn(
+            t.cell(1, "form_id"),
+            format!("form_id `{id_raw}` is not a valid anketa id: it is `{id}`"),
+            "anketa ids are lowercase letters, digits and _, a letter first, at most 32",
+        );
+    }
+    let version = match t.value(1, "version") {
+        "" => "1".to_string(),
+        v => v.to_string(),
+    };
+    let title = [t.value(1, "form_title"), t.value(1, "title")]
+        .into_iter()
+        .find(|s| !s.is_empty())
+        .map_or(id_raw.clone(), str::to_string);
+    let default_language = Some(t.value(1, "default_language"))
+        .filter(|s| !s.is_empty())
+        .map(str::to_string);
+    for (i, (b, _)) in t.cols.iter().enumerate() {
+        if b.is_empty()
+            || [
+                "form_id",
+                "version",
+                "form_title",
+                "title",
+                "default_language",
+                "id_string",
+            ]
+            .contains(&b.as_str())
+        {
+            continue;
+        }
+        if t.rows
+            .get(1)
+            .and_then(|r| r.get(i))
+            .is_some_and(|v| !v.trim().is_empty())
+        {
+            cx.warn(
+                cell(t.name, 0, i),
+                format!("setting `{}` is not used", t.rows[0][i].trim()),
+                "anketa names interview files itself and has no server, encryption or styles",
+            );
+        }
+    }
+    Settings {
+        id,
+        version,
+        title,
+        default_language,
+    }
+}
+
+fn read_choices(cx: &mut Cx, t: &Table, present: bool) -> HashMap<String, Vec<OptJson>> {
+    let mut lists: HashMap<String, Vec<OptJson>> = HashMap::new();
+    if !present {
+        return lists;
+    }
+    if t.col("list_name").is_none() || t.col("name").is_none() {
+        cx.warn(
+            format!("{}!A1", t.name),
+            "the choices sheet has no list_name or name column: no list is read",
+            "its first row names the columns: list_name, name, label",
+        );
+        return lists;
+    }
+    // Extra columns: attributes for choice filters (under valid names).
+    let mut attr_cols: Vec<(usize, String)> = Vec::new();
+    for (i, (b, l)) in t.cols.iter().enumerate() {
+        if b.is_empty() || l.is_some() || ["list_name", "name", "label"].contains(&b.as_str()) {
+            continue;
+        }
+        if b.starts_with("media") || ["image", "audio", "video"].contains(&b.as_str()) {
+            cx.warn(
+                cell(t.name, 0, i),
+                format!("column `{b}` (media) is not used"),
+                "a terminal shows no images",
+            );
+            continue;
+        }
+        let raw = t.rows[0][i].trim();
+        let n = valid_name(raw);
+        if n != raw {
+            cx.warn(
+                cell(t.name, 0, i),
+                format!("column `{raw}` is the attribute `{n}`"),
+                "choice filters name it so",
+            );
+        }
+        attr_cols.push((i, n));
+    }
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    for r in 1..t.rows.len() {
+        if t.is_blank(r) {
+            continue;
+        }
+        let list = t.value(r, "list_name");
+        if list.is_empty() {
+            cx.warn(
+                t.cell(r, "list_name"),
+                "choice without a list_name: skipped",
+                "fill in its list",
+            );
+            continue;
+        }
+        let code = t.value(r, "name").to_string();
+        if code.is_empty() {
+            cx.warn(
+                t.cell(r, "name"),
+                format!("choice of list {list} without a name: skipped"),
+                "give it a name (its code)",
+            );
+            continue;
+        }
+        let code = if code.chars().count() > 64 || code.chars().any(char::is_control) {
+            let c: String = code.chars().filter(|c| !c.is_control()).take(64).collect();
+            cx.warn(
+                t.cell(r, "name"),
+                format!("choice name `{code}` is too long or has control characters: it is `{c}`"),
+                "codes are at most 64 characters",
+            );
+            c
+        } else {
+            code
+        };
+        let key = format!("{list}\u{0}{code}");
+        if let Some(first) = seen.get(&key) {
+            cx.warn(
+                t.cell(r, "name"),
+                format!(
+                    "list {list} has the choice `{code}` twice (first at row {}): this one is left out",
+                    first + 1
+                ),
+                "give each choice of a list its own name",
+            );
+            continue;
+        }
+        seen.insert(key, r);
+        let label = cx.text(t, r, "label").unwrap_or_else(|| {
+            cx.warn(
+                t.cell(r, "label"),
+                format!("choice `{code}` of list {list} has no label: its name is shown"),
+                "write a label",
+            );
+            Value::String(code.clone())
+        });
+        let mut attributes = BTreeMap::new();
+        for (i, n) in &attr_cols {
+            if let Some(v) = t.rows[r].get(*i).map(|s| s.trim()).filter(|s| !s.is_empty()) {
+                attributes.insert(n.clone(), v.to_string());
+            }
+        }
+        lists.entry(list.to_string()).or_default().push(OptJson {
+            code,
+            label,
+            other: false,
+            attributes,
+        });
+    }
+    lists
+}
