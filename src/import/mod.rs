@@ -9,6 +9,8 @@
 
 mod expr;
 mod names;
+#[cfg(test)]
+mod tests;
 
 use crate::diag::Diagnostic;
 use names::{block_id, lang_code, valid_name};
@@ -544,13 +546,22 @@ pub fn convert(book: &Workbook, file: &str) -> Result<Imported, Vec<Diagnostic>>
     cx.default_lang = match &settings.default_language {
         Some(d) => cx.langs.get(d).cloned().unwrap_or_else(|| lang_code(d).0),
         None => {
+            // The plain `label` column beside language columns: English if the form has it,
+            // else its first language (said once).
+            let codes: BTreeSet<&String> = cx.langs.values().collect();
+            let code = codes
+                .iter()
+                .find(|c| c.as_str() == "en")
+                .or_else(|| codes.iter().next())
+                .map_or_else(|| "en".to_string(), |c| c.to_string());
             if cx.multilingual && (st.col("label").is_some() || ct.col("label").is_some()) {
-                // The plain `label` column: the language of the first language column, unless it
-                // has its own column.
-                "und".to_string()
-            } else {
-                cx.langs.values().next().cloned().unwrap_or_else(|| "en".to_string())
+                cx.warn(
+                    "settings",
+                    format!("no default_language: the columns without a language (label, hint) are taken as `{code}`"),
+                    "set default_language in the settings sheet, e.g. English (en)",
+                );
             }
+            code
         }
     };
 
@@ -587,7 +598,12 @@ pub fn convert(book: &Workbook, file: &str) -> Result<Imported, Vec<Diagnostic>>
         let ty = st.value(r, "type");
         let (base, _) = split_type(ty);
         let name = st.value(r, "name");
-        if ty.is_empty() || base.starts_with("end") || base.starts_with("begin") {
+        if ty.is_empty()
+            || matches!(
+                base.as_str(),
+                "begin_group" | "begin_repeat" | "end_group" | "end_repeat"
+            )
+        {
             continue;
         }
         if METADATA.contains(&base.as_str()) {
