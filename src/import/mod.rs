@@ -822,7 +822,11 @@ pub fn convert(book: &Workbook, file: &str) -> Result<Imported, Vec<Diagnostic>>
             if let Some(own) = &q.relevant {
                 all.push(format!("({own})"));
             }
-            q.relevant = Some(all.join(" and "));
+            q.relevant = Some(if all.len() == 1 {
+                inner[0].clone()
+            } else {
+                all.join(" and ")
+            });
         }
         let b = match stack.first().and_then(|f| f.block) {
             Some(b) => b,
@@ -1103,7 +1107,7 @@ const PHRASES: &[(&str, &str)] = &[
     ("end loop", "end_repeat"),
     ("begin lgroup", "begin_repeat"),
     ("end lgroup", "end_repeat"),
-    ("phone number", "phonenumber"),
+    ("phone number", "phone_number"),
     ("device id", "deviceid"),
     ("subscriber id", "subscriberid"),
     ("sim id", "simserial"),
@@ -1165,6 +1169,7 @@ fn known_type(t: &str) -> bool {
             | "calculate"
             | "acknowledge"
             | "hidden"
+            | "phone_number"
     )
 }
 
@@ -1223,7 +1228,13 @@ fn question(
                     }
                 }
             }
-            if rest.iter().skip(1).any(|w| w.eq_ignore_ascii_case("or_other")) {
+            let tail = rest
+                .iter()
+                .skip(1)
+                .map(|w| w.to_lowercase())
+                .collect::<Vec<_>>()
+                .join(" ");
+            if tail == "or_other" || tail == "or specify other" {
                 if opts.iter().any(|o| o.code == "other") {
                     cx.warn(
                         type_cell.clone(),
@@ -1285,6 +1296,11 @@ fn question(
             }
         }
         "date" => q.kind = "date",
+        // pyxform's older `phone number`: a text of digits.
+        "phone_number" => {
+            q.kind = "text";
+            q.constraint = Some("regex(., '^[0-9]*$')".to_string());
+        }
         "time" | "datetime" => {
             q.kind = "text";
             cx.warn(
@@ -1593,7 +1609,7 @@ fn read_settings(cx: &mut Cx, t: &Table, file: &str) -> Settings {
             cx.warn(
                 cell(t.name, 0, i),
                 format!("setting `{}` is not used", t.rows[0][i].trim()),
-                "anketa names interview files itself and has no server, encryption or styles",
+                "anketa has no such setting (no server, encryption, styles or instance names)",
             );
         }
     }

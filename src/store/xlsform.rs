@@ -20,6 +20,11 @@ pub fn read_workbook(path: &Path) -> Result<Workbook, String> {
             meta.len()
         ));
     }
+    let csv = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv"));
+    if csv {
+        let text = super::read_text(path, MAX_WORKBOOK_BYTES as usize).map_err(|e| e.to_string())?;
+        return csv_workbook(&text);
+    }
     let mut book = calamine::open_workbook_auto(path).map_err(|e| format!("cannot read the workbook: {e}"))?;
     let mut sheets = Vec::new();
     for name in book.sheet_names() {
@@ -72,4 +77,47 @@ fn number_text(f: f64) -> String {
     } else {
         f.to_string()
     }
+}
+
+/// pyxform's CSV variant: a row whose first cell is a sheet's name (`survey`, `choices`,
+/// `settings`) starts that sheet; its rows follow with an empty first cell, the sheet's columns
+/// from the second cell on (so `survey!A1` is the header row's second cell).
+fn csv_workbook(text: &str) -> Result<Workbook, String> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let mut sheets: Vec<Sheet> = Vec::new();
+    for (i, rec) in reader.records().enumerate() {
+        let rec = rec.map_err(|e| format!("line {}: not CSV: {e}", i + 1))?;
+        let first = rec.get(0).unwrap_or("").trim();
+        if !first.is_empty() {
+            sheets.push(Sheet {
+                name: first.to_string(),
+                rows: Vec::new(),
+            });
+            // A sheet's header may share its row: `survey,type,name,label`.
+            if rec.iter().skip(1).any(|c| !c.trim().is_empty())
+                && let Some(s) = sheets.last_mut()
+            {
+                s.rows.push(rec.iter().skip(1).map(str::to_string).collect());
+            }
+            continue;
+        }
+        let Some(sheet) = sheets.last_mut() else {
+            if rec.iter().all(|c| c.trim().is_empty()) {
+                continue;
+            }
+            return Err(format!(
+                "line {}: a row before any sheet name; the first cell of a row names its sheet (survey, choices, settings)",
+                i + 1
+            ));
+        };
+        let mut row: Vec<String> = rec.iter().skip(1).map(str::to_string).collect();
+        while row.last().is_some_and(|c| c.trim().is_empty()) {
+            row.pop();
+        }
+        sheet.rows.push(row);
+    }
+    Ok(Workbook { sheets })
 }

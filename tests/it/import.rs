@@ -110,3 +110,27 @@ fn an_unreadable_form_is_a_usage_error() {
     assert_eq!(o.status.code(), Some(2));
     says(&o, "no such file or directory");
 }
+
+#[test]
+fn the_csv_variant_imports_the_worked_example_of_the_docs() {
+    let q = chain("tests/fixtures/xlsform/example.csv");
+    assert_eq!(
+        (q["id"].as_str(), q["version"].as_str()),
+        (Some("hh_2025"), Some("2025.1"))
+    );
+    let hh = &q["blocks"][1];
+    assert_eq!(hh["id"], "hh");
+    assert_eq!(hh["questions"][3]["relevant"], "${size} > 5");
+    assert_eq!(q["blocks"][0]["questions"][1]["choice_filter"], "region = ${region}");
+    let o = anketa(&["import", "tests/fixtures/xlsform/example.csv"]);
+    let err = text(&o.stderr);
+    has_all(
+        &err,
+        &[
+            "choices!B6: list district has the choice `d2` twice (first at row 5): this one is left out",
+            "survey!A2: metadata start, end dropped",
+            "survey!A13: geopoint gps: dropped",
+            "languages en, fr; 3 warning(s)",
+        ],
+    );
+}
