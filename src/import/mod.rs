@@ -639,7 +639,13 @@ pub fn convert(book: &Workbook, file: &str) -> Result<Imported, Vec<Diagnostic>>
             cx.targets.insert(name.to_string(), Target::Note);
         }
         let raw = if name.is_empty() {
-            format!("row{}", r + 1)
+            let n = format!("row{}", r + 1);
+            cx.warn(
+                st.cell(r, "name"),
+                format!("{base} without a name: it is `{n}`"),
+                "give every question a name: it is the variable in the data",
+            );
+            n
         } else {
             name.to_string()
         };
@@ -652,11 +658,16 @@ pub fn convert(book: &Workbook, file: &str) -> Result<Imported, Vec<Diagnostic>>
             );
         }
         if used.contains(&n) {
+            let with = |k: usize| {
+                let suffix = format!("_{k}");
+                let keep: String = n.chars().take(64 - suffix.len()).collect();
+                format!("{keep}{suffix}")
+            };
             let mut k = 2;
-            while used.contains(&format!("{n}_{k}")) {
+            while used.contains(&with(k)) {
                 k += 1;
             }
-            let m = format!("{n}_{k}");
+            let m = with(k);
             cx.warn(
                 st.cell(r, "name"),
                 format!("name `{raw}` is used twice: this one is `{m}`"),
@@ -946,9 +957,11 @@ pub fn convert(book: &Workbook, file: &str) -> Result<Imported, Vec<Diagnostic>>
                 for qq in &q.questions {
                     *by_type.entry(qq.kind.name().to_string()).or_default() += 1;
                 }
+                let mut warnings = cx.warnings;
+                warnings.sort_by_key(|d| warning_order(&d.location));
                 return Ok(Imported {
                     json,
-                    warnings: cx.warnings,
+                    warnings,
                     id: q.id,
                     version: q.version,
                     by_type,
@@ -985,6 +998,22 @@ pub fn convert(book: &Workbook, file: &str) -> Result<Imported, Vec<Diagnostic>>
         "the importer could not repair the questionnaire",
         "please report this with the form",
     ))
+}
+
+/// The order warnings are shown in: sheet (survey, choices, settings, others), row, column —
+/// as a reader goes through the form.
+fn warning_order(location: &str) -> (u8, usize, usize, usize) {
+    let (sheet, at) = location.split_once('!').unwrap_or((location, ""));
+    let rank = match sheet.to_lowercase().as_str() {
+        "survey" => 0,
+        "choices" => 1,
+        "settings" => 2,
+        _ => 3,
+    };
+    let letters: String = at.chars().take_while(char::is_ascii_uppercase).collect();
+    let row = at[letters.len()..].parse().unwrap_or(0);
+    let col = letters.bytes().fold(0usize, |c, b| c * 26 + usize::from(b - b'A') + 1);
+    (rank, row, letters.len(), col)
 }
 
 /// Drops the expression field a load error points to (warned at its cell); false when the

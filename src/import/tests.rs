@@ -600,10 +600,49 @@ fn unknown_columns_and_sheets_are_warned_once_at_their_header() {
     assert_eq!(
         w,
         [
+            "survey!D1: column `db:doc` is not an XLSForm column anketa knows: not used",
             "external_choices: sheet `external_choices` is not read",
-            "survey!D1: column `db:doc` is not an XLSForm column anketa knows: not used"
         ]
     );
+}
+
+#[test]
+fn nameless_and_overlong_names_get_names_that_fit() {
+    let long = "x".repeat(70);
+    let (q, w) = conv(&book(
+        &[
+            &["type", "name", "label"],
+            &["text", "", "No name"],
+            &["text", &long, "L1"],
+            &["text", &long, "L2"],
+        ],
+        &[],
+        &[],
+    ));
+    assert_eq!(question(&q, "row2")["text"], "No name");
+    let ids: Vec<String> = questions(&q)
+        .iter()
+        .map(|x| x["id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(ids[1].len(), 64);
+    assert_eq!(ids[2], format!("{}_2", "x".repeat(62)));
+    has(&w, "survey!B2: text without a name: it is `row2`");
+}
+
+#[test]
+fn warnings_come_in_the_order_of_the_form() {
+    let (_, w) = conv(&book(
+        &[
+            &["type", "name", "label"],
+            &["geopoint", "g", "G"],
+            &["text", "t", ""],
+            &["select_one l", "s", "S"],
+        ],
+        &[&["list_name", "name", "label"], &["l", "a", ""]],
+        &[&["form_id", "style"], &["f", "pages"]],
+    ));
+    let cells: Vec<&str> = w.iter().map(|x| x.split(':').next().unwrap()).collect();
+    assert_eq!(cells, ["survey!A2", "survey!C3", "choices!C2", "settings!B1"]);
 }
 
 #[test]
