@@ -443,7 +443,21 @@ impl Cx<'_> {
 
     /// An expression rewritten for anketa, or `None` (warned: the field is dropped).
     fn expr(&mut self, src: &str, at: &str, what: &str, filter: bool) -> Option<String> {
-        match expr::rewrite(src, &self.targets, filter) {
+        let mut result = expr::rewrite(src, &self.targets, filter);
+        // Excel's autocorrect turns 'yes' into ‘yes’: read curly quotes as straight ones when
+        // the expression does not parse otherwise.
+        if result.is_err() && src.contains(['‘', '’', '“', '”']) {
+            let straight = src.replace(['‘', '’'], "'").replace(['“', '”'], "\"");
+            if let Ok(r) = expr::rewrite(&straight, &self.targets, filter) {
+                self.warn(
+                    at,
+                    format!("{what} `{src}` has curly quotes: read as `{straight}`"),
+                    "turn off smart quotes in the spreadsheet (Excel: AutoCorrect options)",
+                );
+                result = Ok(r);
+            }
+        }
+        match result {
             Ok((e, dropped)) => {
                 for d in dropped {
                     self.warn(

@@ -582,6 +582,26 @@ fn expressions_anketa_refuses_are_dropped_with_the_cell() {
 }
 
 #[test]
+fn curly_quotes_from_autocorrect_are_read_as_straight_ones() {
+    let (q, w) = conv(&book(
+        &[
+            &["type", "name", "label", "relevant"],
+            &["select_one yn", "a", "A"],
+            &["text", "b", "B", "${a} = ‘yes’"],
+            &["text", "c", "C", "${b} = 'don’t'"],
+        ],
+        YN,
+        &[],
+    ));
+    assert_eq!(question(&q, "b")["relevant"], "${a} = 'yes'");
+    assert_eq!(question(&q, "c")["relevant"], "${b} = 'don’t'");
+    assert_eq!(
+        w,
+        ["survey!D3: relevant `${a} = ‘yes’` has curly quotes: read as `${a} = 'yes'`"]
+    );
+}
+
+#[test]
 fn unknown_columns_and_sheets_are_warned_once_at_their_header() {
     let b = Workbook {
         sheets: vec![
