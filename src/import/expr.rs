@@ -12,6 +12,16 @@ pub(super) fn rewrite(
     targets: &HashMap<String, Target>,
     filter: bool,
 ) -> Result<(String, Vec<String>), String> {
+    let lower = src.to_lowercase();
+    if lower.contains("instance(") {
+        return Err("it reads instance(…), a secondary file anketa does not have".to_string());
+    }
+    if lower.contains("pulldata(") {
+        return Err("pulldata() reads a CSV file anketa does not have".to_string());
+    }
+    if lower.contains("${last-saved#") {
+        return Err("${last-saved#…} reads the previous submission, which anketa does not keep".to_string());
+    }
     let chars: Vec<char> = src.chars().collect();
     let n = chars.len();
     let mut out = String::with_capacity(src.len());

@@ -461,7 +461,10 @@ fn xpath_paths_become_references_and_instance_lookups_are_dropped() {
     assert_eq!(question(&q, "c")["relevant"], "${b} > 2 and ${a} < 3");
     assert_eq!(question(&q, "d").get("relevant"), None);
     assert_eq!(question(&q, "e").get("relevant"), None);
-    has(&w, "survey!D6: relevant `instance('x')");
+    has(
+        &w,
+        "survey!D6: relevant `instance('x')/root/item[name = 1]/label = 'y'` cannot be used: it reads instance(…)",
+    );
     has(
         &w,
         "survey!D7: relevant `/data/g/nosuch = 1` cannot be used: the path `/data/g/nosuch` does not name a question",
@@ -577,7 +580,10 @@ fn expressions_anketa_refuses_are_dropped_with_the_cell() {
         &w,
         "survey!D3: relevant of `b` refused by anketa: question `a` has no option `maybe`",
     );
-    has(&w, "survey!D4: relevant `pulldata(");
+    has(
+        &w,
+        "survey!D4: relevant `pulldata('f', 'x', 'y', ${a}) = 1` cannot be used: pulldata() reads a CSV file",
+    );
     has(&w, "survey!E5: calculation `nosuchfn(1)` cannot be used");
 }
 
