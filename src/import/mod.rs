@@ -517,26 +517,26 @@ pub fn convert(book: &Workbook, file: &str) -> Result<Imported, Vec<Diagnostic>>
 
     let settings = read_settings(&mut cx, &set_t, file);
 
-    // Languages: every `x::language` column of survey and choices.
-    let mut raw_langs = BTreeSet::new();
+    // Languages: every `x::language` column of survey and choices (with its first header cell).
+    let mut raw_langs: BTreeMap<String, String> = BTreeMap::new();
     for t in [&st, &ct] {
-        for (b, l) in &t.cols {
+        for (i, (b, l)) in t.cols.iter().enumerate() {
             if let Some(l) = l
                 && matches!(
                     b.as_str(),
                     "label" | "hint" | "constraint_message" | "required_message" | "guidance_hint"
                 )
             {
-                raw_langs.insert(l.clone());
+                raw_langs.entry(l.clone()).or_insert_with(|| cell(t.name, 0, i));
             }
         }
     }
     cx.multilingual = !raw_langs.is_empty();
-    for l in &raw_langs {
+    for (l, at) in &raw_langs {
         let (code, exact) = lang_code(l);
         if !exact {
             cx.warn(
-                "survey!A1",
+                at.clone(),
                 format!("language `{l}` has no code: anketa calls it `{code}`"),
                 "write language columns as label::English (en)",
             );
@@ -567,27 +567,22 @@ pub fn convert(book: &Workbook, file: &str) -> Result<Imported, Vec<Diagnostic>>
 
     let lists = read_choices(&mut cx, &ct, choices.is_some());
 
-    // Unknown survey columns: once each, at the header.
-    for (i, (b, l)) in st.cols.iter().enumerate() {
-        if b.is_empty() || SURVEY_COLUMNS.contains(&b.as_str()) || b.starts_with("media") {
-            if b == "media" || b.starts_with("media") || ["image", "audio", "video"].contains(&b.as_str()) {
-                cx.warn(
-                    cell(&survey.name, 0, i),
-                    format!("column `{}` (media) is not used", st.rows[0][i].trim()),
-                    "a terminal shows no images or sound",
-                );
-            }
-            continue;
+    // Media and unknown survey columns: once each, at the header.
+    for (i, (b, _)) in st.cols.iter().enumerate() {
+        let header = st.rows[0][i].trim();
+        if b.starts_with("media") || ["image", "audio", "video"].contains(&b.as_str()) {
+            cx.warn(
+                cell(&survey.name, 0, i),
+                format!("column `{header}` (media) is not used"),
+                "a terminal shows no images or sound",
+            );
+        } else if !b.is_empty() && !SURVEY_COLUMNS.contains(&b.as_str()) {
+            cx.warn(
+                cell(&survey.name, 0, i),
+                format!("column `{header}` is not an XLSForm column anketa knows: not used"),
+                "platform-specific columns (SurveyCTO, CommCare, db:*) have no meaning here",
+            );
         }
-        let _ = l;
-        cx.warn(
-            cell(&survey.name, 0, i),
-            format!(
-                "column `{}` is not an XLSForm column anketa knows: not used",
-                st.rows[0][i].trim()
-            ),
-            "platform-specific columns (SurveyCTO, CommCare, db:*) have no meaning here",
-        );
     }
 
     // Pass 1: every row's name → what a reference to it becomes.

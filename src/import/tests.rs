@@ -541,6 +541,23 @@ fn language_columns_make_language_maps() {
 }
 
 #[test]
+fn a_language_without_a_code_is_named_from_its_column() {
+    let (q, w) = conv(&book(
+        &[
+            &["type", "name", "label::English", "label::Kiswahili"],
+            &["text", "a", "Name", "Jina"],
+        ],
+        &[],
+        &[],
+    ));
+    assert_eq!(question(&q, "a")["text"], json!({"en": "Name", "kis": "Jina"}));
+    assert_eq!(
+        w,
+        ["survey!D1: language `Kiswahili` has no code: anketa calls it `kis`"]
+    );
+}
+
+#[test]
 fn settings_give_id_version_and_title() {
     let (q, w) = conv(&book(
         &[&["type", "name", "label"], &["text", "a", "A"]],
