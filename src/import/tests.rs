@@ -723,3 +723,51 @@ fn the_output_is_deterministic_and_ends_with_a_newline() {
     assert!(one.ends_with("}\n"));
     assert!(one.find("\"id\"").unwrap() < one.find("\"version\"").unwrap());
 }
+
+/// A deliberately sloppy form: every repair and warning, in the order of the form, as printed.
+#[test]
+fn the_warnings_of_a_sloppy_form() {
+    let b = Workbook {
+        sheets: vec![
+            sheet(
+                "survey",
+                &[
+                    &["type", "name", "label", "required", "relevant", "appearance", "db:id"],
+                    &["start", "start"],
+                    &["select_one yn", "consent", "Consent?", "yes"],
+                    &["begin group", "hh", "Household", "", "${consent} = ‘yes’"],
+                    &["integer", "size", "", "yes"],
+                    &["select_one colours", "fav", "Colour", "${size} > 2"],
+                    &["geopoint", "gps", "Where?"],
+                    &["text", "why", "Why no GPS?", "", "${gps} = ''", "numbers"],
+                    &["begin repeat", "member", "Member"],
+                    &["text", "size", "Name"],
+                    &["time", "woke", "Woke up at"],
+                    &["end repeat"],
+                    &["note", "", "Done", "", "pulldata('f', 'a', 'b', 'c') = 1"],
+                ],
+            ),
+            sheet(
+                "choices",
+                &[
+                    &["list_name", "name", "label"],
+                    &["yn", "yes", "Yes"],
+                    &["yn", "no", ""],
+                    &["yn", "yes", "Yes again"],
+                ],
+            ),
+            sheet(
+                "settings",
+                &[&["form_id", "submission_url"], &["My Form", "https://example.org"]],
+            ),
+        ],
+    };
+    let out = convert(&b, "sloppy.xlsx").unwrap();
+    crate::questionnaire::load("sloppy.json", &out.json).expect("loads");
+    let text: String = out
+        .warnings
+        .iter()
+        .map(|w| w.to_string().replacen("error: ", "warning: ", 1) + "\n")
+        .collect();
+    insta::assert_snapshot!("sloppy_form_warnings", text);
+}
