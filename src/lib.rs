@@ -27,6 +27,8 @@
 //!   - `report`: tallies, statistical tests, and the renderers.
 //!   - `file_names`: the names of the files and folders anketa writes; `csv_field`: the one CSV
 //!     encoder.
+//!   - [`import`]: XLSForm sheets converted to a questionnaire (the workbook is read in
+//!     `store`).
 //!   - [`diag`]: errors a user can act on. [`i18n`]: the UI language and the wording of
 //!     messages.
 //!
@@ -42,6 +44,7 @@ pub(crate) mod export;
 pub(crate) mod expr;
 pub(crate) mod file_names;
 pub mod i18n;
+pub mod import;
 pub mod interview;
 pub(crate) mod merge;
 pub mod questionnaire;

@@ -56,6 +56,17 @@ enum Command {
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
+    /// Convert an XLSForm (.xlsx, .xls, .ods: ODK, KoBoToolbox, SurveyCTO) to a questionnaire JSON.
+    Import {
+        /// The XLSForm workbook.
+        form: PathBuf,
+        /// Write the questionnaire here (atomically) instead of printing it.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+        /// Treat every warning as an error: write nothing, exit 2.
+        #[arg(long)]
+        strict: bool,
+    },
     /// Print the variables of a questionnaire (a bundled id such as `nko`, `omsu`, or a path).
     Codebook {
         /// Bundled id or path.
@@ -144,6 +155,11 @@ fn main() -> ExitCode {
         Some(Command::Handin { dir }) => cmd::handin(cli.data_dir, lang, &dir, &mut out),
         Some(Command::List { all, json }) => cmd::list(cli.data_dir, lang, all, json, &mut out, &mut err),
         Some(Command::Check { files }) => cmd::check(&files, &mut out, &mut err),
+        Some(Command::Import {
+            form,
+            out: file,
+            strict,
+        }) => cmd::import(&form, file.as_ref(), strict, &mut out, &mut err),
         Some(Command::Codebook { questionnaire, format }) => {
             let format = match format {
                 Format::Md => cmd::CodebookFormat::Md,

@@ -7,6 +7,7 @@
 //! the binary), so tests can run them without a process. Long work reports to a [`Progress`].
 
 mod handin;
+mod import;
 mod interview;
 mod list;
 mod merge;
@@ -15,6 +16,7 @@ mod report;
 mod simulate;
 
 pub use handin::handin;
+pub use import::import;
 pub use interview::interview;
 pub use list::list;
 pub use merge::{MergeOptions, merge};

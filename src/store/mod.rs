@@ -10,6 +10,7 @@ mod handin;
 mod inputs;
 mod merge_io;
 mod report_io;
+mod xlsform;
 
 pub(crate) use atomic::{AtomicFile, Staged, put_all, stage, write_atomic};
 pub use data_dir::LockError;
@@ -19,6 +20,7 @@ pub use handin::{HandIn, HandInError};
 pub(crate) use inputs::{Walk, source_path, walk};
 pub(crate) use merge_io::{check_merge_out, read_and_write};
 pub(crate) use report_io::{ReportInput, open_report_input, read_quota};
+pub(crate) use xlsform::read_workbook;
 
 use crate::diag::Diagnostic;
 use crate::questionnaire::{self, Questionnaire};

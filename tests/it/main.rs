@@ -3,6 +3,7 @@
 mod cli;
 mod crash;
 mod engine;
+mod import;
 mod merge;
 mod merge_faults;
 mod report;

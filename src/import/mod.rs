@@ -1,0 +1,1198 @@
+//! XLSForm import: the sheets of an XLSForm (ODK, KoBoToolbox, SurveyCTO) converted to an anketa
+//! questionnaire (JSON text), leniently: what anketa cannot do is dropped or approximated, each
+//! time with a warning naming the cell (`survey!D14`) and a hint.
+//!
+//! Pure: no file I/O. [`crate::store`] reads the workbook into a [`Workbook`] of text cells;
+//! [`convert`] maps it and checks the result with [`crate::questionnaire::load`] (an expression
+//! anketa refuses is dropped with a warning; anything else refused is a bug of the importer).
+//! The mapping is documented in `docs/xlsform.md`.
+
+mod expr;
+mod names;
+mod question;
+mod sheets;
+#[cfg(test)]
+mod tests;
+
+use crate::diag::Diagnostic;
+use names::{block_id, lang_code, valid_name};
+use question::question;
+use serde::Serialize;
+use serde_json::Value;
+use sheets::{read_choices, read_settings};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+/// One sheet: its name and its rows of cells as text (row 1 first, column A first).
+#[derive(Debug, Clone, Default)]
+pub struct Sheet {
+    /// The sheet's name as written (`survey`, `Choices`…).
+    pub name: String,
+    /// The cells; rows may differ in length.
+    pub rows: Vec<Vec<String>>,
+}
+
+/// A workbook: its sheets in order.
+#[derive(Debug, Clone, Default)]
+pub struct Workbook {
+    /// The sheets.
+    pub sheets: Vec<Sheet>,
+}
+
+/// A converted form.
+#[derive(Debug, Clone)]
+pub struct Imported {
+    /// The questionnaire JSON (pretty, fields in a fixed order), accepted by `anketa check`.
+    pub json: String,
+    /// What was dropped, approximated or repaired, each naming its cell (`survey!D14`).
+    pub warnings: Vec<Diagnostic>,
+    /// The questionnaire's id.
+    pub id: String,
+    /// Its version.
+    pub version: String,
+    /// Questions by anketa type.
+    pub by_type: BTreeMap<String, usize>,
+    /// Number of blocks.
+    pub blocks: usize,
+    /// Language codes of the texts.
+    pub languages: Vec<String>,
+}
+
+/// The column letters of a 0-based column index: 0 → `A`, 26 → `AA`.
+pub fn column_letters(mut i: usize) -> String {
+    let mut s = Vec::new();
+    loop {
+        s.push(b'A' + (i % 26) as u8);
+        if i < 26 {
+            break;
+        }
+        i = i / 26 - 1;
+    }
+    s.reverse();
+    String::from_utf8(s).unwrap_or_default()
+}
+
+/// `sheet!D14` for a 0-based row and column.
+fn cell(sheet: &str, row: usize, col: usize) -> String {
+    format!("{sheet}!{}{}", column_letters(col), row + 1)
+}
+
+/// A sheet with its header row parsed: column base name (lowercase, `_` for blanks) and
+/// language (as written after `::`).
+struct Table<'a> {
+    name: &'a str,
+    rows: &'a [Vec<String>],
+    cols: Vec<(String, Option<String>)>,
+}
+
+impl<'a> Table<'a> {
+    fn new(sheet: &'a Sheet) -> Table<'a> {
+        let header = sheet.rows.first().map(Vec::as_slice).unwrap_or_default();
+        let cols = header
+            .iter()
+            .map(|h| {
+                let h = h.trim();
+                let (base, lang) = match h.split_once("::") {
+                    Some((b, l)) => (b, Some(l.trim().to_string())),
+                    // The older `label:English`.
+                    None => match h.split_once(':') {
+                        Some((b, l)) if TRANSLATABLE.contains(&b.trim().to_lowercase().as_str()) => {
+                            (b, Some(l.trim().to_string()))
+                        }
+                        _ => (h, None),
+                    },
+                };
+                let base = base.trim().to_lowercase().replace(' ', "_");
+                // pyxform's aliases.
+                let base = match base.as_str() {
+                    "bind::relevant" | "relevance" => "relevant".to_string(),
+                    "jr:constraintmsg" | "constraint_msg" => "constraint_message".to_string(),
+                    "jr:requiredmsg" | "requiredmsg" => "required_message".to_string(),
+                    "constraining_message" => "constraint_message".to_string(),
+                    "readonly" => "read_only".to_string(),
+                    "caption" => "label".to_string(),
+                    "count" | "jr:count" => "repeat_count".to_string(),
+                    "tag" => "name".to_string(),
+                    "big-image" => "media".to_string(),
+                    "list_name" | "list" => "list_name".to_string(),
+                    "value" if sheet.name.eq_ignore_ascii_case("choices") => "name".to_string(),
+                    "calculate" => "calculation".to_string(),
+                    "choice_filter" | "choicefilter" => "choice_filter".to_string(),
+                    _ => base,
+                };
+                // `bind::relevant`, `control::appearance`, `bind::jr:constraintMsg`.
+                match (base.as_str(), lang.as_deref()) {
+                    ("bind" | "control" | "body", Some(rest)) => {
+                        let rest = rest.to_lowercase();
+                        let rest = match rest.as_str() {
+                            "jr:constraintmsg" => "constraint_message".to_string(),
+                            "calculate" => "calculation".to_string(),
+                            "jr:requiredmsg" => "required_message".to_string(),
+                            _ => rest,
+                        };
+                        (rest, None)
+                    }
+                    _ => (base, lang),
+                }
+            })
+            .collect();
+        Table {
+            name: &sheet.name,
+            rows: &sheet.rows,
+            cols,
+        }
+    }
+
+    /// The column index of a plain (language-less) column.
+    fn col(&self, base: &str) -> Option<usize> {
+        self.cols.iter().position(|(b, l)| b == base && l.is_none())
+    }
+
+    fn get(&self, row: usize, base: &str) -> Option<(&'a str, usize)> {
+        let c = self.col(base)?;
+        let v = self.rows.get(row)?.get(c)?.trim();
+        (!v.is_empty()).then_some((v, c))
+    }
+
+    fn value(&self, row: usize, base: &str) -> &'a str {
+        self.get(row, base).map_or("", |(v, _)| v)
+    }
+
+    fn cell(&self, row: usize, base: &str) -> String {
+        let c = self.cols.iter().position(|(b, _)| b == base).unwrap_or(self.cols.len());
+        cell(self.name, row, c)
+    }
+
+    fn is_blank(&self, row: usize) -> bool {
+        self.rows[row].iter().all(|c| c.trim().is_empty())
+    }
+}
+
+/// What a reference to an XLSForm name becomes in an anketa expression.
+#[derive(Debug, Clone)]
+enum Target {
+    /// A question, under its anketa name.
+    Question(String),
+    /// A dropped question: the expression that stands for it (`''`, unanswered; `today()`).
+    Dropped(&'static str),
+    /// A note: anketa refuses references to notes; it reads as its label would be empty.
+    Note,
+}
+
+struct Settings {
+    id: String,
+    version: String,
+    title: String,
+    default_language: Option<String>,
+}
+
+#[derive(Serialize)]
+struct QnJson {
+    id: String,
+    version: String,
+    title: String,
+    language: String,
+    blocks: Vec<BlockJson>,
+}
+
+#[derive(Serialize)]
+struct BlockJson {
+    id: String,
+    title: Value,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    relevant: Option<String>,
+    questions: Vec<QJson>,
+}
+
+#[derive(Serialize, Default, Clone)]
+struct QJson {
+    id: String,
+    #[serde(rename = "type")]
+    kind: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    text: Option<Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    hint: Option<Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    required: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    relevant: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    constraint: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    constraint_message: Option<Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    options: Option<Vec<OptJson>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    min: Option<Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    max: Option<Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    integer: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    calculation: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    default: Option<Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    default_calculation: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    choice_filter: Option<String>,
+}
+
+#[derive(Serialize, Clone)]
+struct OptJson {
+    code: String,
+    label: Value,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    other: bool,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    attributes: BTreeMap<String, String>,
+}
+
+/// A block being built, with the cells its expressions came from.
+struct BlockIr {
+    json: BlockJson,
+    relevant_cell: String,
+    /// Cells of each question's droppable fields: (question index, field) → cell.
+    cells: HashMap<(usize, &'static str), String>,
+    row: usize,
+}
+
+/// An open `begin group` / `begin repeat`.
+struct Frame {
+    repeat: bool,
+    row: usize,
+    /// Its rewritten `relevant`.
+    relevant: Option<String>,
+    /// The block it fills (top-level frames only).
+    block: Option<usize>,
+}
+
+/// Columns that may be given per language.
+const TRANSLATABLE: &[&str] = &[
+    "label",
+    "hint",
+    "guidance_hint",
+    "constraint_message",
+    "required_message",
+    "media",
+    "image",
+    "big-image",
+    "audio",
+    "video",
+];
+
+/// Metadata types: anketa records its own (start, end, the interviewer), so they are dropped.
+const METADATA: &[&str] = &[
+    "start",
+    "end",
+    "today",
+    "deviceid",
+    "subscriberid",
+    "simserial",
+    "phonenumber",
+    "username",
+    "email",
+    "audit",
+    "imei",
+    "start-geopoint",
+    "background-geopoint",
+    "uri:deviceid",
+    "uri:email",
+    "uri:username",
+    "uri:phonenumber",
+    "uri:subscriberid",
+    "uri:simserial",
+    "instanceid",
+];
+
+/// Types a terminal cannot collect: dropped with a warning per row.
+const UNSUPPORTED: &[&str] = &[
+    "geopoint",
+    "geotrace",
+    "geoshape",
+    "image",
+    "photo",
+    "audio",
+    "video",
+    "file",
+    "barcode",
+    "background-audio",
+    "osm",
+    "xml-external",
+    "csv-external",
+    "select_one_from_file",
+    "select_multiple_from_file",
+    "select_one_external",
+    "rank",
+];
+
+/// Survey columns read (others are warned about once, at their header).
+const SURVEY_COLUMNS: &[&str] = &[
+    "type",
+    "name",
+    "label",
+    "hint",
+    "guidance_hint",
+    "required",
+    "required_message",
+    "relevant",
+    "constraint",
+    "constraint_message",
+    "calculation",
+    "choice_filter",
+    "default",
+    "read_only",
+    "appearance",
+    "trigger",
+    "parameters",
+    "repeat_count",
+    "media",
+    "image",
+    "audio",
+    "video",
+    "note",
+    "comments",
+];
+
+struct Cx<'a> {
+    file: &'a str,
+    warnings: Vec<Diagnostic>,
+    /// Language columns: as written → code.
+    langs: BTreeMap<String, String>,
+    /// The code of the plain `label` column when there are language columns.
+    default_lang: String,
+    multilingual: bool,
+    targets: HashMap<String, Target>,
+}
+
+impl Cx<'_> {
+    fn warn(&mut self, at: impl Into<String>, msg: impl Into<String>, hint: impl Into<String>) {
+        self.warnings.push(Diagnostic::new(self.file, at, msg).hint(hint));
+    }
+
+    /// The text of a column family (`label`, `label::English (en)`…) in a row: a plain string
+    /// for a form without languages, else a language map; `None` when every cell is empty.
+    fn text(&mut self, t: &Table, row: usize, base: &str) -> Option<Value> {
+        let cells = t.rows.get(row)?;
+        let mut map = BTreeMap::new();
+        let mut plain = None;
+        for (i, (b, lang)) in t.cols.iter().enumerate() {
+            if b != base {
+                continue;
+            }
+            let Some(v) = cells.get(i).map(|s| s.trim()).filter(|s| !s.is_empty()) else {
+                continue;
+            };
+            let v = self.pipe(v, &cell(t.name, row, i));
+            match lang {
+                None => plain = Some(v),
+                Some(l) => {
+                    let code = self.langs.get(l).cloned().unwrap_or_else(|| self.default_lang.clone());
+                    map.entry(code).or_insert(v);
+                }
+            }
+        }
+        if !self.multilingual {
+            return plain.map(Value::String);
+        }
+        if let Some(p) = plain {
+            map.entry(self.default_lang.clone()).or_insert(p);
+        }
+        (!map.is_empty()).then(|| Value::Object(map.into_iter().map(|(k, v)| (k, Value::String(v))).collect()))
+    }
+
+    /// A text with its `${name}` pipes renamed; a pipe of a dropped or unknown question is
+    /// removed (warned).
+    fn pipe(&mut self, text: &str, at: &str) -> String {
+        let mut out = String::new();
+        let mut rest = text;
+        while let Some(start) = rest.find("${") {
+            let Some(len) = rest[start + 2..].find('}') else { break };
+            out.push_str(&rest[..start]);
+            let name = rest[start + 2..start + 2 + len].trim();
+            match self.targets.get(name) {
+                Some(Target::Question(n)) => out.push_str(&format!("${{{n}}}")),
+                Some(Target::Dropped(_)) | Some(Target::Note) | None => {
+                    let hint = "the text shows nothing in its place";
+                    self.warn(
+                        at,
+                        format!("text pipes `${{{name}}}`, which is not an anketa question"),
+                        hint,
+                    );
+                }
+            }
+            rest = &rest[start + 2 + len + 1..];
+        }
+        out.push_str(rest);
+        out
+    }
+
+    /// An expression rewritten for anketa, or `None` (warned: the field is dropped).
+    fn expr(&mut self, src: &str, at: &str, what: &str, filter: bool) -> Option<String> {
+        let mut result = expr::rewrite(src, &self.targets, filter);
+        // Excel's autocorrect turns 'yes' into ‘yes’: read curly quotes as straight ones when
+        // the expression does not parse otherwise.
+        if result.is_err() && src.contains(['‘', '’', '“', '”']) {
+            let straight = src.replace(['‘', '’'], "'").replace(['“', '”'], "\"");
+            if let Ok(r) = expr::rewrite(&straight, &self.targets, filter) {
+                self.warn(
+                    at,
+                    format!("{what} `{src}` has curly quotes: read as `{straight}`"),
+                    "turn off smart quotes in the spreadsheet (Excel: AutoCorrect options)",
+                );
+                result = Ok(r);
+            }
+        }
+        match result {
+            Ok((e, dropped)) => {
+                for d in dropped {
+                    self.warn(
+                        at,
+                        format!("{what} refers to `{d}`, which is dropped: it reads as unanswered"),
+                        "check the condition still means what it should",
+                    );
+                }
+                Some(e)
+            }
+            Err(why) => {
+                self.warn(
+                    at,
+                    format!("{what} `{src}` cannot be used: {why}; dropped"),
+                    "rewrite it with ${name} references and the functions of docs/expressions.md",
+                );
+                None
+            }
+        }
+    }
+}
+
+/// Converts the sheets of an XLSForm. `file` names the form in messages (its stem is the
+/// questionnaire id when the settings give none). Errors are what makes a conversion
+/// impossible (no `survey` sheet, no `type` column, no question left).
+pub fn convert(book: &Workbook, file: &str) -> Result<Imported, Vec<Diagnostic>> {
+    let sheet = |n: &str| book.sheets.iter().find(|s| s.name.trim().eq_ignore_ascii_case(n));
+    let fatal = |at: &str, msg: &str, hint: &str| vec![Diagnostic::new(file, at, msg).hint(hint)];
+    let Some(survey) = sheet("survey") else {
+        let names: Vec<&str> = book.sheets.iter().map(|s| s.name.as_str()).collect();
+        return Err(fatal(
+            "",
+            &format!("no `survey` sheet (sheets: {})", names.join(", ")),
+            "an XLSForm has a sheet named survey, and choices for its lists",
+        ));
+    };
+    let st = Table::new(survey);
+    if st.col("type").is_none() {
+        return Err(fatal(
+            &format!("{}!A1", survey.name),
+            "the survey sheet has no `type` column",
+            "the first row of the survey sheet names its columns: type, name, label…",
+        ));
+    }
+    let empty = Sheet::default();
+    let choices = sheet("choices");
+    let ct = Table::new(choices.unwrap_or(&empty));
+    let settings_sheet = sheet("settings");
+    let set_t = Table::new(settings_sheet.unwrap_or(&empty));
+
+    let mut cx = Cx {
+        file,
+        warnings: Vec::new(),
+        langs: BTreeMap::new(),
+        default_lang: String::new(),
+        multilingual: false,
+        targets: HashMap::new(),
+    };
+
+    for s in &book.sheets {
+        let n = s.name.trim().to_lowercase();
+        if !["survey", "choices", "settings"].contains(&n.as_str()) {
+            let hint = if n == "external_choices" {
+                "select_one_external is not supported; its questions are dropped"
+            } else {
+                "only survey, choices and settings are read"
+            };
+            cx.warn(s.name.clone(), format!("sheet `{}` is not read", s.name), hint);
+        }
+    }
+
+    let settings = read_settings(&mut cx, &set_t, file);
+
+    // Languages: every `x::language` column of survey and choices (with its first header cell).
+    let mut raw_langs: BTreeMap<String, String> = BTreeMap::new();
+    for t in [&st, &ct] {
+        for (i, (b, l)) in t.cols.iter().enumerate() {
+            if let Some(l) = l
+                && matches!(
+                    b.as_str(),
+                    "label" | "hint" | "constraint_message" | "required_message" | "guidance_hint"
+                )
+            {
+                raw_langs.entry(l.clone()).or_insert_with(|| cell(t.name, 0, i));
+            }
+        }
+    }
+    cx.multilingual = !raw_langs.is_empty();
+    for (l, at) in &raw_langs {
+        let (code, exact) = lang_code(l);
+        if !exact {
+            cx.warn(
+                at.clone(),
+                format!("language `{l}` has no code: anketa calls it `{code}`"),
+                "write language columns as label::English (en)",
+            );
+        }
+        cx.langs.insert(l.clone(), code);
+    }
+    cx.default_lang = match &settings.default_language {
+        Some(d) => cx.langs.get(d).cloned().unwrap_or_else(|| lang_code(d).0),
+        None => {
+            // The plain `label` column beside language columns: English if the form has it,
+            // else its first language (said once).
+            let codes: BTreeSet<&String> = cx.langs.values().collect();
+            let code = codes
+                .iter()
+                .find(|c| c.as_str() == "en")
+                .or_else(|| codes.iter().next())
+                .map_or_else(|| "en".to_string(), |c| c.to_string());
+            if cx.multilingual && (st.col("label").is_some() || ct.col("label").is_some()) {
+                cx.warn(
+                    "settings",
+                    format!("no default_language: the columns without a language (label, hint) are taken as `{code}`"),
+                    "set default_language in the settings sheet, e.g. English (en)",
+                );
+            }
+            code
+        }
+    };
+
+    let lists = read_choices(&mut cx, &ct, choices.is_some());
+
+    // Media and unknown survey columns: once each, at the header.
+    for (i, (b, _)) in st.cols.iter().enumerate() {
+        let header = st.rows[0][i].trim();
+        if b.starts_with("media") || ["image", "audio", "video"].contains(&b.as_str()) {
+            cx.warn(
+                cell(&survey.name, 0, i),
+                format!("column `{header}` (media) is not used"),
+                "a terminal shows no images or sound",
+            );
+        } else if !b.is_empty() && !SURVEY_COLUMNS.contains(&b.as_str()) {
+            cx.warn(
+                cell(&survey.name, 0, i),
+                format!("column `{header}` is not an XLSForm column anketa knows: not used"),
+                "platform-specific columns (SurveyCTO, CommCare, db:*) have no meaning here",
+            );
+        }
+    }
+
+    // Pass 1: every row's name → what a reference to it becomes.
+    let mut used: BTreeSet<String> = BTreeSet::new();
+    let mut row_names: HashMap<usize, String> = HashMap::new();
+    let mut metadata: Vec<(usize, String)> = Vec::new();
+    for r in 1..st.rows.len() {
+        let ty = st.value(r, "type");
+        let (base, _) = split_type(ty);
+        let name = st.value(r, "name");
+        if ty.is_empty()
+            || matches!(
+                base.as_str(),
+                "begin_group" | "begin_repeat" | "end_group" | "end_repeat"
+            )
+        {
+            continue;
+        }
+        if METADATA.contains(&base.as_str()) {
+            metadata.push((
+                r,
+                if name.is_empty() {
+                    base.clone()
+                } else {
+                    name.to_string()
+                },
+            ));
+            let t = match base.as_str() {
+                "today" => Target::Dropped("today()"),
+                "start" | "end" => Target::Dropped("now()"),
+                _ => Target::Dropped("''"),
+            };
+            if !name.is_empty() {
+                cx.targets.insert(name.to_string(), t);
+            }
+            continue;
+        }
+        if UNSUPPORTED.contains(&base.as_str())
+            || base == "hidden" && st.get(r, "calculation").is_none()
+            || !known_type(&base)
+        {
+            if !name.is_empty() {
+                cx.targets.insert(name.to_string(), Target::Dropped("''"));
+            }
+            continue;
+        }
+        // A note cannot be referred to, but still needs an anketa name.
+        if base == "note" && !name.is_empty() {
+            cx.targets.insert(name.to_string(), Target::Note);
+        }
+        let raw = if name.is_empty() {
+            let n = format!("row{}", r + 1);
+            cx.warn(
+                st.cell(r, "name"),
+                format!("{base} without a name: it is `{n}`"),
+                "give every question a name: it is the variable in the data",
+            );
+            n
+        } else {
+            name.to_string()
+        };
+        let mut n = valid_name(&raw);
+        if n != raw && !name.is_empty() {
+            cx.warn(
+                st.cell(r, "name"),
+                format!("`{raw}` is not a valid anketa name: it is `{n}`"),
+                "names start with a letter or _, then letters, digits, ., _ or -; at most 64",
+            );
+        }
+        if used.contains(&n) {
+            let with = |k: usize| {
+                let suffix = format!("_{k}");
+                let keep: String = n.chars().take(64 - suffix.len()).collect();
+                format!("{keep}{suffix}")
+            };
+            let mut k = 2;
+            while used.contains(&with(k)) {
+                k += 1;
+            }
+            let m = with(k);
+            cx.warn(
+                st.cell(r, "name"),
+                format!("name `{raw}` is used twice: this one is `{m}`"),
+                "give every question its own name",
+            );
+            n = m;
+        }
+        used.insert(n.clone());
+        if base != "note" && !name.is_empty() {
+            cx.targets
+                .entry(name.to_string())
+                .or_insert(Target::Question(n.clone()));
+        }
+        row_names.insert(r, n);
+    }
+    if let Some((r, _)) = metadata.first() {
+        let names: Vec<&str> = metadata.iter().map(|(_, n)| n.as_str()).collect();
+        cx.warn(
+            cell(&survey.name, *r, st.col("type").unwrap_or(0)),
+            format!("metadata {} dropped: anketa records its own", names.join(", ")),
+            "every interview file has its start and end time, the interviewer and the laptop",
+        );
+    }
+
+    // Pass 2: blocks and questions.
+    let mut blocks: Vec<BlockIr> = Vec::new();
+    let mut block_ids: BTreeSet<String> = BTreeSet::new();
+    let mut stack: Vec<Frame> = Vec::new();
+    let mut outside: Option<usize> = None;
+    let type_col = st.col("type").unwrap_or(0);
+    for r in 1..st.rows.len() {
+        if st.is_blank(r) {
+            continue;
+        }
+        let ty = st.value(r, "type");
+        let type_cell = cell(&survey.name, r, type_col);
+        if ty.is_empty() {
+            cx.warn(
+                type_cell,
+                "row without a type: skipped",
+                "give it a type, or delete the row",
+            );
+            continue;
+        }
+        let (base, rest) = split_type(ty);
+        let name = st.value(r, "name");
+        match base.as_str() {
+            "begin_group" | "begin_repeat" => {
+                let repeat = base == "begin_repeat";
+                if repeat {
+                    cx.warn(
+                        type_cell.clone(),
+                        format!("repeat not supported yet: asked once (`{name}`)"),
+                        "rosters come in a later version; the questions are asked once",
+                    );
+                    if st.get(r, "repeat_count").is_some() {
+                        cx.warn(
+                            st.cell(r, "repeat_count"),
+                            "repeat_count is not used",
+                            "the repeat is asked once",
+                        );
+                    }
+                }
+                let relevant = st
+                    .get(r, "relevant")
+                    .and_then(|(v, c)| cx.expr(v, &cell(&survey.name, r, c), "relevant", false));
+                let block = if stack.is_empty() {
+                    outside = None;
+                    let title = cx.text(&st, r, "label").unwrap_or_else(|| {
+                        Value::String(if name.is_empty() {
+                            format!("Group {}", r + 1)
+                        } else {
+                            name.to_string()
+                        })
+                    });
+                    let seed = if name.is_empty() {
+                        format!("group{}", r + 1)
+                    } else {
+                        name.to_string()
+                    };
+                    let id = unique(block_id(&seed), &mut block_ids);
+                    blocks.push(BlockIr {
+                        json: BlockJson {
+                            id,
+                            title,
+                            relevant: relevant.clone(),
+                            questions: Vec::new(),
+                        },
+                        relevant_cell: st.cell(r, "relevant"),
+                        cells: HashMap::new(),
+                        row: r,
+                    });
+                    Some(blocks.len() - 1)
+                } else {
+                    None
+                };
+                stack.push(Frame {
+                    repeat,
+                    row: r,
+                    relevant: if block.is_some() { None } else { relevant },
+                    block,
+                });
+                continue;
+            }
+            "end_group" | "end_repeat" => {
+                match stack.pop() {
+                    None => cx.warn(
+                        type_cell,
+                        format!("`{ty}` without a matching begin: ignored"),
+                        "delete the row, or add the begin row",
+                    ),
+                    Some(f) if f.repeat != (base == "end_repeat") => cx.warn(
+                        type_cell,
+                        format!(
+                            "`{ty}` closes the {} begun at row {}",
+                            if f.repeat { "repeat" } else { "group" },
+                            f.row + 1
+                        ),
+                        "write end repeat for a repeat, end group for a group",
+                    ),
+                    Some(_) => {}
+                }
+                continue;
+            }
+            _ => {}
+        }
+        if METADATA.contains(&base.as_str()) {
+            continue;
+        }
+        if UNSUPPORTED.contains(&base.as_str()) {
+            cx.warn(
+                type_cell,
+                format!("{ty} {name}: dropped, a terminal cannot collect it"),
+                "references to it read as unanswered",
+            );
+            continue;
+        }
+        if !known_type(&base) {
+            cx.warn(
+                type_cell,
+                format!("unknown type `{ty}` ({name}): dropped"),
+                "see docs/xlsform.md for the types anketa maps",
+            );
+            continue;
+        }
+        if base == "hidden" && st.get(r, "calculation").is_none() {
+            cx.warn(
+                type_cell,
+                format!("hidden {name} without a calculation: dropped"),
+                "anketa has no field filled from outside the interview",
+            );
+            continue;
+        }
+        let Some(id) = row_names.get(&r).cloned() else { continue };
+        let Some(q) = question(&mut cx, &st, r, &base, &rest, id, &lists) else {
+            continue;
+        };
+        let (mut q, cells) = q;
+        // Inner frames' conditions.
+        let inner: Vec<String> = stack.iter().skip(1).filter_map(|f| f.relevant.clone()).collect();
+        if !inner.is_empty() {
+            let mut all: Vec<String> = inner.iter().map(|e| format!("({e})")).collect();
+            if let Some(own) = &q.relevant {
+                all.push(format!("({own})"));
+            }
+            q.relevant = Some(if all.len() == 1 {
+                inner[0].clone()
+            } else {
+                all.join(" and ")
+            });
+        }
+        let b = match stack.first().and_then(|f| f.block) {
+            Some(b) => b,
+            None => match outside {
+                Some(b) => b,
+                None => {
+                    let id = unique("main".to_string(), &mut block_ids);
+                    blocks.push(BlockIr {
+                        json: BlockJson {
+                            id,
+                            title: Value::String(settings.title.clone()),
+                            relevant: None,
+                            questions: Vec::new(),
+                        },
+                        relevant_cell: String::new(),
+                        cells: HashMap::new(),
+                        row: r,
+                    });
+                    outside = Some(blocks.len() - 1);
+                    blocks.len() - 1
+                }
+            },
+        };
+        let bl = &mut blocks[b];
+        let qi = bl.json.questions.len();
+        for (field, c) in cells {
+            bl.cells.insert((qi, field), c);
+        }
+        bl.json.questions.push(q);
+    }
+    for f in stack.iter().rev() {
+        cx.warn(
+            cell(&survey.name, f.row, type_col),
+            format!(
+                "{} not closed: closed at the end of the form",
+                if f.repeat { "repeat" } else { "group" }
+            ),
+            "add an end group (end repeat) row",
+        );
+    }
+
+    // A block's condition may not refer to its own questions: such a condition goes into each
+    // of them instead. Empty blocks go.
+    let mut kept = Vec::new();
+    for mut b in blocks {
+        if b.json.questions.is_empty() {
+            cx.warn(
+                cell(&survey.name, b.row, type_col),
+                format!("group `{}` has no question anketa can ask: left out", b.json.id),
+                "its questions were dropped (see the warnings above)",
+            );
+            continue;
+        }
+        if let Some(rel) = b.json.relevant.clone() {
+            let own: BTreeSet<&str> = b.json.questions.iter().map(|q| q.id.as_str()).collect();
+            if expr::refs(&rel).iter().any(|r| own.contains(r.as_str())) {
+                for (i, q) in b.json.questions.iter_mut().enumerate() {
+                    q.relevant = Some(match &q.relevant {
+                        Some(e) => format!("({rel}) and ({e})"),
+                        None => rel.clone(),
+                    });
+                    b.cells
+                        .entry((i, "relevant"))
+                        .or_insert_with(|| b.relevant_cell.clone());
+                }
+                b.json.relevant = None;
+            }
+        }
+        kept.push(b);
+    }
+    if kept.is_empty() {
+        let mut errs = cx.warnings;
+        errs.push(
+            Diagnostic::new(file, survey.name.clone(), "no question anketa can ask")
+                .hint("the survey sheet needs at least one question of a type anketa maps"),
+        );
+        return Err(errs);
+    }
+
+    let languages: Vec<String> = if cx.multilingual {
+        let mut l: BTreeSet<String> = cx.langs.values().cloned().collect();
+        if st.col("label").is_some() {
+            l.insert(cx.default_lang.clone());
+        }
+        l.into_iter().collect()
+    } else {
+        vec![cx.default_lang.clone()]
+    };
+    let language = if cx.multilingual && !languages.contains(&cx.default_lang) {
+        languages[0].clone()
+    } else {
+        cx.default_lang.clone()
+    };
+
+    // Write, check, and drop what anketa refuses (expressions), until it loads.
+    let mut blocks = kept;
+    for _ in 0..64 {
+        let qn = QnJson {
+            id: settings.id.clone(),
+            version: settings.version.clone(),
+            title: settings.title.clone(),
+            language: language.clone(),
+            blocks: blocks
+                .iter()
+                .map(|b| BlockJson {
+                    id: b.json.id.clone(),
+                    title: b.json.title.clone(),
+                    relevant: b.json.relevant.clone(),
+                    questions: b.json.questions.clone(),
+                })
+                .collect(),
+        };
+        let json = serde_json::to_string_pretty(&qn).unwrap_or_default() + "\n";
+        let errs = match crate::questionnaire::load(file, &json) {
+            Ok(q) => {
+                let mut by_type = BTreeMap::new();
+                for qq in &q.questions {
+                    *by_type.entry(qq.kind.name().to_string()).or_default() += 1;
+                }
+                let mut warnings = cx.warnings;
+                warnings.sort_by_key(|d| warning_order(&d.location));
+                return Ok(Imported {
+                    json,
+                    warnings,
+                    id: q.id,
+                    version: q.version,
+                    by_type,
+                    blocks: q.blocks.len(),
+                    languages,
+                });
+            }
+            Err(e) => e,
+        };
+        let mut repaired = false;
+        let mut bugs = Vec::new();
+        for e in errs {
+            if repair(&mut blocks, &e, &mut cx) {
+                repaired = true;
+            } else {
+                bugs.push(e);
+            }
+        }
+        if !bugs.is_empty() || !repaired {
+            return Err(bugs
+                .into_iter()
+                .map(|mut d| {
+                    d.hint = Some(format!(
+                        "{}; the importer wrote a questionnaire anketa refuses: please report this with the form",
+                        d.hint.unwrap_or_default()
+                    ));
+                    d
+                })
+                .collect());
+        }
+    }
+    Err(fatal(
+        "",
+        "the importer could not repair the questionnaire",
+        "please report this with the form",
+    ))
+}
+
+/// The order warnings are shown in: sheet (survey, choices, settings, others), row, column —
+/// as a reader goes through the form.
+fn warning_order(location: &str) -> (u8, usize, usize, usize) {
+    let (sheet, at) = location.split_once('!').unwrap_or((location, ""));
+    let rank = match sheet.to_lowercase().as_str() {
+        "survey" => 0,
+        "choices" => 1,
+        "settings" => 2,
+        _ => 3,
+    };
+    let letters: String = at.chars().take_while(char::is_ascii_uppercase).collect();
+    let row = at[letters.len()..].parse().unwrap_or(0);
+    let col = letters.bytes().fold(0usize, |c, b| c * 26 + usize::from(b - b'A') + 1);
+    (rank, row, letters.len(), col)
+}
+
+/// Drops the expression field a load error points to (warned at its cell); false when the
+/// error is not in such a field.
+fn repair(blocks: &mut [BlockIr], e: &Diagnostic, cx: &mut Cx) -> bool {
+    let loc = e.location.as_str();
+    let Some(rest) = loc.strip_prefix("blocks[") else {
+        return false;
+    };
+    let Some((b, rest)) = rest.split_once(']') else {
+        return false;
+    };
+    let Ok(b) = b.parse::<usize>() else { return false };
+    let Some(bl) = blocks.get_mut(b) else { return false };
+    if rest == ".relevant" {
+        if bl.json.relevant.take().is_none() {
+            return true;
+        }
+        let at = bl.relevant_cell.clone();
+        cx.warn(
+            at,
+            format!("the group's relevant is refused: {}; dropped", e.message),
+            hint_of(e),
+        );
+        return true;
+    }
+    let Some(rest) = rest.strip_prefix(".questions[") else {
+        return false;
+    };
+    let Some((i, field)) = rest.split_once(']') else {
+        return false;
+    };
+    let Ok(i) = i.parse::<usize>() else { return false };
+    let field = field.trim_start_matches('.');
+    let field = field.split(['.', '[']).next().unwrap_or("");
+    let Some(q) = bl.json.questions.get_mut(i) else {
+        return false;
+    };
+    let key: &'static str = match field {
+        "relevant" => "relevant",
+        "constraint" => "constraint",
+        "calculation" => "calculation",
+        "choice_filter" => "choice_filter",
+        "default" => "default",
+        "default_calculation" => "default_calculation",
+        _ => return false,
+    };
+    let had = match key {
+        "relevant" => q.relevant.take().is_some(),
+        "constraint" => {
+            q.constraint_message = None;
+            q.constraint.take().is_some()
+        }
+        "calculation" => q.calculation.replace("''".to_string()).is_some_and(|c| c != "''"),
+        "choice_filter" => q.choice_filter.take().is_some(),
+        "default" => q.default.take().is_some(),
+        _ => q.default_calculation.take().is_some(),
+    };
+    if had {
+        let at = bl
+            .cells
+            .get(&(i, key))
+            .cloned()
+            .unwrap_or_else(|| format!("survey ({})", q.id));
+        let what = if key == "calculation" {
+            "replaced by ''"
+        } else {
+            "dropped"
+        };
+        cx.warn(
+            at,
+            format!("{key} of `{}` refused by anketa: {}; {what}", q.id, e.message),
+            hint_of(e),
+        );
+    }
+    true
+}
+
+fn hint_of(e: &Diagnostic) -> String {
+    match (&e.snippet, &e.hint) {
+        (Some(s), _) => format!("in `{}`", s.line),
+        (None, Some(h)) => h.clone(),
+        _ => "see docs/expressions.md".to_string(),
+    }
+}
+
+fn unique(id: String, used: &mut BTreeSet<String>) -> String {
+    let mut out = id.clone();
+    let mut k = 2;
+    while used.contains(&out) {
+        let suffix = format!("_{k}");
+        let keep = id.len().min(32 - suffix.len());
+        out = format!("{}{suffix}", &id[..keep]);
+        k += 1;
+    }
+    used.insert(out.clone());
+    out
+}
+
+/// Multi-word spellings of types (pyxform's aliases), longest first.
+const PHRASES: &[(&str, &str)] = &[
+    ("add select one prompt using", "select_one"),
+    ("add select multiple prompt using", "select_multiple"),
+    ("select all that apply from", "select_multiple"),
+    ("select all that apply", "select_multiple"),
+    ("select one from file", "select_one_from_file"),
+    ("select multiple from file", "select_multiple_from_file"),
+    ("select one external", "select_one_external"),
+    ("select one from", "select_one"),
+    ("select multiple from", "select_multiple"),
+    ("select one using", "select_one"),
+    ("select multiple using", "select_multiple"),
+    ("select one", "select_one"),
+    ("select multiple", "select_multiple"),
+    ("begin group", "begin_group"),
+    ("end group", "end_group"),
+    ("begin repeat", "begin_repeat"),
+    ("end repeat", "end_repeat"),
+    ("begin loop", "begin_repeat"),
+    ("end loop", "end_repeat"),
+    ("begin lgroup", "begin_repeat"),
+    ("end lgroup", "end_repeat"),
+    ("phone number", "phone_number"),
+    ("device id", "deviceid"),
+    ("subscriber id", "subscriberid"),
+    ("sim id", "simserial"),
+    ("start time", "start"),
+    ("end time", "end"),
+    ("date time", "datetime"),
+];
+
+/// The type of a row normalised (`select one` → `select_one`, lowercase) and the rest of the
+/// cell (list name, `or_other`).
+fn split_type(ty: &str) -> (String, Vec<String>) {
+    let words: Vec<&str> = ty.split_whitespace().collect();
+    let lower: Vec<String> = words.iter().map(|w| w.to_lowercase()).collect();
+    for (phrase, t) in PHRASES {
+        let p: Vec<&str> = phrase.split(' ').collect();
+        if lower.len() >= p.len() && lower.iter().zip(&p).all(|(a, b)| a == b) {
+            return (
+                (*t).to_string(),
+                words[p.len()..].iter().map(|s| s.to_string()).collect(),
+            );
+        }
+    }
+    let base = lower.first().map_or("", String::as_str);
+    let rest = words.iter().skip(1).map(|s| s.to_string()).collect();
+    (normalise_type(base), rest)
+}
+
+fn normalise_type(t: &str) -> String {
+    match t {
+        "begingroup" => "begin_group",
+        "endgroup" => "end_group",
+        "beginrepeat" | "begin_loop" => "begin_repeat",
+        "endrepeat" | "end_loop" => "end_repeat",
+        "select1" => "select_one",
+        "select_all_that_apply" => "select_multiple",
+        "int" => "integer",
+        "string" => "text",
+        "trigger" => "acknowledge",
+        "location" | "gps" => "geopoint",
+        "imei" => "deviceid",
+        t => t,
+    }
+    .to_string()
+}
+
+fn known_type(t: &str) -> bool {
+    matches!(
+        t,
+        "select_one"
+            | "select_multiple"
+            | "integer"
+            | "decimal"
+            | "range"
+            | "text"
+            | "date"
+            | "time"
+            | "datetime"
+            | "note"
+            | "calculate"
+            | "acknowledge"
+            | "hidden"
+            | "phone_number"
+    )
+}
