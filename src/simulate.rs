@@ -330,7 +330,19 @@ impl<'q> Simulator<'q> {
             paradata: st.paradata,
         };
         let end_ms = st.started_ms + st.t_ms + st.pause_ms;
-        if incomplete {
+        // As in the interviewer, an interview with a required question left without an answer
+        // (no value drawn passed its checks) cannot be completed: it stays in progress.
+        let unanswered_required = {
+            let clock = crate::interview::logic::record_clock(&rfc3339(end_ms));
+            let (rel, stale) = crate::interview::logic::relevance_and_stale(q, &rec.answers, clock.as_ref());
+            q.questions.iter().enumerate().any(|(i, qq)| {
+                qq.required
+                    && qq.is_interviewed()
+                    && (rel[i] || stale[i])
+                    && !rec.answers.get(&qq.id).is_some_and(|a| a.relevant && a.value.is_some())
+            })
+        };
+        if incomplete || unanswered_required {
             rec.updated = rfc3339(end_ms);
         } else {
             rec.revision += 1;
@@ -1056,6 +1068,25 @@ mod tests {
             if name != "every_type" {
                 assert!(irrelevant_kept > 0, "{name}: some answers kept as not relevant");
             }
+        }
+    }
+
+    #[test]
+    fn an_interview_whose_required_question_cannot_be_answered_stays_in_progress() {
+        // No drawn text passes the constraint: as in the interviewer, no completion.
+        let src = serde_json::json!({
+            "id": "hard", "version": "1", "title": "H", "language": "en",
+            "blocks": [{"id": "b", "title": "B", "questions": [
+                {"id": "n", "type": "number", "text": "N", "min": 0, "max": 10},
+                {"id": "code", "type": "text", "text": "Code", "constraint": "regex(., '^[0-9]{13}$')"}
+            ]}]
+        });
+        let q = crate::questionnaire::load("hard.json", &src.to_string()).unwrap();
+        let sim = Simulator::new(&q, Options::default());
+        for n in 0..50 {
+            let r = sim.record(n);
+            check_record(&q, &r);
+            assert_eq!(r.status, Status::InProgress, "{}", r.id);
         }
     }
 
