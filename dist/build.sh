@@ -39,7 +39,9 @@ windows() {
   stage=$(mktemp -d)
   mkdir -p "$stage/anketa"
   cp target/x86_64-pc-windows-gnu/dist/anketa.exe "$stage/anketa/"
-  # The guides, printable: Markdown → HTML with python3's markdown if present, else as text.
+  # The guides, printable: Markdown → HTML with python3's markdown (installed from PyPI if
+  # missing), else as text.
+  python3 -c 'import markdown' 2>/dev/null || python3 -m pip install -q markdown >/dev/null 2>&1 || true
   for g in docs/ru/*.md; do
     [ -f "$g" ] || continue
     name=$(basename "$g" .md)
