@@ -264,15 +264,20 @@ pub(crate) fn reopen(rec: &mut Record, now: &Now) {
 pub fn progress(q: &Questionnaire, rec: &Record, rel: &[bool]) -> (usize, usize) {
     let mut answered = 0;
     let mut total = 0;
+    // One pass over the answers (a lookup per question would compare names hundreds of times).
+    let mut has_value = vec![false; q.questions.len()];
+    for (var, a) in &rec.answers {
+        if let Some(i) = q.index_of(var)
+            && a.value.as_ref().is_some_and(|v| !super::logic::is_empty(v))
+        {
+            has_value[i] = true;
+        }
+    }
     for (i, qq) in q.questions.iter().enumerate() {
         if !rel[i] || !qq.is_interviewed() {
             continue;
         }
-        let has = rec
-            .answers
-            .get(&qq.id)
-            .and_then(|a| a.value.as_ref())
-            .is_some_and(|v| !super::logic::is_empty(v));
+        let has = has_value[i];
         if has || qq.required {
             total += 1;
             answered += usize::from(has);
