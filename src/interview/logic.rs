@@ -102,9 +102,8 @@ impl<E: Env + ?Sized> Env for OptionEnv<'_, E> {
             "label" => Value::Str(self.q.tr(&self.choice.label).to_string()),
             _ => self
                 .choice
-                .attrs
-                .get(name)
-                .map_or(Value::Null, |v| Value::Str(v.clone())),
+                .attr(name)
+                .map_or(Value::Null, |v| Value::Str(v.to_string())),
         }
     }
     fn choice_label(&self, question: &str, code: &str) -> Value {

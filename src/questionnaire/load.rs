@@ -229,8 +229,8 @@ impl Cx<'_> {
     }
 
     /// An option's `attributes`: names (as variable names) → strings or numbers (kept as text).
-    fn attributes(&mut self, m: &Map<String, Value>, path: &str) -> BTreeMap<String, String> {
-        let mut out = BTreeMap::new();
+    fn attributes(&mut self, m: &Map<String, Value>, path: &str) -> Vec<(String, String)> {
+        let mut out = Vec::new();
         let Some(v) = m.get("attributes") else { return out };
         let p = join(path, "attributes");
         let Value::Object(o) = v else {
@@ -253,10 +253,10 @@ impl Cx<'_> {
             }
             match v {
                 Value::String(s) => {
-                    out.insert(k.clone(), s.clone());
+                    out.push((k.clone(), s.clone()));
                 }
                 Value::Number(n) => {
-                    out.insert(k.clone(), n.to_string());
+                    out.push((k.clone(), n.to_string()));
                 }
                 other => self.err(
                     &kp,
@@ -707,10 +707,10 @@ impl Cx<'_> {
         if let Some(e) = &choice_filter {
             // Bare names must be columns of the options.
             for (name, col) in e.attrs() {
-                if name != "name" && name != "label" && !options.iter().any(|o| o.attrs.contains_key(name)) {
+                if name != "name" && name != "label" && !options.iter().any(|o| o.attr(name).is_some()) {
                     let known: std::collections::BTreeSet<&str> = options
                         .iter()
-                        .flat_map(|o| o.attrs.keys().map(String::as_str))
+                        .flat_map(|o| o.attrs.iter().map(|(k, _)| k.as_str()))
                         .collect();
                     let hint = did_you_mean(name, known.iter().copied()).map_or_else(
                         || {
@@ -882,7 +882,8 @@ impl Cx<'_> {
             );
         }
         let mut out: Vec<Choice> = Vec::new();
-        let mut seen: HashMap<String, usize> = HashMap::new();
+        // Codes seen, borrowed from the JSON (a list of thousands: no copy, a fast hash).
+        let mut seen: HashMap<&str, usize, foldhash::fast::FixedState> = HashMap::default();
         for (i, v) in arr.iter().enumerate() {
             let p = format!("{op}[{i}]");
             let Some(om) = self.object(v, &p, OPTION_KEYS, "an option") else {
@@ -927,7 +928,8 @@ impl Cx<'_> {
                 self.err(&join(&p, "code"), format!("option code {code:?} is not valid"), hint);
                 continue;
             }
-            if let Some(prev) = seen.insert(code.clone(), i) {
+            let code_in_json = om.get("code").and_then(Value::as_str).unwrap_or_default();
+            if let Some(prev) = seen.insert(code_in_json, i) {
                 self.err(
                     &join(&p, "code"),
                     format!("duplicate option code `{code}` (also options[{prev}])"),

@@ -251,8 +251,8 @@ impl FilterIndex {
         let mut by_value: HashMap<String, Vec<usize>> = HashMap::new();
         let mut without = Vec::new();
         for (i, o) in options.iter().enumerate() {
-            match o.attrs.get(attr) {
-                Some(v) => by_value.entry(v.clone()).or_default().push(i),
+            match o.attr(attr) {
+                Some(v) => by_value.entry(v.to_string()).or_default().push(i),
                 None => without.push(i),
             }
         }
@@ -477,7 +477,16 @@ pub struct Choice {
     pub missing: Option<Missing>,
     /// Further columns of the option (XLSForm's extra `choices` columns, e.g. the district of
     /// a settlement), which a `choice_filter` reads by bare name.
-    pub attrs: BTreeMap<String, String>,
+    /// A short list (often one entry) kept in the order written: a map per option would cost a
+    /// tree node each in a list of thousands.
+    pub attrs: Vec<(String, String)>,
+}
+
+impl Choice {
+    /// The value of attribute `name`, if the option has it.
+    pub fn attr(&self, name: &str) -> Option<&str> {
+        self.attrs.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+    }
 }
 
 #[cfg(test)]

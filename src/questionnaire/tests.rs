@@ -569,7 +569,7 @@ fn choice_filters_read_option_attributes_by_bare_name() {
     v["blocks"][0]["questions"][2]["options"][0]["attributes"] = json!({"kind": "ngo", "size": 3});
     v["blocks"][0]["questions"][2]["choice_filter"] = json!("kind = ${kind} or name = 'dk'");
     let q = load("t.json", &v.to_string()).unwrap_or_else(|e| panic!("{e:#?}"));
-    assert_eq!(q.questions[2].options[0].attrs["size"], "3");
+    assert_eq!(q.questions[2].options[0].attr("size"), Some("3"));
     let e = one_error(|v| {
         v["blocks"][0]["questions"][2]["options"][0]["attributes"] = json!({"kind": "ngo"});
         v["blocks"][0]["questions"][2]["choice_filter"] = json!("knd = ${kind}");

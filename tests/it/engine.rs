@@ -57,9 +57,9 @@ fn the_engine_demo_runs_through_simulate_merge_and_report() {
     for r in &rows {
         // The cascading lists: the settlement lies in the district, the district in the region.
         let o = settlement.option(&r["settlement"]).expect("a settlement");
-        assert_eq!(o.attrs["district"], r["district"], "{r:?}");
+        assert_eq!(o.attr("district"), Some(r["district"].as_str()), "{r:?}");
         let d = q.question("district").unwrap().option(&r["district"]).unwrap();
-        assert_eq!(d.attrs["region"], r["region"]);
+        assert_eq!(d.attr("region"), Some(r["region"].as_str()));
         // Calculations stored with the answers, numbers as numbers.
         let (a, p) = (num(r, "members_active").unwrap(), num(r, "members_passive").unwrap());
         assert_eq!(num(r, "members_total"), Some(a + p), "{r:?}");
