@@ -12,15 +12,15 @@ use std::path::PathBuf;
 pub fn check(files: &[PathBuf], out: &mut dyn Write, err: &mut dyn Write) -> Result<Done, Error> {
     let mut bad = 0;
     for f in files {
-        if store::is_json_schema(f) {
+        let Some(loaded) = store::check_questionnaire(f) else {
             let _ = writeln!(
                 out,
                 "skip: {}: a JSON Schema for editors, not a questionnaire",
                 f.display()
             );
             continue;
-        }
-        match store::load_questionnaire(f) {
+        };
+        match loaded {
             Ok(q) => {
                 let mut by_type: BTreeMap<&str, usize> = BTreeMap::new();
                 for qq in &q.questions {

@@ -110,17 +110,37 @@ pub(crate) fn load_questionnaire(path: &Path) -> Result<Questionnaire, Vec<Diagn
     questionnaire::load(&label, &src)
 }
 
+/// A file given to `anketa check`, read once: a JSON Schema beside the questionnaires
+/// (`None`: skipped), or a questionnaire and its diagnostics.
+pub(crate) fn check_questionnaire(path: &Path) -> Option<Result<Questionnaire, Vec<Diagnostic>>> {
+    let label = path.display().to_string();
+    let src = match read_text(path, questionnaire::MAX_FILE_BYTES) {
+        Ok(s) => s,
+        Err(e) => {
+            return Some(Err(vec![
+                Diagnostic::new(&label, "", e).hint("check the path and the file"),
+            ]));
+        }
+    };
+    if is_schema_text(&src) {
+        return None;
+    }
+    Some(questionnaire::load(&label, &src))
+}
+
+/// Whether a text is a JSON Schema: only a text that names the JSON Schema site is parsed.
+fn is_schema_text(s: &str) -> bool {
+    s.contains("json-schema.org")
+        && serde_json::from_str::<serde_json::Value>(s)
+            .ok()
+            .and_then(|v| v.get("$schema")?.as_str().map(|s| s.contains("json-schema.org")))
+            .unwrap_or(false)
+}
+
 /// Whether a file is a JSON Schema (such as `questionnaires/schema.json`) rather than a
 /// questionnaire, so that `anketa check questionnaires/*.json` can skip it.
 pub(crate) fn is_json_schema(path: &Path) -> bool {
-    read_text(path, questionnaire::MAX_FILE_BYTES)
-        .ok()
-        // A questionnaire (even a large one) is not parsed twice: only a text that names the
-        // JSON Schema site can be a schema.
-        .filter(|s| s.contains("json-schema.org"))
-        .and_then(|s| serde_json::from_str::<serde_json::Value>(&s).ok())
-        .and_then(|v| v.get("$schema")?.as_str().map(|s| s.contains("json-schema.org")))
-        .unwrap_or(false)
+    read_text(path, questionnaire::MAX_FILE_BYTES).is_ok_and(|s| is_schema_text(&s))
 }
 
 /// Resolves a questionnaire argument: a bundled id (`nko`, `omsu`, `demo`) or a path.
