@@ -722,22 +722,11 @@ fn every_function_is_known_and_arity_checked() {
 
 // ----- Totality ----------------------------------------------------------------------------
 
-/// xorshift64*: a tiny deterministic PRNG (no dev-dependency).
-struct Rng(u64);
+use crate::simulate::Rng;
 
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-    fn pick<'a>(&mut self, xs: &[&'a str]) -> &'a str {
-        xs[self.below(xs.len())]
-    }
+/// One of `xs`, at random.
+fn pick<'a>(r: &mut Rng, xs: &[&'a str]) -> &'a str {
+    xs[r.below(xs.len())]
 }
 
 const ATOMS: &[&str] = &[
@@ -811,16 +800,16 @@ const CALLS: &[&str] = &[
 
 fn random_expr(r: &mut Rng, depth: u32) -> String {
     if depth == 0 || r.below(4) == 0 {
-        return r.pick(ATOMS).to_string();
+        return pick(r, ATOMS).to_string();
     }
     match r.below(4) {
         0 => {
-            let op = r.pick(&["+", "-", "*", "div", "mod", "=", "!=", "<", ">=", "and", "or"]);
+            let op = pick(r, &["+", "-", "*", "div", "mod", "=", "!=", "<", ">=", "and", "or"]);
             format!("({} {op} {})", random_expr(r, depth - 1), random_expr(r, depth - 1))
         }
         1 => format!("-{}", random_expr(r, depth - 1)),
         _ => {
-            let f = r.pick(CALLS);
+            let f = pick(r, CALLS);
             let k = r.below(4);
             let args: Vec<String> = (0..k).map(|_| random_expr(r, depth - 1)).collect();
             format!("{f}({})", args.join(", "))
@@ -857,7 +846,7 @@ fn random_expressions_never_panic() {
         },
         Value::DateTime { ms: 0, offset: 3600 },
     ];
-    let mut r = Rng(0x9E37_79B9_7F4A_7C15);
+    let mut r = Rng::new(0x9E37_79B9_7F4A_7C15);
     let (mut parsed, mut evaluated) = (0, 0);
     for _ in 0..10_000 {
         let src = random_expr(&mut r, 5);

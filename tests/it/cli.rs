@@ -154,20 +154,7 @@ fn handin_copies_completed_interviews_checks_them_and_is_safe_to_repeat() {
     let data = tmp.path().join("laptop");
     let stick = tmp.path().join("stick");
     let d = data.to_str().unwrap();
-    let o = crate::support::anketa(&[
-        "simulate",
-        "--questionnaire",
-        "nko",
-        "--count",
-        "6",
-        "--out",
-        d,
-        "--incomplete-share",
-        "0.5",
-        "--seed",
-        "3",
-    ]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    crate::support::simulate("nko", 6, &data, 3, 0.5, 10);
     let originals: Vec<std::path::PathBuf> = std::fs::read_dir(data.join("interviews"))
         .unwrap()
         .map(|e| e.unwrap().path())

@@ -24,21 +24,7 @@ fn the_engine_demo_runs_through_simulate_merge_and_report() {
     let tmp = tempfile::tempdir().unwrap();
     let input = tmp.path().join("laptop");
     let out = tmp.path().join("out");
-    ok(&anketa(&[
-        "simulate",
-        "--questionnaire",
-        "engine",
-        "--count",
-        "300",
-        "--out",
-        s(&input),
-        "--seed",
-        "12",
-        "--interviewers",
-        "3",
-        "--incomplete-share",
-        "0.1",
-    ]));
+    crate::support::simulate("engine", 300, &input, 12, 0.1, 3);
     let o = anketa(&["merge", s(&input), "--out", s(&out)]);
     assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
     let report: serde_json::Value =

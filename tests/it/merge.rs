@@ -1,7 +1,7 @@
 //! `anketa simulate` + `anketa merge` on a fault corpus: two laptops with the same files,
 //! conflicting revisions, and a USB stick of damaged and foreign files.
 
-use crate::support::{anketa, has_all, ok, s, says, text};
+use crate::support::{anketa, has_all, ok, s, says, simulate, text};
 use anketa::record::{Answer, AnswerValue, Record, Status};
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet};
@@ -11,24 +11,6 @@ use std::process::Output;
 
 fn run(args: &[&str]) -> Output {
     anketa(args)
-}
-
-fn simulate(q: &str, count: u32, out: &Path, seed: u32, incomplete: f64) {
-    ok(&run(&[
-        "simulate",
-        "--questionnaire",
-        q,
-        "--count",
-        &count.to_string(),
-        "--out",
-        s(out),
-        "--seed",
-        &seed.to_string(),
-        "--incomplete-share",
-        &incomplete.to_string(),
-        "--interviewers",
-        "4",
-    ]));
 }
 
 fn files(dir: &Path) -> Vec<PathBuf> {
@@ -82,8 +64,8 @@ fn corpus() -> Corpus {
     let lap1 = root.join("laptop1");
     let lap2 = root.join("laptop2");
     let stick = root.join("stick");
-    simulate("nko", 40, &lap1, 11, 0.1);
-    simulate("omsu", 10, &lap2, 12, 0.0);
+    simulate("nko", 40, &lap1, 11, 0.1, 4);
+    simulate("omsu", 10, &lap2, 12, 0.0, 4);
     // An answer kept as not relevant, as the interviewer keeps it when a filter answer changes
     // (the simulation makes some too, but whether 40 interviews have one depends on the seed).
     let kept = files(&lap1.join("interviews"))
@@ -165,7 +147,7 @@ fn corpus() -> Corpus {
 
     // The stick: damaged and foreign files, plus one good interview twice under other names.
     let extra = root.join("extra");
-    simulate("nko", 6, &extra, 13, 0.0);
+    simulate("nko", 6, &extra, 13, 0.0, 4);
     fs::create_dir_all(stick.join("mail")).unwrap();
     let ex = files(&extra.join("interviews"));
     let bytes = fs::read(&ex[0]).unwrap();
@@ -626,8 +608,8 @@ fn simulate_rejects_bad_weights_and_shares() {
     assert!(!out.exists());
     // Same seed, same bytes.
     let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
-    simulate("demo", 5, &a, 3, 0.2);
-    simulate("demo", 5, &b, 3, 0.2);
+    simulate("demo", 5, &a, 3, 0.2, 4);
+    simulate("demo", 5, &b, 3, 0.2, 4);
     let fa: Vec<Vec<u8>> = files(&a.join("interviews"))
         .iter()
         .map(|p| fs::read(p).unwrap())
@@ -644,8 +626,8 @@ fn simulate_rejects_bad_weights_and_shares() {
 fn two_questionnaires_simulated_with_one_seed_merge_side_by_side() {
     let tmp = tempfile::tempdir().unwrap();
     let (a, b, out) = (tmp.path().join("a"), tmp.path().join("b"), tmp.path().join("out"));
-    simulate("demo", 20, &a, 5, 0.0);
-    simulate("omsu", 20, &b, 5, 0.0);
+    simulate("demo", 20, &a, 5, 0.0, 4);
+    simulate("omsu", 20, &b, 5, 0.0, 4);
     let o = merge(&[&a, &b], &out, &[]);
     ok(&o);
     assert_eq!(report(&out)["merged"], serde_json::json!({"demo": 20, "omsu": 20}));
@@ -738,7 +720,7 @@ fn the_merge_output_carries_its_questionnaires_so_it_can_be_merged_and_reported_
     let tmp = tempfile::tempdir().unwrap();
     let q = pilot_questionnaire(tmp.path());
     let field = tmp.path().join("field");
-    simulate(s(&q), 12, &field, 3, 0.0);
+    simulate(s(&q), 12, &field, 3, 0.0, 4);
     let out = tmp.path().join("merged");
     ok(&run(&["merge", s(&field), "--out", s(&out)]));
     // The copy is the questionnaire byte for byte, named like a data dir's copies, and listed.

@@ -4,30 +4,12 @@
 //! questionnaire; 8 terminal injection; 9 disk full; 10 the smaller ones (`{}`, exit status,
 //! stderr, `--out afile/sub`, SPSS labels — the last in `export::spss`'s unit tests).
 
-use crate::support::{anketa, ok, s, says, text};
+use crate::support::{anketa, ok, s, says, simulate, text};
 use anketa::record::{Record, Status};
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
-
-fn simulate(q: &str, count: u32, out: &Path, seed: u32, incomplete: f64) {
-    ok(&anketa(&[
-        "simulate",
-        "--questionnaire",
-        q,
-        "--count",
-        &count.to_string(),
-        "--out",
-        s(out),
-        "--seed",
-        &seed.to_string(),
-        "--incomplete-share",
-        &incomplete.to_string(),
-        "--interviewers",
-        "2",
-    ]));
-}
 
 fn merge(inputs: &[&Path], out: &Path, extra: &[&str]) -> Output {
     let mut args = vec!["merge"];
@@ -98,7 +80,7 @@ fn within(secs: u64, args: &[&str]) -> Output {
 fn defect_1_a_fifo_given_as_an_argument_is_refused_without_blocking() {
     let tmp = tempfile::tempdir().unwrap();
     let lap = tmp.path().join("lap");
-    simulate("demo", 3, &lap, 1, 0.0);
+    simulate("demo", 3, &lap, 1, 0.0, 2);
     let fifo = tmp.path().join("pipe.json");
     assert!(Command::new("mkfifo").arg(&fifo).status().unwrap().success());
     let out = tmp.path().join("out");
@@ -124,7 +106,7 @@ fn defect_1_a_fifo_given_as_an_argument_is_refused_without_blocking() {
 fn defect_2_one_bad_byte_loses_one_ndjson_line_only() {
     let tmp = tempfile::tempdir().unwrap();
     let lap = tmp.path().join("lap");
-    simulate("demo", 300, &lap, 2, 0.0);
+    simulate("demo", 300, &lap, 2, 0.0, 2);
     let first = tmp.path().join("first");
     ok(&merge(&[&lap], &first, &[]));
     let nd = fs::read(first.join("interviews.ndjson")).unwrap();
@@ -186,8 +168,8 @@ fn defect_3_long_names_are_bounded_and_never_abort_a_merge() {
     let (v1, v2) = ("v".repeat(300), "w".repeat(300));
     let (q1, q2) = (renamed_demo(&qs, &id, &v1), renamed_demo(&qs, &id, &v2));
     let lap = tmp.path().join("lap");
-    simulate(s(&q1), 2, &lap, 3, 0.0);
-    simulate(s(&q2), 2, &lap, 4, 0.0);
+    simulate(s(&q1), 2, &lap, 3, 0.0, 2);
+    simulate(s(&q2), 2, &lap, 4, 0.0, 2);
     // The interviewer saved these files without trouble; their conflicting copies come too.
     let stick = tmp.path().join("stick");
     fs::create_dir(&stick).unwrap();
@@ -223,7 +205,7 @@ fn defect_3_long_names_are_bounded_and_never_abort_a_merge() {
 fn defect_9_a_failed_merge_leaves_the_previous_outputs_and_no_temp_file() {
     let tmp = tempfile::tempdir().unwrap();
     let lap = tmp.path().join("lap");
-    simulate("demo", 400, &lap, 5, 0.1);
+    simulate("demo", 400, &lap, 5, 0.1, 2);
     // A file-size limit plays the full disk: every write past 64 kB fails (EFBIG).
     let limited = |out: &Path| {
         let bin = env!("CARGO_BIN_EXE_anketa");
@@ -247,7 +229,7 @@ fn defect_9_a_failed_merge_leaves_the_previous_outputs_and_no_temp_file() {
     ok(&merge(&[&lap], &fresh, &[]));
     // An earlier output: left as it was.
     let small = tmp.path().join("small");
-    simulate("demo", 2, &small, 6, 0.0);
+    simulate("demo", 2, &small, 6, 0.0, 2);
     let out = tmp.path().join("out");
     ok(&merge(&[&small], &out, &[]));
     let before = tree(&out);
@@ -267,7 +249,7 @@ fn defect_9_a_failed_merge_leaves_the_previous_outputs_and_no_temp_file() {
 fn defect_10_empty_object_exit_status_stderr_and_out_under_a_file() {
     let tmp = tempfile::tempdir().unwrap();
     let lap = tmp.path().join("lap");
-    simulate("demo", 2, &lap, 7, 0.0);
+    simulate("demo", 2, &lap, 7, 0.0, 2);
     fs::write(lap.join("empty-object.json"), "{}").unwrap();
     let out = tmp.path().join("out");
     let o = merge(&[&lap], &out, &[]);
@@ -303,7 +285,7 @@ fn defect_10_empty_object_exit_status_stderr_and_out_under_a_file() {
 fn defect_8_printed_text_is_sanitised() {
     let tmp = tempfile::tempdir().unwrap();
     let lap = tmp.path().join("lap");
-    simulate("demo", 2, &lap, 8, 0.0);
+    simulate("demo", 2, &lap, 8, 0.0, 2);
     let p = &files(&lap.join("interviews"))[0];
     let mut r = read(p);
     assert_eq!(r.status, Status::Completed);
@@ -324,7 +306,7 @@ fn defect_8_printed_text_is_sanitised() {
 
 /// One simulated, completed demo interview: its file and its text.
 fn one_interview(dir: &Path, seed: u32) -> (PathBuf, String) {
-    simulate("demo", 1, dir, seed, 0.0);
+    simulate("demo", 1, dir, seed, 0.0, 2);
     let p = files(&dir.join("interviews")).remove(0);
     let t = fs::read_to_string(&p).unwrap();
     (p, t)
@@ -458,7 +440,7 @@ fn defect_7_records_that_break_their_questionnaire_are_kept_under_rejected_with_
     use anketa::record::{Answer, AnswerValue};
     let tmp = tempfile::tempdir().unwrap();
     let lap = tmp.path().join("lap");
-    simulate("nko", 40, &lap, 12, 0.0);
+    simulate("nko", 40, &lap, 12, 0.0, 2);
     let recs: Vec<(PathBuf, Record)> = files(&lap.join("interviews"))
         .into_iter()
         .map(|p| (p.clone(), read(&p)))
@@ -662,7 +644,7 @@ fn merged_ok(o: &Output) {
 fn defect_4_merging_outputs_again_loses_nothing_over_random_splits() {
     let tmp = tempfile::tempdir().unwrap();
     let lap = tmp.path().join("lap");
-    simulate("nko", 24, &lap, 14, 0.25);
+    simulate("nko", 24, &lap, 14, 0.25, 2);
     let originals: Vec<Record> = files(&lap.join("interviews")).iter().map(|p| read(p)).collect();
     let mut pool: Vec<Vec<u8>> = Vec::new();
     let (mut reopened, mut two_drafts, mut conflicts) = (0, 0, 0);

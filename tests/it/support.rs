@@ -13,6 +13,26 @@ pub fn anketa(args: &[&str]) -> Output {
         .expect("run anketa")
 }
 
+/// Simulated interviews of questionnaire `q` (a bundled id or a path) into the data dir `out`;
+/// the run must succeed.
+pub fn simulate(q: &str, count: u32, out: &Path, seed: u32, incomplete: f64, interviewers: u32) {
+    ok(&anketa(&[
+        "simulate",
+        "--questionnaire",
+        q,
+        "--count",
+        &count.to_string(),
+        "--out",
+        s(out),
+        "--seed",
+        &seed.to_string(),
+        "--incomplete-share",
+        &incomplete.to_string(),
+        "--interviewers",
+        &interviewers.to_string(),
+    ]));
+}
+
 /// Bytes as text (lossy: a test shows whatever came out).
 pub fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()

@@ -708,18 +708,7 @@ fn completed_interviews_are_handed_in_from_the_menu() {
     let dir = tempfile::tempdir().unwrap();
     let laptop = dir.path().join("laptop");
     let stick = dir.path().join("stick");
-    let o = crate::support::anketa(&[
-        "simulate",
-        "--questionnaire",
-        "nko",
-        "--count",
-        "4",
-        "--out",
-        crate::support::s(&laptop),
-        "--incomplete-share",
-        "0",
-    ]);
-    assert!(o.status.success());
+    crate::support::simulate("nko", 4, &laptop, 1, 0.0, 10);
     let data = DataDir::at(&laptop);
     let (mut app, mut rt) = started(&data, 0);
     rt.step(&mut app, k(KeyCode::Esc)); // the menu
