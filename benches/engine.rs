@@ -15,7 +15,7 @@
 //! - `anketa::questionnaire::load` of the stress file, in process.
 
 use anketa::i18n::Lang;
-use anketa::interview::session::{self, Now};
+use anketa::interview::session;
 use anketa::questionnaire::{Kind, Questionnaire, bundled, load};
 use anketa::tui::app::{App, Outcome};
 use anketa::tui::keymap;
@@ -29,21 +29,9 @@ use std::time::{Duration, Instant};
 
 const STRESS: &str = include_str!("stress.json");
 
-fn pct(v: &mut [Duration], p: f64) -> Duration {
-    v.sort();
-    v[((v.len() as f64 - 1.0) * p).round() as usize]
-}
-
-fn us(d: Duration) -> String {
-    format!("{:.1} µs", d.as_secs_f64() * 1e6)
-}
-
-fn now(ms: u64) -> Now {
-    Now {
-        wall: "2021-02-20T10:00:00Z".into(),
-        ms,
-    }
-}
+#[path = "common/mod.rs"]
+mod common;
+use common::{now, pct, us};
 
 /// Deterministic choices for the scripted interviewer (xorshift64).
 struct Rng(u64);

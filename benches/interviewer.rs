@@ -11,7 +11,7 @@
 //!   (the loop before it), with this disk's fsync and with 20 ms added to every write.
 
 use anketa::i18n::Lang;
-use anketa::interview::session::{self, Now};
+use anketa::interview::session;
 use anketa::questionnaire::{BUNDLED, bundled, load};
 use anketa::store::DataDir;
 use anketa::tui::app::{App, Outcome};
@@ -26,21 +26,9 @@ use std::io::Write;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-fn pct(v: &mut [Duration], p: f64) -> Duration {
-    v.sort();
-    v[((v.len() as f64 - 1.0) * p).round() as usize]
-}
-
-fn us(d: Duration) -> String {
-    format!("{:.1} µs", d.as_secs_f64() * 1e6)
-}
-
-fn now(ms: u64) -> Now {
-    Now {
-        wall: "2021-02-20T10:00:00Z".into(),
-        ms,
-    }
-}
+#[path = "common/mod.rs"]
+mod common;
+use common::{now, pct, us};
 
 fn keys_render(w: u16, h: u16, n: usize) -> (Duration, Duration, Duration) {
     let q = Arc::new(bundled("nko").unwrap());
