@@ -238,6 +238,19 @@ pub fn handed_in(
     }
 }
 
+/// Why a hand-in stopped at `file`, and what to do.
+pub fn hand_in_stopped(lang: Lang, file: &str, e: &std::io::Error) -> String {
+    let why = io_problem(lang, e);
+    match lang {
+        Lang::Ru => format!(
+            "сдача прервана на {file}: {why}. Вставьте флешку (или проверьте папку) и повторите: сданное не повторяется, недописанных файлов нет."
+        ),
+        Lang::En => format!(
+            "hand-in stopped at {file}: {why}. Put the stick back (or check the folder) and repeat: what is handed in is not copied again, nothing is left half-written."
+        ),
+    }
+}
+
 /// An interview another anketa window has open, in the UI language.
 pub fn interview_locked(lang: Lang) -> String {
     lang.t_owned(

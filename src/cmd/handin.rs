@@ -20,16 +20,11 @@ pub fn handin(data_dir: Option<PathBuf>, lang: Option<&str>, dest: &Path, out: &
             Ok(Done::All)
         }
         Err(e) => {
-            let why = i18n::io_problem(lang, &e.error);
             let name = e.at.file_name().unwrap_or_default().to_string_lossy().into_owned();
             Err(Error::Failed(format!(
-                "{} {name}: {why}\n{}\n{}",
-                lang.t("сдача прервана на", "hand-in stopped at"),
-                summary(lang, &e.done).trim_end(),
-                lang.t(
-                    "Вставьте флешку (или проверьте папку) и повторите: сданное не повторяется, недописанных файлов нет.",
-                    "Put the stick back (or check the folder) and repeat: what is handed in is not copied again, nothing is left half-written.",
-                )
+                "{}\n{}",
+                i18n::hand_in_stopped(lang, &name, &e.error),
+                summary(lang, &e.done).trim_end()
             )))
         }
     }

@@ -104,23 +104,24 @@ pub(crate) fn io_reason(e: &io::Error) -> String {
 
 /// Loads a questionnaire from a file path.
 pub(crate) fn load_questionnaire(path: &Path) -> Result<Questionnaire, Vec<Diagnostic>> {
+    let (label, src) = questionnaire_text(path)?;
+    questionnaire::load(&label, &src)
+}
+
+/// A questionnaire file's label for messages and its text.
+fn questionnaire_text(path: &Path) -> Result<(String, String), Vec<Diagnostic>> {
     let label = path.display().to_string();
     let src = read_text(path, questionnaire::MAX_FILE_BYTES)
         .map_err(|e| vec![Diagnostic::new(&label, "", e).hint("check the path and the file")])?;
-    questionnaire::load(&label, &src)
+    Ok((label, src))
 }
 
 /// A file given to `anketa check`, read once: a JSON Schema beside the questionnaires
 /// (`None`: skipped), or a questionnaire and its diagnostics.
 pub(crate) fn check_questionnaire(path: &Path) -> Option<Result<Questionnaire, Vec<Diagnostic>>> {
-    let label = path.display().to_string();
-    let src = match read_text(path, questionnaire::MAX_FILE_BYTES) {
-        Ok(s) => s,
-        Err(e) => {
-            return Some(Err(vec![
-                Diagnostic::new(&label, "", e).hint("check the path and the file"),
-            ]));
-        }
+    let (label, src) = match questionnaire_text(path) {
+        Ok(t) => t,
+        Err(e) => return Some(Err(e)),
     };
     if is_schema_text(&src) {
         return None;

@@ -254,16 +254,9 @@ impl<C: Clock> Runner<C> {
                         h.already,
                         h.questionnaires,
                     ),
-                    Err(e) => format!(
-                        "{} {}: {} {}",
-                        l.t("Сдача прервана:", "Hand-in stopped:"),
-                        e.at.file_name().unwrap_or_default().to_string_lossy(),
-                        i18n::io_problem(l, &e.error),
-                        l.t(
-                            "— повторите: сданное не повторяется.",
-                            "— repeat: what is handed in is not copied again."
-                        ),
-                    ),
+                    Err(e) => {
+                        i18n::hand_in_stopped(l, &e.at.file_name().unwrap_or_default().to_string_lossy(), &e.error)
+                    }
                 };
                 Outcome::HandedIn { text }
             }
