@@ -238,15 +238,33 @@ pub fn handed_in(
     }
 }
 
-/// Why a hand-in stopped at `file`, and what to do.
+/// Why a hand-in stopped at `file`, and what to do (the destination is a folder or a stick,
+/// not the interviews folder).
 pub fn hand_in_stopped(lang: Lang, file: &str, e: &std::io::Error) -> String {
-    let why = io_problem(lang, e);
+    use std::io::ErrorKind::*;
+    let (ru, en) = match e.kind() {
+        NotFound | NotADirectory => (
+            "папка или флешка недоступна",
+            "the folder or USB stick is not available",
+        ),
+        StorageFull | QuotaExceeded => ("на флешке нет места", "no space left on the USB stick"),
+        ReadOnlyFilesystem => ("флешка только для чтения", "the USB stick is read-only"),
+        PermissionDenied => (
+            "нет прав на запись в эту папку",
+            "no permission to write to this folder",
+        ),
+        InvalidData => (
+            "копия не совпала с оригиналом — флешка неисправна",
+            "the copy differs from the original: the USB stick is failing",
+        ),
+        _ => ("ошибка записи", "the copy could not be written"),
+    };
     match lang {
         Lang::Ru => format!(
-            "сдача прервана на {file}: {why}. Вставьте флешку (или проверьте папку) и повторите: сданное не повторяется, недописанных файлов нет."
+            "сдача прервана на {file}: {ru}. Вставьте флешку (или проверьте папку) и повторите: сданное не повторяется, недописанных файлов нет."
         ),
         Lang::En => format!(
-            "hand-in stopped at {file}: {why}. Put the stick back (or check the folder) and repeat: what is handed in is not copied again, nothing is left half-written."
+            "hand-in stopped at {file}: {en}. Put the stick back (or check the folder) and repeat: what is handed in is not copied again, nothing is left half-written."
         ),
     }
 }

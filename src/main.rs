@@ -19,7 +19,7 @@ const VERSION: &str = match option_env!("ANKETA_VERSION") {
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
-    /// Data directory (default: the platform's data dir; env ANKETA_DATA_DIR).
+    /// Data directory (default: env ANKETA_DATA_DIR, else a folder anketa-data beside the program, else the platform's data dir).
     #[arg(long, global = true, value_name = "DIR")]
     data_dir: Option<PathBuf>,
     /// Interface language: ru (default) or en; remembered.

@@ -22,7 +22,7 @@ pub fn handin(data_dir: Option<PathBuf>, lang: Option<&str>, dest: &Path, out: &
         Err(e) => {
             let name = e.at.file_name().unwrap_or_default().to_string_lossy().into_owned();
             Err(Error::Failed(format!(
-                "{}\n{}",
+                "{} {}",
                 i18n::hand_in_stopped(lang, &name, &e.error),
                 summary(lang, &e.done).trim_end()
             )))
