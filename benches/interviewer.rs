@@ -113,6 +113,7 @@ fn saves(n: usize) -> (Duration, Duration) {
             ev: anketa::record::EventKind::Shown,
             q: qq.id.clone(),
             gap_s: None,
+            at: Vec::new(),
         });
     }
     let bytes = rec.to_json();

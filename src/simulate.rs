@@ -325,7 +325,9 @@ impl<'q> Simulator<'q> {
             completed: None,
             duration_ms: st.t_ms,
             position: st.position.clone(),
+            position_at: Vec::new(),
             answers: st.answers,
+            rosters: Default::default(),
             reopened: Vec::new(),
             paradata: st.paradata,
         };
@@ -921,6 +923,7 @@ impl State {
             ev,
             q: q.to_string(),
             gap_s: None,
+            at: Vec::new(),
         });
     }
 }

@@ -27,9 +27,14 @@ pub fn check(files: &[PathBuf], out: &mut dyn Write, err: &mut dyn Write) -> Res
                     *by_type.entry(qq.kind.name()).or_default() += 1;
                 }
                 let types: Vec<String> = by_type.iter().map(|(k, v)| format!("{k} {v}")).collect();
+                let rosters = match q.rosters.len() {
+                    0 => String::new(),
+                    1 => ", 1 roster".to_string(),
+                    n => format!(", {n} rosters"),
+                };
                 let _ = writeln!(
                     out,
-                    "ok: {}: {} v{}: {} blocks, {} questions ({})",
+                    "ok: {}: {} v{}: {} blocks, {} questions ({}){rosters}",
                     f.display(),
                     q.id,
                     q.version,

@@ -428,6 +428,8 @@ mod tests {
             completed: Some("2021-01-12T07:30:00Z".into()),
             duration_ms: 1_234_567,
             position: None,
+            position_at: Vec::new(),
+            rosters: Default::default(),
             answers: answers
                 .iter()
                 .map(|(k, v, rel)| {

@@ -198,7 +198,12 @@ fn fold(s: &str) -> String {
 /// Creates the record of a new interview.
 pub fn new_record(q: &Questionnaire, id: String, device: String, interviewer: String, now: &Now) -> Record {
     Record {
-        format: crate::record::FORMAT.to_string(),
+        format: if q.has_rosters() {
+            crate::record::FORMAT_V2
+        } else {
+            crate::record::FORMAT
+        }
+        .to_string(),
         id,
         revision: 0,
         device,
@@ -214,7 +219,9 @@ pub fn new_record(q: &Questionnaire, id: String, device: String, interviewer: St
         completed: None,
         duration_ms: 0,
         position: None,
+        position_at: Vec::new(),
         answers: Default::default(),
+        rosters: Default::default(),
         reopened: Vec::new(),
         paradata: Vec::new(),
     }
@@ -240,6 +247,7 @@ pub(crate) fn resume(rec: &mut Record, now: &Now) {
         ev: EventKind::Resumed,
         q: rec.position.clone().unwrap_or_default(),
         gap_s,
+        at: Vec::new(),
     });
 }
 
@@ -622,6 +630,7 @@ impl Session {
                 ev: EventKind::Shown,
                 q: id.clone(),
                 gap_s: None,
+                at: Vec::new(),
             });
         }
         self.rec.position = Some(id);
@@ -685,6 +694,7 @@ impl Session {
                 ev: kind,
                 q: id,
                 gap_s: None,
+                at: Vec::new(),
             });
         }
         self.pending_warning = false;
@@ -951,6 +961,7 @@ impl Session {
             ev: EventKind::Remark,
             q: id,
             gap_s: None,
+            at: Vec::new(),
         });
         self.message = Some(Message::RemarkSaved);
         self.touch(now);
@@ -1008,6 +1019,7 @@ impl Session {
                     ev: EventKind::Confirmed,
                     q: id,
                     gap_s: None,
+                    at: Vec::new(),
                 });
                 self.touch(now);
                 effect = Effect::Save;

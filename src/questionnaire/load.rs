@@ -4,7 +4,10 @@
 //! walked by hand: a derive would stop at the first problem, while a questionnaire author wants
 //! the whole list, each with its path and a hint.
 
-use super::{Block, Check, Choice, Kind, Missing, Names, Question, QuestionDefault, Questionnaire, Text};
+use super::{
+    Block, Check, Choice, Kind, MAX_INSTANCES, MAX_ROSTER_DEPTH, Missing, Names, Question, QuestionDefault,
+    Questionnaire, Roster, Text,
+};
 use crate::diag::{Diagnostic, did_you_mean};
 use crate::expr::{self, BinOp, Expr, Func, Node};
 use crate::record::AnswerValue;
@@ -51,6 +54,18 @@ const QUESTION_KEYS: &[&str] = &[
     "default_calculation",
     "choice_filter",
 ];
+const ROSTER_KEYS: &[&str] = &[
+    "id",
+    "type",
+    "text",
+    "hint",
+    "relevant",
+    "count",
+    "min",
+    "max",
+    "label",
+    "questions",
+];
 const OPTION_KEYS: &[&str] = &["code", "label", "exclusive", "other", "missing", "attributes"];
 const TYPES: &[&str] = &[
     "single",
@@ -61,6 +76,7 @@ const TYPES: &[&str] = &[
     "date",
     "note",
     "calculate",
+    "roster",
 ];
 
 /// Where an expression is used, for [`Cx::references`].
@@ -76,6 +92,11 @@ struct ExprUse<'q> {
     block: Option<usize>,
     /// Part of the live evaluation (a condition or a calculation): its references order it.
     live: bool,
+    /// Where it is evaluated: in each instance of this roster, or once (`None`).
+    scope: Option<usize>,
+    /// A roster's `relevant` or `count`: the roster (its own questions are out of reach; its
+    /// `relevant` orders all of them).
+    roster: Option<usize>,
 }
 
 /// Parses and validates questionnaire text. `file` names the source in messages.
@@ -113,6 +134,8 @@ pub fn load(file: &str, src: &str) -> Result<Questionnaire, Vec<Diagnostic>> {
     let mut cx = Cx {
         file,
         errors: Vec::new(),
+        paths: Vec::new(),
+        roster_paths: Vec::new(),
     };
     let q = cx.questionnaire(&value, src);
     // A large form's tree (20,000 objects for 5,000 options) takes longer to free than the
@@ -129,6 +152,18 @@ pub fn load(file: &str, src: &str) -> Result<Questionnaire, Vec<Diagnostic>> {
 struct Cx<'a> {
     file: &'a str,
     errors: Vec<Diagnostic>,
+    /// The JSON path of each question read, by index (`blocks[1].questions[2].questions[0]`).
+    paths: Vec<String>,
+    /// The JSON path of each roster read, by index.
+    roster_paths: Vec<String>,
+}
+
+/// What a block's or roster's items are read into.
+struct Items {
+    questions: Vec<Question>,
+    rosters: Vec<Roster>,
+    /// Name of a question or roster → its JSON path (names are one namespace).
+    ids: HashMap<String, String>,
 }
 
 fn is_ident(s: &str) -> bool {
@@ -456,9 +491,12 @@ impl Cx<'_> {
         }
         let intro = self.text(m, "", "intro", false);
         let mut blocks = Vec::new();
-        let mut questions: Vec<Question> = Vec::new();
+        let mut items = Items {
+            questions: Vec::new(),
+            rosters: Vec::new(),
+            ids: HashMap::new(),
+        };
         let mut block_ids: HashMap<String, usize> = HashMap::new();
-        let mut question_ids: HashMap<String, String> = HashMap::new();
         if let Some(arr) = self.array(m, "", "blocks") {
             if arr.is_empty() {
                 self.err(
@@ -485,7 +523,7 @@ impl Cx<'_> {
                 let title = self.text(bm, &bp, "title", true);
                 let intro = self.text(bm, &bp, "intro", false);
                 let relevant = self.expr(bm, &bp, "relevant");
-                let start = questions.len();
+                let start = items.questions.len();
                 if let Some(qs) = self.array(bm, &bp, "questions") {
                     if qs.is_empty() {
                         self.err(
@@ -494,19 +532,7 @@ impl Cx<'_> {
                             "add questions or remove the block",
                         );
                     }
-                    for (qi, qv) in qs.iter().enumerate() {
-                        let qp = format!("{bp}.questions[{qi}]");
-                        if let Some(q) = self.question(qv, &qp, blocks.len()) {
-                            if let Some(prev) = question_ids.insert(q.id.clone(), qp.clone()) {
-                                self.err(
-                                    &join(&qp, "id"),
-                                    format!("duplicate question id `{}` (also {prev})", q.id),
-                                    "variable names must be unique in the questionnaire",
-                                );
-                            }
-                            questions.push(q);
-                        }
-                    }
+                    self.items(qs, &bp, blocks.len(), None, &mut items);
                 }
                 if let (Some(id), Some(title)) = (bid, title) {
                     blocks.push(Block {
@@ -514,13 +540,14 @@ impl Cx<'_> {
                         title,
                         intro,
                         relevant,
-                        questions: start..questions.len(),
+                        questions: start..items.questions.len(),
                     });
                 }
             }
         }
         // Even with structural errors, check the references among what could be read, so
         // that one pass reports everything.
+        let Items { questions, rosters, .. } = items;
         let by_id = questions.iter().enumerate().map(|(i, x)| (x.id.clone(), i)).collect();
         let names = Names::new(&questions);
         let q = Questionnaire {
@@ -538,10 +565,127 @@ impl Cx<'_> {
             names,
             order: Vec::new(),
             users: Vec::new(),
+            rosters,
         };
         let (order, users) = self.references(&q);
         self.pipes(&q);
         Some(Questionnaire { order, users, ..q })
+    }
+
+    /// The items of a block or a roster (`path`): questions, and rosters with their own items.
+    fn items(&mut self, qs: &[Value], path: &str, block: usize, roster: Option<usize>, into: &mut Items) {
+        for (qi, qv) in qs.iter().enumerate() {
+            let qp = format!("{path}.questions[{qi}]");
+            let is_roster =
+                matches!(qv, Value::Object(m) if matches!(m.get("type"), Some(Value::String(t)) if t == "roster"));
+            if is_roster {
+                self.roster(qv, &qp, block, roster, into);
+                continue;
+            }
+            if let Some(mut q) = self.question(qv, &qp, block) {
+                q.roster = roster;
+                self.claim(&mut into.ids, &q.id, &qp);
+                self.paths.push(qp);
+                into.questions.push(q);
+            }
+        }
+    }
+
+    /// Names are one namespace: a second question or roster of the same name is refused.
+    fn claim(&mut self, ids: &mut HashMap<String, String>, id: &str, path: &str) {
+        if let Some(prev) = ids.insert(id.to_string(), path.to_string()) {
+            self.err(
+                &join(path, "id"),
+                format!("duplicate question id `{id}` (also {prev})"),
+                "variable names must be unique in the questionnaire (rosters' names included)",
+            );
+        }
+    }
+
+    /// A roster (`"type": "roster"`): its settings, then its items.
+    fn roster(&mut self, v: &Value, path: &str, block: usize, parent: Option<usize>, into: &mut Items) {
+        let Some(m) = self.object(v, path, ROSTER_KEYS, "a roster") else {
+            return;
+        };
+        let id = self.var_name(m, path);
+        let text = self.text(m, path, "text", true);
+        let hint = self.text(m, path, "hint", false);
+        let relevant = self.expr(m, path, "relevant");
+        let count = self.expr(m, path, "count");
+        let (min, max) = (self.count(m, path, "min"), self.count(m, path, "max"));
+        let label = self.text(m, path, "label", false);
+        let mut depth = 1;
+        let mut up = parent;
+        while let Some(r) = up {
+            depth += 1;
+            up = into.rosters[r].parent;
+        }
+        if depth > MAX_ROSTER_DEPTH {
+            self.err(
+                path,
+                format!("rosters are nested {depth} deep; at most {MAX_ROSTER_DEPTH} levels are supported"),
+                "flatten the innermost roster into the one around it",
+            );
+        }
+        if count.is_some() && min.is_some() {
+            self.err(
+                &join(path, "min"),
+                "`min` applies to a roster without `count` (the interviewer adds the instances)",
+                "remove `min`; with `count`, the count decides how many instances there are",
+            );
+        }
+        if let (Some(a), Some(b)) = (min, max)
+            && a > b
+        {
+            self.err(
+                path,
+                format!("min ({a}) is greater than max ({b})"),
+                "swap them or fix one",
+            );
+        }
+        match max {
+            Some(0) => self.err(
+                &join(path, "max"),
+                "max is 0: no instance could be added",
+                "remove max or set it to at least 1",
+            ),
+            Some(b) if b > MAX_INSTANCES => self.err(
+                &join(path, "max"),
+                format!("max ({b}) is above the limit of {MAX_INSTANCES} instances"),
+                format!("set max to at most {MAX_INSTANCES}"),
+            ),
+            _ => {}
+        }
+        if let Some(id) = &id {
+            self.claim(&mut into.ids, id, path);
+        }
+        let me = into.rosters.len();
+        let start = into.questions.len();
+        into.rosters.push(Roster {
+            id: id.unwrap_or_default(),
+            block,
+            parent,
+            text: text.unwrap_or(Text::Plain(String::new())),
+            hint,
+            relevant,
+            count,
+            min,
+            max,
+            label,
+            questions: start..start,
+        });
+        self.roster_paths.push(path.to_string());
+        if let Some(qs) = self.array(m, path, "questions") {
+            if qs.is_empty() {
+                self.err(
+                    &join(path, "questions"),
+                    "the roster has no questions",
+                    "add the questions asked for each instance, or remove the roster",
+                );
+            }
+            self.items(qs, path, block, Some(me), into);
+        }
+        into.rosters[me].questions = start..into.questions.len();
     }
 
     fn question(&mut self, v: &Value, path: &str, block: usize) -> Option<Question> {
@@ -744,6 +888,7 @@ impl Cx<'_> {
         Some(Question {
             id: id?,
             block,
+            roster: None,
             kind,
             text: if calculate {
                 text.unwrap_or(Text::Plain(String::new()))
@@ -962,7 +1107,7 @@ impl Cx<'_> {
     /// `relevant`); codes in `selected()` and in comparisons with a choice question must exist;
     /// `relevant`s and `calculation`s must not refer to each other in a cycle. Returns the
     /// evaluation order ([`Questionnaire::order`]).
-    fn references(&mut self, q: &Questionnaire) -> (Vec<usize>, Vec<Vec<usize>>) {
+    fn references<'q>(&mut self, q: &'q Questionnaire) -> (Vec<usize>, Vec<Vec<usize>>) {
         let index: HashMap<&str, usize> = q
             .questions
             .iter()
@@ -979,72 +1124,63 @@ impl Cx<'_> {
                     check: false,
                     block: Some(bi),
                     live: true,
+                    scope: None,
+                    roster: None,
                 });
             }
-            for (k, qi) in b.questions.clone().enumerate() {
+            for qi in b.questions.clone() {
+                // The rosters that open here (outermost first): their `relevant` and `count`.
+                for (ri, r) in q.rosters.iter().enumerate().filter(|(_, r)| r.questions.start == qi) {
+                    let p = self.roster_paths.get(ri).map_or("", String::as_str);
+                    for (key, e, live) in [("relevant", &r.relevant, true), ("count", &r.count, false)] {
+                        if let Some(e) = e {
+                            todo.push(ExprUse {
+                                path: format!("{p}.{key}"),
+                                expr: e,
+                                at: qi,
+                                check: false,
+                                block: None,
+                                live,
+                                scope: r.parent,
+                                roster: Some(ri),
+                            });
+                        }
+                    }
+                }
                 let qq = &q.questions[qi];
-                let p = format!("blocks[{bi}].questions[{k}]");
-                if let Some(e) = &qq.relevant {
+                let p = self.paths.get(qi).map_or("", String::as_str);
+                let scope = qq.roster;
+                let mut push = |key: &str, expr: &'q Expr, check: bool, live: bool| {
                     todo.push(ExprUse {
-                        path: format!("{p}.relevant"),
-                        expr: e,
+                        path: format!("{p}.{key}"),
+                        expr,
                         at: qi,
-                        check: false,
+                        check,
                         block: None,
-                        live: true,
+                        live,
+                        scope,
+                        roster: None,
                     });
+                };
+                if let Some(e) = &qq.relevant {
+                    push("relevant", e, false, true);
                 }
                 if let Some(e) = qq.calculation() {
-                    todo.push(ExprUse {
-                        path: format!("{p}.calculation"),
-                        expr: e,
-                        at: qi,
-                        check: false,
-                        block: None,
-                        live: true,
-                    });
+                    push("calculation", e, false, true);
                 }
                 // Which options are offered decides whether a stored code still counts.
                 if let Some(e) = &qq.choice_filter {
-                    todo.push(ExprUse {
-                        path: format!("{p}.choice_filter"),
-                        expr: e,
-                        at: qi,
-                        check: false,
-                        block: None,
-                        live: true,
-                    });
+                    push("choice_filter", e, false, true);
                 }
                 // Evaluated once, when the question is first shown: no part of the live order.
                 if let Some(QuestionDefault::Calculation(e)) = &qq.default {
-                    todo.push(ExprUse {
-                        path: format!("{p}.default_calculation"),
-                        expr: e,
-                        at: qi,
-                        check: false,
-                        block: None,
-                        live: false,
-                    });
+                    push("default_calculation", e, false, false);
                 }
                 if let Some(c) = &qq.constraint {
-                    todo.push(ExprUse {
-                        path: format!("{p}.constraint"),
-                        expr: &c.expr,
-                        at: qi,
-                        check: true,
-                        block: None,
-                        live: false,
-                    });
+                    push("constraint", &c.expr, true, false);
                 }
                 if let Some(c) = &qq.warning {
-                    todo.push(ExprUse {
-                        path: format!("{p}.warning"),
-                        expr: &c.expr,
-                        at: qi,
-                        check: true,
-                        block: None,
-                        live: false,
-                    });
+                    push("warning", &c.expr, true, false);
                 }
             }
         }
@@ -1058,14 +1194,41 @@ impl Cx<'_> {
             check,
             block,
             live,
+            scope,
+            roster,
         } in todo
         {
             let line = e.src.replace(['\n', '\r', '\t'], " ");
-            for (name, col) in e.refs() {
+            let mut uses = Vec::new();
+            ref_uses(&e.node, &mut uses);
+            for (name, col, used) in uses {
                 let len = name.chars().count() + 3;
+                if let Some(ri) = q.roster_index(name) {
+                    if !matches!(used, Use::Instances(Func::Count) | Use::Group) {
+                        self.errors.push(
+                            Diagnostic::new(self.file, &path, format!("`{name}` is a roster, not a question"))
+                                .snippet(&line, col, len)
+                                .hint(format!(
+                                    "its number of instances is count(${{{name}}}); a question of instance i is indexed-repeat(${{question}}, ${{{name}}}, i)"
+                                )),
+                        );
+                    } else if roster.is_some_and(|r| q.roster_within(ri, r)) {
+                        self.errors.push(
+                            Diagnostic::new(self.file, &path, format!("refers to its own roster, `{name}`"))
+                                .snippet(&line, col, len)
+                                .hint("a roster's `count` and `relevant` are evaluated around it, before its instances exist"),
+                        );
+                    }
+                    continue;
+                }
                 let d = match index.get(name) {
                     None => {
-                        let hint = did_you_mean(name, q.questions.iter().map(|x| x.id.as_str())).map_or_else(
+                        let names = q
+                            .questions
+                            .iter()
+                            .map(|x| x.id.as_str())
+                            .chain(q.rosters.iter().map(|r| r.id.as_str()));
+                        let hint = did_you_mean(name, names).map_or_else(
                             || "no question has this id".to_string(),
                             |s| format!("did you mean `{s}`?"),
                         );
@@ -1085,7 +1248,37 @@ impl Cx<'_> {
                     )
                     .snippet(&line, col, len)
                     .hint("a block's condition can use only questions outside the block"),
-                    Some(&i) if i == at && block.is_none() => {
+                    Some(_) if used == Use::Group => Diagnostic::new(
+                        self.file,
+                        &path,
+                        format!("the second argument of indexed-repeat() is a roster; `{name}` is a question"),
+                    )
+                    .snippet(&line, col, len)
+                    .hint("write indexed-repeat(${question}, ${roster}, index)"),
+                    Some(&i)
+                        if roster.is_some_and(|r| q.questions[i].roster.is_some_and(|x| q.roster_within(x, r))) =>
+                    {
+                        Diagnostic::new(
+                            self.file,
+                            &path,
+                            format!("refers to a question of this roster, `{name}`"),
+                        )
+                        .snippet(&line, col, len)
+                        .hint("a roster's `count` and `relevant` can use only questions outside the roster")
+                    }
+                    Some(&i) if used == Use::One && !q.reads_one(q.questions[i].roster, scope) => {
+                        let r = q.questions[i].roster.map_or("", |r| q.rosters[r].id.as_str());
+                        Diagnostic::new(
+                            self.file,
+                            &path,
+                            format!("`{name}` is asked in each instance of the roster `{r}`: here it has many values"),
+                        )
+                        .snippet(&line, col, len)
+                        .hint(format!(
+                            "use an aggregate over the instances: count(${{{name}}}), sum(${{{name}}}), max(${{{name}}}), indexed-repeat(${{{name}}}, ${{{r}}}, 1)"
+                        ))
+                    }
+                    Some(&i) if i == at && block.is_none() && roster.is_none() => {
                         Diagnostic::new(self.file, &path, format!("refers to itself, `{name}`"))
                             .snippet(&line, col, len)
                             .hint(if check {
@@ -1096,7 +1289,11 @@ impl Cx<'_> {
                     }
                     Some(&i) => {
                         if live {
-                            let whom = block.map_or(at..at + 1, |b| q.blocks[b].questions.clone());
+                            let whom = match (block, roster) {
+                                (Some(b), _) => q.blocks[b].questions.clone(),
+                                (None, Some(r)) => q.rosters[r].questions.clone(),
+                                (None, None) => at..at + 1,
+                            };
                             for w in whom {
                                 deps[w].push((i, path.clone()));
                             }
@@ -1130,37 +1327,51 @@ impl Cx<'_> {
             Text::Plain(s) => s.contains("${"),
             Text::Map(m) => m.values().any(|s| s.contains("${")),
         };
-        // Only the texts that pipe, with their paths (built only for them).
-        let mut texts: Vec<(String, &Text)> = Vec::new();
+        // Only the texts that pipe, with their paths (built only for them) and the roster whose
+        // instances they are shown in.
+        let mut texts: Vec<(String, &Text, Option<usize>)> = Vec::new();
         for (bi, b) in q.blocks.iter().enumerate() {
             if pipes(&b.title) {
-                texts.push((format!("blocks[{bi}].title"), &b.title));
+                texts.push((format!("blocks[{bi}].title"), &b.title, None));
             }
             if let Some(t) = b.intro.as_ref().filter(|t| pipes(t)) {
-                texts.push((format!("blocks[{bi}].intro"), t));
+                texts.push((format!("blocks[{bi}].intro"), t, None));
             }
-            for (k, qi) in b.questions.clone().enumerate() {
+            for qi in b.questions.clone() {
+                for (ri, r) in q.rosters.iter().enumerate().filter(|(_, r)| r.questions.start == qi) {
+                    let p = || self.roster_paths.get(ri).cloned().unwrap_or_default();
+                    for (key, t, scope) in [
+                        ("text", Some(&r.text), r.parent),
+                        ("hint", r.hint.as_ref(), r.parent),
+                        ("label", r.label.as_ref(), Some(ri)),
+                    ] {
+                        if let Some(t) = t.filter(|t| pipes(t)) {
+                            texts.push((format!("{}.{key}", p()), t, scope));
+                        }
+                    }
+                }
                 let qq = &q.questions[qi];
-                let p = || format!("blocks[{bi}].questions[{k}]");
+                let p = || self.paths.get(qi).cloned().unwrap_or_default();
+                let scope = qq.roster;
                 if pipes(&qq.text) {
-                    texts.push((format!("{}.text", p()), &qq.text));
+                    texts.push((format!("{}.text", p()), &qq.text, scope));
                 }
                 if let Some(t) = qq.hint.as_ref().filter(|t| pipes(t)) {
-                    texts.push((format!("{}.hint", p()), t));
+                    texts.push((format!("{}.hint", p()), t, scope));
                 }
                 for (key, c) in [("constraint_message", &qq.constraint), ("warning_message", &qq.warning)] {
                     if let Some(t) = c.as_ref().and_then(|c| c.message.as_ref()).filter(|t| pipes(t)) {
-                        texts.push((format!("{}.{key}", p()), t));
+                        texts.push((format!("{}.{key}", p()), t, scope));
                     }
                 }
                 for (j, o) in qq.options.iter().enumerate() {
                     if pipes(&o.label) {
-                        texts.push((format!("{}.options[{j}].label", p()), &o.label));
+                        texts.push((format!("{}.options[{j}].label", p()), &o.label, scope));
                     }
                 }
             }
         }
-        for (path, t) in texts {
+        for (path, t, scope) in texts {
             let each: Vec<(String, &str)> = match t {
                 Text::Plain(s) => vec![(path.clone(), s.as_str())],
                 Text::Map(m) => m.iter().map(|(l, s)| (format!("{path}.{l}"), s.as_str())).collect(),
@@ -1191,6 +1402,16 @@ impl Cx<'_> {
                         )
                         .snippet(&line, col, len)
                         .hint("pipe a question that is answered"),
+                        Some(i) if !q.reads_one(q.questions[i].roster, scope) => {
+                            let r = q.questions[i].roster.map_or("", |r| q.rosters[r].id.as_str());
+                            Diagnostic::new(
+                                self.file,
+                                &path,
+                                format!("`{name}` is asked in each instance of the roster `{r}`: a text here cannot show one of its answers"),
+                            )
+                            .snippet(&line, col, len)
+                            .hint("pipe a calculation instead, e.g. one with count(${…}) or indexed-repeat(${…}, ${roster}, 1)")
+                        }
                         Some(_) => continue,
                     };
                     self.errors.push(d);
@@ -1378,6 +1599,54 @@ fn uses_current(n: &Node) -> bool {
         Node::Neg(a) => uses_current(a),
         Node::Call(_, args) => args.iter().any(uses_current),
         _ => false,
+    }
+}
+
+/// How an expression uses a `${name}`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Use {
+    /// Read as one value.
+    One,
+    /// As the argument of a function over instances (`count(${x})`, `sum(${x})`,
+    /// `indexed-repeat(${x}, …)`).
+    Instances(Func),
+    /// As the roster of `indexed-repeat(${x}, ${roster}, i)`.
+    Group,
+}
+
+/// Every `${name}` of `node` in order, with how it is used.
+fn ref_uses<'n>(node: &'n Node, out: &mut Vec<(&'n str, usize, Use)>) {
+    match node {
+        Node::Ref { name, offset } => out.push((name, *offset, Use::One)),
+        Node::Call(f, args) => {
+            for (k, a) in args.iter().enumerate() {
+                let over = match f {
+                    Func::Sum | Func::Count | Func::CountNonEmpty => k == 0,
+                    Func::Min | Func::Max => args.len() == 1,
+                    Func::Join => args.len() == 2 && k == 1,
+                    Func::Checklist | Func::WeightedChecklist => args.len() == 3 && k == 2,
+                    Func::IndexedRepeat => k <= 1,
+                    _ => false,
+                };
+                match a {
+                    Node::Ref { name, offset } if over => {
+                        let used = if *f == Func::IndexedRepeat && k == 1 {
+                            Use::Group
+                        } else {
+                            Use::Instances(*f)
+                        };
+                        out.push((name, *offset, used));
+                    }
+                    _ => ref_uses(a, out),
+                }
+            }
+        }
+        Node::Bin(_, a, b) => {
+            ref_uses(a, out);
+            ref_uses(b, out);
+        }
+        Node::Neg(a) => ref_uses(a, out),
+        _ => {}
     }
 }
 

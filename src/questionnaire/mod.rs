@@ -135,6 +135,8 @@ pub struct Questionnaire {
     /// Per question: the questions whose `relevant` (or block's), `calculation` or choice filter
     /// refer to it, so that a change re-evaluates only what follows from it.
     pub users: Vec<Vec<usize>>,
+    /// The rosters, in questionnaire order (a roster before the rosters nested in it).
+    pub rosters: Vec<Roster>,
 }
 
 impl Questionnaire {
@@ -171,6 +173,94 @@ impl Questionnaire {
     pub(crate) fn tr<'a>(&self, t: &'a Text) -> &'a str {
         t.get(&self.language, &self.language)
     }
+
+    /// Index of the roster with this name.
+    pub fn roster_index(&self, id: &str) -> Option<usize> {
+        self.rosters.iter().position(|r| r.id == id)
+    }
+
+    /// Whether roster `inner` is roster `outer` or nested in it, at any depth.
+    pub fn roster_within(&self, inner: usize, outer: usize) -> bool {
+        let mut at = Some(inner);
+        while let Some(r) = at {
+            if r == outer {
+                return true;
+            }
+            at = self.rosters[r].parent;
+        }
+        false
+    }
+
+    /// The rosters around roster `r`, outermost first, `r` last (empty for `None`, the
+    /// interview's top level).
+    pub fn roster_chain(&self, r: Option<usize>) -> Vec<usize> {
+        let mut v = Vec::new();
+        let mut at = r;
+        while let Some(x) = at {
+            v.push(x);
+            at = self.rosters[x].parent;
+        }
+        v.reverse();
+        v
+    }
+
+    /// Whether a question of roster `of` (`None`: the top level) is read as one value from the
+    /// scope `from` (a roster, or `None`): it is at the top level, or in `from` or a roster
+    /// around it. Any other question has one value per instance there, and is read through an
+    /// aggregate (`count`, `sum`, `indexed-repeat`, …).
+    pub fn reads_one(&self, of: Option<usize>, from: Option<usize>) -> bool {
+        match (of, from) {
+            (None, _) => true,
+            (Some(_), None) => false,
+            (Some(o), Some(f)) => self.roster_within(f, o),
+        }
+    }
+
+    /// Whether the questionnaire has rosters (its interviews are written in the format with
+    /// instances, [`crate::record::FORMAT_V2`]).
+    pub fn has_rosters(&self) -> bool {
+        !self.rosters.is_empty()
+    }
+}
+
+/// The largest number of instances of one roster in one interview (per instance of the roster
+/// around it): a count or `max` above it is refused at load, and the interviewer cannot add more.
+pub const MAX_INSTANCES: u32 = 1000;
+
+/// The deepest nesting of rosters.
+pub const MAX_ROSTER_DEPTH: usize = 3;
+
+/// A roster (repeat group): questions asked once per instance — a household member, a project,
+/// a partner. Its questions are a contiguous run of [`Questionnaire::questions`] (nested rosters'
+/// included) and belong to one block.
+///
+/// How many instances there are: `count` (an expression, e.g. `${members}`) when given, else as
+/// many as the interviewer adds, between `min` and `max`.
+#[derive(Debug, Clone)]
+pub struct Roster {
+    /// Name, unique among questions and rosters (`${members}` in `count()` and `indexed-repeat`).
+    pub id: String,
+    /// Index of its block.
+    pub block: usize,
+    /// The roster it is nested in.
+    pub parent: Option<usize>,
+    /// Title of the roster's list.
+    pub text: Text,
+    /// Instruction for the interviewer, shown with the list.
+    pub hint: Option<Text>,
+    /// Condition for the whole roster (evaluated around it, like a question's).
+    pub relevant: Option<Expr>,
+    /// The number of instances, evaluated around the roster (XLSForm's `repeat_count`).
+    pub count: Option<Expr>,
+    /// Least number of instances the interviewer adds (without `count`).
+    pub min: Option<u32>,
+    /// Greatest number of instances (with `count`: a cap on it).
+    pub max: Option<u32>,
+    /// The label of an instance in the list, with answers of the instance piped in
+    /// (e.g. `${name}`); without one, the roster's title and the instance number.
+    pub label: Option<Text>,
+    /// Indices of its questions (nested rosters' included) in [`Questionnaire::questions`].
+    pub questions: std::ops::Range<usize>,
 }
 
 /// A block of questions.
@@ -195,6 +285,8 @@ pub struct Question {
     pub id: String,
     /// Index of its block.
     pub block: usize,
+    /// The innermost roster it belongs to (`None`: asked once per interview).
+    pub roster: Option<usize>,
     /// Type and type-specific settings.
     pub kind: Kind,
     /// Question text.

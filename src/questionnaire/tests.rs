@@ -589,3 +589,101 @@ fn choice_filters_read_option_attributes_by_bare_name() {
     let e = one_error(|v| v["blocks"][1]["questions"][0]["relevant"] = json!("${kind} = tos"));
     assert!(e.contains("`tos` is not a value: text must be quoted ('tos')"), "{e}");
 }
+
+/// `base` with a roster `members` (count `${n}`) in block 1 holding `age`, `name` and a nested
+/// roster `jobs` (interviewer-driven) holding `job`.
+fn with_roster() -> Value {
+    let mut v = base();
+    v["blocks"][0]["questions"].as_array_mut().unwrap().push(json!(
+        {"id": "members", "type": "roster", "text": "Члены семьи", "count": "${n}", "label": "${name}", "questions": [
+            {"id": "name", "type": "text", "text": "Имя"},
+            {"id": "age", "type": "number", "text": "Возраст ${name}"},
+            {"id": "jobs", "type": "roster", "text": "Работы ${name}", "min": 0, "max": 5, "questions": [
+                {"id": "job", "type": "text", "text": "Работа ${name}", "relevant": "${age} >= 16"}
+            ]},
+            {"id": "n_jobs", "type": "calculate", "calculation": "count(${jobs})"}
+        ]}
+    ));
+    v["blocks"][1]["questions"].as_array_mut().unwrap().push(json!(
+        {"id": "oldest", "type": "calculate", "calculation": "max(${age}) + 0 * count(${members}) + 0 * indexed-repeat(${age}, ${members}, 1)"}
+    ));
+    v
+}
+
+#[test]
+fn a_nested_roster_is_read_with_its_place_and_scope() {
+    let q = load("t.json", &with_roster().to_string()).unwrap();
+    assert_eq!(q.rosters.len(), 2);
+    let (m, j) = (&q.rosters[0], &q.rosters[1]);
+    assert_eq!((m.id.as_str(), m.parent, m.block), ("members", None, 0));
+    assert_eq!(
+        (j.id.as_str(), j.parent, j.max, j.min),
+        ("jobs", Some(0), Some(5), Some(0))
+    );
+    assert!(m.count.is_some() && j.count.is_none());
+    // Questions stay one flat list; a roster's questions are a run of it, nested ones included.
+    let idx = |n: &str| q.index_of(n).unwrap();
+    assert_eq!(m.questions, idx("name")..idx("n_jobs") + 1);
+    assert_eq!(j.questions, idx("job")..idx("job") + 1);
+    assert_eq!(q.questions[idx("age")].roster, Some(0));
+    assert_eq!(q.questions[idx("job")].roster, Some(1));
+    assert_eq!(q.questions[idx("oldest")].roster, None);
+    assert!(q.reads_one(Some(0), Some(1)) && !q.reads_one(Some(1), Some(0)) && !q.reads_one(Some(0), None));
+    assert_eq!(q.roster_chain(Some(1)), vec![0, 1]);
+    // The aggregate outside is ordered after what it reads.
+    let pos = |n: &str| q.order.iter().position(|&i| i == idx(n)).unwrap();
+    assert!(pos("oldest") > pos("age"));
+}
+
+#[test]
+fn roster_errors_name_the_place_and_the_fix() {
+    let edit = |f: &dyn Fn(&mut Value)| {
+        let mut v = with_roster();
+        f(&mut v);
+        let e = errors(&v);
+        assert_eq!(e.len(), 1, "expected one error, got {e:#?}");
+        e[0].clone()
+    };
+    fn roster(v: &mut Value) -> &mut Value {
+        &mut v["blocks"][0]["questions"][3]
+    }
+    let e = edit(&|v| roster(v)["min"] = json!(1));
+    has_all(&e, &["blocks[0].questions[3].min", "without `count`"]);
+    let e = edit(&|v| roster(v)["questions"][2]["max"] = json!(5000));
+    has_all(&e, &["questions[3].questions[2].max", "limit of 1000"]);
+    let e = edit(&|v| roster(v)["questions"][2]["questions"] = json!([]));
+    has_all(
+        &e,
+        &["questions[3].questions[2].questions", "the roster has no questions"],
+    );
+    let e = edit(&|v| roster(v)["count"] = json!("${age}"));
+    has_all(&e, &["questions[3].count", "question of this roster, `age`"]);
+    let e = edit(&|v| v["blocks"][1]["questions"][1]["calculation"] = json!("${age} + 1"));
+    has_all(
+        &e,
+        &[
+            "blocks[1].questions[1].calculation",
+            "each instance of the roster `members`",
+            "sum(${age})",
+        ],
+    );
+    let e = edit(&|v| v["blocks"][1]["questions"][1]["calculation"] = json!("${members} + 1"));
+    has_all(&e, &["`members` is a roster", "count(${members})"]);
+    let e = edit(&|v| v["blocks"][1]["questions"][1]["calculation"] = json!("indexed-repeat(${age}, ${n}, 1)"));
+    has_all(&e, &["second argument of indexed-repeat() is a roster"]);
+    let e = edit(&|v| v["blocks"][1]["questions"][0]["text"] = json!("Возраст: ${age}"));
+    has_all(&e, &["blocks[1].questions[0].text", "cannot show one of its answers"]);
+    let e = edit(&|v| roster(v)["questions"][2]["questions"][0]["id"] = json!("members"));
+    has_all(&e, &["duplicate question id `members`", "rosters' names included"]);
+    // Four levels deep is one too many.
+    let e = edit(&|v| {
+        let inner = json!({"id": "r3", "type": "roster", "text": "R3", "questions": [
+            {"id": "r4", "type": "roster", "text": "R4", "questions": [{"id": "x", "type": "text", "text": "X"}]}
+        ]});
+        roster(v)["questions"][2]["questions"]
+            .as_array_mut()
+            .unwrap()
+            .push(inner);
+    });
+    has_all(&e, &["nested 4 deep", "at most 3"]);
+}

@@ -45,14 +45,18 @@ pub(crate) use view::{AnswerView, Answers, QuestionnaireView, RecordView};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-/// The format tag written in every interview file.
+/// The format tag written in every interview file of a questionnaire without rosters.
 pub const FORMAT: &str = "anketa-interview/1";
+
+/// The format tag of an interview of a questionnaire with rosters: format 1 plus `rosters`
+/// (the instances, nested) and the `at` of `position` and of events. Readers take both.
+pub const FORMAT_V2: &str = "anketa-interview/2";
 
 /// One interview, as stored.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Record {
-    /// Always [`FORMAT`].
+    /// [`FORMAT`], or [`FORMAT_V2`] for a questionnaire with rosters.
     pub format: String,
     /// UUID v7 of the interview (stable across revisions and copies).
     pub id: String,
@@ -78,14 +82,47 @@ pub struct Record {
     /// Variable of the question on screen when last saved (resume goes back there).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub position: Option<String>,
-    /// Answers keyed by variable name.
+    /// For a `position` in a roster: the instance, as 1-based indices into `rosters` (outermost
+    /// first).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub position_at: Vec<u32>,
+    /// Answers keyed by variable name (the questions asked once per interview).
     pub answers: BTreeMap<String, Answer>,
+    /// The instances of each roster (format 2), keyed by roster name.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub rosters: Rosters,
     /// Reopenings of a completed interview.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub reopened: Vec<Reopening>,
     /// Paradata: what was shown, answered and changed, when.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub paradata: Vec<Event>,
+}
+
+/// The instances of the rosters of one level, by roster name.
+pub type Rosters = BTreeMap<String, Vec<Instance>>;
+
+/// One instance of a roster: a household member, a project.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Instance {
+    /// The answers of the roster's own questions in this instance.
+    pub answers: BTreeMap<String, Answer>,
+    /// The instances of the rosters nested in this one.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub rosters: Rosters,
+    /// When the interviewer removed the instance (RFC 3339 UTC). A removed instance is kept
+    /// with its answers, so that it can be restored, and is left out of everything else: it is
+    /// not counted, not numbered, not exported.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub removed: Option<String>,
+}
+
+impl Instance {
+    /// Whether the instance counts (it was not removed).
+    pub fn live(&self) -> bool {
+        self.removed.is_none()
+    }
 }
 
 /// The questionnaire an interview was conducted with.
@@ -225,8 +262,12 @@ pub struct Event {
     pub ms: u64,
     /// What happened.
     pub ev: EventKind,
-    /// The variable concerned.
+    /// The variable concerned (a roster's name for the events of its instances).
     pub q: String,
+    /// For a question or instance of a roster: the instance, as 1-based indices into
+    /// `rosters` (outermost first).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub at: Vec<u32>,
     /// For [`EventKind::Resumed`]: seconds of wall-clock time since the interview was last
     /// written (a quit, a crash, a night); absent for other events.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -249,6 +290,14 @@ pub enum EventKind {
     Remark,
     /// The interview was taken up again after an interruption (`q`: where it stood; `gap_s`).
     Resumed,
+    /// An instance of roster `q` was added (`at`: the instance).
+    Added,
+    /// An instance of roster `q` was removed by the interviewer (kept in the file, restorable).
+    Removed,
+    /// A removed instance was restored.
+    Restored,
+    /// Instances beyond a roster's count that had no answer were dropped (`at`: the first).
+    Dropped,
 }
 
 impl Record {

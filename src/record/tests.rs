@@ -59,6 +59,7 @@ fn records() -> Vec<Record> {
                         ev: EventKind::Resumed,
                         q: r.position.clone().unwrap_or_default(),
                         gap_s: Some(n * 3_600 + 7),
+                        at: Vec::new(),
                     },
                 );
             }

@@ -350,6 +350,8 @@ impl RecordView<'_> {
             completed: o(&self.completed),
             duration_ms: self.duration_ms,
             position: o(&self.position),
+            position_at: Vec::new(),
+            rosters: Default::default(),
             answers: self
                 .answers
                 .0
@@ -388,6 +390,7 @@ impl RecordView<'_> {
                     ev: e.ev,
                     q: s(&e.q),
                     gap_s: e.gap_s,
+                    at: Vec::new(),
                 })
                 .collect(),
         }

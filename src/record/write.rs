@@ -142,6 +142,10 @@ impl RecordView<'_> {
                     EventKind::Confirmed => b",\"ev\":\"confirmed\",\"q\":",
                     EventKind::Remark => b",\"ev\":\"remark\",\"q\":",
                     EventKind::Resumed => b",\"ev\":\"resumed\",\"q\":",
+                    EventKind::Added => b",\"ev\":\"added\",\"q\":",
+                    EventKind::Removed => b",\"ev\":\"removed\",\"q\":",
+                    EventKind::Restored => b",\"ev\":\"restored\",\"q\":",
+                    EventKind::Dropped => b",\"ev\":\"dropped\",\"q\":",
                 });
                 string(out, &e.q);
                 if let Some(g) = e.gap_s {

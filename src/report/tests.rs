@@ -36,6 +36,8 @@ fn rec(q: &Questionnaire, n: u32, interviewer: &str, answers: Vec<(&str, AnswerV
         completed: Some("2021-02-01T08:00:00Z".into()),
         duration_ms: 600_000 + n as u64 * 1000,
         position: None,
+        position_at: Vec::new(),
+        rosters: Default::default(),
         answers: answers
             .into_iter()
             .map(|(k, v)| {

@@ -658,13 +658,16 @@ mod tests {
             completed: Some("2021-01-01T00:00:00Z".into()),
             duration_ms: 1000,
             position: None,
+            position_at: Vec::new(),
             answers,
+            rosters: Default::default(),
             reopened: Vec::new(),
             paradata: vec![Event {
                 ms: 5,
                 ev: EventKind::Shown,
                 q: "final_comment".into(),
                 gap_s: None,
+                at: Vec::new(),
             }],
         }
     }

@@ -35,6 +35,8 @@ fn record(q: &Questionnaire, n: u32, interviewer: &str, minutes: u64, answers: V
         completed: Some("2021-02-01T08:00:00Z".into()),
         duration_ms: minutes * 60_000,
         position: None,
+        position_at: Vec::new(),
+        rosters: Default::default(),
         answers: answers
             .into_iter()
             .map(|(k, v)| {
@@ -503,6 +505,7 @@ fn two_records_glued_on_one_line_are_refused_as_the_merge_refuses_them() {
             ev: anketa::record::EventKind::Shown,
             q: "district".into(),
             gap_s: None,
+            at: Vec::new(),
         });
     }
     let mut text = Vec::new();
