@@ -4,10 +4,10 @@
 //! stored record fits its questionnaire at all is [`crate::record::fit`].
 
 use crate::expr::{Env, Value};
-use crate::questionnaire::{Choice, Kind, Question, Questionnaire, Text};
+use crate::questionnaire::{Choice, Kind, MAX_ROSTER_DEPTH, Question, Questionnaire, Text};
 use crate::record::fit::parse_date;
-use crate::record::{Answer, AnswerValue, Answers, ValueRef};
-use std::collections::BTreeMap;
+use crate::record::{Answer, AnswerValue, Answers, Instance, Rosters, ValueRef};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// Answers looked up by variable: the map of a [`Record`], or the sorted list of a borrowed
 /// [`RecordView`](crate::record::RecordView), so that relevance is computed by one function
@@ -154,6 +154,199 @@ pub(crate) fn clock_at(rfc3339: &str, zone: &jiff::tz::TimeZone) -> Option<jiff:
         .map(|t| jiff::ZonedDateTime::new(t, zone.clone()))
 }
 
+/// A place in an interview: the top level (empty), or an instance of a roster given by the
+/// 0-based indices of the stored instances along its chain of rosters, outermost first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+pub struct At {
+    len: u8,
+    ix: [u32; MAX_ROSTER_DEPTH],
+}
+
+impl At {
+    /// The top level.
+    pub const TOP: At = At {
+        len: 0,
+        ix: [0; MAX_ROSTER_DEPTH],
+    };
+
+    /// The indices, outermost first.
+    pub fn as_slice(&self) -> &[u32] {
+        &self.ix[..self.len as usize]
+    }
+
+    /// How many rosters deep.
+    pub fn len(&self) -> usize {
+        self.len as usize
+    }
+
+    /// Whether this is the top level.
+    pub fn is_top(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The first `n` levels.
+    pub fn prefix(&self, n: usize) -> At {
+        let k = n.min(self.len());
+        let mut a = At::TOP;
+        a.len = k as u8;
+        a.ix[..k].copy_from_slice(&self.ix[..k]);
+        a
+    }
+
+    /// Instance `i` of a roster nested here (`None` beyond the deepest nesting).
+    pub fn child(&self, i: u32) -> Option<At> {
+        let mut a = *self;
+        let k = a.len();
+        *a.ix.get_mut(k)? = i;
+        a.len += 1;
+        Some(a)
+    }
+
+    /// The innermost index.
+    pub fn last(&self) -> Option<u32> {
+        self.as_slice().last().copied()
+    }
+
+    /// From 0-based indices (`None` when too deep).
+    pub fn from_slice(ix: &[u32]) -> Option<At> {
+        ix.iter().try_fold(At::TOP, |a, &i| a.child(i))
+    }
+
+    /// Whether `self` is `other` or inside it.
+    pub fn within(&self, other: &At) -> bool {
+        self.as_slice().starts_with(other.as_slice())
+    }
+}
+
+/// The rosters around roster `r` and `r`, outermost first, and how many.
+pub(crate) fn chain(q: &Questionnaire, r: usize) -> ([usize; MAX_ROSTER_DEPTH], usize) {
+    let mut c = [0; MAX_ROSTER_DEPTH];
+    let mut n = 0;
+    let mut at = Some(r);
+    while let Some(x) = at {
+        if n == MAX_ROSTER_DEPTH {
+            break;
+        }
+        c[n] = x;
+        n += 1;
+        at = q.rosters[x].parent;
+    }
+    c[..n].reverse();
+    (c, n)
+}
+
+/// How many rosters deep a question of roster `r` is (0 at the top level).
+pub(crate) fn depth(q: &Questionnaire, r: Option<usize>) -> usize {
+    r.map_or(0, |r| chain(q, r).1)
+}
+
+/// The answers of an interview, its rosters' instances included: what the walk reads.
+pub(crate) trait Tree {
+    /// The answers at `at`: the top level for `r` `None`, else the instance `at` of roster `r`.
+    fn level(&self, q: &Questionnaire, r: Option<usize>, at: At) -> Option<&dyn Lookup>;
+    /// Per stored instance of roster `r` inside `parent` (an instance of `r`'s parent roster,
+    /// or the top level): whether it is live (not removed).
+    fn live(&self, q: &Questionnaire, r: usize, parent: At) -> Vec<bool>;
+}
+
+/// Answers without rosters.
+impl<L: Lookup> Tree for L {
+    fn level(&self, _: &Questionnaire, r: Option<usize>, _: At) -> Option<&dyn Lookup> {
+        r.is_none().then_some(self as &dyn Lookup)
+    }
+    fn live(&self, _: &Questionnaire, _: usize, _: At) -> Vec<bool> {
+        Vec::new()
+    }
+}
+
+/// An owned record's answers and rosters.
+#[derive(Clone, Copy)]
+pub(crate) struct Owned<'a> {
+    /// The answers of the top level.
+    pub answers: &'a BTreeMap<String, Answer>,
+    /// The rosters' instances.
+    pub rosters: &'a Rosters,
+}
+
+/// The instance `at` of roster `r` in `rosters`.
+pub(crate) fn instance<'r>(q: &Questionnaire, rosters: &'r Rosters, r: usize, at: At) -> Option<&'r Instance> {
+    let (c, n) = chain(q, r);
+    let mut level = rosters;
+    let mut found = None;
+    for (k, &x) in c[..n].iter().enumerate() {
+        let i = level.get(&q.rosters[x].id)?.get(*at.as_slice().get(k)? as usize)?;
+        level = &i.rosters;
+        found = Some(i);
+    }
+    found
+}
+
+/// [`instance`], to change it.
+pub(crate) fn instance_mut<'r>(
+    q: &Questionnaire,
+    rosters: &'r mut Rosters,
+    r: usize,
+    at: At,
+) -> Option<&'r mut Instance> {
+    let (c, n) = chain(q, r);
+    let (&last, outer) = c[..n].split_last()?;
+    let mut level = rosters;
+    for (k, &x) in outer.iter().enumerate() {
+        level = &mut level
+            .get_mut(&q.rosters[x].id)?
+            .get_mut(*at.as_slice().get(k)? as usize)?
+            .rosters;
+    }
+    level
+        .get_mut(&q.rosters[last].id)?
+        .get_mut(*at.as_slice().get(n - 1)? as usize)
+}
+
+/// The instances of roster `r` inside `parent` (`None` when `parent` does not exist).
+pub(crate) fn instances_of<'r>(
+    q: &Questionnaire,
+    rosters: &'r Rosters,
+    r: usize,
+    parent: At,
+) -> Option<&'r [Instance]> {
+    let level = match q.rosters[r].parent {
+        None => rosters,
+        Some(p) => &instance(q, rosters, p, parent)?.rosters,
+    };
+    Some(level.get(&q.rosters[r].id).map_or(&[][..], Vec::as_slice))
+}
+
+impl Tree for Owned<'_> {
+    fn level(&self, q: &Questionnaire, r: Option<usize>, at: At) -> Option<&dyn Lookup> {
+        match r {
+            None => Some(self.answers),
+            Some(r) => instance(q, self.rosters, r, at).map(|i| &i.answers as &dyn Lookup),
+        }
+    }
+    fn live(&self, q: &Questionnaire, r: usize, parent: At) -> Vec<bool> {
+        instances_of(q, self.rosters, r, parent).map_or_else(Vec::new, |v| v.iter().map(Instance::live).collect())
+    }
+}
+
+/// The live instances of roster `r` inside `within` (an instance of a roster around `r`, or the
+/// top level), at any depth below it.
+pub(crate) fn live_paths<T: Tree + ?Sized>(q: &Questionnaire, tree: &T, r: usize, within: At) -> Vec<At> {
+    let (c, n) = chain(q, r);
+    let mut level = vec![within];
+    for &x in &c[within.len().min(n)..n] {
+        let mut next = Vec::new();
+        for p in level {
+            for (i, live) in tree.live(q, x, p).into_iter().enumerate() {
+                if live && let Some(a) = p.child(i as u32) {
+                    next.push(a);
+                }
+            }
+        }
+        level = next;
+    }
+    level
+}
+
 /// Relevance of every question: a question is relevant when its block's and its own
 /// `relevant` hold, evaluated with irrelevant questions reading as unanswered. Calculations are
 /// read as stored (the report and merge evaluate nothing else); see [`evaluate`] to recompute
@@ -162,37 +355,67 @@ pub(crate) fn clock_at(rfc3339: &str, zone: &jiff::tz::TimeZone) -> Option<jiff:
 /// `clock` is what `today()` and `now()` read: the interviewer's now, or for a stored record
 /// the time of its last change (`updated`), so that merge and the report see what the
 /// interviewer saw.
-pub(crate) fn relevance<A: Lookup + ?Sized>(
-    q: &Questionnaire,
-    answers: &A,
-    clock: Option<&jiff::ZonedDateTime>,
-) -> Vec<bool> {
-    walk(q, answers, false, clock).rel
+pub(crate) fn relevance<A: Lookup>(q: &Questionnaire, answers: &A, clock: Option<&jiff::ZonedDateTime>) -> Vec<bool> {
+    walk(q, answers, false, clock).rules.rel
 }
 
 /// [`relevance`], and the questions that are relevant though their stored code is no longer
 /// offered by their choice filter (so `relevance` says false for them): such a question is
 /// still asked, and a completed interview must answer it again if it is required.
-pub(crate) fn relevance_and_stale<A: Lookup + ?Sized>(
+pub(crate) fn relevance_and_stale<A: Lookup>(
     q: &Questionnaire,
     answers: &A,
     clock: Option<&jiff::ZonedDateTime>,
 ) -> (Vec<bool>, Vec<bool>) {
     let w = walk(q, answers, false, clock);
-    (w.rel, w.stale)
+    (w.rules.rel, w.rules.stale)
 }
 
 /// Relevance and the values of the calculations, recomputed from the answers: what the
 /// interviewer (and `simulate`) store after every change. A calculation that is not relevant,
 /// or whose result is empty or not a finite number where a number is expected, has no value.
 #[cfg(test)]
-pub(crate) fn evaluate<A: Lookup + ?Sized>(
+pub(crate) fn evaluate<A: Lookup>(
     q: &Questionnaire,
     answers: &A,
     clock: Option<&jiff::ZonedDateTime>,
 ) -> (Vec<bool>, Vec<(usize, Option<AnswerValue>)>) {
     let w = walk(q, answers, true, clock);
-    (w.rel, w.calcs)
+    (w.rules.rel, w.calcs.into_iter().map(|((qi, _), v)| (qi, v)).collect())
+}
+
+/// What the rules say of an interview as it stands: relevance, and stale codes, of every
+/// question at the top level and in every live instance.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct Rules {
+    /// Per question at the top level: relevant, and its stored answer counts.
+    pub rel: Vec<bool>,
+    /// Per question at the top level: relevant, but its stored code is no longer offered (so
+    /// `rel` is false).
+    pub stale: Vec<bool>,
+    /// The same for the questions of rosters, per (question, instance); an instance's question
+    /// not listed is not relevant.
+    pub rel_in: HashMap<(usize, At), bool>,
+    /// The (question, instance) pairs whose stored code is no longer offered.
+    pub stale_in: HashSet<(usize, At)>,
+}
+
+impl Rules {
+    /// Whether question `qi` is relevant at `at` (its stored answer counts).
+    pub(crate) fn rel(&self, q: &Questionnaire, qi: usize, at: At) -> bool {
+        match q.questions[qi].roster {
+            None => self.rel.get(qi).copied().unwrap_or(true),
+            Some(_) => self.rel_in.get(&(qi, at)).copied().unwrap_or(false),
+        }
+    }
+
+    /// Whether question `qi`'s stored code at `at` is no longer offered.
+    pub(crate) fn stale(&self, q: &Questionnaire, qi: usize, at: At) -> bool {
+        match q.questions[qi].roster {
+            None => self.stale.get(qi).copied().unwrap_or(false),
+            Some(_) => self.stale_in.contains(&(qi, at)),
+        }
+    }
 }
 
 /// Recomputes the calculations into `answers` (a calculation without a value has no answer)
@@ -204,9 +427,21 @@ pub(crate) fn apply_rules(
     answers: &mut BTreeMap<String, Answer>,
     clock: Option<&jiff::ZonedDateTime>,
 ) -> (Vec<bool>, Vec<bool>) {
-    let Walk { rel, stale, calcs } = walk(q, answers, true, clock);
-    store_rules(q, answers, &rel, calcs, None);
-    (rel, stale)
+    let mut none = Rosters::new();
+    let r = apply_rules_in(q, answers, &mut none, clock);
+    (r.rel, r.stale)
+}
+
+/// [`apply_rules`] of an interview with rosters: every live instance too.
+pub(crate) fn apply_rules_in(
+    q: &Questionnaire,
+    answers: &mut BTreeMap<String, Answer>,
+    rosters: &mut Rosters,
+    clock: Option<&jiff::ZonedDateTime>,
+) -> Rules {
+    let Walk { rules, calcs } = walk(q, &Owned { answers, rosters }, true, clock);
+    store_rules(q, answers, rosters, &rules, calcs, None);
+    rules
 }
 
 /// [`apply_rules`] after question `changed` alone changed its answer, from the relevance and
@@ -220,45 +455,100 @@ pub(crate) fn apply_rules_after(
     changed: usize,
     before: (Vec<bool>, Vec<bool>),
 ) -> (Vec<bool>, Vec<bool>) {
+    let mut none = Rosters::new();
+    let before = Rules {
+        rel: before.0,
+        stale: before.1,
+        ..Rules::default()
+    };
+    let r = apply_rules_in_after(q, answers, &mut none, clock, changed, At::TOP, before);
+    (r.rel, r.stale)
+}
+
+/// [`apply_rules_after`] of an interview with rosters: question `changed` changed at `at`. Within
+/// a roster only the instances that can depend on it are evaluated again: the same instance for
+/// the questions of its roster (and of rosters nested in it), every instance for a question that
+/// depends on it through an aggregate outside.
+pub(crate) fn apply_rules_in_after(
+    q: &Questionnaire,
+    answers: &mut BTreeMap<String, Answer>,
+    rosters: &mut Rosters,
+    clock: Option<&jiff::ZonedDateTime>,
+    changed: usize,
+    at: At,
+    before: Rules,
+) -> Rules {
     let n = q.questions.len();
-    let mut dirty = vec![false; n];
+    // Per question: evaluate it at every live instance inside this place (`None`: not at all).
+    let mut dirty: Vec<Option<At>> = vec![None; n];
+    let place = |j: usize, a: At, u: usize| -> At {
+        // A user of question j reads it at the rosters the two share.
+        let (cj, nj) = q.questions[j]
+            .roster
+            .map_or(([0; MAX_ROSTER_DEPTH], 0), |r| chain(q, r));
+        let (cu, nu) = q.questions[u]
+            .roster
+            .map_or(([0; MAX_ROSTER_DEPTH], 0), |r| chain(q, r));
+        let shared = cj[..nj].iter().zip(&cu[..nu]).take_while(|(x, y)| x == y).count();
+        a.prefix(shared)
+    };
+    dirty[changed] = Some(at.prefix(depth(q, q.questions[changed].roster)));
     let mut todo = vec![changed];
     while let Some(j) = todo.pop() {
+        let Some(a) = dirty[j] else { continue };
         for &u in &q.users[j] {
-            if !dirty[u] {
-                dirty[u] = true;
+            let want = place(j, a, u);
+            let merged = match dirty[u] {
+                None => want,
+                Some(had) => {
+                    let shared = had
+                        .as_slice()
+                        .iter()
+                        .zip(want.as_slice())
+                        .take_while(|(x, y)| x == y)
+                        .count();
+                    had.prefix(shared)
+                }
+            };
+            if dirty[u] != Some(merged) {
+                dirty[u] = Some(merged);
                 todo.push(u);
             }
         }
     }
-    // The question itself: its own stored code may have become (or stopped being) offered.
-    dirty[changed] = true;
-    let (rel0, stale0) = before;
-    let Walk { rel, stale, calcs } = walk_part(q, answers, true, clock, rel0, stale0, Some(&dirty));
-    store_rules(q, answers, &rel, calcs, Some(&dirty));
-    (rel, stale)
+    let Walk { rules, calcs } = walk_part(q, &Owned { answers, rosters }, true, clock, before, Some(&dirty));
+    store_rules(q, answers, rosters, &rules, calcs, Some(&dirty));
+    rules
 }
 
-/// Writes the calculations into `answers` and each answer's relevance flag (of the `dirty`
+/// Writes the calculations into the answers and each answer's relevance flag (of the `dirty`
 /// questions only, when given).
 fn store_rules(
     q: &Questionnaire,
     answers: &mut BTreeMap<String, Answer>,
-    rel: &[bool],
-    calcs: Vec<(usize, Option<AnswerValue>)>,
-    dirty: Option<&[bool]>,
+    rosters: &mut Rosters,
+    rules: &Rules,
+    calcs: Vec<((usize, At), Option<AnswerValue>)>,
+    dirty: Option<&[Option<At>]>,
 ) {
-    for (qi, v) in calcs {
-        let id = &q.questions[qi].id;
+    for ((qi, at), v) in calcs {
+        let qq = &q.questions[qi];
+        let level = match qq.roster {
+            None => &mut *answers,
+            Some(r) => match instance_mut(q, rosters, r, at) {
+                Some(i) => &mut i.answers,
+                None => continue,
+            },
+        };
         match v {
             Some(v) => {
-                let a = answers.entry(id.clone()).or_default();
+                let a = level.entry(qq.id.clone()).or_default();
                 if a.value.as_ref() != Some(&v) {
                     a.value = Some(v);
                 }
             }
             None => {
-                answers.remove(id);
+                level.remove(&qq.id);
             }
         }
     }
@@ -266,16 +556,54 @@ fn store_rules(
         None => {
             for (k, a) in answers.iter_mut() {
                 if let Some(i) = q.index_of(k) {
-                    a.relevant = rel[i];
+                    a.relevant = rules.rel[i];
                 }
             }
         }
         Some(d) => {
             for (i, qq) in q.questions.iter().enumerate() {
-                if d[i]
+                if qq.roster.is_none()
+                    && d[i].is_some()
                     && let Some(a) = answers.get_mut(&qq.id)
                 {
-                    a.relevant = rel[i];
+                    a.relevant = rules.rel[i];
+                }
+            }
+        }
+    }
+    if q.has_rosters() {
+        for (ri, r) in q.rosters.iter().enumerate() {
+            let own: Vec<usize> = r
+                .questions
+                .clone()
+                .filter(|&i| q.questions[i].roster == Some(ri))
+                .filter(|&i| dirty.is_none_or(|d| d[i].is_some()))
+                .collect();
+            if own.is_empty() {
+                continue;
+            }
+            let within = dirty.map_or(At::TOP, |d| {
+                own.iter()
+                    .filter_map(|&i| d[i])
+                    .reduce(|a, b| {
+                        let s = a
+                            .as_slice()
+                            .iter()
+                            .zip(b.as_slice())
+                            .take_while(|(x, y)| x == y)
+                            .count();
+                        a.prefix(s)
+                    })
+                    .unwrap_or(At::TOP)
+            });
+            for at in live_paths(q, &Owned { answers, rosters }, ri, within) {
+                let Some(inst) = instance_mut(q, rosters, ri, at) else {
+                    continue;
+                };
+                for &i in &own {
+                    if let Some(a) = inst.answers.get_mut(&q.questions[i].id) {
+                        a.relevant = rules.rel_in.get(&(i, at)).copied().unwrap_or(false);
+                    }
                 }
             }
         }
@@ -284,131 +612,294 @@ fn store_rules(
 
 /// What the walk found.
 struct Walk {
-    /// Per question: relevant, and its stored answer counts.
-    rel: Vec<bool>,
-    /// Per question: relevant, but its stored code is no longer offered (so `rel` is false).
-    stale: Vec<bool>,
-    /// The recomputed calculations.
-    calcs: Vec<(usize, Option<AnswerValue>)>,
+    rules: Rules,
+    /// The recomputed calculations, by (question, instance).
+    calcs: Vec<((usize, At), Option<AnswerValue>)>,
 }
 
-/// Answers with the calculations computed so far laid over them.
-struct Overlay<'a, A: ?Sized> {
-    answers: &'a A,
-    /// Per question: the recomputed value of a calculation, once computed.
+/// The state of a walk: the answers, and what has been computed so far laid over them.
+struct State<'a, T: Tree + ?Sized> {
+    q: &'a Questionnaire,
+    tree: &'a T,
+    rules: std::borrow::Cow<'a, Rules>,
+    /// Per top-level question: the recomputed value of a calculation, once computed.
     calc: Vec<Option<Option<AnswerValue>>>,
+    /// The same in instances.
+    calc_in: HashMap<(usize, At), Option<AnswerValue>>,
+    clock: Option<jiff::ZonedDateTime>,
 }
 
-impl<A: Lookup + ?Sized> Lookup for Overlay<'_, A> {
-    fn value(&self, index: usize, var: &str) -> Option<ValueRef<'_>> {
-        match self.calc.get(index) {
-            Some(Some(v)) => v.as_ref().map(AnswerValue::borrowed),
-            _ => self.answers.value(index, var),
+impl<T: Tree + ?Sized> State<'_, T> {
+    /// The value of question `i` at `at` (relevance aside).
+    fn value(&self, i: usize, at: At) -> Value {
+        let qq = &self.q.questions[i];
+        match qq.roster {
+            None => match self.calc.get(i) {
+                Some(Some(v)) => expr_value(v.as_ref()),
+                _ => expr_value_ref(self.tree.level(self.q, None, At::TOP).and_then(|l| l.value(i, &qq.id))),
+            },
+            Some(r) => match self.calc_in.get(&(i, at)) {
+                Some(v) => expr_value(v.as_ref()),
+                None => expr_value_ref(self.tree.level(self.q, Some(r), at).and_then(|l| l.value(i, &qq.id))),
+            },
+        }
+    }
+
+    fn env(&self, roster: Option<usize>, at: At) -> ScopeEnv<'_, T> {
+        ScopeEnv {
+            s: self,
+            roster,
+            at,
+            current: Value::Null,
+        }
+    }
+}
+
+/// Evaluation at a place: the top level, or an instance of a roster, where a question of that
+/// roster (or of one around it) reads the answer of this instance, and any other through an
+/// aggregate over its instances.
+struct ScopeEnv<'a, T: Tree + ?Sized> {
+    s: &'a State<'a, T>,
+    roster: Option<usize>,
+    at: At,
+    current: Value,
+}
+
+impl<T: Tree + ?Sized> ScopeEnv<'_, T> {
+    /// The instances of roster `target` that a name read here reaches: those inside the
+    /// instances the two rosters share.
+    fn reach(&self, target: usize) -> Vec<At> {
+        let q = self.s.q;
+        let (ct, nt) = chain(q, target);
+        let (cs, ns) = self.roster.map_or(([0; MAX_ROSTER_DEPTH], 0), |r| chain(q, r));
+        let shared = ct[..nt].iter().zip(&cs[..ns]).take_while(|(x, y)| x == y).count();
+        live_paths(q, self.s.tree, target, self.at.prefix(shared))
+    }
+
+    /// The value of question `i` at `at`, unanswered when not relevant there.
+    fn read(&self, i: usize, at: At) -> Value {
+        if self.s.rules.rel(self.s.q, i, at) {
+            self.s.value(i, at)
+        } else {
+            Value::Null
+        }
+    }
+}
+
+impl<T: Tree + ?Sized> Env for ScopeEnv<'_, T> {
+    fn get(&self, name: &str) -> Value {
+        let q = self.s.q;
+        let Some(i) = q.index_of(name) else {
+            return Value::Null;
+        };
+        let r = q.questions[i].roster;
+        if !q.reads_one(r, self.roster) {
+            return Value::Null;
+        }
+        self.read(i, self.at.prefix(depth(q, r)))
+    }
+    fn current(&self) -> Value {
+        self.current.clone()
+    }
+    fn now(&self) -> Option<jiff::ZonedDateTime> {
+        self.s.clock.clone()
+    }
+    fn choice_label(&self, question: &str, code: &str) -> Value {
+        let q = self.s.q;
+        q.question(question)
+            .and_then(|qq| qq.option(code))
+            .map_or(Value::Null, |o| Value::Str(q.tr(&o.label).to_string()))
+    }
+    fn instances(&self, name: &str) -> Vec<Value> {
+        let q = self.s.q;
+        if let Some(r) = q.roster_index(name) {
+            return self.reach(r).iter().map(|_| Value::Num(1.0)).collect();
+        }
+        let Some(i) = q.index_of(name) else {
+            return Vec::new();
+        };
+        match q.questions[i].roster {
+            None => match self.get(name) {
+                Value::Null => Vec::new(),
+                v => vec![v],
+            },
+            Some(r) => self.reach(r).into_iter().map(|at| self.read(i, at)).collect(),
+        }
+    }
+    fn position(&self) -> Option<usize> {
+        let r = self.roster?;
+        let last = self.at.last()? as usize;
+        let live = self.s.tree.live(self.s.q, r, self.at.prefix(self.at.len() - 1));
+        Some(live.iter().take(last + 1).filter(|l| **l).count())
+    }
+    fn instance(&self, name: &str, index: usize) -> Value {
+        let q = self.s.q;
+        let Some(i) = q.index_of(name) else {
+            return Value::Null;
+        };
+        match q.questions[i].roster {
+            None => self.get(name),
+            Some(r) => self
+                .reach(r)
+                .get(index.saturating_sub(1))
+                .map_or(Value::Null, |&at| self.read(i, at)),
         }
     }
 }
 
 /// The one walk in [`Questionnaire::order`]: relevance, and with `recompute` the calculations.
-fn walk<A: Lookup + ?Sized>(
-    q: &Questionnaire,
-    answers: &A,
-    recompute: bool,
-    clock: Option<&jiff::ZonedDateTime>,
-) -> Walk {
+fn walk<T: Tree + ?Sized>(q: &Questionnaire, tree: &T, recompute: bool, clock: Option<&jiff::ZonedDateTime>) -> Walk {
     let n = q.questions.len();
-    walk_part(q, answers, recompute, clock, vec![true; n], vec![false; n], None)
+    let start = Rules {
+        rel: vec![true; n],
+        stale: vec![false; n],
+        ..Rules::default()
+    };
+    walk_part(q, tree, recompute, clock, start, None)
 }
 
-/// The walk, over every question (`dirty` `None`) or only over those marked dirty, the others
-/// keeping their `rel` and `stale` as given (and their calculations as stored).
-fn walk_part<A: Lookup + ?Sized>(
+/// The walk, over every question (`dirty` `None`) or only over those marked dirty, each at the
+/// live instances inside the place marked (the others keep their relevance and stale codes as
+/// given, and their calculations as stored).
+fn walk_part<T: Tree + ?Sized>(
     q: &Questionnaire,
-    answers: &A,
+    tree: &T,
     recompute: bool,
     clock: Option<&jiff::ZonedDateTime>,
-    mut rel: Vec<bool>,
-    mut stale: Vec<bool>,
-    dirty: Option<&[bool]>,
+    rules: Rules,
+    dirty: Option<&[Option<At>]>,
 ) -> Walk {
     let n = q.questions.len();
     let mut block_rel: Vec<Option<bool>> = vec![None; q.blocks.len()];
-    let mut over = Overlay {
-        answers,
+    let mut roster_rel: HashMap<(usize, At), bool> = HashMap::new();
+    let mut st = State {
+        q,
+        tree,
+        rules: std::borrow::Cow::Owned(rules),
         calc: vec![None; if recompute { n } else { 0 }],
+        calc_in: HashMap::new(),
+        clock: clock.cloned(),
     };
     let mut calcs = Vec::new();
     for &qi in &q.order {
-        if dirty.is_some_and(|d| !d[qi]) {
-            continue;
-        }
-        stale[qi] = false;
+        let within = match dirty {
+            None => At::TOP,
+            Some(d) => match d[qi] {
+                Some(a) => a,
+                None => continue,
+            },
+        };
         let qq = &q.questions[qi];
         let b = qq.block;
         let block_ok = match block_rel[b] {
             Some(ok) => ok,
             None => {
-                let env = AnswerEnv {
-                    q,
-                    answers: &over,
-                    relevant: &rel,
-                    current: Value::Null,
-                    clock: clock.cloned(),
-                };
-                let ok = q.blocks[b].relevant.as_ref().is_none_or(|e| e.test(&env));
+                let ok = q.blocks[b]
+                    .relevant
+                    .as_ref()
+                    .is_none_or(|e| e.test(&st.env(None, At::TOP)));
                 block_rel[b] = Some(ok);
                 ok
             }
         };
-        let env = AnswerEnv {
-            q,
-            answers: &over,
-            relevant: &rel,
-            current: Value::Null,
-            clock: clock.cloned(),
+        let places = match qq.roster {
+            None => vec![At::TOP],
+            Some(r) => {
+                // This question's instances start afresh: an instance removed since counts nowhere.
+                if dirty.is_none() || within.is_top() {
+                    let rules = st.rules.to_mut();
+                    rules.rel_in.retain(|(i, _), _| *i != qi);
+                    rules.stale_in.retain(|(i, _)| *i != qi);
+                }
+                live_paths(q, tree, r, within)
+            }
         };
-        rel[qi] = block_ok && qq.relevant.as_ref().is_none_or(|e| e.test(&env));
-        // A stored code its choice filter no longer offers counts as no answer (kept in the
-        // file, marked not relevant, as the answer of an irrelevant question is): only the
-        // codes chosen are tested, not the whole list.
-        if rel[qi] && qq.choice_filter.is_some() {
-            let codes: Vec<&str> = match over.value(qi, &qq.id) {
-                Some(ValueRef::Text(c)) => vec![c],
-                Some(ValueRef::Codes(cs)) => cs.iter().collect(),
-                _ => Vec::new(),
+        for at in places {
+            let roster_ok = qq
+                .roster
+                .is_none_or(|r| roster_relevant(&st, &mut roster_rel, r, at.prefix(depth(q, Some(r)) - 1)));
+            let env = st.env(qq.roster, at);
+            let mut rel = block_ok && roster_ok && qq.relevant.as_ref().is_none_or(|e| e.test(&env));
+            // A stored code its choice filter no longer offers counts as no answer (kept in the
+            // file, marked not relevant, as the answer of an irrelevant question is): only the
+            // codes chosen are tested, not the whole list.
+            let mut stale = false;
+            if rel && qq.choice_filter.is_some() {
+                let v = st.value(qi, at);
+                let codes: Vec<String> = match v {
+                    Value::Str(c) => vec![c],
+                    Value::List(cs) => cs,
+                    _ => Vec::new(),
+                };
+                if codes
+                    .iter()
+                    .any(|c| qq.option(c).is_some_and(|o| !offered(q, qq, o, &env)))
+                {
+                    stale = true;
+                    rel = false;
+                }
+            }
+            let value = match qq.calculation() {
+                Some(e) if recompute => Some(if rel {
+                    calculated(e.eval(&env), qq.kind.is_numeric())
+                } else {
+                    None
+                }),
+                _ => None,
             };
-            let env = AnswerEnv {
-                q,
-                answers: &over,
-                relevant: &rel,
-                current: Value::Null,
-                clock: clock.cloned(),
-            };
-            if codes
-                .iter()
-                .any(|c| qq.option(c).is_some_and(|o| !offered(q, qq, o, &env)))
-            {
-                stale[qi] = true;
-                rel[qi] = false;
+            let rules = st.rules.to_mut();
+            match qq.roster {
+                None => {
+                    rules.rel[qi] = rel;
+                    rules.stale[qi] = stale;
+                }
+                Some(_) => {
+                    rules.rel_in.insert((qi, at), rel);
+                    if stale {
+                        rules.stale_in.insert((qi, at));
+                    } else {
+                        rules.stale_in.remove(&(qi, at));
+                    }
+                }
+            }
+            if let Some(value) = value {
+                match qq.roster {
+                    None => st.calc[qi] = Some(value.clone()),
+                    Some(_) => {
+                        st.calc_in.insert((qi, at), value.clone());
+                    }
+                }
+                calcs.push(((qi, at), value));
             }
         }
-        if recompute && let Some(e) = qq.calculation() {
-            let value = if rel[qi] {
-                let env = AnswerEnv {
-                    q,
-                    answers: &over,
-                    relevant: &rel,
-                    current: Value::Null,
-                    clock: clock.cloned(),
-                };
-                calculated(e.eval(&env), qq.kind.is_numeric())
-            } else {
-                None
-            };
-            over.calc[qi] = Some(value.clone());
-            calcs.push((qi, value));
-        }
     }
-    Walk { rel, stale, calcs }
+    Walk {
+        rules: st.rules.into_owned(),
+        calcs,
+    }
+}
+
+/// Whether roster `r` is relevant inside `parent` (an instance of its parent roster, or the top
+/// level): its block's, the rosters' around it and its own `relevant` hold. Remembered for the
+/// walk.
+fn roster_relevant<T: Tree + ?Sized>(
+    st: &State<'_, T>,
+    memo: &mut HashMap<(usize, At), bool>,
+    r: usize,
+    parent: At,
+) -> bool {
+    if let Some(&ok) = memo.get(&(r, parent)) {
+        return ok;
+    }
+    let q = st.q;
+    let ro = &q.rosters[r];
+    let outer = match ro.parent {
+        None => true,
+        Some(p) => roster_relevant(st, memo, p, parent.prefix(parent.len().saturating_sub(1))),
+    };
+    let ok = outer && ro.relevant.as_ref().is_none_or(|e| e.test(&st.env(ro.parent, parent)));
+    memo.insert((r, parent), ok);
+    ok
 }
 
 /// An expression's value as an answer to `qq` (a default): a code of one of its options for a
@@ -593,4 +1084,165 @@ pub(crate) fn type_check_ref(qq: &Question, v: ValueRef<'_>) -> Option<Problem> 
         (Kind::Date, ValueRef::Text(s)) => parse_date(s).is_none().then_some(Problem::BadDate),
         _ => None,
     }
+}
+
+/// Whether an instance holds anything the interviewer entered: an answer (calculations aside),
+/// a "specify" text or a remark, in it or in an instance nested in it.
+pub(crate) fn entered(q: &Questionnaire, inst: &Instance) -> bool {
+    inst.answers.iter().any(|(k, a)| {
+        let asked = q.question(k).is_none_or(|qq| qq.is_asked());
+        asked && (a.value.as_ref().is_some_and(|v| !is_empty(v)) || a.other.is_some() || a.remark.is_some())
+    }) || inst.rosters.values().flatten().any(|i| entered(q, i))
+}
+
+/// What [`fit_counts`] did to a roster.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum CountFit {
+    /// Empty instances were added up to the count: the first new one.
+    Added(At),
+    /// Instances beyond the count with nothing entered were dropped: where the first was.
+    Dropped(At),
+}
+
+/// The count a roster with `count` asks for inside `parent`, as it stands (`None` when the
+/// roster is not relevant there: its instances are left as they are). Capped at `max` and at
+/// [`crate::questionnaire::MAX_INSTANCES`]; an empty or negative count is 0.
+pub(crate) fn roster_count(
+    q: &Questionnaire,
+    answers: &BTreeMap<String, Answer>,
+    rosters: &Rosters,
+    rules: &Rules,
+    clock: Option<&jiff::ZonedDateTime>,
+    r: usize,
+    parent: At,
+) -> Option<u32> {
+    let ro = &q.rosters[r];
+    let e = ro.count.as_ref()?;
+    let tree = Owned { answers, rosters };
+    let st = State {
+        q,
+        tree: &tree,
+        rules: std::borrow::Cow::Borrowed(rules),
+        calc: Vec::new(),
+        calc_in: HashMap::new(),
+        clock: clock.cloned(),
+    };
+    let block_ok = q.blocks[ro.block]
+        .relevant
+        .as_ref()
+        .is_none_or(|b| b.test(&st.env(None, At::TOP)));
+    if !block_ok || !roster_relevant(&st, &mut HashMap::new(), r, parent) {
+        return None;
+    }
+    let n = e.eval(&st.env(ro.parent, parent)).as_num();
+    let cap = ro
+        .max
+        .unwrap_or(crate::questionnaire::MAX_INSTANCES)
+        .min(crate::questionnaire::MAX_INSTANCES);
+    Some(if n.is_finite() && n > 0.0 {
+        (n.trunc() as u32).min(cap)
+    } else {
+        0
+    })
+}
+
+/// Brings the instances of every roster with a `count` in line with it: empty instances are
+/// added up to the count, and instances beyond it **with nothing entered** are dropped. An
+/// instance beyond the count with an answer is never dropped: it stays, over the count, until the
+/// interviewer removes it or corrects the count (the interview cannot be completed meanwhile:
+/// [`over_count`]). Returns what changed; the caller applies the rules again when anything did.
+pub(crate) fn fit_counts(
+    q: &Questionnaire,
+    answers: &BTreeMap<String, Answer>,
+    rosters: &mut Rosters,
+    rules: &Rules,
+    clock: Option<&jiff::ZonedDateTime>,
+) -> Vec<(usize, CountFit)> {
+    let mut done = Vec::new();
+    for (r, ro) in q.rosters.iter().enumerate() {
+        if ro.count.is_none() {
+            continue;
+        }
+        let parents = match ro.parent {
+            None => vec![At::TOP],
+            Some(p) => live_paths(q, &Owned { answers, rosters }, p, At::TOP),
+        };
+        for parent in parents {
+            let Some(want) = roster_count(q, answers, rosters, rules, clock, r, parent) else {
+                continue;
+            };
+            let level = match ro.parent {
+                None => &mut *rosters,
+                Some(p) => match instance_mut(q, rosters, p, parent) {
+                    Some(i) => &mut i.rosters,
+                    None => continue,
+                },
+            };
+            let list = level.entry(ro.id.clone()).or_default();
+            let live = list.iter().filter(|i| i.live()).count() as u32;
+            if live < want {
+                let first = list.len() as u32;
+                list.extend((live..want).map(|_| Instance::default()));
+                if let Some(a) = parent.child(first) {
+                    done.push((r, CountFit::Added(a)));
+                }
+            } else if live > want {
+                // From the end: live instances past the count with nothing entered go.
+                let mut keep_live = live;
+                let mut k = list.len();
+                let mut first_dropped = None;
+                while k > 0 && keep_live > want {
+                    k -= 1;
+                    if list[k].live() {
+                        if entered(q, &list[k]) {
+                            break;
+                        }
+                        list.remove(k);
+                        keep_live -= 1;
+                        first_dropped = Some(k as u32);
+                    }
+                }
+                if let Some(a) = first_dropped.and_then(|f| parent.child(f)) {
+                    done.push((r, CountFit::Dropped(a)));
+                }
+            }
+            if list.is_empty() {
+                level.remove(&ro.id);
+            }
+        }
+    }
+    done
+}
+
+/// The live instances of rosters with a `count` that are beyond it (they hold answers, so they
+/// were not dropped): per roster, the instances, in order. Empty when every count is kept.
+pub(crate) fn over_count(
+    q: &Questionnaire,
+    answers: &BTreeMap<String, Answer>,
+    rosters: &Rosters,
+    rules: &Rules,
+    clock: Option<&jiff::ZonedDateTime>,
+) -> Vec<(usize, At, u32)> {
+    let mut out = Vec::new();
+    for (r, ro) in q.rosters.iter().enumerate() {
+        if ro.count.is_none() {
+            continue;
+        }
+        let parents = match ro.parent {
+            None => vec![At::TOP],
+            Some(p) => live_paths(q, &Owned { answers, rosters }, p, At::TOP),
+        };
+        for parent in parents {
+            let Some(want) = roster_count(q, answers, rosters, rules, clock, r, parent) else {
+                continue;
+            };
+            let tree = Owned { answers, rosters };
+            for (k, at) in live_paths(q, &tree, r, parent).into_iter().enumerate() {
+                if k as u32 >= want {
+                    out.push((r, at, want));
+                }
+            }
+        }
+    }
+    out
 }

@@ -929,3 +929,194 @@ fn rules_after_one_change_equal_the_whole_walk() {
         }
     }
 }
+
+/// The roster demo (projects → partners), loaded from its file.
+fn projects() -> crate::questionnaire::Questionnaire {
+    crate::questionnaire::load("projects.json", include_str!("../../questionnaires/projects.json")).unwrap()
+}
+
+fn answer(v: AnswerValue) -> crate::record::Answer {
+    crate::record::Answer {
+        value: Some(v),
+        relevant: true,
+        ..Default::default()
+    }
+}
+
+fn text(s: &str) -> crate::record::Answer {
+    answer(AnswerValue::Text(s.into()))
+}
+
+/// Three projects: A with a grant and two partners, B without a grant (its amount kept but not
+/// relevant), C removed (its answers count nowhere).
+fn three_projects() -> (
+    std::collections::BTreeMap<String, crate::record::Answer>,
+    crate::record::Rosters,
+) {
+    use crate::record::Instance;
+    let inst = |pairs: Vec<(&str, crate::record::Answer)>| Instance {
+        answers: pairs.into_iter().map(|(k, a)| (k.to_string(), a)).collect(),
+        ..Default::default()
+    };
+    let mut a = inst(vec![
+        ("project_name", text("A")),
+        ("grant", text("yes")),
+        ("grant_amount", answer(AnswerValue::Number(100.0))),
+    ]);
+    a.rosters.insert(
+        "partners".into(),
+        vec![
+            inst(vec![("partner_name", text("P1")), ("partner_type", text("ngo"))]),
+            inst(vec![("partner_name", text("P2")), ("partner_type", text("omsu"))]),
+        ],
+    );
+    let b = inst(vec![
+        ("project_name", text("B")),
+        ("grant", text("no")),
+        ("grant_amount", answer(AnswerValue::Number(50.0))),
+    ]);
+    let mut c = inst(vec![
+        ("project_name", text("C")),
+        ("grant", text("yes")),
+        ("grant_amount", answer(AnswerValue::Number(999.0))),
+    ]);
+    c.removed = Some("2021-02-20T10:00:00Z".into());
+    let top = [
+        ("org_type", text("ngo")),
+        ("n_projects", answer(AnswerValue::Number(2.0))),
+    ]
+    .into_iter()
+    .map(|(k, a)| (k.to_string(), a))
+    .collect();
+    let mut rosters = crate::record::Rosters::new();
+    rosters.insert("projects".into(), vec![a, b, c]);
+    (top, rosters)
+}
+
+#[test]
+fn rules_apply_per_instance_and_aggregates_read_the_live_instances() {
+    use super::logic::{At, apply_rules_in};
+    let q = projects();
+    let (mut top, mut rosters) = three_projects();
+    let removed_before = rosters["projects"][2].clone();
+    let rules = apply_rules_in(&q, &mut top, &mut rosters, None);
+    let p = &rosters["projects"];
+    let num = |a: &std::collections::BTreeMap<String, crate::record::Answer>, k: &str| match a
+        .get(k)
+        .and_then(|a| a.value.clone())
+    {
+        Some(AnswerValue::Number(n)) => Some(n),
+        _ => None,
+    };
+    // Inside an instance: its own answers, its position, an aggregate over its nested roster.
+    assert_eq!(num(&p[0].answers, "project_no"), Some(1.0));
+    assert_eq!(num(&p[1].answers, "project_no"), Some(2.0));
+    assert_eq!(num(&p[0].answers, "granted"), Some(1.0));
+    assert_eq!(num(&p[1].answers, "granted"), Some(0.0));
+    assert_eq!(num(&p[0].answers, "n_partners"), Some(2.0));
+    assert_eq!(num(&p[1].answers, "n_partners"), Some(0.0));
+    // Relevance per instance: B's amount is kept, marked not relevant.
+    assert!(p[0].answers["grant_amount"].relevant);
+    assert!(!p[1].answers["grant_amount"].relevant);
+    let ga = q.index_of("grant_amount").unwrap();
+    assert!(rules.rel(&q, ga, At::from_slice(&[0]).unwrap()));
+    assert!(!rules.rel(&q, ga, At::from_slice(&[1]).unwrap()));
+    // Outside: sums and counts over the live instances only (C's 999 is removed).
+    assert_eq!(num(&top, "grants_total"), Some(100.0));
+    assert_eq!(num(&top, "projects_granted"), Some(1.0));
+    assert_eq!(num(&top, "partners_total"), Some(2.0));
+    assert!(rules.rel[q.index_of("satisfied").unwrap()]);
+    // A removed instance is left as it was.
+    assert_eq!(p[2], removed_before);
+}
+
+#[test]
+fn a_lower_count_drops_only_instances_with_nothing_entered() {
+    use super::logic::{CountFit, apply_rules_in, fit_counts, over_count};
+    let q = projects();
+    let (mut top, mut rosters) = three_projects();
+    let rules = apply_rules_in(&q, &mut top, &mut rosters, None);
+    // Two projects asked, two live: nothing to do.
+    assert_eq!(fit_counts(&q, &top, &mut rosters, &rules, None), vec![]);
+    // Five asked: three empty instances are added after the stored three.
+    top.get_mut("n_projects").unwrap().value = Some(AnswerValue::Number(5.0));
+    let rules = apply_rules_in(&q, &mut top, &mut rosters, None);
+    let done = fit_counts(&q, &top, &mut rosters, &rules, None);
+    assert!(
+        matches!(done.as_slice(), [(0, CountFit::Added(a))] if a.as_slice() == [3]),
+        "{done:?}"
+    );
+    assert_eq!(rosters["projects"].len(), 6);
+    apply_rules_in(&q, &mut top, &mut rosters, None);
+    // Back to one: the three empty ones go (their calculations are not entries), B stays over
+    // the count with its answers, and says so.
+    top.get_mut("n_projects").unwrap().value = Some(AnswerValue::Number(1.0));
+    let rules2 = apply_rules_in(&q, &mut top, &mut rosters, None);
+    let done = fit_counts(&q, &top, &mut rosters, &rules2, None);
+    assert!(
+        matches!(done.as_slice(), [(0, CountFit::Dropped(a))] if a.as_slice() == [3]),
+        "{done:?}"
+    );
+    assert_eq!(rosters["projects"].len(), 3);
+    let rules = apply_rules_in(&q, &mut top, &mut rosters, None);
+    let over = over_count(&q, &top, &rosters, &rules, None);
+    assert_eq!(over.len(), 1);
+    assert_eq!((over[0].0, over[0].1.as_slice(), over[0].2), (0, &[1u32][..], 1));
+}
+
+/// Random answers in random instances, one at a time: the incremental rules equal the whole walk.
+#[test]
+fn rules_after_one_change_in_an_instance_equal_the_whole_walk() {
+    use super::logic::{At, Owned, apply_rules_in, apply_rules_in_after, live_paths};
+    use crate::questionnaire::Kind;
+    let q = projects();
+    let mut rng = crate::simulate::Rng::new(11);
+    let (mut top, mut rosters) = three_projects();
+    let mut rules = apply_rules_in(&q, &mut top, &mut rosters, None);
+    let asked: Vec<usize> = (0..q.questions.len())
+        .filter(|&i| q.questions[i].is_interviewed())
+        .collect();
+    for step in 0..300 {
+        let qi = asked[rng.below(asked.len())];
+        let qq = &q.questions[qi];
+        let at = match qq.roster {
+            None => At::TOP,
+            Some(r) => {
+                let places = live_paths(
+                    &q,
+                    &Owned {
+                        answers: &top,
+                        rosters: &rosters,
+                    },
+                    r,
+                    At::TOP,
+                );
+                if places.is_empty() {
+                    continue;
+                }
+                places[rng.below(places.len())]
+            }
+        };
+        let v = match &qq.kind {
+            _ if rng.chance(0.1) => None,
+            Kind::Single => Some(AnswerValue::Text(qq.options[rng.below(qq.options.len())].code.clone())),
+            Kind::Number { .. } => Some(AnswerValue::Number(rng.below(4) as f64)),
+            _ => Some(AnswerValue::Text(["a", "b", "Рассвет"][rng.below(3)].into())),
+        };
+        let level = match qq.roster {
+            None => &mut top,
+            Some(r) => &mut super::logic::instance_mut(&q, &mut rosters, r, at).unwrap().answers,
+        };
+        match v {
+            Some(v) => level.entry(qq.id.clone()).or_default().value = Some(v),
+            None => {
+                level.remove(&qq.id);
+            }
+        }
+        let (mut whole_top, mut whole_rosters) = (top.clone(), rosters.clone());
+        let expected = apply_rules_in(&q, &mut whole_top, &mut whole_rosters, None);
+        rules = apply_rules_in_after(&q, &mut top, &mut rosters, None, qi, at, rules);
+        assert_eq!(rules, expected, "step {step}, {} at {:?}", qq.id, at);
+        assert_eq!((&top, &rosters), (&whole_top, &whole_rosters), "step {step}, {}", qq.id);
+    }
+}
