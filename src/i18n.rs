@@ -134,6 +134,48 @@ pub fn message(lang: Lang, m: &Message, q: &Questionnaire) -> String {
             Lang::Ru => format!("Варианта № {n} нет: наберите номер заново."),
             Lang::En => format!("There is no option {n}: type the number again."),
         },
+        Message::InstanceAdded => lang.t_owned("Добавлено.", "Added."),
+        Message::ConfirmRemove => lang.t_owned(
+            "Удалить? Delete ещё раз — удалить (ответы сохранятся, можно восстановить), Esc — отмена.",
+            "Remove it? Delete again removes it (its answers are kept and it can be restored), Esc cancels.",
+        ),
+        Message::InstanceRemoved => lang.t_owned(
+            "Удалено. Ответы сохранены: Delete на строке — восстановить.",
+            "Removed. Its answers are kept: Delete on its row restores it.",
+        ),
+        Message::InstanceRestored => lang.t_owned("Восстановлено.", "Restored."),
+        Message::CountedRoster => lang.t_owned(
+            "Число строк задаёт ответ на вопрос анкеты: чтобы добавить, исправьте этот ответ.",
+            "An answer sets how many there are: to add one, correct that answer.",
+        ),
+        Message::RosterFull(m) => match lang {
+            Lang::Ru => format!("Больше {m} добавить нельзя."),
+            Lang::En => format!("No more than {m} can be added."),
+        },
+        Message::InstanceIsRemoved => lang.t_owned(
+            "Эта строка удалена: Delete — восстановить.",
+            "This one is removed: Delete restores it.",
+        ),
+        Message::NothingAsked => lang.t_owned(
+            "Здесь нет вопросов для этого случая.",
+            "Nothing is asked here in this case.",
+        ),
+        Message::Roster(p) => roster_problem(lang, *p),
+    }
+}
+
+/// What a roster's list needs before completion, in the UI language.
+pub fn roster_problem(lang: Lang, p: crate::interview::session::RosterProblem) -> String {
+    use crate::interview::session::RosterProblem;
+    match (p, lang) {
+        (RosterProblem::TooFew(m), Lang::Ru) => format!("нужно не меньше {m} — добавьте (Insert)"),
+        (RosterProblem::TooFew(m), Lang::En) => format!("at least {m} needed — add (Insert)"),
+        (RosterProblem::OverCount(n, c), Lang::Ru) => {
+            format!("лишних с ответами: {n} (по ответу их {c}) — удалите лишние (Delete) или исправьте число")
+        }
+        (RosterProblem::OverCount(n, c), Lang::En) => {
+            format!("{n} beyond the count of {c} hold answers — remove them (Delete) or correct the count")
+        }
     }
 }
 

@@ -695,6 +695,7 @@ impl<'q> Simulator<'q> {
             rel,
             answers: &st.answers,
             clock: clock.as_ref(),
+            scope: None,
         };
         let hard = checks.hard(qi, a).is_some();
         let soft = !a.warning_confirmed && checks.soft(qi, a).is_some();
@@ -803,10 +804,28 @@ impl<'q> Simulator<'q> {
                 relevant: true,
                 ..Answer::default()
             };
-            if (Checks { q, rel, answers, clock }).hard(qi, &a).is_some() {
+            if (Checks {
+                q,
+                rel,
+                answers,
+                clock,
+                scope: None,
+            })
+            .hard(qi, &a)
+            .is_some()
+            {
                 continue;
             }
-            if (Checks { q, rel, answers, clock }).soft(qi, &a).is_some() {
+            if (Checks {
+                q,
+                rel,
+                answers,
+                clock,
+                scope: None,
+            })
+            .soft(qi, &a)
+            .is_some()
+            {
                 if fallback.is_none() {
                     fallback = Some(a);
                 }
@@ -1029,6 +1048,7 @@ mod tests {
                             rel: &rel,
                             answers: &r.answers,
                             clock: clock.as_ref(),
+                            scope: None,
                         };
                         assert_eq!(checks.hard(i, a), None, "{}: {}", r.id, qq.id);
                         if checks.soft(i, a).is_some() {

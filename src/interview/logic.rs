@@ -387,7 +387,7 @@ pub(crate) fn evaluate<A: Lookup>(
 /// What the rules say of an interview as it stands: relevance, and stale codes, of every
 /// question at the top level and in every live instance.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub(crate) struct Rules {
+pub struct Rules {
     /// Per question at the top level: relevant, and its stored answer counts.
     pub rel: Vec<bool>,
     /// Per question at the top level: relevant, but its stored code is no longer offered (so
@@ -402,7 +402,7 @@ pub(crate) struct Rules {
 
 impl Rules {
     /// Whether question `qi` is relevant at `at` (its stored answer counts).
-    pub(crate) fn rel(&self, q: &Questionnaire, qi: usize, at: At) -> bool {
+    pub fn rel(&self, q: &Questionnaire, qi: usize, at: At) -> bool {
         match q.questions[qi].roster {
             None => self.rel.get(qi).copied().unwrap_or(true),
             Some(_) => self.rel_in.get(&(qi, at)).copied().unwrap_or(false),
@@ -410,7 +410,7 @@ impl Rules {
     }
 
     /// Whether question `qi`'s stored code at `at` is no longer offered.
-    pub(crate) fn stale(&self, q: &Questionnaire, qi: usize, at: At) -> bool {
+    pub fn stale(&self, q: &Questionnaire, qi: usize, at: At) -> bool {
         match q.questions[qi].roster {
             None => self.stale.get(qi).copied().unwrap_or(false),
             Some(_) => self.stale_in.contains(&(qi, at)),
@@ -448,6 +448,7 @@ pub(crate) fn apply_rules_in(
 /// stale codes computed before: only the questions that depend on it, directly or through
 /// others, are evaluated again — the same result as the whole walk (a test holds them equal),
 /// in a fraction of the time on a large questionnaire.
+#[cfg(test)]
 pub(crate) fn apply_rules_after(
     q: &Questionnaire,
     answers: &mut BTreeMap<String, Answer>,
@@ -986,9 +987,43 @@ pub(crate) struct Checks<'a> {
     pub answers: &'a BTreeMap<String, Answer>,
     /// The clock (see [`relevance`]).
     pub clock: Option<&'a jiff::ZonedDateTime>,
+    /// For an interview with rosters: where the answer is (`None`: the top level of an interview
+    /// without rosters, `rel` and `answers` say all).
+    pub scope: Option<Scope<'a>>,
+}
+
+/// The place of an answer in an interview with rosters, for [`Checks`].
+#[derive(Clone, Copy)]
+pub(crate) struct Scope<'a> {
+    /// The rosters' instances.
+    pub rosters: &'a Rosters,
+    /// The rules as they stand.
+    pub rules: &'a Rules,
+    /// The instance of the answer (the top level for a question outside rosters).
+    pub at: At,
 }
 
 impl Checks<'_> {
+    /// Whether `e` holds with `.` the value `v` of question `qi`.
+    fn holds(&self, qi: usize, e: &crate::expr::Expr, v: &AnswerValue) -> bool {
+        match self.scope {
+            None => e.test(&self.env(v)),
+            Some(sc) => at_place(
+                self.q,
+                Owned {
+                    answers: self.answers,
+                    rosters: sc.rosters,
+                },
+                sc.rules,
+                self.clock,
+                self.q.questions[qi].roster,
+                sc.at,
+                expr_value(Some(v)),
+                |env| e.test(env),
+            ),
+        }
+    }
+
     /// Checks answer `a` to question `qi` against its type rules and `constraint` (hard
     /// problems).
     pub(crate) fn hard(&self, qi: usize, a: &Answer) -> Option<Problem> {
@@ -1005,7 +1040,7 @@ impl Checks<'_> {
             return Some(Problem::OtherMissing);
         }
         match &qq.constraint {
-            Some(c) if !c.expr.test(&self.env(v)) => Some(Problem::Constraint(c.message.clone())),
+            Some(c) if !self.holds(qi, &c.expr, v) => Some(Problem::Constraint(c.message.clone())),
             _ => None,
         }
     }
@@ -1014,7 +1049,7 @@ impl Checks<'_> {
     pub(crate) fn soft(&self, qi: usize, a: &Answer) -> Option<Problem> {
         let v = a.value.as_ref().filter(|v| !is_empty(v))?;
         let w = self.q.questions[qi].warning.as_ref()?;
-        (!w.expr.test(&self.env(v))).then(|| Problem::Warning(w.message.clone()))
+        (!self.holds(qi, &w.expr, v)).then(|| Problem::Warning(w.message.clone()))
     }
 
     /// The environment of a check: `.` is the value being checked.
@@ -1214,35 +1249,61 @@ pub(crate) fn fit_counts(
     done
 }
 
-/// The live instances of rosters with a `count` that are beyond it (they hold answers, so they
-/// were not dropped): per roster, the instances, in order. Empty when every count is kept.
-pub(crate) fn over_count(
+/// Evaluates `f` with the environment of place `at` (an instance of `roster`, or the top level
+/// for `None`): names read as the walk reads them there, `.` is `current`.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn at_place<R>(
+    q: &Questionnaire,
+    tree: Owned<'_>,
+    rules: &Rules,
+    clock: Option<&jiff::ZonedDateTime>,
+    roster: Option<usize>,
+    at: At,
+    current: Value,
+    f: impl FnOnce(&dyn Env) -> R,
+) -> R {
+    let st = State {
+        q,
+        tree: &tree,
+        rules: std::borrow::Cow::Borrowed(rules),
+        calc: Vec::new(),
+        calc_in: HashMap::new(),
+        clock: clock.cloned(),
+    };
+    let mut env = st.env(roster, at.prefix(depth(q, roster)));
+    env.current = current;
+    f(&env)
+}
+
+/// The rules of an interview as stored, without changing it (calculations read as stored).
+pub(crate) fn rules_of(
     q: &Questionnaire,
     answers: &BTreeMap<String, Answer>,
     rosters: &Rosters,
+    clock: Option<&jiff::ZonedDateTime>,
+) -> Rules {
+    walk(q, &Owned { answers, rosters }, false, clock).rules
+}
+
+/// Whether roster `r` is asked inside `parent` (its block's, the rosters' around it and its own
+/// `relevant` hold).
+pub(crate) fn roster_is_relevant(
+    q: &Questionnaire,
+    tree: Owned<'_>,
     rules: &Rules,
     clock: Option<&jiff::ZonedDateTime>,
-) -> Vec<(usize, At, u32)> {
-    let mut out = Vec::new();
-    for (r, ro) in q.rosters.iter().enumerate() {
-        if ro.count.is_none() {
-            continue;
-        }
-        let parents = match ro.parent {
-            None => vec![At::TOP],
-            Some(p) => live_paths(q, &Owned { answers, rosters }, p, At::TOP),
-        };
-        for parent in parents {
-            let Some(want) = roster_count(q, answers, rosters, rules, clock, r, parent) else {
-                continue;
-            };
-            let tree = Owned { answers, rosters };
-            for (k, at) in live_paths(q, &tree, r, parent).into_iter().enumerate() {
-                if k as u32 >= want {
-                    out.push((r, at, want));
-                }
-            }
-        }
-    }
-    out
+    r: usize,
+    parent: At,
+) -> bool {
+    let st = State {
+        q,
+        tree: &tree,
+        rules: std::borrow::Cow::Borrowed(rules),
+        calc: Vec::new(),
+        calc_in: HashMap::new(),
+        clock: clock.cloned(),
+    };
+    let block = &q.blocks[q.rosters[r].block];
+    block.relevant.as_ref().is_none_or(|b| b.test(&st.env(None, At::TOP)))
+        && roster_relevant(&st, &mut HashMap::new(), r, parent)
 }

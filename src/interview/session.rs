@@ -6,9 +6,10 @@
 //! the record durable before handling the next key. Nothing here touches a terminal or a file.
 
 use super::editor::Editor;
-use super::logic::{Checks, Problem, apply_rules, relevance};
+use super::logic::{At, Checks, Owned, Problem, Rules, Scope};
 use crate::questionnaire::{Kind, Questionnaire, Text};
-use crate::record::{Answer, AnswerValue, Event, EventKind, QuestionnaireRef, Record, Reopening, Status};
+use crate::record::{Answer, AnswerValue, Event, EventKind, Instance, QuestionnaireRef, Record, Reopening, Status};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 /// The time of an action: wall clock for timestamps, interview clock for durations.
@@ -69,6 +70,8 @@ pub enum Action {
     Jump,
     /// F10 on review: complete the interview.
     Complete,
+    /// Insert (or `+`) on a roster's list: add an instance.
+    Add,
     /// Esc inside a sub-mode: leave it without changes.
     Cancel,
 }
@@ -110,6 +113,34 @@ pub enum Mode {
         /// Selected row.
         sel: usize,
     },
+    /// The instances of a roster: open, add, remove, restore, or go on past it.
+    Roster {
+        /// The roster.
+        r: usize,
+        /// The instance of the roster around it it is in (the top level for an outer roster).
+        parent: At,
+        /// Selected row: an instance (its stored index), or past the last one, "go on".
+        sel: usize,
+    },
+}
+
+/// A place in the flow of an interview: a question at an instance (or the top level), or a
+/// roster's list inside an instance of the roster around it (or the top level).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pos {
+    /// Question `.0` at `.1`.
+    Question(usize, At),
+    /// Roster `.0`'s list inside `.1`.
+    Roster(usize, At),
+}
+
+/// What a roster's list asks of the interviewer before completion.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RosterProblem {
+    /// Fewer instances than its `min`.
+    TooFew(u32),
+    /// Instances beyond its `count` that hold answers: this many, and the count.
+    OverCount(usize, u32),
 }
 
 /// A message for the interviewer (localised by the UI).
@@ -129,6 +160,24 @@ pub enum Message {
     EndReached,
     /// The remark was saved.
     RemarkSaved,
+    /// An instance was added to the roster.
+    InstanceAdded,
+    /// Remove the instance? (Delete again removes it.)
+    ConfirmRemove,
+    /// The instance was removed (Delete on it restores it).
+    InstanceRemoved,
+    /// The instance was restored.
+    InstanceRestored,
+    /// The roster's count is set by an answer: instances are not added by hand.
+    CountedRoster,
+    /// The roster has its greatest number of instances.
+    RosterFull(u32),
+    /// The instance was removed: restore it (Delete) to open it.
+    InstanceIsRemoved,
+    /// Nothing is asked in this instance (its questions are not relevant).
+    NothingAsked,
+    /// The roster needs attention before completion.
+    Roster(RosterProblem),
     /// A typed option number that the question does not have.
     NoSuchOption(u32),
 }
@@ -142,12 +191,14 @@ pub struct Session {
     pub rec: Record,
     /// Index of the current question.
     pub cur: usize,
-    /// Relevance of every question, kept up to date; false too for a question whose stored
-    /// code its choice filter no longer offers (its answer does not count: see `stale`).
-    pub rel: Vec<bool>,
-    /// Questions that are relevant although `rel` says not: their stored code is no longer
-    /// offered, so they are asked again.
-    pub stale: Vec<bool>,
+    /// The instance of the current question (the top level outside rosters).
+    pub at: At,
+    /// Relevance of every question (per instance in rosters), kept up to date; false too for a
+    /// question whose stored code its choice filter no longer offers (its answer does not count:
+    /// `stale` says it is still asked).
+    pub rules: Rules,
+    /// The instance (stored index) whose removal waits for a second Delete.
+    pending_remove: Option<usize>,
     /// The options of the current question its choice filter offers (all without one), in
     /// order: digits number these, 1 to n.
     pub offered: Vec<usize>,
@@ -269,7 +320,7 @@ pub(crate) fn reopen(rec: &mut Record, now: &Now) {
 /// Progress of an interview: (answered, to answer) over the relevant questions that are
 /// required or answered — an optional question left empty does not hold it short of full. The
 /// interviewer's bar, its start screen and `anketa list` all count with this.
-pub fn progress(q: &Questionnaire, rec: &Record, rel: &[bool]) -> (usize, usize) {
+pub fn progress(q: &Questionnaire, rec: &Record, rules: &Rules) -> (usize, usize) {
     let mut answered = 0;
     let mut total = 0;
     // One pass over the answers (a lookup per question would compare names hundreds of times).
@@ -282,10 +333,26 @@ pub fn progress(q: &Questionnaire, rec: &Record, rel: &[bool]) -> (usize, usize)
         }
     }
     for (i, qq) in q.questions.iter().enumerate() {
-        if !rel[i] || !qq.is_interviewed() {
+        if qq.roster.is_some() || !rules.rel[i] || !qq.is_interviewed() {
             continue;
         }
         let has = has_value[i];
+        if has || qq.required {
+            total += 1;
+            answered += usize::from(has);
+        }
+    }
+    // In rosters: per live instance, as above.
+    for (&(i, at), &rel) in &rules.rel_in {
+        let qq = &q.questions[i];
+        if !rel || !qq.is_interviewed() {
+            continue;
+        }
+        let has = qq
+            .roster
+            .and_then(|r| super::logic::instance(q, &rec.rosters, r, at))
+            .and_then(|x| x.answers.get(&qq.id))
+            .is_some_and(|a| a.value.as_ref().is_some_and(|v| !super::logic::is_empty(v)));
         if has || qq.required {
             total += 1;
             answered += usize::from(has);
@@ -299,27 +366,82 @@ pub const UNANSWERED: &str = "[…]";
 
 impl Session {
     /// The checks of an answer of this interview, as it stands.
-    fn checks(&self) -> Checks<'_> {
+    fn checks(&self, at: At) -> Checks<'_> {
         Checks {
             q: &self.q,
-            rel: &self.rel,
+            rel: &self.rules.rel,
             answers: &self.rec.answers,
             clock: self.clock.as_ref(),
+            scope: self.q.has_rosters().then_some(Scope {
+                rosters: &self.rec.rosters,
+                rules: &self.rules,
+                at,
+            }),
         }
+    }
+
+    /// The record's answers and rosters, for the rules.
+    fn tree(&self) -> Owned<'_> {
+        Owned {
+            answers: &self.rec.answers,
+            rosters: &self.rec.rosters,
+        }
+    }
+
+    /// The answers of the level that holds question `i` at `at`: the top level, or the
+    /// instance (`None` when it does not exist).
+    pub fn level(&self, i: usize, at: At) -> Option<&BTreeMap<String, Answer>> {
+        match self.q.questions[i].roster {
+            None => Some(&self.rec.answers),
+            Some(r) => super::logic::instance(&self.q, &self.rec.rosters, r, at).map(|x| &x.answers),
+        }
+    }
+
+    /// [`Session::level`], to change it.
+    fn level_mut(&mut self, i: usize, at: At) -> Option<&mut BTreeMap<String, Answer>> {
+        match self.q.questions[i].roster {
+            None => Some(&mut self.rec.answers),
+            Some(r) => super::logic::instance_mut(&self.q, &mut self.rec.rosters, r, at).map(|x| &mut x.answers),
+        }
+    }
+
+    /// The answer to question `i` at `at`, if any.
+    pub fn answer_at(&self, i: usize, at: At) -> Option<&Answer> {
+        self.level(i, at)?.get(&self.q.questions[i].id)
+    }
+
+    /// The current question's answer entry, made if missing.
+    fn entry(&mut self) -> Option<&mut Answer> {
+        let (i, at) = (self.cur, self.at);
+        let id = self.q.questions[i].id.clone();
+        Some(self.level_mut(i, at)?.entry(id).or_insert_with(|| Answer {
+            relevant: true,
+            ..Answer::default()
+        }))
+    }
+
+    /// The instance path written in the file: 1-based indices.
+    fn at_file(at: At) -> Vec<u32> {
+        at.as_slice().iter().map(|i| i + 1).collect()
     }
 
     /// Opens a record (new or resumed). Completed records open read-only.
     pub fn open(q: Arc<Questionnaire>, mut rec: Record) -> Session {
         // An interview in progress is brought up to date (calculations that depend on nothing
         // yet, or on the clock); a completed one is only read.
-        let (rel, stale) = if rec.status == Status::InProgress {
-            apply_rules(&q, &mut rec.answers, None)
+        let rules = if rec.status == Status::InProgress {
+            let mut rules = super::logic::apply_rules_in(&q, &mut rec.answers, &mut rec.rosters, None);
+            if !super::logic::fit_counts(&q, &rec.answers, &mut rec.rosters, &rules, None).is_empty() {
+                rules = super::logic::apply_rules_in(&q, &mut rec.answers, &mut rec.rosters, None);
+            }
+            rules
         } else {
             // As the interviewer left it: the clock at its last change.
             let clock = super::logic::record_clock(&rec.updated);
-            let rel = relevance(&q, &rec.answers, clock.as_ref());
-            let n = rel.len();
-            (rel, vec![false; n])
+            let mut rules = super::logic::rules_of(&q, &rec.answers, &rec.rosters, clock.as_ref());
+            rules.stale.iter_mut().for_each(|x| *x = false);
+            rules.stale_in.clear();
+            rules
         };
         let mut reached = vec![false; q.questions.len()];
         for e in &rec.paradata {
@@ -332,20 +454,26 @@ impl Session {
                 reached[i] = true;
             }
         }
+        let at = super::logic::At::from_slice(&rec.position_at.iter().map(|i| i.saturating_sub(1)).collect::<Vec<_>>())
+            .unwrap_or_default();
         let start = rec
             .position
             .as_deref()
             .and_then(|p| q.index_of(p))
-            .filter(|&i| rel[i] && q.questions[i].is_asked())
-            .or_else(|| (0..q.questions.len()).find(|&i| rel[i] && q.questions[i].is_asked()))
-            .unwrap_or(0);
+            .map(|i| (i, at.prefix(super::logic::depth(&q, q.questions[i].roster))))
+            .filter(|&(i, at)| {
+                q.questions[i].is_asked()
+                    && at.len() == super::logic::depth(&q, q.questions[i].roster)
+                    && (rules.rel(&q, i, at) || rules.stale(&q, i, at))
+            });
         let read_only = rec.status == Status::Completed;
         let mut s = Session {
             q,
             rec,
-            cur: start,
-            rel,
-            stale,
+            cur: 0,
+            at: At::TOP,
+            rules,
+            pending_remove: None,
             offered: Vec::new(),
             reached,
             mode: Mode::Question,
@@ -365,14 +493,237 @@ impl Session {
             clock: None,
             progress_at: std::cell::Cell::new(None),
         };
-        s.load_fields();
-        s.reached[start] = true;
+        match start.map(|(i, at)| Pos::Question(i, at)).or_else(|| s.first_pos()) {
+            Some(Pos::Question(i, at)) => {
+                s.cur = i;
+                s.at = at;
+                s.load_fields();
+                s.reached[i] = true;
+            }
+            Some(Pos::Roster(r, parent)) => {
+                s.cur = s.q.rosters[r].questions.start;
+                s.at = parent;
+                s.load_fields();
+                s.mode = Mode::Roster { r, parent, sel: 0 };
+            }
+            None => s.load_fields(),
+        }
         s
+    }
+
+    /// The first place of the interview (`None` when nothing is asked).
+    fn first_pos(&self) -> Option<Pos> {
+        self.scan_forward(None, At::TOP, 0)
+    }
+
+    /// The first place asked in scope `scope` (a roster, or the top level) at `at`, from question
+    /// index `from` on: a question asked there, or a roster nested in the scope that is asked.
+    /// `None` when the scope ends first.
+    fn scan_forward(&self, scope: Option<usize>, at: At, from: usize) -> Option<Pos> {
+        let q = &self.q;
+        let end = scope.map_or(q.questions.len(), |r| q.rosters[r].questions.end);
+        let mut j = from;
+        while j < end {
+            let qq = &q.questions[j];
+            if qq.roster == scope {
+                if qq.is_asked() && self.asks_at(j, at) {
+                    return Some(Pos::Question(j, at));
+                }
+                j += 1;
+            } else if let Some(c) = self.roster_opening(scope, j) {
+                if self.roster_asked(c, at) {
+                    return Some(Pos::Roster(c, at));
+                }
+                j = q.rosters[c].questions.end;
+            } else {
+                j += 1;
+            }
+        }
+        None
+    }
+
+    /// [`Session::scan_forward`] backwards, from question index `from` (exclusive) down.
+    fn scan_back(&self, scope: Option<usize>, at: At, from: usize) -> Option<Pos> {
+        let q = &self.q;
+        let start = scope.map_or(0, |r| q.rosters[r].questions.start);
+        let mut j = from;
+        while j > start {
+            j -= 1;
+            let qq = &q.questions[j];
+            if qq.roster == scope {
+                if qq.is_asked() && self.asks_at(j, at) {
+                    return Some(Pos::Question(j, at));
+                }
+            } else if let Some(c) = self.roster_around(scope, j) {
+                if self.roster_asked(c, at) {
+                    return Some(Pos::Roster(c, at));
+                }
+                j = q.rosters[c].questions.start;
+            }
+        }
+        None
+    }
+
+    /// The roster nested directly in `scope` whose questions start at `j`.
+    fn roster_opening(&self, scope: Option<usize>, j: usize) -> Option<usize> {
+        self.q
+            .rosters
+            .iter()
+            .position(|r| r.parent == scope && r.questions.start == j)
+    }
+
+    /// The roster nested directly in `scope` that holds question `j`.
+    fn roster_around(&self, scope: Option<usize>, j: usize) -> Option<usize> {
+        self.q
+            .rosters
+            .iter()
+            .position(|r| r.parent == scope && r.questions.contains(&j))
+    }
+
+    /// Whether roster `r`'s list is shown inside `parent`: the roster is relevant there, and with
+    /// a `count` it has instances (a count of 0 asks nothing).
+    fn roster_asked(&self, r: usize, parent: At) -> bool {
+        super::logic::roster_is_relevant(&self.q, self.tree(), &self.rules, self.clock.as_ref(), r, parent)
+            && (self.q.rosters[r].count.is_none() || !self.instances(r, parent).is_empty())
+    }
+
+    /// The stored instances of roster `r` inside `parent`.
+    pub fn instances(&self, r: usize, parent: At) -> &[Instance] {
+        super::logic::instances_of(&self.q, &self.rec.rosters, r, parent).unwrap_or_default()
+    }
+
+    /// The place after `pos` in the flow: within its scope, else the list of the roster around it
+    /// (`None` at the end of the interview).
+    fn next_pos(&self, pos: Pos) -> Option<Pos> {
+        let q = &self.q;
+        let (scope, at, from) = match pos {
+            Pos::Question(i, at) => (q.questions[i].roster, at, i + 1),
+            Pos::Roster(r, parent) => (q.rosters[r].parent, parent, q.rosters[r].questions.end),
+        };
+        self.scan_forward(scope, at, from).or_else(|| {
+            let r = scope?;
+            Some(Pos::Roster(r, at.prefix(at.len() - 1)))
+        })
+    }
+
+    /// The place before `pos` in the flow (`None` at the start of the interview).
+    fn prev_pos(&self, pos: Pos) -> Option<Pos> {
+        let q = &self.q;
+        let (scope, at, from) = match pos {
+            Pos::Question(i, at) => (q.questions[i].roster, at, i),
+            Pos::Roster(r, parent) => (q.rosters[r].parent, parent, q.rosters[r].questions.start),
+        };
+        self.scan_back(scope, at, from).or_else(|| {
+            let r = scope?;
+            Some(Pos::Roster(r, at.prefix(at.len() - 1)))
+        })
+    }
+
+    /// Goes to `pos` (a question, or a roster's list with the instance `sel` selected).
+    fn go(&mut self, pos: Pos, sel: usize, now: &Now) -> Effect {
+        match pos {
+            Pos::Question(i, at) => {
+                self.at = at;
+                self.goto(i, now)
+            }
+            Pos::Roster(r, parent) => {
+                self.mode = Mode::Roster { r, parent, sel };
+                self.pending_remove = None;
+                Effect::None
+            }
+        }
+    }
+
+    /// The label of instance `k` (stored index) of roster `r` inside `parent`: its `label` with
+    /// the instance's answers piped in, else the roster's title and the instance's number.
+    pub fn instance_label(&self, r: usize, parent: At, k: usize) -> String {
+        let ro = &self.q.rosters[r];
+        let number = self.instances(r, parent)[..k.min(self.instances(r, parent).len())]
+            .iter()
+            .filter(|i| i.live())
+            .count()
+            + 1;
+        let at = parent.child(k as u32).unwrap_or(parent);
+        let label = ro
+            .label
+            .as_ref()
+            .map(|t| self.pipe_at(self.q.tr(t), Some(r), at))
+            .filter(|t| !t.trim().is_empty() && !t.contains(UNANSWERED));
+        match label {
+            Some(t) => format!("{number}. {t}"),
+            None => format!("{number}. {}", self.q.tr(&ro.text)),
+        }
+    }
+
+    /// Progress inside instance `at` of roster `r` (nested rosters included), counted as
+    /// [`progress`] counts.
+    pub fn instance_progress(&self, r: usize, at: At) -> (usize, usize) {
+        let mut places = Vec::new();
+        self.places_in(Some(r), at, &mut places);
+        let (mut done, mut total) = (0, 0);
+        for p in places {
+            if let Pos::Question(i, a) = p {
+                let qq = &self.q.questions[i];
+                if !qq.is_interviewed() || !self.rules.rel(&self.q, i, a) {
+                    continue;
+                }
+                let has = self
+                    .answer_at(i, a)
+                    .is_some_and(|x| x.value.as_ref().is_some_and(|v| !super::logic::is_empty(v)));
+                if has || qq.required {
+                    total += 1;
+                    done += usize::from(has);
+                }
+            }
+        }
+        (done, total)
+    }
+
+    /// How many places inside instance `at` of roster `r` hold up completion.
+    pub fn instance_problems(&self, r: usize, at: At) -> usize {
+        let mut places = Vec::new();
+        self.places_in(Some(r), at, &mut places);
+        places
+            .into_iter()
+            .filter(|&p| match p {
+                Pos::Question(i, _) => self.q.questions[i].is_interviewed() && self.row_problem(p),
+                Pos::Roster(..) => self.row_problem(p),
+            })
+            .count()
+    }
+
+    /// Problems of roster `r` inside `parent` that hold up completion.
+    pub fn roster_problem(&self, r: usize, parent: At) -> Option<RosterProblem> {
+        let ro = &self.q.rosters[r];
+        if !self.roster_asked(r, parent) && ro.count.is_none() {
+            return None;
+        }
+        let live = self.instances(r, parent).iter().filter(|i| i.live()).count();
+        if ro.count.is_some() {
+            let want = super::logic::roster_count(
+                &self.q,
+                &self.rec.answers,
+                &self.rec.rosters,
+                &self.rules,
+                self.clock.as_ref(),
+                r,
+                parent,
+            )?;
+            return (live > want as usize).then_some(RosterProblem::OverCount(live - want as usize, want));
+        }
+        ro.min.filter(|&m| live < m as usize).map(RosterProblem::TooFew)
     }
 
     /// Goes to question `i` (for tests and tools; the UI uses the jump list).
     pub fn jump_to(&mut self, i: usize, now: &Now) -> Effect {
+        self.at = At::TOP;
         self.goto(i.min(self.q.questions.len() - 1), now)
+    }
+
+    /// Goes to question `i` at instance `at` (for tests and tools).
+    pub fn jump_at(&mut self, i: usize, at: At, now: &Now) -> Effect {
+        self.at = at;
+        self.goto(i, now)
     }
 
     /// Shows the current question (logs it in the paradata); call once after [`Session::open`].
@@ -380,6 +731,9 @@ impl Session {
         self.tick(now);
         if !self.read_only {
             self.refresh_relevance();
+        }
+        if matches!(self.mode, Mode::Roster { .. }) {
+            return Effect::None;
         }
         self.goto(self.cur, now)
     }
@@ -391,7 +745,7 @@ impl Session {
 
     /// The current question's answer, if any.
     pub fn answer(&self) -> Option<&Answer> {
-        self.rec.answers.get(&self.q.questions[self.cur].id)
+        self.answer_at(self.cur, self.at)
     }
 
     /// Whether typed characters go into a text field now (letter shortcuts must not fire).
@@ -472,7 +826,7 @@ impl Session {
         {
             return p;
         }
-        let p = progress(&self.q, &self.rec, &self.rel);
+        let p = progress(&self.q, &self.rec, &self.rules);
         self.progress_at.set(Some((rev, p)));
         p
     }
@@ -487,12 +841,23 @@ impl Session {
 
     /// [`Session::say`] of a text already in the questionnaire's language (a check's message).
     pub fn pipe(&self, text: &str) -> String {
+        let scope = match self.mode {
+            Mode::Roster { r, .. } => self.q.rosters[r].parent,
+            _ => self.q.questions[self.cur].roster,
+        };
+        self.pipe_at(text, scope, self.at)
+    }
+
+    /// [`Session::pipe`] as seen from `at`, an instance of roster `scope` (or the top level).
+    pub fn pipe_at(&self, text: &str, scope: Option<usize>, at: At) -> String {
         crate::questionnaire::pipe(text, |name| {
             let shown = self
                 .q
                 .index_of(name)
-                .filter(|&i| self.rel[i])
-                .map(|i| self.answer_text(i))
+                .filter(|&i| self.q.reads_one(self.q.questions[i].roster, scope))
+                .map(|i| (i, at.prefix(super::logic::depth(&self.q, self.q.questions[i].roster))))
+                .filter(|&(i, at)| self.rules.rel(&self.q, i, at))
+                .map(|(i, at)| self.answer_text_at(i, at))
                 .unwrap_or_default();
             if shown.is_empty() {
                 UNANSWERED.to_string()
@@ -506,9 +871,14 @@ impl Session {
     /// Question `i`'s answer as the interviewer reads it: the option's label (labels joined by
     /// "; " for a multi), else the value; a "specify" text in parentheses; empty when none.
     pub fn answer_text(&self, i: usize) -> String {
+        self.answer_text_at(i, At::TOP)
+    }
+
+    /// [`Session::answer_text`] of question `i` at instance `at`.
+    pub fn answer_text_at(&self, i: usize, at: At) -> String {
         let q = &self.q;
         let qq = &q.questions[i];
-        let Some(a) = self.rec.answers.get(&qq.id) else {
+        let Some(a) = self.answer_at(i, at) else {
             return String::new();
         };
         let label = |c: &str| qq.option(c).map_or(c.to_string(), |o| q.tr(&o.label).to_string());
@@ -524,33 +894,96 @@ impl Session {
         t
     }
 
-    /// Rows of the review screen: relevant answerable questions.
-    pub(crate) fn review_rows(&self) -> Vec<usize> {
-        (0..self.q.questions.len())
-            .filter(|&i| self.asks(i) && self.q.questions[i].is_interviewed())
+    /// Every place of the interview in order: the questions asked (notes aside) and the rosters'
+    /// lists, each followed by its live instances' places.
+    fn places(&self) -> Vec<Pos> {
+        let mut out = Vec::new();
+        self.places_in(None, At::TOP, &mut out);
+        out
+    }
+
+    fn places_in(&self, scope: Option<usize>, at: At, out: &mut Vec<Pos>) {
+        let q = &self.q;
+        let (mut j, end) = scope.map_or((0, q.questions.len()), |r| {
+            (q.rosters[r].questions.start, q.rosters[r].questions.end)
+        });
+        while j < end {
+            if q.questions[j].roster == scope {
+                if self.asks_at(j, at) {
+                    out.push(Pos::Question(j, at));
+                }
+                j += 1;
+            } else if let Some(c) = self.roster_opening(scope, j) {
+                if self.roster_asked(c, at) || self.roster_problem(c, at).is_some() {
+                    out.push(Pos::Roster(c, at));
+                    for (k, inst) in self.instances(c, at).iter().enumerate() {
+                        if inst.live()
+                            && let Some(a) = at.child(k as u32)
+                        {
+                            self.places_in(Some(c), a, out);
+                        }
+                    }
+                }
+                j = q.rosters[c].questions.end;
+            } else {
+                j += 1;
+            }
+        }
+    }
+
+    /// Rows of the review screen: the questions asked that are answered (notes and calculations
+    /// aside) and the rosters' lists, in order.
+    pub fn review_rows(&self) -> Vec<Pos> {
+        self.places()
+            .into_iter()
+            .filter(|p| match *p {
+                Pos::Question(i, _) => self.q.questions[i].is_interviewed(),
+                Pos::Roster(..) => true,
+            })
             .collect()
     }
 
-    /// Rows of the jump list: reached relevant questions.
-    pub(crate) fn jump_rows(&self) -> Vec<usize> {
-        (0..self.q.questions.len())
-            .filter(|&i| self.asks(i) && self.q.questions[i].is_asked() && (self.reached[i] || i == self.cur))
+    /// Rows of the jump list: the places already reached.
+    pub fn jump_rows(&self) -> Vec<Pos> {
+        let here = self.pos();
+        self.places()
+            .into_iter()
+            .filter(|p| match *p {
+                Pos::Question(i, _) => self.q.questions[i].is_asked() && (self.reached[i] || *p == here),
+                Pos::Roster(r, _) => self.reached[self.q.rosters[r].questions.start] || *p == here,
+            })
             .collect()
     }
 
-    /// The hard problem of question `i`, if any.
-    pub(crate) fn problem(&self, i: usize) -> Option<Problem> {
-        if self.stale[i] {
+    /// Where the interviewer is.
+    pub fn pos(&self) -> Pos {
+        match self.mode {
+            Mode::Roster { r, parent, .. } => Pos::Roster(r, parent),
+            _ => Pos::Question(self.cur, self.at),
+        }
+    }
+
+    /// The hard problem of question `i` at `at`, if any.
+    pub fn problem_at(&self, i: usize, at: At) -> Option<Problem> {
+        if self.rules.stale(&self.q, i, at) {
             return Some(Problem::NotOffered);
         }
         let empty = Answer::default();
-        let a = self.rec.answers.get(&self.q.questions[i].id).unwrap_or(&empty);
-        self.checks().hard(i, a)
+        let a = self.answer_at(i, at).unwrap_or(&empty);
+        self.checks(at).hard(i, a)
     }
 
-    /// Whether question `i` is asked: relevant (its stored code may be no longer offered).
-    pub(crate) fn asks(&self, i: usize) -> bool {
-        self.rel[i] || self.stale[i]
+    /// Whether a row needs attention before completion.
+    pub fn row_problem(&self, row: Pos) -> bool {
+        match row {
+            Pos::Question(i, at) => self.problem_at(i, at).is_some(),
+            Pos::Roster(r, parent) => self.roster_problem(r, parent).is_some(),
+        }
+    }
+
+    /// Whether question `i` is asked at `at`: relevant (its stored code may be no longer offered).
+    pub(crate) fn asks_at(&self, i: usize, at: At) -> bool {
+        self.rules.rel(&self.q, i, at) || self.rules.stale(&self.q, i, at)
     }
 
     /// Brings [`Session::offered`] up to date for the current question.
@@ -559,14 +992,16 @@ impl Session {
         self.offered = if qq.choice_filter.is_none() {
             (0..qq.options.len()).collect()
         } else {
-            let env = super::logic::AnswerEnv {
-                q: &self.q,
-                answers: &self.rec.answers,
-                relevant: &self.rel,
-                current: crate::expr::Value::Null,
-                clock: self.clock.clone(),
-            };
-            super::logic::offered_options(&self.q, qq, &env)
+            super::logic::at_place(
+                &self.q,
+                self.tree(),
+                &self.rules,
+                self.clock.as_ref(),
+                qq.roster,
+                self.at,
+                crate::expr::Value::Null,
+                |env| super::logic::offered_options(&self.q, qq, env),
+            )
         };
         if !self.offered.contains(&self.highlight)
             && let Some(&first) = self.offered.first()
@@ -583,8 +1018,10 @@ impl Session {
     }
 
     fn load_fields(&mut self) {
-        let qq = &self.q.questions[self.cur];
-        let a = self.rec.answers.get(&qq.id);
+        let q = Arc::clone(&self.q);
+        let qq = &q.questions[self.cur];
+        let a = self.answer().cloned();
+        let a = a.as_ref();
         let v = a.and_then(|a| a.value.as_ref());
         self.edit = Editor::new(&match v {
             Some(AnswerValue::Number(n)) => AnswerValue::Number(*n).display(),
@@ -609,12 +1046,21 @@ impl Session {
 
     fn goto(&mut self, i: usize, now: &Now) -> Effect {
         self.cur = i;
+        self.at = self.at.prefix(super::logic::depth(&self.q, self.q.questions[i].roster));
         self.mode = Mode::Question;
         self.pending = None;
+        self.pending_remove = None;
         self.filter.clear();
         // First shown (no `shown` event yet): the question's default, if any.
         let id = &self.q.questions[i].id;
-        if !self.read_only && !self.rec.paradata.iter().any(|e| e.ev == EventKind::Shown && e.q == *id) {
+        let at = Self::at_file(self.at);
+        if !self.read_only
+            && !self
+                .rec
+                .paradata
+                .iter()
+                .any(|e| e.ev == EventKind::Shown && e.q == *id && e.at == at)
+        {
             self.put_default(i, now);
         }
         self.load_fields();
@@ -624,16 +1070,17 @@ impl Session {
             return Effect::None;
         }
         let last_shown = self.rec.paradata.iter().rev().find(|e| e.ev == EventKind::Shown);
-        if last_shown.is_none_or(|e| e.q != id) {
+        if last_shown.is_none_or(|e| e.q != id || e.at != at) {
             self.rec.paradata.push(Event {
                 ms: now.ms,
                 ev: EventKind::Shown,
                 q: id.clone(),
                 gap_s: None,
-                at: Vec::new(),
+                at: at.clone(),
             });
         }
         self.rec.position = Some(id);
+        self.rec.position_at = at;
         self.touch(now);
         Effect::Save
     }
@@ -641,25 +1088,25 @@ impl Session {
     /// Puts question `i`'s default in, marked as such, if it has one and no value yet.
     fn put_default(&mut self, i: usize, now: &Now) {
         let qq = &self.q.questions[i];
-        if self.rec.answers.get(&qq.id).is_some_and(|a| a.value.is_some()) {
+        if self.answer_at(i, self.at).is_some_and(|a| a.value.is_some()) {
             return;
         }
         let value = match &qq.default {
             None => return,
             Some(crate::questionnaire::QuestionDefault::Value(v)) => Some(v.clone()),
-            Some(crate::questionnaire::QuestionDefault::Calculation(e)) => {
-                let env = super::logic::AnswerEnv {
-                    q: &self.q,
-                    answers: &self.rec.answers,
-                    relevant: &self.rel,
-                    current: crate::expr::Value::Null,
-                    clock: self.clock.clone(),
-                };
-                super::logic::as_answer(qq, e.eval(&env))
-            }
+            Some(crate::questionnaire::QuestionDefault::Calculation(e)) => super::logic::at_place(
+                &self.q,
+                self.tree(),
+                &self.rules,
+                self.clock.as_ref(),
+                qq.roster,
+                self.at,
+                crate::expr::Value::Null,
+                |env| super::logic::as_answer(qq, e.eval(env)),
+            ),
         };
         let Some(value) = value else { return };
-        let a = self.rec.answers.entry(qq.id.clone()).or_default();
+        let Some(a) = self.entry() else { return };
         a.value = Some(value);
         a.defaulted = true;
         a.answered_at = Some(now.wall.clone());
@@ -675,7 +1122,10 @@ impl Session {
     /// Sets the current question's value (None clears it), re-evaluates relevance, logs paradata.
     fn set_value(&mut self, v: Option<AnswerValue>, now: &Now) -> Effect {
         let id = self.q.questions[self.cur].id.clone();
-        let entry = self.rec.answers.entry(id.clone()).or_default();
+        let at = Self::at_file(self.at);
+        let Some(entry) = self.entry() else {
+            return Effect::None;
+        };
         if entry.value == v {
             return Effect::None;
         }
@@ -688,13 +1138,13 @@ impl Session {
         let kind = if first { EventKind::Answered } else { EventKind::Changed };
         // Typing is logged once per stretch of edits, not per key.
         let last = self.rec.paradata.last();
-        if !last.is_some_and(|e| e.q == id && matches!(e.ev, EventKind::Answered | EventKind::Changed)) {
+        if !last.is_some_and(|e| e.q == id && e.at == at && matches!(e.ev, EventKind::Answered | EventKind::Changed)) {
             self.rec.paradata.push(Event {
                 ms: now.ms,
                 ev: kind,
                 q: id,
                 gap_s: None,
-                at: Vec::new(),
+                at,
             });
         }
         self.pending_warning = false;
@@ -708,28 +1158,63 @@ impl Session {
 
     /// Brings relevance and the calculations up to date with the answers.
     fn refresh_relevance(&mut self) {
-        (self.rel, self.stale) = apply_rules(&self.q, &mut self.rec.answers, self.clock.as_ref());
+        let clock = self.clock.clone();
+        self.rules =
+            super::logic::apply_rules_in(&self.q, &mut self.rec.answers, &mut self.rec.rosters, clock.as_ref());
+        self.fit_counts();
         self.offer();
+    }
+
+    /// Brings the instances of counted rosters in line with their counts (see
+    /// [`super::logic::fit_counts`]), logs what changed, and applies the rules again if anything did.
+    fn fit_counts(&mut self) {
+        if !self.q.rosters.iter().any(|r| r.count.is_some()) {
+            return;
+        }
+        let clock = self.clock.clone();
+        let done = super::logic::fit_counts(
+            &self.q,
+            &self.rec.answers,
+            &mut self.rec.rosters,
+            &self.rules,
+            clock.as_ref(),
+        );
+        if done.is_empty() {
+            return;
+        }
+        for (r, what) in done {
+            let (ev, at) = match what {
+                super::logic::CountFit::Added(a) => (EventKind::Added, a),
+                super::logic::CountFit::Dropped(a) => (EventKind::Dropped, a),
+            };
+            self.rec.paradata.push(Event {
+                ms: self.rec.duration_ms,
+                ev,
+                q: self.q.rosters[r].id.clone(),
+                gap_s: None,
+                at: Self::at_file(at),
+            });
+        }
+        self.rules =
+            super::logic::apply_rules_in(&self.q, &mut self.rec.answers, &mut self.rec.rosters, clock.as_ref());
     }
 
     /// [`Session::refresh_relevance`] after only question `i`'s answer changed: what depends on it
     /// is evaluated again, the rest kept.
     fn refresh_after(&mut self, i: usize) {
-        let before = (std::mem::take(&mut self.rel), std::mem::take(&mut self.stale));
-        (self.rel, self.stale) =
-            super::logic::apply_rules_after(&self.q, &mut self.rec.answers, self.clock.as_ref(), i, before);
+        let before = std::mem::take(&mut self.rules);
+        let clock = self.clock.clone();
+        self.rules = super::logic::apply_rules_in_after(
+            &self.q,
+            &mut self.rec.answers,
+            &mut self.rec.rosters,
+            clock.as_ref(),
+            i,
+            self.at,
+            before,
+        );
+        self.fit_counts();
         self.offer();
-    }
-
-    /// The next question to show: relevant and asked (calculations are never shown).
-    fn next_relevant(&self, from: usize) -> Option<usize> {
-        (from + 1..self.q.questions.len()).find(|&i| self.asks(i) && self.q.questions[i].is_asked())
-    }
-
-    fn prev_relevant(&self, from: usize) -> Option<usize> {
-        (0..from)
-            .rev()
-            .find(|&i| self.asks(i) && self.q.questions[i].is_asked())
     }
 
     fn choice_value(&self, pick: usize) -> Result<Option<AnswerValue>, Message> {
@@ -800,17 +1285,19 @@ impl Session {
     /// chosen; the field keeps what was typed, so choosing "other" again brings it back.
     /// Whether the record changed.
     fn sync_other(&mut self) -> bool {
-        let qq = &self.q.questions[self.cur];
-        let Some(a) = self.rec.answers.get_mut(&qq.id) else {
+        let (i, at) = (self.cur, self.at);
+        let q = Arc::clone(&self.q);
+        let qq = &q.questions[i];
+        let typed = self.other_edit.text().to_owned();
+        let Some(a) = self.level_mut(i, at).and_then(|l| l.get_mut(&qq.id)) else {
             return false;
         };
-        let typed = self.other_edit.text();
         let other = if !a.borrowed().other_chosen(qq) {
             None
         } else if a.other.is_some() {
             a.other.clone()
         } else {
-            (!typed.is_empty()).then(|| typed.to_owned())
+            (!typed.is_empty()).then_some(typed)
         };
         let changed = a.other != other;
         a.other = other;
@@ -900,12 +1387,10 @@ impl Session {
     }
 
     fn other_changed(&mut self, now: &Now) -> Effect {
-        let id = self.q.questions[self.cur].id.clone();
         let text = self.other_edit.text().to_string();
-        let entry = self.rec.answers.entry(id).or_insert_with(|| Answer {
-            relevant: true,
-            ..Answer::default()
-        });
+        let Some(entry) = self.entry() else {
+            return Effect::None;
+        };
         let new = (!text.is_empty()).then_some(text);
         if entry.other == new {
             return Effect::None;
@@ -922,12 +1407,10 @@ impl Session {
     /// Puts `remark` (trimmed; empty is none) into the current question's answer; whether it
     /// changed.
     fn set_remark(&mut self, remark: Option<String>, now: &Now) -> bool {
-        let id = self.q.questions[self.cur].id.clone();
         let new = remark.map(|t| t.trim().to_string()).filter(|t| !t.is_empty());
-        let entry = self.rec.answers.entry(id).or_insert_with(|| Answer {
-            relevant: true,
-            ..Answer::default()
-        });
+        let Some(entry) = self.entry() else {
+            return false;
+        };
         if entry.remark == new {
             return false;
         }
@@ -952,7 +1435,7 @@ impl Session {
         self.focus = Focus::Answer;
         let before = self.remark_before.take().flatten();
         let id = self.q.questions[self.cur].id.clone();
-        let now_remark = self.rec.answers.get(&id).and_then(|a| a.remark.clone());
+        let now_remark = self.answer().and_then(|a| a.remark.clone());
         if now_remark == before {
             return Effect::None;
         }
@@ -961,7 +1444,7 @@ impl Session {
             ev: EventKind::Remark,
             q: id,
             gap_s: None,
-            at: Vec::new(),
+            at: Self::at_file(self.at),
         });
         self.message = Some(Message::RemarkSaved);
         self.touch(now);
@@ -996,13 +1479,13 @@ impl Session {
                     }
                 }
             }
-            if let Some(p) = self.problem(self.cur) {
+            if let Some(p) = self.problem_at(self.cur, self.at) {
                 self.message = Some(Message::Problem(p));
                 return effect;
             }
             let empty = Answer::default();
             let a = self.answer().unwrap_or(&empty);
-            if let Some(w) = self.checks().soft(self.cur, a)
+            if let Some(w) = self.checks(self.at).soft(self.cur, a)
                 && !a.warning_confirmed
             {
                 if !self.pending_warning {
@@ -1011,7 +1494,7 @@ impl Session {
                     return effect;
                 }
                 let id = self.q.questions[self.cur].id.clone();
-                if let Some(a) = self.rec.answers.get_mut(&id) {
+                if let Some(a) = self.entry() {
                     a.warning_confirmed = true;
                 }
                 self.rec.paradata.push(Event {
@@ -1019,14 +1502,15 @@ impl Session {
                     ev: EventKind::Confirmed,
                     q: id,
                     gap_s: None,
-                    at: Vec::new(),
+                    at: Self::at_file(self.at),
                 });
                 self.touch(now);
                 effect = Effect::Save;
             }
             // Enter on a default confirms it.
-            let id = &self.q.questions[self.cur].id;
-            if let Some(a) = self.rec.answers.get_mut(id)
+            let (i, at) = (self.cur, self.at);
+            let id = self.q.questions[i].id.clone();
+            if let Some(a) = self.level_mut(i, at).and_then(|l| l.get_mut(&id))
                 && a.defaulted
             {
                 a.defaulted = false;
@@ -1035,9 +1519,11 @@ impl Session {
             }
         }
         self.message = None;
-        match self.next_relevant(self.cur) {
-            Some(i) => {
-                let e = self.goto(i, now);
+        let here = Pos::Question(self.cur, self.at);
+        match self.next_pos(here) {
+            Some(p) => {
+                let sel = self.at.last().unwrap_or(0) as usize;
+                let e = self.go(p, sel, now);
                 if e == Effect::Save { e } else { effect }
             }
             None => {
@@ -1053,10 +1539,10 @@ impl Session {
             self.message = Some(Message::ReadOnly);
             return Effect::None;
         }
-        let bad: Vec<usize> = self
+        let bad: Vec<Pos> = self
             .review_rows()
             .into_iter()
-            .filter(|&i| self.problem(i).is_some())
+            .filter(|&p| self.row_problem(p))
             .collect();
         if let Some(&first) = bad.first() {
             self.message = Some(Message::CannotComplete(bad.len()));
@@ -1140,9 +1626,13 @@ pub fn update(s: &mut Session, action: Action, now: &Now) -> Effect {
                     Effect::None
                 }
                 Action::Next => match rows.get(sel) {
-                    Some(&i) => {
+                    Some(&p) => {
                         s.message = None;
-                        s.goto(i, now)
+                        let sel = match p {
+                            Pos::Roster(r, parent) => s.first_instance_row(r, parent),
+                            Pos::Question(..) => 0,
+                        };
+                        s.go(p, sel, now)
                     }
                     None => Effect::None,
                 },
@@ -1153,7 +1643,11 @@ pub fn update(s: &mut Session, action: Action, now: &Now) -> Effect {
                 }
                 Action::Jump => {
                     s.mode = Mode::Jump {
-                        sel: s.jump_rows().iter().position(|&r| r == s.cur).unwrap_or(0),
+                        sel: s
+                            .jump_rows()
+                            .iter()
+                            .position(|&r| r == Pos::Question(s.cur, s.at))
+                            .unwrap_or(0),
                     };
                     Effect::None
                 }
@@ -1165,6 +1659,7 @@ pub fn update(s: &mut Session, action: Action, now: &Now) -> Effect {
                 _ => Effect::None,
             };
         }
+        Mode::Roster { r, parent, sel } => return roster_action(s, r, parent, sel, action, now),
         Mode::Question => {}
     }
     if s.focus == Focus::Remark {
@@ -1196,10 +1691,11 @@ pub fn update(s: &mut Session, action: Action, now: &Now) -> Effect {
     }
     match action {
         Action::Next => s.next(now),
-        Action::Prev => match s.prev_relevant(s.cur) {
-            Some(i) => {
+        Action::Prev => match s.prev_pos(Pos::Question(s.cur, s.at)) {
+            Some(p) => {
                 s.message = None;
-                s.goto(i, now)
+                let sel = s.at.last().unwrap_or(0) as usize;
+                s.go(p, sel, now)
             }
             None => Effect::None,
         },
@@ -1209,14 +1705,24 @@ pub fn update(s: &mut Session, action: Action, now: &Now) -> Effect {
             Effect::None
         }
         Action::Review => {
+            let here = Pos::Question(s.cur, s.at);
+            let rows = s.review_rows();
             s.mode = Mode::Review {
-                sel: s.review_rows().iter().position(|&r| r >= s.cur).unwrap_or(0),
+                sel: rows
+                    .iter()
+                    .position(|&r| r == here)
+                    .or_else(|| {
+                        rows.iter()
+                            .position(|&r| matches!(r, Pos::Question(i, _) if i >= s.cur))
+                    })
+                    .unwrap_or(0),
             };
             Effect::None
         }
         Action::Jump => {
+            let here = Pos::Question(s.cur, s.at);
             s.mode = Mode::Jump {
-                sel: s.jump_rows().iter().position(|&r| r == s.cur).unwrap_or(0),
+                sel: s.jump_rows().iter().position(|&r| r == here).unwrap_or(0),
             };
             Effect::None
         }
@@ -1254,8 +1760,11 @@ pub fn update(s: &mut Session, action: Action, now: &Now) -> Effect {
         Action::Choose(i) if n_opts > 0 && s.focus == Focus::Answer => s.digit(i, s.offered.len(), now),
         Action::Toggle if n_opts > 0 && s.focus == Focus::Answer => s.choose(s.highlight, now),
         Action::Backspace if !s.accepts_text() || (s.focus == Focus::Answer && s.edit.text().is_empty()) => {
-            match s.prev_relevant(s.cur) {
-                Some(i) => s.goto(i, now),
+            match s.prev_pos(Pos::Question(s.cur, s.at)) {
+                Some(p) => {
+                    let sel = s.at.last().unwrap_or(0) as usize;
+                    s.go(p, sel, now)
+                }
                 None => Effect::None,
             }
         }
@@ -1291,4 +1800,188 @@ fn edit(e: &mut Editor, f: impl FnOnce(&mut Editor)) -> bool {
     let before = e.text().to_string();
     f(e);
     before != e.text()
+}
+
+/// A key on a roster's list. Rows are the stored instances (removed ones too, so they can be
+/// restored), then "go on".
+fn roster_action(s: &mut Session, r: usize, parent: At, sel: usize, action: Action, now: &Now) -> Effect {
+    let n = s.instances(r, parent).len();
+    let set = |s: &mut Session, sel: usize| {
+        s.mode = Mode::Roster { r, parent, sel };
+        s.pending_remove = None;
+    };
+    if !matches!(action, Action::Delete) && s.pending_remove.is_some() {
+        s.pending_remove = None;
+        if s.message == Some(Message::ConfirmRemove) {
+            s.message = None;
+        }
+    }
+    match action {
+        Action::Up => {
+            set(s, sel.saturating_sub(1));
+            Effect::None
+        }
+        Action::Down => {
+            set(s, (sel + 1).min(n));
+            Effect::None
+        }
+        Action::Next if sel >= n => {
+            s.message = None;
+            match s.next_pos(Pos::Roster(r, parent)) {
+                Some(p) => s.go(p, 0, now),
+                None => {
+                    s.mode = Mode::Review { sel: 0 };
+                    s.message = Some(Message::EndReached);
+                    Effect::None
+                }
+            }
+        }
+        Action::Next => {
+            if !s.instances(r, parent)[sel].live() {
+                s.message = Some(Message::InstanceIsRemoved);
+                return Effect::None;
+            }
+            let Some(at) = parent.child(sel as u32) else {
+                return Effect::None;
+            };
+            match s.scan_forward(Some(r), at, s.q.rosters[r].questions.start) {
+                Some(p) => {
+                    s.message = None;
+                    s.go(p, 0, now)
+                }
+                None => {
+                    s.message = Some(Message::NothingAsked);
+                    Effect::None
+                }
+            }
+        }
+        Action::Prev | Action::Backspace => match s.prev_pos(Pos::Roster(r, parent)) {
+            Some(p) => {
+                s.message = None;
+                s.go(p, 0, now)
+            }
+            None => Effect::None,
+        },
+        Action::Add | Action::Input('+') if !s.read_only => s.add_instance(r, parent, now),
+        Action::Delete if !s.read_only && sel < n => s.remove_or_restore(r, parent, sel, now),
+        Action::Cancel => {
+            s.message = None;
+            Effect::None
+        }
+        Action::Review => {
+            let rows = s.review_rows();
+            s.mode = Mode::Review {
+                sel: rows.iter().position(|&p| p == Pos::Roster(r, parent)).unwrap_or(0),
+            };
+            Effect::None
+        }
+        Action::Jump => {
+            let rows = s.jump_rows();
+            s.mode = Mode::Jump {
+                sel: rows.iter().position(|&p| p == Pos::Roster(r, parent)).unwrap_or(0),
+            };
+            Effect::None
+        }
+        Action::Complete => {
+            s.mode = Mode::Review { sel: 0 };
+            s.complete(now)
+        }
+        Action::Add | Action::Input('+') | Action::Delete => {
+            s.message = Some(Message::ReadOnly);
+            Effect::None
+        }
+        _ => Effect::None,
+    }
+}
+
+impl Session {
+    /// The row to select when a roster's list opens: its first live instance, else "go on".
+    fn first_instance_row(&self, r: usize, parent: At) -> usize {
+        let list = self.instances(r, parent);
+        list.iter().position(Instance::live).unwrap_or(list.len())
+    }
+
+    /// Adds an instance to roster `r` inside `parent` and opens it.
+    fn add_instance(&mut self, r: usize, parent: At, now: &Now) -> Effect {
+        let ro = &self.q.rosters[r];
+        if ro.count.is_some() {
+            self.message = Some(Message::CountedRoster);
+            return Effect::None;
+        }
+        let max = ro.max.unwrap_or(crate::questionnaire::MAX_INSTANCES);
+        let live = self.instances(r, parent).iter().filter(|i| i.live()).count();
+        if live >= max as usize {
+            self.message = Some(Message::RosterFull(max));
+            return Effect::None;
+        }
+        let id = ro.id.clone();
+        let level = match ro.parent {
+            None => &mut self.rec.rosters,
+            Some(p) => match super::logic::instance_mut(&self.q, &mut self.rec.rosters, p, parent) {
+                Some(i) => &mut i.rosters,
+                None => return Effect::None,
+            },
+        };
+        let list = level.entry(id.clone()).or_default();
+        list.push(Instance::default());
+        let k = list.len() - 1;
+        let Some(at) = parent.child(k as u32) else {
+            return Effect::None;
+        };
+        self.rec.paradata.push(Event {
+            ms: now.ms,
+            ev: EventKind::Added,
+            q: id,
+            gap_s: None,
+            at: Self::at_file(at),
+        });
+        self.refresh_relevance();
+        self.touch(now);
+        self.message = Some(Message::InstanceAdded);
+        match self.scan_forward(Some(r), at, self.q.rosters[r].questions.start) {
+            Some(p) => {
+                self.go(p, k, now);
+            }
+            None => {
+                self.mode = Mode::Roster { r, parent, sel: k };
+            }
+        }
+        Effect::Save
+    }
+
+    /// Delete on instance `k`: a live one is removed after a second Delete (kept in the file,
+    /// marked removed); a removed one is restored.
+    fn remove_or_restore(&mut self, r: usize, parent: At, k: usize, now: &Now) -> Effect {
+        let live = self.instances(r, parent)[k].live();
+        if live && self.pending_remove != Some(k) {
+            self.pending_remove = Some(k);
+            self.message = Some(Message::ConfirmRemove);
+            return Effect::None;
+        }
+        self.pending_remove = None;
+        let Some(at) = parent.child(k as u32) else {
+            return Effect::None;
+        };
+        let Some(inst) = super::logic::instance_mut(&self.q, &mut self.rec.rosters, r, at) else {
+            return Effect::None;
+        };
+        inst.removed = if live { Some(now.wall.clone()) } else { None };
+        self.rec.paradata.push(Event {
+            ms: now.ms,
+            ev: if live { EventKind::Removed } else { EventKind::Restored },
+            q: self.q.rosters[r].id.clone(),
+            gap_s: None,
+            at: Self::at_file(at),
+        });
+        self.refresh_relevance();
+        self.touch(now);
+        self.message = Some(if live {
+            Message::InstanceRemoved
+        } else {
+            Message::InstanceRestored
+        });
+        // A counted roster may have gained an instance in place of the removed one.
+        self.mode = Mode::Roster { r, parent, sel: k };
+        Effect::Save
+    }
 }

@@ -1,7 +1,7 @@
 //! [`Summary`]: an interview file summarised for a list — progress, district, where it
 //! stopped, times in local time. The start screen and `anketa list` show the same summary.
 
-use super::logic::relevance;
+use super::logic::rules_of;
 use super::session;
 use crate::questionnaire::Questionnaire;
 use crate::record::{AnswerValue, Record};
@@ -48,9 +48,10 @@ impl Summary {
         let q = known.iter().find(|q| q.sha256 == rec.questionnaire.sha256).cloned();
         let (progress, district, last_question) = match &q {
             Some(q) => {
-                let rel = relevance(
+                let rules = rules_of(
                     q,
                     &rec.answers,
+                    &rec.rosters,
                     crate::interview::logic::record_clock(&rec.updated).as_ref(),
                 );
                 let district =
@@ -64,7 +65,7 @@ impl Summary {
                     .as_deref()
                     .and_then(|p| q.question(p))
                     .map(|x| q.tr(&x.text).to_string());
-                (session::progress(q, &rec, &rel), district, last)
+                (session::progress(q, &rec, &rules), district, last)
             }
             None => ((0, 0), None, None),
         };

@@ -1,7 +1,7 @@
 //! The state machine without a terminal: navigation, relevance, limits, checks, completion.
 
 use super::logic::Problem;
-use super::session::{Action, Effect, Message, Mode, Now, Session, new_record, reopen, update};
+use super::session::{Action, Effect, Message, Mode, Now, Pos, Session, new_record, reopen, update};
 use crate::questionnaire::fixtures;
 use crate::record::{AnswerValue, EventKind, Status};
 use std::sync::Arc;
@@ -356,7 +356,14 @@ fn jump_list_offers_reached_questions() {
     let mut s = demo();
     to_contact(&mut s);
     act(&mut s, Action::Jump);
-    let rows: Vec<&str> = s.jump_rows().iter().map(|&i| s.q.questions[i].id.as_str()).collect();
+    let rows: Vec<&str> = s
+        .jump_rows()
+        .iter()
+        .map(|p| match *p {
+            Pos::Question(i, _) => s.q.questions[i].id.as_str(),
+            Pos::Roster(..) => "roster",
+        })
+        .collect();
     assert_eq!(rows, ["welcome", "org_type", "members", "budget", "founded", "contact"]);
     act(&mut s, Action::Up);
     act(&mut s, Action::Up);
@@ -504,7 +511,7 @@ fn the_bar_is_full_when_every_required_answer_is_given_and_optional_ones_are_lef
     let listed = crate::interview::session::progress(
         &q,
         &s.rec,
-        &crate::interview::logic::relevance(&q, &s.rec.answers, None),
+        &crate::interview::logic::rules_of(&q, &s.rec.answers, &s.rec.rosters, None),
     );
     assert_eq!(listed, (done, total));
 }
@@ -600,9 +607,9 @@ fn calculations_are_recomputed_in_chain_stored_and_never_shown() {
     act(&mut s, Action::Next);
     assert_eq!(cur(&s), "late", "big no longer relevant, calculations never shown");
     // Answering a later question changes the relevance of an earlier one.
-    assert!(s.rel[0]);
+    assert!(s.rules.rel[0]);
     typ(&mut s, "done");
-    assert!(!s.rel[0], "`early` depends on `late`");
+    assert!(!s.rules.rel[0], "`early` depends on `late`");
     // What is stored is what the rule computes from the stored answers.
     let (_, calcs) = super::logic::evaluate(&s.q, &s.rec.answers, None);
     for (qi, v) in calcs {
@@ -620,7 +627,7 @@ fn calculations_are_recomputed_in_chain_stored_and_never_shown() {
         !s.review_rows()
             .iter()
             .chain(&s.jump_rows())
-            .any(|&i| !s.q.questions[i].is_asked())
+            .any(|p| matches!(*p, Pos::Question(i, _) if !s.q.questions[i].is_asked()))
     );
     assert!(
         !s.rec.paradata.iter().any(|e| e.q == "total" || e.q == "double"),
@@ -782,12 +789,12 @@ fn choice_filters_offer_options_by_attribute_and_a_stale_code_counts_as_no_answe
     assert_eq!(value(&s, "is_a2"), Some(AnswerValue::Number(0.0)), "read as unanswered");
     act(&mut s, Action::Next);
     assert_eq!(cur(&s), "settlement");
-    assert_eq!(s.problem(s.cur), Some(Problem::NotOffered));
+    assert_eq!(s.problem_at(s.cur, s.at), Some(Problem::NotOffered));
     assert_eq!(s.offered, vec![1, 3]);
     act(&mut s, Action::Choose(0)); // 1 is now B-one
     assert_eq!(value(&s, "settlement"), Some(AnswerValue::Text("b1".into())));
     assert!(s.rec.answers["settlement"].relevant);
-    assert_eq!(s.problem(s.cur), None);
+    assert_eq!(s.problem_at(s.cur, s.at), None);
     // The report, merge and exports read the same rule from the stored answers.
     let mut stale = s.rec.answers.clone();
     stale.get_mut("settlement").unwrap().value = Some(AnswerValue::Text("a1".into()));
@@ -1032,7 +1039,7 @@ fn rules_apply_per_instance_and_aggregates_read_the_live_instances() {
 
 #[test]
 fn a_lower_count_drops_only_instances_with_nothing_entered() {
-    use super::logic::{CountFit, apply_rules_in, fit_counts, over_count};
+    use super::logic::{At, CountFit, apply_rules_in, fit_counts, roster_count};
     let q = projects();
     let (mut top, mut rosters) = three_projects();
     let rules = apply_rules_in(&q, &mut top, &mut rosters, None);
@@ -1059,9 +1066,16 @@ fn a_lower_count_drops_only_instances_with_nothing_entered() {
     );
     assert_eq!(rosters["projects"].len(), 3);
     let rules = apply_rules_in(&q, &mut top, &mut rosters, None);
-    let over = over_count(&q, &top, &rosters, &rules, None);
-    assert_eq!(over.len(), 1);
-    assert_eq!((over[0].0, over[0].1.as_slice(), over[0].2), (0, &[1u32][..], 1));
+    assert_eq!(roster_count(&q, &top, &rosters, &rules, None, 0, At::TOP), Some(1));
+    let live: Vec<&str> = rosters["projects"]
+        .iter()
+        .filter(|i| i.live())
+        .map(|i| match &i.answers["project_name"].value {
+            Some(AnswerValue::Text(t)) => t.as_str(),
+            _ => "",
+        })
+        .collect();
+    assert_eq!(live, ["A", "B"], "B stays over the count");
 }
 
 /// Random answers in random instances, one at a time: the incremental rules equal the whole walk.

@@ -26,6 +26,7 @@ pub const BUNDLED: &[(&str, &str)] = &[
     ("omsu.json", include_str!("../../questionnaires/omsu.json")),
     ("demo.en.json", include_str!("../../questionnaires/demo.en.json")),
     ("engine.en.json", include_str!("../../questionnaires/engine.en.json")),
+    ("projects.json", include_str!("../../questionnaires/projects.json")),
 ];
 
 /// The bundled questionnaires, parsed once per process (in the order of [`BUNDLED`]).

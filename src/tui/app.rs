@@ -619,7 +619,10 @@ impl App {
                 let typing = s.accepts_text() || s.filters();
                 // Esc clears a filter or a pending number first; then it opens the menu.
                 let clears = !s.filter.is_empty() || s.pending.is_some();
-                if cmd == Cmd::Menu && s.focus == Focus::Answer && s.mode == Mode::Question && !clears {
+                let roster_idle = matches!(s.mode, Mode::Roster { .. })
+                    && s.message != Some(crate::interview::session::Message::ConfirmRemove);
+                if cmd == Cmd::Menu && s.focus == Focus::Answer && (s.mode == Mode::Question || roster_idle) && !clears
+                {
                     self.overlay = Some(Overlay::Menu { sel: 0 });
                     return vec![];
                 }
@@ -642,6 +645,7 @@ impl App {
                     Cmd::Review => Action::Review,
                     Cmd::Jump => Action::Jump,
                     Cmd::Complete => Action::Complete,
+                    Cmd::Add => Action::Add,
                     Cmd::Menu => Action::Cancel,
                     Cmd::Input(c) if typing => Action::Input(c),
                     _ => return vec![],

@@ -50,6 +50,8 @@ pub enum Cmd {
     Jump,
     /// Complete the interview.
     Complete,
+    /// Add an instance to a roster's list.
+    Add,
     /// Reopen a completed interview (start screen).
     Reopen,
     /// Discard a draft (start screen): its file moves to `discarded/`.
@@ -188,8 +190,22 @@ const BINDINGS: &[Binding] = &[
         Key::Code(KeyCode::Delete),
         Cmd::Delete,
         "Delete",
-        "стереть под курсором",
-        "erase under the cursor",
+        "стереть; в списке — удалить/вернуть",
+        "erase; in a list: remove/restore",
+    ),
+    b(
+        Key::Code(KeyCode::Insert),
+        Cmd::Add,
+        "Insert",
+        "добавить строку в список",
+        "add a row to a list",
+    ),
+    b(
+        Key::Code(KeyCode::Char('+')),
+        Cmd::Add,
+        "+",
+        "добавить строку в список",
+        "add a row to a list",
     ),
     b(
         Key::AltEnter,

@@ -3,7 +3,8 @@
 use super::app::{App, MENU, Overlay, SaveState, Screen, Tab};
 use super::keymap::{self, Cmd};
 use crate::i18n::{self, Lang};
-use crate::interview::session::{Focus, Message, Mode, Session};
+use crate::interview::logic::At;
+use crate::interview::session::{Focus, Message, Mode, Pos, Session};
 use crate::interview::summary::Summary;
 use crate::interview::{editor::Editor, logic::Problem};
 use crate::questionnaire::{Kind, Questionnaire};
@@ -529,6 +530,7 @@ fn interview(f: &mut Frame, app: &App, s: &Session, theme: Theme) {
         Mode::Question => question_body(f, app, s, body, theme),
         Mode::Review { sel } => list_body(f, app, s, body, sel, true, theme),
         Mode::Jump { sel } => list_body(f, app, s, body, sel, false, theme),
+        Mode::Roster { r, parent, sel } => roster_body(f, app, s, body, (r, parent, sel), theme),
     }
     // Message line: a failed save first (what is wrong and what to do), else the session's.
     let (text, style) = match (app.save_state(), &s.message) {
@@ -551,6 +553,20 @@ fn interview(f: &mut Frame, app: &App, s: &Session, theme: Theme) {
             (Cmd::Menu, "назад", "back"),
         ],
         (Mode::Jump { .. }, _) => vec![(Cmd::Next, "перейти", "go"), (Cmd::Menu, "назад", "back")],
+        (Mode::Roster { .. }, _) if s.read_only => vec![
+            (Cmd::Next, "открыть", "open"),
+            (Cmd::Prev, "назад", "back"),
+            (Cmd::Review, "обзор", "review"),
+            (Cmd::Menu, "меню", "menu"),
+        ],
+        (Mode::Roster { .. }, _) => vec![
+            (Cmd::Next, "открыть", "open"),
+            (Cmd::Add, "добавить", "add"),
+            (Cmd::Delete, "удалить", "remove"),
+            (Cmd::Prev, "назад", "back"),
+            (Cmd::Review, "обзор", "review"),
+            (Cmd::Menu, "меню", "menu"),
+        ],
         _ => vec![
             (Cmd::Next, "далее", "next"),
             (Cmd::Prev, "назад", "back"),
@@ -735,6 +751,27 @@ fn question_body(f: &mut Frame, app: &App, s: &Session, area: Rect, theme: Theme
         head.push(Line::from(""));
         intro_lines = 2;
     }
+    // In a roster: which instance, outermost first (Проекты › 2. Б › Партнёры › 1. ООО «Х»).
+    if let Some(r) = qq.roster {
+        let (chain, n) = crate::interview::logic::chain(q, r);
+        let crumbs: Vec<String> = chain[..n]
+            .iter()
+            .enumerate()
+            .map(|(d, &x)| {
+                let parent = s.at.prefix(d);
+                let k = s.at.as_slice().get(d).copied().unwrap_or(0) as usize;
+                format!(
+                    "{} › {}",
+                    s.pipe_at(q.tr(&q.rosters[x].text), q.rosters[x].parent, parent),
+                    s.instance_label(x, parent, k)
+                )
+            })
+            .collect();
+        head.push(Line::styled(
+            truncate(&crumbs.join(" › "), usize::from(area.width)),
+            theme.hint(),
+        ));
+    }
     let number = q.questions[..=s.cur].iter().filter(|x| x.is_interviewed()).count();
     let prefix = if qq.is_interviewed() {
         format!("{number}. ")
@@ -865,6 +902,89 @@ fn wrapped_height(line: &Line, w: usize) -> usize {
     rows
 }
 
+/// A roster's list: its instances (label, progress, problems; removed ones dimmed), then "go on".
+fn roster_body(f: &mut Frame, app: &App, s: &Session, area: Rect, (r, parent, sel): (usize, At, usize), theme: Theme) {
+    let l = app.lang();
+    let q = &s.q;
+    let ro = &q.rosters[r];
+    let mut lines: Vec<Line> = vec![Line::styled(
+        s.pipe_at(q.tr(&ro.text), ro.parent, parent),
+        Style::new().add_modifier(Modifier::BOLD),
+    )];
+    if let Some(h) = &ro.hint {
+        lines.push(Line::styled(
+            format!(
+                "{} {}",
+                l.t("Интервьюеру:", "Interviewer:"),
+                s.pipe_at(q.tr(h), ro.parent, parent)
+            ),
+            theme.hint(),
+        ));
+    }
+    if let Some(p) = s.roster_problem(r, parent) {
+        lines.push(Line::styled(i18n::roster_problem(l, p), theme.error()));
+    }
+    lines.push(Line::from(""));
+    let list = s.instances(r, parent);
+    let width = usize::from(area.width);
+    let mut sel_line = 0;
+    for (k, inst) in list.iter().enumerate() {
+        let at = parent.child(k as u32).unwrap_or(parent);
+        let (text, mut st) = if inst.live() {
+            let (done, total) = s.instance_progress(r, at);
+            let problems = s.instance_problems(r, at);
+            let tail = if problems > 0 {
+                format!("{done}/{total} · ✗ {problems}")
+            } else {
+                format!("{done}/{total}")
+            };
+            let label = s.instance_label(r, parent, k);
+            let room = width.saturating_sub(tail.chars().count() + 4);
+            let st = if problems > 0 { theme.error() } else { Style::new() };
+            (format!("  {}  {tail}", pad(&truncate(&label, room), room)), st)
+        } else {
+            let label = ro
+                .label
+                .as_ref()
+                .map(|t| s.pipe_at(q.tr(t), Some(r), at))
+                .unwrap_or_default();
+            (
+                format!(
+                    "  ✗ {} {}",
+                    l.t("удалено:", "removed:"),
+                    truncate(&label, width.saturating_sub(14))
+                ),
+                theme.dim(),
+            )
+        };
+        if k == sel {
+            st = st.patch(theme.sel());
+            sel_line = lines.len();
+        }
+        lines.push(Line::styled(text, st));
+    }
+    if list.is_empty() {
+        lines.push(Line::styled(
+            l.t("  (пока никого — Insert добавляет)", "  (none yet — Insert adds one)"),
+            theme.dim(),
+        ));
+    }
+    let mut st = theme.hint();
+    if sel >= list.len() {
+        st = st.patch(theme.sel());
+        sel_line = lines.len();
+    }
+    lines.push(Line::styled(l.t("  Дальше →", "  Go on →"), st));
+    let scroll = scroll_for(sel_line, area.height);
+    f.render_widget(Paragraph::new(lines).scroll((scroll, 0)), area);
+}
+
+/// `text` padded with spaces to `width` display columns.
+fn pad(text: &str, width: usize) -> String {
+    let w = unicode_width::UnicodeWidthStr::width(text);
+    format!("{text}{}", " ".repeat(width.saturating_sub(w)))
+}
+
 fn list_body(f: &mut Frame, app: &App, s: &Session, area: Rect, sel: usize, review: bool, theme: Theme) {
     use unicode_width::UnicodeWidthStr;
     let l = app.lang();
@@ -889,8 +1009,50 @@ fn list_body(f: &mut Frame, app: &App, s: &Session, area: Rect, sel: usize, revi
     ));
     let mut sel_line = 0;
     let mut last_block = usize::MAX;
-    for (k, &i) in rows.iter().enumerate() {
+    let mut last_instance = None;
+    for (k, &row) in rows.iter().enumerate() {
+        let (i, at) = match row {
+            Pos::Question(i, at) => (i, at),
+            Pos::Roster(r, parent) => {
+                let ro = &q.rosters[r];
+                let problem = review.then(|| s.roster_problem(r, parent)).flatten();
+                let live = s.instances(r, parent).iter().filter(|x| x.live()).count();
+                let indent = "  ".repeat(parent.len());
+                let mark = if problem.is_some() {
+                    "✗ "
+                } else if review {
+                    "  "
+                } else {
+                    ""
+                };
+                let tail = match problem {
+                    Some(p) => i18n::roster_problem(l, p),
+                    None => format!("{live}"),
+                };
+                let mut st = if problem.is_some() { theme.error() } else { theme.hint() };
+                if k == sel {
+                    st = st.patch(theme.sel());
+                    sel_line = lines.len();
+                }
+                let head = format!("{mark}{indent}▸ {} — ", s.pipe_at(q.tr(&ro.text), ro.parent, parent));
+                let avail = usize::from(area.width).saturating_sub(head.width());
+                lines.push(Line::styled(format!("{head}{}", truncate(&tail, avail)), st));
+                last_instance = None;
+                continue;
+            }
+        };
         let qq = &q.questions[i];
+        if let Some(r) = qq.roster
+            && last_instance != Some((r, at))
+        {
+            last_instance = Some((r, at));
+            let parent = at.prefix(at.len() - 1);
+            let k = at.last().unwrap_or(0) as usize;
+            lines.push(Line::styled(
+                format!("{}  {}", "  ".repeat(parent.len()), s.instance_label(r, parent, k)),
+                theme.hint(),
+            ));
+        }
         if qq.block != last_block {
             last_block = qq.block;
             lines.push(Line::styled(
@@ -903,7 +1065,7 @@ fn list_body(f: &mut Frame, app: &App, s: &Session, area: Rect, sel: usize, revi
                 theme.hint(),
             ));
         }
-        let problem = review && s.problem(i).is_some();
+        let problem = review && s.problem_at(i, at).is_some();
         let mark = if problem {
             "✗ "
         } else if review {
@@ -914,15 +1076,19 @@ fn list_body(f: &mut Frame, app: &App, s: &Session, area: Rect, sel: usize, revi
         // The question takes at most ~45% of the row, so the answer stays visible.
         let number = q.questions[..=i].iter().filter(|x| x.is_interviewed()).count();
         let width = usize::from(area.width);
-        let room = width.saturating_sub(mark.width()) * 45 / 100;
-        let text = truncate(&format!("{number}. {}", s.say(&qq.text)), room.max(12));
-        let remark = if s.rec.answers.get(&qq.id).is_some_and(|a| a.remark.is_some()) {
+        let indent = "  ".repeat(at.len() * 2);
+        let room = width.saturating_sub(mark.width() + indent.width()) * 45 / 100;
+        let text = truncate(
+            &format!("{number}. {}", s.pipe_at(q.tr(&qq.text), qq.roster, at)),
+            room.max(12),
+        );
+        let remark = if s.answer_at(i, at).is_some_and(|a| a.remark.is_some()) {
             "✎ "
         } else {
             ""
         };
-        let head = format!("{mark}{text} — {remark}");
-        let ans = s.answer_text(i);
+        let head = format!("{mark}{indent}{text} — {remark}");
+        let ans = s.answer_text_at(i, at);
         let avail = width.saturating_sub(head.width());
         let cut = ans.width() > avail;
         let mut st = if problem { theme.error() } else { Style::new() };
