@@ -246,7 +246,7 @@ fn attribution(q: &Arc<Questionnaire>, mut app: App) {
     let answered = base.rec.answers.len();
     // A relevant number question, and the same session with a district chosen and on it.
     let number = (0..q.questions.len())
-        .find(|&i| i > 50 && base.rel[i] && matches!(q.questions[i].kind, Kind::Number { .. }))
+        .find(|&i| i > 50 && base.rules.rel[i] && matches!(q.questions[i].kind, Kind::Number { .. }))
         .unwrap();
     let mut on_number = base.clone();
     on_number.jump_to(number, &now(1));

@@ -180,7 +180,7 @@ impl At {
     }
 
     /// Whether this is the top level.
-    pub fn is_top(&self) -> bool {
+    pub fn is_empty(&self) -> bool {
         self.len == 0
     }
 
@@ -807,7 +807,7 @@ fn walk_part<T: Tree + ?Sized>(
             None => vec![At::TOP],
             Some(r) => {
                 // This question's instances start afresh: an instance removed since counts nowhere.
-                if dirty.is_none() || within.is_top() {
+                if dirty.is_none() || within.is_empty() {
                     let rules = st.rules.to_mut();
                     rules.rel_in.retain(|(i, _), _| *i != qi);
                     rules.stale_in.retain(|(i, _)| *i != qi);
