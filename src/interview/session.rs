@@ -627,8 +627,12 @@ impl Session {
                 self.goto(i, now)
             }
             Pos::Roster(r, parent) => {
+                // The header shows the roster's block.
+                self.cur = self.q.rosters[r].questions.start;
+                self.at = parent;
                 self.mode = Mode::Roster { r, parent, sel };
                 self.pending_remove = None;
+                self.reached[self.cur] = true;
                 Effect::None
             }
         }
@@ -651,7 +655,7 @@ impl Session {
             .filter(|t| !t.trim().is_empty() && !t.contains(UNANSWERED));
         match label {
             Some(t) => format!("{number}. {t}"),
-            None => format!("{number}. {}", self.q.tr(&ro.text)),
+            None => format!("№ {number}"),
         }
     }
 
@@ -679,8 +683,13 @@ impl Session {
         (done, total)
     }
 
-    /// How many places inside instance `at` of roster `r` hold up completion.
+    /// How many places inside instance `at` of roster `r` hold up completion (none while
+    /// nothing is entered in it: an instance not started yet is not in error).
     pub fn instance_problems(&self, r: usize, at: At) -> usize {
+        if super::logic::instance(&self.q, &self.rec.rosters, r, at).is_none_or(|i| !super::logic::entered(&self.q, i))
+        {
+            return 0;
+        }
         let mut places = Vec::new();
         self.places_in(Some(r), at, &mut places);
         places
@@ -1522,7 +1531,7 @@ impl Session {
         let here = Pos::Question(self.cur, self.at);
         match self.next_pos(here) {
             Some(p) => {
-                let sel = self.at.last().unwrap_or(0) as usize;
+                let sel = self.sel_for(self.at, p, true);
                 let e = self.go(p, sel, now);
                 if e == Effect::Save { e } else { effect }
             }
@@ -1694,7 +1703,7 @@ pub fn update(s: &mut Session, action: Action, now: &Now) -> Effect {
         Action::Prev => match s.prev_pos(Pos::Question(s.cur, s.at)) {
             Some(p) => {
                 s.message = None;
-                let sel = s.at.last().unwrap_or(0) as usize;
+                let sel = s.sel_for(s.at, p, false);
                 s.go(p, sel, now)
             }
             None => Effect::None,
@@ -1762,7 +1771,7 @@ pub fn update(s: &mut Session, action: Action, now: &Now) -> Effect {
         Action::Backspace if !s.accepts_text() || (s.focus == Focus::Answer && s.edit.text().is_empty()) => {
             match s.prev_pos(Pos::Question(s.cur, s.at)) {
                 Some(p) => {
-                    let sel = s.at.last().unwrap_or(0) as usize;
+                    let sel = s.sel_for(s.at, p, false);
                     s.go(p, sel, now)
                 }
                 None => Effect::None,
@@ -1828,7 +1837,10 @@ fn roster_action(s: &mut Session, r: usize, parent: At, sel: usize, action: Acti
         Action::Next if sel >= n => {
             s.message = None;
             match s.next_pos(Pos::Roster(r, parent)) {
-                Some(p) => s.go(p, 0, now),
+                Some(p) => {
+                    let sel = s.sel_for(parent, p, true);
+                    s.go(p, sel, now)
+                }
                 None => {
                     s.mode = Mode::Review { sel: 0 };
                     s.message = Some(Message::EndReached);
@@ -1858,7 +1870,8 @@ fn roster_action(s: &mut Session, r: usize, parent: At, sel: usize, action: Acti
         Action::Prev | Action::Backspace => match s.prev_pos(Pos::Roster(r, parent)) {
             Some(p) => {
                 s.message = None;
-                s.go(p, 0, now)
+                let sel = s.sel_for(parent, p, false);
+                s.go(p, sel, now)
             }
             None => Effect::None,
         },
@@ -1895,6 +1908,25 @@ fn roster_action(s: &mut Session, r: usize, parent: At, sel: usize, action: Acti
 }
 
 impl Session {
+    /// The row to select on a list reached from place `from`: leaving one of its instances
+    /// forwards, the next live one (else "go on"); backwards, that instance; coming to it
+    /// forwards, its first live instance; backwards, "go on".
+    fn sel_for(&self, from: At, to: Pos, forward: bool) -> usize {
+        let Pos::Roster(r, parent) = to else { return 0 };
+        let list = self.instances(r, parent);
+        match (
+            from.as_slice().get(parent.len()),
+            from.within(&parent) && from.len() > parent.len(),
+        ) {
+            (Some(&k), true) if forward => (k as usize + 1..list.len())
+                .find(|&j| list[j].live())
+                .unwrap_or(list.len()),
+            (Some(&k), true) => k as usize,
+            _ if forward => self.first_instance_row(r, parent),
+            _ => list.len(),
+        }
+    }
+
     /// The row to select when a roster's list opens: its first live instance, else "go on".
     fn first_instance_row(&self, r: usize, parent: At) -> usize {
         let list = self.instances(r, parent);

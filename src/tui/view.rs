@@ -559,6 +559,13 @@ fn interview(f: &mut Frame, app: &App, s: &Session, theme: Theme) {
             (Cmd::Review, "обзор", "review"),
             (Cmd::Menu, "меню", "menu"),
         ],
+        (Mode::Roster { r, .. }, _) if s.q.rosters[r].count.is_some() => vec![
+            (Cmd::Next, "открыть", "open"),
+            (Cmd::Delete, "удалить", "remove"),
+            (Cmd::Prev, "назад", "back"),
+            (Cmd::Review, "обзор", "review"),
+            (Cmd::Menu, "меню", "menu"),
+        ],
         (Mode::Roster { .. }, _) => vec![
             (Cmd::Next, "открыть", "open"),
             (Cmd::Add, "добавить", "add"),
@@ -1011,6 +1018,22 @@ fn list_body(f: &mut Frame, app: &App, s: &Session, area: Rect, sel: usize, revi
     let mut last_block = usize::MAX;
     let mut last_instance = None;
     for (k, &row) in rows.iter().enumerate() {
+        let block = match row {
+            Pos::Question(i, _) => q.questions[i].block,
+            Pos::Roster(r, _) => q.rosters[r].block,
+        };
+        if block != last_block {
+            last_block = block;
+            lines.push(Line::styled(
+                format!(
+                    "{} {}: {}",
+                    l.t("Блок", "Block"),
+                    block + 1,
+                    s.say(&q.blocks[block].title)
+                ),
+                theme.hint(),
+            ));
+        }
         let (i, at) = match row {
             Pos::Question(i, at) => (i, at),
             Pos::Roster(r, parent) => {
@@ -1050,18 +1073,6 @@ fn list_body(f: &mut Frame, app: &App, s: &Session, area: Rect, sel: usize, revi
             let k = at.last().unwrap_or(0) as usize;
             lines.push(Line::styled(
                 format!("{}  {}", "  ".repeat(parent.len()), s.instance_label(r, parent, k)),
-                theme.hint(),
-            ));
-        }
-        if qq.block != last_block {
-            last_block = qq.block;
-            lines.push(Line::styled(
-                format!(
-                    "{} {}: {}",
-                    l.t("Блок", "Block"),
-                    qq.block + 1,
-                    s.say(&q.blocks[qq.block].title)
-                ),
                 theme.hint(),
             ));
         }
