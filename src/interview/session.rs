@@ -729,6 +729,19 @@ impl Session {
         self.goto(i.min(self.q.questions.len() - 1), now)
     }
 
+    /// Opens the list of roster `r` inside `parent` (for tests and tools).
+    pub fn go_to_list(&mut self, r: usize, parent: At) {
+        let sel = self.first_instance_row(r, parent);
+        self.go(
+            Pos::Roster(r, parent),
+            sel,
+            &Now {
+                wall: self.rec.updated.clone(),
+                ms: self.rec.duration_ms,
+            },
+        );
+    }
+
     /// Goes to question `i` at instance `at` (for tests and tools).
     pub fn jump_at(&mut self, i: usize, at: At, now: &Now) -> Effect {
         self.at = at;

@@ -1134,3 +1134,251 @@ fn rules_after_one_change_in_an_instance_equal_the_whole_walk() {
         assert_eq!((&top, &rosters), (&whole_top, &whole_rosters), "step {step}, {}", qq.id);
     }
 }
+
+/// A new interview of the bundled roster demo, shown.
+fn projects_session() -> Session {
+    let q = Arc::new(crate::questionnaire::bundled("projects").unwrap());
+    let rec = new_record(&q, "id1".into(), "dev".into(), "I07".into(), &now(0));
+    let mut s = Session::open(q, rec);
+    s.show(&now(0));
+    s
+}
+
+/// Where the interviewer is, by name: a question with its instance (1-based), or a roster's list.
+fn place(s: &Session) -> String {
+    match s.mode {
+        Mode::Roster { r, parent, sel } => format!("list {} {:?} sel {sel}", s.q.rosters[r].id, parent.as_slice()),
+        _ => format!("{} {:?}", cur(s), s.at.as_slice()),
+    }
+}
+
+fn inst_value(s: &Session, path: &[u32], var: &str) -> Option<AnswerValue> {
+    let i = s.q.index_of(var).unwrap();
+    let at = super::logic::At::from_slice(path).unwrap();
+    s.answer_at(i, at).and_then(|a| a.value.clone())
+}
+
+/// One project with its name, field, grant and amount answered, from its first question.
+fn fill_project(s: &mut Session, name: &str, grant: bool) {
+    typ(s, name);
+    act(s, Action::Next);
+    act(s, Action::Choose(0));
+    act(s, Action::Next);
+    act(s, Action::Choose(if grant { 0 } else { 1 }));
+    act(s, Action::Next);
+    if grant {
+        typ(s, "100");
+        act(s, Action::Next);
+    }
+}
+
+#[test]
+fn a_nested_roster_is_filled_instance_by_instance_with_add_remove_and_restore() {
+    let mut s = projects_session();
+    act(&mut s, Action::Choose(0));
+    act(&mut s, Action::Next);
+    typ(&mut s, "2");
+    act(&mut s, Action::Next);
+    // The count made two empty projects; the list selects the first.
+    assert_eq!(place(&s), "list projects [] sel 0");
+    assert_eq!(s.instances(0, super::logic::At::TOP).len(), 2);
+    act(&mut s, Action::Next);
+    assert_eq!(place(&s), "project_name [0]");
+    // Piped from the same instance: its number.
+    assert_eq!(s.say(&s.q.questions[s.cur].text), "Как называется проект № 1?");
+    fill_project(&mut s, "Рассвет", true);
+    // The nested roster has no count: its list opens empty, and Insert adds a partner.
+    assert_eq!(place(&s), "list partners [0] sel 0");
+    assert_eq!(act(&mut s, Action::Add), Effect::Save);
+    assert_eq!(place(&s), "partner_name [0, 0]");
+    typ(&mut s, "Администрация");
+    act(&mut s, Action::Next);
+    assert_eq!(s.say(&s.q.questions[s.cur].text), "Кто такой «Администрация»?");
+    act(&mut s, Action::Choose(1));
+    act(&mut s, Action::Next);
+    assert_eq!(place(&s), "list partners [0] sel 1");
+    act(&mut s, Action::Add);
+    typ(&mut s, "Фонд");
+    act(&mut s, Action::Next);
+    act(&mut s, Action::Choose(0));
+    act(&mut s, Action::Next);
+    assert_eq!(inst_value(&s, &[0], "n_partners"), Some(AnswerValue::Number(2.0)));
+    assert_eq!(value(&s, "partners_total"), Some(AnswerValue::Number(2.0)));
+    // Remove the second partner: a first Delete asks, the second removes; the answers stay.
+    act(&mut s, Action::Up);
+    assert_eq!(place(&s), "list partners [0] sel 1");
+    assert_eq!(act(&mut s, Action::Delete), Effect::None);
+    assert_eq!(s.message, Some(Message::ConfirmRemove));
+    assert_eq!(act(&mut s, Action::Delete), Effect::Save);
+    assert_eq!(s.message, Some(Message::InstanceRemoved));
+    assert_eq!(inst_value(&s, &[0], "n_partners"), Some(AnswerValue::Number(1.0)));
+    assert_eq!(value(&s, "partners_total"), Some(AnswerValue::Number(1.0)));
+    assert_eq!(
+        inst_value(&s, &[0, 1], "partner_name"),
+        Some(AnswerValue::Text("Фонд".into()))
+    );
+    let ev = s.rec.paradata.last().unwrap();
+    assert_eq!(
+        (ev.ev, ev.q.as_str(), ev.at.as_slice()),
+        (EventKind::Removed, "partners", &[1, 2][..])
+    );
+    // A removed instance cannot be opened; Delete restores it.
+    act(&mut s, Action::Next);
+    assert_eq!(s.message, Some(Message::InstanceIsRemoved));
+    act(&mut s, Action::Delete);
+    assert_eq!(s.message, Some(Message::InstanceRestored));
+    assert_eq!(value(&s, "partners_total"), Some(AnswerValue::Number(2.0)));
+    // Any other key drops a pending removal.
+    act(&mut s, Action::Delete);
+    act(&mut s, Action::Up);
+    act(&mut s, Action::Delete);
+    assert_eq!(s.message, Some(Message::ConfirmRemove));
+    act(&mut s, Action::Cancel);
+    assert!(
+        s.rec.rosters["projects"][0].rosters["partners"]
+            .iter()
+            .all(|i| i.live())
+    );
+    // On: past the partners, the project's list selects the second project.
+    act(&mut s, Action::Down);
+    act(&mut s, Action::Down);
+    act(&mut s, Action::Next);
+    assert_eq!(place(&s), "list projects [] sel 1");
+    // A counted roster takes no Insert.
+    act(&mut s, Action::Add);
+    assert_eq!(s.message, Some(Message::CountedRoster));
+    act(&mut s, Action::Next);
+    fill_project(&mut s, "Заря", false);
+    act(&mut s, Action::Down);
+    act(&mut s, Action::Next);
+    assert_eq!(place(&s), "list projects [] sel 2");
+    act(&mut s, Action::Next);
+    // Outside: the aggregates over the live instances.
+    assert_eq!(value(&s, "grants_total"), Some(AnswerValue::Number(100.0)));
+    assert_eq!(value(&s, "projects_granted"), Some(AnswerValue::Number(1.0)));
+    assert_eq!(place(&s), "summary_note []");
+    assert_eq!(
+        s.say(&s.q.questions[s.cur].text),
+        "Проектов с грантом: 1, на сумму 100 тыс. руб.; партнёров всего: 2."
+    );
+    // Back through the flow with PgUp: into the last project's last question.
+    act(&mut s, Action::Prev);
+    assert_eq!(place(&s), "list projects [] sel 2");
+    act(&mut s, Action::Prev);
+    assert_eq!(place(&s), "org_type []".replace("org_type", "n_projects"));
+    act(&mut s, Action::Next);
+    assert_eq!(place(&s), "list projects [] sel 0");
+    act(&mut s, Action::Down);
+    act(&mut s, Action::Down);
+    act(&mut s, Action::Next);
+    act(&mut s, Action::Next);
+    assert_eq!(place(&s), "satisfied []");
+    act(&mut s, Action::Choose(0));
+    act(&mut s, Action::Next);
+    assert_eq!(act(&mut s, Action::Complete), Effect::Completed);
+    // Resume keeps the place and the rosters.
+    let json = s.rec.to_json();
+    let back = Session::open(s.q.clone(), serde_json::from_slice(&json).unwrap());
+    assert_eq!(back.rec, s.rec);
+}
+
+#[test]
+fn a_lower_count_never_drops_an_answered_instance_and_holds_up_completion() {
+    let mut s = projects_session();
+    act(&mut s, Action::Choose(0));
+    act(&mut s, Action::Next);
+    typ(&mut s, "3");
+    act(&mut s, Action::Next);
+    act(&mut s, Action::Next);
+    fill_project(&mut s, "А", false);
+    act(&mut s, Action::Down);
+    act(&mut s, Action::Next);
+    act(&mut s, Action::Next);
+    fill_project(&mut s, "Б", false);
+    // Back to the count: 1. The third (empty) project goes, the second (answered) stays.
+    let n = s.q.index_of("n_projects").unwrap();
+    s.jump_to(n, &now(s.rec.duration_ms + 1000));
+    act(&mut s, Action::Backspace);
+    typ(&mut s, "1");
+    let list = &s.rec.rosters["projects"];
+    assert_eq!(list.len(), 2, "the empty one was dropped");
+    assert!(list.iter().all(|i| i.live()));
+    assert!(s.rec.paradata.iter().any(|e| e.ev == EventKind::Dropped && e.at == [3]));
+    let top = super::logic::At::TOP;
+    assert_eq!(
+        s.roster_problem(0, top),
+        Some(super::session::RosterProblem::OverCount(1, 1))
+    );
+    act(&mut s, Action::Complete);
+    assert!(matches!(s.message, Some(Message::CannotComplete(_))));
+    assert_eq!(
+        s.mode,
+        Mode::Review { sel: 2 },
+        "the roster's row is the first in error"
+    );
+    // Removing the extra project clears it.
+    act(&mut s, Action::Next);
+    assert_eq!(place(&s), "list projects [] sel 0");
+    act(&mut s, Action::Down);
+    act(&mut s, Action::Delete);
+    act(&mut s, Action::Delete);
+    assert_eq!(s.roster_problem(0, top), None);
+    assert_eq!(s.rec.rosters["projects"].len(), 2, "removed, not deleted");
+}
+
+#[test]
+fn an_interviewer_driven_roster_needs_its_min_and_stops_at_its_max() {
+    let src = r#"{"id": "hh", "version": "1", "title": "H", "language": "en", "blocks": [
+        {"id": "b", "title": "B", "questions": [
+            {"id": "members", "type": "roster", "text": "Members", "min": 1, "max": 2, "label": "${name}", "questions": [
+                {"id": "name", "type": "text", "text": "Name"},
+                {"id": "age", "type": "number", "text": "Age of ${name}", "constraint": ". < 120"}
+            ]},
+            {"id": "n", "type": "calculate", "calculation": "count(${members})"},
+            {"id": "oldest", "type": "calculate", "calculation": "max(${age})"},
+            {"id": "second", "type": "calculate", "calculation": "indexed-repeat(${name}, ${members}, 2)"},
+            {"id": "end", "type": "note", "text": "${n} members, the oldest ${oldest}; second: ${second}"}
+        ]}]}"#;
+    let q = Arc::new(crate::questionnaire::load("hh.json", src).unwrap());
+    let rec = new_record(&q, "id1".into(), "dev".into(), "I07".into(), &now(0));
+    let mut s = Session::open(q, rec);
+    s.show(&now(0));
+    // The questionnaire opens on the list.
+    assert_eq!(place(&s), "list members [] sel 0");
+    act(&mut s, Action::Complete);
+    assert_eq!(
+        s.roster_problem(0, super::logic::At::TOP),
+        Some(super::session::RosterProblem::TooFew(1))
+    );
+    act(&mut s, Action::Cancel);
+    let top = super::logic::At::TOP;
+    s.go_to_list(0, top);
+    for (name, age) in [("Ann", "40"), ("Bob", "70")] {
+        act(&mut s, Action::Add);
+        typ(&mut s, name);
+        act(&mut s, Action::Next);
+        typ(&mut s, age);
+        act(&mut s, Action::Next);
+    }
+    assert_eq!(place(&s), "list members [] sel 2");
+    act(&mut s, Action::Add);
+    assert_eq!(s.message, Some(Message::RosterFull(2)));
+    assert_eq!(s.instance_label(0, top, 1), "2. Bob");
+    act(&mut s, Action::Next);
+    assert_eq!(place(&s), "end []");
+    assert_eq!(
+        s.say(&s.q.questions[s.cur].text),
+        "2 members, the oldest 70; second: Bob"
+    );
+    // A constraint inside an instance reads `.` of that instance.
+    s.jump_at(
+        1,
+        super::logic::At::from_slice(&[0]).unwrap(),
+        &now(s.rec.duration_ms + 1000),
+    );
+    act(&mut s, Action::Backspace);
+    act(&mut s, Action::Backspace);
+    typ(&mut s, "130");
+    act(&mut s, Action::Next);
+    assert!(matches!(s.message, Some(Message::Problem(Problem::Constraint(_)))));
+}
