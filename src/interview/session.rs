@@ -648,14 +648,29 @@ impl Session {
             .count()
             + 1;
         let at = parent.child(k as u32).unwrap_or(parent);
+        let removed = !self.instances(r, parent).get(k).is_some_and(Instance::live);
         let label = ro
             .label
             .as_ref()
-            .map(|t| self.pipe_at(self.q.tr(t), Some(r), at))
+            .map(|t| {
+                if removed {
+                    // Counted nowhere, so not by the rules: its own answers as stored.
+                    crate::questionnaire::pipe(self.q.tr(t), |name| {
+                        self.q
+                            .index_of(name)
+                            .map_or_else(String::new, |i| self.answer_text_at(i, at))
+                    })
+                    .into_owned()
+                } else {
+                    self.pipe_at(self.q.tr(t), Some(r), at)
+                }
+            })
             .filter(|t| !t.trim().is_empty() && !t.contains(UNANSWERED));
-        match label {
-            Some(t) => format!("{number}. {t}"),
-            None => format!("№ {number}"),
+        match (label, removed) {
+            (Some(t), true) => t,
+            (None, true) => String::new(),
+            (Some(t), false) => format!("{number}. {t}"),
+            (None, false) => format!("№ {number}"),
         }
     }
 

@@ -936,8 +936,8 @@ fn roster_body(f: &mut Frame, app: &App, s: &Session, area: Rect, (r, parent, se
     let width = usize::from(area.width);
     let mut sel_line = 0;
     for (k, inst) in list.iter().enumerate() {
-        let at = parent.child(k as u32).unwrap_or(parent);
         let (text, mut st) = if inst.live() {
+            let at = parent.child(k as u32).unwrap_or(parent);
             let (done, total) = s.instance_progress(r, at);
             let problems = s.instance_problems(r, at);
             let tail = if problems > 0 {
@@ -950,11 +950,7 @@ fn roster_body(f: &mut Frame, app: &App, s: &Session, area: Rect, (r, parent, se
             let st = if problems > 0 { theme.error() } else { Style::new() };
             (format!("  {}  {tail}", pad(&truncate(&label, room), room)), st)
         } else {
-            let label = ro
-                .label
-                .as_ref()
-                .map(|t| s.pipe_at(q.tr(t), Some(r), at))
-                .unwrap_or_default();
+            let label = s.instance_label(r, parent, k);
             (
                 format!(
                     "  ✗ {} {}",

@@ -729,3 +729,66 @@ fn completed_interviews_are_handed_in_from_the_menu() {
     // The folder is remembered for the next time.
     assert_eq!(data.config().hand_in_dir.as_deref(), stick.to_str());
 }
+
+/// The roster demo: two projects, the first filled with one partner kept and one removed.
+fn projects_in_progress() -> Session {
+    let mut s = session("projects");
+    let mut act = |s: &mut Session, a: Action| {
+        session::update(s, a, &now());
+    };
+    let typ = |s: &mut Session, t: &str| {
+        for c in t.chars() {
+            session::update(s, Action::Input(c), &now());
+        }
+    };
+    act(&mut s, Action::Choose(0));
+    act(&mut s, Action::Next);
+    typ(&mut s, "2");
+    act(&mut s, Action::Next);
+    act(&mut s, Action::Next);
+    typ(&mut s, "Школа фермера «Рассвет»");
+    act(&mut s, Action::Next);
+    act(&mut s, Action::Choose(0));
+    act(&mut s, Action::Next);
+    act(&mut s, Action::Choose(0));
+    act(&mut s, Action::Next);
+    typ(&mut s, "450");
+    act(&mut s, Action::Next);
+    for (name, kind) in [("Администрация Быковского района", 1), ("ООО «Агро»", 2)]
+    {
+        act(&mut s, Action::Add);
+        typ(&mut s, name);
+        act(&mut s, Action::Next);
+        act(&mut s, Action::Choose(kind));
+        act(&mut s, Action::Next);
+    }
+    act(&mut s, Action::Up);
+    act(&mut s, Action::Delete);
+    act(&mut s, Action::Delete);
+    s
+}
+
+#[test]
+fn roster_screens_at_80x24_and_60x16() {
+    let mut s = projects_in_progress();
+    assert!(matches!(s.mode, Mode::Roster { .. }));
+    let app = app_with(s.clone());
+    insta::assert_snapshot!("roster_nested_list_80x24", render(&app, 80, 24));
+    insta::assert_snapshot!("roster_nested_list_60x16", render(&app, 60, 16));
+    // On past the partners: the projects' list, the second project selected.
+    session::update(&mut s, Action::Down, &now());
+    session::update(&mut s, Action::Next, &now());
+    let app = app_with(s.clone());
+    insta::assert_snapshot!("roster_list_80x24", render(&app, 80, 24));
+    insta::assert_snapshot!("roster_list_60x16", render(&app, 60, 16));
+    // Inside the first partner of the first project: where the question stands.
+    session::update(&mut s, Action::Up, &now());
+    session::update(&mut s, Action::Next, &now());
+    for _ in 0..4 {
+        session::update(&mut s, Action::Next, &now());
+    }
+    session::update(&mut s, Action::Next, &now());
+    insta::assert_snapshot!("roster_question_80x24", render(&app_with(s.clone()), 80, 24));
+    session::update(&mut s, Action::Review, &now());
+    insta::assert_snapshot!("roster_review_80x24", render(&app_with(s), 80, 24));
+}
