@@ -733,7 +733,7 @@ fn completed_interviews_are_handed_in_from_the_menu() {
 /// The roster demo: two projects, the first filled with one partner kept and one removed.
 fn projects_in_progress() -> Session {
     let mut s = session("projects");
-    let mut act = |s: &mut Session, a: Action| {
+    let act = |s: &mut Session, a: Action| {
         session::update(s, a, &now());
     };
     let typ = |s: &mut Session, t: &str| {
