@@ -166,3 +166,60 @@ fn sigkill_between_keys_and_while_saving_loses_nothing_saved() {
     assert_eq!(v[0]["position"], "org_type");
     assert_eq!(v[0]["district"], "Быковский");
 }
+
+#[test]
+fn sigkill_inside_a_roster_instance_loses_nothing_saved_and_resumes_in_the_instance() {
+    if !have_script() {
+        eprintln!("skipped: util-linux `script` is not installed");
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let name = |r: &anketa::record::Record, k: usize| -> Option<String> {
+        match r.rosters.get("projects")?.get(k)?.answers.get("project_name")?.value.clone()? {
+            AnswerValue::Text(t) => Some(t),
+            _ => None,
+        }
+    };
+    // The bundled roster demo is the fifth questionnaire on the start screen.
+    let mut p = Pty::start(&data);
+    p.keys("5\r");
+    std::thread::sleep(Duration::from_millis(200));
+    p.keys("T1\r");
+    wait_for(&data, "interview created", |r| r.position.as_deref() == Some("org_type"));
+    p.keys("1\r");
+    wait_for(&data, "at n_projects", |r| r.position.as_deref() == Some("n_projects"));
+    p.keys("2\r");
+    wait_for(&data, "two projects made", |r| r.rosters.get("projects").is_some_and(|v| v.len() == 2));
+    // Into the second project (↓, Enter), its name half typed; killed between keys.
+    p.keys("\x1b[B");
+    std::thread::sleep(Duration::from_millis(150));
+    p.keys("\r");
+    wait_for(&data, "in the second project", |r| {
+        r.position.as_deref() == Some("project_name") && r.position_at == [2]
+    });
+    p.keys("Ра");
+    wait_for(&data, "name typed", |r| name(r, 1).as_deref() == Some("Ра"));
+    p.kill9();
+    let path = interview_file(&data).unwrap();
+    let rec = store::read_record(&path).unwrap();
+    assert_eq!(rec.format, anketa::record::FORMAT_V2);
+    assert_eq!(name(&rec, 1).as_deref(), Some("Ра"));
+    assert_eq!(name(&rec, 0), None);
+
+    // Killed while saving, again and again: the file is always whole, the name only grows.
+    let mut last_revision = rec.revision;
+    for round in 0..4 {
+        let mut p = Pty::start(&data);
+        p.keys("\r");
+        wait_for(&data, "resumed", |r| r.revision > last_revision);
+        p.keys("с");
+        std::thread::sleep(Duration::from_millis((round as u64 * 7) % 20));
+        p.kill9();
+        let rec = store::read_record(&path).unwrap_or_else(|e| panic!("round {round}: {e}"));
+        let n = name(&rec, 1).unwrap();
+        assert!(n.starts_with("Ра"), "round {round}: {n}");
+        assert_eq!((rec.position.as_deref(), rec.position_at.as_slice()), (Some("project_name"), &[2][..]));
+        last_revision = rec.revision;
+    }
+}
