@@ -12,9 +12,11 @@
 //! gives the same bytes. Pure: returns records; the caller saves them through the store.
 
 use crate::expr::Value;
-use crate::interview::logic::{AnswerEnv, Checks};
+use crate::interview::logic::{AnswerEnv, At, Checks, Owned, Scope};
 use crate::questionnaire::{Kind, Questionnaire};
-use crate::record::{Answer, AnswerValue, Event, EventKind, FORMAT, QuestionnaireRef, Record, Status};
+use crate::record::{
+    Answer, AnswerValue, Event, EventKind, FORMAT, FORMAT_V2, Instance, QuestionnaireRef, Record, Rosters, Status,
+};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// `--weights`: variable → code → weight.
@@ -288,6 +290,7 @@ impl<'q> Simulator<'q> {
 
         let mut st = State {
             answers: BTreeMap::new(),
+            rosters: Rosters::new(),
             paradata: Vec::new(),
             asked: BTreeSet::new(),
             t_ms: 0,
@@ -296,6 +299,7 @@ impl<'q> Simulator<'q> {
             started_ms: started_s as u64 * 1000,
             stop: None,
             position: None,
+            position_at: Vec::new(),
         };
         let incomplete = self.is_incomplete(n);
         if incomplete {
@@ -309,7 +313,7 @@ impl<'q> Simulator<'q> {
             self.revise(&mut st, &mut rng);
         }
         let mut rec = Record {
-            format: FORMAT.to_string(),
+            format: if q.has_rosters() { FORMAT_V2 } else { FORMAT }.to_string(),
             id,
             revision: st.revision,
             device: interviewer.device.clone(),
@@ -325,16 +329,20 @@ impl<'q> Simulator<'q> {
             completed: None,
             duration_ms: st.t_ms,
             position: st.position.clone(),
-            position_at: Vec::new(),
+            position_at: st.position_at.clone(),
             answers: st.answers,
-            rosters: Default::default(),
+            rosters: st.rosters,
             reopened: Vec::new(),
             paradata: st.paradata,
         };
         let end_ms = st.started_ms + st.t_ms + st.pause_ms;
         // As in the interviewer, an interview with a required question left without an answer
         // (no value drawn passed its checks) cannot be completed: it stays in progress.
-        let unanswered_required = {
+        let unanswered_required = if q.has_rosters() {
+            // With rosters: the interviewer's own completion check (instances, min, counts).
+            let s = crate::interview::session::Session::open(std::sync::Arc::new(q.clone()), rec.clone());
+            s.review_rows().into_iter().any(|p| s.row_problem(p))
+        } else {
             let clock = crate::interview::logic::record_clock(&rfc3339(end_ms));
             let (rel, stale) = crate::interview::logic::relevance_and_stale(q, &rec.answers, clock.as_ref());
             q.questions.iter().enumerate().any(|(i, qq)| {
@@ -537,8 +545,16 @@ impl<'q> Simulator<'q> {
         // code its choice filter no longer offers is asked again, as the interviewer would be.
         for _ in 0..4 {
             let clock = st.clock();
-            let (rel, stale) = crate::interview::logic::apply_rules(self.q, &mut st.answers, clock.as_ref());
-            let Some(qi) = stale.iter().position(|&s| s) else { break };
+            let rules =
+                crate::interview::logic::apply_rules_in(self.q, &mut st.answers, &mut st.rosters, clock.as_ref());
+            let (rel, stale) = (rules.rel, rules.stale);
+            let Some(qi) = stale
+                .iter()
+                .enumerate()
+                .position(|(i, &s)| s && self.q.questions[i].roster.is_none())
+            else {
+                break;
+            };
             if st.stop.is_some() {
                 break;
             }
@@ -566,6 +582,17 @@ impl<'q> Simulator<'q> {
                 st.pause_ms += rng.range(120_000, 900_000) as u64;
             }
             for qi in b.questions.clone() {
+                // A roster's questions are asked per instance, when the walk comes to it.
+                if let Some(r) = q.questions[qi].roster {
+                    rel.push(false);
+                    if q.rosters[r].parent.is_none()
+                        && q.rosters[r].questions.start == qi
+                        && st.stop.is_none_or(|k| relevant_seen < k)
+                    {
+                        self.fill_roster(st, rng, r, At::TOP);
+                    }
+                    continue;
+                }
                 let ok = block_ok && {
                     let env = AnswerEnv {
                         q,
@@ -593,7 +620,7 @@ impl<'q> Simulator<'q> {
                     // Computed, never asked; brought fully up to date (questions referred to
                     // later in the questionnaire included) when the walk ends.
                     let clock = st.clock();
-                    crate::interview::logic::apply_rules(q, &mut st.answers, clock.as_ref());
+                    crate::interview::logic::apply_rules_in(q, &mut st.answers, &mut st.rosters, clock.as_ref());
                     continue;
                 }
                 if st.asked.contains(&qi) {
@@ -607,6 +634,160 @@ impl<'q> Simulator<'q> {
                 self.ask(st, rng, qi, &rel, preset);
             }
         }
+    }
+
+    /// The instances of roster `r` inside `parent`, as an interviewer fills them: as many as its
+    /// count, or for a roster the interviewer adds to a plausible number between its `min` and
+    /// `max` (mostly a few); in each, its questions in order (relevance, checks and choice
+    /// filters of that instance), and the rosters nested in it.
+    fn fill_roster(&self, st: &mut State, rng: &mut Rng, r: usize, parent: At) {
+        use crate::interview::logic::{apply_rules_in, apply_rules_in_after, fit_counts, instance_mut, instances_of};
+        let q = self.q;
+        let ro = &q.rosters[r];
+        let clock = st.clock();
+        let mut rules = apply_rules_in(q, &mut st.answers, &mut st.rosters, clock.as_ref());
+        let tree = Owned {
+            answers: &st.answers,
+            rosters: &st.rosters,
+        };
+        if !crate::interview::logic::roster_is_relevant(q, tree, &rules, clock.as_ref(), r, parent) {
+            return;
+        }
+        st.t_ms += rng.range(1_000, 5_000) as u64;
+        if ro.count.is_some() {
+            for (rr, what) in fit_counts(q, &st.answers, &mut st.rosters, &rules, clock.as_ref()) {
+                if let crate::interview::logic::CountFit::Added(a) = what {
+                    st.event_at(EventKind::Added, &q.rosters[rr].id, a);
+                }
+            }
+        } else {
+            let lo = ro.min.unwrap_or(0);
+            let hi = ro.max.unwrap_or(lo + 8).min(lo + 20).max(lo);
+            // Mostly a few: the smaller of two draws.
+            let k = lo + (rng.below((hi - lo + 1) as usize).min(rng.below((hi - lo + 1) as usize))) as u32;
+            let level = match ro.parent {
+                None => &mut st.rosters,
+                Some(p) => match instance_mut(q, &mut st.rosters, p, parent) {
+                    Some(i) => &mut i.rosters,
+                    None => return,
+                },
+            };
+            let list = level.entry(ro.id.clone()).or_default();
+            let first = list.len() as u32;
+            list.extend((0..k).map(|_| Instance::default()));
+            for i in first..first + k {
+                if let Some(a) = parent.child(i) {
+                    st.event_at(EventKind::Added, &ro.id, a);
+                }
+            }
+        }
+        // The new instances come under the rules.
+        rules = apply_rules_in(q, &mut st.answers, &mut st.rosters, clock.as_ref());
+        let n = instances_of(q, &st.rosters, r, parent).map_or(0, <[Instance]>::len);
+        for k in 0..n {
+            let Some(at) = parent.child(k as u32) else { continue };
+            if !instances_of(q, &st.rosters, r, parent).is_some_and(|v| v[k].live()) {
+                continue;
+            }
+            let mut j = ro.questions.start;
+            while j < ro.questions.end {
+                let qq = &q.questions[j];
+                if qq.roster != Some(r) {
+                    // A roster nested here: filled where it opens.
+                    if let Some(c) = q
+                        .rosters
+                        .iter()
+                        .position(|x| x.parent == Some(r) && x.questions.start == j)
+                    {
+                        self.fill_roster(st, rng, c, at);
+                        j = q.rosters[c].questions.end;
+                        let clock = st.clock();
+                        rules = apply_rules_in(q, &mut st.answers, &mut st.rosters, clock.as_ref());
+                    } else {
+                        j += 1;
+                    }
+                    continue;
+                }
+                j += 1;
+                if !qq.is_interviewed() || !rules.rel(q, j - 1, at) {
+                    continue;
+                }
+                let qi = j - 1;
+                st.t_ms += rng.range(800, 3_000) as u64;
+                st.event_at(EventKind::Shown, &qq.id, at);
+                st.t_ms += rng.range(3_000, 20_000) as u64;
+                if !qq.required && !rng.chance(0.8) {
+                    continue;
+                }
+                let clock = st.clock();
+                let Some(mut a) = self.instance_answer(st, rng, qi, at, &rules, clock.as_ref()) else {
+                    continue;
+                };
+                a.answered_at = Some(rfc3339(st.started_ms + st.t_ms + st.pause_ms));
+                let Some(inst) = instance_mut(q, &mut st.rosters, r, at) else {
+                    continue;
+                };
+                inst.answers.insert(qq.id.clone(), a);
+                st.event_at(EventKind::Answered, &qq.id, at);
+                rules = apply_rules_in_after(q, &mut st.answers, &mut st.rosters, clock.as_ref(), qi, at, rules);
+            }
+        }
+    }
+
+    /// A valid answer to question `qi` at instance `at`: drawn until it passes its hard checks
+    /// there (a failing soft check is confirmed, as the interviewer confirms it).
+    fn instance_answer(
+        &self,
+        st: &State,
+        rng: &mut Rng,
+        qi: usize,
+        at: At,
+        rules: &crate::interview::logic::Rules,
+        clock: Option<&jiff::ZonedDateTime>,
+    ) -> Option<Answer> {
+        let q = self.q;
+        let qq = &q.questions[qi];
+        let tree = Owned {
+            answers: &st.answers,
+            rosters: &st.rosters,
+        };
+        let offered = qq.choice_filter.as_ref().map(|_| {
+            crate::interview::logic::at_place(q, tree, rules, clock, qq.roster, at, Value::Null, |env| {
+                crate::interview::logic::offered_options(q, qq, env)
+            })
+        });
+        let checks = Checks {
+            q,
+            rel: &rules.rel,
+            answers: &st.answers,
+            clock,
+            scope: Some(Scope {
+                rosters: &st.rosters,
+                rules,
+                at,
+            }),
+        };
+        for _ in 0..40 {
+            let (value, other) = match &offered {
+                Some(o) if o.is_empty() => return None,
+                Some(o) if qq.kind == Kind::Single => {
+                    (AnswerValue::Text(qq.options[o[rng.below(o.len())]].code.clone()), None)
+                }
+                _ => self.draw_value(qi, rng),
+            };
+            let a = Answer {
+                value: Some(value),
+                other,
+                relevant: true,
+                ..Answer::default()
+            };
+            if checks.hard(qi, &a).is_some() {
+                continue;
+            }
+            let warning_confirmed = checks.soft(qi, &a).is_some();
+            return Some(Answer { warning_confirmed, ..a });
+        }
+        None
     }
 
     fn ask(&self, st: &mut State, rng: &mut Rng, qi: usize, rel: &[bool], preset: Option<&(usize, String)>) {
@@ -912,6 +1093,10 @@ impl<'q> Simulator<'q> {
 
 struct State {
     answers: BTreeMap<String, Answer>,
+    /// The rosters' instances.
+    rosters: Rosters,
+    /// The instance of `position` (1-based), when it is in a roster.
+    position_at: Vec<u32>,
     paradata: Vec<Event>,
     asked: BTreeSet<usize>,
     /// Interview clock (pauses excluded).
@@ -933,16 +1118,23 @@ impl State {
 
     /// Logs an event; every change is saved, so it bumps the revision (as the interviewer does).
     fn event(&mut self, ev: EventKind, q: &str) {
+        self.event_at(ev, q, At::TOP);
+    }
+
+    /// [`State::event`] at an instance.
+    fn event_at(&mut self, ev: EventKind, q: &str, at: At) {
         self.revision += 1;
+        let at: Vec<u32> = at.as_slice().iter().map(|i| i + 1).collect();
         if ev == EventKind::Shown {
             self.position = Some(q.to_string());
+            self.position_at = at.clone();
         }
         self.paradata.push(Event {
             ms: self.t_ms,
             ev,
             q: q.to_string(),
             gap_s: None,
-            at: Vec::new(),
+            at,
         });
     }
 }
@@ -1233,5 +1425,74 @@ mod tests {
         }
         assert!(by_district.values().all(|s| s.len() == 1));
         assert_eq!(sim.interviewers()[0].code, "I01");
+    }
+}
+
+#[cfg(test)]
+mod roster_tests {
+    use super::*;
+    use crate::interview::session::Session;
+    use std::sync::Arc;
+
+    /// Simulated interviews of the nested roster demo: counts kept, the interviewer's own
+    /// completion rule holds for the completed ones, aggregates agree with the instances, and
+    /// an instance's answers obey its relevance.
+    #[test]
+    fn rosters_are_simulated_with_their_counts_relevance_and_aggregates() {
+        let q = crate::questionnaire::bundled("projects").unwrap();
+        let sim = Simulator::new(
+            &q,
+            Options {
+                incomplete_share: 0.2,
+                ..Options::default()
+            },
+        );
+        let (mut completed, mut partners_seen, mut many) = (0, 0, 0);
+        for n in 0..60 {
+            let rec = sim.record(n);
+            assert_eq!(rec.format, FORMAT_V2);
+            crate::record::fit(&q, &rec).unwrap_or_else(|e| panic!("{n}: {e}"));
+            let projects = rec.rosters.get("projects").map_or(&[][..], Vec::as_slice);
+            let live: Vec<&Instance> = projects.iter().filter(|i| i.live()).collect();
+            let num = |a: &BTreeMap<String, Answer>, k: &str| match a.get(k).and_then(|a| a.value.clone()) {
+                Some(AnswerValue::Number(x)) => Some(x),
+                _ => None,
+            };
+            if rec.status == Status::Completed {
+                completed += 1;
+                let s = Session::open(Arc::new(q.clone()), rec.clone());
+                assert!(
+                    !s.review_rows().into_iter().any(|p| s.row_problem(p)),
+                    "{n}: completed with a problem"
+                );
+                assert_eq!(
+                    num(&rec.answers, "n_projects").map(|x| x as usize),
+                    Some(live.len()),
+                    "{n}"
+                );
+                let partners: usize = live
+                    .iter()
+                    .map(|i| {
+                        i.rosters
+                            .get("partners")
+                            .map_or(0, |v| v.iter().filter(|x| x.live()).count())
+                    })
+                    .sum();
+                partners_seen += partners;
+                assert_eq!(num(&rec.answers, "partners_total"), Some(partners as f64), "{n}");
+                many += usize::from(live.len() >= 5);
+                for (k, p) in live.iter().enumerate() {
+                    assert_eq!(num(&p.answers, "project_no"), Some((k + 1) as f64), "{n}: position");
+                    let granted = matches!(p.answers.get("grant").and_then(|a| a.value.clone()), Some(AnswerValue::Text(t)) if t == "yes");
+                    let amount = p
+                        .answers
+                        .get("grant_amount")
+                        .is_some_and(|a| a.relevant && a.value.is_some());
+                    assert_eq!(granted, amount, "{n}: the amount only with a grant");
+                }
+            }
+        }
+        assert!(completed >= 40, "{completed}");
+        assert!(partners_seen > 0 && many > 0, "{partners_seen} {many}");
     }
 }

@@ -176,7 +176,15 @@ fn sigkill_inside_a_roster_instance_loses_nothing_saved_and_resumes_in_the_insta
     let tmp = tempfile::tempdir().unwrap();
     let data = tmp.path().join("data");
     let name = |r: &anketa::record::Record, k: usize| -> Option<String> {
-        match r.rosters.get("projects")?.get(k)?.answers.get("project_name")?.value.clone()? {
+        match r
+            .rosters
+            .get("projects")?
+            .get(k)?
+            .answers
+            .get("project_name")?
+            .value
+            .clone()?
+        {
             AnswerValue::Text(t) => Some(t),
             _ => None,
         }
@@ -186,11 +194,15 @@ fn sigkill_inside_a_roster_instance_loses_nothing_saved_and_resumes_in_the_insta
     p.keys("5\r");
     std::thread::sleep(Duration::from_millis(200));
     p.keys("T1\r");
-    wait_for(&data, "interview created", |r| r.position.as_deref() == Some("org_type"));
+    wait_for(&data, "interview created", |r| {
+        r.position.as_deref() == Some("org_type")
+    });
     p.keys("1\r");
     wait_for(&data, "at n_projects", |r| r.position.as_deref() == Some("n_projects"));
     p.keys("2\r");
-    wait_for(&data, "two projects made", |r| r.rosters.get("projects").is_some_and(|v| v.len() == 2));
+    wait_for(&data, "two projects made", |r| {
+        r.rosters.get("projects").is_some_and(|v| v.len() == 2)
+    });
     // Into the second project (↓, Enter), its name half typed; killed between keys.
     p.keys("\x1b[B");
     std::thread::sleep(Duration::from_millis(150));
@@ -219,7 +231,10 @@ fn sigkill_inside_a_roster_instance_loses_nothing_saved_and_resumes_in_the_insta
         let rec = store::read_record(&path).unwrap_or_else(|e| panic!("round {round}: {e}"));
         let n = name(&rec, 1).unwrap();
         assert!(n.starts_with("Ра"), "round {round}: {n}");
-        assert_eq!((rec.position.as_deref(), rec.position_at.as_slice()), (Some("project_name"), &[2][..]));
+        assert_eq!(
+            (rec.position.as_deref(), rec.position_at.as_slice()),
+            (Some("project_name"), &[2][..])
+        );
         last_revision = rec.revision;
     }
 }
