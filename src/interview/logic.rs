@@ -422,6 +422,7 @@ impl Rules {
 /// and marks every answer relevant or not; returns the relevance and the questions whose
 /// stored code their choice filter no longer offers (relevant questions whose answer does not
 /// count). The one way the interviewer and `simulate` bring a record up to date after a change.
+#[cfg(test)]
 pub(crate) fn apply_rules(
     q: &Questionnaire,
     answers: &mut BTreeMap<String, Answer>,
