@@ -28,7 +28,7 @@ use crate::questionnaire::Questionnaire;
 use crate::record::fit;
 use crate::record::fit::fit_into;
 use crate::record::fit::{Violation, violations};
-use crate::record::{FORMAT, QuestionnaireRef, RecordView, Status};
+use crate::record::{FORMAT, FORMAT_V2, QuestionnaireRef, RecordView, Status};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use std::cmp::Ordering;
@@ -328,9 +328,9 @@ fn check_head(
     started: &str,
     [qid, qversion, qsha]: [&str; 3],
 ) -> Result<(uuid::Uuid, jiff::Timestamp, usize), String> {
-    if format != FORMAT {
+    if format != FORMAT && format != FORMAT_V2 {
         return Err(format!(
-            "unknown format version `{format}` (this anketa reads `{FORMAT}`)"
+            "unknown format version `{format}` (this anketa reads `{FORMAT}` and `{FORMAT_V2}`)"
         ));
     }
     let uuid = match uuid::Uuid::parse_str(id) {
