@@ -162,7 +162,13 @@ pub fn run(opts: &MergeOptions, progress: &(dyn Fn(u64, u64) + Sync)) -> Result<
         // The questionnaire itself, byte for byte: the data set carries its instrument, so a
         // later merge or report of it needs nothing else (even after the bundled copy changed).
         staged.push(write(&opts.out, &f.copy, k.q.source.as_bytes())?);
-        outputs.extend([f.csv.clone(), f.codebook.clone(), f.sps.clone(), f.copy.clone()]);
+        // Each roster's long CSV (written with the data set) has its codebook and syntax too.
+        for rf in &f.rosters {
+            let layout = &k.rosters[rf.roster];
+            staged.push(write(&opts.out, &rf.codebook, &codebook::csv(&k.q, layout))?);
+            staged.push(write(&opts.out, &rf.sps, &spss::syntax(&k.q, layout, &rf.csv))?);
+        }
+        outputs.extend(f.names().cloned());
         report.merged.insert(f.stem.clone(), merged);
         report.questionnaires.push(plan::report_questionnaire(k, f, merged));
     }

@@ -15,6 +15,10 @@ pub(crate) struct Words {
     pub not_chosen: &'static str,
     pub other: &'static str,
     pub remark: &'static str,
+    /// Of a `<roster>_count` column.
+    pub count: &'static str,
+    /// Of a `<roster>_n` column.
+    pub number: &'static str,
 }
 
 pub(crate) fn words(q: &Questionnaire) -> &'static Words {
@@ -36,6 +40,8 @@ static RU: Words = Words {
     not_chosen: "не выбрано",
     other: "другое (уточнение)",
     remark: "замечание интервьюера",
+    count: "число записей",
+    number: "номер записи",
 };
 
 static EN: Words = Words {
@@ -53,6 +59,8 @@ static EN: Words = Words {
     not_chosen: "not chosen",
     other: "other (specify)",
     remark: "interviewer's remark",
+    count: "number of instances",
+    number: "instance number",
 };
 
 /// The label of a column (its SPSS variable label, before truncation).
@@ -97,6 +105,8 @@ fn label_parts(q: &Questionnaire, layout: &Layout, i: usize) -> (String, Option<
         (ColumnKind::Dummy(oi), Some(qi)) => (text(qi), Some(q.tr(&q.questions[qi].options[oi].label).to_string())),
         (ColumnKind::Other, Some(qi)) => (text(qi), Some(w.other.to_string())),
         (ColumnKind::Remark, Some(qi)) => (text(qi), Some(w.remark.to_string())),
+        (ColumnKind::Count(r), _) => (q.tr(&q.rosters[r].text).to_string(), Some(w.count.to_string())),
+        (ColumnKind::Instance(r), _) => (q.tr(&q.rosters[r].text).to_string(), Some(w.number.to_string())),
         _ => (String::new(), None),
     }
 }
@@ -113,6 +123,7 @@ fn column_type(q: &Questionnaire, layout: &Layout, i: usize) -> String {
         (ColumnKind::Meta(_), _) => "text".into(),
         (ColumnKind::Dummy(_), _) => "0/1".into(),
         (ColumnKind::Other | ColumnKind::Remark, _) => "text".into(),
+        (ColumnKind::Count(_) | ColumnKind::Instance(_), _) => "number".into(),
         _ => String::new(),
     }
 }

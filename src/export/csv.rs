@@ -17,6 +17,7 @@
 
 use crate::csv_field::{field, needs_quotes};
 use crate::questionnaire::{Kind, Questionnaire};
+use crate::record::view::{InstanceView, RostersView};
 use crate::record::{AnswerRef, CodesRef, RecordView, ValueRef};
 use std::borrow::Cow;
 use std::collections::HashSet;
@@ -83,6 +84,12 @@ pub enum ColumnKind {
     Other,
     /// The interviewer's remark.
     Remark,
+    /// The number of live instances of roster `n` (index into [`Questionnaire::rosters`]) in the
+    /// interview, or in the instance of its parent roster: `<roster>_count`.
+    Count(usize),
+    /// The number of the instance of roster `n` that the row belongs to (or is), 1-based among
+    /// the live instances at its level: `<roster>_n`.
+    Instance(usize),
 }
 
 /// One CSV column.
@@ -96,7 +103,7 @@ pub struct Column {
     pub kind: ColumnKind,
 }
 
-/// The columns of a questionnaire's CSV.
+/// The columns of a questionnaire's CSV, or of one roster's.
 #[derive(Debug, Clone)]
 pub struct Layout {
     /// Columns in order.
@@ -106,11 +113,13 @@ pub struct Layout {
 }
 
 impl Layout {
-    /// The layout for a questionnaire.
+    /// The layout of a questionnaire's main CSV: the metadata, then the questions asked once
+    /// per interview, with `<roster>_count` where each top-level roster stands.
     pub fn new(q: &Questionnaire, excel: bool) -> Layout {
-        let district = q.index_of("district").filter(|&i| q.questions[i].is_answerable());
-        let meta_names: HashSet<&str> = Meta::ALL.iter().map(|m| m.name()).collect();
-        let mut columns: Vec<Column> = Meta::ALL
+        let district = q
+            .index_of("district")
+            .filter(|&i| q.questions[i].is_answerable() && q.questions[i].roster.is_none());
+        let columns: Vec<Column> = Meta::ALL
             .iter()
             .map(|&m| Column {
                 name: m.name().to_string(),
@@ -118,13 +127,54 @@ impl Layout {
                 kind: ColumnKind::Meta(m),
             })
             .collect();
+        Layout::with(q, excel, None, columns, district)
+    }
+
+    /// The layout of roster `r`'s CSV, one row per live instance: `id` (the interview's), the
+    /// instance numbers from the outermost roster to this one (`<roster>_n`), then the roster's
+    /// own questions, with `<roster>_count` where each roster nested in it stands.
+    pub fn roster(q: &Questionnaire, r: usize, excel: bool) -> Layout {
+        let mut columns = vec![Column {
+            name: Meta::Id.name().to_string(),
+            question: None,
+            kind: ColumnKind::Meta(Meta::Id),
+        }];
+        for x in q.roster_chain(Some(r)) {
+            columns.push(Column {
+                name: format!("{}_n", q.rosters[x].id),
+                question: None,
+                kind: ColumnKind::Instance(x),
+            });
+        }
+        Layout::with(q, excel, Some(r), columns, None)
+    }
+
+    /// `columns` (the first ones), then the questions asked at `scope` and the counts of the
+    /// rosters nested right in it.
+    fn with(
+        q: &Questionnaire,
+        excel: bool,
+        scope: Option<usize>,
+        mut columns: Vec<Column>,
+        district: Option<usize>,
+    ) -> Layout {
+        let meta_names: HashSet<String> = columns.iter().map(|c| c.name.clone()).collect();
         for (qi, qq) in q.questions.iter().enumerate() {
-            if !qq.is_answerable() {
+            for (r, roster) in q.rosters.iter().enumerate() {
+                if roster.parent == scope && roster.questions.start == qi && !roster.questions.is_empty() {
+                    columns.push(Column {
+                        name: format!("{}_count", roster.id),
+                        question: None,
+                        kind: ColumnKind::Count(r),
+                    });
+                }
+            }
+            if !qq.is_answerable() || qq.roster != scope {
                 continue;
             }
             // A variable named like a metadata column gets a `v_` prefix (except `district`,
             // which *is* the metadata column).
-            let base = if meta_names.contains(qq.id.as_str()) && Some(qi) != district {
+            let base = if meta_names.contains(&qq.id) && Some(qi) != district {
                 format!("v_{}", qq.id)
             } else {
                 qq.id.clone()
@@ -190,6 +240,14 @@ impl Layout {
     /// Appends one interview as one CSV line to `out`.
     pub fn write_row(&self, q: &Questionnaire, rec: &RecordView<'_>, out: &mut Vec<u8>) {
         self.write(q, &Row::of(q, rec), out);
+    }
+
+    /// Appends the rows of every roster of one interview: `rosters[r]` is roster `r`'s layout,
+    /// and its rows go to `out[r]`. One row per live instance (removed instances, and all that
+    /// is nested in them, have none), in the order of the file, outer instances first.
+    pub fn write_roster_rows(q: &Questionnaire, rosters: &[Layout], rec: &RecordView<'_>, out: &mut [Vec<u8>]) {
+        let mut numbers = vec![0; q.rosters.len()];
+        roster_rows(q, rosters, &rec.id, &rec.rosters, &mut numbers, out);
     }
 
     fn write(&self, q: &Questionnaire, row: &Row<'_>, out: &mut Vec<u8>) {
@@ -299,6 +357,8 @@ impl Layout {
                 ColumnKind::Remark => answer
                     .and_then(|a| a.remark)
                     .map_or(EMPTY, |s| Cell::Text(self.text(s))),
+                ColumnKind::Count(r) => Cell::Int(row.counts.get(r).copied().unwrap_or(0)),
+                ColumnKind::Instance(r) => Cell::Int(row.numbers.get(r).copied().unwrap_or(0)),
             });
         }
     }
@@ -346,17 +406,43 @@ struct Row<'r> {
     duration_ms: u64,
     revision: u64,
     answers: Vec<Option<AnswerRef<'r>>>,
+    /// By roster index: the live instances of the rosters nested right at the row's level.
+    counts: Vec<u64>,
+    /// By roster index: the numbers of the instances the row is in (its own last).
+    numbers: Vec<u64>,
+}
+
+/// The answers by question index.
+fn by_question<'r>(q: &Questionnaire, answers: &'r crate::record::Answers<'_>) -> Vec<Option<AnswerRef<'r>>> {
+    let mut v = vec![None; q.questions.len()];
+    for (var, a) in &answers.0 {
+        if let Some(i) = q.index_of(var) {
+            v[i] = Some(a.borrowed());
+        }
+    }
+    v
+}
+
+/// The live instances of each roster of one level, by roster index.
+fn counts(q: &Questionnaire, rosters: &RostersView<'_>) -> Vec<u64> {
+    let mut v = Vec::new();
+    if !rosters.is_empty() {
+        v = vec![0; q.rosters.len()];
+        for (name, instances) in &rosters.0 {
+            if let Some(r) = q.roster_index(name) {
+                v[r] = instances.iter().filter(|i| i.live()).count() as u64;
+            }
+        }
+    }
+    v
 }
 
 impl<'r> Row<'r> {
     fn of(q: &Questionnaire, rec: &'r RecordView<'_>) -> Row<'r> {
-        let mut answers = vec![None; q.questions.len()];
-        for (var, a) in &rec.answers.0 {
-            if let Some(i) = q.index_of(var) {
-                answers[i] = Some(a.borrowed());
-            }
-        }
+        let answers = by_question(q, &rec.answers);
         Row {
+            counts: counts(q, &rec.rosters),
+            numbers: Vec::new(),
             id: &rec.id,
             interviewer: &rec.interviewer,
             device: &rec.device,
@@ -365,6 +451,46 @@ impl<'r> Row<'r> {
             duration_ms: rec.duration_ms,
             revision: rec.revision,
             answers,
+        }
+    }
+}
+
+/// The rows of the live instances of one level's rosters, and of those nested in them.
+fn roster_rows(
+    q: &Questionnaire,
+    layouts: &[Layout],
+    id: &str,
+    rosters: &RostersView<'_>,
+    numbers: &mut Vec<u64>,
+    out: &mut [Vec<u8>],
+) {
+    for (name, instances) in &rosters.0 {
+        let Some(r) = q.roster_index(name) else { continue };
+        let live = instances.iter().filter(|i| i.live());
+        for (n, inst) in live.enumerate() {
+            numbers[r] = n as u64 + 1;
+            let row = Row::instance(q, id, inst, numbers.clone());
+            layouts[r].write(q, &row, &mut out[r]);
+            roster_rows(q, layouts, id, &inst.rosters, numbers, out);
+        }
+        numbers[r] = 0;
+    }
+}
+
+impl<'r> Row<'r> {
+    /// The row of one instance.
+    fn instance(q: &Questionnaire, id: &'r str, inst: &'r InstanceView<'_>, numbers: Vec<u64>) -> Row<'r> {
+        Row {
+            id,
+            interviewer: "",
+            device: "",
+            started: "",
+            completed: None,
+            duration_ms: 0,
+            revision: 0,
+            answers: by_question(q, &inst.answers),
+            counts: counts(q, &inst.rosters),
+            numbers,
         }
     }
 }

@@ -86,6 +86,7 @@ fn formats(q: &Questionnaire, layout: &Layout, i: usize) -> (String, Option<Stri
         (ColumnKind::Meta(Meta::Started | Meta::Completed), _) => ("A30".into(), None),
         (ColumnKind::Meta(Meta::DurationS | Meta::Revision), _) => ("F40.0".into(), Some("F10.0".into())),
         (ColumnKind::Dummy(_), _) => ("F40.0".into(), Some("F1.0".into())),
+        (ColumnKind::Count(_) | ColumnKind::Instance(_), _) => ("F40.0".into(), Some("F4.0".into())),
         (ColumnKind::Other, _) => ("A2000".into(), None),
         (ColumnKind::Remark, _) => ("A4000".into(), None),
         (ColumnKind::Value | ColumnKind::Meta(Meta::District), Some(qq)) => match &qq.kind {

@@ -28,7 +28,7 @@ use crate::questionnaire::Questionnaire;
 use crate::record::fit;
 use crate::record::fit::fit_into;
 use crate::record::fit::{Violation, violations};
-use crate::record::{FORMAT, QuestionnaireRef, RecordView, Status};
+use crate::record::{FORMAT, FORMAT_V2, QuestionnaireRef, RecordView, Status};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use std::cmp::Ordering;
@@ -62,6 +62,8 @@ pub struct Known {
     pub q: Questionnaire,
     /// Its CSV layout.
     pub layout: Layout,
+    /// The CSV layout of each of its rosters (by index into `q.rosters`).
+    pub rosters: Vec<Layout>,
     /// Where it came from.
     pub origin: Origin,
 }
@@ -104,7 +106,18 @@ impl Catalog {
             }
             Err(i) => {
                 let layout = Layout::new(&q, self.excel);
-                self.known.insert(i, Known { q, layout, origin });
+                let rosters = (0..q.rosters.len())
+                    .map(|r| Layout::roster(&q, r, self.excel))
+                    .collect();
+                self.known.insert(
+                    i,
+                    Known {
+                        q,
+                        layout,
+                        rosters,
+                        origin,
+                    },
+                );
             }
         }
     }
@@ -267,6 +280,20 @@ pub fn examine_view(
     Ok(e)
 }
 
+/// The rows of the roster CSVs of a record that [`examine_view`] took (as questionnaire `qi`
+/// of the catalog): `out[r]` gets roster `r`'s rows, one per live instance; `out` is resized
+/// to the questionnaire's rosters (none for most questionnaires) and cleared.
+pub fn roster_rows(cat: &Catalog, qi: usize, rec: &RecordView<'_>, out: &mut Vec<Vec<u8>>) {
+    let k = cat.get(qi);
+    out.resize_with(k.rosters.len(), Vec::new);
+    for o in out.iter_mut() {
+        o.clear();
+    }
+    if !k.rosters.is_empty() {
+        Layout::write_roster_rows(&k.q, &k.rosters, rec, out);
+    }
+}
+
 /// Why a record is not merged: the reason in words and, for a record that breaks its
 /// questionnaire's rules, every violation and the questionnaire (its copy goes with the record
 /// into the output).
@@ -328,9 +355,9 @@ fn check_head(
     started: &str,
     [qid, qversion, qsha]: [&str; 3],
 ) -> Result<(uuid::Uuid, jiff::Timestamp, usize), String> {
-    if format != FORMAT {
+    if format != FORMAT && format != FORMAT_V2 {
         return Err(format!(
-            "unknown format version `{format}` (this anketa reads `{FORMAT}`)"
+            "unknown format version `{format}` (this anketa reads `{FORMAT}` and `{FORMAT_V2}`)"
         ));
     }
     let uuid = match uuid::Uuid::parse_str(id) {

@@ -25,6 +25,33 @@ pub struct QuestionnaireFiles {
     pub sps: String,
     /// `questionnaires/<id>-<version>-<sha256[..12]>.json`, the questionnaire byte for byte.
     pub copy: String,
+    /// The files of each of its rosters, in the order of `q.rosters`.
+    pub rosters: Vec<RosterFiles>,
+}
+
+/// The files written for one roster of a questionnaire with merged interviews.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RosterFiles {
+    /// The roster's index in `q.rosters`.
+    pub roster: usize,
+    /// `<stem>.<roster>`: the questionnaire's stem and the roster's name (with `_2`, `_3`… when
+    /// that would name a file the merge writes anyway).
+    pub stem: String,
+    /// `<stem>.<roster>.csv`, one row per live instance.
+    pub csv: String,
+    /// `<stem>.<roster>.codebook.csv`.
+    pub codebook: String,
+    /// `<stem>.<roster>.sps`.
+    pub sps: String,
+}
+
+impl QuestionnaireFiles {
+    /// The names of the files of the questionnaire and of its rosters.
+    pub fn names(&self) -> impl Iterator<Item = &String> {
+        [&self.csv, &self.codebook, &self.sps, &self.copy]
+            .into_iter()
+            .chain(self.rosters.iter().flat_map(|r| [&r.csv, &r.codebook, &r.sps]))
+    }
 }
 
 /// The files of each questionnaire that has interviews among `merged` (entries' indices).
@@ -33,7 +60,7 @@ pub fn questionnaire_files(cat: &Catalog, entries: &[Entry], merged: &[usize]) -
     for &i in merged {
         used[entries[i].questionnaire as usize] = true;
     }
-    stems(cat, &used)
+    let mut files: Vec<QuestionnaireFiles> = stems(cat, &used)
         .into_iter()
         .enumerate()
         .filter_map(|(qi, stem)| {
@@ -45,9 +72,45 @@ pub fn questionnaire_files(cat: &Catalog, entries: &[Entry], merged: &[usize]) -
                 sps: format!("{stem}.sps"),
                 copy: copy_name(cat, qi),
                 stem,
+                rosters: Vec::new(),
             })
         })
-        .collect()
+        .collect();
+    // The roster files come after every other name, so a roster named like another output
+    // (`codebook`, or `x` beside a questionnaire `<stem>.x`) never takes its name: it gets the
+    // first free `_2`, `_3`… instead. In catalog and roster order: the same names every time.
+    let mut taken: BTreeSet<String> = [NDJSON, DRAFTS, REPORT_FILE].iter().map(|s| s.to_string()).collect();
+    taken.extend(files.iter().flat_map(|f| f.names().cloned()));
+    for f in &mut files {
+        for (r, roster) in cat.get(f.qi).q.rosters.iter().enumerate() {
+            let name = sanitize_stem(&roster.id);
+            let mut n = 1;
+            let rf = loop {
+                let stem = if n == 1 {
+                    format!("{}.{name}", f.stem)
+                } else {
+                    format!("{}.{name}_{n}", f.stem)
+                };
+                let stem = crate::file_names::bounded(&stem, ".codebook.csv")
+                    .trim_end_matches(".codebook.csv")
+                    .to_owned();
+                let rf = RosterFiles {
+                    roster: r,
+                    csv: format!("{stem}.csv"),
+                    codebook: format!("{stem}.codebook.csv"),
+                    sps: format!("{stem}.sps"),
+                    stem,
+                };
+                if [&rf.csv, &rf.codebook, &rf.sps].iter().all(|x| !taken.contains(*x)) {
+                    break rf;
+                }
+                n += 1;
+            };
+            taken.extend([rf.csv.clone(), rf.codebook.clone(), rf.sps.clone()]);
+            f.rosters.push(rf);
+        }
+    }
+    files
 }
 
 /// `questionnaires/<id>-<version>-<sha256[..12]>.json`: where a questionnaire's copy is kept
@@ -294,6 +357,59 @@ mod tests {
             ("a2.json", 7, both[1].stem.as_str())
         );
         assert_eq!(report_questionnaire(cat.get(0), &both[0], 1).source, "bundled");
+    }
+
+    #[test]
+    fn roster_files_never_take_the_name_of_another_output() {
+        let projects = include_str!("../../questionnaires/projects.json");
+        // A roster named `codebook`: its CSV would be the questionnaire's codebook (names of
+        // rosters and ids hold no `.`, so this is the one clash there can be).
+        let clash = projects
+            .replace("\"id\": \"partners\"", "\"id\": \"codebook\"")
+            .replace("${partners}", "${codebook}")
+            .replacen(
+                "\"id\": \"projects\",\n  \"version\"",
+                "\"id\": \"p\",\n  \"version\"",
+                1,
+            );
+        let mut cat = Catalog::new(false);
+        cat.add(load("clash", &clash).unwrap(), Origin::Bundled);
+        cat.add(load("projects", projects).unwrap(), Origin::Bundled);
+        assert_eq!((cat.get(0).q.id.as_str(), cat.get(1).q.id.as_str()), ("p", "projects"));
+        let files = questionnaire_files(&cat, &[entry(0), entry(1)], &[0, 1]);
+        let rosters: Vec<Vec<(&str, &str, &str)>> = files
+            .iter()
+            .map(|f| {
+                f.rosters
+                    .iter()
+                    .map(|r| (r.csv.as_str(), r.codebook.as_str(), r.sps.as_str()))
+                    .collect()
+            })
+            .collect();
+        assert_eq!(
+            rosters,
+            [
+                vec![
+                    ("p.projects.csv", "p.projects.codebook.csv", "p.projects.sps"),
+                    ("p.codebook_2.csv", "p.codebook_2.codebook.csv", "p.codebook_2.sps")
+                ],
+                vec![
+                    (
+                        "projects.projects.csv",
+                        "projects.projects.codebook.csv",
+                        "projects.projects.sps"
+                    ),
+                    (
+                        "projects.partners.csv",
+                        "projects.partners.codebook.csv",
+                        "projects.partners.sps"
+                    )
+                ]
+            ]
+        );
+        let all: Vec<&String> = files.iter().flat_map(|f| f.names()).collect();
+        let unique: BTreeSet<&String> = all.iter().copied().collect();
+        assert_eq!(all.len(), unique.len(), "{all:?}");
     }
 
     #[test]

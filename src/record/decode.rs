@@ -6,7 +6,7 @@
 //!
 //! Pure: the caller reads the bytes.
 
-use super::{FORMAT, Record, RecordView};
+use super::{FORMAT, FORMAT_V2, Record, RecordView};
 
 /// The format tag of a merge's `merge-report.json` (recognised here, written by merge).
 pub(crate) const MERGE_REPORT_FORMAT: &str = "anketa-merge-report/1";
@@ -87,10 +87,10 @@ fn not_an_interview<'a>(text: &'a str, parsed: &serde_json::Error) -> Decoded<'a
     match v.get("format").and_then(|f| f.as_str()) {
         // What the reader said, with its line and column (a duplicate key among them: the JSON
         // value above keeps only the last of two equal keys).
-        Some(FORMAT) => Decoded::Rejected(format!("malformed interview: {parsed}")),
+        Some(FORMAT | FORMAT_V2) => Decoded::Rejected(format!("malformed interview: {parsed}")),
         Some(MERGE_REPORT_FORMAT) => Decoded::Ignored(Ignored::MergeReport),
         Some(other) => Decoded::Rejected(format!(
-            "unknown format version `{other}` (this anketa reads `{FORMAT}`); a newer anketa may read it"
+            "unknown format version `{other}` (this anketa reads `{FORMAT}` and `{FORMAT_V2}`); a newer anketa may read it"
         )),
         None if v.get("blocks").is_some() && v.get("id").is_some() => Decoded::Ignored(Ignored::Questionnaire),
         None if v
@@ -179,11 +179,11 @@ pub fn record(s: &str) -> Result<Record, Unreadable> {
     let v: serde_json::Value =
         serde_json::from_str(s).map_err(|e| Unreadable::new(Fault::Damaged { line: e.line() }, json_error(&e)))?;
     match v.get("format").and_then(|f| f.as_str()) {
-        Some(FORMAT) => {}
+        Some(FORMAT | FORMAT_V2) => {}
         Some(other) => {
             return Err(Unreadable::new(
                 Fault::OtherVersion,
-                format!("unknown format version `{other}` (this anketa reads `{FORMAT}`)"),
+                format!("unknown format version `{other}` (this anketa reads `{FORMAT}` and `{FORMAT_V2}`)"),
             ));
         }
         None => {
@@ -193,10 +193,10 @@ pub fn record(s: &str) -> Result<Record, Unreadable> {
             ));
         }
     }
-    // A variable given twice in `answers` would be taken "last one wins" by the owned map: the
-    // borrowed reader refuses it, naming it and its line, as merge does.
+    // A variable (or a roster) given twice would be taken "last one wins" by the owned map:
+    // the borrowed reader refuses it, naming it and its line, as merge does.
     if let Err(e) = RecordView::parse(s)
-        && e.to_string().contains("duplicate variable")
+        && (e.to_string().contains("duplicate variable") || e.to_string().contains("duplicate roster"))
     {
         return Err(Unreadable::new(Fault::Malformed, format!("malformed interview: {e}")));
     }
@@ -313,7 +313,7 @@ mod tests {
         assert_eq!(rejected("  \n"), "empty file");
         assert_eq!(
             rejected(r#"{"format": "anketa-interview/9"}"#),
-            "unknown format version `anketa-interview/9` (this anketa reads `anketa-interview/1`); a newer anketa \
+            "unknown format version `anketa-interview/9` (this anketa reads `anketa-interview/1` and `anketa-interview/2`); a newer anketa \
              may read it"
         );
         assert!(rejected(r#"{"format": "anketa-interview/1", "id": 1}"#).starts_with("malformed interview: "));
@@ -340,7 +340,7 @@ mod tests {
             err(r#"{"format": "x"}"#),
             Unreadable::new(
                 Fault::OtherVersion,
-                "unknown format version `x` (this anketa reads `anketa-interview/1`)"
+                "unknown format version `x` (this anketa reads `anketa-interview/1` and `anketa-interview/2`)"
             )
         );
         assert_eq!(err("[1]").fault, Fault::NotAnInterview);

@@ -250,7 +250,7 @@ impl<'a> P<'a> {
         let (mut format, mut id, mut revision, mut device, mut interviewer) = (None, None, None, None, None);
         let (mut questionnaire, mut status, mut started, mut updated) = (None, None, None, None);
         let (mut completed, mut duration_ms, mut position, mut answers) = (None, None, None, None);
-        let (mut reopened, mut paradata) = (None, None);
+        let (mut reopened, mut paradata, mut position_at, mut rosters) = (None, None, None, None);
         self.object(|p, k| match k {
             "format" => set(&mut format, p.string()?),
             "id" => set(&mut id, p.string()?),
@@ -271,7 +271,9 @@ impl<'a> P<'a> {
             "completed" => set(&mut completed, p.opt_string()?),
             "duration_ms" => set(&mut duration_ms, p.u64()?),
             "position" => set(&mut position, p.opt_string()?),
-            "answers" => set(&mut answers, p.answers()?),
+            "position_at" => set(&mut position_at, p.path()?),
+            "answers" => set(&mut answers, p.answers(64)?),
+            "rosters" => set(&mut rosters, p.rosters()?),
             "reopened" => set(&mut reopened, p.reopened()?),
             "paradata" => match p.skip_to.filter(|_| p.peek() == Some(b'[')) {
                 // Skipped only if the array holds no bracket at all and its `]` is the
@@ -302,7 +304,9 @@ impl<'a> P<'a> {
             completed: completed.flatten(),
             duration_ms: duration_ms?,
             position: position.flatten(),
+            position_at: position_at.unwrap_or_default(),
             answers: answers?,
+            rosters: rosters.unwrap_or_default(),
             reopened: reopened.unwrap_or_default(),
             paradata: paradata.unwrap_or_default(),
         })
@@ -323,13 +327,54 @@ impl<'a> P<'a> {
         })
     }
 
-    fn answers(&mut self) -> Option<Answers<'a>> {
-        let mut v = Vec::with_capacity(64);
+    /// Answers; room for `capacity` at first (a record's dozens, an instance's few).
+    fn answers(&mut self, capacity: usize) -> Option<Answers<'a>> {
+        let mut v = Vec::with_capacity(capacity);
         self.object(|p, k| {
             v.push((Str(Cow::Borrowed(k)), p.answer()?));
             Some(())
         })?;
         Answers::unique(v).ok()
+    }
+
+    /// An instance path (`position_at`, an event's `at`): numbers that fit a `u32`.
+    fn path(&mut self) -> Option<Vec<u32>> {
+        let mut v = Vec::new();
+        self.array(|p| {
+            v.push(u32::try_from(p.u64()?).ok()?);
+            Some(())
+        })?;
+        Some(v)
+    }
+
+    /// `rosters`: the instances of each roster, nested.
+    fn rosters(&mut self) -> Option<RostersView<'a>> {
+        let mut v = Vec::new();
+        self.object(|p, k| {
+            let mut instances = Vec::new();
+            p.array(|p| {
+                instances.push(p.instance()?);
+                Some(())
+            })?;
+            v.push((Str(Cow::Borrowed(k)), instances));
+            Some(())
+        })?;
+        RostersView::unique(v)
+    }
+
+    fn instance(&mut self) -> Option<InstanceView<'a>> {
+        let (mut answers, mut rosters, mut removed) = (None, None, None);
+        self.object(|p, k| match k {
+            "answers" => set(&mut answers, p.answers(8)?),
+            "rosters" => set(&mut rosters, p.rosters()?),
+            "removed" => set(&mut removed, p.opt_string()?),
+            _ => None,
+        })?;
+        Some(InstanceView {
+            answers: answers?,
+            rosters: rosters.unwrap_or_default(),
+            removed: removed.flatten(),
+        })
     }
 
     fn answer(&mut self) -> Option<AnswerView<'a>> {
@@ -409,7 +454,7 @@ impl<'a> P<'a> {
     fn paradata(&mut self) -> Option<Vec<EventView<'a>>> {
         let mut v = Vec::with_capacity(128);
         self.array(|p| {
-            let (mut ms, mut ev, mut q, mut gap_s) = (None, None, None, None);
+            let (mut ms, mut ev, mut q, mut gap_s, mut at) = (None, None, None, None, None);
             p.object(|p, k| match k {
                 "ms" => set(&mut ms, p.u64()?),
                 "ev" => set(
@@ -430,12 +475,14 @@ impl<'a> P<'a> {
                 ),
                 "q" => set(&mut q, p.string()?),
                 "gap_s" => set(&mut gap_s, p.u64()?),
+                "at" => set(&mut at, p.path()?),
                 _ => None,
             })?;
             v.push(EventView {
                 ms: ms?,
                 ev: ev?,
                 q: q?,
+                at: at.unwrap_or_default(),
                 gap_s,
             });
             Some(())

@@ -1,7 +1,9 @@
 //! **The one rule** that decides whether a record's answers fit its questionnaire: every
 //! variable is a question of it, every value has the question's type, every code is one of its
 //! options, chosen once, an exclusive option alone, a date a calendar date, an "other" text only
-//! where an "other" option exists.
+//! where an "other" option exists — and, in a record with rosters, every roster at its level,
+//! every instance's answers its roster's own questions, `removed` a time, no more instances
+//! than [`MAX_INSTANCES`], and no rosters or instance paths in format 1.
 //!
 //! `merge` (for every record it takes) and `report` call [`fit`] or [`fit_into`] (simulate's tests
 //! check every simulated record with it; the interviewer's answers fit by construction, through
@@ -12,9 +14,10 @@
 //! `constraint` and `warning` expressions are not re-run.
 
 use super::borrowed::{AnswerRef, ValueRef};
-use super::{Record, RecordView};
+use super::view::InstanceView;
+use super::{FORMAT, FORMAT_V2, Instance, Record, RecordView};
 use crate::questionnaire::names::{prefix, same};
-use crate::questionnaire::{Kind, Questionnaire};
+use crate::questionnaire::{Kind, MAX_INSTANCES, Questionnaire};
 use std::fmt;
 use std::ops::Range;
 
@@ -31,6 +34,40 @@ pub(crate) enum Misfit {
     },
     /// An answer to a variable the questionnaire does not have.
     UnknownVariable(String),
+    /// An answer given where its question is not asked: a roster's question outside its
+    /// instances, or a question in an instance of a roster it does not belong to.
+    Misplaced {
+        /// The variable, with its instance path (`projects[2].partner_name`).
+        var: String,
+        /// The roster the question belongs to (`None`: asked once per interview).
+        belongs: Option<String>,
+    },
+    /// A format-1 record with rosters or instance paths (`at`, `position_at`).
+    RostersInFormat1,
+    /// Instances of a roster the questionnaire does not have: its path (`projects[1].teams`).
+    UnknownRoster(String),
+    /// Instances of a roster at a level where it is not (a nested roster at the top, or inside
+    /// another roster than its parent): its path, and where it belongs.
+    MisplacedRoster {
+        /// The roster's path.
+        path: String,
+        /// The roster it is nested in (`None`: the interview's top level).
+        parent: Option<String>,
+    },
+    /// More instances of a roster than an interview can hold.
+    TooManyInstances {
+        /// The roster's path.
+        path: String,
+        /// How many (live ones, or all stored).
+        found: usize,
+    },
+    /// An instance's `removed` that is not an RFC 3339 time.
+    RemovedNotATime {
+        /// The instance's path (`projects[2]`).
+        path: String,
+        /// What it holds.
+        found: String,
+    },
     /// An answer that does not fit its question.
     Answer {
         /// The variable.
@@ -68,6 +105,44 @@ impl fmt::Display for Misfit {
                 write!(f, "questionnaire id `{found}` does not match `{expected}`")
             }
             Misfit::UnknownVariable(var) => write!(f, "answer to unknown variable `{var}`"),
+            Misfit::Misplaced { var, belongs: Some(r) } => {
+                write!(
+                    f,
+                    "answer `{var}` outside roster `{r}`: the question is asked in its instances"
+                )
+            }
+            Misfit::Misplaced { var, belongs: None } => {
+                write!(
+                    f,
+                    "answer `{var}` in an instance: the question is asked once per interview"
+                )
+            }
+            Misfit::RostersInFormat1 => write!(
+                f,
+                "format `{FORMAT}` has no rosters, `position_at` or event `at`: a record with instances is `{FORMAT_V2}`"
+            ),
+            Misfit::UnknownRoster(path) => write!(f, "instances of unknown roster `{path}`"),
+            Misfit::MisplacedRoster { path, parent: Some(p) } => {
+                write!(
+                    f,
+                    "instances of roster `{path}` outside roster `{p}`, in which it is nested"
+                )
+            }
+            Misfit::MisplacedRoster { path, parent: None } => {
+                write!(
+                    f,
+                    "instances of roster `{path}` inside another roster: it is not nested"
+                )
+            }
+            Misfit::TooManyInstances { path, found } => write!(
+                f,
+                "{found} instances of roster `{path}`: at most {MAX_INSTANCES} count (and {} are kept)",
+                2 * MAX_INSTANCES
+            ),
+            Misfit::RemovedNotATime { path, found } => write!(
+                f,
+                "instance `{path}`: `removed` is `{found}`, not an RFC 3339 time with seconds and an offset"
+            ),
             Misfit::Answer { var, kind, problem } => write!(f, "variable `{var}` ({kind}): {problem}"),
         }
     }
@@ -99,27 +174,89 @@ impl Misfit {
 
 /// A record whose answers can be fitted: an owned [`Record`] or a borrowed [`RecordView`].
 pub(crate) trait Answered {
+    /// Its instances: [`Instance`] or [`InstanceView`].
+    type Instance: Instanced;
     /// The id of the questionnaire the record names.
     fn questionnaire_id(&self) -> &str;
+    /// The format tag.
+    fn format(&self) -> &str;
     /// The answers, sorted by variable, each variable once (as both kinds of record keep them).
     fn answers(&self) -> impl Iterator<Item = (&str, AnswerRef<'_>)>;
+    /// The top-level rosters' instances, sorted by roster name.
+    fn rosters(&self) -> impl Iterator<Item = (&str, &[Self::Instance])>;
+    /// Whether `position_at` or an event's `at` is given.
+    fn has_paths(&self) -> bool;
+}
+
+/// An instance of a roster, owned or borrowed.
+pub(crate) trait Instanced: Sized {
+    /// Its answers, sorted by variable, each variable once.
+    fn answers(&self) -> impl Iterator<Item = (&str, AnswerRef<'_>)>;
+    /// The nested rosters' instances, sorted by roster name.
+    fn rosters(&self) -> impl Iterator<Item = (&str, &[Self])>;
+    /// When it was removed.
+    fn removed(&self) -> Option<&str>;
 }
 
 impl Answered for Record {
+    type Instance = Instance;
     fn questionnaire_id(&self) -> &str {
         &self.questionnaire.id
+    }
+    fn format(&self) -> &str {
+        &self.format
     }
     fn answers(&self) -> impl Iterator<Item = (&str, AnswerRef<'_>)> {
         self.answers.iter().map(|(k, a)| (k.as_str(), a.borrowed()))
     }
+    fn rosters(&self) -> impl Iterator<Item = (&str, &[Instance])> {
+        self.rosters.iter().map(|(k, v)| (k.as_str(), &v[..]))
+    }
+    fn has_paths(&self) -> bool {
+        !self.position_at.is_empty() || self.paradata.iter().any(|e| !e.at.is_empty())
+    }
 }
 
-impl Answered for RecordView<'_> {
+impl Instanced for Instance {
+    fn answers(&self) -> impl Iterator<Item = (&str, AnswerRef<'_>)> {
+        self.answers.iter().map(|(k, a)| (k.as_str(), a.borrowed()))
+    }
+    fn rosters(&self) -> impl Iterator<Item = (&str, &[Instance])> {
+        self.rosters.iter().map(|(k, v)| (k.as_str(), &v[..]))
+    }
+    fn removed(&self) -> Option<&str> {
+        self.removed.as_deref()
+    }
+}
+
+impl<'a> Answered for RecordView<'a> {
+    type Instance = InstanceView<'a>;
     fn questionnaire_id(&self) -> &str {
         &self.questionnaire.id
     }
+    fn format(&self) -> &str {
+        &self.format
+    }
     fn answers(&self) -> impl Iterator<Item = (&str, AnswerRef<'_>)> {
         self.answers.0.iter().map(|(k, a)| (k.as_str(), a.borrowed()))
+    }
+    fn rosters(&self) -> impl Iterator<Item = (&str, &[InstanceView<'a>])> {
+        self.rosters.0.iter().map(|(k, v)| (k.as_str(), &v[..]))
+    }
+    fn has_paths(&self) -> bool {
+        !self.position_at.is_empty() || self.paradata.iter().any(|e| !e.at.is_empty())
+    }
+}
+
+impl Instanced for InstanceView<'_> {
+    fn answers(&self) -> impl Iterator<Item = (&str, AnswerRef<'_>)> {
+        self.answers.0.iter().map(|(k, a)| (k.as_str(), a.borrowed()))
+    }
+    fn rosters(&self) -> impl Iterator<Item = (&str, &[Self])> {
+        self.rosters.0.iter().map(|(k, v)| (k.as_str(), &v[..]))
+    }
+    fn removed(&self) -> Option<&str> {
+        self.removed.as_deref()
     }
 }
 
@@ -147,30 +284,117 @@ pub(crate) fn fit_into(
         });
     }
     chosen.clear();
+    join(q, rec.answers(), None, "", |qidx, at, a| {
+        let start = chosen.len();
+        fit_answer(q, qidx, a, chosen)?;
+        found(qidx, at, start..chosen.len());
+        Ok(())
+    })?;
+    let mut rosters = rec.rosters().peekable();
+    if rec.format() == FORMAT && (rosters.peek().is_some() || rec.has_paths()) {
+        return Err(Misfit::RostersInFormat1);
+    }
+    // The options chosen in instances are not told (`found` tells of top-level answers).
+    fit_rosters(q, rosters, None, "", &mut Vec::new())
+}
+
+/// Joins sorted `answers` with the questions of `q` (sorted by name, [`Names`]) in one pass and
+/// calls `each` with (question index, position, answer) for each; every question must be one
+/// asked at `level` (a roster, or `None`: the top level). `path` prefixes variables in misfits
+/// (`projects[2].`).
+///
+/// [`Names`]: crate::questionnaire::names::Names
+fn join<'r>(
+    q: &Questionnaire,
+    answers: impl Iterator<Item = (&'r str, AnswerRef<'r>)>,
+    level: Option<usize>,
+    path: &str,
+    mut each: impl FnMut(usize, usize, AnswerRef<'r>) -> Result<(), Problem>,
+) -> Result<(), Misfit> {
     let names = &q.names;
     let (order, keys) = (&names.order, &names.keys);
     let name = |k: usize| q.questions[order[k]].id.as_str();
     // The answers are sorted by variable, as the questions in `order` are by name: one pass.
     let mut k = 0;
-    for (at, (var, a)) in rec.answers().enumerate() {
+    for (at, (var, a)) in answers.enumerate() {
         let key = prefix(var);
         while k < order.len() && (keys[k] < key || (keys[k] == key && name(k) < var)) {
             k += 1;
         }
         if k == order.len() || !same(keys[k], name(k), key, var) {
-            return Err(Misfit::UnknownVariable(var.to_owned()));
+            return Err(Misfit::UnknownVariable(format!("{path}{var}")));
         }
         let qidx = order[k];
-        let start = chosen.len();
-        if let Err(problem) = fit_answer(q, qidx, a, chosen) {
+        let belongs = q.questions[qidx].roster;
+        if belongs != level {
+            return Err(Misfit::Misplaced {
+                var: format!("{path}{var}"),
+                belongs: belongs.map(|r| q.rosters[r].id.clone()),
+            });
+        }
+        if let Err(problem) = each(qidx, at, a) {
             let kind = q.questions[qidx].kind.name();
             return Err(Misfit::Answer {
-                var: var.to_owned(),
+                var: format!("{path}{var}"),
                 kind,
                 problem,
             });
         }
-        found(qidx, at, start..chosen.len());
+    }
+    Ok(())
+}
+
+/// The instances of the rosters of one level (inside an instance of `parent`, or at the top)
+/// against `q`: each roster is one of `q`'s, nested in `parent`, with at most
+/// [`MAX_INSTANCES`] live instances (twice that stored); each instance's `removed` is a time,
+/// its answers are its roster's own questions and fit them, and its nested rosters fit in turn.
+/// Instances are named by their place in the file, 1-based (`projects[2]`), removed ones
+/// included, as `at` and `position_at` name them.
+fn fit_rosters<'r, I: Instanced + 'r>(
+    q: &Questionnaire,
+    rosters: impl Iterator<Item = (&'r str, &'r [I])>,
+    parent: Option<usize>,
+    path: &str,
+    chosen: &mut Vec<u32>,
+) -> Result<(), Misfit> {
+    for (name, instances) in rosters {
+        let here = format!("{path}{name}");
+        let Some(r) = q.roster_index(name) else {
+            return Err(Misfit::UnknownRoster(here));
+        };
+        if q.rosters[r].parent != parent {
+            return Err(Misfit::MisplacedRoster {
+                path: here,
+                parent: q.rosters[r].parent.map(|p| q.rosters[p].id.clone()),
+            });
+        }
+        let live = instances.iter().filter(|i| i.removed().is_none()).count();
+        if live > MAX_INSTANCES as usize || instances.len() > 2 * MAX_INSTANCES as usize {
+            return Err(Misfit::TooManyInstances {
+                path: here,
+                found: if live > MAX_INSTANCES as usize {
+                    live
+                } else {
+                    instances.len()
+                },
+            });
+        }
+        for (n, inst) in instances.iter().enumerate() {
+            let at = format!("{here}[{}]", n + 1);
+            if let Some(t) = inst.removed()
+                && !super::time::valid(t)
+            {
+                return Err(Misfit::RemovedNotATime {
+                    path: at,
+                    found: t.to_owned(),
+                });
+            }
+            let prefix = format!("{at}.");
+            join(q, inst.answers(), Some(r), &prefix, |qidx, _, a| {
+                fit_answer(q, qidx, a, chosen)
+            })?;
+            fit_rosters(q, inst.rosters(), Some(r), &prefix, chosen)?;
+        }
     }
     Ok(())
 }
@@ -261,14 +485,14 @@ const EXACT_INTEGER: f64 = 9_007_199_254_740_992.0;
 /// relevance recomputed from the answers ([`relevance`]), and, for a completed interview, every
 /// relevant required question answered. An interview in progress is checked for relevance and
 /// "specify" only: the interviewer saves values as they are typed, checked when the question
-/// is left. Empty when the record keeps every rule.
+/// is left. The same rules hold in the live instances of rosters ([`instance_violations`];
+/// relevance there comes from [`relevance_in_instance`]). Empty when the record keeps every rule.
 ///
 /// [`type_check_ref`]: crate::interview::logic::type_check_ref
 /// [`relevance`]: crate::interview::logic::relevance
 ///
 /// `questions` holds the question index of each answer, in order, as [`fit_into`] found them.
 pub(crate) fn violations(q: &Questionnaire, rec: &RecordView<'_>, questions: &[u32]) -> Vec<Violation> {
-    use crate::interview::logic::{Problem as Rule, type_check_ref};
     let completed = rec.status == super::Status::Completed;
     let clock = crate::interview::logic::record_clock(&rec.updated);
     let (rel, stale) = crate::interview::logic::relevance_and_stale(q, &rec.answers, clock.as_ref());
@@ -276,65 +500,150 @@ pub(crate) fn violations(q: &Questionnaire, rec: &RecordView<'_>, questions: &[u
     let mut answered = vec![false; q.questions.len()];
     for ((var, a), &qi) in rec.answers.0.iter().zip(questions) {
         let qi = qi as usize;
-        let qq = &q.questions[qi];
-        let a = a.borrowed();
-        let mut broken = |rule: String| {
-            out.push(Violation {
-                variable: var.as_str().to_owned(),
-                rule,
-                value: shown(a.value),
-            })
-        };
-        if a.relevant != rel[qi] {
-            broken(if rel[qi] {
-                "relevance (the question is relevant; the answer is marked not relevant)".into()
-            } else {
-                "relevance (the question is not relevant to these answers; the answer is marked relevant)".into()
-            });
-        }
-        if a.other.is_some_and(|t| !t.trim().is_empty()) && !a.other_chosen(qq) {
-            broken("\"specify\" only with its option (a \"specify\" text, its option not chosen)".into());
-        }
-        let Some(v) = a.value else { continue };
-        if completed {
-            if let Some(p) = type_check_ref(qq, v) {
-                broken(match p {
-                    Rule::NotANumber => "a finite number".into(),
-                    Rule::NotInteger => "integer".into(),
-                    Rule::BelowMin(m) => format!("min {m}"),
-                    Rule::AboveMax(m) => format!("max {m}"),
-                    Rule::TooLong(n) => format!("max_length {n}"),
-                    Rule::TooFew(n) => format!("min {n} options"),
-                    Rule::TooMany(n) => format!("max {n} options"),
-                    Rule::BadDate => "a YYYY-MM-DD date".into(),
-                    other => format!("{other:?}"),
-                });
-            }
-            if let (Kind::Number { integer: true, .. }, ValueRef::Number(n)) = (&qq.kind, v)
-                && n.abs() > EXACT_INTEGER
-            {
-                broken("an integer of at most 15 digits (larger ones are not read exactly)".into());
-            }
-        }
-        let empty = match v {
-            ValueRef::Text(t) => t.trim().is_empty(),
-            ValueRef::Codes(c) => c.is_empty(),
-            ValueRef::Number(n) => n.is_nan(),
-        };
-        answered[qi] = a.relevant && !empty;
+        answered[qi] = answer_rules(q, qi, var, a.borrowed(), Some(rel[qi]), completed, &mut out);
     }
     if completed {
         for (qi, qq) in q.questions.iter().enumerate() {
-            if qq.required && qq.is_interviewed() && (rel[qi] || stale[qi]) && !answered[qi] {
-                out.push(Violation {
-                    variable: qq.id.clone(),
-                    rule: "required (a completed interview answers every relevant required question)".into(),
-                    value: "none".into(),
-                });
+            if qq.roster.is_none() && qq.required && qq.is_interviewed() && (rel[qi] || stale[qi]) && !answered[qi] {
+                out.push(required(qq.id.clone()));
             }
         }
     }
+    instance_violations(q, &rec.rosters, "", completed, &mut out);
     out
+}
+
+/// The rules of [`violations`] in the live instances of one level (removed instances, and
+/// everything inside them, count nowhere): each answer's, and the required questions of each
+/// instance. Variables are named with their instance path (`projects[2].grant_amount`, the
+/// place in the file as in [`Misfit`]s).
+fn instance_violations(
+    q: &Questionnaire,
+    rosters: &super::view::RostersView<'_>,
+    path: &str,
+    completed: bool,
+    out: &mut Vec<Violation>,
+) {
+    for (name, instances) in &rosters.0 {
+        // `fit` has checked the names.
+        let Some(r) = q.roster_index(name) else { continue };
+        for (n, inst) in instances.iter().enumerate().filter(|(_, i)| i.live()) {
+            let prefix = format!("{path}{}[{}].", name.as_str(), n + 1);
+            let rel = relevance_in_instance(q, r, inst);
+            let mut answered = vec![false; q.rosters[r].questions.len()];
+            let first = q.rosters[r].questions.start;
+            for (var, a) in &inst.answers.0 {
+                let Some(qi) = q.index_of(var) else { continue };
+                let var = format!("{prefix}{}", var.as_str());
+                answered[qi - first] = answer_rules(q, qi, &var, a.borrowed(), rel[qi - first], completed, out);
+            }
+            if completed {
+                for qi in q.rosters[r].questions.clone() {
+                    let qq = &q.questions[qi];
+                    if qq.roster == Some(r)
+                        && qq.required
+                        && qq.is_interviewed()
+                        && rel[qi - first] == Some(true)
+                        && !answered[qi - first]
+                    {
+                        out.push(required(format!("{prefix}{}", qq.id)));
+                    }
+                }
+            }
+            instance_violations(q, &inst.rosters, &prefix, completed, out);
+        }
+    }
+}
+
+/// **Relevance inside an instance**: for each question of `q.rosters[r].questions` (indexed
+/// from its start), whether it is relevant in `inst` — `None` where it is not known.
+///
+/// For now this trusts the record: an answer's stored `relevant` flag, and `None` for a question
+/// without an answer (so [`violations`] neither compares flags in instances nor asks for their
+/// unanswered required questions). The lead will plug in here the engine's per-instance
+/// relevance (the scoped walk of `interview::logic`), returning `Some` for every question of the
+/// roster; nothing else in merge changes.
+fn relevance_in_instance(q: &Questionnaire, r: usize, inst: &InstanceView<'_>) -> Vec<Option<bool>> {
+    let range = q.rosters[r].questions.clone();
+    let mut rel = vec![None; range.len()];
+    for (var, a) in &inst.answers.0 {
+        if let Some(qi) = q.index_of(var).filter(|qi| range.contains(qi)) {
+            rel[qi - range.start] = Some(a.relevant);
+        }
+    }
+    rel
+}
+
+/// A relevant required question without an answer in a completed interview.
+fn required(variable: String) -> Violation {
+    Violation {
+        variable,
+        rule: "required (a completed interview answers every relevant required question)".into(),
+        value: "none".into(),
+    }
+}
+
+/// The rules of one answer to question `qi` (named `var` in violations): its `relevant` flag
+/// against `relevant` (when known), "specify" only with its option, and for a completed
+/// interview the type rules and exact integers. Whether it counts as answered (relevant and not
+/// empty).
+fn answer_rules(
+    q: &Questionnaire,
+    qi: usize,
+    var: &str,
+    a: AnswerRef<'_>,
+    relevant: Option<bool>,
+    completed: bool,
+    out: &mut Vec<Violation>,
+) -> bool {
+    use crate::interview::logic::{Problem as Rule, type_check_ref};
+    let qq = &q.questions[qi];
+    let mut broken = |rule: String| {
+        out.push(Violation {
+            variable: var.to_owned(),
+            rule,
+            value: shown(a.value),
+        })
+    };
+    if let Some(rel) = relevant
+        && a.relevant != rel
+    {
+        broken(if rel {
+            "relevance (the question is relevant; the answer is marked not relevant)".into()
+        } else {
+            "relevance (the question is not relevant to these answers; the answer is marked relevant)".into()
+        });
+    }
+    if a.other.is_some_and(|t| !t.trim().is_empty()) && !a.other_chosen(qq) {
+        broken("\"specify\" only with its option (a \"specify\" text, its option not chosen)".into());
+    }
+    let Some(v) = a.value else { return false };
+    if completed {
+        if let Some(p) = type_check_ref(qq, v) {
+            broken(match p {
+                Rule::NotANumber => "a finite number".into(),
+                Rule::NotInteger => "integer".into(),
+                Rule::BelowMin(m) => format!("min {m}"),
+                Rule::AboveMax(m) => format!("max {m}"),
+                Rule::TooLong(n) => format!("max_length {n}"),
+                Rule::TooFew(n) => format!("min {n} options"),
+                Rule::TooMany(n) => format!("max {n} options"),
+                Rule::BadDate => "a YYYY-MM-DD date".into(),
+                other => format!("{other:?}"),
+            });
+        }
+        if let (Kind::Number { integer: true, .. }, ValueRef::Number(n)) = (&qq.kind, v)
+            && n.abs() > EXACT_INTEGER
+        {
+            broken("an integer of at most 15 digits (larger ones are not read exactly)".into());
+        }
+    }
+    let empty = match v {
+        ValueRef::Text(t) => t.trim().is_empty(),
+        ValueRef::Codes(c) => c.is_empty(),
+        ValueRef::Number(n) => n.is_nan(),
+    };
+    a.relevant && !empty
 }
 
 /// A value as a violation shows it: JSON, at most 80 characters.
@@ -551,5 +860,231 @@ mod tests {
         ] {
             assert_eq!(parse_date(bad), None, "{bad}");
         }
+    }
+}
+
+#[cfg(test)]
+mod roster_tests {
+    use super::*;
+    use crate::record::{Answer, AnswerValue, Event, EventKind, Instance, Status};
+
+    fn projects() -> Questionnaire {
+        crate::questionnaire::load("projects.json", include_str!("../../questionnaires/projects.json")).unwrap()
+    }
+
+    fn answer(v: AnswerValue) -> Answer {
+        Answer {
+            value: Some(v),
+            relevant: true,
+            ..Answer::default()
+        }
+    }
+
+    fn text(s: &str) -> Answer {
+        answer(AnswerValue::Text(s.into()))
+    }
+
+    fn num(n: f64) -> Answer {
+        answer(AnswerValue::Number(n))
+    }
+
+    /// A completed interview of `projects` with two live projects (the first with two
+    /// partners, one of them removed) and a removed third project.
+    fn record(q: &Questionnaire) -> Record {
+        let text_of = format!(
+            r#"{{"format":"{FORMAT_V2}","id":"0190f0e0-0000-7000-8000-000000000000","revision":1,"device":"d",
+            "interviewer":"I","questionnaire":{{"id":"projects","version":"1","sha256":"{}"}},"status":"completed",
+            "started":"2021-01-10T10:00:00Z","updated":"2021-01-10T10:00:00Z","duration_ms":1,"answers":{{}}}}"#,
+            q.sha256
+        );
+        let mut r: Record = serde_json::from_str(&text_of).unwrap();
+        for (k, a) in [
+            ("org_type", text("ngo")),
+            ("n_projects", num(2.0)),
+            ("grants_total", num(50.0)),
+            ("projects_granted", num(1.0)),
+            ("partners_total", num(1.0)),
+            ("satisfied", text("1")),
+        ] {
+            r.answers.insert(k.into(), a);
+        }
+        let project = |name: &str, grant: bool| Instance {
+            answers: [
+                ("project_name", text(name)),
+                ("project_no", num(1.0)),
+                ("field", text("culture")),
+                ("grant", text(if grant { "yes" } else { "no" })),
+                ("granted", num(if grant { 1.0 } else { 0.0 })),
+                ("n_partners", num(0.0)),
+            ]
+            .into_iter()
+            .map(|(k, a)| (k.to_owned(), a))
+            .chain(grant.then(|| ("grant_amount".to_owned(), num(50.0))))
+            .collect(),
+            ..Instance::default()
+        };
+        let partner = |name: &str| Instance {
+            answers: [("partner_name", text(name)), ("partner_type", text("ngo"))]
+                .into_iter()
+                .map(|(k, a)| (k.to_owned(), a))
+                .collect(),
+            ..Instance::default()
+        };
+        let mut first = project("Сад", true);
+        let mut gone = partner("Ушёл");
+        gone.removed = Some("2021-01-10T10:00:00Z".into());
+        first.rosters.insert("partners".into(), vec![partner("Фонд"), gone]);
+        let mut third = project("Удалён", false);
+        third.removed = Some("2021-01-10T10:00:00+03:00".into());
+        r.rosters
+            .insert("projects".into(), vec![first, project("Клуб", false), third]);
+        r.position_at = vec![1, 1];
+        r.position = Some("partner_name".into());
+        r.paradata.push(Event {
+            ms: 1,
+            ev: EventKind::Added,
+            q: "projects".into(),
+            at: vec![1],
+            gap_s: None,
+        });
+        r
+    }
+
+    /// `fit` of the record and of its view (which must agree), as a message.
+    fn fits(q: &Questionnaire, r: &Record) -> Result<(), String> {
+        let text = String::from_utf8(r.to_json()).unwrap();
+        let view = RecordView::parse(&text).unwrap();
+        assert_eq!(fit(q, r), fit(q, &view), "a record and its view fit alike");
+        fit(q, r).map_err(|m| m.to_string())
+    }
+
+    fn broken(q: &Questionnaire, r: &Record) -> Vec<String> {
+        let text = String::from_utf8(r.to_json()).unwrap();
+        let view = RecordView::parse(&text).unwrap();
+        let mut questions = Vec::new();
+        fit_into(q, &view, &mut Vec::new(), |qi, _, _| questions.push(qi as u32)).unwrap();
+        violations(q, &view, &questions).iter().map(|v| v.to_string()).collect()
+    }
+
+    #[test]
+    fn a_record_with_instances_fits_and_keeps_the_rules() {
+        let q = projects();
+        let r = record(&q);
+        assert_eq!(fits(&q, &r), Ok(()));
+        assert_eq!(broken(&q, &r), Vec::<String>::new());
+    }
+
+    #[test]
+    fn each_misfit_of_the_rosters_has_its_message() {
+        let q = projects();
+        type Damage = fn(&mut Record);
+        let cases: [(Damage, &str); 10] = [
+            (
+                |r| r.format = FORMAT.into(),
+                "format `anketa-interview/1` has no rosters, `position_at` or event `at`: a record with instances is \
+                 `anketa-interview/2`",
+            ),
+            (
+                |r| {
+                    r.rosters
+                        .insert("teams".into(), vec![Instance::default()])
+                        .map_or((), drop)
+                },
+                "instances of unknown roster `teams`",
+            ),
+            (
+                |r| r.rosters.insert("partners".into(), vec![]).map_or((), drop),
+                "instances of roster `partners` outside roster `projects`, in which it is nested",
+            ),
+            (
+                |r| {
+                    let p = r.rosters.get_mut("projects").unwrap();
+                    p[1].rosters.insert("projects".into(), vec![]);
+                },
+                "instances of roster `projects[2].projects` inside another roster: it is not nested",
+            ),
+            (
+                |r| r.answers.insert("field".into(), text("culture")).map_or((), drop),
+                "answer `field` outside roster `projects`: the question is asked in its instances",
+            ),
+            (
+                |r| {
+                    let p = r.rosters.get_mut("projects").unwrap();
+                    p[1].answers.insert("org_type".into(), text("ngo"));
+                },
+                "answer `projects[2].org_type` in an instance: the question is asked once per interview",
+            ),
+            (
+                |r| {
+                    let p = r.rosters.get_mut("projects").unwrap();
+                    p[0].answers.insert("partner_name".into(), text("x"));
+                },
+                "answer `projects[1].partner_name` outside roster `partners`: the question is asked in its instances",
+            ),
+            (
+                |r| {
+                    let p = r.rosters.get_mut("projects").unwrap();
+                    let partners = p[0].rosters.get_mut("partners").unwrap();
+                    partners[1].answers.insert("partner_type".into(), text("bank"));
+                },
+                "variable `projects[1].partners[2].partner_type` (single): unknown code `bank`",
+            ),
+            (
+                |r| {
+                    let p = r.rosters.get_mut("projects").unwrap();
+                    p[2].removed = Some("yesterday".into());
+                },
+                "instance `projects[3]`: `removed` is `yesterday`, not an RFC 3339 time with seconds and an offset",
+            ),
+            (
+                |r| {
+                    let p = r.rosters.get_mut("projects").unwrap();
+                    let one = p[1].clone();
+                    p.extend(std::iter::repeat_n(one, MAX_INSTANCES as usize - 1));
+                },
+                "1001 instances of roster `projects`: at most 1000 count (and 2000 are kept)",
+            ),
+        ];
+        for (damage, message) in cases {
+            let mut r = record(&q);
+            damage(&mut r);
+            assert_eq!(fits(&q, &r), Err(message.to_owned()));
+        }
+        // A format-1 record with nothing but a path is no format 1 either.
+        let mut r = record(&q);
+        r.format = FORMAT.into();
+        r.rosters.clear();
+        r.position_at.clear();
+        assert_eq!(fits(&q, &r), Err(Misfit::RostersInFormat1.to_string()));
+        r.paradata.clear();
+        assert_eq!(fits(&q, &r), Ok(()));
+    }
+
+    #[test]
+    fn the_rules_apply_to_the_answers_of_live_instances_only() {
+        let q = projects();
+        let mut r = record(&q);
+        let p = r.rosters.get_mut("projects").unwrap();
+        p[0].answers.insert("grant_amount".into(), num(200_000.0));
+        p[1].answers.insert("project_name".into(), text(" "));
+        // In a removed instance, and inside a removed one: counted nowhere.
+        p[2].answers.insert("grant_amount".into(), num(-5.0));
+        let partners = p[0].rosters.get_mut("partners").unwrap();
+        partners[1].answers.insert("partner_name".into(), text(&"x".repeat(81)));
+        partners[0].answers.get_mut("partner_type").unwrap().relevant = false;
+        let b = broken(&q, &r);
+        assert_eq!(
+            b,
+            [
+                "`projects[1].grant_amount` breaks max 100000: 200000.0",
+                "`projects[2].project_name` breaks required (a completed interview answers every relevant required \
+                 question): none",
+            ],
+            "{b:#?}"
+        );
+        // An interview in progress: the type and required rules wait for its completion.
+        r.status = Status::InProgress;
+        r.completed = None;
+        assert_eq!(broken(&q, &r), Vec::<String>::new());
     }
 }

@@ -4,7 +4,7 @@
 use super::Record;
 use super::fast;
 #[cfg(test)]
-use super::{Answer, AnswerValue, Event, QuestionnaireRef, Record, Reopening};
+use super::{Answer, AnswerValue, Event, Instance, QuestionnaireRef, Record, Reopening, Rosters};
 use super::{EventKind, Status};
 use serde::Deserialize;
 use std::borrow::Cow;
@@ -87,10 +87,17 @@ pub struct RecordView<'a> {
     /// See [`Record::position`].
     #[serde(borrow, default)]
     pub position: Option<Str<'a>>,
+    /// See [`Record::position_at`].
+    #[serde(default)]
+    pub position_at: Vec<u32>,
     /// See [`Record::answers`]: sorted by variable, each variable once (a variable given twice
     /// is refused).
     #[serde(borrow)]
     pub answers: Answers<'a>,
+    /// See [`Record::rosters`]: sorted by roster name, each name once (a name given twice is
+    /// refused, as a variable given twice is).
+    #[serde(borrow, default)]
+    pub rosters: RostersView<'a>,
     /// See [`Record::reopened`].
     #[serde(borrow, default)]
     pub reopened: Vec<ReopeningView<'a>>,
@@ -171,6 +178,88 @@ impl<'a> Answers<'a> {
             }
         }
         Ok(Answers(v))
+    }
+}
+
+/// [`Rosters`](super::Rosters), borrowed: (roster name, its instances), sorted by name, no name
+/// twice.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct RostersView<'a>(pub Vec<(Str<'a>, Vec<InstanceView<'a>>)>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for RostersView<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = RostersView<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a map")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<RostersView<'de>, A::Error> {
+                let mut v: Vec<(Str<'de>, Vec<InstanceView<'de>>)> = Vec::new();
+                while let Some(k) = map.next_key::<Str<'de>>()? {
+                    // As in `Answers`: a repeat is refused right after its key is read.
+                    if v.iter().any(|(x, _)| *x == k) {
+                        return Err(serde::de::Error::custom(format!(
+                            "duplicate roster `{}` in `rosters`",
+                            k.as_str()
+                        )));
+                    }
+                    let instances = map.next_value()?;
+                    v.push((k, instances));
+                }
+                Ok(RostersView::sorted(v))
+            }
+        }
+        d.deserialize_map(V)
+    }
+}
+
+impl<'a> RostersView<'a> {
+    /// Rosters in the order given, put in `BTreeMap` order; `None` when a name is given twice.
+    pub(super) fn unique(v: Vec<(Str<'a>, Vec<InstanceView<'a>>)>) -> Option<RostersView<'a>> {
+        let r = RostersView::sorted(v);
+        r.0.windows(2).all(|w| w[0].0 < w[1].0).then_some(r)
+    }
+
+    fn sorted(mut v: Vec<(Str<'a>, Vec<InstanceView<'a>>)>) -> RostersView<'a> {
+        if !v.windows(2).all(|w| w[0].0 < w[1].0) {
+            v.sort_by(|a, b| a.0.cmp(&b.0));
+        }
+        RostersView(v)
+    }
+
+    /// Whether there are no rosters.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The instances of roster `name` (empty if it has none).
+    pub fn get(&self, name: &str) -> &[InstanceView<'a>] {
+        self.0
+            .binary_search_by(|(k, _)| k.as_str().cmp(name))
+            .map_or(&[], |i| &self.0[i].1)
+    }
+}
+
+/// [`Instance`](super::Instance), borrowed.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InstanceView<'a> {
+    /// See [`Instance::answers`](super::Instance::answers).
+    #[serde(borrow)]
+    pub answers: Answers<'a>,
+    /// See [`Instance::rosters`](super::Instance::rosters).
+    #[serde(borrow, default)]
+    pub rosters: RostersView<'a>,
+    /// See [`Instance::removed`](super::Instance::removed).
+    #[serde(borrow, default)]
+    pub removed: Option<Str<'a>>,
+}
+
+impl InstanceView<'_> {
+    /// Whether the instance counts (it was not removed).
+    pub fn live(&self) -> bool {
+        self.removed.is_none()
     }
 }
 
@@ -295,6 +384,9 @@ pub struct EventView<'a> {
     /// See [`Event::q`].
     #[serde(borrow)]
     pub q: Str<'a>,
+    /// See [`Event::at`].
+    #[serde(default)]
+    pub at: Vec<u32>,
     /// See [`Event::gap_s`].
     #[serde(default)]
     pub gap_s: Option<u64>,
@@ -350,29 +442,9 @@ impl RecordView<'_> {
             completed: o(&self.completed),
             duration_ms: self.duration_ms,
             position: o(&self.position),
-            position_at: Vec::new(),
-            rosters: Default::default(),
-            answers: self
-                .answers
-                .0
-                .iter()
-                .map(|(k, a)| {
-                    let answer = Answer {
-                        value: a.value.as_ref().map(|v| match v {
-                            ValueView::Number(n) => AnswerValue::Number(*n),
-                            ValueView::Text(t) => AnswerValue::Text(s(t)),
-                            ValueView::Codes(cs) => AnswerValue::Codes(cs.iter().map(s).collect()),
-                        }),
-                        other: o(&a.other),
-                        remark: o(&a.remark),
-                        answered_at: o(&a.answered_at),
-                        relevant: a.relevant,
-                        warning_confirmed: a.warning_confirmed,
-                        defaulted: a.defaulted,
-                    };
-                    (s(k), answer)
-                })
-                .collect(),
+            position_at: self.position_at.clone(),
+            answers: owned_answers(&self.answers),
+            rosters: owned_rosters(&self.rosters),
             reopened: self
                 .reopened
                 .iter()
@@ -390,9 +462,54 @@ impl RecordView<'_> {
                     ev: e.ev,
                     q: s(&e.q),
                     gap_s: e.gap_s,
-                    at: Vec::new(),
+                    at: e.at.clone(),
                 })
                 .collect(),
         }
     }
+}
+
+#[cfg(test)]
+fn owned_answers(answers: &Answers<'_>) -> std::collections::BTreeMap<String, Answer> {
+    let s = |x: &Str<'_>| x.as_str().to_owned();
+    let o = |x: &Option<Str<'_>>| x.as_ref().map(s);
+    answers
+        .0
+        .iter()
+        .map(|(k, a)| {
+            let answer = Answer {
+                value: a.value.as_ref().map(|v| match v {
+                    ValueView::Number(n) => AnswerValue::Number(*n),
+                    ValueView::Text(t) => AnswerValue::Text(s(t)),
+                    ValueView::Codes(cs) => AnswerValue::Codes(cs.iter().map(s).collect()),
+                }),
+                other: o(&a.other),
+                remark: o(&a.remark),
+                answered_at: o(&a.answered_at),
+                relevant: a.relevant,
+                warning_confirmed: a.warning_confirmed,
+                defaulted: a.defaulted,
+            };
+            (s(k), answer)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+fn owned_rosters(rosters: &RostersView<'_>) -> Rosters {
+    rosters
+        .0
+        .iter()
+        .map(|(name, instances)| {
+            let instances = instances
+                .iter()
+                .map(|i| Instance {
+                    answers: owned_answers(&i.answers),
+                    rosters: owned_rosters(&i.rosters),
+                    removed: i.removed.as_ref().map(|r| r.as_str().to_owned()),
+                })
+                .collect();
+            (name.as_str().to_owned(), instances)
+        })
+        .collect()
 }

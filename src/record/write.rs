@@ -3,7 +3,7 @@
 
 #[allow(unused_imports)]
 use super::Record;
-use super::view::{RecordView, Str, ValueView};
+use super::view::{Answers, RecordView, RostersView, Str, ValueView};
 use super::{EventKind, Status, is_whole};
 use std::borrow::Cow;
 
@@ -51,66 +51,16 @@ impl RecordView<'_> {
             out.extend_from_slice(b",\"position\":");
             string(out, p);
         }
-        out.extend_from_slice(b",\"answers\":{");
-        for (i, (var, a)) in self.answers.0.iter().enumerate() {
-            if i > 0 {
-                out.push(b',');
-            }
-            string(out, var);
-            out.extend_from_slice(b":{");
-            // `relevant` is always written, so every optional field before it ends with a comma.
-            match &a.value {
-                None => {}
-                Some(ValueView::Number(n)) => {
-                    out.extend_from_slice(b"\"value\":");
-                    if is_whole(*n) {
-                        int(out, *n as i64);
-                    } else {
-                        let _ = serde_json::to_writer(&mut *out, n);
-                    }
-                    out.push(b',');
-                }
-                Some(ValueView::Text(t)) => {
-                    out.extend_from_slice(b"\"value\":");
-                    string(out, t);
-                    out.push(b',');
-                }
-                Some(ValueView::Codes(cs)) => {
-                    out.extend_from_slice(b"\"value\":[");
-                    for (j, c) in cs.iter().enumerate() {
-                        if j > 0 {
-                            out.push(b',');
-                        }
-                        string(out, c);
-                    }
-                    out.extend_from_slice(b"],");
-                }
-            }
-            for (name, v) in [
-                (&b"\"other\":"[..], &a.other),
-                (b"\"remark\":", &a.remark),
-                (b"\"answered_at\":", &a.answered_at),
-            ] {
-                if let Some(v) = v {
-                    out.extend_from_slice(name);
-                    string(out, v);
-                    out.push(b',');
-                }
-            }
-            out.extend_from_slice(if a.relevant {
-                b"\"relevant\":true"
-            } else {
-                b"\"relevant\":false"
-            });
-            if a.warning_confirmed {
-                out.extend_from_slice(b",\"warning_confirmed\":true");
-            }
-            if a.defaulted {
-                out.extend_from_slice(b",\"defaulted\":true");
-            }
-            out.push(b'}');
+        if !self.position_at.is_empty() {
+            out.extend_from_slice(b",\"position_at\":");
+            path(out, &self.position_at);
         }
-        out.push(b'}');
+        out.extend_from_slice(b",\"answers\":");
+        answers(out, &self.answers);
+        if !self.rosters.is_empty() {
+            out.extend_from_slice(b",\"rosters\":");
+            rosters(out, &self.rosters);
+        }
         if !self.reopened.is_empty() {
             out.extend_from_slice(b",\"reopened\":[");
             for (i, r) in self.reopened.iter().enumerate() {
@@ -148,6 +98,10 @@ impl RecordView<'_> {
                     EventKind::Dropped => b",\"ev\":\"dropped\",\"q\":",
                 });
                 string(out, &e.q);
+                if !e.at.is_empty() {
+                    out.extend_from_slice(b",\"at\":");
+                    path(out, &e.at);
+                }
                 if let Some(g) = e.gap_s {
                     out.extend_from_slice(b",\"gap_s\":");
                     uint(out, g);
@@ -195,4 +149,110 @@ fn put(out: &mut Vec<u8>, b: &[u8]) {
 /// A signed integer, as serde_json writes it.
 fn int(out: &mut Vec<u8>, n: i64) {
     put(out, itoa::Buffer::new().format(n).as_bytes());
+}
+
+/// An answers object, as serde writes a `BTreeMap<String, Answer>` (the view keeps them sorted).
+fn answers(out: &mut Vec<u8>, answers: &Answers<'_>) {
+    out.push(b'{');
+    for (i, (var, a)) in answers.0.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        string(out, var);
+        out.extend_from_slice(b":{");
+        // `relevant` is always written, so every optional field before it ends with a comma.
+        match &a.value {
+            None => {}
+            Some(ValueView::Number(n)) => {
+                out.extend_from_slice(b"\"value\":");
+                if is_whole(*n) {
+                    int(out, *n as i64);
+                } else {
+                    let _ = serde_json::to_writer(&mut *out, n);
+                }
+                out.push(b',');
+            }
+            Some(ValueView::Text(t)) => {
+                out.extend_from_slice(b"\"value\":");
+                string(out, t);
+                out.push(b',');
+            }
+            Some(ValueView::Codes(cs)) => {
+                out.extend_from_slice(b"\"value\":[");
+                for (j, c) in cs.iter().enumerate() {
+                    if j > 0 {
+                        out.push(b',');
+                    }
+                    string(out, c);
+                }
+                out.extend_from_slice(b"],");
+            }
+        }
+        for (name, v) in [
+            (&b"\"other\":"[..], &a.other),
+            (b"\"remark\":", &a.remark),
+            (b"\"answered_at\":", &a.answered_at),
+        ] {
+            if let Some(v) = v {
+                out.extend_from_slice(name);
+                string(out, v);
+                out.push(b',');
+            }
+        }
+        out.extend_from_slice(if a.relevant {
+            b"\"relevant\":true"
+        } else {
+            b"\"relevant\":false"
+        });
+        if a.warning_confirmed {
+            out.extend_from_slice(b",\"warning_confirmed\":true");
+        }
+        if a.defaulted {
+            out.extend_from_slice(b",\"defaulted\":true");
+        }
+        out.push(b'}');
+    }
+    out.push(b'}');
+}
+
+/// A `rosters` object: each roster's instances, nested, as serde writes [`super::Rosters`].
+fn rosters(out: &mut Vec<u8>, of: &RostersView<'_>) {
+    out.push(b'{');
+    for (i, (name, instances)) in of.0.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        string(out, name);
+        out.extend_from_slice(b":[");
+        for (j, inst) in instances.iter().enumerate() {
+            if j > 0 {
+                out.push(b',');
+            }
+            out.extend_from_slice(b"{\"answers\":");
+            answers(out, &inst.answers);
+            if !inst.rosters.is_empty() {
+                out.extend_from_slice(b",\"rosters\":");
+                rosters(out, &inst.rosters);
+            }
+            if let Some(r) = &inst.removed {
+                out.extend_from_slice(b",\"removed\":");
+                string(out, r);
+            }
+            out.push(b'}');
+        }
+        out.push(b']');
+    }
+    out.push(b'}');
+}
+
+/// An instance path: `[1,2]`.
+fn path(out: &mut Vec<u8>, at: &[u32]) {
+    out.push(b'[');
+    for (i, n) in at.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        uint(out, u64::from(*n));
+    }
+    out.push(b']');
 }

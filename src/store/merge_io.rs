@@ -16,7 +16,7 @@
 use super::inputs::{InputFile, InputText, Spill, SpillWriter, read_ordered};
 use super::{AtomicFile, create_private_dir, io_reason};
 use crate::merge::plan::{NDJSON, QuestionnaireFiles, REPORT_FILE};
-use crate::merge::{Catalog, Entry, REPORT_FORMAT, Refusal, Source, content_hash, decide, examine_view};
+use crate::merge::{Catalog, Entry, REPORT_FORMAT, Refusal, Source, content_hash, decide, examine_view, roster_rows};
 use crate::record::Status;
 use crate::record::decode::{Decoded, decode};
 use std::fs::{self, File};
@@ -120,9 +120,16 @@ fn running(pid: u32) -> bool {
 /// newline) and CSV row, or why it was not taken.
 struct Parsed {
     source: Source,
-    /// The entry (whether its hash is set yet), line and row.
-    examined: Result<(Entry, bool, Vec<u8>, Vec<u8>), Outcome>,
+    examined: Result<Examined, Outcome>,
 }
+
+/// A record taken: its entry (whether its hash is set yet), line, CSV row and roster rows.
+type Examined = (Entry, bool, Vec<u8>, Vec<u8>, RosterRows);
+
+/// The rows of a record's roster CSVs, one buffer per roster of its questionnaire (none for a
+/// questionnaire without rosters). Only the winner's are written; nothing keeps them otherwise
+/// (see [`Written::commit`] for the rare case that the reading order was wrong).
+type RosterRows = Vec<Vec<u8>>;
 
 /// Where a record's line and CSV row were left while reading.
 #[derive(Debug, Clone, Copy)]
@@ -144,6 +151,8 @@ struct Sink<'a> {
     ndjson: AtomicFile,
     /// CSV per questionnaire (catalog index), made when its first row comes.
     csv: Vec<Option<AtomicFile>>,
+    /// CSV per roster of each questionnaire, made when its first row comes.
+    roster_csv: Vec<Vec<Option<AtomicFile>>>,
     spill: SpillWriter<'a>,
     entries: Vec<Entry>,
     /// Whether the entry's content hash is set: only interviews with several copies need it.
@@ -151,11 +160,11 @@ struct Sink<'a> {
     places: Vec<Place>,
     rejected: Vec<(Source, Rejected)>,
     ignored: Vec<(Source, String)>,
-    /// The copies of the interview being read: entry index, line, row.
-    group: Vec<(usize, Vec<u8>, Vec<u8>)>,
-    /// Winners to write at the end of the batch (questionnaire, line, row), and where the
-    /// outputs will end once they are written.
-    pending: Vec<(usize, Vec<u8>, Vec<u8>)>,
+    /// The copies of the interview being read: entry index, line, row, roster rows.
+    group: Vec<(usize, Vec<u8>, Vec<u8>, RosterRows)>,
+    /// Winners to write at the end of the batch (questionnaire, line, row, roster rows), and
+    /// where the outputs will end once they are written.
+    pending: Vec<(usize, Vec<u8>, Vec<u8>, RosterRows)>,
     ndjson_end: u64,
     csv_end: Vec<u64>,
     /// Entries written to the outputs, in order.
@@ -245,11 +254,11 @@ impl Sink<'_> {
                     self.rejected.push((p.source, Rejected { refusal, text }));
                 }
                 Err(Outcome::Ignored(what)) => self.ignored.push((p.source, what)),
-                Ok((e, hashed, line, row)) => {
+                Ok((e, hashed, line, row, rosters)) => {
                     if self.group.first().is_some_and(|g| self.entries[g.0].id != e.id) {
                         self.resolve();
                     }
-                    self.group.push((self.entries.len(), line, row));
+                    self.group.push((self.entries.len(), line, row, rosters));
                     self.entries.push(e);
                     self.hashed.push(hashed);
                     self.places.push(Place::Spill(0));
@@ -275,7 +284,7 @@ impl Sink<'_> {
             // One copy (most interviews): it is merged if complete or if drafts are wanted.
             [(i, ..)] => (self.include_incomplete || self.entries[*i].status == Status::Completed).then_some(0),
             group => {
-                for (i, line, _) in group {
+                for (i, line, ..) in group {
                     if !self.hashed[*i] {
                         self.entries[*i].hash = content_hash(&line[..line.len() - 1]);
                         self.hashed[*i] = true;
@@ -285,7 +294,7 @@ impl Sink<'_> {
                 decide(&copies, self.include_incomplete).merged.first().copied()
             }
         };
-        for (k, (i, line, row)) in std::mem::take(&mut self.group).into_iter().enumerate() {
+        for (k, (i, line, row, rosters)) in std::mem::take(&mut self.group).into_iter().enumerate() {
             if Some(k) == winner {
                 let qi = self.entries[i].questionnaire as usize;
                 self.places[i] = Place::Out {
@@ -295,7 +304,7 @@ impl Sink<'_> {
                 self.ndjson_end += line.len() as u64;
                 self.csv_end[qi] += row.len() as u64;
                 self.written.push(i);
-                self.pending.push((qi, line, row));
+                self.pending.push((qi, line, row, rosters));
             } else {
                 self.places[i] = Place::Spill(self.spill.append(&[&line, &row]));
                 self.pools[0].give(std::iter::once(line));
@@ -318,6 +327,17 @@ impl Sink<'_> {
                 continue;
             }
             res = self.csv_file(cat, qi).and_then(|f| f.write_blocks(&rows));
+            for r in 0..self.roster_csv[qi].len() {
+                let rows: Vec<&[u8]> = pending
+                    .iter()
+                    .filter(|p| p.0 == qi)
+                    .filter_map(|p| p.3.get(r).filter(|b| !b.is_empty()).map(|b| &b[..]))
+                    .collect();
+                if rows.is_empty() || res.is_err() {
+                    continue;
+                }
+                res = self.roster_file(cat, qi, r).and_then(|f| f.write_blocks(&rows));
+            }
         }
         if let Err(e) = res {
             self.error.get_or_insert_with(|| io_reason(&e));
@@ -329,7 +349,7 @@ impl Sink<'_> {
             let _ = tx.send(SyncMsg::Sync);
             self.unsynced = 0;
         }
-        let (lines, rows): (Vec<Vec<u8>>, Vec<Vec<u8>>) = pending.into_iter().map(|(_, l, r)| (l, r)).unzip();
+        let (lines, rows): (Vec<Vec<u8>>, Vec<Vec<u8>>) = pending.into_iter().map(|(_, l, r, _)| (l, r)).unzip();
         self.pools[0].give(lines.into_iter());
         self.pools[1].give(rows.into_iter());
     }
@@ -347,6 +367,26 @@ impl Sink<'_> {
         }
         self.csv[qi].as_mut().ok_or_else(|| io::Error::other("no CSV"))
     }
+
+    /// The CSV of roster `r` of questionnaire `qi`, begun with its header at the first row.
+    fn roster_file(&mut self, cat: &Catalog, qi: usize, r: usize) -> io::Result<&mut AtomicFile> {
+        if self.roster_csv[qi][r].is_none() {
+            let mut f = AtomicFile::create(&self.out.join(roster_temp(qi, r)))?;
+            f.write(&cat.get(qi).rosters[r].header())?;
+            if let Some(tx) = &self.sync {
+                let _ = tx.send(SyncMsg::Track(f.file().try_clone()?));
+            }
+            self.roster_csv[qi][r] = Some(f);
+        }
+        self.roster_csv[qi][r]
+            .as_mut()
+            .ok_or_else(|| io::Error::other("no CSV"))
+    }
+}
+
+/// The name a roster CSV is written under until it is put in place.
+fn roster_temp(qi: usize, r: usize) -> String {
+    format!("q{qi}.r{r}.csv")
 }
 
 /// The order in which files are read: by the questionnaire and interview id that their names
@@ -560,6 +600,7 @@ pub(crate) struct Written {
     written: Vec<usize>,
     ndjson: Option<AtomicFile>,
     csv: Vec<Option<AtomicFile>>,
+    roster_csv: Vec<Vec<Option<AtomicFile>>>,
     sources: Sources,
     out: PathBuf,
 }
@@ -591,6 +632,11 @@ pub(crate) fn read_and_write(
         out,
         ndjson,
         csv: (0..cat.all().len()).map(|_| None).collect(),
+        roster_csv: cat
+            .all()
+            .iter()
+            .map(|k| k.rosters.iter().map(|_| None).collect())
+            .collect(),
         spill: spill.writer(),
         entries: Vec::with_capacity(files.len()),
         hashed: Vec::with_capacity(files.len()),
@@ -616,11 +662,15 @@ pub(crate) fn read_and_write(
         let (mut l, mut r) = (pools[0].take(*line + 64), pools[1].take(*row + 64));
         // A rejected record's text is kept (in the output's `rejected/`), as it was read.
         let keep = |t: &str| (!t.trim().is_empty()).then(|| t.as_bytes().to_vec());
+        let mut rosters = RosterRows::new();
         let examined = match item {
             Err(reason) => Err(Outcome::Rejected(reason.into(), None)),
             Ok(text) => match decode(text) {
                 Decoded::Interview(view) => examine_view(cat, &view, &mut l, &mut r, false)
-                    .map(|e| (e, false))
+                    .map(|e| {
+                        roster_rows(cat, e.questionnaire as usize, &view, &mut rosters);
+                        (e, false)
+                    })
                     .map_err(|refusal| Outcome::Rejected(refusal, keep(text))),
                 Decoded::Ignored(what) => Err(Outcome::Ignored(what.reason().to_owned())),
                 Decoded::Rejected(reason) => Err(Outcome::Rejected(reason.into(), keep(text))),
@@ -632,7 +682,7 @@ pub(crate) fn read_and_write(
             examined: examined.map(|(mut e, hashed)| {
                 e.source = source;
                 l.push(b'\n');
-                (e, hashed, l, r)
+                (e, hashed, l, r, rosters)
             }),
         }
     };
@@ -652,10 +702,11 @@ pub(crate) fn read_and_write(
         return Err(format!("{}: {e}", out.display()));
     }
     // The sink moved out whole: the rest of it, and its borrow of the spill, end here.
-    let (mut nd_file, mut csv, entries, hashed, places, rejected, ignored, written) = {
+    let (mut nd_file, mut csv, mut roster_csv, entries, hashed, places, rejected, ignored, written) = {
         let Sink {
             ndjson,
             csv,
+            roster_csv,
             entries,
             hashed,
             places,
@@ -664,11 +715,17 @@ pub(crate) fn read_and_write(
             written,
             ..
         } = { sink };
-        (ndjson, csv, entries, hashed, places, rejected, ignored, written)
+        (
+            ndjson, csv, roster_csv, entries, hashed, places, rejected, ignored, written,
+        )
     };
     // Every file written while reading, flushed, to read records back from.
     nd_file.flush().map_err(|e| output(&nd_path, e))?;
-    for f in csv.iter_mut().flatten() {
+    for f in csv
+        .iter_mut()
+        .flatten()
+        .chain(roster_csv.iter_mut().flatten().flatten())
+    {
         f.flush().map_err(|e| output(out, e))?;
     }
     let clone = |f: &AtomicFile| f.file().try_clone().map_err(|e| output(out, e));
@@ -689,6 +746,7 @@ pub(crate) fn read_and_write(
         written,
         ndjson: Some(nd_file),
         csv,
+        roster_csv,
         sources,
         out: out.to_path_buf(),
     })
@@ -761,6 +819,41 @@ impl Written {
         Ok(())
     }
 
+    /// The roster CSVs of questionnaire file set `f` made again from the merged records' lines,
+    /// in `merged` order: when the reading order was not the order of the outputs, the roster
+    /// rows written while reading are not the outputs either (and no copy of them was kept).
+    fn roster_files_again(
+        &self,
+        cat: &Catalog,
+        merged: &[usize],
+        f: &QuestionnaireFiles,
+    ) -> Result<Vec<(PathBuf, AtomicFile)>, String> {
+        let output = |what: &Path, e: io::Error| format!("{}: {}", what.display(), io_reason(&e));
+        let k = cat.get(f.qi);
+        let mut files = Vec::new();
+        for rf in &f.rosters {
+            let p = self.out.join(format!(".{}.sorted", rf.csv));
+            let mut file = AtomicFile::create(&p).map_err(|e| output(&p, e))?;
+            file.write(&k.rosters[rf.roster].header()).map_err(|e| output(&p, e))?;
+            files.push((self.out.join(&rf.csv), p, file));
+        }
+        let (mut line, mut rows) = (Vec::new(), RosterRows::new());
+        for &i in merged
+            .iter()
+            .filter(|&&i| self.entries[i].questionnaire as usize == f.qi)
+        {
+            self.read(i, &mut line)?;
+            let text = std::str::from_utf8(&line[..line.len() - 1]).unwrap_or_default();
+            let rec = crate::record::RecordView::parse(text)
+                .map_err(|e| format!("spill file: cannot read back a record: {e}"))?;
+            roster_rows(cat, f.qi, &rec, &mut rows);
+            for ((_, p, file), rf) in files.iter_mut().zip(&f.rosters) {
+                file.write(&rows[rf.roster]).map_err(|e| output(p, e))?;
+            }
+        }
+        Ok(files.into_iter().map(|(dest, _, file)| (dest, file)).collect())
+    }
+
     /// Puts the data set in place: `interviews.ndjson` and each questionnaire's CSV hold the
     /// entries of `merged` in that order — the files written while reading when they already do
     /// (the usual case), copies made in order from where the records were left otherwise — and
@@ -782,9 +875,24 @@ impl Written {
         if self.written == merged {
             commits.push((nd_path, nd_file));
             let mut csv = std::mem::take(&mut self.csv);
+            let mut roster_csv = std::mem::take(&mut self.roster_csv);
             for f in files {
                 if let Some(file) = csv[f.qi].take() {
                     commits.push((out.join(&f.csv), file));
+                }
+                for rf in &f.rosters {
+                    let file = match roster_csv[f.qi][rf.roster].take() {
+                        Some(file) => file,
+                        // No instance in any interview: the header alone.
+                        None => {
+                            let p = out.join(roster_temp(f.qi, rf.roster));
+                            let mut file = AtomicFile::create(&p).map_err(|e| output(&p, e))?;
+                            file.write(&cat.get(f.qi).rosters[rf.roster].header())
+                                .map_err(|e| output(&p, e))?;
+                            file
+                        }
+                    };
+                    commits.push((out.join(&rf.csv), file));
                 }
             }
         } else {
@@ -807,6 +915,9 @@ impl Written {
                 let file = copy_blocks(&self.sources, &p, &cat.get(f.qi).layout.header(), &blocks)
                     .map_err(|e| output(&p, e))?;
                 commits.push((out.join(&f.csv), file));
+                if !f.rosters.is_empty() {
+                    commits.extend(self.roster_files_again(cat, merged, f)?);
+                }
             }
         }
         // fsyncs in parallel, while the caller writes the small files.

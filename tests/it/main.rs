@@ -7,5 +7,6 @@ mod import;
 mod merge;
 mod merge_faults;
 mod report;
+mod rosters;
 mod support;
 mod tui;

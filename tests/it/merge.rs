@@ -153,7 +153,7 @@ fn corpus() -> Corpus {
     let bytes = fs::read(&ex[0]).unwrap();
     fs::write(stick.join("truncated.json"), &bytes[..bytes.len() / 2]).unwrap();
     let mut r = read(&ex[1]);
-    r.format = "anketa-interview/2".into();
+    r.format = "anketa-interview/3".into();
     write(&stick.join("future.json"), &r);
     let mut r = read(&ex[2]);
     r.questionnaire.id = "nko_2022".into();
@@ -344,7 +344,7 @@ fn fault_corpus_merges_exactly_the_expected_set_and_names_every_fault() {
         .collect();
     let expect = [
         ("truncated.json", "truncated JSON at line"),
-        ("future.json", "unknown format version `anketa-interview/2`"),
+        ("future.json", "unknown format version `anketa-interview/3`"),
         (
             "other-questionnaire.json",
             "unknown questionnaire `nko_2022` version 2022.1",
