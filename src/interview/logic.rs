@@ -328,6 +328,55 @@ impl Tree for Owned<'_> {
     }
 }
 
+/// A stored record's answers and rosters, borrowed from its text (merge, the report).
+#[derive(Clone, Copy)]
+pub(crate) struct Viewed<'a, 'v> {
+    /// The answers of the top level.
+    pub answers: &'a Answers<'v>,
+    /// The rosters' instances.
+    pub rosters: &'a crate::record::view::RostersView<'v>,
+}
+
+impl<'v> Viewed<'_, 'v> {
+    fn instance(&self, q: &Questionnaire, r: usize, at: At) -> Option<&crate::record::view::InstanceView<'v>> {
+        let (c, n) = chain(q, r);
+        let mut level = self.rosters;
+        let mut found = None;
+        for (k, &x) in c[..n].iter().enumerate() {
+            let id = &q.rosters[x].id;
+            let list = &level.0.iter().find(|(name, _)| name.as_str() == id)?.1;
+            let i = list.get(*at.as_slice().get(k)? as usize)?;
+            level = &i.rosters;
+            found = Some(i);
+        }
+        found
+    }
+}
+
+impl Tree for Viewed<'_, '_> {
+    fn level(&self, q: &Questionnaire, r: Option<usize>, at: At) -> Option<&dyn Lookup> {
+        match r {
+            None => Some(self.answers),
+            Some(r) => self.instance(q, r, at).map(|i| &i.answers as &dyn Lookup),
+        }
+    }
+    fn live(&self, q: &Questionnaire, r: usize, parent: At) -> Vec<bool> {
+        let level = match q.rosters[r].parent {
+            None => Some(self.rosters),
+            Some(p) => self.instance(q, p, parent).map(|i| &i.rosters),
+        };
+        level
+            .and_then(|l| l.0.iter().find(|(name, _)| name.as_str() == q.rosters[r].id))
+            .map_or_else(Vec::new, |(_, v)| v.iter().map(|i| i.live()).collect())
+    }
+}
+
+/// The rules of a stored record read through a borrow, its rosters included (calculations read
+/// as stored): what merge checks the record's `relevant` flags against.
+pub(crate) fn rules_of_view(q: &Questionnaire, tree: Viewed<'_, '_>, clock: Option<&jiff::ZonedDateTime>) -> Rules {
+    walk(q, &tree, false, clock).rules
+}
+
 /// The live instances of roster `r` inside `within` (an instance of a roster around `r`, or the
 /// top level), at any depth below it.
 pub(crate) fn live_paths<T: Tree + ?Sized>(q: &Questionnaire, tree: &T, r: usize, within: At) -> Vec<At> {

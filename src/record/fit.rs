@@ -16,6 +16,7 @@
 use super::borrowed::{AnswerRef, ValueRef};
 use super::view::InstanceView;
 use super::{FORMAT, FORMAT_V2, Instance, Record, RecordView};
+use crate::interview::logic::At;
 use crate::questionnaire::names::{prefix, same};
 use crate::questionnaire::{Kind, MAX_INSTANCES, Questionnaire};
 use std::fmt;
@@ -495,7 +496,17 @@ const EXACT_INTEGER: f64 = 9_007_199_254_740_992.0;
 pub(crate) fn violations(q: &Questionnaire, rec: &RecordView<'_>, questions: &[u32]) -> Vec<Violation> {
     let completed = rec.status == super::Status::Completed;
     let clock = crate::interview::logic::record_clock(&rec.updated);
-    let (rel, stale) = crate::interview::logic::relevance_and_stale(q, &rec.answers, clock.as_ref());
+    // With rosters, one walk over the top level and every live instance (an aggregate over a
+    // roster can decide a top-level question's relevance).
+    let rules = crate::interview::logic::rules_of_view(
+        q,
+        crate::interview::logic::Viewed {
+            answers: &rec.answers,
+            rosters: &rec.rosters,
+        },
+        clock.as_ref(),
+    );
+    let (rel, stale) = (&rules.rel, &rules.stale);
     let mut out = Vec::new();
     let mut answered = vec![false; q.questions.len()];
     for ((var, a), &qi) in rec.answers.0.iter().zip(questions) {
@@ -509,7 +520,7 @@ pub(crate) fn violations(q: &Questionnaire, rec: &RecordView<'_>, questions: &[u
             }
         }
     }
-    instance_violations(q, &rec.rosters, "", completed, &mut out);
+    instance_violations(q, &rules, &rec.rosters, At::TOP, "", completed, &mut out);
     out
 }
 
@@ -519,7 +530,9 @@ pub(crate) fn violations(q: &Questionnaire, rec: &RecordView<'_>, questions: &[u
 /// place in the file as in [`Misfit`]s).
 fn instance_violations(
     q: &Questionnaire,
+    rules: &crate::interview::logic::Rules,
     rosters: &super::view::RostersView<'_>,
+    parent: At,
     path: &str,
     completed: bool,
     out: &mut Vec<Violation>,
@@ -529,7 +542,8 @@ fn instance_violations(
         let Some(r) = q.roster_index(name) else { continue };
         for (n, inst) in instances.iter().enumerate().filter(|(_, i)| i.live()) {
             let prefix = format!("{path}{}[{}].", name.as_str(), n + 1);
-            let rel = relevance_in_instance(q, r, inst);
+            let Some(at) = parent.child(n as u32) else { continue };
+            let rel = relevance_in_instance(q, rules, r, at);
             let mut answered = vec![false; q.rosters[r].questions.len()];
             let first = q.rosters[r].questions.start;
             for (var, a) in &inst.answers.0 {
@@ -543,35 +557,33 @@ fn instance_violations(
                     if qq.roster == Some(r)
                         && qq.required
                         && qq.is_interviewed()
-                        && rel[qi - first] == Some(true)
+                        && (rel[qi - first] == Some(true) || rules.stale(q, qi, at))
                         && !answered[qi - first]
                     {
                         out.push(required(format!("{prefix}{}", qq.id)));
                     }
                 }
             }
-            instance_violations(q, &inst.rosters, &prefix, completed, out);
+            instance_violations(q, rules, &inst.rosters, at, &prefix, completed, out);
         }
     }
 }
 
 /// **Relevance inside an instance**: for each question of `q.rosters[r].questions` (indexed
-/// from its start), whether it is relevant in `inst` — `None` where it is not known.
-///
-/// For now this trusts the record: an answer's stored `relevant` flag, and `None` for a question
-/// without an answer (so [`violations`] neither compares flags in instances nor asks for their
-/// unanswered required questions). The lead will plug in here the engine's per-instance
-/// relevance (the scoped walk of `interview::logic`), returning `Some` for every question of the
-/// roster; nothing else in merge changes.
-fn relevance_in_instance(q: &Questionnaire, r: usize, inst: &InstanceView<'_>) -> Vec<Option<bool>> {
-    let range = q.rosters[r].questions.clone();
-    let mut rel = vec![None; range.len()];
-    for (var, a) in &inst.answers.0 {
-        if let Some(qi) = q.index_of(var).filter(|qi| range.contains(qi)) {
-            rel[qi - range.start] = Some(a.relevant);
-        }
-    }
-    rel
+/// from its start), whether it is relevant at instance `at`, as the engine's walk found it
+/// ([`crate::interview::logic::Rules`]); `None` for the questions of rosters nested in it
+/// (their own instances say).
+fn relevance_in_instance(
+    q: &Questionnaire,
+    rules: &crate::interview::logic::Rules,
+    r: usize,
+    at: At,
+) -> Vec<Option<bool>> {
+    q.rosters[r]
+        .questions
+        .clone()
+        .map(|qi| (q.questions[qi].roster == Some(r)).then(|| rules.rel(q, qi, at)))
+        .collect()
 }
 
 /// A relevant required question without an answer in a completed interview.
@@ -1077,14 +1089,26 @@ mod roster_tests {
             b,
             [
                 "`projects[1].grant_amount` breaks max 100000: 200000.0",
+                // Relevance is recomputed per instance: a partner's type is asked there.
+                "`projects[1].partners[1].partner_type` breaks relevance (the question is relevant; the answer is \
+                 marked not relevant): \"ngo\"",
+                "`projects[1].partners[1].partner_type` breaks required (a completed interview answers every \
+                 relevant required question): none",
                 "`projects[2].project_name` breaks required (a completed interview answers every relevant required \
                  question): none",
             ],
             "{b:#?}"
         );
-        // An interview in progress: the type and required rules wait for its completion.
+        // An interview in progress: the type and required rules wait for its completion;
+        // relevance does not.
         r.status = Status::InProgress;
         r.completed = None;
-        assert_eq!(broken(&q, &r), Vec::<String>::new());
+        assert_eq!(
+            broken(&q, &r),
+            [
+                "`projects[1].partners[1].partner_type` breaks relevance (the question is relevant; the answer is \
+              marked not relevant): \"ngo\""
+            ]
+        );
     }
 }
