@@ -529,6 +529,16 @@ pub(crate) fn apply_rules_in_after(
     at: At,
     before: Rules,
 ) -> Rules {
+    let dirty = dirty_after(q, changed, at);
+    let Walk { rules, calcs } = walk_part(q, &Owned { answers, rosters }, true, clock, before, Some(&dirty));
+    store_rules(q, answers, rosters, &rules, calcs, Some(&dirty));
+    rules
+}
+
+/// What a change of question `changed` at `at` can change: per question, the place inside which
+/// every live instance must be evaluated again (`None`: none) — the users of `changed`,
+/// directly or through others, each at the rosters it shares with what it reads.
+pub(crate) fn dirty_after(q: &Questionnaire, changed: usize, at: At) -> Vec<Option<At>> {
     let n = q.questions.len();
     // Per question: evaluate it at every live instance inside this place (`None`: not at all).
     let mut dirty: Vec<Option<At>> = vec![None; n];
@@ -567,9 +577,7 @@ pub(crate) fn apply_rules_in_after(
             }
         }
     }
-    let Walk { rules, calcs } = walk_part(q, &Owned { answers, rosters }, true, clock, before, Some(&dirty));
-    store_rules(q, answers, rosters, &rules, calcs, Some(&dirty));
-    rules
+    dirty
 }
 
 /// Writes the calculations into the answers and each answer's relevance flag (of the `dirty`
