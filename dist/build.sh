@@ -33,9 +33,7 @@ windows() {
   rustup target add x86_64-pc-windows-gnu >/dev/null 2>&1 || true
   have x86_64-w64-mingw32-gcc || apt_install gcc-mingw-w64-x86-64
   have zip || apt_install zip
-  # The PE header's link time would make every build differ: none (0).
   CARGO_TARGET_X86_64_PC_WINDOWS_GNU_LINKER=x86_64-w64-mingw32-gcc \
-    RUSTFLAGS="$RUSTFLAGS -C link-arg=-Wl,--no-insert-timestamp" \
     cargo build --profile dist --target x86_64-pc-windows-gnu --locked -q
   local stage
   stage=$(mktemp -d)
