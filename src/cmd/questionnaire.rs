@@ -1,6 +1,7 @@
 //! `anketa check` and `anketa codebook`: the instrument.
 
 use super::{Done, Error, emit};
+use crate::diag::shown;
 use crate::questionnaire::codebook;
 use crate::store;
 use std::collections::BTreeMap;
@@ -16,7 +17,7 @@ pub fn check(files: &[PathBuf], out: &mut dyn Write, err: &mut dyn Write) -> Res
             let _ = writeln!(
                 out,
                 "skip: {}: a JSON Schema for editors, not a questionnaire",
-                f.display()
+                shown(f)
             );
             continue;
         };
@@ -35,7 +36,7 @@ pub fn check(files: &[PathBuf], out: &mut dyn Write, err: &mut dyn Write) -> Res
                 let _ = writeln!(
                     out,
                     "ok: {}: {} v{}: {} blocks, {} questions ({}){rosters}",
-                    f.display(),
+                    shown(f),
                     q.id,
                     q.version,
                     q.blocks.len(),
@@ -53,7 +54,7 @@ pub fn check(files: &[PathBuf], out: &mut dyn Write, err: &mut dyn Write) -> Res
                 for e in &errs {
                     let _ = writeln!(err, "{e}");
                 }
-                let _ = writeln!(err, "{}: {} error(s)", f.display(), errs.len());
+                let _ = writeln!(err, "{}: {} error(s)", shown(f), errs.len());
             }
         }
     }
