@@ -232,6 +232,20 @@ fn main() {
         );
         assert_eq!(s.pos(), Pos::Roster(0, At::TOP));
     }
+    // The review (F3) of the whole interview: 200 × 20 answers and the list's rows.
+    let mut review = Vec::new();
+    for r in 0..10 {
+        app.session_mut()
+            .unwrap()
+            .jump_at(num_ix[0], At::from_slice(&[5]).unwrap(), &now(r));
+        let t = Instant::now();
+        if let Some(cmd) = keymap::map(&key(KeyCode::F(3)), app.typing()) {
+            let _ = app.handle(cmd, &now(r));
+        }
+        term.draw(|f| view::view(f, &app, Theme::plain())).unwrap();
+        review.push(t.elapsed());
+        assert!(matches!(app.session().unwrap().mode, Mode::Review { .. }));
+    }
     // Saving: the roster interview against a flat one of the same answers.
     let rec = app.session().unwrap().rec.clone();
     let mut flat = rec.clone();
@@ -285,6 +299,11 @@ fn main() {
         us(pct(&mut or, 0.5)),
         us(pct(&mut o, 0.5)),
         us(pct(&mut o, 1.0))
+    );
+    println!(
+        "| the review (F3 → drawn) of {INSTANCES} × 20 answers, p50 / max of 10 | {} / {} | |",
+        us(pct(&mut review, 0.5)),
+        us(pct(&mut review, 1.0))
     );
     let (rp, fp) = (pct(&mut roster_save, 0.5), pct(&mut flat_save, 0.5));
     println!(

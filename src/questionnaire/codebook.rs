@@ -73,7 +73,11 @@ fn rows(q: &Questionnaire) -> Vec<Row> {
             }
             // In a roster: once per instance, in that roster's own table of the export.
             if let Some(r) = qq.roster {
-                let chain: Vec<&str> = q.roster_chain(Some(r)).iter().map(|&x| q.rosters[x].id.as_str()).collect();
+                let chain: Vec<&str> = q
+                    .roster_chain(Some(r))
+                    .iter()
+                    .map(|&x| q.rosters[x].id.as_str())
+                    .collect();
                 kind.push_str(&format!(" per instance of {}", chain.join(" › ")));
             }
             let mut relevant = String::new();

@@ -511,7 +511,15 @@ pub(crate) fn violations(q: &Questionnaire, rec: &RecordView<'_>, questions: &[u
     let mut answered = vec![false; q.questions.len()];
     for ((var, a), &qi) in rec.answers.0.iter().zip(questions) {
         let qi = qi as usize;
-        answered[qi] = answer_rules(q, qi, &|| var.to_string(), a.borrowed(), Some(rel[qi]), completed, &mut out);
+        answered[qi] = answer_rules(
+            q,
+            qi,
+            &|| var.to_string(),
+            a.borrowed(),
+            Some(rel[qi]),
+            completed,
+            &mut out,
+        );
     }
     if completed {
         for (qi, qq) in q.questions.iter().enumerate() {

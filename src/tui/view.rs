@@ -1018,6 +1018,10 @@ fn list_body(f: &mut Frame, app: &App, s: &Session, area: Rect, sel: usize, revi
     let mut sel_line = 0;
     let mut last_block = usize::MAX;
     let mut last_instance = None;
+    // The checks of a row (the costly part) are worked out only near the selected one: the
+    // rows out of view are laid out but not checked (a roster of hundreds has thousands).
+    let span = usize::from(area.height) * 2;
+    let near = |k: usize| k + span >= sel && k <= sel + span;
     for (k, &row) in rows.iter().enumerate() {
         let block = match row {
             Pos::Question(i, _) => q.questions[i].block,
@@ -1039,7 +1043,7 @@ fn list_body(f: &mut Frame, app: &App, s: &Session, area: Rect, sel: usize, revi
             Pos::Question(i, at) => (i, at),
             Pos::Roster(r, parent) => {
                 let ro = &q.rosters[r];
-                let problem = review.then(|| s.roster_problem(r, parent)).flatten();
+                let problem = (review && near(k)).then(|| s.roster_problem(r, parent)).flatten();
                 let live = s.instances(r, parent).iter().filter(|x| x.live()).count();
                 let indent = "  ".repeat(parent.len());
                 let mark = if problem.is_some() {
@@ -1077,7 +1081,7 @@ fn list_body(f: &mut Frame, app: &App, s: &Session, area: Rect, sel: usize, revi
                 theme.hint(),
             ));
         }
-        let problem = review && s.problem_at(i, at).is_some();
+        let problem = review && near(k) && s.problem_at(i, at).is_some();
         let mark = if problem {
             "✗ "
         } else if review {
