@@ -367,3 +367,53 @@ fn a_roster_record_that_breaks_the_rules_is_rejected_with_its_path() {
         assert!(err.contains(what), "{what}:\n{err}");
     }
 }
+
+/// The bundled nested-roster demo end to end: simulated interviews (as an interviewer fills
+/// rosters) merge into a main CSV and two long roster CSVs that join on the interview id and the
+/// instance numbers, with the counts the interviews say.
+#[test]
+fn the_bundled_roster_demo_runs_through_simulate_and_merge() {
+    let dir = tempfile::tempdir().unwrap();
+    let (field, out) = (dir.path().join("field"), dir.path().join("out"));
+    crate::support::simulate("projects", 80, &field, 5, 0.0, 4);
+    ok(&anketa(&["merge", s(&field), "--out", s(&out)]));
+    let (_, main) = table(&out.join("projects.csv"));
+    let (_, projects) = table(&out.join("projects.projects.csv"));
+    let (_, partners) = table(&out.join("projects.partners.csv"));
+    assert!(!main.is_empty() && !projects.is_empty() && !partners.is_empty());
+    for m in &main {
+        let id = &m["id"];
+        let n: usize = m["projects_count"].parse().unwrap_or(0);
+        // The count asked is the number of projects (completed interviews keep their count).
+        assert_eq!(m["n_projects"].parse::<usize>().unwrap_or(0), n, "{id}");
+        let rows: Vec<&BTreeMap<String, String>> = projects.iter().filter(|p| p["id"] == *id).collect();
+        assert_eq!(rows.len(), n, "{id}: one row per project");
+        let numbers: Vec<String> = rows.iter().map(|p| p["projects_n"].clone()).collect();
+        assert_eq!(numbers, (1..=n).map(|k| k.to_string()).collect::<Vec<_>>(), "{id}");
+        // Partners hang from existing projects, and their count is each project's.
+        let mut partners_here = 0;
+        for p in rows {
+            let k = &p["projects_n"];
+            let mine = partners
+                .iter()
+                .filter(|r| r["id"] == *id && r["projects_n"] == *k)
+                .count();
+            assert_eq!(
+                p["partners_count"].parse::<usize>().unwrap_or(0),
+                mine,
+                "{id} project {k}"
+            );
+            assert_eq!(
+                p["n_partners"].parse::<usize>().unwrap_or(0),
+                mine,
+                "{id} project {k}: count(${{partners}})"
+            );
+            partners_here += mine;
+        }
+        assert_eq!(
+            m["partners_total"].parse::<usize>().unwrap_or(0),
+            partners_here,
+            "{id}: the aggregate outside"
+        );
+    }
+}
