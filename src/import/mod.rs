@@ -265,6 +265,7 @@ struct OptJson {
 struct BlockIr {
     json: BlockJson,
     relevant_cell: String,
+    title_cell: String,
     row: usize,
     /// Made for a repeat at the top level (its one roster).
     repeat: bool,
@@ -373,6 +374,49 @@ fn roster(
     }
 }
 
+/// A repeat's label that pipes the repeat's own answers (`Member: ${name}`, which ODK shows per
+/// instance) is the label of an instance; the roster's title is the label without those pipes
+/// (the name of the repeat when nothing is left).
+fn instance_label(ro: &mut QJson) {
+    let mut own = BTreeSet::new();
+    item_ids(ro.questions.as_deref().unwrap_or_default(), &mut own);
+    let strings = |v: &Value| -> Vec<String> {
+        match v {
+            Value::String(s) => vec![s.clone()],
+            Value::Object(m) => m.values().filter_map(|x| x.as_str().map(str::to_string)).collect(),
+            _ => Vec::new(),
+        }
+    };
+    let Some(text) = ro.text.clone() else { return };
+    let pipes_own = |s: &str| crate::questionnaire::piped(s).any(|(n, _)| own.contains(n));
+    if !strings(&text).iter().any(|s| pipes_own(s)) {
+        return;
+    }
+    let strip = |s: &str| -> String {
+        let mut out = String::new();
+        let mut last = 0;
+        for (n, r) in crate::questionnaire::piped(s) {
+            if own.contains(n) {
+                out.push_str(&s[last..r.start]);
+                last = r.end;
+            }
+        }
+        out.push_str(&s[last..]);
+        let t = out.trim().trim_end_matches([':', '-', '–', '—', ',', '№', '#']).trim();
+        if t.is_empty() { ro.id.clone() } else { t.to_string() }
+    };
+    ro.text = Some(match &text {
+        Value::String(s) => Value::String(strip(s)),
+        Value::Object(m) => Value::Object(
+            m.iter()
+                .map(|(k, v)| (k.clone(), Value::String(strip(v.as_str().unwrap_or_default()))))
+                .collect(),
+        ),
+        other => other.clone(),
+    });
+    ro.label = Some(text);
+}
+
 /// An `end group`/`end repeat` (or the end of the form): a repeat's roster goes into the roster
 /// or block around it; one left without items is left out (warned).
 fn close(f: Frame, stack: &mut [Frame], blocks: &mut [BlockIr], cx: &mut Cx, sheet: &str, type_col: usize) {
@@ -385,6 +429,8 @@ fn close(f: Frame, stack: &mut [Frame], blocks: &mut [BlockIr], cx: &mut Cx, she
         );
         return;
     }
+    let mut ro = ro;
+    instance_label(&mut ro);
     if let Some(p) = stack.iter_mut().rev().find_map(|g| g.roster.as_mut()) {
         p.questions.get_or_insert_with(Vec::new).push(ro);
     } else if let Some(b) = stack.first().map_or(f.block, |g| g.block) {
@@ -901,6 +947,7 @@ pub fn convert(book: &Workbook, file: &str) -> Result<Imported, Vec<Diagnostic>>
                             questions: Vec::new(),
                         },
                         relevant_cell: relevant_cell.clone(),
+                        title_cell: st.cell(r, "label"),
                         row: r,
                         repeat,
                     });
@@ -1026,6 +1073,7 @@ pub fn convert(book: &Workbook, file: &str) -> Result<Imported, Vec<Diagnostic>>
                             questions: Vec::new(),
                         },
                         relevant_cell: String::new(),
+                        title_cell: String::new(),
                         row: r,
                         repeat: false,
                     });
@@ -1062,6 +1110,12 @@ pub fn convert(book: &Workbook, file: &str) -> Result<Imported, Vec<Diagnostic>>
                 );
             }
             continue;
+        }
+        // A repeat's block has the title of its roster (without pipes of the instance).
+        if b.repeat
+            && let Some(t) = b.json.questions.first().and_then(|r| r.text.clone())
+        {
+            b.json.title = t;
         }
         if let Some(rel) = b.json.relevant.clone() {
             let mut own = BTreeSet::new();
@@ -1206,6 +1260,23 @@ fn repair(
     };
     let Ok(b) = b.parse::<usize>() else { return false };
     let Some(bl) = blocks.get_mut(b) else { return false };
+    if rest.starts_with(".title") {
+        let mut title = Some(bl.json.title.clone());
+        let Some(pipe) = unpipe(&mut title, e) else {
+            return false;
+        };
+        bl.json.title = title.unwrap_or_default();
+        let at = bl.title_cell.clone();
+        cx.warn(
+            at,
+            format!(
+                "the group's label: the pipe {pipe} is refused by anketa: {}; removed",
+                e.message
+            ),
+            e.hint.clone().unwrap_or_else(|| hint_of(e)),
+        );
+        return true;
+    }
     if rest == ".relevant" {
         if bl.json.relevant.take().is_none() {
             return true;
@@ -1259,12 +1330,6 @@ fn repair(
             .unwrap_or_else(|| format!("survey ({})", q.id))
     };
     if matches!(key, "text" | "hint" | "label" | "constraint_message") {
-        // A pipe anketa refuses (a roster's answer where it has many values): removed.
-        let Some(s) = &e.snippet else { return false };
-        let pipe: String = s.line.chars().skip(s.col).take(s.len).collect();
-        if !pipe.starts_with("${") {
-            return false;
-        }
         let at = at(key);
         let t = match key {
             "text" => &mut q.text,
@@ -1272,17 +1337,7 @@ fn repair(
             "label" => &mut q.label,
             _ => &mut q.constraint_message,
         };
-        match t {
-            Some(Value::String(s)) => *s = s.replace(&pipe, ""),
-            Some(Value::Object(m)) => {
-                for v in m.values_mut() {
-                    if let Value::String(s) = v {
-                        *s = s.replace(&pipe, "");
-                    }
-                }
-            }
-            _ => return false,
-        }
+        let Some(pipe) = unpipe(t, e) else { return false };
         cx.warn(
             at,
             format!(
@@ -1319,6 +1374,28 @@ fn repair(
         );
     }
     true
+}
+
+/// Removes the pipe a text's error points to (a roster's answer where it has many values) from
+/// the text (every language); the pipe, or `None` when the error is not about one.
+fn unpipe(t: &mut Option<Value>, e: &Diagnostic) -> Option<String> {
+    let s = e.snippet.as_ref()?;
+    let pipe: String = s.line.chars().skip(s.col).take(s.len).collect();
+    if !pipe.starts_with("${") {
+        return None;
+    }
+    match t {
+        Some(Value::String(s)) => *s = s.replace(&pipe, ""),
+        Some(Value::Object(m)) => {
+            for v in m.values_mut() {
+                if let Value::String(s) = v {
+                    *s = s.replace(&pipe, "");
+                }
+            }
+        }
+        _ => return None,
+    }
+    Some(pipe)
 }
 
 fn hint_of(e: &Diagnostic) -> String {

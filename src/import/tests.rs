@@ -1044,3 +1044,41 @@ fn the_warnings_of_a_sloppy_form() {
         .collect();
     insta::assert_snapshot!("sloppy_form_warnings", text);
 }
+
+#[test]
+fn a_repeat_label_piping_its_own_answers_labels_each_instance() {
+    let (q, w) = conv(&book(
+        &[
+            &["type", "name", "label"],
+            &["begin group", "hh", "Household of ${mname}"],
+            &["begin repeat", "member", "Member: ${mname}"],
+            &["text", "mname", "Name"],
+            &["end repeat"],
+            &["end group"],
+            &["begin repeat", "visit", "Visit ${vdate}"],
+            &["date", "vdate", "Date?"],
+            &["end repeat"],
+        ],
+        &[],
+        &[],
+    ));
+    // ODK shows such a label per instance: anketa's instance label; the title goes without it.
+    let member = question(&q, "member");
+    assert_eq!(
+        (&member["text"], &member["label"]),
+        (&json!("Member"), &json!("Member: ${mname}"))
+    );
+    let visit = question(&q, "visit");
+    assert_eq!(
+        (&visit["text"], &visit["label"]),
+        (&json!("Visit"), &json!("Visit ${vdate}"))
+    );
+    assert_eq!(q["blocks"][1]["title"], "Visit");
+    // Outside the repeat a pipe of its answers is refused: removed, at the cell.
+    assert_eq!(q["blocks"][0]["title"], "Household of ");
+    has(
+        &w,
+        "survey!C2: the group's label: the pipe ${mname} is refused by anketa",
+    );
+    assert_eq!(w.len(), 1, "{w:#?}");
+}
