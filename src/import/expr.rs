@@ -74,6 +74,11 @@ pub(super) fn rewrite(
                 .rfind(|s| !s.is_empty() && *s != "." && *s != "..")
                 .unwrap_or("");
             if last.is_empty() {
+                // `position(current()/..)`: the instance, as `position(..)`.
+                if tok == "current()/.." {
+                    out.push_str("..");
+                    continue;
+                }
                 return Err(format!("the path `{tok}` names no question"));
             }
             out.push_str(

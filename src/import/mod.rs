@@ -15,6 +15,7 @@ mod sheets;
 mod tests;
 
 use crate::diag::Diagnostic;
+use crate::questionnaire::MAX_ROSTER_DEPTH;
 use names::{block_id, lang_code, valid_name};
 use question::question;
 use serde::Serialize;
@@ -111,6 +112,7 @@ impl<'a> Table<'a> {
                     "readonly" => "read_only".to_string(),
                     "caption" => "label".to_string(),
                     "count" | "jr:count" => "repeat_count".to_string(),
+                    "jr:noaddremove" | "noaddremove" => "noaddremove".to_string(),
                     "tag" => "name".to_string(),
                     "big-image" => "media".to_string(),
                     "list_name" | "list" => "list_name".to_string(),
@@ -127,6 +129,8 @@ impl<'a> Table<'a> {
                             "jr:constraintmsg" => "constraint_message".to_string(),
                             "calculate" => "calculation".to_string(),
                             "jr:requiredmsg" => "required_message".to_string(),
+                            "jr:count" => "repeat_count".to_string(),
+                            "jr:noaddremove" => "noaddremove".to_string(),
                             _ => rest,
                         };
                         (rest, None)
@@ -216,6 +220,9 @@ struct QJson {
     required: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
     relevant: Option<String>,
+    /// A roster's number of instances.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    count: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     constraint: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -236,6 +243,12 @@ struct QJson {
     default_calculation: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     choice_filter: Option<String>,
+    /// A roster's label of an instance.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    label: Option<Value>,
+    /// A roster's items.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    questions: Option<Vec<QJson>>,
 }
 
 #[derive(Serialize, Clone)]
@@ -248,23 +261,181 @@ struct OptJson {
     attributes: BTreeMap<String, String>,
 }
 
-/// A block being built, with the cells its expressions came from.
+/// A block being built.
 struct BlockIr {
     json: BlockJson,
     relevant_cell: String,
-    /// Cells of each question's droppable fields: (question index, field) → cell.
-    cells: HashMap<(usize, &'static str), String>,
+    title_cell: String,
     row: usize,
+    /// Made for a repeat at the top level (its one roster).
+    repeat: bool,
 }
 
 /// An open `begin group` / `begin repeat`.
 struct Frame {
     repeat: bool,
     row: usize,
-    /// Its rewritten `relevant`.
+    /// The rewritten `relevant` of a group inside a block or roster: AND-ed into its items.
     relevant: Option<String>,
+    relevant_cell: String,
     /// The block it fills (top-level frames only).
     block: Option<usize>,
+    /// A repeat's roster, its items collected as the rows come.
+    roster: Option<QJson>,
+}
+
+/// The conditions (and their cells) of the groups around a row inside its innermost repeat
+/// (or its block): AND-ed into what the row makes.
+fn inner_conditions(stack: &[Frame]) -> Vec<(String, String)> {
+    let from = stack.iter().rposition(|f| f.roster.is_some()).map_or(0, |i| i + 1);
+    stack[from..]
+        .iter()
+        .filter_map(|f| f.relevant.clone().map(|e| (e, f.relevant_cell.clone())))
+        .collect()
+}
+
+/// Conditions AND-ed: one as it is, more each in parentheses.
+fn and_all(mut all: Vec<String>) -> Option<String> {
+    match all.len() {
+        0 | 1 => all.pop(),
+        _ => Some(all.iter().map(|e| format!("({e})")).collect::<Vec<_>>().join(" and ")),
+    }
+}
+
+/// The ids of items and of the items of rosters among them.
+fn item_ids(items: &[QJson], into: &mut BTreeSet<String>) {
+    for q in items {
+        into.insert(q.id.clone());
+        if let Some(qs) = &q.questions {
+            item_ids(qs, into);
+        }
+    }
+}
+
+/// A `begin repeat` row as a roster (its items still to come): `label` its text, `relevant` the
+/// conditions given, `repeat_count` (a number or an expression) its count, `noAddRemove`
+/// without a count one instance.
+fn roster(
+    cx: &mut Cx,
+    st: &Table,
+    r: usize,
+    id: String,
+    relevant: Option<String>,
+    cells: &mut HashMap<(String, &'static str), String>,
+) -> QJson {
+    let name = st.value(r, "name");
+    let text = cx
+        .text(st, r, "label")
+        .unwrap_or_else(|| Value::String(if name.is_empty() { id.clone() } else { name.to_string() }));
+    let hint = cx.text(st, r, "hint");
+    let mut count = None;
+    if let Some((v, c)) = st.get(r, "repeat_count") {
+        let at = cell(st.name, r, c);
+        count = match v.parse::<f64>() {
+            Ok(n) if n >= 0.0 && n.fract() == 0.0 => Some(format!("{n}")),
+            Ok(_) => {
+                cx.warn(
+                    at.clone(),
+                    format!("repeat_count `{v}` is not a whole number: not used"),
+                    "the interviewer adds the instances one by one",
+                );
+                None
+            }
+            Err(_) => cx.expr(v, &at, "repeat_count", false),
+        };
+        cells.insert((id.clone(), "count"), at);
+    }
+    if let Some((v, c)) = st.get(r, "noaddremove") {
+        match v.to_lowercase().as_str() {
+            "yes" | "true" | "1" | "true()" | "y" => {
+                // Without a count, ODK shows the one instance of the form and no way to add
+                // another; with one, anketa's counted roster has exactly its count already.
+                if count.is_none() {
+                    count = Some("1".to_string());
+                }
+            }
+            "no" | "false" | "0" | "false()" | "n" => {}
+            _ => cx.warn(
+                cell(st.name, r, c),
+                format!("noAddRemove `{v}` is an expression: not used"),
+                "anketa's roster has a count or lets the interviewer add instances; give repeat_count",
+            ),
+        }
+    }
+    QJson {
+        id,
+        kind: "roster",
+        text: Some(text),
+        hint,
+        relevant,
+        count,
+        questions: Some(Vec::new()),
+        ..QJson::default()
+    }
+}
+
+/// A repeat's label that pipes the repeat's own answers (`Member: ${name}`, which ODK shows per
+/// instance) is the label of an instance; the roster's title is the label without those pipes
+/// (the name of the repeat when nothing is left).
+fn instance_label(ro: &mut QJson) {
+    let mut own = BTreeSet::new();
+    item_ids(ro.questions.as_deref().unwrap_or_default(), &mut own);
+    let strings = |v: &Value| -> Vec<String> {
+        match v {
+            Value::String(s) => vec![s.clone()],
+            Value::Object(m) => m.values().filter_map(|x| x.as_str().map(str::to_string)).collect(),
+            _ => Vec::new(),
+        }
+    };
+    let Some(text) = ro.text.clone() else { return };
+    let pipes_own = |s: &str| crate::questionnaire::piped(s).any(|(n, _)| own.contains(n));
+    if !strings(&text).iter().any(|s| pipes_own(s)) {
+        return;
+    }
+    let strip = |s: &str| -> String {
+        let mut out = String::new();
+        let mut last = 0;
+        for (n, r) in crate::questionnaire::piped(s) {
+            if own.contains(n) {
+                out.push_str(&s[last..r.start]);
+                last = r.end;
+            }
+        }
+        out.push_str(&s[last..]);
+        let t = out.trim().trim_end_matches([':', '-', '–', '—', ',', '№', '#']).trim();
+        if t.is_empty() { ro.id.clone() } else { t.to_string() }
+    };
+    ro.text = Some(match &text {
+        Value::String(s) => Value::String(strip(s)),
+        Value::Object(m) => Value::Object(
+            m.iter()
+                .map(|(k, v)| (k.clone(), Value::String(strip(v.as_str().unwrap_or_default()))))
+                .collect(),
+        ),
+        other => other.clone(),
+    });
+    ro.label = Some(text);
+}
+
+/// An `end group`/`end repeat` (or the end of the form): a repeat's roster goes into the roster
+/// or block around it; one left without items is left out (warned).
+fn close(f: Frame, stack: &mut [Frame], blocks: &mut [BlockIr], cx: &mut Cx, sheet: &str, type_col: usize) {
+    let Some(ro) = f.roster else { return };
+    if ro.questions.as_ref().is_none_or(Vec::is_empty) {
+        cx.warn(
+            cell(sheet, f.row, type_col),
+            format!("repeat `{}` has no question anketa can ask: left out", ro.id),
+            "its questions were dropped (see the warnings above)",
+        );
+        return;
+    }
+    let mut ro = ro;
+    instance_label(&mut ro);
+    if let Some(p) = stack.iter_mut().rev().find_map(|g| g.roster.as_mut()) {
+        p.questions.get_or_insert_with(Vec::new).push(ro);
+    } else if let Some(b) = stack.first().map_or(f.block, |g| g.block) {
+        blocks[b].json.questions.push(ro);
+    }
 }
 
 /// Columns that may be given per language.
@@ -346,6 +517,7 @@ const SURVEY_COLUMNS: &[&str] = &[
     "trigger",
     "parameters",
     "repeat_count",
+    "noaddremove",
     "media",
     "image",
     "audio",
@@ -596,7 +768,7 @@ pub fn convert(book: &Workbook, file: &str) -> Result<Imported, Vec<Diagnostic>>
         if ty.is_empty()
             || matches!(
                 base.as_str(),
-                "begin_group" | "begin_repeat" | "end_group" | "end_repeat"
+                "begin_group" | "end_group" | "end_repeat" | "begin_loop" | "end_loop"
             )
         {
             continue;
@@ -622,7 +794,7 @@ pub fn convert(book: &Workbook, file: &str) -> Result<Imported, Vec<Diagnostic>>
         }
         if UNSUPPORTED.contains(&base.as_str())
             || base == "hidden" && st.get(r, "calculation").is_none()
-            || !known_type(&base)
+            || !known_type(&base) && base != "begin_repeat"
         {
             if !name.is_empty() {
                 cx.targets.insert(name.to_string(), Target::Dropped("''"));
@@ -637,7 +809,10 @@ pub fn convert(book: &Workbook, file: &str) -> Result<Imported, Vec<Diagnostic>>
             let n = format!("row{}", r + 1);
             cx.warn(
                 st.cell(r, "name"),
-                format!("{base} without a name: it is `{n}`"),
+                format!(
+                    "{} without a name: it is `{n}`",
+                    if base == "begin_repeat" { "repeat" } else { &base }
+                ),
                 "give every question a name: it is the variable in the data",
             );
             n
@@ -687,8 +862,10 @@ pub fn convert(book: &Workbook, file: &str) -> Result<Imported, Vec<Diagnostic>>
         );
     }
 
-    // Pass 2: blocks and questions.
+    // Pass 2: blocks, rosters and questions.
     let mut blocks: Vec<BlockIr> = Vec::new();
+    // The cells of the items' droppable fields: (item id, field) → cell.
+    let mut cells: HashMap<(String, &'static str), String> = HashMap::new();
     let mut block_ids: BTreeSet<String> = BTreeSet::new();
     let mut stack: Vec<Frame> = Vec::new();
     let mut outside: Option<usize> = None;
@@ -707,25 +884,42 @@ pub fn convert(book: &Workbook, file: &str) -> Result<Imported, Vec<Diagnostic>>
             );
             continue;
         }
-        let (base, rest) = split_type(ty);
+        let (mut base, rest) = split_type(ty);
         let name = st.value(r, "name");
+        // pyxform's `begin loop over LIST` is a group per option of the list, not a repeat.
+        if base == "begin_loop" {
+            cx.warn(
+                type_cell.clone(),
+                format!("loop `{name}` over a list: asked once, as a group"),
+                "anketa has no loops over a list (`%(label)s` is shown as written); make it a repeat, or a group per option",
+            );
+        }
+        if let Some(g) = base.strip_suffix("_loop") {
+            base = format!("{g}_group");
+        }
+        for (field, col) in [
+            ("text", "label"),
+            ("hint", "hint"),
+            ("constraint_message", "constraint_message"),
+        ] {
+            if let Some(id) = row_names.get(&r) {
+                cells.insert((id.clone(), field), st.cell(r, col));
+            }
+        }
         match base.as_str() {
             "begin_group" | "begin_repeat" => {
                 let repeat = base == "begin_repeat";
-                if repeat {
-                    cx.warn(
-                        type_cell.clone(),
-                        format!("repeat not supported yet: asked once (`{name}`)"),
-                        "rosters come in a later version; the questions are asked once",
-                    );
-                    if st.get(r, "repeat_count").is_some() {
-                        cx.warn(
-                            st.cell(r, "repeat_count"),
-                            "repeat_count is not used",
-                            "the repeat is asked once",
-                        );
-                    }
+                let depth = stack.iter().filter(|f| f.roster.is_some()).count() + 1;
+                if repeat && depth > MAX_ROSTER_DEPTH {
+                    return Err(fatal(
+                        &type_cell,
+                        &format!(
+                            "repeat `{name}` is nested {depth} deep: anketa's rosters nest at most {MAX_ROSTER_DEPTH} levels"
+                        ),
+                        "make the innermost repeat a group, or move its questions into the repeat around it",
+                    ));
                 }
+                let relevant_cell = st.cell(r, "relevant");
                 let relevant = st
                     .get(r, "relevant")
                     .and_then(|(v, c)| cx.expr(v, &cell(&survey.name, r, c), "relevant", false));
@@ -748,22 +942,43 @@ pub fn convert(book: &Workbook, file: &str) -> Result<Imported, Vec<Diagnostic>>
                         json: BlockJson {
                             id,
                             title,
-                            relevant: relevant.clone(),
+                            // A repeat's condition is its roster's.
+                            relevant: if repeat { None } else { relevant.clone() },
                             questions: Vec::new(),
                         },
-                        relevant_cell: st.cell(r, "relevant"),
-                        cells: HashMap::new(),
+                        relevant_cell: relevant_cell.clone(),
+                        title_cell: st.cell(r, "label"),
                         row: r,
+                        repeat,
                     });
                     Some(blocks.len() - 1)
                 } else {
                     None
                 };
+                let roster = match row_names.get(&r) {
+                    Some(id) if repeat => {
+                        let conds = inner_conditions(&stack);
+                        let mut all: Vec<String> = conds.iter().map(|(e, _)| e.clone()).collect();
+                        all.extend(relevant.clone());
+                        let at = if relevant.is_some() {
+                            Some(relevant_cell.clone())
+                        } else {
+                            conds.last().map(|(_, c)| c.clone())
+                        };
+                        if let Some(at) = at {
+                            cells.insert((id.clone(), "relevant"), at);
+                        }
+                        Some(roster(&mut cx, &st, r, id.clone(), and_all(all), &mut cells))
+                    }
+                    _ => None,
+                };
                 stack.push(Frame {
                     repeat,
                     row: r,
-                    relevant: if block.is_some() { None } else { relevant },
+                    relevant: if block.is_some() || repeat { None } else { relevant },
+                    relevant_cell,
                     block,
+                    roster,
                 });
                 continue;
             }
@@ -774,16 +989,20 @@ pub fn convert(book: &Workbook, file: &str) -> Result<Imported, Vec<Diagnostic>>
                         format!("`{ty}` without a matching begin: ignored"),
                         "delete the row, or add the begin row",
                     ),
-                    Some(f) if f.repeat != (base == "end_repeat") => cx.warn(
-                        type_cell,
-                        format!(
-                            "`{ty}` closes the {} begun at row {}",
-                            if f.repeat { "repeat" } else { "group" },
-                            f.row + 1
-                        ),
-                        "write end repeat for a repeat, end group for a group",
-                    ),
-                    Some(_) => {}
+                    Some(f) => {
+                        if f.repeat != (base == "end_repeat") {
+                            cx.warn(
+                                type_cell,
+                                format!(
+                                    "`{ty}` closes the {} begun at row {}",
+                                    if f.repeat { "repeat" } else { "group" },
+                                    f.row + 1
+                                ),
+                                "write end repeat for a repeat, end group for a group",
+                            );
+                        }
+                        close(f, &mut stack, &mut blocks, &mut cx, &survey.name, type_col);
+                    }
                 }
                 continue;
             }
@@ -820,19 +1039,25 @@ pub fn convert(book: &Workbook, file: &str) -> Result<Imported, Vec<Diagnostic>>
         let Some(q) = question(&mut cx, &st, r, &base, &rest, id, &lists) else {
             continue;
         };
-        let (mut q, cells) = q;
-        // Inner frames' conditions.
-        let inner: Vec<String> = stack.iter().skip(1).filter_map(|f| f.relevant.clone()).collect();
-        if !inner.is_empty() {
-            let mut all: Vec<String> = inner.iter().map(|e| format!("({e})")).collect();
-            if let Some(own) = &q.relevant {
-                all.push(format!("({own})"));
-            }
-            q.relevant = Some(if all.len() == 1 {
-                inner[0].clone()
-            } else {
-                all.join(" and ")
-            });
+        let (mut q, qcells) = q;
+        // The conditions of the groups around it (inside its repeat, if any).
+        let conds = inner_conditions(&stack);
+        if let Some((_, at)) = conds.last()
+            && q.relevant.is_none()
+        {
+            cells.insert((q.id.clone(), "relevant"), at.clone());
+        }
+        let mut all: Vec<String> = conds.into_iter().map(|(e, _)| e).collect();
+        if !all.is_empty() {
+            all.extend(q.relevant.take());
+            q.relevant = and_all(all);
+        }
+        for (field, c) in qcells {
+            cells.insert((q.id.clone(), field), c);
+        }
+        if let Some(ro) = stack.iter_mut().rev().find_map(|f| f.roster.as_mut()) {
+            ro.questions.get_or_insert_with(Vec::new).push(q);
+            continue;
         }
         let b = match stack.first().and_then(|f| f.block) {
             Some(b) => b,
@@ -848,22 +1073,18 @@ pub fn convert(book: &Workbook, file: &str) -> Result<Imported, Vec<Diagnostic>>
                             questions: Vec::new(),
                         },
                         relevant_cell: String::new(),
-                        cells: HashMap::new(),
+                        title_cell: String::new(),
                         row: r,
+                        repeat: false,
                     });
                     outside = Some(blocks.len() - 1);
                     blocks.len() - 1
                 }
             },
         };
-        let bl = &mut blocks[b];
-        let qi = bl.json.questions.len();
-        for (field, c) in cells {
-            bl.cells.insert((qi, field), c);
-        }
-        bl.json.questions.push(q);
+        blocks[b].json.questions.push(q);
     }
-    for f in stack.iter().rev() {
+    while let Some(f) = stack.pop() {
         cx.warn(
             cell(&survey.name, f.row, type_col),
             format!(
@@ -872,30 +1093,41 @@ pub fn convert(book: &Workbook, file: &str) -> Result<Imported, Vec<Diagnostic>>
             ),
             "add an end group (end repeat) row",
         );
+        close(f, &mut stack, &mut blocks, &mut cx, &survey.name, type_col);
     }
 
     // A block's condition may not refer to its own questions: such a condition goes into each
-    // of them instead. Empty blocks go.
+    // of its items instead. Empty blocks go.
     let mut kept = Vec::new();
     for mut b in blocks {
         if b.json.questions.is_empty() {
-            cx.warn(
-                cell(&survey.name, b.row, type_col),
-                format!("group `{}` has no question anketa can ask: left out", b.json.id),
-                "its questions were dropped (see the warnings above)",
-            );
+            // An empty repeat was said at its row.
+            if !b.repeat {
+                cx.warn(
+                    cell(&survey.name, b.row, type_col),
+                    format!("group `{}` has no question anketa can ask: left out", b.json.id),
+                    "its questions were dropped (see the warnings above)",
+                );
+            }
             continue;
         }
+        // A repeat's block has the title of its roster (without pipes of the instance).
+        if b.repeat
+            && let Some(t) = b.json.questions.first().and_then(|r| r.text.clone())
+        {
+            b.json.title = t;
+        }
         if let Some(rel) = b.json.relevant.clone() {
-            let own: BTreeSet<&str> = b.json.questions.iter().map(|q| q.id.as_str()).collect();
+            let mut own = BTreeSet::new();
+            item_ids(&b.json.questions, &mut own);
             if expr::refs(&rel).iter().any(|r| own.contains(r.as_str())) {
-                for (i, q) in b.json.questions.iter_mut().enumerate() {
+                for q in &mut b.json.questions {
                     q.relevant = Some(match &q.relevant {
                         Some(e) => format!("({rel}) and ({e})"),
                         None => rel.clone(),
                     });
-                    b.cells
-                        .entry((i, "relevant"))
+                    cells
+                        .entry((q.id.clone(), "relevant"))
                         .or_insert_with(|| b.relevant_cell.clone());
                 }
                 b.json.relevant = None;
@@ -969,7 +1201,7 @@ pub fn convert(book: &Workbook, file: &str) -> Result<Imported, Vec<Diagnostic>>
         let mut repaired = false;
         let mut bugs = Vec::new();
         for e in errs {
-            if repair(&mut blocks, &e, &mut cx) {
+            if repair(&mut blocks, &cells, &e, &mut cx) {
                 repaired = true;
             } else {
                 bugs.push(e);
@@ -1011,18 +1243,40 @@ fn warning_order(location: &str) -> (u8, usize, usize, usize) {
     (rank, row, letters.len(), col)
 }
 
-/// Drops the expression field a load error points to (warned at its cell); false when the
-/// error is not in such a field.
-fn repair(blocks: &mut [BlockIr], e: &Diagnostic, cx: &mut Cx) -> bool {
+/// Drops the expression field a load error points to (warned at its cell), or the pipe a text's
+/// error points to; false when the error is not in such a field.
+fn repair(
+    blocks: &mut [BlockIr],
+    cells: &HashMap<(String, &'static str), String>,
+    e: &Diagnostic,
+    cx: &mut Cx,
+) -> bool {
     let loc = e.location.as_str();
     let Some(rest) = loc.strip_prefix("blocks[") else {
         return false;
     };
-    let Some((b, rest)) = rest.split_once(']') else {
+    let Some((b, mut rest)) = rest.split_once(']') else {
         return false;
     };
     let Ok(b) = b.parse::<usize>() else { return false };
     let Some(bl) = blocks.get_mut(b) else { return false };
+    if rest.starts_with(".title") {
+        let mut title = Some(bl.json.title.clone());
+        let Some(pipe) = unpipe(&mut title, e) else {
+            return false;
+        };
+        bl.json.title = title.unwrap_or_default();
+        let at = bl.title_cell.clone();
+        cx.warn(
+            at,
+            format!(
+                "the group's label: the pipe {pipe} is refused by anketa: {}; removed",
+                e.message
+            ),
+            e.hint.clone().unwrap_or_else(|| hint_of(e)),
+        );
+        return true;
+    }
     if rest == ".relevant" {
         if bl.json.relevant.take().is_none() {
             return true;
@@ -1035,29 +1289,68 @@ fn repair(blocks: &mut [BlockIr], e: &Diagnostic, cx: &mut Cx) -> bool {
         );
         return true;
     }
-    let Some(rest) = rest.strip_prefix(".questions[") else {
-        return false;
+    // `.questions[i]`, then `.questions[j]` into rosters.
+    let mut items = &mut bl.json.questions;
+    let q = loop {
+        let Some(r) = rest.strip_prefix(".questions[") else {
+            return false;
+        };
+        let Some((i, field)) = r.split_once(']') else {
+            return false;
+        };
+        let Ok(i) = i.parse::<usize>() else { return false };
+        let Some(q) = items.get_mut(i) else { return false };
+        rest = field;
+        if !rest.starts_with(".questions[") {
+            break q;
+        }
+        let Some(qs) = q.questions.as_mut() else { return false };
+        items = qs;
     };
-    let Some((i, field)) = rest.split_once(']') else {
-        return false;
-    };
-    let Ok(i) = i.parse::<usize>() else { return false };
-    let field = field.trim_start_matches('.');
+    let field = rest.trim_start_matches('.');
     let field = field.split(['.', '[']).next().unwrap_or("");
-    let Some(q) = bl.json.questions.get_mut(i) else {
-        return false;
-    };
     let key: &'static str = match field {
         "relevant" => "relevant",
+        "count" => "count",
         "constraint" => "constraint",
         "calculation" => "calculation",
         "choice_filter" => "choice_filter",
         "default" => "default",
         "default_calculation" => "default_calculation",
+        "text" => "text",
+        "hint" => "hint",
+        "label" => "label",
+        "constraint_message" => "constraint_message",
         _ => return false,
     };
+    let at = |key: &str| {
+        cells
+            .get(&(q.id.clone(), key))
+            .cloned()
+            .unwrap_or_else(|| format!("survey ({})", q.id))
+    };
+    if matches!(key, "text" | "hint" | "label" | "constraint_message") {
+        let at = at(key);
+        let t = match key {
+            "text" => &mut q.text,
+            "hint" => &mut q.hint,
+            "label" => &mut q.label,
+            _ => &mut q.constraint_message,
+        };
+        let Some(pipe) = unpipe(t, e) else { return false };
+        cx.warn(
+            at,
+            format!(
+                "{key} of `{}`: the pipe {pipe} is refused by anketa: {}; removed",
+                q.id, e.message
+            ),
+            e.hint.clone().unwrap_or_else(|| hint_of(e)),
+        );
+        return true;
+    }
     let had = match key {
         "relevant" => q.relevant.take().is_some(),
+        "count" => q.count.take().is_some(),
         "constraint" => {
             q.constraint_message = None;
             q.constraint.take().is_some()
@@ -1068,27 +1361,46 @@ fn repair(blocks: &mut [BlockIr], e: &Diagnostic, cx: &mut Cx) -> bool {
         _ => q.default_calculation.take().is_some(),
     };
     if had {
-        let at = bl
-            .cells
-            .get(&(i, key))
-            .cloned()
-            .unwrap_or_else(|| format!("survey ({})", q.id));
-        let what = if key == "calculation" {
-            "replaced by ''"
-        } else {
-            "dropped"
+        let what = match key {
+            "calculation" => "replaced by ''",
+            "count" => "dropped (the interviewer adds the instances)",
+            _ => "dropped",
         };
+        let field = if key == "count" { "repeat_count" } else { key };
         cx.warn(
-            at,
-            format!("{key} of `{}` refused by anketa: {}; {what}", q.id, e.message),
+            at(key),
+            format!("{field} of `{}` refused by anketa: {}; {what}", q.id, e.message),
             hint_of(e),
         );
     }
     true
 }
 
+/// Removes the pipe a text's error points to (a roster's answer where it has many values) from
+/// the text (every language); the pipe, or `None` when the error is not about one.
+fn unpipe(t: &mut Option<Value>, e: &Diagnostic) -> Option<String> {
+    let s = e.snippet.as_ref()?;
+    let pipe: String = s.line.chars().skip(s.col).take(s.len).collect();
+    if !pipe.starts_with("${") {
+        return None;
+    }
+    match t {
+        Some(Value::String(s)) => *s = s.replace(&pipe, ""),
+        Some(Value::Object(m)) => {
+            for v in m.values_mut() {
+                if let Value::String(s) = v {
+                    *s = s.replace(&pipe, "");
+                }
+            }
+        }
+        _ => return None,
+    }
+    Some(pipe)
+}
+
 fn hint_of(e: &Diagnostic) -> String {
     match (&e.snippet, &e.hint) {
+        (Some(s), Some(h)) => format!("in `{}`: {h}", s.line),
         (Some(s), _) => format!("in `{}`", s.line),
         (None, Some(h)) => h.clone(),
         _ => "see docs/expressions.md".to_string(),
@@ -1127,8 +1439,10 @@ const PHRASES: &[(&str, &str)] = &[
     ("end group", "end_group"),
     ("begin repeat", "begin_repeat"),
     ("end repeat", "end_repeat"),
-    ("begin loop", "begin_repeat"),
-    ("end loop", "end_repeat"),
+    ("begin looped group", "begin_repeat"),
+    ("end looped group", "end_repeat"),
+    ("begin loop", "begin_loop"),
+    ("end loop", "end_loop"),
     ("begin lgroup", "begin_repeat"),
     ("end lgroup", "end_repeat"),
     ("phone number", "phone_number"),
@@ -1163,8 +1477,8 @@ fn normalise_type(t: &str) -> String {
     match t {
         "begingroup" => "begin_group",
         "endgroup" => "end_group",
-        "beginrepeat" | "begin_loop" => "begin_repeat",
-        "endrepeat" | "end_loop" => "end_repeat",
+        "beginrepeat" => "begin_repeat",
+        "endrepeat" => "end_repeat",
         "select1" => "select_one",
         "select_all_that_apply" => "select_multiple",
         "int" => "integer",

@@ -36,14 +36,21 @@ fn conv(b: &Workbook) -> (serde_json::Value, Vec<String>) {
     (serde_json::from_str(&out.json).unwrap(), w)
 }
 
-/// The questions of all blocks, by id.
+/// The items of all blocks (rosters and their items too), in order.
 fn questions(q: &serde_json::Value) -> Vec<serde_json::Value> {
-    q["blocks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .flat_map(|b| b["questions"].as_array().unwrap().clone())
-        .collect()
+    fn items(qs: &serde_json::Value, out: &mut Vec<serde_json::Value>) {
+        for x in qs.as_array().unwrap() {
+            out.push(x.clone());
+            if x["type"] == "roster" {
+                items(&x["questions"], out);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for b in q["blocks"].as_array().unwrap() {
+        items(&b["questions"], &mut out);
+    }
+    out
 }
 
 fn question(q: &serde_json::Value, id: &str) -> serde_json::Value {
@@ -282,20 +289,286 @@ fn unclosed_groups_and_stray_ends_are_repaired_with_warnings() {
 }
 
 #[test]
-fn a_repeat_is_asked_once_with_a_warning() {
+fn a_top_level_repeat_is_a_block_of_one_roster_with_its_count() {
     let (q, w) = conv(&book(
         &[
-            &["type", "name", "label", "repeat_count"],
-            &["begin repeat", "member", "Member", "3"],
-            &["text", "mname", "Name"],
+            &["type", "name", "label", "hint", "relevant", "repeat_count"],
+            &["integer", "hh_size", "How many people?"],
+            &[
+                "begin repeat",
+                "member",
+                "Members",
+                "One per person",
+                "${hh_size} > 0",
+                "${hh_size}",
+            ],
+            &["text", "mname", "Name of person ${pos}"],
+            &["integer", "age", "Age of ${mname}?"],
+            &["calculate", "pos", "", "", "", ""],
+            &["end repeat"],
+            &["text", "after", "After"],
+        ],
+        &[],
+        &[],
+    ));
+    let ids: Vec<&str> = q["blocks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["main", "member", "main_2"]);
+    let block = &q["blocks"][1];
+    assert_eq!(block["title"], "Members");
+    assert_eq!(block.get("relevant"), None);
+    assert_eq!(block["questions"].as_array().unwrap().len(), 1);
+    let r = &block["questions"][0];
+    assert_eq!(
+        (&r["id"], &r["type"], &r["text"], &r["hint"]),
+        (
+            &json!("member"),
+            &json!("roster"),
+            &json!("Members"),
+            &json!("One per person")
+        )
+    );
+    assert_eq!(r["count"], "${hh_size}");
+    assert_eq!(r["relevant"], "${hh_size} > 0");
+    assert_eq!(r.get("label"), None, "ODK has no instance label: anketa shows № k");
+    let inner: Vec<&str> = r["questions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(inner, ["mname", "age", "pos"]);
+    // Inside the roster a reference is the same instance's: kept as written.
+    assert_eq!(r["questions"][1]["text"], "Age of ${mname}?");
+    has(&w, "survey!A6: calculate pos without a calculation");
+    assert!(!w.iter().any(|x| x.contains("repeat")), "{w:#?}");
+}
+
+#[test]
+fn repeat_count_a_number_or_no_add_remove_and_what_is_not_used() {
+    let (q, w) = conv(&book(
+        &[
+            &["type", "name", "label", "repeat_count", "jr:noAddRemove"],
+            &["begin repeat", "three", "Three", "3"],
+            &["text", "a", "A"],
+            &["end repeat"],
+            &["begin repeat", "fixed", "Fixed", "", "true()"],
+            &["text", "b", "B"],
+            &["end repeat"],
+            &["begin repeat", "free", "Free", "2.5", "${a} = 'x'"],
+            &["text", "c", "C"],
+            &["end repeat"],
+            &["begin repeat", "empty", "Empty"],
+            &["geopoint", "gps", "Where?"],
             &["end repeat"],
         ],
         &[],
         &[],
     ));
-    assert_eq!(q["blocks"][0]["id"], "member");
-    has(&w, "survey!A2: repeat not supported yet: asked once");
-    has(&w, "survey!D2: repeat_count is not used");
+    assert_eq!(question(&q, "three")["count"], "3");
+    // noAddRemove without a count: the one instance of the form, nothing added.
+    assert_eq!(question(&q, "fixed")["count"], "1");
+    assert_eq!(question(&q, "free").get("count"), None);
+    has(&w, "survey!D8: repeat_count `2.5` is not a whole number: not used");
+    has(&w, "survey!E8: noAddRemove `${a} = 'x'` is an expression: not used");
+    has(
+        &w,
+        "survey!A11: repeat `empty` has no question anketa can ask: left out",
+    );
+    assert!(!w.iter().any(|x| x.contains("group `empty`")), "{w:#?}");
+    assert_eq!(q["blocks"].as_array().unwrap().len(), 3);
+}
+
+#[test]
+fn nested_repeats_are_nested_rosters_and_groups_inside_give_their_questions() {
+    let (q, w) = conv(&book(
+        &[
+            &["type", "name", "label", "relevant", "repeat_count"],
+            &["integer", "hh_size", "How many people?"],
+            &["begin group", "hh", "Household"],
+            &["begin group", "adults", "Adults", "${hh_size} > 1"],
+            &["begin repeat", "member", "Member", "", "${hh_size}"],
+            &["integer", "age", "Age?"],
+            &["begin group", "work", "Work", "${age} >= 15"],
+            &["integer", "n_jobs", "How many jobs?"],
+            &["begin repeat", "jobs", "Job", "", "${n_jobs}"],
+            &["text", "employer", "Employer?"],
+            &["integer", "hours", "Hours?", "${age} < 70"],
+            &["calculate", "job_no", "", "", ""],
+            &["end repeat"],
+            &["end group"],
+            &["end repeat"],
+            &["end group"],
+            &["text", "note_hh", "Anything else?"],
+            &["end group"],
+        ],
+        &[],
+        &[],
+    ));
+    let hh = &q["blocks"][1];
+    assert_eq!(hh["id"], "hh");
+    let member = &hh["questions"][0];
+    assert_eq!(member["type"], "roster");
+    // The condition of the group around the repeat is the roster's.
+    assert_eq!(member["relevant"], "${hh_size} > 1");
+    assert_eq!(member["count"], "${hh_size}");
+    assert_eq!(hh["questions"][1]["id"], "note_hh");
+    let ids: Vec<&str> = member["questions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["age", "n_jobs", "jobs"]);
+    // A group inside the repeat: its condition goes into its questions and its roster.
+    assert_eq!(question(&q, "n_jobs")["relevant"], "${age} >= 15");
+    let jobs = question(&q, "jobs");
+    assert_eq!(jobs["relevant"], "${age} >= 15");
+    assert_eq!(jobs["count"], "${n_jobs}");
+    assert_eq!(jobs["questions"][0]["id"], "employer");
+    // An outer roster's question is its current instance's, inside the inner roster.
+    assert_eq!(question(&q, "hours")["relevant"], "${age} < 70");
+    has(&w, "survey!A12: calculate job_no without a calculation");
+}
+
+#[test]
+fn repeat_expressions_position_count_and_indexed_repeat_are_kept() {
+    let (q, w) = conv(&book(
+        &[
+            &["type", "name", "label", "calculation", "relevant"],
+            &["begin repeat", "member", "Member"],
+            &["text", "mname", "Name"],
+            &["integer", "age", "Age"],
+            &["calculate", "no", "", "position(..)"],
+            &["calculate", "no2", "", "position(current()/..)"],
+            &[
+                "text",
+                "older",
+                "Older than the first?",
+                "",
+                "../age > indexed-repeat(/data/member/age, /data/member, 1)",
+            ],
+            &["end repeat"],
+            &["calculate", "n", "", "count(/data/member)"],
+            &["calculate", "total", "", "sum(${age})"],
+            &["calculate", "oldest", "", "max(${age})"],
+            &["calculate", "first", "", "indexed-repeat(${mname}, ${member}, 1)"],
+            &["calculate", "names", "", "join(', ', ${mname})"],
+            &["note", "show", "First: ${first}, of ${n}"],
+        ],
+        &[],
+        &[],
+    ));
+    assert!(w.is_empty(), "{w:#?}");
+    assert_eq!(question(&q, "no")["calculation"], "position(..)");
+    assert_eq!(question(&q, "no2")["calculation"], "position(..)");
+    assert_eq!(
+        question(&q, "older")["relevant"],
+        "${age} > indexed-repeat(${age}, ${member}, 1)"
+    );
+    assert_eq!(question(&q, "n")["calculation"], "count(${member})");
+    assert_eq!(question(&q, "total")["calculation"], "sum(${age})");
+    assert_eq!(
+        question(&q, "first")["calculation"],
+        "indexed-repeat(${mname}, ${member}, 1)"
+    );
+}
+
+#[test]
+fn a_plain_reference_into_a_repeat_from_outside_is_refused_at_its_cell() {
+    let (q, w) = conv(&book(
+        &[
+            &["type", "name", "label", "relevant", "calculation", "repeat_count"],
+            &["begin repeat", "member", "Member", "", "", "${age}"],
+            &["text", "mname", "Name"],
+            &["integer", "age", "Age"],
+            &["end repeat"],
+            &["text", "why", "Why is ${mname} so old?", "${age} > 90"],
+            &["calculate", "n_old", "", "", "count(${age})"],
+            &["calculate", "a1", "", "", "${age} + 1"],
+        ],
+        &[],
+        &[],
+    ));
+    // An aggregate is fine…
+    assert_eq!(question(&q, "n_old")["calculation"], "count(${age})");
+    // …one value where there are many is refused by anketa: dropped, warned at the cell.
+    let why = question(&q, "why");
+    assert_eq!(why.get("relevant"), None);
+    has(
+        &w,
+        "survey!D6: relevant of `why` refused by anketa: `age` is asked in each instance of the roster `member`: here it has many values; dropped",
+    );
+    assert_eq!(question(&q, "a1")["calculation"], "''");
+    has(
+        &w,
+        "survey!E8: calculation of `a1` refused by anketa: `age` is asked in each instance",
+    );
+    // A pipe of it is removed from the text.
+    assert_eq!(why["text"], "Why is  so old?");
+    has(&w, "survey!C6: text of `why`: the pipe ${mname} is refused by anketa");
+    // A count of the roster's own questions cannot be known before its instances.
+    assert_eq!(question(&q, "member").get("count"), None);
+    has(
+        &w,
+        "survey!F2: repeat_count of `member` refused by anketa: refers to a question of this roster, `age`",
+    );
+}
+
+#[test]
+fn repeats_nested_deeper_than_anketa_allows_are_an_error_naming_the_row() {
+    let mut rows: Vec<&[&str]> = vec![&["type", "name", "label"]];
+    for _ in 0..4 {
+        rows.push(&["begin repeat", "r", "R"]);
+    }
+    rows.push(&["text", "t", "T"]);
+    for _ in 0..4 {
+        rows.push(&["end repeat"]);
+    }
+    let e = convert(&book(&rows, &[], &[]), "form.xlsx").unwrap_err();
+    assert_eq!(e.len(), 1, "{e:#?}");
+    assert_eq!(e[0].location, "survey!A5");
+    assert_eq!(
+        e[0].message,
+        "repeat `r` is nested 4 deep: anketa's rosters nest at most 3 levels"
+    );
+    // Three levels are fine.
+    let begins = [
+        ["begin repeat", "a", "R"],
+        ["begin repeat", "b", "R"],
+        ["begin repeat", "c", "R"],
+    ];
+    let mut rows: Vec<&[&str]> = vec![&["type", "name", "label"]];
+    for begin in &begins {
+        rows.push(begin);
+    }
+    rows.push(&["text", "t", "T"]);
+    for _ in 0..3 {
+        rows.push(&["end repeat"]);
+    }
+    let (q, _) = conv(&book(&rows, &[], &[]));
+    assert_eq!(question(&q, "c")["questions"][0]["id"], "t");
+}
+
+#[test]
+fn a_loop_over_a_list_is_asked_once_as_a_group() {
+    let (q, w) = conv(&book(
+        &[
+            &["type", "name", "label"],
+            &["begin loop over yn", "each", "Each"],
+            &["integer", "n", "How many %(label)s?"],
+            &["end loop"],
+        ],
+        YN,
+        &[],
+    ));
+    assert_eq!(q["blocks"][0]["id"], "each");
+    assert_eq!(question(&q, "n")["type"], "number");
+    has(&w, "survey!A2: loop `each` over a list: asked once, as a group");
 }
 
 #[test]
@@ -770,4 +1043,42 @@ fn the_warnings_of_a_sloppy_form() {
         .map(|w| w.to_string().replacen("error: ", "warning: ", 1) + "\n")
         .collect();
     insta::assert_snapshot!("sloppy_form_warnings", text);
+}
+
+#[test]
+fn a_repeat_label_piping_its_own_answers_labels_each_instance() {
+    let (q, w) = conv(&book(
+        &[
+            &["type", "name", "label"],
+            &["begin group", "hh", "Household of ${mname}"],
+            &["begin repeat", "member", "Member: ${mname}"],
+            &["text", "mname", "Name"],
+            &["end repeat"],
+            &["end group"],
+            &["begin repeat", "visit", "Visit ${vdate}"],
+            &["date", "vdate", "Date?"],
+            &["end repeat"],
+        ],
+        &[],
+        &[],
+    ));
+    // ODK shows such a label per instance: anketa's instance label; the title goes without it.
+    let member = question(&q, "member");
+    assert_eq!(
+        (&member["text"], &member["label"]),
+        (&json!("Member"), &json!("Member: ${mname}"))
+    );
+    let visit = question(&q, "visit");
+    assert_eq!(
+        (&visit["text"], &visit["label"]),
+        (&json!("Visit"), &json!("Visit ${vdate}"))
+    );
+    assert_eq!(q["blocks"][1]["title"], "Visit");
+    // Outside the repeat a pipe of its answers is refused: removed, at the cell.
+    assert_eq!(q["blocks"][0]["title"], "Household of ");
+    has(
+        &w,
+        "survey!C2: the group's label: the pipe ${mname} is refused by anketa",
+    );
+    assert_eq!(w.len(), 1, "{w:#?}");
 }

@@ -5,7 +5,11 @@ use crate::support::{anketa, has_all, ok, s, says, text};
 
 /// Import → check → simulate 20 → merge → report, each succeeding; the imported JSON.
 fn chain(form: &str) -> serde_json::Value {
-    let tmp = tempfile::tempdir().unwrap();
+    chain_in(form, &tempfile::tempdir().unwrap())
+}
+
+/// [`chain`] in `tmp`: the merge's outputs are in `tmp/out`.
+fn chain_in(form: &str, tmp: &tempfile::TempDir) -> serde_json::Value {
     let json = tmp.path().join("form.json");
     let o = anketa(&["import", form, "--out", s(&json)]);
     let summary = ok(&o);
@@ -65,9 +69,75 @@ fn cascading_selects_keep_their_filters_through_the_chain() {
 }
 
 #[test]
-fn an_xls_workbook_imports_too() {
-    let q = chain("tests/fixtures/xlsform/tutorial.xls");
-    assert!(q["blocks"][0]["questions"].as_array().unwrap().len() >= 5, "{q:#}");
+fn an_xls_workbook_with_a_repeat_gives_a_roster_and_its_csv() {
+    let tmp = tempfile::tempdir().unwrap();
+    let q = chain_in("tests/fixtures/xlsform/tutorial.xls", &tmp);
+    // A repeat at the top level: a block of one roster, asked per household member.
+    let member = &q["blocks"][0]["questions"][0];
+    assert_eq!((&member["id"], &member["type"]), (&"member".into(), &"roster".into()));
+    assert!(member["questions"].as_array().unwrap().len() >= 5, "{q:#}");
+    let out = tmp.path().join("out");
+    let main = std::fs::read_to_string(out.join("tutorial.csv")).unwrap();
+    assert!(main.lines().next().unwrap().ends_with(",member_count"), "{main}");
+    let rows = std::fs::read_to_string(out.join("tutorial.member.csv")).unwrap();
+    assert!(rows.starts_with("id,member_n,name,"), "{rows}");
+    assert!(rows.lines().count() > 10, "{rows}");
+}
+
+#[test]
+fn a_repeat_counted_by_a_calculate_runs_through_the_chain() {
+    let q = chain("tests/fixtures/xlsform/repeat_date_test.xls");
+    let r = &q["blocks"][1]["questions"][0];
+    assert_eq!((&r["type"], &r["count"]), (&"roster".into(), &"${repeat_count}".into()));
+}
+
+#[test]
+fn nested_repeats_of_a_real_form_give_nested_roster_csvs() {
+    // Trees, and the stems of each tree (counted by a question of the tree).
+    let form = "tests/fixtures/xlsform/UCL_Biomass_Plot_Form.xlsx";
+    let tmp = tempfile::tempdir().unwrap();
+    let json = tmp.path().join("form.json");
+    ok(&anketa(&["import", form, "--out", s(&json)]));
+    let checked = ok(&anketa(&["check", s(&json)]));
+    assert!(checked.ends_with(", 5 rosters\n"), "{checked}");
+    let q: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    let trees = &q["blocks"][4]["questions"][0];
+    assert_eq!(trees["id"], "trees");
+    let stems = trees["questions"].as_array().unwrap().last().unwrap();
+    assert_eq!(
+        (&stems["id"], &stems["count"]),
+        (&"stems".into(), &"${stem_count}".into())
+    );
+    let laptop = tmp.path().join("laptop");
+    ok(&anketa(&[
+        "simulate",
+        "--questionnaire",
+        s(&json),
+        "--count",
+        "5",
+        "--out",
+        s(&laptop),
+        "--seed",
+        "3",
+    ]));
+    // The simulated interviews stay in progress (a distance constraint random answers miss):
+    // merged with --include-incomplete.
+    let out = tmp.path().join("out");
+    ok(&anketa(&[
+        "merge",
+        s(&laptop),
+        "--out",
+        s(&out),
+        "--include-incomplete",
+    ]));
+    let stem = q["id"].as_str().unwrap();
+    assert_eq!(stem, "ucl_biomass_plot_form");
+    let rows = std::fs::read_to_string(out.join(format!("{stem}.stems.csv"))).unwrap();
+    assert!(rows.starts_with("id,trees_n,stems_n,tag_1,"), "{rows}");
+    assert!(rows.lines().count() > 1, "{rows}");
+    for r in ["trees", "stumps", "subplot1", "subplot2"] {
+        assert!(out.join(format!("{stem}.{r}.csv")).exists(), "{r}");
+    }
 }
 
 #[test]
