@@ -63,15 +63,21 @@ pub fn simulate(a: &SimulateArgs, progress: &dyn Progress, out: &mut dyn Write) 
         .and_then(|()| dir.keep_questionnaire(&q).map(drop))
         .map_err(|e| Error::Failed(format!("{}: {}", shown(&a.out), store::io_reason(&e))))?;
     let done = AtomicU64::new(0);
+    // Counted as written: an interview meant to be completed stays in progress when a required
+    // answer could not be drawn (or a roster's instances could not all be filled).
+    let in_progress = AtomicU64::new(0);
     let saved = (0..a.count).into_par_iter().try_for_each(|n| {
         let rec = sim.record(n);
+        if rec.status == crate::record::Status::InProgress {
+            in_progress.fetch_add(1, Ordering::Relaxed);
+        }
         dir.save(&rec).map_err(|e| (dir.interview_path(&rec), e))?;
         progress.update(done.fetch_add(1, Ordering::Relaxed) + 1, a.count);
         Ok::<(), (PathBuf, std::io::Error)>(())
     });
     progress.finish();
     saved.map_err(|(p, e)| Error::Failed(format!("{}: {}", shown(&p), store::io_reason(&e))))?;
-    let incomplete = (0..a.count).filter(|&n| sim.is_incomplete(n)).count() as u64;
+    let incomplete = in_progress.into_inner();
     let line = format!(
         "wrote {} interview(s) of `{}` version {} ({} completed, {incomplete} in progress) by {} interviewer(s) to {}\n",
         a.count,
