@@ -112,12 +112,28 @@ pub(crate) fn load_questionnaire(path: &Path) -> Result<Questionnaire, Vec<Diagn
     questionnaire::load(&label, &src)
 }
 
-/// A questionnaire file's label for messages and its text.
+/// A questionnaire file's label for messages and its text. An XLSForm (`.xlsx`, `.xls`,
+/// `.ods`) is converted as `anketa import` converts it, so that `check`, `codebook`, `simulate`
+/// and the interviewer's `--questionnaire` take the form itself (its warnings are those of
+/// `import`; the questionnaire is the JSON it gives, hash included).
 fn questionnaire_text(path: &Path) -> Result<(String, String), Vec<Diagnostic>> {
     let label = shown(path);
+    if is_workbook(path) {
+        let book = read_workbook(path)
+            .map_err(|e| vec![Diagnostic::new(&label, "", e).hint("check the path and the file")])?;
+        let imported = crate::import::convert(&book, &label)?;
+        return Ok((label, imported.json));
+    }
     let src = read_text(path, questionnaire::MAX_FILE_BYTES)
         .map_err(|e| vec![Diagnostic::new(&label, "", e).hint("check the path and the file")])?;
     Ok((label, src))
+}
+
+/// Whether a path names a spreadsheet (an XLSForm) by its extension.
+fn is_workbook(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| ["xlsx", "xls", "ods", "xlsm"].iter().any(|x| e.eq_ignore_ascii_case(x)))
 }
 
 /// A file given to `anketa check`, read once: a JSON Schema beside the questionnaires
@@ -159,8 +175,10 @@ pub(crate) fn resolve_questionnaire(arg: &str) -> Result<Questionnaire, Vec<Diag
     if !path.exists() {
         let ids: Vec<&str> = questionnaire::all_bundled().iter().map(|q| q.id.as_str()).collect();
         return Err(vec![
-            Diagnostic::new(arg, "", "no such file, and no bundled questionnaire has this id")
-                .hint(format!("bundled: {}; or give a path to a .json file", ids.join(", "))),
+            Diagnostic::new(arg, "", "no such file, and no bundled questionnaire has this id").hint(format!(
+                "bundled: {}; or give a path to a .json file or an XLSForm (.xlsx, .xls, .ods)",
+                ids.join(", ")
+            )),
         ]);
     }
     load_questionnaire(path)

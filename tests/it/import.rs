@@ -204,3 +204,50 @@ fn the_csv_variant_imports_the_worked_example_of_the_docs() {
         ],
     );
 }
+
+/// The form itself, without `import`: `check`, `codebook` and `simulate` take an XLSForm path,
+/// and what they see is exactly what `import` writes (the same hash in the interviews).
+#[test]
+fn check_codebook_and_simulate_take_the_xlsform_itself() {
+    let form = "tests/fixtures/xlsform/tutorial.xls";
+    let tmp = tempfile::tempdir().unwrap();
+    let says_ok = ok(&anketa(&["check", form]));
+    has_all(
+        &says_ok,
+        &["ok: tests/fixtures/xlsform/tutorial.xls: tutorial v1:", "1 roster"],
+    );
+    let book = ok(&anketa(&["codebook", form]));
+    assert!(book.contains("per instance of member"), "{book}");
+    let json = tmp.path().join("t.json");
+    ok(&anketa(&["import", form, "--out", s(&json)]));
+    let imported: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    let field = tmp.path().join("field");
+    ok(&anketa(&[
+        "simulate",
+        "--questionnaire",
+        form,
+        "--count",
+        "3",
+        "--out",
+        s(&field),
+    ]));
+    let hash = {
+        use sha2::Digest;
+        let digest = sha2::Sha256::digest(std::fs::read(&json).unwrap());
+        digest.iter().map(|b| format!("{b:02x}")).collect::<String>()
+    };
+    let one = std::fs::read_dir(field.join("interviews"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let rec: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(one).unwrap()).unwrap();
+    assert_eq!(rec["questionnaire"]["sha256"], hash.as_str());
+    assert_eq!(rec["questionnaire"]["id"], imported["id"]);
+    // A broken workbook is named with its reason.
+    let bad = tmp.path().join("bad.xlsx");
+    std::fs::write(&bad, "not a workbook").unwrap();
+    let out = anketa(&["check", s(&bad)]);
+    says(&out, "cannot read the workbook");
+}
