@@ -2,6 +2,8 @@
 # Benchmark of `anketa merge` against the I/O floor (cat), jq and a Python script, same run.
 #
 #   benches/merge.sh [N]        N simulated НКО interviews (default 100000)
+#   MERGE_Q=projects benches/merge.sh [N]   … of the nested roster demo instead (issue 13)
+#   MERGE_PEERS=cat                          time only cat beside anketa (no jq, Python, DuckDB)
 #
 # Builds --release, simulates N interviews on two "laptops" (the second holds a copy of every
 # tenth file of the first, as when a laptop is copied twice) into a temp dir, warms the page
@@ -26,7 +28,7 @@ command -v jq >/dev/null || { echo "jq is missing: apt-get install -y jq" >&2; e
 # ANKETA_BENCH_DIR=DIR keeps the simulated files there and reuses them on the next run (the
 # machine is shared: rerun the timings when it is quiet without simulating again).
 if [ -n "${ANKETA_BENCH_DIR:-}" ]; then
-  TMP=$ANKETA_BENCH_DIR/merge$N
+  TMP=$ANKETA_BENCH_DIR/merge${MERGE_Q:-}$N
   mkdir -p "$TMP"
   trap 'rm -rf "$TMP"/out-* "$TMP"/*.time "$TMP"/*.try "$TMP"/*.err' EXIT
 else
@@ -71,10 +73,15 @@ done
 for _ in 1 2 3; do
   run cat bash -c "find '$TMP/laptop1' '$TMP/laptop2' -path '*/interviews/*.json' -print0 | xargs -0 cat"
 done
-run jq bash -c "find '$TMP/laptop1' '$TMP/laptop2' -path '*/interviews/*.json' -print0 | xargs -0 jq -c ."
-run python python3 benches/merge_peer.py "$TMP/out-python" "$TMP/laptop1" "$TMP/laptop2"
-PEERS="cat jq python"
-if python3 -c 'import duckdb' 2>/dev/null; then
+PEERS=cat
+if [ "${MERGE_PEERS:-all}" = all ]; then
+  run jq bash -c "find '$TMP/laptop1' '$TMP/laptop2' -path '*/interviews/*.json' -print0 | xargs -0 jq -c ."
+  run python python3 benches/merge_peer.py "$TMP/out-python" "$TMP/laptop1" "$TMP/laptop2"
+  PEERS="cat jq python"
+fi
+if [ "${MERGE_PEERS:-all}" != all ]; then
+  :
+elif python3 -c 'import duckdb' 2>/dev/null; then
   run duckdb python3 benches/merge_duckdb.py "$TMP/out-duckdb" "$TMP/laptop1" "$TMP/laptop2"
   PEERS="$PEERS duckdb"
 else
@@ -84,7 +91,7 @@ fi
 ratio() { awk -v a="$1" -v p="$2" 'BEGIN { printf "%.1f×", p / a }'; }
 printf '\n%s files (%s MB, %s interviews + %s copies) on %s cores; anketa merged %s\n\n' "$FILES" \
   "$((BYTES / 1000000))" "$N" "$((FILES - N))" "$(nproc)" \
-  "$(grep -o '"nko": [0-9]*' "$TMP/out-anketa/merge-report.json" | head -1 | cut -d' ' -f2)"
+  "$(grep -o "\"${MERGE_Q:-nko}\": [0-9]*" "$TMP/out-anketa/merge-report.json" | head -1 | cut -d' ' -f2)"
 echo "| case | anketa | peer (same run) | ratio | command |"
 echo "|---|---|---|---|---|"
 for peer in $PEERS; do

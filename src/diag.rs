@@ -24,6 +24,54 @@ pub fn printable(s: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// A path as this system writes it, for what users read: on Windows with `\` only (a folder
+/// typed as `D:/data/out/` with a file name joined to it would show as `D:/data/out/\x.json`)
+/// and without the `\\?\` that resolving a path adds (`\\?\C:\x` → `C:\x`); elsewhere as
+/// it is. The one helper for paths in messages, summaries and listings ([`native_path`] is its
+/// pure core).
+pub fn shown(path: &std::path::Path) -> String {
+    native_path(&path.to_string_lossy(), cfg!(windows))
+}
+
+/// [`shown`] over text, for Windows (`windows`) or elsewhere, so that tests on any platform
+/// check both forms. Only Windows changes anything: `/` becomes `\`, and a verbatim prefix
+/// goes where a plain path says the same (`\\?\C:\x` → `C:\x`, `\\?\UNC\srv\share` →
+/// `\\srv\share`); other verbatim paths (`\\?\Volume{…}`) stay as they are, since `/` is no
+/// separator there.
+pub fn native_path(s: &str, windows: bool) -> String {
+    if !windows {
+        return s.to_string();
+    }
+    if let Some(rest) = s.strip_prefix(r"\\?\") {
+        if let Some(unc) = rest.strip_prefix(r"UNC\") {
+            return format!(r"\\{unc}");
+        }
+        let b = rest.as_bytes();
+        if b.len() >= 3 && b[0].is_ascii_alphabetic() && b[1] == b':' && b[2] == b'\\' {
+            return rest.to_string();
+        }
+        return s.to_string();
+    }
+    s.replace('/', "\\")
+}
+
+/// `name` inside the folder `dir`, shown as [`native_path`] shows paths, with exactly one
+/// separator between them however `dir` ends (`out/` and `out` give `out/x`, or `out\x` on
+/// Windows); an empty `name` gives the folder with one separator after it (`out/`).
+pub fn path_in(dir: &str, name: &str, windows: bool) -> String {
+    let dir = native_path(dir, windows);
+    let sep = if windows { '\\' } else { '/' };
+    let trimmed = dir.trim_end_matches(sep);
+    if trimmed.is_empty() && !dir.is_empty() {
+        return format!("{sep}{name}");
+    }
+    if dir.is_empty() || (windows && trimmed.len() == 2 && trimmed.ends_with(':') && trimmed == dir) {
+        // No folder, or a bare drive (`C:` is the current folder of drive C: `C:x`).
+        return format!("{dir}{name}");
+    }
+    format!("{trimmed}{sep}{name}")
+}
+
 /// One problem found in an input file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Diagnostic {
@@ -163,5 +211,45 @@ mod tests {
             "\\u{1b}]0;owned\\u{7}\\u{1b}[2J"
         );
         assert_eq!(printable("a\nb\u{9b}c\u{202e}"), "a\\nb\\u{9b}c\\u{202e}");
+    }
+
+    #[test]
+    fn paths_are_shown_with_the_separator_of_the_system() {
+        // Windows: one separator, whatever the user typed or a join added.
+        for (given, windows) in [
+            (r"Z:\data\out/", r"Z:\data\out\"),
+            (r"D:/data/out/\nko.json", r"D:\data\out\\nko.json"),
+            ("lap1/interviews/x.json", r"lap1\interviews\x.json"),
+            (r"lap1\interviews\x.json", r"lap1\interviews\x.json"),
+            (r"\\?\C:\stick\anketa-data", r"C:\stick\anketa-data"),
+            (r"\\?\UNC\server\share\out", r"\\server\share\out"),
+            (r"\\?\Volume{1234}\a/b", r"\\?\Volume{1234}\a/b"),
+            (r"\\server\share/out", r"\\server\share\out"),
+            ("отчёт/итог.html", r"отчёт\итог.html"),
+        ] {
+            assert_eq!(native_path(given, true), windows, "{given}");
+            // Elsewhere a path is shown as it is (`\` is a character of a Unix file name).
+            assert_eq!(native_path(given, false), given);
+        }
+        assert_eq!(shown(std::path::Path::new("a/b")), native_path("a/b", cfg!(windows)));
+    }
+
+    #[test]
+    fn a_name_in_a_folder_has_one_separator_however_the_folder_ends() {
+        for (dir, unix, windows) in [
+            ("merged", "merged/conflicts", r"merged\conflicts"),
+            ("merged/", "merged/conflicts", r"merged\conflicts"),
+            (r"Z:\data\out/", r"Z:\data\out/conflicts", r"Z:\data\out\conflicts"),
+            ("/", "/conflicts", r"\conflicts"),
+            (r"C:\", r"C:\/conflicts", r"C:\conflicts"),
+            ("C:", "C:/conflicts", "C:conflicts"),
+            ("", "conflicts", "conflicts"),
+        ] {
+            assert_eq!(path_in(dir, "conflicts", false), unix, "{dir}");
+            assert_eq!(path_in(dir, "conflicts", true), windows, "{dir}");
+        }
+        assert_eq!(path_in("out/", "", false), "out/");
+        assert_eq!(path_in("out/", "", true), r"out\");
+        assert_eq!(path_in("out", "", true), r"out\");
     }
 }

@@ -216,6 +216,8 @@ pub struct Simulator<'q> {
     interviewers: Vec<Interviewer>,
     district: Option<usize>,
     texts: &'static Phrases,
+    /// The number questions a roster's `count` reads: drawn as counts (mostly a few).
+    counts: BTreeSet<usize>,
 }
 
 impl<'q> Simulator<'q> {
@@ -240,12 +242,20 @@ impl<'q> Simulator<'q> {
             .index_of("district")
             .filter(|&i| q.questions[i].kind == Kind::Single && !q.questions[i].options.is_empty());
         let texts = if q.language == "ru" { &RU } else { &EN };
+        let counts = q
+            .rosters
+            .iter()
+            .filter_map(|r| r.count.as_ref())
+            .flat_map(|e| e.refs())
+            .filter_map(|(name, _)| q.index_of(name))
+            .collect();
         Simulator {
             q,
             opts,
             interviewers,
             district,
             texts,
+            counts,
         }
     }
 
@@ -495,6 +505,11 @@ impl<'q> Simulator<'q> {
                 let x = if hi - lo > 1000.0 && lo >= 0.0 {
                     // Counts and amounts: most are small, a few large (log-uniform).
                     ((lo + 1.0).ln() + rng.f64() * ((hi + 1.0).ln() - (lo + 1.0).ln())).exp() - 1.0
+                } else if self.counts.contains(&qi) {
+                    // How many instances a roster has (household members, projects): mostly a
+                    // few, now and then many (the product of two uniform draws: about 40 % of
+                    // the range's upper three quarters).
+                    lo + rng.f64() * rng.f64() * (hi - lo + 1.0)
                 } else {
                     lo + rng.f64() * (hi - lo)
                 };

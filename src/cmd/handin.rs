@@ -2,6 +2,7 @@
 //! or USB stick for the supervisor (see [`crate::store::DataDir::hand_in`]).
 
 use super::{Done, Error, emit};
+use crate::diag::shown;
 use crate::i18n::{self, Lang};
 use crate::store::{DataDir, HandIn};
 use std::io::Write;
@@ -32,7 +33,7 @@ pub fn handin(data_dir: Option<PathBuf>, lang: Option<&str>, dest: &Path, out: &
 
 /// What a hand-in did, in words.
 fn summary(lang: Lang, h: &HandIn) -> String {
-    let folder = h.folder.display().to_string();
+    let folder = shown(&h.folder);
     format!(
         "{}\n",
         i18n::handed_in(lang, &folder, h.new, h.updated, h.already, h.questionnaires)

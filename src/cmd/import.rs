@@ -1,7 +1,7 @@
 //! `anketa import`: an XLSForm (`.xlsx`, `.xls`, `.ods`) converted to a questionnaire JSON.
 
 use super::{Done, Error, emit};
-use crate::diag::printable;
+use crate::diag::{printable, shown};
 use crate::store;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -17,7 +17,7 @@ pub fn import(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Result<Done, Error> {
-    let label = form.display().to_string();
+    let label = shown(form);
     let book = store::read_workbook(form).map_err(|e| Error::Usage(vec![format!("{label}: {e}")]))?;
     let imported = crate::import::convert(&book, &label)?;
     if strict && !imported.warnings.is_empty() {
@@ -28,7 +28,7 @@ pub fn import(
     }
     let types: Vec<String> = imported.by_type.iter().map(|(k, v)| format!("{k} {v}")).collect();
     let questions: usize = imported.by_type.values().sum();
-    let dest = out_file.map_or_else(|| "standard output".to_string(), |p| p.display().to_string());
+    let dest = out_file.map_or_else(|| "standard output".to_string(), |p| shown(p));
     let summary = format!(
         "imported: {} → {}: {} v{}: {} blocks, {} questions ({}); languages {}; {} warning(s)\n",
         printable(&label),
@@ -44,7 +44,7 @@ pub fn import(
     match out_file {
         Some(p) => {
             store::write_atomic(p, imported.json.as_bytes())
-                .map_err(|e| Error::Failed(format!("{}: cannot write: {}", p.display(), store::io_reason(&e))))?;
+                .map_err(|e| Error::Failed(format!("{}: cannot write: {}", shown(p), store::io_reason(&e))))?;
             emit(out, summary.as_bytes())?;
         }
         None => {

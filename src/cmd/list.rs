@@ -1,6 +1,7 @@
 //! `anketa list`: the interviews of this laptop's data dir, for people and scripts.
 
 use super::{Done, Error, emit};
+use crate::diag::shown;
 use crate::i18n::{self, Lang};
 use crate::interview::summary::Summary;
 use crate::questionnaire::{Questionnaire, all_bundled};
@@ -41,9 +42,9 @@ pub fn list(
                 let label = lang.t("ошибка", "error");
                 let why = i18n::unreadable(lang, &e);
                 let _ = if all {
-                    writeln!(err, "{label}: {}: {why} ({e})", path.display())
+                    writeln!(err, "{label}: {}: {why} ({e})", shown(&path))
                 } else {
-                    writeln!(err, "{label}: {}: {why}", path.display())
+                    writeln!(err, "{label}: {}: {why}", shown(&path))
                 };
             }
         }
@@ -61,7 +62,7 @@ fn as_json(items: &[Summary]) -> String {
         .map(|it| {
             serde_json::json!({
                 "id": it.rec.id,
-                "path": it.path.display().to_string(),
+                "path": shown(&it.path),
                 "questionnaire": it.rec.questionnaire.id,
                 "version": it.rec.questionnaire.version,
                 "interviewer": it.rec.interviewer,
@@ -96,7 +97,7 @@ fn as_lines(items: &[Summary]) -> String {
             it.progress.0,
             it.progress.1,
             it.rec.interviewer,
-            it.path.display()
+            shown(&it.path)
         ));
     }
     s

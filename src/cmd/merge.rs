@@ -7,6 +7,7 @@
 //! the same folder left and is no longer written; the merge report last.
 
 use super::{Done, Error, Progress, emit};
+use crate::diag::shown;
 use crate::export::{codebook, spss};
 use crate::file_names;
 use crate::merge::plan::{self, REPORT_FILE};
@@ -67,7 +68,7 @@ pub fn merge(
             });
         }
     };
-    emit(out, report.summary(&opts.out.display().to_string()).as_bytes())?;
+    emit(out, report.summary(&shown(&opts.out)).as_bytes())?;
     if report.rejected.is_empty() {
         return Ok(Done::All);
     }
@@ -282,7 +283,7 @@ pub fn run(opts: &MergeOptions, progress: &(dyn Fn(u64, u64) + Sync)) -> Result<
     big.append(&mut staged);
     // The report last: a merge output is one once its report is in place.
     big.push(write(&opts.out, REPORT_FILE, &report.to_json())?);
-    store::put_all(big).map_err(|(p, e)| Error::Failed(format!("{}: {}", p.display(), store::io_reason(&e))))?;
+    store::put_all(big).map_err(|(p, e)| Error::Failed(format!("{}: {}", shown(&p), store::io_reason(&e))))?;
     for old in plan::stale_outputs(&old_outputs, &outputs) {
         store::remove_file(&opts.out.join(old));
     }
@@ -300,9 +301,9 @@ fn found_questionnaires(w: &Walk, cat: &mut Catalog, report: &mut MergeReport) {
             continue; // such as the repository's questionnaires/schema.json
         }
         match store::load_questionnaire(p) {
-            Ok(q) => cat.add(q, Origin::Found(p.display().to_string())),
+            Ok(q) => cat.add(q, Origin::Found(shown(p))),
             Err(errs) => report.ignored.push(PathReason {
-                path: p.display().to_string(),
+                path: shown(p),
                 reason: plan::not_a_questionnaire(&errs),
                 ..PathReason::default()
             }),
@@ -328,8 +329,7 @@ fn found_questionnaires(w: &Walk, cat: &mut Catalog, report: &mut MergeReport) {
 /// durably, to be put in place with the others.
 fn write(out: &Path, name: &str, bytes: &[u8]) -> Result<store::Staged, Error> {
     let p = out.join(name);
-    let failed =
-        |what: &Path, e: std::io::Error| Error::Failed(format!("{}: {}", what.display(), store::io_reason(&e)));
+    let failed = |what: &Path, e: std::io::Error| Error::Failed(format!("{}: {}", shown(what), store::io_reason(&e)));
     if let Some(dir) = p.parent()
         && dir != out
     {

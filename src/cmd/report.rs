@@ -2,6 +2,7 @@
 //! interviews into tallies on every core, render, write.
 
 use super::{Done, Error, Progress, emit};
+use crate::diag::shown;
 use crate::i18n::Lang;
 use crate::merge::decide;
 use crate::report::{self, MergeInfo, Options, Plan, Quota, Report, Tally};
@@ -109,12 +110,12 @@ pub fn report(a: ReportArgs, progress: &dyn Progress, out: &mut dyn Write, err: 
     match &a.out {
         Some(p) => {
             store::write_atomic(p, &bytes)
-                .map_err(|e| Error::Failed(format!("{}: {}", p.display(), store::io_reason(&e))))?;
+                .map_err(|e| Error::Failed(format!("{}: {}", shown(p), store::io_reason(&e))))?;
             let tables: usize = r.sections.iter().map(|s| s.questions.len()).sum();
             let _ = writeln!(
                 err,
                 "wrote {} ({} interview(s), {} table(s))",
-                p.display(),
+                shown(p),
                 r.options.matched,
                 tables
             );
@@ -129,7 +130,7 @@ fn quota(p: &std::path::Path, plan: &Plan<'_>) -> Result<Quota, Error> {
     store::read_quota(p)
         .map_err(|e| vec![e])
         .and_then(|t| report::parse_quota(&t, plan))
-        .map_err(|errs| Error::Usage(errs.iter().map(|e| format!("--quota {}: {e}", p.display())).collect()))
+        .map_err(|errs| Error::Usage(errs.iter().map(|e| format!("--quota {}: {e}", shown(p))).collect()))
 }
 
 /// Streams every record into tallies (one per core), merges them and finishes the report.
@@ -162,7 +163,7 @@ fn tally(
     if info.records == 0 {
         return Err(Error::Failed(format!(
             "{}: no interviews to report on{}",
-            input.display(),
+            shown(input),
             if info.rejected > 0 {
                 " (every record was rejected; see above)"
             } else {

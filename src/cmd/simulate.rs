@@ -1,6 +1,7 @@
 //! `anketa simulate`: plausible interview files, written exactly as the interviewer writes them.
 
 use super::{Done, Error, Progress, emit};
+use crate::diag::shown;
 use crate::simulate::{Options, Simulator, parse_weights};
 use crate::store::{self, DataDir};
 use rayon::prelude::*;
@@ -48,7 +49,7 @@ pub fn simulate(a: &SimulateArgs, progress: &dyn Progress, out: &mut dyn Write) 
         Some(p) => store::read_text(p, 10 * 1024 * 1024)
             .map_err(|e| vec![e.detail])
             .and_then(|s| parse_weights(&q, &s))
-            .map_err(|errs| Error::Usage(errs.iter().map(|e| format!("{}: {e}", p.display())).collect()))?,
+            .map_err(|errs| Error::Usage(errs.iter().map(|e| format!("{}: {e}", shown(p))).collect()))?,
     };
     let options = Options {
         seed: a.seed,
@@ -60,7 +61,7 @@ pub fn simulate(a: &SimulateArgs, progress: &dyn Progress, out: &mut dyn Write) 
     let dir = DataDir::at(&a.out);
     dir.ensure()
         .and_then(|()| dir.keep_questionnaire(&q).map(drop))
-        .map_err(|e| Error::Failed(format!("{}: {}", a.out.display(), store::io_reason(&e))))?;
+        .map_err(|e| Error::Failed(format!("{}: {}", shown(&a.out), store::io_reason(&e))))?;
     let done = AtomicU64::new(0);
     let saved = (0..a.count).into_par_iter().try_for_each(|n| {
         let rec = sim.record(n);
@@ -69,7 +70,7 @@ pub fn simulate(a: &SimulateArgs, progress: &dyn Progress, out: &mut dyn Write) 
         Ok::<(), (PathBuf, std::io::Error)>(())
     });
     progress.finish();
-    saved.map_err(|(p, e)| Error::Failed(format!("{}: {}", p.display(), store::io_reason(&e))))?;
+    saved.map_err(|(p, e)| Error::Failed(format!("{}: {}", shown(&p), store::io_reason(&e))))?;
     let incomplete = (0..a.count).filter(|&n| sim.is_incomplete(n)).count() as u64;
     let line = format!(
         "wrote {} interview(s) of `{}` version {} ({} completed, {incomplete} in progress) by {} interviewer(s) to {}\n",
@@ -78,7 +79,7 @@ pub fn simulate(a: &SimulateArgs, progress: &dyn Progress, out: &mut dyn Write) 
         q.version,
         a.count - incomplete,
         sim.interviewers().len(),
-        dir.interviews().display()
+        shown(&dir.interviews())
     );
     emit(out, line.as_bytes())?;
     Ok(Done::All)

@@ -7,7 +7,12 @@ use crate::expr::{Env, Value};
 use crate::questionnaire::{Choice, Kind, MAX_ROSTER_DEPTH, Question, Questionnaire, Text};
 use crate::record::fit::parse_date;
 use crate::record::{Answer, AnswerValue, Answers, Instance, Rosters, ValueRef};
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::BTreeMap;
+
+/// Maps and sets keyed by (question, place), hashed with foldhash (the keys are small
+/// integers; nothing to defend against): merge builds them for every record with rosters.
+type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::FixedState>;
+type HashSet<K> = std::collections::HashSet<K, foldhash::fast::FixedState>;
 
 /// Answers looked up by variable: the map of a [`Record`], or the sorted list of a borrowed
 /// [`RecordView`](crate::record::RecordView), so that relevance is computed by one function
@@ -529,6 +534,16 @@ pub(crate) fn apply_rules_in_after(
     at: At,
     before: Rules,
 ) -> Rules {
+    let dirty = dirty_after(q, changed, at);
+    let Walk { rules, calcs } = walk_part(q, &Owned { answers, rosters }, true, clock, before, Some(&dirty));
+    store_rules(q, answers, rosters, &rules, calcs, Some(&dirty));
+    rules
+}
+
+/// What a change of question `changed` at `at` can change: per question, the place inside which
+/// every live instance must be evaluated again (`None`: none) — the users of `changed`,
+/// directly or through others, each at the rosters it shares with what it reads.
+pub(crate) fn dirty_after(q: &Questionnaire, changed: usize, at: At) -> Vec<Option<At>> {
     let n = q.questions.len();
     // Per question: evaluate it at every live instance inside this place (`None`: not at all).
     let mut dirty: Vec<Option<At>> = vec![None; n];
@@ -567,9 +582,7 @@ pub(crate) fn apply_rules_in_after(
             }
         }
     }
-    let Walk { rules, calcs } = walk_part(q, &Owned { answers, rosters }, true, clock, before, Some(&dirty));
-    store_rules(q, answers, rosters, &rules, calcs, Some(&dirty));
-    rules
+    dirty
 }
 
 /// Writes the calculations into the answers and each answer's relevance flag (of the `dirty`
@@ -822,13 +835,13 @@ fn walk_part<T: Tree + ?Sized>(
 ) -> Walk {
     let n = q.questions.len();
     let mut block_rel: Vec<Option<bool>> = vec![None; q.blocks.len()];
-    let mut roster_rel: HashMap<(usize, At), bool> = HashMap::new();
+    let mut roster_rel: HashMap<(usize, At), bool> = HashMap::default();
     let mut st = State {
         q,
         tree,
         rules: std::borrow::Cow::Owned(rules),
         calc: vec![None; if recompute { n } else { 0 }],
-        calc_in: HashMap::new(),
+        calc_in: HashMap::default(),
         clock: clock.cloned(),
     };
     let mut calcs = Vec::new();
@@ -1209,14 +1222,14 @@ pub(crate) fn roster_count(
         tree: &tree,
         rules: std::borrow::Cow::Borrowed(rules),
         calc: Vec::new(),
-        calc_in: HashMap::new(),
+        calc_in: HashMap::default(),
         clock: clock.cloned(),
     };
     let block_ok = q.blocks[ro.block]
         .relevant
         .as_ref()
         .is_none_or(|b| b.test(&st.env(None, At::TOP)));
-    if !block_ok || !roster_relevant(&st, &mut HashMap::new(), r, parent) {
+    if !block_ok || !roster_relevant(&st, &mut HashMap::default(), r, parent) {
         return None;
     }
     let n = e.eval(&st.env(ro.parent, parent)).as_num();
@@ -1317,7 +1330,7 @@ pub(crate) fn at_place<R>(
         tree: &tree,
         rules: std::borrow::Cow::Borrowed(rules),
         calc: Vec::new(),
-        calc_in: HashMap::new(),
+        calc_in: HashMap::default(),
         clock: clock.cloned(),
     };
     let mut env = st.env(roster, at.prefix(depth(q, roster)));
@@ -1350,10 +1363,10 @@ pub(crate) fn roster_is_relevant(
         tree: &tree,
         rules: std::borrow::Cow::Borrowed(rules),
         calc: Vec::new(),
-        calc_in: HashMap::new(),
+        calc_in: HashMap::default(),
         clock: clock.cloned(),
     };
     let block = &q.blocks[q.rosters[r].block];
     block.relevant.as_ref().is_none_or(|b| b.test(&st.env(None, At::TOP)))
-        && roster_relevant(&st, &mut HashMap::new(), r, parent)
+        && roster_relevant(&st, &mut HashMap::default(), r, parent)
 }

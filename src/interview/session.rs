@@ -239,6 +239,9 @@ pub struct Session {
     clock: Option<jiff::ZonedDateTime>,
     /// [`Session::progress`] as of a revision of the record.
     progress_at: std::cell::Cell<Option<(u64, (usize, usize))>>,
+    /// The progress of each instance's own questions, kept until a change can alter it (a
+    /// roster of hundreds is not counted again at every key).
+    progress_in: std::cell::RefCell<std::collections::HashMap<(usize, At), (usize, usize)>>,
 }
 
 /// Text folded for matching: lower case, ё as е.
@@ -321,8 +324,27 @@ pub(crate) fn reopen(rec: &mut Record, now: &Now) {
 /// required or answered — an optional question left empty does not hold it short of full. The
 /// interviewer's bar, its start screen and `anketa list` all count with this.
 pub fn progress(q: &Questionnaire, rec: &Record, rules: &Rules) -> (usize, usize) {
-    let mut answered = 0;
-    let mut total = 0;
+    let mut p = top_progress(q, rec, rules);
+    let tree = Owned {
+        answers: &rec.answers,
+        rosters: &rec.rosters,
+    };
+    for r in 0..q.rosters.len() {
+        for at in super::logic::live_paths(q, &tree, r, At::TOP) {
+            let (d, t) = own_progress(q, rec, rules, r, at);
+            p = (p.0 + d, p.1 + t);
+        }
+    }
+    p
+}
+
+/// One question's share of [`progress`]: (answered, counted).
+fn counted(has: bool, required: bool) -> (usize, usize) {
+    if has || required { (usize::from(has), 1) } else { (0, 0) }
+}
+
+/// [`progress`] of the questions outside rosters.
+fn top_progress(q: &Questionnaire, rec: &Record, rules: &Rules) -> (usize, usize) {
     // One pass over the answers (a lookup per question would compare names hundreds of times).
     let mut has_value = vec![false; q.questions.len()];
     for (var, a) in &rec.answers {
@@ -332,31 +354,36 @@ pub fn progress(q: &Questionnaire, rec: &Record, rules: &Rules) -> (usize, usize
             has_value[i] = true;
         }
     }
+    let (mut answered, mut total) = (0, 0);
     for (i, qq) in q.questions.iter().enumerate() {
         if qq.roster.is_some() || !rules.rel[i] || !qq.is_interviewed() {
             continue;
         }
-        let has = has_value[i];
-        if has || qq.required {
-            total += 1;
-            answered += usize::from(has);
-        }
+        let (d, t) = counted(has_value[i], qq.required);
+        answered += d;
+        total += t;
     }
-    // In rosters: per live instance, as above.
-    for (&(i, at), &rel) in &rules.rel_in {
+    (answered, total)
+}
+
+/// [`progress`] of roster `r`'s own questions in its instance `at` (nested rosters aside).
+fn own_progress(q: &Questionnaire, rec: &Record, rules: &Rules, r: usize, at: At) -> (usize, usize) {
+    let Some(inst) = super::logic::instance(q, &rec.rosters, r, at) else {
+        return (0, 0);
+    };
+    let (mut answered, mut total) = (0, 0);
+    for i in q.rosters[r].questions.clone() {
         let qq = &q.questions[i];
-        if !rel || !qq.is_interviewed() {
+        if qq.roster != Some(r) || !qq.is_interviewed() || !rules.rel(q, i, at) {
             continue;
         }
-        let has = qq
-            .roster
-            .and_then(|r| super::logic::instance(q, &rec.rosters, r, at))
-            .and_then(|x| x.answers.get(&qq.id))
+        let has = inst
+            .answers
+            .get(&qq.id)
             .is_some_and(|a| a.value.as_ref().is_some_and(|v| !super::logic::is_empty(v)));
-        if has || qq.required {
-            total += 1;
-            answered += usize::from(has);
-        }
+        let (d, t) = counted(has, qq.required);
+        answered += d;
+        total += t;
     }
     (answered, total)
 }
@@ -492,6 +519,7 @@ impl Session {
             zone: jiff::tz::TimeZone::UTC,
             clock: None,
             progress_at: std::cell::Cell::new(None),
+            progress_in: Default::default(),
         };
         match start.map(|(i, at)| Pos::Question(i, at)).or_else(|| s.first_pos()) {
             Some(Pos::Question(i, at)) => {
@@ -674,28 +702,29 @@ impl Session {
         }
     }
 
+    /// [`own_progress`], remembered until a change can alter it.
+    fn own_progress_cached(&self, r: usize, at: At) -> (usize, usize) {
+        if let Some(&p) = self.progress_in.borrow().get(&(r, at)) {
+            return p;
+        }
+        let p = own_progress(&self.q, &self.rec, &self.rules, r, at);
+        self.progress_in.borrow_mut().insert((r, at), p);
+        p
+    }
+
     /// Progress inside instance `at` of roster `r` (nested rosters included), counted as
     /// [`progress`] counts.
     pub fn instance_progress(&self, r: usize, at: At) -> (usize, usize) {
-        let mut places = Vec::new();
-        self.places_in(Some(r), at, &mut places);
-        let (mut done, mut total) = (0, 0);
-        for p in places {
-            if let Pos::Question(i, a) = p {
-                let qq = &self.q.questions[i];
-                if !qq.is_interviewed() || !self.rules.rel(&self.q, i, a) {
-                    continue;
-                }
-                let has = self
-                    .answer_at(i, a)
-                    .is_some_and(|x| x.value.as_ref().is_some_and(|v| !super::logic::is_empty(v)));
-                if has || qq.required {
-                    total += 1;
-                    done += usize::from(has);
+        let mut p = self.own_progress_cached(r, at);
+        for c in 0..self.q.rosters.len() {
+            if c != r && self.q.roster_within(c, r) {
+                for a in super::logic::live_paths(&self.q, &self.tree(), c, at) {
+                    let (d, t) = self.own_progress_cached(c, a);
+                    p = (p.0 + d, p.1 + t);
                 }
             }
         }
-        (done, total)
+        p
     }
 
     /// How many places inside instance `at` of roster `r` hold up completion (none while
@@ -863,7 +892,13 @@ impl Session {
         {
             return p;
         }
-        let p = progress(&self.q, &self.rec, &self.rules);
+        let mut p = top_progress(&self.q, &self.rec, &self.rules);
+        for r in 0..self.q.rosters.len() {
+            for at in super::logic::live_paths(&self.q, &self.tree(), r, At::TOP) {
+                let (d, t) = self.own_progress_cached(r, at);
+                p = (p.0 + d, p.1 + t);
+            }
+        }
         self.progress_at.set(Some((rev, p)));
         p
     }
@@ -1198,6 +1233,7 @@ impl Session {
         let clock = self.clock.clone();
         self.rules =
             super::logic::apply_rules_in(&self.q, &mut self.rec.answers, &mut self.rec.rosters, clock.as_ref());
+        self.progress_in.borrow_mut().clear();
         self.fit_counts();
         self.offer();
     }
@@ -1234,11 +1270,36 @@ impl Session {
         }
         self.rules =
             super::logic::apply_rules_in(&self.q, &mut self.rec.answers, &mut self.rec.rosters, clock.as_ref());
+        self.progress_in.borrow_mut().clear();
     }
 
     /// [`Session::refresh_relevance`] after only question `i`'s answer changed: what depends on it
     /// is evaluated again, the rest kept.
     fn refresh_after(&mut self, i: usize) {
+        if self.q.has_rosters() {
+            // The instances whose questions can change: forget their progress.
+            let dirty = super::logic::dirty_after(&self.q, i, self.at);
+            let mut cache = self.progress_in.borrow_mut();
+            for (r, ro) in self.q.rosters.iter().enumerate() {
+                let within = ro
+                    .questions
+                    .clone()
+                    .filter(|&j| self.q.questions[j].roster == Some(r))
+                    .filter_map(|j| dirty[j])
+                    .reduce(|a, b| {
+                        let n = a
+                            .as_slice()
+                            .iter()
+                            .zip(b.as_slice())
+                            .take_while(|(x, y)| x == y)
+                            .count();
+                        a.prefix(n)
+                    });
+                if let Some(w) = within {
+                    cache.retain(|(x, a), _| *x != r || !a.within(&w));
+                }
+            }
+        }
         let before = std::mem::take(&mut self.rules);
         let clock = self.clock.clone();
         self.rules = super::logic::apply_rules_in_after(

@@ -1146,6 +1146,8 @@ fn projects_session() -> Session {
 
 /// Where the interviewer is, by name: a question with its instance (1-based), or a roster's list.
 fn place(s: &Session) -> String {
+    // The bar's cached count per instance is the count from scratch.
+    assert_eq!(s.progress(), super::session::progress(&s.q, &s.rec, &s.rules));
     match s.mode {
         Mode::Roster { r, parent, sel } => format!("list {} {:?} sel {sel}", s.q.rosters[r].id, parent.as_slice()),
         _ => format!("{} {:?}", cur(s), s.at.as_slice()),

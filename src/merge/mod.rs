@@ -824,7 +824,14 @@ impl MergeReport {
     pub fn summary(&self, out_dir: &str) -> String {
         use std::fmt::Write;
         let out_dir = &*printable(out_dir);
-        // Paths as the system writes them (`Z:\out\drafts.ndjson` on Windows).
+        // Paths as the system writes them (`Z:\out\drafts.ndjson` on Windows), one separator
+        // between the folder and a name however the folder was typed (`--out out/`).
+        let w = cfg!(windows);
+        let (conflicts, drafts, folder) = (
+            crate::diag::path_in(out_dir, "conflicts", w),
+            crate::diag::path_in(out_dir, "drafts.ndjson", w),
+            crate::diag::path_in(out_dir, "", w),
+        );
         let sep = std::path::MAIN_SEPARATOR;
         let mut s = String::new();
         let total: usize = self.merged.values().sum();
@@ -863,7 +870,7 @@ impl MergeReport {
         if !self.conflicts.is_empty() {
             let _ = writeln!(
                 s,
-                "conflicts: {} (the copies not kept are in {out_dir}{sep}conflicts{sep})",
+                "conflicts: {} (the copies not kept are in {conflicts}{sep})",
                 self.conflicts.len()
             );
             for c in self.conflicts.iter().take(SHOW) {
@@ -892,7 +899,7 @@ impl MergeReport {
         if !self.in_progress_left_out.is_empty() {
             let _ = writeln!(
                 s,
-                "drafts: {} in-progress cop(ies) not merged, kept in {out_dir}{sep}drafts.ndjson",
+                "drafts: {} in-progress cop(ies) not merged, kept in {drafts}",
                 self.in_progress_left_out.len()
             );
         }
@@ -937,7 +944,7 @@ impl MergeReport {
         );
         let _ = writeln!(
             s,
-            "wrote {} file(s) to {out_dir}{sep} (report: merge-report.json)",
+            "wrote {} file(s) to {folder} (report: merge-report.json)",
             self.outputs.len()
         );
         s

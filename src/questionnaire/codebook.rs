@@ -71,9 +71,26 @@ fn rows(q: &Questionnaire) -> Vec<Row> {
             if let Some(f) = &qq.choice_filter {
                 kind.push_str(&format!(" options where {}", f.src));
             }
+            // In a roster: once per instance, in that roster's own table of the export.
+            if let Some(r) = qq.roster {
+                let chain: Vec<&str> = q
+                    .roster_chain(Some(r))
+                    .iter()
+                    .map(|&x| q.rosters[x].id.as_str())
+                    .collect();
+                kind.push_str(&format!(" per instance of {}", chain.join(" › ")));
+            }
             let mut relevant = String::new();
             if let Some(e) = &b.relevant {
                 relevant.push_str(&format!("[block] {}", e.src));
+            }
+            for x in q.roster_chain(qq.roster) {
+                if let Some(e) = &q.rosters[x].relevant {
+                    if !relevant.is_empty() {
+                        relevant.push_str(" and ");
+                    }
+                    relevant.push_str(&format!("[{}] {}", q.rosters[x].id, e.src));
+                }
             }
             if let Some(e) = &qq.relevant {
                 if !relevant.is_empty() {

@@ -1,9 +1,12 @@
 //! JSON text → validated [`Questionnaire`], collecting every error with its JSON path.
 //!
-//! The JSON is first parsed into a `serde_json::Value` (syntax errors carry line:column), then
-//! walked by hand: a derive would stop at the first problem, while a questionnaire author wants
-//! the whole list, each with its path and a hint.
+//! The JSON is first parsed by serde_json into a [`json::Value`] tree that borrows its strings
+//! from the text (syntax errors carry line:column; a form of 5,000 options is a few thousand
+//! allocations, not the 20,000 `BTreeMap`s of a `serde_json::Value`), then walked by hand: a
+//! derive would stop at the first problem, while a questionnaire author wants the whole list,
+//! each with its path and a hint.
 
+use super::json::{self, Map, Value};
 use super::{
     Block, Check, Choice, Kind, MAX_INSTANCES, MAX_ROSTER_DEPTH, Missing, Names, Question, QuestionDefault,
     Questionnaire, Roster, Text,
@@ -11,9 +14,9 @@ use super::{
 use crate::diag::{Diagnostic, did_you_mean};
 use crate::expr::{self, BinOp, Expr, Func, Node};
 use crate::record::AnswerValue;
-use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, HashMap};
+use std::fmt::Write as _;
 
 /// Largest accepted questionnaire file.
 pub(crate) const MAX_FILE_BYTES: usize = 10 * 1024 * 1024;
@@ -111,7 +114,7 @@ pub fn load(file: &str, src: &str) -> Result<Questionnaire, Vec<Diagnostic>> {
             .hint("a questionnaire is a few hundred kilobytes at most; is this the right file?"),
         ]);
     }
-    let value: Value = match serde_json::from_str(src) {
+    let value = match json::from_str(src) {
         Ok(v) => v,
         Err(e) => {
             let line = src.lines().nth(e.line().saturating_sub(1)).unwrap_or("");
@@ -138,11 +141,6 @@ pub fn load(file: &str, src: &str) -> Result<Questionnaire, Vec<Diagnostic>> {
         roster_paths: Vec::new(),
     };
     let q = cx.questionnaire(&value, src);
-    // A large form's tree (20,000 objects for 5,000 options) takes longer to free than the
-    // rest of the check: it is freed on another thread, out of the way of the caller.
-    if src.len() > 64 * 1024 {
-        std::thread::spawn(move || drop(value));
-    }
     match q {
         Some(q) if cx.errors.is_empty() => Ok(q),
         _ => Err(cx.errors),
@@ -210,7 +208,7 @@ impl Cx<'_> {
         self.errors.push(Diagnostic::new(self.file, path, msg).hint(hint));
     }
 
-    fn object<'v>(&mut self, v: &'v Value, path: &str, allowed: &[&str], what: &str) -> Option<&'v Map<String, Value>> {
+    fn object<'v>(&mut self, v: &'v Value<'v>, path: &str, allowed: &[&str], what: &str) -> Option<&'v Map<'v>> {
         let Value::Object(m) = v else {
             self.err(
                 path,
@@ -220,7 +218,7 @@ impl Cx<'_> {
             return None;
         };
         for key in m.keys() {
-            if !allowed.contains(&key.as_str()) {
+            if !allowed.contains(&key) {
                 let hint = match did_you_mean(key, allowed.iter().copied()) {
                     Some(s) => format!("did you mean `{s}`?"),
                     None => format!("allowed fields: {}", allowed.join(", ")),
@@ -231,14 +229,14 @@ impl Cx<'_> {
         Some(m)
     }
 
-    fn string(&mut self, m: &Map<String, Value>, path: &str, key: &str, required: bool) -> Option<String> {
+    fn string(&mut self, m: &Map, path: &str, key: &str, required: bool) -> Option<String> {
         match m.get(key) {
             None if required => {
                 self.err(path, format!("missing field `{key}`"), format!("add \"{key}\": \"…\""));
                 None
             }
             None => None,
-            Some(Value::String(s)) => Some(s.clone()),
+            Some(Value::String(s)) => Some(s.to_string()),
             Some(v) => {
                 self.err(
                     &join(path, key),
@@ -250,7 +248,7 @@ impl Cx<'_> {
         }
     }
 
-    fn ident(&mut self, m: &Map<String, Value>, path: &str, key: &str, what: &str) -> Option<String> {
+    fn ident(&mut self, m: &Map, path: &str, key: &str, what: &str) -> Option<String> {
         let s = self.string(m, path, key, true)?;
         if !is_ident(&s) || s.len() > MAX_ID_LEN {
             self.err(
@@ -264,23 +262,26 @@ impl Cx<'_> {
     }
 
     /// An option's `attributes`: names (as variable names) → strings or numbers (kept as text).
-    fn attributes(&mut self, m: &Map<String, Value>, path: &str) -> Vec<(String, String)> {
-        let mut out = Vec::new();
-        let Some(v) = m.get("attributes") else { return out };
-        let p = join(path, "attributes");
+    fn attributes(&mut self, m: &Map, path: &str) -> Vec<(String, String)> {
+        let Some(v) = m.get("attributes") else {
+            return Vec::new();
+        };
+        // The paths are built only for a message (a list of thousands of options).
+        let p = || join(path, "attributes");
         let Value::Object(o) = v else {
             self.err(
-                &p,
+                &p(),
                 format!("expected an object, found {}", type_name(v)),
                 "write {\"district\": \"svetloyarsky\"}",
             );
-            return out;
+            return Vec::new();
         };
-        for (k, v) in o {
-            let kp = join(&p, k);
+        let mut out = Vec::with_capacity(o.len());
+        for (k, v) in o.iter() {
+            let kp = || join(&p(), k);
             if !is_var_name(k) || k == "name" || k == "label" {
                 self.err(
-                    &kp,
+                    &kp(),
                     format!("`{k}` cannot name an attribute"),
                     "use a name like a variable's (`district`); `name` and `label` are the option's own",
                 );
@@ -288,13 +289,13 @@ impl Cx<'_> {
             }
             match v {
                 Value::String(s) => {
-                    out.push((k.clone(), s.clone()));
+                    out.push((k.to_string(), s.to_string()));
                 }
                 Value::Number(n) => {
-                    out.push((k.clone(), n.to_string()));
+                    out.push((k.to_string(), n.to_string()));
                 }
                 other => self.err(
-                    &kp,
+                    &kp(),
                     format!("expected a string or a number, found {}", type_name(other)),
                     "",
                 ),
@@ -304,7 +305,7 @@ impl Cx<'_> {
     }
 
     /// A question's `id`: a variable name as XLSForm allows it.
-    fn var_name(&mut self, m: &Map<String, Value>, path: &str) -> Option<String> {
+    fn var_name(&mut self, m: &Map, path: &str) -> Option<String> {
         let s = self.string(m, path, "id", true)?;
         if !is_var_name(&s) || s.len() > MAX_NAME_LEN {
             self.err(
@@ -317,7 +318,7 @@ impl Cx<'_> {
         Some(s)
     }
 
-    fn text(&mut self, m: &Map<String, Value>, path: &str, key: &str, required: bool) -> Option<Text> {
+    fn text(&mut self, m: &Map, path: &str, key: &str, required: bool) -> Option<Text> {
         // The path is built only for a message (a form has thousands of texts).
         let p = || join(path, key);
         match m.get(key) {
@@ -327,14 +328,14 @@ impl Cx<'_> {
                 }
                 None
             }
-            Some(Value::String(s)) => Some(Text::Plain(s.clone())),
+            Some(Value::String(s)) => Some(Text::Plain(s.to_string())),
             Some(Value::Object(map)) if !map.is_empty() => {
                 let mut out = BTreeMap::new();
-                for (lang, v) in map {
+                for (lang, v) in map.iter() {
                     let ok_lang = lang_ok(lang);
                     match v {
                         Value::String(s) if ok_lang => {
-                            out.insert(lang.clone(), s.clone());
+                            out.insert(lang.to_string(), s.to_string());
                         }
                         _ if !ok_lang => self.err(
                             &join(&p(), lang),
@@ -361,7 +362,7 @@ impl Cx<'_> {
         }
     }
 
-    fn boolean(&mut self, m: &Map<String, Value>, path: &str, key: &str) -> Option<bool> {
+    fn boolean(&mut self, m: &Map, path: &str, key: &str) -> Option<bool> {
         match m.get(key)? {
             Value::Bool(b) => Some(*b),
             v => {
@@ -375,7 +376,7 @@ impl Cx<'_> {
         }
     }
 
-    fn number(&mut self, m: &Map<String, Value>, path: &str, key: &str) -> Option<f64> {
+    fn number(&mut self, m: &Map, path: &str, key: &str) -> Option<f64> {
         match m.get(key)? {
             Value::Number(n) => n.as_f64(),
             v => {
@@ -389,7 +390,7 @@ impl Cx<'_> {
         }
     }
 
-    fn count(&mut self, m: &Map<String, Value>, path: &str, key: &str) -> Option<u32> {
+    fn count(&mut self, m: &Map, path: &str, key: &str) -> Option<u32> {
         let n = self.number(m, path, key)?;
         if n < 0.0 || n.fract() != 0.0 || n > f64::from(u32::MAX) {
             self.err(
@@ -404,11 +405,11 @@ impl Cx<'_> {
 
     /// An expression where option attributes mean nothing (every one but a `choice_filter`): a
     /// bare word is refused, as text missing its quotes most often is.
-    fn expr(&mut self, m: &Map<String, Value>, path: &str, key: &str) -> Option<Expr> {
+    fn expr(&mut self, m: &Map, path: &str, key: &str) -> Option<Expr> {
         self.expr_with(m, path, key, false)
     }
 
-    fn expr_with(&mut self, m: &Map<String, Value>, path: &str, key: &str, attrs: bool) -> Option<Expr> {
+    fn expr_with(&mut self, m: &Map, path: &str, key: &str, attrs: bool) -> Option<Expr> {
         let src = self.string(m, path, key, false)?;
         let parsed = expr::parse(&src).and_then(|e| match e.bare_name_error() {
             Some(err) if !attrs => Err(err),
@@ -432,7 +433,7 @@ impl Cx<'_> {
         }
     }
 
-    fn array<'v>(&mut self, m: &'v Map<String, Value>, path: &str, key: &str) -> Option<&'v Vec<Value>> {
+    fn array<'v>(&mut self, m: &'v Map<'v>, path: &str, key: &str) -> Option<&'v [Value<'v>]> {
         match m.get(key) {
             None => {
                 self.err(path, format!("missing field `{key}`"), format!("add \"{key}\": [ … ]"));
@@ -908,13 +909,7 @@ impl Cx<'_> {
     }
 
     /// A question's `default` (a value of its type) or `default_calculation` (an expression).
-    fn default(
-        &mut self,
-        m: &Map<String, Value>,
-        path: &str,
-        kind: &Kind,
-        options: &[Choice],
-    ) -> Option<QuestionDefault> {
+    fn default(&mut self, m: &Map, path: &str, kind: &Kind, options: &[Choice]) -> Option<QuestionDefault> {
         if m.contains_key("default") && m.contains_key("default_calculation") {
             self.err(
                 path,
@@ -977,9 +972,9 @@ impl Cx<'_> {
                 }
                 AnswerValue::Number(x)
             }
-            (Kind::Text { .. } | Kind::LongText { .. }, Value::String(s)) => AnswerValue::Text(s.clone()),
+            (Kind::Text { .. } | Kind::LongText { .. }, Value::String(s)) => AnswerValue::Text(s.to_string()),
             (Kind::Date, Value::String(s)) if crate::record::fit::parse_date(s).is_some() => {
-                AnswerValue::Text(s.clone())
+                AnswerValue::Text(s.to_string())
             }
             (Kind::Date, Value::String(s)) => {
                 self.err(
@@ -1001,7 +996,7 @@ impl Cx<'_> {
         Some(QuestionDefault::Value(value))
     }
 
-    fn check(&mut self, m: &Map<String, Value>, path: &str, key: &str, msg_key: &str) -> Option<Check> {
+    fn check(&mut self, m: &Map, path: &str, key: &str, msg_key: &str) -> Option<Check> {
         let expr = self.expr(m, path, key);
         let message = self.text(m, path, msg_key, false);
         if message.is_some() && !m.contains_key(key) {
@@ -1014,7 +1009,7 @@ impl Cx<'_> {
         Some(Check { expr: expr?, message })
     }
 
-    fn options(&mut self, m: &Map<String, Value>, path: &str, multi: bool) -> Vec<Choice> {
+    fn options(&mut self, m: &Map, path: &str, multi: bool) -> Vec<Choice> {
         let Some(arr) = self.array(m, path, "options") else {
             return Vec::new();
         };
@@ -1026,11 +1021,15 @@ impl Cx<'_> {
                 "add options or change the type",
             );
         }
-        let mut out: Vec<Choice> = Vec::new();
+        let mut out: Vec<Choice> = Vec::with_capacity(arr.len());
         // Codes seen, borrowed from the JSON (a list of thousands: no copy, a fast hash).
-        let mut seen: HashMap<&str, usize, foldhash::fast::FixedState> = HashMap::default();
+        let mut seen: HashMap<&str, usize, foldhash::fast::FixedState> =
+            HashMap::with_capacity_and_hasher(arr.len(), Default::default());
+        // Each option's path, in one buffer.
+        let mut p = String::with_capacity(op.len() + 8);
         for (i, v) in arr.iter().enumerate() {
-            let p = format!("{op}[{i}]");
+            p.clear();
+            let _ = write!(p, "{op}[{i}]");
             let Some(om) = self.object(v, &p, OPTION_KEYS, "an option") else {
                 continue;
             };

@@ -10,6 +10,7 @@
 //! This module does no file I/O: the caller hands it the text and a label for messages.
 
 pub mod codebook;
+mod json;
 mod load;
 pub mod names;
 

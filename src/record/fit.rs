@@ -511,7 +511,15 @@ pub(crate) fn violations(q: &Questionnaire, rec: &RecordView<'_>, questions: &[u
     let mut answered = vec![false; q.questions.len()];
     for ((var, a), &qi) in rec.answers.0.iter().zip(questions) {
         let qi = qi as usize;
-        answered[qi] = answer_rules(q, qi, var, a.borrowed(), Some(rel[qi]), completed, &mut out);
+        answered[qi] = answer_rules(
+            q,
+            qi,
+            &|| var.to_string(),
+            a.borrowed(),
+            Some(rel[qi]),
+            completed,
+            &mut out,
+        );
     }
     if completed {
         for (qi, qq) in q.questions.iter().enumerate() {
@@ -541,14 +549,15 @@ fn instance_violations(
         // `fit` has checked the names.
         let Some(r) = q.roster_index(name) else { continue };
         for (n, inst) in instances.iter().enumerate().filter(|(_, i)| i.live()) {
-            let prefix = format!("{path}{}[{}].", name.as_str(), n + 1);
+            // Named only when something is wrong (a record has hundreds of instance answers).
+            let prefix = || format!("{path}{}[{}].", name.as_str(), n + 1);
             let Some(at) = parent.child(n as u32) else { continue };
             let rel = relevance_in_instance(q, rules, r, at);
             let mut answered = vec![false; q.rosters[r].questions.len()];
             let first = q.rosters[r].questions.start;
             for (var, a) in &inst.answers.0 {
                 let Some(qi) = q.index_of(var) else { continue };
-                let var = format!("{prefix}{}", var.as_str());
+                let var = || format!("{}{}", prefix(), var.as_str());
                 answered[qi - first] = answer_rules(q, qi, &var, a.borrowed(), rel[qi - first], completed, out);
             }
             if completed {
@@ -560,11 +569,13 @@ fn instance_violations(
                         && (rel[qi - first] == Some(true) || rules.stale(q, qi, at))
                         && !answered[qi - first]
                     {
-                        out.push(required(format!("{prefix}{}", qq.id)));
+                        out.push(required(format!("{}{}", prefix(), qq.id)));
                     }
                 }
             }
-            instance_violations(q, rules, &inst.rosters, at, &prefix, completed, out);
+            if !inst.rosters.0.is_empty() {
+                instance_violations(q, rules, &inst.rosters, at, &prefix(), completed, out);
+            }
         }
     }
 }
@@ -602,7 +613,7 @@ fn required(variable: String) -> Violation {
 fn answer_rules(
     q: &Questionnaire,
     qi: usize,
-    var: &str,
+    var: &dyn Fn() -> String,
     a: AnswerRef<'_>,
     relevant: Option<bool>,
     completed: bool,
@@ -612,7 +623,7 @@ fn answer_rules(
     let qq = &q.questions[qi];
     let mut broken = |rule: String| {
         out.push(Violation {
-            variable: var.to_owned(),
+            variable: var(),
             rule,
             value: shown(a.value),
         })

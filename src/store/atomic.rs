@@ -154,7 +154,7 @@ fn sync_staged(staged: &[Staged]) -> Result<(), (PathBuf, io::Error)> {
             .map(|chunk| {
                 scope.spawn(move || {
                     for s in chunk {
-                        File::open(&s.tmp)
+                        reopen_to_sync(&s.tmp)
                             .and_then(|f| f.sync_all())
                             .map_err(|e| (s.path.clone(), e))?;
                     }
@@ -174,9 +174,16 @@ fn sync_staged(staged: &[Staged]) -> Result<(), (PathBuf, io::Error)> {
 /// file; before the renames, an error leaves every previous output as it was.
 pub(crate) fn put_all(staged: Vec<Staged>) -> Result<(), (PathBuf, io::Error)> {
     sync_staged(&staged)?;
+    // Windows will not replace a file that another program holds open without sharing its
+    // deletion (Excel with a CSV): found out before the first rename, so that the outputs stay
+    // all old rather than half new.
+    for s in &staged {
+        replaceable(&s.path).map_err(|e| (s.path.clone(), e))?;
+    }
     let mut dirs: Vec<PathBuf> = Vec::new();
+    let mut asides = Vec::new();
     for mut s in staged {
-        fs::rename(&s.tmp, &s.path).map_err(|e| (s.path.clone(), e))?;
+        asides.extend(replace(&s.tmp, &s.path).map_err(|e| (s.path.clone(), e))?);
         s.placed = true;
         let d = folder(&s.path).to_path_buf();
         if !dirs.contains(&d) {
@@ -186,6 +193,54 @@ pub(crate) fn put_all(staged: Vec<Staged>) -> Result<(), (PathBuf, io::Error)> {
     for d in dirs {
         sync_dir(&d).map_err(|e| (d.clone(), e))?;
     }
+    for a in asides {
+        let _ = fs::remove_file(a);
+    }
+    Ok(())
+}
+
+/// Puts the file `tmp` in place as `path` (a rename). Where Windows renames without POSIX
+/// semantics (FAT and exFAT USB sticks, Windows before 10, wine), it refuses to rename onto a
+/// file that another program has open, even one that shares its deletion, yet lets that file
+/// be renamed: then the old file is first moved aside (`.<name>.<pid>.old`, hidden like a temp
+/// file) and the path handed back, for the caller to remove once the new file is in place.
+/// Only after a plain rename failed, so the short moment without a file at `path` exists only
+/// there. Elsewhere a plain rename.
+fn replace(tmp: &Path, path: &Path) -> io::Result<Option<PathBuf>> {
+    let Err(e) = fs::rename(tmp, path) else {
+        return Ok(None);
+    };
+    if !cfg!(windows) || e.kind() != io::ErrorKind::PermissionDenied {
+        return Err(e);
+    }
+    let aside = temp_path(path).with_extension("old");
+    fs::rename(path, &aside).map_err(|_| e)?;
+    if let Err(e) = fs::rename(tmp, path) {
+        let _ = fs::rename(&aside, path);
+        return Err(e);
+    }
+    Ok(Some(aside))
+}
+
+/// Whether `path` (if it exists) can be replaced: on Windows, whether it can be opened for
+/// deletion while others have it open (a program that holds it open without sharing deletion
+/// prevents that, and the replace). Elsewhere always.
+fn replaceable(path: &Path) -> io::Result<()> {
+    #[cfg(windows)]
+    {
+        use std::os::windows::fs::OpenOptionsExt;
+        const DELETE: u32 = 0x0001_0000;
+        const SHARE_ALL: u32 = 0x7; // read, write, delete
+        match fs::OpenOptions::new()
+            .access_mode(DELETE)
+            .share_mode(SHARE_ALL)
+            .open(path)
+        {
+            Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
+            _ => {}
+        }
+    }
+    let _ = path;
     Ok(())
 }
 
@@ -233,11 +288,29 @@ fn private_file(path: &Path, read: bool) -> io::Result<File> {
 fn put_in_place(f: File, tmp: &Path, path: &Path) -> io::Result<()> {
     f.sync_all()?;
     drop(f);
-    if let Err(e) = fs::rename(tmp, path) {
-        let _ = fs::remove_file(tmp);
-        return Err(e);
+    let aside = match replace(tmp, path) {
+        Ok(aside) => aside,
+        Err(e) => {
+            let _ = fs::remove_file(tmp);
+            return Err(e);
+        }
+    };
+    let synced = sync_dir(folder(path));
+    if let Some(a) = aside {
+        let _ = fs::remove_file(a);
     }
-    sync_dir(folder(path))
+    synced
+}
+
+/// Opens a written file again to make it durable. Windows flushes only through a handle with
+/// write access (`FlushFileBuffers` on a read-only one is "access denied": every merge that
+/// staged a small output failed there); Unix syncs through any descriptor.
+fn reopen_to_sync(path: &Path) -> io::Result<File> {
+    if cfg!(windows) {
+        fs::OpenOptions::new().write(true).open(path)
+    } else {
+        File::open(path)
+    }
 }
 
 /// fsyncs a directory so that a rename in it is durable.

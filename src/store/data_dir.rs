@@ -11,6 +11,7 @@
 
 use super::atomic::sync_dir;
 use super::{create_private_dir, io_reason, read_text, write_atomic};
+use crate::diag::shown;
 use crate::questionnaire::{self, Questionnaire};
 use crate::record::Record;
 use crate::record::decode::Unreadable;
@@ -183,7 +184,7 @@ impl DataDir {
         for p in paths {
             if p.extension().is_some_and(|e| e == "json")
                 && let Ok(src) = read_text(&p, questionnaire::MAX_FILE_BYTES)
-                && let Ok(q) = questionnaire::load(&p.display().to_string(), &src)
+                && let Ok(q) = questionnaire::load(&shown(&p), &src)
             {
                 out.push(q);
             }

@@ -9,6 +9,7 @@
 //! hidden files and folders (`.name`: locks, temp files of an interrupted save) are skipped.
 
 use super::{MAX_INTERVIEW_BYTES, io_reason};
+use crate::diag::shown;
 use crate::record::decode;
 use rayon::prelude::*;
 use std::collections::HashMap;
@@ -130,13 +131,12 @@ pub(crate) fn walk(inputs: &[PathBuf]) -> Result<Walk, String> {
     let mut files = Found::default();
     let mut qs = Found::default();
     for input in inputs {
-        let meta = fs::metadata(input).map_err(|e| format!("{}: {}", input.display(), io_reason(&e)))?;
+        let meta = fs::metadata(input).map_err(|e| format!("{}: {}", shown(input), io_reason(&e)))?;
         if meta.is_dir() {
             walk_dir(input, &meta, false, &mut files, &mut qs, &mut w);
         } else if !meta.is_file() {
             // A FIFO, a device or a socket named as an input: never opened for reading.
-            w.problems
-                .push((input.display().to_string(), super::NOT_REGULAR.into()));
+            w.problems.push((shown(input), super::NOT_REGULAR.into()));
         } else {
             files.add(key_of(&meta, input), input.clone());
             // A file's questionnaires may lie beside it (a merge output's `questionnaires/`).
@@ -168,10 +168,8 @@ fn walk_dir(
     let rd = match fs::read_dir(dir) {
         Ok(rd) => rd,
         Err(e) => {
-            w.problems.push((
-                dir.display().to_string(),
-                format!("cannot read the folder: {}", io_reason(&e)),
-            ));
+            w.problems
+                .push((shown(dir), format!("cannot read the folder: {}", io_reason(&e))));
             return;
         }
     };
@@ -229,14 +227,13 @@ fn walk_dir(
             Seen::Hidden => continue,
             Seen::Export(path) => {
                 w.skipped.push((
-                    path.display().to_string(),
+                    shown(&path),
                     "an export written by an earlier merge (its interviews are read from interviews.ndjson)".into(),
                 ));
                 continue;
             }
             Seen::NoType(path) => {
-                w.problems
-                    .push((path.display().to_string(), "cannot read the file type".into()));
+                w.problems.push((shown(&path), "cannot read the file type".into()));
                 continue;
             }
             Seen::File(key, path) => {
@@ -254,13 +251,13 @@ fn walk_dir(
             Ok(m) => m,
             Err(err) => {
                 w.problems
-                    .push((path.display().to_string(), format!("cannot read: {}", io_reason(&err))));
+                    .push((shown(&path), format!("cannot read: {}", io_reason(&err))));
                 continue;
             }
         };
         if ft.is_symlink() && meta.is_dir() {
             w.skipped.push((
-                path.display().to_string(),
+                shown(&path),
                 "a symbolic link to a folder: not followed (name the folder itself)".into(),
             ));
         } else if meta.is_dir() && name == crate::file_names::DISCARDED_DIR {
@@ -269,7 +266,7 @@ fn walk_dir(
             let q = in_questionnaires || name == QUESTIONNAIRES_DIR;
             walk_dir(&path, &meta, q, files, qs, w);
         } else if !meta.is_file() {
-            w.problems.push((path.display().to_string(), super::NOT_REGULAR.into()));
+            w.problems.push((shown(&path), super::NOT_REGULAR.into()));
         } else if in_questionnaires {
             qs.add(key_of(&meta, &path), path);
         } else {
@@ -288,7 +285,7 @@ fn discarded(dir: &Path, w: &mut Walk) {
     for p in names {
         if !p.file_name().is_some_and(|n| n.as_encoded_bytes().starts_with(b".")) {
             w.discarded.push((
-                p.display().to_string(),
+                shown(&p),
                 "a draft discarded on the laptop (in discarded/): not merged".into(),
             ));
         }
@@ -326,7 +323,7 @@ pub(crate) type InputText<'a> = Result<&'a str, String>;
 
 /// An input file (and line, for NDJSON) as messages and reports name it: `path` or `path:line`.
 pub(crate) fn source_path(files: &[InputFile], s: crate::merge::Source) -> String {
-    let p = files[s.file as usize].path.display().to_string();
+    let p = shown(&files[s.file as usize].path);
     if s.line > 0 { format!("{p}:{}", s.line) } else { p }
 }
 

@@ -15,6 +15,7 @@
 
 use super::inputs::{InputFile, InputText, Spill, SpillWriter, read_ordered};
 use super::{AtomicFile, create_private_dir, io_reason};
+use crate::diag::shown;
 use crate::merge::plan::{NDJSON, QuestionnaireFiles, REPORT_FILE};
 use crate::merge::{Catalog, Entry, REPORT_FORMAT, Refusal, Source, content_hash, decide, examine_view, roster_rows};
 use crate::record::Status;
@@ -58,7 +59,7 @@ fn previous_outputs(out: &Path) -> Result<Vec<String>, String> {
         return Err(format!(
             "--out {}: the folder is not empty and is not the output of an earlier merge (no {REPORT_FILE}); \
              choose a new or empty folder",
-            out.display()
+            shown(out)
         ));
     };
     Ok(report
@@ -551,14 +552,14 @@ pub(crate) fn check_merge_out(out: &Path, inputs: &[PathBuf]) -> Result<Vec<Stri
     if out_abs.exists() && !out_abs.is_dir() {
         problems.push(format!(
             "--out {}: exists and is not a folder; choose a new or empty folder",
-            out.display()
+            shown(out)
         ));
     } else if let Some(file) = out_abs.ancestors().skip(1).find(|a| a.exists()).filter(|a| !a.is_dir()) {
         problems.push(format!(
             "--out {}: {} is a file, not a folder, so the output folder cannot be made there; choose another \
              output folder",
-            out.display(),
-            file.display()
+            shown(out),
+            shown(file)
         ));
     }
     for input in inputs {
@@ -567,14 +568,14 @@ pub(crate) fn check_merge_out(out: &Path, inputs: &[PathBuf]) -> Result<Vec<Stri
             problems.push(format!(
                 "--out {} is inside the input folder {}: a later merge would read its own output; \
                  choose an output folder outside the inputs",
-                out.display(),
-                input.display()
+                shown(out),
+                shown(input)
             ));
         } else if in_abs.starts_with(&out_abs) {
             problems.push(format!(
                 "input {} is inside the output folder {}: merge into another folder",
-                input.display(),
-                out.display()
+                shown(input),
+                shown(out)
             ));
         }
     }
@@ -616,7 +617,7 @@ pub(crate) fn read_and_write(
     include_incomplete: bool,
     progress: &(dyn Fn(u64, u64) + Sync),
 ) -> Result<Written, String> {
-    let output = |what: &Path, e: io::Error| format!("{}: {}", what.display(), io_reason(&e));
+    let output = |what: &Path, e: io::Error| format!("{}: {}", shown(what), io_reason(&e));
     create_private_dir(out).map_err(|e| output(out, e))?;
     remove_stale_temps(out);
     let spill = Spill::create(out).map_err(|e| output(out, e))?;
@@ -699,7 +700,7 @@ pub(crate) fn read_and_write(
     drop(sink.sync.take());
     syncer.stop();
     if let Some(e) = sink.error.take().or_else(|| spill.error()) {
-        return Err(format!("{}: {e}", out.display()));
+        return Err(format!("{}: {e}", shown(out)));
     }
     // The sink moved out whole: the rest of it, and its borrow of the spill, end here.
     let (mut nd_file, mut csv, mut roster_csv, entries, hashed, places, rejected, ignored, written) = {
@@ -765,7 +766,7 @@ impl Commits {
             .join()
             .unwrap_or_else(|_| vec![Err((PathBuf::new(), io::Error::other("writer thread failed")))]);
         for result in results {
-            staged.push(result.map_err(|(p, e)| format!("{}: {}", p.display(), io_reason(&e)))?);
+            staged.push(result.map_err(|(p, e)| format!("{}: {}", shown(&p), io_reason(&e)))?);
         }
         Ok(staged)
     }
@@ -790,7 +791,7 @@ impl Written {
         let path = self.out.join(name);
         copy_blocks(&self.sources, &path, &[], &lines)
             .and_then(|f| f.stage_as(&path))
-            .map_err(|e| format!("{}: {}", path.display(), io_reason(&e)))
+            .map_err(|e| format!("{}: {}", shown(&path), io_reason(&e)))
     }
 
     /// The text of a rejected record as it was read, if it had one.
@@ -865,7 +866,7 @@ impl Written {
         files: &[QuestionnaireFiles],
     ) -> Result<Commits, String> {
         let out = self.out.clone();
-        let output = |what: &Path, e: io::Error| format!("{}: {}", what.display(), io_reason(&e));
+        let output = |what: &Path, e: io::Error| format!("{}: {}", shown(what), io_reason(&e));
         let nd_path = out.join(NDJSON);
         let mut commits: Vec<(PathBuf, AtomicFile)> = Vec::new();
         let nd_file = self

@@ -22,7 +22,7 @@ pub(crate) use merge_io::{check_merge_out, read_and_write};
 pub(crate) use report_io::{ReportInput, open_report_input, read_quota};
 pub(crate) use xlsform::read_workbook;
 
-use crate::diag::Diagnostic;
+use crate::diag::{Diagnostic, shown};
 use crate::questionnaire::{self, Questionnaire};
 use crate::record::decode::{Fault, Unreadable};
 use std::fs::{self, File};
@@ -90,6 +90,10 @@ pub(crate) fn read_text(path: &Path, max: usize) -> Result<String, Unreadable> {
 
 /// A short, user-facing reason for an I/O error.
 pub(crate) fn io_reason(e: &io::Error) -> String {
+    // Windows: ERROR_SHARING_VIOLATION, ERROR_LOCK_VIOLATION.
+    if cfg!(windows) && matches!(e.raw_os_error(), Some(32 | 33)) {
+        return "the file is open in another program (Excel?); close it there, then try again".into();
+    }
     match e.kind() {
         io::ErrorKind::NotFound => "no such file or directory".into(),
         io::ErrorKind::PermissionDenied => "permission denied".into(),
@@ -110,7 +114,7 @@ pub(crate) fn load_questionnaire(path: &Path) -> Result<Questionnaire, Vec<Diagn
 
 /// A questionnaire file's label for messages and its text.
 fn questionnaire_text(path: &Path) -> Result<(String, String), Vec<Diagnostic>> {
-    let label = path.display().to_string();
+    let label = shown(path);
     let src = read_text(path, questionnaire::MAX_FILE_BYTES)
         .map_err(|e| vec![Diagnostic::new(&label, "", e).hint("check the path and the file")])?;
     Ok((label, src))
@@ -189,7 +193,7 @@ pub(crate) fn catalog(excel: bool, given: &[std::path::PathBuf]) -> (crate::merg
     let mut problems = Vec::new();
     for p in given {
         match load_questionnaire(p) {
-            Ok(q) => cat.add(q, crate::merge::Origin::Given(p.display().to_string())),
+            Ok(q) => cat.add(q, crate::merge::Origin::Given(shown(p))),
             Err(errs) => problems.extend(
                 errs.iter()
                     .map(|e| format!("--questionnaire {}", e.to_string().trim_start_matches("error: "))),

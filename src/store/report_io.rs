@@ -18,6 +18,7 @@
 
 use super::inputs::{InputFile, InputText, questionnaires_in, read_all, source_path, walk};
 use super::{MAX_INTERVIEW_BYTES, load_questionnaire, read_text};
+use crate::diag::shown;
 use crate::merge::{Catalog, Entry, Origin, Source, examine_view};
 use crate::record::decode::{Decoded, decode, decode_without_paradata};
 use crate::record::{RecordView, Status};
@@ -132,7 +133,7 @@ fn read_merge_report(path: &Path) -> Result<MergeInfo, String> {
         .collect();
     incomplete.sort();
     Ok(MergeInfo {
-        source: path.display().to_string(),
+        source: shown(path),
         duplicates: arr("duplicates")
             .iter()
             .map(|d| d.get("copies").and_then(|c| c.as_array()).map_or(0, Vec::len))
@@ -165,9 +166,9 @@ pub(crate) fn open_report_input(
     input: &Path,
     questionnaires: &[PathBuf],
 ) -> Result<(ReportInput, Catalog), Vec<String>> {
-    let meta = std::fs::metadata(input).map_err(|e| vec![format!("{}: {}", input.display(), super::io_reason(&e))])?;
+    let meta = std::fs::metadata(input).map_err(|e| vec![format!("{}: {}", shown(input), super::io_reason(&e))])?;
     if !meta.is_dir() && !meta.is_file() {
-        return Err(vec![format!("{}: {}", input.display(), super::NOT_REGULAR)]);
+        return Err(vec![format!("{}: {}", shown(input), super::NOT_REGULAR)]);
     }
     let (mut cat, problems) = super::catalog(false, questionnaires);
     let mut found: Vec<PathBuf> = Vec::new();
@@ -176,7 +177,7 @@ pub(crate) fn open_report_input(
         let report = input.join(crate::merge::plan::REPORT_FILE);
         let ndjson = input.join(crate::merge::plan::NDJSON);
         if report.is_file() && ndjson.is_file() {
-            merge = Some(read_merge_report(&report).map_err(|e| vec![format!("{}: {e}", report.display())])?);
+            merge = Some(read_merge_report(&report).map_err(|e| vec![format!("{}: {e}", shown(&report))])?);
             found.extend(merge_report_questionnaires(&report));
             found.extend(questionnaires_in(input));
             (InputKind::MergeOutput, vec![InputFile { path: ndjson }])
@@ -203,7 +204,7 @@ pub(crate) fn open_report_input(
     };
     for p in found {
         if let Ok(q) = load_questionnaire(&p) {
-            cat.add(q, Origin::Found(p.display().to_string()));
+            cat.add(q, Origin::Found(shown(&p)));
         }
     }
     if !problems.is_empty() {
@@ -409,7 +410,7 @@ impl ReportInput {
         examples.sort();
         examples.truncate(REJECT_EXAMPLES);
         InputInfo {
-            path: self.path.display().to_string(),
+            path: shown(&self.path),
             kind: self.kind.name().into(),
             records,
             rejected: self.rejected,

@@ -934,8 +934,16 @@ fn roster_body(f: &mut Frame, app: &App, s: &Session, area: Rect, (r, parent, se
     lines.push(Line::from(""));
     let list = s.instances(r, parent);
     let width = usize::from(area.width);
-    let mut sel_line = 0;
+    // One line per instance: only the lines in view are worked out (a roster of hundreds).
+    let head = lines.len();
+    let sel_line = head + sel.min(list.len());
+    let scroll = scroll_for(sel_line, area.height);
+    let in_view = |line: usize| line >= usize::from(scroll) && line < usize::from(scroll) + usize::from(area.height);
     for (k, inst) in list.iter().enumerate() {
+        if !in_view(head + k) {
+            lines.push(Line::from(""));
+            continue;
+        }
         let (text, mut st) = if inst.live() {
             let at = parent.child(k as u32).unwrap_or(parent);
             let (done, total) = s.instance_progress(r, at);
@@ -962,7 +970,6 @@ fn roster_body(f: &mut Frame, app: &App, s: &Session, area: Rect, (r, parent, se
         };
         if k == sel {
             st = st.patch(theme.sel());
-            sel_line = lines.len();
         }
         lines.push(Line::styled(text, st));
     }
@@ -975,10 +982,8 @@ fn roster_body(f: &mut Frame, app: &App, s: &Session, area: Rect, (r, parent, se
     let mut st = theme.hint();
     if sel >= list.len() {
         st = st.patch(theme.sel());
-        sel_line = lines.len();
     }
     lines.push(Line::styled(l.t("  Дальше →", "  Go on →"), st));
-    let scroll = scroll_for(sel_line, area.height);
     f.render_widget(Paragraph::new(lines).scroll((scroll, 0)), area);
 }
 
@@ -1013,6 +1018,10 @@ fn list_body(f: &mut Frame, app: &App, s: &Session, area: Rect, sel: usize, revi
     let mut sel_line = 0;
     let mut last_block = usize::MAX;
     let mut last_instance = None;
+    // The checks of a row (the costly part) are worked out only near the selected one: the
+    // rows out of view are laid out but not checked (a roster of hundreds has thousands).
+    let span = usize::from(area.height) * 2;
+    let near = |k: usize| k + span >= sel && k <= sel + span;
     for (k, &row) in rows.iter().enumerate() {
         let block = match row {
             Pos::Question(i, _) => q.questions[i].block,
@@ -1034,7 +1043,7 @@ fn list_body(f: &mut Frame, app: &App, s: &Session, area: Rect, sel: usize, revi
             Pos::Question(i, at) => (i, at),
             Pos::Roster(r, parent) => {
                 let ro = &q.rosters[r];
-                let problem = review.then(|| s.roster_problem(r, parent)).flatten();
+                let problem = (review && near(k)).then(|| s.roster_problem(r, parent)).flatten();
                 let live = s.instances(r, parent).iter().filter(|x| x.live()).count();
                 let indent = "  ".repeat(parent.len());
                 let mark = if problem.is_some() {
@@ -1072,7 +1081,7 @@ fn list_body(f: &mut Frame, app: &App, s: &Session, area: Rect, sel: usize, revi
                 theme.hint(),
             ));
         }
-        let problem = review && s.problem_at(i, at).is_some();
+        let problem = review && near(k) && s.problem_at(i, at).is_some();
         let mark = if problem {
             "✗ "
         } else if review {
