@@ -88,7 +88,7 @@ for N in "${SIZES[@]}"; do
     A=$(wall "rreport$N"); P=$(wall "rparse$N"); D=$(wall "rpandas$N"); C=$(wall "rpandascsv$N")
     ROWS+=("| roster report $N interviews ($RECORDS records, $MB MB): wall | ${A} s | parse-only ${P} s | $(awk -v a="$A" -v p="$P" 'BEGIN { printf "%.2f× of parse-only", a / p }') | REPORT_Q=projects benches/report.sh $N |")
     ROWS+=("| roster report $N: wall | ${A} s | pandas on the NDJSON ${D} s | $(awk -v a="$A" -v p="$D" 'BEGIN { printf "%.1f× faster", p / a }') | REPORT_Q=projects benches/report.sh $N |")
-    ROWS+=("| roster report $N: wall | ${A} s | pandas on the roster CSVs ($CSVMB MB) ${C} s | $(awk -v a="$A" -v p="$C" 'BEGIN { printf "%.1f× faster", p / a }') | REPORT_Q=projects benches/report.sh $N |")
+    ROWS+=("| roster report $N: wall | ${A} s | pandas on the roster CSVs ($CSVMB MB) ${C} s | $(awk -v a="$A" -v p="$C" 'BEGIN { if (p >= a) printf "%.1f× faster", p / a; else printf "%.1f× slower", a / p }') | REPORT_Q=projects benches/report.sh $N |")
     ROWS+=("| roster report $N: peak RSS | $(rss "rreport$N") MB | pandas $(rss "rpandas$N") MB (NDJSON), $(rss "rpandascsv$N") MB (CSVs) | | REPORT_Q=projects benches/report.sh $N |")
     continue
   fi

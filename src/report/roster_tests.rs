@@ -381,3 +381,28 @@ fn report_of_simulated_rosters_counts_the_live_relevant_instances() {
     assert_eq!(c.max, per_interview.last().map(|&m| m as u64));
     assert_eq!(roster(&r, "partners").counts[0].n, projects);
 }
+
+#[test]
+fn roster_tables_do_not_depend_on_how_records_are_split_between_workers() {
+    let q = projects();
+    let sim = crate::simulate::Simulator::new(&q, crate::simulate::Options::default());
+    let recs: Vec<Record> = (0..120).map(|n| sim.record(n)).collect();
+    let opts = || Options {
+        by: Some("org_type".into()),
+        ..Options::default()
+    };
+    let whole = json::render(&run(&q, opts(), &recs));
+    let plan = Plan::new(vec![&q], opts()).unwrap();
+    let mut parts: Vec<Tally> = (0..3).map(|_| plan.tally()).collect();
+    for (k, r) in recs.iter().rev().enumerate() {
+        let line = r.to_json_line();
+        let text = std::str::from_utf8(&line).unwrap();
+        parts[k % 3].add(&plan, &RecordView::parse(text).unwrap()).unwrap();
+    }
+    let mut total = parts.pop().unwrap();
+    for p in parts {
+        total.merge(p);
+    }
+    let split = json::render(&total.finish(&plan, InputInfo::default(), None));
+    assert!(whole == split, "the split tallies differ");
+}
