@@ -29,3 +29,15 @@ report_set() {
   "$bin" merge "$dir/field$n" --out "$dir/merged$n" >&2
   rm -rf "$dir/field$n"
 }
+
+# roster_set BIN DIR N: N interviews of the bundled roster demo `projects` (a roster of projects,
+# each with a nested roster of partners; simulate draws the counts as counts are: about 40 % with
+# 5–20 projects), 2 % left in progress, merged into DIR/rostersN.
+roster_set() {
+  local bin=$1 dir=$2 n=$3
+  echo "simulating $n roster interview files and merging them …" >&2
+  "$bin" simulate --questionnaire projects --count "$n" --out "$dir/rfield$n" --seed 1 --interviewers 20 \
+    --incomplete-share 0.02 >&2
+  "$bin" merge "$dir/rfield$n" --out "$dir/rosters$n" >&2
+  rm -rf "$dir/rfield$n"
+}

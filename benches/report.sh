@@ -16,6 +16,11 @@
 # ANKETA_BIN=PATH: time that binary, without building (beyond 100,000 interviews the NDJSON
 # writer target/release/examples/simulate_ndjson must then exist, or the NDJSON be kept in
 # ANKETA_BENCH_DIR).
+# REPORT_Q=projects: interviews with rosters instead (issue 13): the bundled nested roster demo
+# simulated and merged (roster_set), and two pandas peers computing the roster tables'
+# percentages, benches/report_roster_peer.py: one reading the NDJSON with `json` as the flat
+# peer does, one reading the merge's long roster CSVs with `read_csv` (the quickest way pandas
+# gets there: the merge has already walked the instances). Up to 100,000 interviews only.
 set -euo pipefail
 ANKETA_BIN=${ANKETA_BIN:+$(realpath "$ANKETA_BIN")}
 cd "$(dirname "$0")/.."
@@ -63,6 +68,30 @@ rss() { awk -F': ' '/Maximum resident set size/ { printf "%.0f", $2 / 1024 }' "$
 
 ROWS=()
 for N in "${SIZES[@]}"; do
+  if [ "${REPORT_Q:-}" = projects ]; then
+    [ "$N" -le 100000 ] || { echo "REPORT_Q=projects: at most 100000 interviews" >&2; exit 2; }
+    INPUT=$TMP/rosters$N
+    [ -f "$INPUT/interviews.ndjson" ] || roster_set "$BIN" "$TMP" "$N"
+    NDJSON=$INPUT/interviews.ndjson
+    RECORDS=$(wc -l < "$NDJSON")
+    MB=$(( $(stat -c %s "$NDJSON") / 1000000 ))
+    CSVMB=$(( $(cat "$INPUT"/projects.*.csv | wc -c) / 1000000 ))
+    cat "$NDJSON" "$INPUT"/*.csv > /dev/null
+    best "rreport$N" "$BIN" report "$INPUT" --format md
+    if grep -q "not used" "$TMP/rreport$N.1.err"; then
+      echo "the report did not use every record of $INPUT:" >&2; head -3 "$TMP/rreport$N.1.err" >&2; exit 1
+    fi
+    best "rparse$N" "$BIN" report "$INPUT" --parse-only
+    run "rpandas$N" "$VENV/bin/python" benches/report_roster_peer.py ndjson "$NDJSON" questionnaires/projects.json
+    run "rpandascsv$N" "$VENV/bin/python" benches/report_roster_peer.py csv "$INPUT" questionnaires/projects.json
+    cmp -s "$TMP/rpandas$N.out" "$TMP/rpandascsv$N.out" || { echo "the two pandas peers disagree" >&2; exit 1; }
+    A=$(wall "rreport$N"); P=$(wall "rparse$N"); D=$(wall "rpandas$N"); C=$(wall "rpandascsv$N")
+    ROWS+=("| roster report $N interviews ($RECORDS records, $MB MB): wall | ${A} s | parse-only ${P} s | $(awk -v a="$A" -v p="$P" 'BEGIN { printf "%.2f× of parse-only", a / p }') | REPORT_Q=projects benches/report.sh $N |")
+    ROWS+=("| roster report $N: wall | ${A} s | pandas on the NDJSON ${D} s | $(awk -v a="$A" -v p="$D" 'BEGIN { printf "%.1f× faster", p / a }') | REPORT_Q=projects benches/report.sh $N |")
+    ROWS+=("| roster report $N: wall | ${A} s | pandas on the roster CSVs ($CSVMB MB) ${C} s | $(awk -v a="$A" -v p="$C" 'BEGIN { if (p >= a) printf "%.1f× faster", p / a; else printf "%.1f× slower", a / p }') | REPORT_Q=projects benches/report.sh $N |")
+    ROWS+=("| roster report $N: peak RSS | $(rss "rreport$N") MB | pandas $(rss "rpandas$N") MB (NDJSON), $(rss "rpandascsv$N") MB (CSVs) | | REPORT_Q=projects benches/report.sh $N |")
+    continue
+  fi
   if [ "$N" -le 100000 ] && [ -f "$TMP/merged$N/interviews.ndjson" ]; then
     INPUT=$TMP/merged$N
     NDJSON=$INPUT/interviews.ndjson

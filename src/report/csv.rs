@@ -9,7 +9,7 @@
 //! UTF-8 without BOM, `\n` line ends, quoted as RFC 4180 when needed.
 
 use super::fmt::round_to;
-use super::model::{CrossTab, DateStats, Fieldwork, NumberStats, QuestionTable, Report, Test};
+use super::model::{CrossTab, DateStats, Fieldwork, NumberStats, QuestionTable, Report, RosterCounts, Test};
 use super::render::lang_of;
 use super::words::W;
 use crate::csv_field::field_quoting;
@@ -88,6 +88,9 @@ pub fn render(r: &Report) -> String {
     for t in r.sections.iter().flat_map(|s| &s.questions) {
         question(&mut out, t, &groups, &test_head, &w);
     }
+    for x in &r.rosters {
+        roster_counts(&mut out, x, &groups);
+    }
     if let Some(c) = &r.cross {
         cross(&mut out, c, &test_head);
     }
@@ -97,16 +100,17 @@ pub fn render(r: &Report) -> String {
 
 /// One question's table, then an empty line.
 fn question(out: &mut String, t: &QuestionTable, groups: &[&str], test_head: &[String], w: &W) {
-    line(
-        out,
-        &[
-            "table".into(),
-            t.number.to_string(),
-            t.variable.clone(),
-            t.text.clone(),
-            t.kind.into(),
-        ],
-    );
+    let mut title = vec![
+        "table".into(),
+        t.number.to_string(),
+        t.variable.clone(),
+        t.text.clone(),
+        t.kind.into(),
+    ];
+    if let Some(x) = &t.roster {
+        title.push(x.id.clone());
+    }
+    line(out, &title);
     match t.kind {
         "single" | "multi" => {
             let multi = t.kind == "multi";
@@ -130,6 +134,12 @@ fn question(out: &mut String, t: &QuestionTable, groups: &[&str], test_head: &[S
             c.extend(groups.iter().map(|_| String::new()));
             c.extend(t.bases.iter().map(|b| b.n.to_string()));
             line(out, &c);
+            if t.roster.is_some() {
+                let mut c = vec!["interviews".to_string(), String::new()];
+                c.extend(groups.iter().map(|_| String::new()));
+                c.extend(t.bases.iter().map(|b| b.asked_interviews.unwrap_or(0).to_string()));
+                line(out, &c);
+            }
             if let Some(x) = &t.test {
                 line(out, &[vec!["test".to_string()], test_head.to_vec()].concat());
                 line(out, &[vec![String::new()], test_cells(Some(x))].concat());
@@ -178,6 +188,38 @@ fn question(out: &mut String, t: &QuestionTable, groups: &[&str], test_head: &[S
     }
     for n in &t.notes {
         line(out, &["note".into(), n.kind.into(), n.text.clone()]);
+    }
+    out.push('\n');
+}
+
+/// A roster's instance counts, then an empty line: `roster,<id>,<title>,<parent>`, then
+/// `statistic,<group>…` lines `n, zero, instances, mean, median, max`.
+fn roster_counts(out: &mut String, x: &RosterCounts, groups: &[&str]) {
+    let ro = &x.roster;
+    line(
+        out,
+        &[
+            "roster".into(),
+            ro.id.clone(),
+            ro.title.clone(),
+            ro.parent.clone().unwrap_or_default(),
+        ],
+    );
+    let mut head = vec!["statistic".to_string()];
+    head.extend(groups.iter().map(|g| g.to_string()));
+    line(out, &head);
+    let rows: [Stat<'_, super::model::InstanceCounts>; 6] = [
+        ("n", &|c| c.n.to_string()),
+        ("zero", &|c| c.zero.to_string()),
+        ("instances", &|c| c.instances.to_string()),
+        ("mean", &|c| opt(c.mean)),
+        ("median", &|c| opt(c.median)),
+        ("max", &|c| c.max.map(|m| m.to_string()).unwrap_or_default()),
+    ];
+    for (name, f) in rows {
+        let mut c = vec![name.to_string()];
+        c.extend(x.counts.iter().map(f));
+        line(out, &c);
     }
     out.push('\n');
 }

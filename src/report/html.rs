@@ -8,7 +8,7 @@ mod escape;
 use self::chart::chart;
 use self::escape::{anchor, esc};
 use super::fmt::{fmt_dec, fmt_int, fmt_num, fmt_p, fmt_pct};
-use super::model::{CrossTab, QuestionTable, Report, Texts};
+use super::model::{CrossTab, QuestionTable, Report, RosterCounts, Texts};
 use super::render::{
     date, folded_texts, interviewer_cells, interviews_line, lang_of, quota_cell, row_total, speeder_legend, test_line,
 };
@@ -92,6 +92,13 @@ pub fn render(r: &Report) -> String {
         }
         s.push_str("</section>\n");
     }
+    if !r.rosters.is_empty() {
+        let _ = writeln!(s, "<section id=\"rosters\">\n<h2>{}</h2>", w.rosters_heading());
+        for x in &r.rosters {
+            roster_counts(&mut s, r, x, &w);
+        }
+        let _ = writeln!(s, "<p class=\"foot\">{}</p>\n</section>", esc(w.roster_counts_legend()));
+    }
     if let Some(c) = &r.cross {
         cross(&mut s, c, &w);
     }
@@ -170,6 +177,9 @@ fn toc(s: &mut String, r: &Report, w: &W) {
             esc(&sec.title)
         );
     }
+    if !r.rosters.is_empty() {
+        let _ = writeln!(s, "<li><a href=\"#rosters\">{}</a></li>", w.rosters_heading());
+    }
     if r.cross.is_some() {
         let _ = writeln!(s, "<li><a href=\"#cross\">{}</a></li>", w.cross_heading());
     }
@@ -190,7 +200,10 @@ fn question(s: &mut String, r: &Report, t: &QuestionTable, w: &W) {
         t.number,
         esc(&t.text),
         esc(&t.variable),
-        w.kind_hint(t.kind)
+        match &t.roster {
+            Some(x) => format!("{} {}", w.kind_hint(t.kind), esc(&w.roster_hint(&x.id))),
+            None => w.kind_hint(t.kind).to_string(),
+        }
     );
     let answered: u64 = t.bases.iter().map(|b| b.answered).sum();
     let heads: String = r
@@ -292,21 +305,27 @@ fn choice_table(s: &mut String, r: &Report, t: &QuestionTable, w: &W, heads: &st
     chart(s, r, t, lang);
     if let Some(x) = &t.test {
         let line = test_line(x, lang);
+        let caveat = match &t.roster {
+            Some(_) => format!(" ({})", w.clustered_mark()),
+            None => String::new(),
+        };
         if x.not_valid.is_some() {
             let _ = writeln!(s, "<p class=\"test\">{}</p>", esc(&line));
         } else if x.significant {
             let _ = writeln!(
                 s,
-                "<p class=\"test sig\">{} — {} *</p>",
+                "<p class=\"test sig\">{} — {}{} *</p>",
                 esc(&line),
-                esc(&w.significant(r.options.alpha))
+                esc(&w.significant(r.options.alpha)),
+                esc(&caveat)
             );
         } else {
             let _ = writeln!(
                 s,
-                "<p class=\"test\">{} — {}.</p>",
+                "<p class=\"test\">{} — {}{}.</p>",
                 esc(&line),
-                esc(&w.not_significant(r.options.alpha))
+                esc(&w.not_significant(r.options.alpha)),
+                esc(&caveat)
             );
         }
     }
@@ -378,6 +397,67 @@ fn date_table(s: &mut String, t: &QuestionTable, w: &W, heads: &str) {
         s.push_str("</tr>\n");
     }
     s.push_str("</tbody>\n</table>\n");
+}
+
+/// How many instances of a roster the interviews (or parent instances) of each group have.
+fn roster_counts(s: &mut String, r: &Report, x: &RosterCounts, w: &W) {
+    let lang = w.lang;
+    let ro = &x.roster;
+    let parent = ro.parent.as_deref();
+    let _ = writeln!(
+        s,
+        "<article class=\"q\" id=\"{}\">\n<h3>{}</h3>",
+        anchor("r", &ro.id),
+        esc(&w.roster_counts_title(&ro.title, &ro.id, parent))
+    );
+    let heads: String = r
+        .groups
+        .iter()
+        .map(|g| format!("<th class=\"n\">{}</th>", esc(&g.label)))
+        .collect();
+    let _ = writeln!(
+        s,
+        "<table class=\"t\">\n<thead><tr><th>{}</th>{heads}</tr></thead>\n<tbody>",
+        w.stat()
+    );
+    let opt = |v: Option<f64>| v.map_or("—".into(), |v| fmt_num(v, lang));
+    let rows: [(String, Vec<String>); 6] = [
+        (
+            w.roster_units(parent),
+            x.counts.iter().map(|c| fmt_int(c.n, lang)).collect(),
+        ),
+        (
+            w.roster_zero().into(),
+            x.counts.iter().map(|c| fmt_int(c.zero, lang)).collect(),
+        ),
+        (
+            w.roster_total().into(),
+            x.counts.iter().map(|c| fmt_int(c.instances, lang)).collect(),
+        ),
+        (
+            w.mean().into(),
+            x.counts
+                .iter()
+                .map(|c| c.mean.map_or("—".into(), |v| fmt_dec(v, 1, lang)))
+                .collect(),
+        ),
+        (w.median().into(), x.counts.iter().map(|c| opt(c.median)).collect()),
+        (
+            w.max().into(),
+            x.counts
+                .iter()
+                .map(|c| c.max.map_or("—".into(), |v| fmt_int(v, lang)))
+                .collect(),
+        ),
+    ];
+    for (name, cells) in rows {
+        let _ = write!(s, "<tr><td>{}</td>", esc(&name));
+        for c in cells {
+            let _ = write!(s, "<td class=\"n\">{c}</td>");
+        }
+        s.push_str("</tr>\n");
+    }
+    s.push_str("</tbody>\n</table>\n</article>\n");
 }
 
 fn texts(s: &mut String, t: &Texts, w: &W) {

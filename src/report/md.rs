@@ -4,7 +4,7 @@
 //! an asterisk, and the notes of the table below it.
 
 use super::fmt::{fmt_dec, fmt_int, fmt_num, fmt_p, fmt_pct};
-use super::model::{CrossTab, DateStats, NumberStats, QuestionTable, Report, Test, Texts};
+use super::model::{CrossTab, DateStats, NumberStats, QuestionTable, Report, RosterCounts, Test, Texts};
 use super::render::{
     date, folded_texts, interviewer_cells, interviews_line, lang_of, quota_cell, row_total, speeder_legend, test_line,
 };
@@ -42,6 +42,13 @@ pub fn render(r: &Report) -> String {
         for t in &sec.questions {
             question(&mut s, r, t, &w);
         }
+    }
+    if !r.rosters.is_empty() {
+        let _ = writeln!(s, "## {}\n", w.rosters_heading());
+        for x in &r.rosters {
+            roster_counts(&mut s, r, x, &w);
+        }
+        let _ = writeln!(s, "{}\n", w.roster_counts_legend());
     }
     if let Some(c) = &r.cross {
         cross(&mut s, r, c, &w);
@@ -100,7 +107,14 @@ fn question(s: &mut String, r: &Report, t: &QuestionTable, w: &W) {
         esc(&t.text),
         t.variable
     );
-    let _ = writeln!(s, "*{}*\n", w.kind_hint(t.kind));
+    match &t.roster {
+        Some(x) => {
+            let _ = writeln!(s, "*{} {}*\n", w.kind_hint(t.kind), esc(&w.roster_hint(&x.id)));
+        }
+        None => {
+            let _ = writeln!(s, "*{}*\n", w.kind_hint(t.kind));
+        }
+    }
     let answered: u64 = t.bases.iter().map(|b| b.answered).sum();
     let groups: Vec<String> = r.groups.iter().map(|g| esc(&g.label)).collect();
     if answered > 0 && (t.kind == "single" || t.kind == "multi") {
@@ -184,12 +198,16 @@ fn question(s: &mut String, r: &Report, t: &QuestionTable, w: &W) {
         }
         if let Some(x) = &t.test {
             let line = test_line(x, lang);
+            let caveat = match &t.roster {
+                Some(_) => format!(" ({})", w.clustered_mark()),
+                None => String::new(),
+            };
             if x.not_valid.is_some() {
                 let _ = writeln!(s, "{line}\n");
             } else if x.significant {
-                let _ = writeln!(s, "**{line} — {}** \\*\n", w.significant(r.options.alpha));
+                let _ = writeln!(s, "**{line} — {}{caveat}** \\*\n", w.significant(r.options.alpha));
             } else {
-                let _ = writeln!(s, "{line} — {}.\n", w.not_significant(r.options.alpha));
+                let _ = writeln!(s, "{line} — {}{caveat}.\n", w.not_significant(r.options.alpha));
             }
         }
     }
@@ -225,6 +243,29 @@ fn question(s: &mut String, r: &Report, t: &QuestionTable, w: &W) {
         s.push('\n');
     }
     texts(s, &t.texts, w);
+}
+
+/// How many instances of a roster the interviews (or parent instances) of each group have.
+fn roster_counts(s: &mut String, r: &Report, x: &RosterCounts, w: &W) {
+    let lang = w.lang;
+    let ro = &x.roster;
+    let parent = ro.parent.as_deref();
+    let _ = writeln!(s, "### {}\n", esc(&w.roster_counts_title(&ro.title, &ro.id, parent)));
+    let groups: Vec<String> = r.groups.iter().map(|g| esc(&g.label)).collect();
+    let _ = writeln!(s, "| {} | {} |", w.stat(), groups.join(" | "));
+    let _ = writeln!(s, "|---|{}", "--:|".repeat(groups.len()));
+    let row = |s: &mut String, name: &str, f: &dyn Fn(&super::model::InstanceCounts) -> String| {
+        let cells: Vec<String> = x.counts.iter().map(f).collect();
+        let _ = writeln!(s, "| {} | {} |", esc(name), cells.join(" | "));
+    };
+    let opt = |v: Option<f64>| v.map_or("—".into(), |v| fmt_num(v, lang));
+    row(s, &w.roster_units(parent), &|c| fmt_int(c.n, lang));
+    row(s, w.roster_zero(), &|c| fmt_int(c.zero, lang));
+    row(s, w.roster_total(), &|c| fmt_int(c.instances, lang));
+    row(s, w.mean(), &|c| c.mean.map_or("—".into(), |v| fmt_dec(v, 1, lang)));
+    row(s, w.median(), &|c| opt(c.median));
+    row(s, w.max(), &|c| c.max.map_or("—".into(), |v| fmt_int(v, lang)));
+    s.push('\n');
 }
 
 fn texts(s: &mut String, t: &Texts, w: &W) {

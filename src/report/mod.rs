@@ -48,4 +48,6 @@ pub use quota::{Quota, parse_quota};
 pub use tally::Tally;
 
 #[cfg(test)]
+mod roster_tests;
+#[cfg(test)]
 mod tests;

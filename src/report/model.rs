@@ -118,6 +118,10 @@ pub struct Report {
     pub notes: Vec<Note>,
     /// Tables, by block of the questionnaire.
     pub sections: Vec<Section>,
+    /// Per roster: how many instances an interview (a parent instance, for a nested roster)
+    /// has. Only when the questionnaires have rosters.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub rosters: Vec<RosterCounts>,
     /// `--cross A B`.
     pub cross: Option<CrossTab>,
     /// Fieldwork: interviews by district, by interviewer, merge outcome.
@@ -199,6 +203,14 @@ pub struct Base {
     pub excluded: u64,
     /// The base of the percentages: answered − excluded.
     pub n: u64,
+    /// A roster question: the instances of its roster counted in the group's interviews
+    /// (`asked`, `answered`, `excluded` and `n` then count instances too).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub instances: Option<u64>,
+    /// A roster question: the interviews with at least one instance in which it was asked
+    /// (the clusters the instances come from).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub asked_interviews: Option<u64>,
 }
 
 /// A test of group × answer.
@@ -278,6 +290,10 @@ pub struct TextItem {
     pub kind: &'static str,
     /// Interview id.
     pub interview: String,
+    /// In a roster: the instance's numbers (position among the live instances, outermost
+    /// first, 1-based), as the interviewer saw them.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub instance: Vec<u32>,
     /// The text.
     pub text: String,
 }
@@ -306,6 +322,9 @@ pub struct QuestionTable {
     pub text: String,
     /// Questionnaires that have the question.
     pub questionnaires: Vec<String>,
+    /// A question asked once per instance of a roster: the roster (its base is instances).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub roster: Option<RosterRef>,
     /// Per group.
     pub bases: Vec<Base>,
     /// Choice questions: one row per option.
@@ -320,6 +339,45 @@ pub struct QuestionTable {
     pub texts: Texts,
     /// Notes under the table.
     pub notes: Vec<Note>,
+}
+
+/// A roster, as the tables name it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RosterRef {
+    /// Roster id (`projects`).
+    pub id: String,
+    /// Its title (first questionnaire that has it).
+    pub title: String,
+    /// The roster it is nested in.
+    pub parent: Option<String>,
+}
+
+/// How many instances of a roster an interview has (for a nested roster: a parent instance).
+#[derive(Debug, Clone, Serialize)]
+pub struct RosterCounts {
+    /// The roster.
+    pub roster: RosterRef,
+    /// Questionnaires that have it.
+    pub questionnaires: Vec<String>,
+    /// Per group.
+    pub counts: Vec<InstanceCounts>,
+}
+
+/// The distribution of instance counts in one group.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct InstanceCounts {
+    /// Interviews (for a nested roster: instances of its parent roster) counted.
+    pub n: u64,
+    /// Of those, with no instance.
+    pub zero: u64,
+    /// Instances in all.
+    pub instances: u64,
+    /// Mean instances (None when n = 0).
+    pub mean: Option<f64>,
+    /// Median (the mean of the two middle values for an even n).
+    pub median: Option<f64>,
+    /// Most instances.
+    pub max: Option<u64>,
 }
 
 /// `--cross A B`.

@@ -123,6 +123,8 @@ fn instruments_of(qs: &[&Questionnaire]) -> (Vec<String>, Vec<usize>) {
 struct Variables<'a> {
     qs: &'a [&'a Questionnaire],
     kinds: BTreeMap<&'a str, Vec<RKind>>,
+    /// Variables asked in a roster (once per instance) → the roster.
+    in_roster: BTreeMap<&'a str, &'a str>,
     /// The names, sorted.
     all: Vec<&'a str>,
 }
@@ -130,15 +132,38 @@ struct Variables<'a> {
 impl<'a> Variables<'a> {
     fn new(qs: &'a [&'a Questionnaire]) -> Variables<'a> {
         let mut kinds: BTreeMap<&str, Vec<RKind>> = BTreeMap::new();
+        let mut in_roster = BTreeMap::new();
         for q in qs {
             for qq in &q.questions {
                 if let Some(k) = RKind::of(&qq.kind) {
                     kinds.entry(qq.id.as_str()).or_default().push(k);
                 }
+                if let Some(r) = qq.roster {
+                    in_roster.entry(qq.id.as_str()).or_insert(q.rosters[r].id.as_str());
+                }
             }
         }
         let all = kinds.keys().copied().collect();
-        Variables { qs, kinds, all }
+        Variables {
+            qs,
+            kinds,
+            in_roster,
+            all,
+        }
+    }
+
+    /// `var`, given to `flag`, is asked once per instance of a roster: `flag` needs one answer
+    /// per interview.
+    fn roster_error(&self, flag: &str, var: &str) -> Option<Diagnostic> {
+        let r = self.in_roster.get(var)?;
+        Some(
+            Diagnostic::new(
+                flag,
+                "",
+                format!("`{var}` is asked once per instance of roster `{r}`; {flag} needs a question asked once per interview"),
+            )
+            .hint("the tables of roster questions count instances; group and filter by a question of the interview"),
+        )
     }
 
     /// `var`, given to `flag`, is no variable of the questionnaires (nor one of `extra`).
@@ -168,6 +193,10 @@ impl<'a> Variables<'a> {
         if let Some(v) = by
             && v != "questionnaire"
         {
+            if let Some(d) = self.roster_error("--by", v) {
+                errors.push(d);
+                return None;
+            }
             match self.kinds.get(v.as_str()) {
                 Some(ks) if ks.contains(&RKind::Single) => {
                     out = Some((v.clone(), self.per_q(v, &|k| k == RKind::Single)))
@@ -198,6 +227,11 @@ impl<'a> Variables<'a> {
         let (a, b) = cross?;
         let mut ok = true;
         for v in [a, b] {
+            if let Some(d) = self.roster_error("--cross", v) {
+                ok = false;
+                errors.push(d);
+                continue;
+            }
             match self.kinds.get(v.as_str()) {
                 Some(ks) if ks.iter().any(|k| k.is_choice()) => {}
                 Some(ks) => {
@@ -244,6 +278,12 @@ impl<'a> Variables<'a> {
             Ok(expr) => {
                 let mut bad = false;
                 for (name, col) in expr.refs() {
+                    if let Some(d) = self.roster_error("--where", name) {
+                        bad = true;
+                        let len = name.chars().count() + 3;
+                        errors.push(d.snippet(src, col, len));
+                        continue;
+                    }
                     if !self.kinds.contains_key(name) && !PSEUDO_VARIABLES.contains(&name) {
                         bad = true;
                         let len = name.chars().count() + 3;

@@ -78,6 +78,15 @@ pub(crate) struct RQuestion {
     pub(crate) per_q: Vec<Option<PerQ>>,
     /// Questionnaires where the variable has another type: (position, that type).
     pub(crate) mismatched: Vec<(usize, &'static str)>,
+    /// The roster it is asked in (id), from the first questionnaire: its table counts
+    /// instances. A questionnaire that asks it in another roster, or once per interview, is
+    /// left out like one where it has another type.
+    pub(crate) roster: Option<String>,
+}
+
+/// The roster id of question `qidx` of `q` (`None` at the top level).
+fn roster_of(q: &Questionnaire, qidx: usize) -> Option<&str> {
+    q.questions[qidx].roster.map(|r| q.rosters[r].id.as_str())
 }
 
 /// Orders the questions of several questionnaires: the first one's order, with the questions
@@ -101,6 +110,11 @@ pub(crate) fn build_questions(qs: &[&Questionnaire]) -> Vec<RQuestion> {
             if let Some(r) = map.get_mut(&qq.id) {
                 if r.kind != kind {
                     r.mismatched.push((qi, kind.name()));
+                    continue;
+                }
+                if r.roster.as_deref() != roster_of(q, qidx) {
+                    r.mismatched
+                        .push((qi, if qq.roster.is_some() { "roster" } else { "top_level" }));
                     continue;
                 }
                 let mut rows = Vec::with_capacity(qq.options.len());
@@ -140,6 +154,7 @@ pub(crate) fn build_questions(qs: &[&Questionnaire]) -> Vec<RQuestion> {
                     options: qq.options.iter().map(|o| ropt(q, o)).collect(),
                     per_q,
                     mismatched: Vec::new(),
+                    roster: roster_of(q, qidx).map(str::to_owned),
                 },
             );
             pending.push(qq.id.clone());
@@ -150,4 +165,51 @@ pub(crate) fn build_questions(qs: &[&Questionnaire]) -> Vec<RQuestion> {
         }
     }
     order.into_iter().filter_map(|v| map.remove(&v)).collect()
+}
+
+/// A roster of the report, matched across questionnaires by id.
+#[derive(Debug, Clone)]
+pub(crate) struct RRoster {
+    pub(crate) id: String,
+    pub(crate) title: String,
+    pub(crate) parent: Option<String>,
+    /// By position in the list of questionnaires: its index there (when its parent is the same).
+    pub(crate) per_q: Vec<Option<usize>>,
+}
+
+/// The rosters of several questionnaires, matched by id (and parent), in the order they first
+/// appear.
+pub(crate) fn build_rosters(qs: &[&Questionnaire]) -> Vec<RRoster> {
+    let mut out: Vec<RRoster> = Vec::new();
+    for (qi, q) in qs.iter().enumerate() {
+        for (ri, ro) in q.rosters.iter().enumerate() {
+            let parent = ro.parent.map(|p| q.rosters[p].id.clone());
+            match out.iter_mut().find(|x| x.id == ro.id) {
+                Some(x) if x.parent == parent => x.per_q[qi] = Some(ri),
+                Some(_) => {}
+                None => {
+                    let mut per_q = vec![None; qs.len()];
+                    per_q[qi] = Some(ri);
+                    out.push(RRoster {
+                        id: ro.id.clone(),
+                        title: roster_title(q, ri),
+                        parent,
+                        per_q,
+                    });
+                }
+            }
+        }
+    }
+    out
+}
+
+/// A roster's title in the questionnaire's language, an answer piped into it (`${name}`) shown
+/// as `…` (its id when it has none).
+pub(crate) fn roster_title(q: &Questionnaire, r: usize) -> String {
+    let t = crate::questionnaire::pipe(q.tr(&q.rosters[r].text), |_| "…".into());
+    if t.trim().is_empty() {
+        q.rosters[r].id.clone()
+    } else {
+        t.into_owned()
+    }
 }

@@ -5,14 +5,14 @@
 
 use super::fieldwork;
 use super::model::{
-    Base, CrossTab, DateStats, FORMAT, Group, InputInfo, Note, NumberStats, OptionsInfo, QuestionTable,
-    QuestionnaireInfo, Report, Row, Section, Test, TextItem, Texts,
+    Base, CrossTab, DateStats, FORMAT, Group, InputInfo, InstanceCounts, Note, NumberStats, OptionsInfo, QuestionTable,
+    QuestionnaireInfo, Report, RosterCounts, RosterRef, Row, Section, Test, TextItem, Texts,
 };
 use super::plan::Plan;
-use super::questions::{RKind, ROpt, RQuestion, build_questions};
+use super::questions::{RKind, ROpt, RQuestion, RRoster, build_questions, build_rosters};
 use super::quota::Quota;
 use super::stats::{self, Table};
-use super::tally::{Cell, QTally, TEXT_ANSWER, TEXT_OTHER, Tally, TextTally, from_ord_bits};
+use super::tally::{Cell, QTally, TEXT_ANSWER, TEXT_OTHER, Tally, TextTally, add_hist, from_ord_bits};
 use super::words::W;
 use crate::questionnaire::{Missing, Questionnaire};
 use std::collections::BTreeMap;
@@ -27,6 +27,7 @@ impl Tally {
         let present: Vec<usize> = (0..plan.qs.len()).filter(|&qi| self.qs[qi].read > 0).collect();
         let pqs: Vec<&Questionnaire> = present.iter().map(|&qi| plan.qs[qi]).collect();
         let questions = build_questions(&pqs);
+        let rosters = build_rosters(&pqs);
         let find = |var: &str| questions.iter().position(|r| r.var == var);
         let questionnaires: Vec<QuestionnaireInfo> = present
             .iter()
@@ -78,6 +79,7 @@ impl Tally {
             labels: &labels,
             w: &w,
             by_instrument: plan.by.is_none(),
+            rosters: &rosters,
         };
 
         let mut qtallies = self.qs;
@@ -85,6 +87,11 @@ impl Tally {
             Vec::new()
         } else {
             sections(&ctx, &questions, by_rq, &gmap, ng, &mut qtallies)
+        };
+        let roster_counts = if matched == 0 {
+            Vec::new()
+        } else {
+            roster_counts(&ctx, &gmap, ng, &qtallies)
         };
         let cross = match &plan.cross {
             Some((a, b, _)) if matched > 0 => Some(cross_table(&ctx, &questions, a, b, &qtallies)),
@@ -139,6 +146,7 @@ impl Tally {
             groups,
             notes,
             sections,
+            rosters: roster_counts,
             cross,
             fieldwork,
         }
@@ -296,6 +304,78 @@ struct Ctx<'a, 'q> {
     labels: &'a [&'a str],
     w: &'a W,
     by_instrument: bool,
+    /// The rosters of those questionnaires, matched by id.
+    rosters: &'a [RRoster],
+}
+
+impl Ctx<'_, '_> {
+    /// The roster `id`, as the tables name it.
+    fn roster_ref(&self, id: &str) -> Option<RosterRef> {
+        self.rosters.iter().find(|x| x.id == id).map(|x| RosterRef {
+            id: x.id.clone(),
+            title: x.title.clone(),
+            parent: x.parent.clone(),
+        })
+    }
+}
+
+/// Per roster, how many instances the interviews (or the parent instances) of each shown group
+/// have.
+fn roster_counts(ctx: &Ctx<'_, '_>, gmap: &[Vec<usize>], ng: usize, qt: &[QTally]) -> Vec<RosterCounts> {
+    ctx.rosters
+        .iter()
+        .map(|x| {
+            let mut hist: Vec<Vec<u64>> = vec![Vec::new(); ng];
+            let mut qids: Vec<String> = Vec::new();
+            for (k, &qi) in ctx.present.iter().enumerate() {
+                let Some(ri) = x.per_q[k] else { continue };
+                if !qids.contains(&ctx.pqs[k].id) {
+                    qids.push(ctx.pqs[k].id.clone());
+                }
+                for (n, h) in qt[qi].rosters[ri].iter().enumerate() {
+                    add_hist(&mut hist[gmap[k][n]], h);
+                }
+            }
+            RosterCounts {
+                roster: RosterRef {
+                    id: x.id.clone(),
+                    title: x.title.clone(),
+                    parent: x.parent.clone(),
+                },
+                questionnaires: qids,
+                counts: ctx.active.iter().map(|&g| instance_counts(&hist[g])).collect(),
+            }
+        })
+        .collect()
+}
+
+/// The statistics of a histogram of instance counts (index = instances).
+fn instance_counts(h: &[u64]) -> InstanceCounts {
+    let n: u64 = h.iter().sum();
+    let instances: u64 = h.iter().enumerate().map(|(i, &c)| i as u64 * c).sum();
+    let nth = |k: u64| -> f64 {
+        let mut acc = 0;
+        for (i, &c) in h.iter().enumerate() {
+            acc += c;
+            if acc > k {
+                return i as f64;
+            }
+        }
+        0.0
+    };
+    let median = match n {
+        0 => None,
+        _ if n % 2 == 1 => Some(nth(n / 2)),
+        _ => Some((nth(n / 2 - 1) + nth(n / 2)) / 2.0),
+    };
+    InstanceCounts {
+        n,
+        zero: h.first().copied().unwrap_or(0),
+        instances,
+        mean: (n > 0).then(|| instances as f64 / n as f64),
+        median,
+        max: (n > 0).then(|| h.iter().rposition(|&c| c > 0).unwrap_or(0) as u64),
+    }
 }
 
 /// The report title: the part before `:` the questionnaire titles share, or the one title.
@@ -361,6 +441,7 @@ fn question_table(
     let (plan, w, active, labels) = (ctx.plan, ctx.w, ctx.active, ctx.labels);
     let exclude = plan.opts.exclude_missing;
     let alpha = plan.opts.alpha;
+    let in_roster = r.roster.is_some();
     let bases: Vec<Base> = active
         .iter()
         .map(|&g| {
@@ -371,15 +452,33 @@ fn question_table(
                 answered: c.answered,
                 excluded: c.excluded,
                 n: c.answered - c.excluded,
+                instances: in_roster.then_some(c.instances),
+                asked_interviews: in_roster.then_some(c.asked_interviews),
             }
         })
         .collect();
+    let roster = r.roster.as_deref().and_then(|id| ctx.roster_ref(id));
     let mut qids: Vec<String> = (0..ctx.pqs.len())
         .filter(|&k| r.per_q[k].is_some())
         .map(|k| ctx.pqs[k].id.clone())
         .collect();
     qids.dedup();
     let mut notes = base_notes(ctx, r, &bases);
+    if let Some(x) = &roster {
+        let per: Vec<(String, u64, u64)> = bases
+            .iter()
+            .zip(labels)
+            .filter(|(b, _)| b.interviews > 0)
+            .map(|(b, l)| (l.to_string(), b.asked, b.asked_interviews.unwrap_or(0)))
+            .collect();
+        notes.insert(
+            0,
+            Note {
+                kind: "roster_base",
+                text: w.roster_base(&x.title, &x.id, &per),
+            },
+        );
+    }
 
     let mut rows = Vec::new();
     let mut test = None;
@@ -412,6 +511,14 @@ fn question_table(
                 text: w.small_expected(),
             });
         }
+        // Instances of one interview are not independent observations: say so wherever a test
+        // was run over them.
+        if roster.is_some() && (test.is_some() || rows.iter().any(|rr| rr.test.is_some())) {
+            notes.push(Note {
+                kind: "clustered",
+                text: w.clustered(),
+            });
+        }
     }
     if r.kind == RKind::Number {
         numbers = active.iter().map(|&g| number_stats(&cells[g].nums)).collect();
@@ -425,6 +532,7 @@ fn question_table(
         kind: r.kind.name(),
         text: r.text.clone(),
         questionnaires: qids,
+        roster,
         bases,
         rows,
         test,
@@ -468,13 +576,17 @@ fn base_notes(ctx: &Ctx<'_, '_>, r: &RQuestion, bases: &[Base]) -> Vec<Note> {
         let partly: Vec<(String, u64, u64)> = bases
             .iter()
             .zip(labels)
-            .filter(|(b, _)| b.interviews > 0 && b.asked < b.interviews)
-            .map(|(b, l)| (l.to_string(), b.asked, b.interviews))
+            .filter(|(b, _)| b.interviews > 0 && b.asked < b.instances.unwrap_or(b.interviews))
+            .map(|(b, l)| (l.to_string(), b.asked, b.instances.unwrap_or(b.interviews)))
             .collect();
         if !partly.is_empty() {
             notes.push(Note {
                 kind: "asked_partly",
-                text: w.asked_partly(&partly),
+                text: if r.roster.is_some() {
+                    w.asked_partly_instances(&partly)
+                } else {
+                    w.asked_partly(&partly)
+                },
             });
         }
         let unanswered: Vec<(String, u64)> = bases
@@ -585,17 +697,17 @@ fn single_test(rows: &[Row], tested: &[usize], alpha: f64, w: &W, notes: &mut Ve
 /// The texts kept, by group (in the order of the active groups), kind and interview.
 fn kept_texts(texts: TextTally, active: &[usize], labels: &[&str]) -> Texts {
     let pos = |g: usize| active.iter().position(|&x| x == g).unwrap_or(usize::MAX);
-    let mut items: Vec<(usize, u8, String, String)> = texts
+    let mut items: Vec<(usize, u8, String, Vec<u32>, String)> = texts
         .kept
         .into_iter()
-        .map(|((id, kind), (g, text))| (pos(g), kind, id, text))
+        .map(|((id, instance, kind), (g, text))| (pos(g), kind, id, instance, text))
         .collect();
     items.sort();
     Texts {
         total: texts.total,
         items: items
             .into_iter()
-            .map(|(k, kind, id, text)| TextItem {
+            .map(|(k, kind, id, instance, text)| TextItem {
                 group: labels.get(k).map_or_else(String::new, |s| s.to_string()),
                 kind: match kind {
                     TEXT_ANSWER => "answer",
@@ -603,6 +715,7 @@ fn kept_texts(texts: TextTally, active: &[usize], labels: &[&str]) -> Texts {
                     _ => "remark",
                 },
                 interview: id,
+                instance,
                 text,
             })
             .collect(),
@@ -679,6 +792,7 @@ fn cross_table(ctx: &Ctx<'_, '_>, questions: &[RQuestion], a: &str, b: &str, qt:
         options: Vec::new(),
         per_q: vec![None; ctx.pqs.len()],
         mismatched: Vec::new(),
+        roster: None,
     };
     let (qa, qb) = (
         find(a).cloned().unwrap_or_else(|| empty_q(a)),

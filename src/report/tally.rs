@@ -14,11 +14,13 @@
 use super::fieldwork::FieldTally;
 use super::model::MAX_TEXTS;
 use super::plan::Plan;
+use super::questions::RKind;
 use super::slots::{SlotLookup, Slots};
 use crate::expr::{Env, Value};
-use crate::interview::logic::{Lookup, expr_value_ref, relevance};
-use crate::questionnaire::{Kind, Questionnaire};
-use crate::record::{RecordView, ValueRef};
+use crate::interview::logic::{At, Lookup, Rules, Viewed, expr_value_ref, relevance, rules_of_view};
+use crate::questionnaire::{Kind, Question, Questionnaire};
+use crate::record::view::{Answers, RostersView};
+use crate::record::{AnswerView, RecordView, ValueRef};
 use std::collections::BTreeMap;
 
 /// Counts of one question in one group.
@@ -28,6 +30,11 @@ pub(crate) struct Cell {
     pub(crate) asked: u64,
     pub(crate) answered: u64,
     pub(crate) excluded: u64,
+    /// A roster question: the instances of its roster counted (then `asked`, `answered` and
+    /// `excluded` count instances).
+    pub(crate) instances: u64,
+    /// A roster question: the interviews with an instance in which it was asked.
+    pub(crate) asked_interviews: u64,
     pub(crate) counts: Vec<u64>,
     /// Questionnaires (bit = position among those with data, the first 64) that had the question.
     pub(crate) seen_q: u64,
@@ -44,6 +51,8 @@ impl Cell {
         self.asked += o.asked;
         self.answered += o.answered;
         self.excluded += o.excluded;
+        self.instances += o.instances;
+        self.asked_interviews += o.asked_interviews;
         if o.interviews > 0 {
             self.seen_q |= bit;
         }
@@ -65,6 +74,8 @@ impl Cell {
         self.asked += o.asked;
         self.answered += o.answered;
         self.excluded += o.excluded;
+        self.instances += o.instances;
+        self.asked_interviews += o.asked_interviews;
         self.seen_q |= o.seen_q;
         add_vec(&mut self.counts, &o.counts);
         for (k, v) in o.nums {
@@ -76,24 +87,26 @@ impl Cell {
     }
 }
 
-/// Texts of one question: the [`MAX_TEXTS`] with the smallest (interview id, kind), and a count.
+/// Texts of one question: the [`MAX_TEXTS`] with the smallest (interview id, instance, kind),
+/// and a count.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct TextTally {
     pub(crate) total: u64,
-    /// (interview id, kind) → (group, text).
-    pub(crate) kept: BTreeMap<(String, u8), (usize, String)>,
+    /// (interview id, instance numbers (none at the top level), kind) → (group, text).
+    pub(crate) kept: BTreeMap<(String, Vec<u32>, u8), (usize, String)>,
 }
 
 impl TextTally {
-    fn push(&mut self, id: &str, kind: u8, group: usize, text: &str) {
+    fn push(&mut self, id: &str, instance: &[u32], kind: u8, group: usize, text: &str) {
         self.total += 1;
         if self.kept.len() >= MAX_TEXTS
             && let Some(last) = self.kept.keys().next_back()
-            && (last.0.as_str(), last.1) <= (id, kind)
+            && (last.0.as_str(), last.1.as_slice(), last.2) <= (id, instance, kind)
         {
             return;
         }
-        self.kept.insert((id.to_string(), kind), (group, text.to_string()));
+        self.kept
+            .insert((id.to_string(), instance.to_vec(), kind), (group, text.to_string()));
         if self.kept.len() > MAX_TEXTS {
             self.kept.pop_last();
         }
@@ -126,6 +139,11 @@ pub(crate) struct QTally {
     pub(crate) cross_n: u64,
     /// [district option, then "none"].
     pub(crate) districts: Vec<u64>,
+    /// [roster][native group]: how many interviews (parent instances, for a nested roster)
+    /// have each number of instances (index = number).
+    pub(crate) rosters: Vec<Vec<Vec<u64>>>,
+    /// [roster]: its own questions (not those of rosters nested in it). Not merged.
+    own: Vec<Vec<usize>>,
 }
 
 /// What a worker accumulates. Merge tallies with [`Tally::merge`]; finish with [`Tally::finish`].
@@ -135,6 +153,8 @@ pub struct Tally {
     pub(crate) field: FieldTally,
     /// The record being added (buffers reused from record to record).
     slots: Slots,
+    /// The record being added: per question, whether it was asked in one of its instances.
+    marks: Vec<bool>,
 }
 
 impl Plan<'_> {
@@ -174,6 +194,16 @@ impl Plan<'_> {
                     },
                     cross_n: 0,
                     districts: vec![0; self.district[qi].map_or(0, |d| q.questions[d].options.len()) + 1],
+                    rosters: vec![vec![Vec::new(); ng]; q.rosters.len()],
+                    own: (0..q.rosters.len())
+                        .map(|r| {
+                            q.rosters[r]
+                                .questions
+                                .clone()
+                                .filter(|&i| q.questions[i].roster == Some(r))
+                                .collect()
+                        })
+                        .collect(),
                 }
             })
             .collect();
@@ -181,6 +211,7 @@ impl Plan<'_> {
             qs,
             field: FieldTally::new(self),
             slots: Slots::default(),
+            marks: Vec::new(),
         }
     }
 }
@@ -239,9 +270,26 @@ impl Tally {
         let t = &mut self.qs[qi];
         t.read += 1;
         let clock = crate::interview::logic::record_clock(&rec.updated);
-        let rel = relevance(q, &SlotLookup { rec, slots: s }, clock.as_ref());
+        // Relevance: the engine's one walk, over the instances of the rosters too when the
+        // questionnaire has any (a top-level question may depend on an aggregate over them).
+        let rules = if q.has_rosters() {
+            rules_of_view(
+                q,
+                Viewed {
+                    answers: &rec.answers,
+                    rosters: &rec.rosters,
+                },
+                clock.as_ref(),
+            )
+        } else {
+            Rules {
+                rel: relevance(q, &SlotLookup { rec, slots: s }, clock.as_ref()),
+                ..Rules::default()
+            }
+        };
+        let rel = &rules.rel;
         if let Some(f) = &plan.filter
-            && !f.test(&RecEnv { q, rec, rel: &rel })
+            && !f.test(&RecEnv { q, rec, rel })
         {
             return Ok(());
         }
@@ -261,63 +309,45 @@ impl Tally {
         let conflict = !plan.conflict_ids.is_empty() && plan.conflict_ids.contains(rec.id.as_str());
         self.field.add(plan.instr_of[qi], rec, conflict);
         // Questions: every one of the questionnaire counts the interview, relevant ones count
-        // it as asked and, if answered, by the options `resolve` found.
+        // it as asked and, if answered, by the options `resolve` found. A roster's questions
+        // are counted over its instances below.
         let exclude = plan.opts.exclude_missing;
         for (qidx, qq) in q.questions.iter().enumerate() {
             let Some(cell) = t.cells[qidx].get_mut(g) else { continue };
             cell.interviews += 1;
-            if !rel[qidx] {
+            if !rel[qidx] || qq.roster.is_some() {
                 continue;
             }
             cell.asked += 1;
             let Some(ans) = s.answer(rec, qidx) else { continue };
-            let texts = &mut t.texts[qidx];
-            let missing = |i: u32| qq.options[i as usize].missing.is_some();
-            let value = ans.value.as_ref().map(|v| v.borrowed());
-            let codes = s.codes(qidx);
-            match (value, &qq.kind) {
-                (Some(ValueRef::Text(code)), Kind::Single) if !code.trim().is_empty() => {
-                    cell.answered += 1;
-                    for &i in codes {
-                        cell.counts[i as usize] += 1;
-                        if exclude && missing(i) {
-                            cell.excluded += 1;
-                        }
-                    }
+            let at = Place {
+                id: &rec.id,
+                instance: &[],
+                group: g,
+                exclude,
+            };
+            count_answer(cell, &mut t.texts[qidx], qq, ans, s.codes(qidx), &at);
+        }
+        if q.has_rosters() {
+            let marks = &mut self.marks;
+            marks.clear();
+            marks.resize(q.questions.len(), false);
+            let mut walk = InstanceWalk {
+                q,
+                rules: &rules,
+                t: &mut *t,
+                marks,
+                id: &rec.id,
+                group: g,
+                exclude,
+                path: Vec::new(),
+                codes: Vec::new(),
+            };
+            walk.level(&rec.rosters, None, At::TOP);
+            for (qidx, m) in self.marks.iter().enumerate() {
+                if *m && let Some(cell) = t.cells[qidx].get_mut(g) {
+                    cell.asked_interviews += 1;
                 }
-                (Some(ValueRef::Codes(_)), Kind::Multi { .. }) if !codes.is_empty() => {
-                    cell.answered += 1;
-                    for &i in codes {
-                        cell.counts[i as usize] += 1;
-                    }
-                    if exclude && codes.iter().all(|&i| missing(i)) {
-                        cell.excluded += 1;
-                    }
-                }
-                (Some(ValueRef::Number(x)), Kind::Number { .. }) if x.is_finite() => {
-                    cell.answered += 1;
-                    *cell.nums.entry(ord_bits(x)).or_default() += 1;
-                }
-                (Some(ValueRef::Text(d)), Kind::Date) if !d.trim().is_empty() => {
-                    cell.answered += 1;
-                    match cell.dates.get_mut(d) {
-                        Some(c) => *c += 1,
-                        None => {
-                            cell.dates.insert(d.to_owned(), 1);
-                        }
-                    }
-                }
-                (Some(ValueRef::Text(x)), Kind::Text { .. } | Kind::LongText { .. }) if !x.trim().is_empty() => {
-                    cell.answered += 1;
-                    texts.push(&rec.id, TEXT_ANSWER, g, x.trim());
-                }
-                _ => {}
-            }
-            if let Some(o) = ans.borrowed().other_text(qq).map(str::trim).filter(|s| !s.is_empty()) {
-                texts.push(&rec.id, TEXT_OTHER, g, o);
-            }
-            if let Some(rm) = ans.remark.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-                texts.push(&rec.id, TEXT_REMARK, g, rm);
             }
         }
         // Cross-tab.
@@ -365,6 +395,11 @@ impl Tally {
             add_vec(&mut a.cross, &b.cross);
             a.cross_n += b.cross_n;
             add_vec(&mut a.districts, &b.districts);
+            for (ra, rb) in a.rosters.iter_mut().zip(b.rosters) {
+                for (ha, hb) in ra.iter_mut().zip(rb) {
+                    add_hist(ha, &hb);
+                }
+            }
         }
         self.field.merge(o.field);
     }
@@ -372,6 +407,170 @@ impl Tally {
     /// Records read (before the filter).
     pub fn records(&self) -> u64 {
         self.qs.iter().map(|q| q.read).sum()
+    }
+}
+
+/// Adds histogram `b` to `a`, growing `a` as needed.
+pub(crate) fn add_hist(a: &mut Vec<u64>, b: &[u64]) {
+    if a.len() < b.len() {
+        a.resize(b.len(), 0);
+    }
+    add_vec(a, b);
+}
+
+/// Where an answer was given: the interview, the instance (its numbers, none at the top level),
+/// the native group.
+struct Place<'a> {
+    id: &'a str,
+    instance: &'a [u32],
+    group: usize,
+    exclude: bool,
+}
+
+/// Counts one answer to a question that was asked: `codes` are the indices of the options it
+/// chose. A calculation counts as what its values are ([`RKind::of`]).
+fn count_answer(
+    cell: &mut Cell,
+    texts: &mut TextTally,
+    qq: &Question,
+    ans: &AnswerView<'_>,
+    codes: &[u32],
+    at: &Place<'_>,
+) {
+    let missing = |i: u32| qq.options[i as usize].missing.is_some();
+    let value = ans.value.as_ref().map(|v| v.borrowed());
+    let (id, inst, g) = (at.id, at.instance, at.group);
+    match (value, RKind::of(&qq.kind)) {
+        (Some(ValueRef::Text(code)), Some(RKind::Single)) if !code.trim().is_empty() => {
+            cell.answered += 1;
+            for &i in codes {
+                cell.counts[i as usize] += 1;
+                if at.exclude && missing(i) {
+                    cell.excluded += 1;
+                }
+            }
+        }
+        (Some(ValueRef::Codes(_)), Some(RKind::Multi)) if !codes.is_empty() => {
+            cell.answered += 1;
+            for &i in codes {
+                cell.counts[i as usize] += 1;
+            }
+            if at.exclude && codes.iter().all(|&i| missing(i)) {
+                cell.excluded += 1;
+            }
+        }
+        (Some(ValueRef::Number(x)), Some(RKind::Number)) if x.is_finite() => {
+            cell.answered += 1;
+            *cell.nums.entry(ord_bits(x)).or_default() += 1;
+        }
+        (Some(ValueRef::Text(d)), Some(RKind::Date)) if !d.trim().is_empty() => {
+            cell.answered += 1;
+            match cell.dates.get_mut(d) {
+                Some(c) => *c += 1,
+                None => {
+                    cell.dates.insert(d.to_owned(), 1);
+                }
+            }
+        }
+        (Some(ValueRef::Text(x)), Some(RKind::Text | RKind::LongText)) if !x.trim().is_empty() => {
+            cell.answered += 1;
+            texts.push(id, inst, TEXT_ANSWER, g, x.trim());
+        }
+        _ => {}
+    }
+    if let Some(o) = ans.borrowed().other_text(qq).map(str::trim).filter(|s| !s.is_empty()) {
+        texts.push(id, inst, TEXT_OTHER, g, o);
+    }
+    if let Some(rm) = ans.remark.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        texts.push(id, inst, TEXT_REMARK, g, rm);
+    }
+}
+
+/// A walk over the live instances of a record's rosters, counting each instance's answers and,
+/// per roster, how many instances each interview (or parent instance) has.
+struct InstanceWalk<'a, 'r> {
+    q: &'a Questionnaire,
+    rules: &'a Rules,
+    t: &'a mut QTally,
+    /// Per question: asked in an instance of this record.
+    marks: &'a mut [bool],
+    id: &'r str,
+    group: usize,
+    exclude: bool,
+    /// The numbers of the instance being counted (positions among the live ones, 1-based).
+    path: Vec<u32>,
+    /// Scratch: the options an answer chose.
+    codes: Vec<u32>,
+}
+
+impl InstanceWalk<'_, '_> {
+    /// The rosters nested in `parent` (an instance `at` of that roster, or the top level for
+    /// `None`), stored in `level`.
+    fn level(&mut self, level: &RostersView<'_>, parent: Option<usize>, at: At) {
+        let q = self.q;
+        for r in (0..q.rosters.len()).filter(|&r| q.rosters[r].parent == parent) {
+            let mut n = 0usize;
+            let mut pos = 0u32;
+            for (i, inst) in level.get(&q.rosters[r].id).iter().enumerate() {
+                if !inst.live() {
+                    continue;
+                }
+                pos += 1;
+                let Some(here) = at.child(i as u32) else { continue };
+                // An instance counts when the roster was asked there: one of its own questions
+                // is relevant in it (or would be, but for a code its filter no longer offers).
+                let own = std::mem::take(&mut self.t.own[r]);
+                let asked = own
+                    .iter()
+                    .any(|&qi| self.rules.rel(q, qi, here) || self.rules.stale(q, qi, here));
+                if asked {
+                    n += 1;
+                    self.path.push(pos);
+                    for &qi in &own {
+                        self.question(qi, &inst.answers, here);
+                    }
+                    self.level(&inst.rosters, Some(r), here);
+                    self.path.pop();
+                }
+                self.t.own[r] = own;
+            }
+            let h = &mut self.t.rosters[r][self.group];
+            if h.len() <= n {
+                h.resize(n + 1, 0);
+            }
+            h[n] += 1;
+        }
+    }
+
+    /// Question `qi` in the instance `at` whose answers are `answers`.
+    fn question(&mut self, qi: usize, answers: &Answers<'_>, at: At) {
+        let q = self.q;
+        let qq = &q.questions[qi];
+        let Some(cell) = self.t.cells[qi].get_mut(self.group) else {
+            return;
+        };
+        cell.instances += 1;
+        if !self.rules.rel(q, qi, at) {
+            return;
+        }
+        cell.asked += 1;
+        self.marks[qi] = true;
+        let Some(ans) = answers.get(&qq.id) else { return };
+        // The record fits its questionnaire: every code is an option.
+        self.codes.clear();
+        let index = |c: &str| qq.options.iter().position(|o| o.code == c).map(|i| i as u32);
+        match ans.value.as_ref().map(|v| v.borrowed()) {
+            Some(ValueRef::Text(c)) if matches!(qq.kind, Kind::Single) => self.codes.extend(index(c)),
+            Some(ValueRef::Codes(cs)) => self.codes.extend(cs.iter().filter_map(index)),
+            _ => {}
+        }
+        let place = Place {
+            id: self.id,
+            instance: &self.path,
+            group: self.group,
+            exclude: self.exclude,
+        };
+        count_answer(cell, &mut self.t.texts[qi], qq, ans, &self.codes, &place);
     }
 }
 

@@ -73,6 +73,27 @@ impl W {
         }
     }
     pub(crate) fn type_differs(&self, qid: &str, kind: &str) -> String {
+        match (self.ru(), kind) {
+            (true, "roster") => {
+                return format!(
+                    "В анкете {qid} этот вопрос задаётся в другом ростере (для каждого экземпляра); её ответы здесь не учтены."
+                );
+            }
+            (true, "top_level") => {
+                return format!("В анкете {qid} этот вопрос задаётся один раз на интервью; её ответы здесь не учтены.");
+            }
+            (false, "roster") => {
+                return format!(
+                    "In questionnaire {qid} this question is asked in another roster (once per instance); its answers are not counted here."
+                );
+            }
+            (false, "top_level") => {
+                return format!(
+                    "In questionnaire {qid} this question is asked once per interview; its answers are not counted here."
+                );
+            }
+            _ => {}
+        }
         if self.ru() {
             format!("В анкете {qid} у этой переменной другой тип ({kind}); её ответы здесь не учтены.")
         } else {
@@ -117,6 +138,98 @@ impl W {
         } else {
             format!("Asked only where its condition held: {list}.")
         }
+    }
+    pub(crate) fn asked_partly_instances(&self, v: &[(String, u64, u64)]) -> String {
+        let l = self.lang;
+        let list = v
+            .iter()
+            .map(|(g, a, n)| {
+                if self.ru() {
+                    format!("{g} — {} из {}", fmt_int(*a, l), fmt_int(*n, l))
+                } else {
+                    format!("{g} {} of {}", fmt_int(*a, l), fmt_int(*n, l))
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(", ");
+        if self.ru() {
+            format!("Вопрос задавался не во всех экземплярах ростера (по условию анкеты): {list}.")
+        } else {
+            format!("Asked only in the instances where its condition held: {list}.")
+        }
+    }
+    /// The base of a roster question: instances asked, and the interviews they come from,
+    /// per group: (group, instances asked, interviews).
+    pub(crate) fn roster_base(&self, title: &str, id: &str, v: &[(String, u64, u64)]) -> String {
+        let l = self.lang;
+        let list = v
+            .iter()
+            .map(|(g, a, n)| {
+                if self.ru() {
+                    format!("{g} — {} (из {} интервью)", fmt_int(*a, l), fmt_int(*n, l))
+                } else {
+                    format!("{g} {} (from {} interviews)", fmt_int(*a, l), fmt_int(*n, l))
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(", ");
+        if self.ru() {
+            format!("База — не интервью, а экземпляры ростера «{title}» ({id}), в которых задан вопрос: {list}.")
+        } else {
+            format!(
+                "The base is not interviews but the instances of roster «{title}» ({id}) in which the question was asked: {list}."
+            )
+        }
+    }
+    pub(crate) fn clustered(&self) -> String {
+        self.t(
+            "Экземпляры одного интервью не независимы (эффект кластера: ответы об экземплярах одного респондента похожи друг на друга), а χ² и критерий Фишера считают каждый экземпляр отдельным наблюдением. Поэтому p-значения занижены, и значимость здесь ориентировочная; для вывода нужен метод, учитывающий кластеры.",
+            "Instances of one interview are not independent (a cluster effect: one respondent's instances resemble each other), while χ² and Fisher's test take each instance as an observation of its own. The p-values are therefore too small and significance here is only indicative; a conclusion needs a method that accounts for the clusters.",
+        )
+        .into()
+    }
+    /// Appended to a roster table's test line.
+    pub(crate) fn clustered_mark(&self) -> &'static str {
+        self.t("без учёта кластеров, см. примечание", "clusters ignored, see the note")
+    }
+    pub(crate) fn roster_hint(&self, id: &str) -> String {
+        if self.ru() {
+            format!("Вопрос ростера {id}: задаётся для каждого экземпляра, считаются экземпляры.")
+        } else {
+            format!("A question of roster {id}: asked once per instance; instances are counted.")
+        }
+    }
+    pub(crate) fn rosters_heading(&self) -> &'static str {
+        self.t("Ростеры: число экземпляров", "Rosters: instances")
+    }
+    /// The heading of a roster's instance counts: per interview, or per instance of its parent.
+    pub(crate) fn roster_counts_title(&self, title: &str, id: &str, parent: Option<&str>) -> String {
+        match (self.ru(), parent) {
+            (true, None) => format!("«{title}» ({id}): экземпляров на интервью"),
+            (true, Some(p)) => format!("«{title}» ({id}): экземпляров на экземпляр ростера {p}"),
+            (false, None) => format!("«{title}» ({id}): instances per interview"),
+            (false, Some(p)) => format!("«{title}» ({id}): instances per instance of roster {p}"),
+        }
+    }
+    pub(crate) fn roster_units(&self, parent: Option<&str>) -> String {
+        match (self.ru(), parent) {
+            (true, None) => "Интервью (n)".into(),
+            (true, Some(p)) => format!("Экземпляров {p} (n)"),
+            (false, None) => "Interviews (n)".into(),
+            (false, Some(p)) => format!("Instances of {p} (n)"),
+        }
+    }
+    pub(crate) fn roster_zero(&self) -> &'static str {
+        self.t("Без экземпляров", "With none")
+    }
+    pub(crate) fn roster_total(&self) -> &'static str {
+        self.t("Экземпляров всего", "Instances in all")
+    }
+    pub(crate) fn roster_counts_legend(&self) -> &'static str {
+        self.t(
+            "Считаются экземпляры, в которых ростер задавался (удалённые интервьюером не учитываются); интервью, где ростер не задавался, входят в n с нулём.",
+            "Instances count where the roster was asked (those the interviewer removed do not count); interviews where the roster was not asked count in n with none.",
+        )
     }
     pub(crate) fn no_answer(&self, v: &[(String, u64)]) -> String {
         let list = list_pairs(v, self.lang);
