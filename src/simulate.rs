@@ -688,6 +688,8 @@ impl<'q> Simulator<'q> {
                 },
             };
             let list = level.entry(ro.id.clone()).or_default();
+            // Walked again (after a revised answer): the instances added the first time stand.
+            let k = if list.is_empty() { k } else { 0 };
             let first = list.len() as u32;
             list.extend((0..k).map(|_| Instance::default()));
             for i in first..first + k {
@@ -728,6 +730,12 @@ impl<'q> Simulator<'q> {
                     continue;
                 }
                 let qi = j - 1;
+                // Asked already (the walk came here again after a revised answer).
+                if crate::interview::logic::instance(q, &st.rosters, r, at)
+                    .is_some_and(|i| i.answers.get(&qq.id).is_some_and(|a| a.value.is_some()))
+                {
+                    continue;
+                }
                 st.t_ms += rng.range(800, 3_000) as u64;
                 st.event_at(EventKind::Shown, &qq.id, at);
                 st.t_ms += rng.range(3_000, 20_000) as u64;
@@ -1508,6 +1516,15 @@ mod roster_tests {
             }
         }
         assert!(completed >= 40, "{completed}");
+        // An interviewer-driven roster never has more than its max, even when the walk came
+        // back to it after a revised answer.
+        for n in 0..200 {
+            let rec = sim.record(n);
+            for p in rec.rosters.get("projects").into_iter().flatten() {
+                let partners = p.rosters.get("partners").map_or(0, Vec::len);
+                assert!(partners <= 10, "{n}: {partners} partners");
+            }
+        }
         assert!(partners_seen > 0 && many > 0, "{partners_seen} {many}");
     }
 }
