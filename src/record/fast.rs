@@ -276,14 +276,13 @@ impl<'a> P<'a> {
             "rosters" => set(&mut rosters, p.rosters()?),
             "reopened" => set(&mut reopened, p.reopened()?),
             "paradata" => match p.skip_to.filter(|_| p.peek() == Some(b'[')) {
-                // Skipped only if the array holds no bracket at all and its `]` is the
-                // one before the record's final `}`: then nothing but the paradata lies
-                // between (a second record glued on, another field or junk after the
-                // array would put a bracket or brace there first), and the object closes
-                // as usual. Otherwise the paradata are parsed (or refused) in full.
-                Some(end)
-                    if p.i + 1 < end && memchr::memchr2(b'[', b']', &p.b[p.i + 1..end]) == Some(end - p.i - 2) =>
-                {
+                // Skipped only if the array holds no bracket but the instance paths of its
+                // events (`"at":[1,2]`) and its `]` is the one before the record's final
+                // `}`: then nothing but the paradata lies between (a second record glued on,
+                // another field or junk after the array would put another bracket there
+                // first), and the object closes as usual. Otherwise the paradata are parsed
+                // (or refused) in full.
+                Some(end) if p.i + 1 < end && paradata_skippable(&p.b[p.i + 1..end]) => {
                     p.i = end;
                     set(&mut paradata, Vec::new())
                 }
@@ -489,4 +488,32 @@ impl<'a> P<'a> {
         })?;
         Some(v)
     }
+}
+
+/// Whether the paradata array's content up to its `]` (`region`, the `]` last) holds no bracket
+/// but events' instance paths, `"at":[` followed by digits and commas and `]`. A `"at":[` cannot
+/// lie inside a string (its quotes would have to be escaped), so each such `[` is structural.
+fn paradata_skippable(region: &[u8]) -> bool {
+    let Some(last) = region.len().checked_sub(1) else {
+        return false;
+    };
+    let mut k = 0;
+    while let Some(off) = memchr::memchr2(b'[', b']', &region[k..]) {
+        let at = k + off;
+        if at == last {
+            return region[at] == b']';
+        }
+        if region[at] != b'[' || !region[..at].ends_with(b"\"at\":") {
+            return false;
+        }
+        let mut e = at + 1;
+        while e < last && (region[e].is_ascii_digit() || region[e] == b',') {
+            e += 1;
+        }
+        if e >= last || region[e] != b']' {
+            return false;
+        }
+        k = e + 1;
+    }
+    false
 }
