@@ -22,7 +22,7 @@ use anketa::tui::keymap;
 use anketa::tui::view::{self, Theme};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::crossterm::event::{KeyCode, KeyEvent};
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -31,19 +31,7 @@ const STRESS: &str = include_str!("stress.json");
 
 #[path = "common/mod.rs"]
 mod common;
-use common::{now, pct, us};
-
-/// Deterministic choices for the scripted interviewer (xorshift64).
-struct Rng(u64);
-
-impl Rng {
-    fn below(&mut self, n: usize) -> usize {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        (self.0 % n as u64) as usize
-    }
-}
+use common::{Rng, key, now, pct, us};
 
 /// Timings of one key: (update, render).
 #[derive(Default)]
@@ -85,10 +73,6 @@ fn stats(v: &[(Duration, Duration)]) -> Stats {
         ren50: pct(&mut ren, 0.5),
         ren99: pct(&mut ren, 0.99),
     }
-}
-
-fn key(c: KeyCode) -> KeyEvent {
-    KeyEvent::new(c, KeyModifiers::NONE)
 }
 
 fn digits(n: usize) -> Vec<KeyEvent> {

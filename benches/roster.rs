@@ -24,7 +24,7 @@ use anketa::tui::keymap;
 use anketa::tui::view::{self, Theme};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::crossterm::event::{KeyCode, KeyEvent};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::sync::Arc;
@@ -32,7 +32,7 @@ use std::time::{Duration, Instant};
 
 #[path = "common/mod.rs"]
 mod common;
-use common::{now, pct, us};
+use common::{Rng, key, now, pct, us};
 
 const INSTANCES: usize = 200;
 
@@ -131,21 +131,6 @@ fn full_interview(q: &Arc<Questionnaire>) -> Session {
     let mut s = Session::open(q.clone(), rec);
     s.show(&now(0));
     s
-}
-
-fn key(c: KeyCode) -> KeyEvent {
-    KeyEvent::new(c, KeyModifiers::NONE)
-}
-
-struct Rng(u64);
-
-impl Rng {
-    fn below(&mut self, n: usize) -> usize {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        (self.0 % n as u64) as usize
-    }
 }
 
 fn main() {

@@ -743,7 +743,18 @@ impl<'q> Simulator<'q> {
                     continue;
                 }
                 let clock = st.clock();
-                let Some(mut a) = self.instance_answer(st, rng, qi, at, &rules, clock.as_ref()) else {
+                let checks = Checks {
+                    q,
+                    rel: &rules.rel,
+                    answers: &st.answers,
+                    clock: clock.as_ref(),
+                    scope: Some(Scope {
+                        rosters: &st.rosters,
+                        rules: &rules,
+                        at,
+                    }),
+                };
+                let Some((mut a, confirmed)) = self.valid_answer(qi, &checks, rng, None) else {
                     continue;
                 };
                 a.answered_at = Some(rfc3339(st.started_ms + st.t_ms + st.pause_ms));
@@ -752,65 +763,12 @@ impl<'q> Simulator<'q> {
                 };
                 inst.answers.insert(qq.id.clone(), a);
                 st.event_at(EventKind::Answered, &qq.id, at);
+                if confirmed {
+                    st.event_at(EventKind::Confirmed, &qq.id, at);
+                }
                 rules = apply_rules_in_after(q, &mut st.answers, &mut st.rosters, clock.as_ref(), qi, at, rules);
             }
         }
-    }
-
-    /// A valid answer to question `qi` at instance `at`: drawn until it passes its hard checks
-    /// there (a failing soft check is confirmed, as the interviewer confirms it).
-    fn instance_answer(
-        &self,
-        st: &State,
-        rng: &mut Rng,
-        qi: usize,
-        at: At,
-        rules: &crate::interview::logic::Rules,
-        clock: Option<&jiff::ZonedDateTime>,
-    ) -> Option<Answer> {
-        let q = self.q;
-        let qq = &q.questions[qi];
-        let tree = Owned {
-            answers: &st.answers,
-            rosters: &st.rosters,
-        };
-        let offered = qq.choice_filter.as_ref().map(|_| {
-            crate::interview::logic::at_place(q, tree, rules, clock, qq.roster, at, Value::Null, |env| {
-                crate::interview::logic::offered_options(q, qq, env)
-            })
-        });
-        let checks = Checks {
-            q,
-            rel: &rules.rel,
-            answers: &st.answers,
-            clock,
-            scope: Some(Scope {
-                rosters: &st.rosters,
-                rules,
-                at,
-            }),
-        };
-        for _ in 0..40 {
-            let (value, other) = match &offered {
-                Some(o) if o.is_empty() => return None,
-                Some(o) if qq.kind == Kind::Single => {
-                    (AnswerValue::Text(qq.options[o[rng.below(o.len())]].code.clone()), None)
-                }
-                _ => self.draw_value(qi, rng),
-            };
-            let a = Answer {
-                value: Some(value),
-                other,
-                relevant: true,
-                ..Answer::default()
-            };
-            if checks.hard(qi, &a).is_some() {
-                continue;
-            }
-            let warning_confirmed = checks.soft(qi, &a).is_some();
-            return Some(Answer { warning_confirmed, ..a });
-        }
-        None
     }
 
     fn ask(&self, st: &mut State, rng: &mut Rng, qi: usize, rel: &[bool], preset: Option<&(usize, String)>) {
@@ -844,7 +802,8 @@ impl<'q> Simulator<'q> {
                 return;
             }
         }
-        let Some((answer, confirmed)) = self.valid_answer(qi, rel, &st.answers, st.clock().as_ref(), rng, preset)
+        let Some((answer, confirmed)) =
+            self.valid_answer(qi, &flat_checks(q, rel, &st.answers, st.clock().as_ref()), rng, preset)
         else {
             return;
         };
@@ -853,7 +812,9 @@ impl<'q> Simulator<'q> {
         if preset.is_none_or(|p| p.0 != qi) && rng.chance(0.04) {
             // Corrected a moment later: the first value is overwritten by a second valid one.
             st.t_ms += rng.range(2_000, 10_000) as u64;
-            if let Some((a, c)) = self.valid_answer(qi, rel, &st.answers, st.clock().as_ref(), rng, None) {
+            if let Some((a, c)) =
+                self.valid_answer(qi, &flat_checks(q, rel, &st.answers, st.clock().as_ref()), rng, None)
+            {
                 let old_remark = st.answers.get(&qq.id).and_then(|x| x.remark.clone());
                 st.answers.insert(
                     qq.id.clone(),
@@ -914,7 +875,9 @@ impl<'q> Simulator<'q> {
             st.event(EventKind::Confirmed, var);
             return;
         }
-        if let Some((new, confirmed)) = self.valid_answer(qi, rel, &st.answers, st.clock().as_ref(), rng, None) {
+        if let Some((new, confirmed)) =
+            self.valid_answer(qi, &flat_checks(q, rel, &st.answers, st.clock().as_ref()), rng, None)
+        {
             let remark = st.answers.get(var).and_then(|x| x.remark.clone());
             let at = rfc3339(st.started_ms + st.t_ms + st.pause_ms);
             st.answers.insert(
@@ -937,9 +900,7 @@ impl<'q> Simulator<'q> {
     fn valid_answer(
         &self,
         qi: usize,
-        rel: &[bool],
-        answers: &BTreeMap<String, Answer>,
-        clock: Option<&jiff::ZonedDateTime>,
+        checks: &Checks<'_>,
         rng: &mut Rng,
         preset: Option<&(usize, String)>,
     ) -> Option<(Answer, bool)> {
@@ -948,29 +909,17 @@ impl<'q> Simulator<'q> {
         // A default: half of the interviewers keep it (confirmed with Enter).
         let default = match &q.questions[qi].default {
             Some(crate::questionnaire::QuestionDefault::Value(v)) => Some(v.clone()),
-            Some(crate::questionnaire::QuestionDefault::Calculation(e)) => {
-                let env = AnswerEnv {
-                    q,
-                    answers,
-                    relevant: rel,
-                    current: Value::Null,
-                    clock: clock.cloned(),
-                };
-                crate::interview::logic::as_answer(&q.questions[qi], e.eval(&env))
-            }
+            Some(crate::questionnaire::QuestionDefault::Calculation(e)) => checks.evaluate(qi, Value::Null, |env| {
+                crate::interview::logic::as_answer(&q.questions[qi], e.eval(env))
+            }),
             None => None,
         }
         .filter(|_| rng.chance(0.5));
         // A choice filter: draw among the options it offers (a settlement of the district).
         let offered = q.questions[qi].choice_filter.as_ref().map(|_| {
-            let env = AnswerEnv {
-                q,
-                answers,
-                relevant: rel,
-                current: Value::Null,
-                clock: clock.cloned(),
-            };
-            crate::interview::logic::offered_options(q, &q.questions[qi], &env)
+            checks.evaluate(qi, Value::Null, |env| {
+                crate::interview::logic::offered_options(q, &q.questions[qi], env)
+            })
         });
         if offered.as_ref().is_some_and(Vec::is_empty) {
             return None;
@@ -1008,28 +957,10 @@ impl<'q> Simulator<'q> {
                 relevant: true,
                 ..Answer::default()
             };
-            if (Checks {
-                q,
-                rel,
-                answers,
-                clock,
-                scope: None,
-            })
-            .hard(qi, &a)
-            .is_some()
-            {
+            if checks.hard(qi, &a).is_some() {
                 continue;
             }
-            if (Checks {
-                q,
-                rel,
-                answers,
-                clock,
-                scope: None,
-            })
-            .soft(qi, &a)
-            .is_some()
-            {
+            if checks.soft(qi, &a).is_some() {
                 if fallback.is_none() {
                     fallback = Some(a);
                 }
@@ -1086,8 +1017,12 @@ impl<'q> Simulator<'q> {
         let clock = st.clock();
         let rel = crate::interview::logic::relevance(q, &st.answers, clock.as_ref());
         for _ in 0..10 {
-            let Some((a, confirmed)) = self.valid_answer(qi, &rel[..=qi], &st.answers, st.clock().as_ref(), rng, None)
-            else {
+            let Some((a, confirmed)) = self.valid_answer(
+                qi,
+                &flat_checks(q, &rel[..=qi], &st.answers, st.clock().as_ref()),
+                rng,
+                None,
+            ) else {
                 return;
             };
             if a.value == old {
@@ -1526,5 +1461,21 @@ mod roster_tests {
             }
         }
         assert!(partners_seen > 0 && many > 0, "{partners_seen} {many}");
+    }
+}
+
+/// The checks of an answer in an interview without rosters (or at its top level).
+fn flat_checks<'a>(
+    q: &'a Questionnaire,
+    rel: &'a [bool],
+    answers: &'a BTreeMap<String, Answer>,
+    clock: Option<&'a jiff::ZonedDateTime>,
+) -> Checks<'a> {
+    Checks {
+        q,
+        rel,
+        answers,
+        clock,
+        scope: None,
     }
 }

@@ -21,3 +21,24 @@ pub fn now(ms: u64) -> Now {
         ms,
     }
 }
+
+/// A key press without modifiers.
+#[allow(dead_code)] // not every bench scripts keys
+pub fn key(c: ratatui::crossterm::event::KeyCode) -> ratatui::crossterm::event::KeyEvent {
+    ratatui::crossterm::event::KeyEvent::new(c, ratatui::crossterm::event::KeyModifiers::NONE)
+}
+
+/// Deterministic choices for a scripted interviewer (xorshift64).
+#[allow(dead_code)] // not every bench scripts choices
+pub struct Rng(pub u64);
+
+#[allow(dead_code)]
+impl Rng {
+    /// A number below `n`.
+    pub fn below(&mut self, n: usize) -> usize {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        (self.0 % n as u64) as usize
+    }
+}

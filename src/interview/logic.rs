@@ -221,6 +221,17 @@ impl At {
     pub fn within(&self, other: &At) -> bool {
         self.as_slice().starts_with(other.as_slice())
     }
+
+    /// The place both `self` and `other` are inside: their common leading indices.
+    pub fn common(&self, other: &At) -> At {
+        let n = self
+            .as_slice()
+            .iter()
+            .zip(other.as_slice())
+            .take_while(|(x, y)| x == y)
+            .count();
+        self.prefix(n)
+    }
 }
 
 /// The rosters around roster `r` and `r`, outermost first, and how many.
@@ -238,6 +249,25 @@ pub(crate) fn chain(q: &Questionnaire, r: usize) -> ([usize; MAX_ROSTER_DEPTH], 
     }
     c[..n].reverse();
     (c, n)
+}
+
+/// How many rosters the chains of `a` and `b` (rosters, or the top level) share, from the
+/// outermost: a name of one read from the other is read at that depth.
+fn shared_depth(q: &Questionnaire, a: Option<usize>, b: Option<usize>) -> usize {
+    let (ca, na) = a.map_or(([0; MAX_ROSTER_DEPTH], 0), |r| chain(q, r));
+    let (cb, nb) = b.map_or(([0; MAX_ROSTER_DEPTH], 0), |r| chain(q, r));
+    ca[..na].iter().zip(&cb[..nb]).take_while(|(x, y)| x == y).count()
+}
+
+/// The place inside which the instances of roster `r`'s own questions must be evaluated again,
+/// per [`dirty_after`] (`None`: none of them).
+pub(crate) fn dirty_within(q: &Questionnaire, dirty: &[Option<At>], r: usize) -> Option<At> {
+    q.rosters[r]
+        .questions
+        .clone()
+        .filter(|&i| q.questions[i].roster == Some(r))
+        .filter_map(|i| dirty[i])
+        .reduce(|a, b| a.common(&b))
 }
 
 /// How many rosters deep a question of roster `r` is (0 at the top level).
@@ -547,35 +577,15 @@ pub(crate) fn dirty_after(q: &Questionnaire, changed: usize, at: At) -> Vec<Opti
     let n = q.questions.len();
     // Per question: evaluate it at every live instance inside this place (`None`: not at all).
     let mut dirty: Vec<Option<At>> = vec![None; n];
-    let place = |j: usize, a: At, u: usize| -> At {
-        // A user of question j reads it at the rosters the two share.
-        let (cj, nj) = q.questions[j]
-            .roster
-            .map_or(([0; MAX_ROSTER_DEPTH], 0), |r| chain(q, r));
-        let (cu, nu) = q.questions[u]
-            .roster
-            .map_or(([0; MAX_ROSTER_DEPTH], 0), |r| chain(q, r));
-        let shared = cj[..nj].iter().zip(&cu[..nu]).take_while(|(x, y)| x == y).count();
-        a.prefix(shared)
-    };
+    // A user of question j reads it at the rosters the two share.
+    let place = |j: usize, a: At, u: usize| a.prefix(shared_depth(q, q.questions[j].roster, q.questions[u].roster));
     dirty[changed] = Some(at.prefix(depth(q, q.questions[changed].roster)));
     let mut todo = vec![changed];
     while let Some(j) = todo.pop() {
         let Some(a) = dirty[j] else { continue };
         for &u in &q.users[j] {
             let want = place(j, a, u);
-            let merged = match dirty[u] {
-                None => want,
-                Some(had) => {
-                    let shared = had
-                        .as_slice()
-                        .iter()
-                        .zip(want.as_slice())
-                        .take_while(|(x, y)| x == y)
-                        .count();
-                    had.prefix(shared)
-                }
-            };
+            let merged = dirty[u].map_or(want, |had| had.common(&want));
             if dirty[u] != Some(merged) {
                 dirty[u] = Some(merged);
                 todo.push(u);
@@ -637,29 +647,19 @@ fn store_rules(
     }
     if q.has_rosters() {
         for (ri, r) in q.rosters.iter().enumerate() {
+            let within = match dirty {
+                None => At::TOP,
+                Some(d) => match dirty_within(q, d, ri) {
+                    Some(w) => w,
+                    None => continue,
+                },
+            };
             let own: Vec<usize> = r
                 .questions
                 .clone()
                 .filter(|&i| q.questions[i].roster == Some(ri))
                 .filter(|&i| dirty.is_none_or(|d| d[i].is_some()))
                 .collect();
-            if own.is_empty() {
-                continue;
-            }
-            let within = dirty.map_or(At::TOP, |d| {
-                own.iter()
-                    .filter_map(|&i| d[i])
-                    .reduce(|a, b| {
-                        let s = a
-                            .as_slice()
-                            .iter()
-                            .zip(b.as_slice())
-                            .take_while(|(x, y)| x == y)
-                            .count();
-                        a.prefix(s)
-                    })
-                    .unwrap_or(At::TOP)
-            });
             for at in live_paths(q, &Owned { answers, rosters }, ri, within) {
                 let Some(inst) = instance_mut(q, rosters, ri, at) else {
                     continue;
@@ -734,9 +734,7 @@ impl<T: Tree + ?Sized> ScopeEnv<'_, T> {
     /// instances the two rosters share.
     fn reach(&self, target: usize) -> Vec<At> {
         let q = self.s.q;
-        let (ct, nt) = chain(q, target);
-        let (cs, ns) = self.roster.map_or(([0; MAX_ROSTER_DEPTH], 0), |r| chain(q, r));
-        let shared = ct[..nt].iter().zip(&cs[..ns]).take_while(|(x, y)| x == y).count();
+        let shared = shared_depth(q, Some(target), self.roster);
         live_paths(q, self.s.tree, target, self.at.prefix(shared))
     }
 
@@ -1069,8 +1067,19 @@ pub(crate) struct Scope<'a> {
 impl Checks<'_> {
     /// Whether `e` holds with `.` the value `v` of question `qi`.
     fn holds(&self, qi: usize, e: &crate::expr::Expr, v: &AnswerValue) -> bool {
+        self.evaluate(qi, expr_value(Some(v)), |env| e.test(env))
+    }
+
+    /// `f` with the environment of question `qi`'s place, `.` being `current`.
+    pub(crate) fn evaluate<R>(&self, qi: usize, current: Value, f: impl FnOnce(&dyn Env) -> R) -> R {
         match self.scope {
-            None => e.test(&self.env(v)),
+            None => f(&AnswerEnv {
+                q: self.q,
+                answers: self.answers,
+                relevant: self.rel,
+                current,
+                clock: self.clock.cloned(),
+            }),
             Some(sc) => at_place(
                 self.q,
                 Owned {
@@ -1081,8 +1090,8 @@ impl Checks<'_> {
                 self.clock,
                 self.q.questions[qi].roster,
                 sc.at,
-                expr_value(Some(v)),
-                |env| e.test(env),
+                current,
+                f,
             ),
         }
     }
@@ -1113,17 +1122,6 @@ impl Checks<'_> {
         let v = a.value.as_ref().filter(|v| !is_empty(v))?;
         let w = self.q.questions[qi].warning.as_ref()?;
         (!self.holds(qi, &w.expr, v)).then(|| Problem::Warning(w.message.clone()))
-    }
-
-    /// The environment of a check: `.` is the value being checked.
-    fn env(&self, v: &AnswerValue) -> AnswerEnv<'_> {
-        AnswerEnv {
-            q: self.q,
-            answers: self.answers,
-            relevant: self.rel,
-            current: expr_value(Some(v)),
-            clock: self.clock.cloned(),
-        }
     }
 }
 

@@ -407,6 +407,20 @@ impl Session {
         }
     }
 
+    /// `f` with the expression environment of the current place (a question of `roster` there).
+    fn evaluate_here<R>(&self, roster: Option<usize>, f: impl FnOnce(&dyn crate::expr::Env) -> R) -> R {
+        super::logic::at_place(
+            &self.q,
+            self.tree(),
+            &self.rules,
+            self.clock.as_ref(),
+            roster,
+            self.at,
+            crate::expr::Value::Null,
+            f,
+        )
+    }
+
     /// The record's answers and rosters, for the rules.
     fn tree(&self) -> Owned<'_> {
         Owned {
@@ -1064,16 +1078,7 @@ impl Session {
         self.offered = if qq.choice_filter.is_none() {
             (0..qq.options.len()).collect()
         } else {
-            super::logic::at_place(
-                &self.q,
-                self.tree(),
-                &self.rules,
-                self.clock.as_ref(),
-                qq.roster,
-                self.at,
-                crate::expr::Value::Null,
-                |env| super::logic::offered_options(&self.q, qq, env),
-            )
+            self.evaluate_here(qq.roster, |env| super::logic::offered_options(&self.q, qq, env))
         };
         if !self.offered.contains(&self.highlight)
             && let Some(&first) = self.offered.first()
@@ -1166,16 +1171,9 @@ impl Session {
         let value = match &qq.default {
             None => return,
             Some(crate::questionnaire::QuestionDefault::Value(v)) => Some(v.clone()),
-            Some(crate::questionnaire::QuestionDefault::Calculation(e)) => super::logic::at_place(
-                &self.q,
-                self.tree(),
-                &self.rules,
-                self.clock.as_ref(),
-                qq.roster,
-                self.at,
-                crate::expr::Value::Null,
-                |env| super::logic::as_answer(qq, e.eval(env)),
-            ),
+            Some(crate::questionnaire::QuestionDefault::Calculation(e)) => {
+                self.evaluate_here(qq.roster, |env| super::logic::as_answer(qq, e.eval(env)))
+            }
         };
         let Some(value) = value else { return };
         let Some(a) = self.entry() else { return };
@@ -1280,21 +1278,8 @@ impl Session {
             // The instances whose questions can change: forget their progress.
             let dirty = super::logic::dirty_after(&self.q, i, self.at);
             let mut cache = self.progress_in.borrow_mut();
-            for (r, ro) in self.q.rosters.iter().enumerate() {
-                let within = ro
-                    .questions
-                    .clone()
-                    .filter(|&j| self.q.questions[j].roster == Some(r))
-                    .filter_map(|j| dirty[j])
-                    .reduce(|a, b| {
-                        let n = a
-                            .as_slice()
-                            .iter()
-                            .zip(b.as_slice())
-                            .take_while(|(x, y)| x == y)
-                            .count();
-                        a.prefix(n)
-                    });
+            for r in 0..self.q.rosters.len() {
+                let within = super::logic::dirty_within(&self.q, &dirty, r);
                 if let Some(w) = within {
                     cache.retain(|(x, a), _| *x != r || !a.within(&w));
                 }
