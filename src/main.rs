@@ -31,7 +31,7 @@ struct Cli {
 enum Command {
     /// The interviewer (the default when no command is given).
     Interview {
-        /// Offer this questionnaire file too (repeatable).
+        /// Offer this questionnaire file too: JSON, or an XLSForm (.xlsx, .xls, .ods) taken as `import` converts it (repeatable).
         #[arg(long = "questionnaire", value_name = "PATH")]
         questionnaires: Vec<PathBuf>,
     },
@@ -67,7 +67,7 @@ enum Command {
         #[arg(long)]
         strict: bool,
     },
-    /// Print the variables of a questionnaire (a bundled id such as `nko`, `omsu`, or a path).
+    /// Print the variables of a questionnaire (a bundled id such as `nko`, `omsu`, `projects`, or a path to a .json file or an XLSForm).
     Codebook {
         /// Bundled id or path.
         questionnaire: String,

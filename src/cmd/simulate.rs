@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 /// What to simulate (the arguments of `anketa simulate`).
 #[derive(Debug, Clone, clap::Args)]
 pub struct SimulateArgs {
-    /// Questionnaire: a bundled id (`nko`, `omsu`, `demo`) or a path.
+    /// Questionnaire: a bundled id (`nko`, `omsu`, `demo`, `engine`, `projects`) or a path (.json, or an XLSForm .xlsx/.xls/.ods).
     #[arg(long, value_name = "Q")]
     pub questionnaire: String,
     /// Number of interviews.

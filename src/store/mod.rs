@@ -164,7 +164,7 @@ pub(crate) fn is_json_schema(path: &Path) -> bool {
     read_text(path, questionnaire::MAX_FILE_BYTES).is_ok_and(|s| is_schema_text(&s))
 }
 
-/// Resolves a questionnaire argument: a bundled id (`nko`, `omsu`, `demo`) or a path.
+/// Resolves a questionnaire argument: a bundled id (`nko`, `omsu`, `projects`, …) or a path (JSON or XLSForm).
 pub(crate) fn resolve_questionnaire(arg: &str) -> Result<Questionnaire, Vec<Diagnostic>> {
     let path = Path::new(arg);
     if !path.exists()
