@@ -21,6 +21,7 @@
 //!     files.
 //!   - [`interview`]: relevance and checks ([`interview::logic`]), and the interviewer's state
 //!     machine ([`interview::session`]).
+//!   - [`seal`]: sealed interviews (age-encrypted to the supervisor's key) and key files.
 //!   - [`simulate`]: generates plausible records deterministically.
 //!   - `merge`: dedupe, conflicts, and the output plan.
 //!   - `export`: CSV, the data set's codebook, and SPSS syntax.
@@ -50,6 +51,7 @@ pub(crate) mod merge;
 pub mod questionnaire;
 pub mod record;
 pub(crate) mod report;
+pub mod seal;
 pub mod simulate;
 pub mod store;
 pub mod tui;
