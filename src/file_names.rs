@@ -23,6 +23,13 @@ pub(crate) const DRAFTS: &str = "drafts.ndjson";
 /// The folder of a merge's output that keeps the records it rejected, as they were read.
 pub(crate) const REJECTED_DIR: &str = "rejected";
 
+/// The folder of a merge's output that keeps the sealed interviews no identity opened, as they
+/// were read.
+pub(crate) const SEALED_DIR: &str = "sealed";
+
+/// Every folder of a merge's output.
+pub(crate) const OUTPUT_DIRS: [&str; 4] = [CONFLICTS_DIR, QUESTIONNAIRES_DIR, REJECTED_DIR, SEALED_DIR];
+
 /// The data dir's folder of discarded drafts (kept, never merged).
 pub(crate) const DISCARDED_DIR: &str = "discarded";
 
@@ -34,6 +41,14 @@ pub fn interview(rec: &Record) -> String {
         sanitize(&rec.interviewer),
         sanitize(&rec.id)
     )
+}
+
+/// The interviewer code in an interview's file name ([`interview`]), given its questionnaire
+/// and interview ids: what a sealed interview's list entry shows (its head has no interviewer).
+pub fn interviewer_of(name: &str, questionnaire: &str, id: &str) -> Option<String> {
+    let rest = name.strip_prefix(&format!("{}-", sanitize(questionnaire)))?;
+    let code = rest.strip_suffix(&format!("-{}.json", sanitize(id)))?;
+    Some(code.to_string())
 }
 
 /// `<id>-<version>-<sha256[..12]>.json` ([`bounded`]).
@@ -68,6 +83,18 @@ pub fn rejected(text: &[u8]) -> String {
     use sha2::{Digest, Sha256};
     let hash: String = Sha256::digest(text)[..8].iter().map(|b| format!("{b:02x}")).collect();
     format!("{REJECTED_DIR}/{hash}.json")
+}
+
+/// A sealed interview kept by merge: `sealed/<questionnaire>-<id>.r<revision>-<sha256[..12]>.json`
+/// ([`bounded`]); identical copies share a name.
+pub fn sealed(questionnaire: &str, id: &str, revision: u64, text: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    let hash: String = Sha256::digest(text)[..6].iter().map(|b| format!("{b:02x}")).collect();
+    let name = bounded(
+        &format!("{}-{}.r{revision}-{hash}", sanitize(questionnaire), sanitize(id)),
+        ".json",
+    );
+    format!("{SEALED_DIR}/{name}")
 }
 
 /// The longest file name anketa writes in an output folder, in bytes: well under the 255 of

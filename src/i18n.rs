@@ -258,6 +258,12 @@ pub fn unreadable(lang: Lang, u: &Unreadable) -> String {
             "файл интервью испорчен: поле отсутствует или неверно",
             "the interview file is damaged: a field is missing or wrong",
         ),
+        Fault::Sealed => lang.t_owned(
+            "интервью завершено и запечатано ключом руководителя: на ноутбуке его нельзя открыть или изменить \
+             (так ответы защищены, если ноутбук потеряется). Если нужно исправление, сообщите руководителю",
+            "the interview is completed and sealed to the supervisor's key: it cannot be opened or changed on this \
+             laptop (so the answers stay safe if the laptop is lost). If it needs a correction, tell the supervisor",
+        ),
     }
 }
 
@@ -356,6 +362,7 @@ mod io_tests {
             Fault::OtherVersion,
             Fault::NotAnInterview,
             Fault::Malformed,
+            Fault::Sealed,
         ];
         let mut seen = std::collections::BTreeSet::new();
         for f in faults {

@@ -87,6 +87,23 @@ enum Command {
     Merge(cmd::MergeOptions),
     /// The note's tables (НКО | ОМСУ %, n, χ², p, Cramér's V) and fieldwork progress.
     Report(ReportArgs),
+    /// Make the supervisor's key pair for sealed interviews: NAME.key (secret: keep it, back it
+    /// up, never put it on a laptop) and NAME.pub (public: give it to the laptops).
+    Keygen {
+        /// The files' name, without extension (NAME.key and NAME.pub; never overwritten).
+        #[arg(long, value_name = "NAME")]
+        out: PathBuf,
+    },
+    /// Seal the interviews completed on this laptop to these public keys (an `age1…` key or a
+    /// .pub file of `anketa keygen`; repeatable). Without a key: show the setting.
+    SealTo {
+        /// Public keys or .pub files.
+        #[arg(value_name = "RECIPIENT")]
+        recipients: Vec<String>,
+        /// Stop sealing on this laptop (the questionnaires' own `recipients` still apply).
+        #[arg(long, conflicts_with = "recipients")]
+        off: bool,
+    },
 }
 
 /// `anketa report`.
@@ -122,6 +139,9 @@ struct ReportArgs {
     /// A questionnaire file the interviews may need (repeatable); bundled ones are known.
     #[arg(long = "questionnaire", value_name = "PATH")]
     questionnaires: Vec<PathBuf>,
+    /// The supervisor's secret key file (`anketa keygen`), to open sealed interviews (repeatable).
+    #[arg(long = "identity", value_name = "FILE")]
+    identities: Vec<PathBuf>,
     /// When merging a folder on the fly, take interviews still in progress too.
     #[arg(long)]
     include_incomplete: bool,
@@ -167,6 +187,8 @@ fn main() -> ExitCode {
             };
             cmd::codebook(&questionnaire, format, &mut out)
         }
+        Some(Command::Keygen { out: name }) => cmd::keygen(&name, &mut out),
+        Some(Command::SealTo { recipients, off }) => cmd::seal_to(cli.data_dir, &recipients, off, &mut out),
         Some(Command::Simulate(a)) => cmd::simulate(&a, &Bar::new("simulating"), &mut out),
         Some(Command::Merge(opts)) => cmd::merge(&opts, &Bar::new("merging"), &mut out, &mut err),
         Some(Command::Report(a)) => cmd::lang(lang).and_then(|lang| {
@@ -189,6 +211,7 @@ fn main() -> ExitCode {
                 }),
                 quota: a.quota,
                 questionnaires: a.questionnaires,
+                identities: a.identities,
                 include_incomplete: a.include_incomplete,
                 parse_only: a.parse_only,
                 lang: lang.unwrap_or(anketa::i18n::Lang::Ru),

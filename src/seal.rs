@@ -363,8 +363,7 @@ fn opening_error(e: &age::DecryptError) -> Locked {
         E::Io(io) if io.kind() == std::io::ErrorKind::UnexpectedEof => {
             Locked::Damaged("its encrypted part is cut short: copy it again from the laptop".into())
         }
-        E::UnknownFormat => Locked::Damaged("its encrypted part is of an unknown age version".into()),
-        _ => Locked::Damaged("its encrypted part is not a valid age file: damaged in copying".into()),
+        _ => Locked::Damaged("its encrypted part is damaged or altered: its age header does not parse".into()),
     }
 }
 
@@ -396,7 +395,40 @@ pub struct SealedView<'a> {
     pub sealed: Str<'a>,
 }
 
+/// The plaintext head of a sealed interview, owned (the laptop's list of interviews).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SealedHead {
+    /// The interview's id.
+    pub id: String,
+    /// Its revision.
+    pub revision: u64,
+    /// Its status.
+    pub status: Status,
+    /// Its questionnaire.
+    pub questionnaire: crate::record::QuestionnaireRef,
+    /// The laptop's device id.
+    pub device: String,
+    /// The last change (the sealing).
+    pub updated: String,
+}
+
 impl<'a> SealedView<'a> {
+    /// The head, owned.
+    pub fn head(&self) -> SealedHead {
+        SealedHead {
+            id: self.id.to_string(),
+            revision: self.revision,
+            status: self.status,
+            questionnaire: crate::record::QuestionnaireRef {
+                id: self.questionnaire.id.to_string(),
+                version: self.questionnaire.version.to_string(),
+                sha256: self.questionnaire.sha256.to_string(),
+            },
+            device: self.device.to_string(),
+            updated: self.updated.to_string(),
+        }
+    }
+
     /// Reads a sealed file's text.
     pub fn parse(text: &'a str) -> Result<SealedView<'a>, serde_json::Error> {
         serde_json::from_str(text)

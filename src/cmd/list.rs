@@ -6,6 +6,7 @@ use crate::i18n::{self, Lang};
 use crate::interview::summary::Summary;
 use crate::questionnaire::{Questionnaire, all_bundled};
 use crate::record::Status;
+use crate::record::decode::Stored;
 use crate::store::DataDir;
 use std::io::Write;
 use std::path::PathBuf;
@@ -35,7 +36,12 @@ pub fn list(
     let mut bad = 0;
     for (path, r) in dir.list() {
         match r {
-            Ok(rec) if all || rec.status == Status::InProgress => items.push(Summary::new(path, rec, &known, &tz)),
+            Ok(Stored::Open(rec)) if all || rec.status == Status::InProgress => {
+                items.push(Summary::new(path, rec, &known, &tz))
+            }
+            Ok(Stored::Sealed(head)) if all || head.status == Status::InProgress => {
+                items.push(Summary::sealed(path, head, &known, &tz))
+            }
             Ok(_) => {}
             Err(e) => {
                 bad += 1;
@@ -75,6 +81,7 @@ fn as_json(items: &[Summary]) -> String {
                 "answered": it.progress.0,
                 "to_answer": it.progress.1,
                 "position": it.rec.position,
+                "sealed": it.sealed,
             })
         })
         .collect();
@@ -88,9 +95,10 @@ fn as_lines(items: &[Summary]) -> String {
         s.push_str(&format!(
             "{}  {:<11}  {:<6}  {:<18}  {:>3}/{:<3}  {}  {}\n",
             it.rec.updated,
-            match it.rec.status {
-                Status::InProgress => "in_progress",
-                Status::Completed => "completed",
+            match (it.rec.status, it.sealed) {
+                (Status::InProgress, _) => "in_progress",
+                (Status::Completed, false) => "completed",
+                (Status::Completed, true) => "sealed",
             },
             it.rec.questionnaire.id,
             it.district.as_deref().unwrap_or("—"),

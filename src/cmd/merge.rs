@@ -36,6 +36,10 @@ pub struct MergeOptions {
     /// CSV for Excel: UTF-8 BOM, `;` separators, decimal comma.
     #[arg(long)]
     pub excel: bool,
+    /// The supervisor's secret key file (`anketa keygen`), to open sealed interviews
+    /// (repeatable). Without the right one a sealed interview is kept under `sealed/`, not merged.
+    #[arg(long = "identity", value_name = "FILE")]
+    pub identities: Vec<PathBuf>,
 }
 
 /// Runs a merge, prints its summary on `out` and what was rejected on `err` (the first
@@ -69,7 +73,7 @@ pub fn merge(
         }
     };
     emit(out, report.summary(&shown(&opts.out)).as_bytes())?;
-    if report.rejected.is_empty() {
+    if report.rejected.is_empty() && report.sealed.is_empty() {
         return Ok(Done::All);
     }
     emit(err, report.rejects_for_stderr(SHOW_ON_ERR).as_bytes())?;
@@ -92,6 +96,10 @@ pub fn run(opts: &MergeOptions, progress: &(dyn Fn(u64, u64) + Sync)) -> Result<
     };
     let (mut cat, given) = store::catalog(opts.excel, &opts.questionnaires);
     problems.extend(given);
+    let ids = store::identities(&opts.identities).unwrap_or_else(|e| {
+        problems.extend(e);
+        Default::default()
+    });
     if !problems.is_empty() {
         return Err(Error::Usage(problems));
     }
@@ -101,14 +109,15 @@ pub fn run(opts: &MergeOptions, progress: &(dyn Fn(u64, u64) + Sync)) -> Result<
         ..MergeReport::default()
     };
     found_questionnaires(&w, &mut cat, &mut report);
-    let mut written =
-        store::read_and_write(&opts.out, &w.files, &cat, opts.include_incomplete, progress).map_err(Error::Failed)?;
+    let mut written = store::read_and_write(&opts.out, &w.files, &cat, opts.include_incomplete, &ids, progress)
+        .map_err(Error::Failed)?;
     let at = |s: Source| store::source_path(&w.files, s);
     report.files_read = w.files.len();
     // Everything read or listed, counted where it comes from (the lists must add up to it).
     let records_read = written.entries.len()
         + written.rejected.len()
         + written.ignored.len()
+        + written.sealed.len()
         + report.rejected.len()
         + report.ignored.len()
         + w.discarded.len();
@@ -145,6 +154,24 @@ pub fn run(opts: &MergeOptions, progress: &(dyn Fn(u64, u64) + Sync)) -> Result<
         });
     }
     plan::account(&mut report, rejected, ignored);
+    // Sealed records no identity opened: kept as they were read, under `sealed/`.
+    for (src, left) in &written.sealed {
+        let text = written.sealed_text(left).map_err(Error::Failed)?;
+        let h = &left.head;
+        let name = file_names::sealed(&h.questionnaire.id, &h.id, h.revision, &text);
+        if outputs.insert(name.clone()) {
+            staged.push(write(&opts.out, &name, &text)?);
+        }
+        report.sealed.push(crate::merge::ReportSealed {
+            path: at(*src),
+            id: h.id.clone(),
+            questionnaire: h.questionnaire.id.clone(),
+            revision: h.revision,
+            reason: left.reason.clone(),
+            kept_as: name,
+        });
+    }
+    report.sealed.sort();
     written.hash_copies().map_err(Error::Failed)?;
 
     let d = decide(&written.entries, opts.include_incomplete);
@@ -270,6 +297,7 @@ pub fn run(opts: &MergeOptions, progress: &(dyn Fn(u64, u64) + Sync)) -> Result<
         discarded: report.discarded.len(),
         rejected: report.rejected.len(),
         ignored: report.ignored.len(),
+        sealed: report.sealed.len(),
     };
     if report.accounting.total() != records_read {
         return Err(Error::Failed(format!(

@@ -9,6 +9,7 @@
 mod handin;
 mod import;
 mod interview;
+mod keys;
 mod list;
 mod merge;
 mod questionnaire;
@@ -18,6 +19,7 @@ mod simulate;
 pub use handin::handin;
 pub use import::import;
 pub use interview::interview;
+pub use keys::{keygen, seal_to};
 pub use list::list;
 pub use merge::{MergeOptions, merge};
 pub use questionnaire::{CodebookFormat, check, codebook};

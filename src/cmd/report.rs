@@ -46,6 +46,8 @@ pub struct ReportArgs {
     pub quota: Option<PathBuf>,
     /// Questionnaire files the interviews may need.
     pub questionnaires: Vec<PathBuf>,
+    /// Secret key files that open sealed interviews (`--identity`).
+    pub identities: Vec<PathBuf>,
     /// When merging a folder on the fly, take interviews in progress too.
     pub include_incomplete: bool,
     /// Benchmarks: only read and parse every record, print the count.
@@ -56,7 +58,8 @@ pub struct ReportArgs {
 
 /// Runs a report; warnings (records not used) go to `err`.
 pub fn report(a: ReportArgs, progress: &dyn Progress, out: &mut dyn Write, err: &mut dyn Write) -> Result<Done, Error> {
-    let (mut inp, catalog) = store::open_report_input(&a.input, &a.questionnaires).map_err(Error::Usage)?;
+    let (mut inp, catalog) =
+        store::open_report_input(&a.input, &a.questionnaires, &a.identities).map_err(Error::Usage)?;
     let update = |done, total| progress.update(done, total);
     if a.parse_only {
         let counts = inp.stream(

@@ -33,6 +33,10 @@ pub struct SimulateArgs {
     /// JSON of target marginals: {"variable": {"code": weight, …}, …}.
     #[arg(long, value_name = "FILE")]
     pub weights: Option<PathBuf>,
+    /// Seal the completed interviews to this public key, as a laptop would: an `age1…` key or a
+    /// .pub file of `anketa keygen` (repeatable; the questionnaire's `recipients` apply too).
+    #[arg(long = "seal-to", value_name = "RECIPIENT")]
+    pub seal_to: Vec<String>,
 }
 
 /// Writes `a.count` simulated interviews into `a.out` (on every core) and a line saying so.
@@ -57,6 +61,10 @@ pub fn simulate(a: &SimulateArgs, progress: &dyn Progress, out: &mut dyn Write) 
         incomplete_share: share,
         weights,
     };
+    let seal_to = q
+        .recipients
+        .clone()
+        .union(&store::recipients(&a.seal_to).map_err(Error::Usage)?);
     let sim = Simulator::new(&q, options);
     let dir = DataDir::at(&a.out);
     dir.ensure()
@@ -71,15 +79,20 @@ pub fn simulate(a: &SimulateArgs, progress: &dyn Progress, out: &mut dyn Write) 
         if rec.status == crate::record::Status::InProgress {
             in_progress.fetch_add(1, Ordering::Relaxed);
         }
-        dir.save(&rec).map_err(|e| (dir.interview_path(&rec), e))?;
+        dir.save(&rec, &seal_to).map_err(|e| (dir.interview_path(&rec), e))?;
         progress.update(done.fetch_add(1, Ordering::Relaxed) + 1, a.count);
         Ok::<(), (PathBuf, std::io::Error)>(())
     });
     progress.finish();
     saved.map_err(|(p, e)| Error::Failed(format!("{}: {}", shown(&p), store::io_reason(&e))))?;
     let incomplete = in_progress.into_inner();
+    let sealed = if seal_to.is_empty() {
+        String::new()
+    } else {
+        format!(", sealed to {} key(s)", seal_to.len())
+    };
     let line = format!(
-        "wrote {} interview(s) of `{}` version {} ({} completed, {incomplete} in progress) by {} interviewer(s) to {}\n",
+        "wrote {} interview(s) of `{}` version {} ({} completed{sealed}, {incomplete} in progress) by {} interviewer(s) to {}\n",
         a.count,
         q.id,
         q.version,

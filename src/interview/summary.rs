@@ -29,6 +29,9 @@ pub struct Summary {
     pub updated_local: String,
     /// Day of completion, local (`YYYY-MM-DD`).
     pub completed_day: Option<String>,
+    /// Sealed to the supervisor's key: only the head is known (`rec` has no answers, and its
+    /// interviewer comes from the file name); it cannot be opened here.
+    pub sealed: bool,
 }
 
 /// An RFC 3339 instant as local `YYYY-MM-DD HH:MM` (the input unchanged if it does not parse).
@@ -82,6 +85,58 @@ impl Summary {
             progress,
             district,
             last_question,
+            sealed: false,
+        }
+    }
+
+    /// Summarises a sealed interview from its plaintext head: completed and sealed, without
+    /// content. Its record is a stand-in for the list (no answers; the interviewer code is
+    /// read from the file name `<q>-<interviewer>-<id>.json`), never to be written.
+    pub fn sealed(
+        path: PathBuf,
+        head: crate::seal::SealedHead,
+        known: &[Arc<Questionnaire>],
+        tz: &jiff::tz::TimeZone,
+    ) -> Summary {
+        let interviewer = crate::file_names::interviewer_of(
+            &path.file_name().unwrap_or_default().to_string_lossy(),
+            &head.questionnaire.id,
+            &head.id,
+        )
+        .unwrap_or_default();
+        let rec = Record {
+            format: crate::seal::SEALED_FORMAT.into(),
+            id: head.id,
+            revision: head.revision,
+            device: head.device,
+            interviewer,
+            questionnaire: head.questionnaire,
+            status: head.status,
+            started: head.updated.clone(),
+            completed: (head.status == crate::record::Status::Completed).then(|| head.updated.clone()),
+            updated: head.updated,
+            duration_ms: 0,
+            position: None,
+            position_at: Vec::new(),
+            answers: Default::default(),
+            rosters: Default::default(),
+            reopened: Vec::new(),
+            paradata: Vec::new(),
+        };
+        Summary {
+            started_local: String::new(),
+            updated_local: local_minute(&rec.updated, tz),
+            completed_day: rec
+                .completed
+                .as_deref()
+                .map(|c| local_minute(c, tz).chars().take(10).collect()),
+            q: known.iter().find(|q| q.sha256 == rec.questionnaire.sha256).cloned(),
+            path,
+            rec,
+            progress: (0, 0),
+            district: None,
+            last_question: None,
+            sealed: true,
         }
     }
 }

@@ -626,6 +626,10 @@ pub struct MergeReport {
     /// Files recognised as something else than interviews (device id, settings, questionnaires
     /// outside a `questionnaires/` folder, merge reports), not taken.
     pub ignored: Vec<PathReason>,
+    /// Sealed interviews that no `--identity` opened: kept as they were read under `sealed/`,
+    /// not merged (merge again with the right key).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub sealed: Vec<ReportSealed>,
     /// How many records (texts and files) went into each list: each exactly once, and
     /// `records_read` is their sum.
     pub accounting: Accounting,
@@ -650,6 +654,30 @@ pub struct Accounting {
     pub rejected: usize,
     /// Files that are not interviews.
     pub ignored: usize,
+    /// Sealed interviews not opened (kept under `sealed/`).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub sealed: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
+}
+
+/// A sealed interview that no identity opened.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct ReportSealed {
+    /// File (and line for NDJSON).
+    pub path: String,
+    /// Interview id (from its plaintext head).
+    pub id: String,
+    /// Its questionnaire's id.
+    pub questionnaire: String,
+    /// Its revision.
+    pub revision: u64,
+    /// Why it was not opened.
+    pub reason: String,
+    /// Where it was kept in the output, as it was read.
+    pub kept_as: String,
 }
 
 impl Accounting {
@@ -662,6 +690,7 @@ impl Accounting {
             + self.discarded
             + self.rejected
             + self.ignored
+            + self.sealed
     }
 }
 
@@ -805,16 +834,26 @@ impl MergeReport {
     pub fn rejects_for_stderr(&self, show: usize) -> String {
         use std::fmt::Write;
         let mut s = String::new();
-        let _ = writeln!(
-            s,
-            "warning: {} input(s) rejected, not merged (all in merge-report.json):",
-            self.rejected.len()
-        );
-        for r in self.rejected.iter().take(show) {
-            let _ = writeln!(s, "  {}: {}", printable(&r.path), printable(&r.reason));
+        if !self.rejected.is_empty() {
+            let _ = writeln!(
+                s,
+                "warning: {} input(s) rejected, not merged (all in merge-report.json):",
+                self.rejected.len()
+            );
+            for r in self.rejected.iter().take(show) {
+                let _ = writeln!(s, "  {}: {}", printable(&r.path), printable(&r.reason));
+            }
+            if self.rejected.len() > show {
+                let _ = writeln!(s, "  … and {} more", self.rejected.len() - show);
+            }
         }
-        if self.rejected.len() > show {
-            let _ = writeln!(s, "  … and {} more", self.rejected.len() - show);
+        if !self.sealed.is_empty() {
+            let _ = writeln!(
+                s,
+                "warning: {} sealed interview(s) not opened, not merged (kept under sealed/): give the supervisor's key \
+                 with --identity FILE",
+                self.sealed.len()
+            );
         }
         s
     }
@@ -928,11 +967,35 @@ impl MergeReport {
                 self.ignored.len()
             );
         }
+        if !self.sealed.is_empty() {
+            let _ = writeln!(
+                s,
+                "sealed: {} interview(s) not opened, kept in {} (merge again with --identity and the supervisor's key \
+                 file)",
+                self.sealed.len(),
+                crate::diag::path_in(out_dir, crate::file_names::SEALED_DIR, w)
+            );
+            // "Needs --identity" is said once above; a wrong key, file by file.
+            let other: Vec<&ReportSealed> = self
+                .sealed
+                .iter()
+                .filter(|r| r.reason != crate::seal::Locked::NoIdentity.reason())
+                .collect();
+            for r in other.iter().take(SHOW) {
+                let _ = writeln!(s, "  {}: {}", printable(&r.path), printable(&r.reason));
+            }
+            and_more(&mut s, other.len());
+        }
         let a = &self.accounting;
+        let sealed = if a.sealed > 0 {
+            format!(" + {} sealed", a.sealed)
+        } else {
+            String::new()
+        };
         let _ = writeln!(
             s,
             "accounted: {} record(s) = {} merged + {} duplicate + {} conflict loser + {} draft + {} discarded + {} \
-             rejected + {} ignored",
+             rejected + {} ignored{sealed}",
             self.records_read,
             a.merged,
             a.duplicates,

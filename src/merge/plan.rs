@@ -8,7 +8,7 @@ use crate::diag::Diagnostic;
 use std::collections::BTreeSet;
 use std::path::{Component, Path};
 
-pub(crate) use crate::file_names::{CONFLICTS_DIR, DRAFTS, NDJSON, QUESTIONNAIRES_DIR, REJECTED_DIR, REPORT_FILE};
+pub(crate) use crate::file_names::{DRAFTS, NDJSON, QUESTIONNAIRES_DIR, REPORT_FILE};
 
 /// The files written for one questionnaire with merged interviews.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -257,7 +257,7 @@ pub fn stale_outputs(old: &[String], outputs: &BTreeSet<String>) -> Vec<String> 
 
 /// The output folders this merge left empty (to remove, if an earlier merge made them).
 pub fn empty_dirs(outputs: &BTreeSet<String>) -> Vec<&'static str> {
-    [CONFLICTS_DIR, QUESTIONNAIRES_DIR, REJECTED_DIR]
+    crate::file_names::OUTPUT_DIRS
         .into_iter()
         .filter(|dir| !outputs.iter().any(|o| o.starts_with(&format!("{dir}/"))))
         .collect()
@@ -271,7 +271,7 @@ fn safe_output_name(n: &str) -> bool {
     normal
         && match comps.len() {
             1 => true,
-            2 => [CONFLICTS_DIR, QUESTIONNAIRES_DIR, REJECTED_DIR]
+            2 => crate::file_names::OUTPUT_DIRS
                 .map(std::ffi::OsStr::new)
                 .contains(&comps[0].as_os_str()),
             _ => false,
@@ -308,7 +308,10 @@ mod tests {
         ]
         .map(String::from);
         assert_eq!(stale_outputs(&old, &outputs), ["omsu.csv", "conflicts/b.json"]);
-        assert_eq!(empty_dirs(&outputs), [QUESTIONNAIRES_DIR, REJECTED_DIR]);
+        assert_eq!(
+            empty_dirs(&outputs),
+            [QUESTIONNAIRES_DIR, REJECTED_DIR, crate::file_names::SEALED_DIR]
+        );
     }
 
     fn q(id: &str, version: &str) -> crate::questionnaire::Questionnaire {

@@ -32,6 +32,7 @@ const TOP_KEYS: &[&str] = &[
     "short_title",
     "language",
     "intro",
+    "recipients",
     "blocks",
 ];
 const BLOCK_KEYS: &[&str] = &["id", "title", "intro", "relevant", "questions"];
@@ -491,6 +492,7 @@ impl Cx<'_> {
             );
         }
         let intro = self.text(m, "", "intro", false);
+        let recipients = self.recipients(m);
         let mut blocks = Vec::new();
         let mut items = Items {
             questions: Vec::new(),
@@ -567,10 +569,52 @@ impl Cx<'_> {
             order: Vec::new(),
             users: Vec::new(),
             rosters,
+            recipients,
         };
         let (order, users) = self.references(&q);
         self.pipes(&q);
         Some(Questionnaire { order, users, ..q })
+    }
+
+    /// `recipients`: the age public keys (`age1…`) completed interviews are sealed to, one
+    /// string or an array of them.
+    fn recipients(&mut self, m: &Map) -> crate::seal::Recipients {
+        let mut to = crate::seal::Recipients::default();
+        let keys: Vec<(String, &Value)> = match m.get("recipients") {
+            None => return to,
+            Some(Value::Array(a)) => a
+                .iter()
+                .enumerate()
+                .map(|(i, v)| (format!("recipients[{i}]"), v))
+                .collect(),
+            Some(v) => vec![("recipients".to_string(), v)],
+        };
+        if keys.is_empty() {
+            self.err(
+                "recipients",
+                "no recipient in the list",
+                "give the supervisor's public key (the .pub file of `anketa keygen`), or leave `recipients` out",
+            );
+        }
+        for (path, v) in keys {
+            let Value::String(key) = v else {
+                self.err(
+                    &path,
+                    format!("expected a public key string, found {}", type_name(v)),
+                    "write \"age1…\", the line of the .pub file of `anketa keygen`",
+                );
+                continue;
+            };
+            if let Err(e) = to.add("", key) {
+                let msg = e.trim_start_matches(": ").to_string();
+                self.err(
+                    &path,
+                    msg,
+                    "copy the `age1…` line of the supervisor's .pub file (made by `anketa keygen`)",
+                );
+            }
+        }
+        to
     }
 
     /// The items of a block or a roster (`path`): questions, and rosters with their own items.

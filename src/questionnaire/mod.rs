@@ -139,6 +139,9 @@ pub struct Questionnaire {
     pub users: Vec<Vec<usize>>,
     /// The rosters, in questionnaire order (a roster before the rosters nested in it).
     pub rosters: Vec<Roster>,
+    /// The age public keys completed interviews are sealed to (`recipients`; none: not sealed
+    /// unless the data dir names some).
+    pub recipients: crate::seal::Recipients,
 }
 
 impl Questionnaire {

@@ -7,6 +7,7 @@
 //! Pure: the caller reads the bytes.
 
 use super::{FORMAT, FORMAT_V2, Record, RecordView};
+use crate::seal::{self, Identities, Locked, SEALED_FORMAT, SealedHead, SealedView};
 
 /// The format tag of a merge's `merge-report.json` (recognised here, written by merge).
 pub(crate) const MERGE_REPORT_FORMAT: &str = "anketa-merge-report/1";
@@ -46,6 +47,9 @@ impl Ignored {
 pub(crate) enum Decoded<'a> {
     /// An interview.
     Interview(RecordView<'a>),
+    /// A sealed interview that was not opened: its plaintext head, and why not (no identity
+    /// given, or none of them opens it). Kept, never rejected: the right key opens it later.
+    Sealed(SealedView<'a>, Locked),
     /// Not an interview, and not to be reported as a fault.
     Ignored(Ignored),
     /// Not an interview: why.
@@ -54,10 +58,79 @@ pub(crate) enum Decoded<'a> {
 
 /// Decodes one JSON text: a whole file, or one line of an NDJSON file.
 pub(crate) fn decode(text: &str) -> Decoded<'_> {
+    if seal::looks_sealed(text) {
+        return match sealed(text) {
+            Ok(head) => Decoded::Sealed(head, Locked::NoIdentity),
+            Err(reason) => Decoded::Rejected(reason),
+        };
+    }
     match RecordView::parse(text) {
         Ok(r) => Decoded::Interview(r),
         Err(e) => not_an_interview(text, &e),
     }
+}
+
+/// [`decode`], opening a sealed interview with `ids`: its record is decoded from `plain` (the
+/// caller's buffer) and must agree with the plaintext head ([`seal::check_head`]). A sealed
+/// file that is damaged or altered is rejected with its own reason; one that no identity opens
+/// stays [`Decoded::Sealed`].
+pub(crate) fn decode_opening<'a>(text: &'a str, ids: &Identities, plain: &'a mut String) -> Decoded<'a> {
+    let head = match decode(text) {
+        Decoded::Sealed(head, _) => head,
+        other => return other,
+    };
+    match head.open(ids) {
+        Ok(p) => *plain = p,
+        Err(locked) if locked.wants_key() => return Decoded::Sealed(head, locked),
+        Err(locked) => return Decoded::Rejected(locked.reason()),
+    }
+    let plain: &'a String = plain;
+    match decode(plain) {
+        Decoded::Interview(rec) => match seal::check_head(&head, &rec) {
+            Ok(()) => Decoded::Interview(rec),
+            Err(locked) => Decoded::Rejected(locked.reason()),
+        },
+        Decoded::Rejected(why) => Decoded::Rejected(format!("sealed interview: what it seals is not readable: {why}")),
+        _ => Decoded::Rejected("sealed interview: what it seals is not an interview".into()),
+    }
+}
+
+/// The head of a sealed interview's text, or why it is not one.
+fn sealed(text: &str) -> Result<SealedView<'_>, String> {
+    match SealedView::parse(text) {
+        Ok(head) if head.format.as_str() == SEALED_FORMAT => Ok(head),
+        Ok(head) => Err(format!(
+            "unknown format version `{}` (this anketa reads `{SEALED_FORMAT}`); a newer anketa may read it",
+            head.format.as_str()
+        )),
+        Err(e) if e.is_eof() => Err(format!(
+            "sealed interview cut short (truncated JSON at line {}, column {}): copy it again from the laptop",
+            e.line(),
+            e.column()
+        )),
+        Err(e) => Err(format!("malformed sealed interview: {e}")),
+    }
+}
+
+/// What a data dir's interview file holds: an interview, or a sealed one (only its head can be
+/// read on the laptop).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Stored {
+    /// An interview (a draft, or completed without sealing).
+    Open(Record),
+    /// A completed interview sealed to the supervisor's key.
+    Sealed(SealedHead),
+}
+
+/// Reads a data dir's file: an interview or a sealed one, with a precise reason when it is
+/// neither.
+pub fn stored(s: &str) -> Result<Stored, Unreadable> {
+    if seal::looks_sealed(s) {
+        return sealed(s)
+            .map(|h| Stored::Sealed(h.head()))
+            .map_err(|why| Unreadable::new(Fault::Malformed, why));
+    }
+    record(s).map(Stored::Open)
 }
 
 /// [`decode`] for readers that never look at the paradata (the report):
@@ -89,6 +162,10 @@ fn not_an_interview<'a>(text: &'a str, parsed: &serde_json::Error) -> Decoded<'a
         // value above keeps only the last of two equal keys).
         Some(FORMAT | FORMAT_V2) => Decoded::Rejected(format!("malformed interview: {parsed}")),
         Some(MERGE_REPORT_FORMAT) => Decoded::Ignored(Ignored::MergeReport),
+        Some(SEALED_FORMAT) => match sealed(text) {
+            Ok(head) => Decoded::Sealed(head, Locked::NoIdentity),
+            Err(reason) => Decoded::Rejected(reason),
+        },
         Some(other) => Decoded::Rejected(format!(
             "unknown format version `{other}` (this anketa reads `{FORMAT}` and `{FORMAT_V2}`); a newer anketa may read it"
         )),
@@ -147,6 +224,8 @@ pub enum Fault {
     NotAnInterview,
     /// An anketa interview with a field missing or wrong.
     Malformed,
+    /// A completed interview sealed to the supervisor's key: it cannot be opened here.
+    Sealed,
 }
 
 impl Unreadable {
@@ -173,6 +252,12 @@ impl From<Unreadable> for String {
 
 /// Reads an owned interview (a data dir's file), with a precise reason when it is not one.
 pub fn record(s: &str) -> Result<Record, Unreadable> {
+    if seal::looks_sealed(s) {
+        return Err(Unreadable::new(
+            Fault::Sealed,
+            "a completed interview sealed to the supervisor's key: it cannot be opened or changed on this laptop",
+        ));
+    }
     if s.trim().is_empty() {
         return Err(Unreadable::new(Fault::Empty, "empty file"));
     }

@@ -13,8 +13,9 @@ use super::atomic::sync_dir;
 use super::{create_private_dir, io_reason, read_text, write_atomic};
 use crate::diag::shown;
 use crate::questionnaire::{self, Questionnaire};
-use crate::record::Record;
-use crate::record::decode::Unreadable;
+use crate::record::decode::{Stored, Unreadable, stored};
+use crate::record::{Record, Status};
+use crate::seal::Recipients;
 use serde::{Deserialize, Serialize};
 use std::fs::{self, File};
 use std::io;
@@ -42,6 +43,10 @@ pub struct Config {
     /// The folder of the last hand-in (a USB stick).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hand_in_dir: Option<String>,
+    /// The age public keys (`age1…`) completed interviews are sealed to, besides the
+    /// questionnaire's own (`anketa interview --seal-to`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub recipients: Vec<String>,
 }
 
 /// The portable data folder of the program at `exe`: `anketa-data` beside it, if that is a
@@ -227,14 +232,35 @@ impl DataDir {
         Ok(to)
     }
 
-    /// Writes an interview durably (atomic replace).
-    pub fn save(&self, rec: &Record) -> io::Result<()> {
-        write_atomic(&self.interview_path(rec), &rec.to_json())
+    /// Writes an interview durably (atomic replace). A completed interview is sealed to
+    /// `seal_to` when it names keys: the sealed file replaces the draft in one rename, so the
+    /// disk holds the draft or the sealed file, never neither, and never a completed plaintext.
+    pub fn save(&self, rec: &Record, seal_to: &Recipients) -> io::Result<()> {
+        let bytes = if rec.status == Status::Completed && !seal_to.is_empty() {
+            crate::seal::seal_record(rec, seal_to)
+        } else {
+            rec.to_json()
+        };
+        write_atomic(&self.interview_path(rec), &bytes)
     }
 
-    /// Every interview file of this data dir: path and record, or path and the reason it could
-    /// not be read. Sorted by path.
-    pub fn list(&self) -> Vec<(PathBuf, Result<Record, Unreadable>)> {
+    /// The keys completed interviews of questionnaire `q` are sealed to: the questionnaire's
+    /// `recipients` and this data dir's (`anketa interview --seal-to`), both.
+    pub fn seal_to(&self, q: &Questionnaire) -> Result<Recipients, String> {
+        let mine = self.config().recipients;
+        if mine.is_empty() {
+            return Ok(q.recipients.clone());
+        }
+        let mut to = Recipients::default();
+        for key in &mine {
+            to.add(&shown(&self.config), key)?;
+        }
+        Ok(q.recipients.clone().union(&to))
+    }
+
+    /// Every interview file of this data dir: path and what it holds (an interview, or a sealed
+    /// one's head), or path and the reason it could not be read. Sorted by path.
+    pub fn list(&self) -> Vec<(PathBuf, Result<Stored, Unreadable>)> {
         let Ok(rd) = fs::read_dir(self.interviews()) else {
             return Vec::new();
         };
@@ -249,7 +275,7 @@ impl DataDir {
         paths
             .into_iter()
             .map(|p| {
-                let r = read_record(&p);
+                let r = read_text(&p, MAX_INTERVIEW_BYTES).and_then(|s| stored(&s));
                 (p, r)
             })
             .collect()

@@ -9,6 +9,7 @@
 use super::atomic::write_atomic;
 use super::data_dir::DataDir;
 use crate::record::Status;
+use crate::record::decode::Stored;
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
@@ -57,9 +58,14 @@ impl DataDir {
         };
         let interviews = folder.join("interviews");
         fs::create_dir_all(&interviews).map_err(|e| stop(&done, &interviews, e))?;
-        for (path, rec) in self.list() {
-            let Ok(rec) = rec else { continue };
-            if rec.status != Status::Completed {
+        for (path, stored) in self.list() {
+            // Completed interviews, sealed or not (a sealed one is copied as it is).
+            let status = match stored {
+                Ok(Stored::Open(rec)) => rec.status,
+                Ok(Stored::Sealed(head)) => head.status,
+                Err(_) => continue,
+            };
+            if status != Status::Completed {
                 continue;
             }
             let Some(name) = path.file_name() else { continue };

@@ -19,7 +19,8 @@ use crate::diag::shown;
 use crate::merge::plan::{NDJSON, QuestionnaireFiles, REPORT_FILE};
 use crate::merge::{Catalog, Entry, REPORT_FORMAT, Refusal, Source, content_hash, decide, examine_view, roster_rows};
 use crate::record::Status;
-use crate::record::decode::{Decoded, decode};
+use crate::record::decode::{Decoded, decode_opening};
+use crate::seal::{Identities, SealedHead};
 use std::fs::{self, File};
 use std::io;
 use std::path::{Path, PathBuf};
@@ -161,6 +162,7 @@ struct Sink<'a> {
     places: Vec<Place>,
     rejected: Vec<(Source, Rejected)>,
     ignored: Vec<(Source, String)>,
+    sealed: Vec<(Source, SealedLeft)>,
     /// The copies of the interview being read: entry index, line, row, roster rows.
     group: Vec<(usize, Vec<u8>, Vec<u8>, RosterRows)>,
     /// Winners to write at the end of the batch (questionnaire, line, row, roster rows), and
@@ -255,6 +257,10 @@ impl Sink<'_> {
                     self.rejected.push((p.source, Rejected { refusal, text }));
                 }
                 Err(Outcome::Ignored(what)) => self.ignored.push((p.source, what)),
+                Err(Outcome::Sealed(head, reason, text)) => {
+                    let text = (self.spill.append(&[&text]), text.len() as u32);
+                    self.sealed.push((p.source, SealedLeft { head, reason, text }));
+                }
                 Ok((e, hashed, line, row, rosters)) => {
                     if self.group.first().is_some_and(|g| self.entries[g.0].id != e.id) {
                         self.resolve();
@@ -531,6 +537,20 @@ enum Outcome {
     /// Rejected: why, and its text (to be kept in the output) if it had one.
     Rejected(Refusal, Option<Vec<u8>>),
     Ignored(String),
+    /// Sealed, and no identity given opens it: its head, why, and its text (kept).
+    Sealed(SealedHead, String, Vec<u8>),
+}
+
+/// A sealed record no identity opened: kept as it was read (under the output's `sealed/`),
+/// listed, never merged.
+#[derive(Debug)]
+pub(crate) struct SealedLeft {
+    /// Its plaintext head.
+    pub head: SealedHead,
+    /// Why it was not opened.
+    pub reason: String,
+    /// Its text in the spill: handle and length.
+    text: (u64, u32),
 }
 
 /// A record rejected while reading: why, and where its text was left (in the spill, to be
@@ -595,6 +615,9 @@ pub(crate) struct Written {
     pub rejected: Vec<(Source, Rejected)>,
     /// Files recognised as something other than interviews: (where, what).
     pub ignored: Vec<(Source, String)>,
+    /// Sealed records no identity opened: where, and what is known of them (see
+    /// [`Written::sealed_text`]).
+    pub sealed: Vec<(Source, SealedLeft)>,
     hashed: Vec<bool>,
     places: Vec<Place>,
     /// Entries written to the outputs while reading, in order.
@@ -615,6 +638,7 @@ pub(crate) fn read_and_write(
     files: &[InputFile],
     cat: &Catalog,
     include_incomplete: bool,
+    ids: &Identities,
     progress: &(dyn Fn(u64, u64) + Sync),
 ) -> Result<Written, String> {
     let output = |what: &Path, e: io::Error| format!("{}: {}", shown(what), io_reason(&e));
@@ -644,6 +668,7 @@ pub(crate) fn read_and_write(
         places: Vec::with_capacity(files.len()),
         rejected: Vec::new(),
         ignored: Vec::new(),
+        sealed: Vec::new(),
         group: Vec::new(),
         pending: Vec::new(),
         ndjson_end: 0,
@@ -664,9 +689,10 @@ pub(crate) fn read_and_write(
         // A rejected record's text is kept (in the output's `rejected/`), as it was read.
         let keep = |t: &str| (!t.trim().is_empty()).then(|| t.as_bytes().to_vec());
         let mut rosters = RosterRows::new();
+        let mut plain = String::new();
         let examined = match item {
             Err(reason) => Err(Outcome::Rejected(reason.into(), None)),
-            Ok(text) => match decode(text) {
+            Ok(text) => match decode_opening(text, ids, &mut plain) {
                 Decoded::Interview(view) => examine_view(cat, &view, &mut l, &mut r, false)
                     .map(|e| {
                         roster_rows(cat, e.questionnaire as usize, &view, &mut rosters);
@@ -675,6 +701,9 @@ pub(crate) fn read_and_write(
                     .map_err(|refusal| Outcome::Rejected(refusal, keep(text))),
                 Decoded::Ignored(what) => Err(Outcome::Ignored(what.reason().to_owned())),
                 Decoded::Rejected(reason) => Err(Outcome::Rejected(reason.into(), keep(text))),
+                Decoded::Sealed(head, locked) => {
+                    Err(Outcome::Sealed(head.head(), locked.reason(), text.as_bytes().to_vec()))
+                }
             },
         };
         (*line, *row) = (l.len(), r.len());
@@ -703,7 +732,7 @@ pub(crate) fn read_and_write(
         return Err(format!("{}: {e}", shown(out)));
     }
     // The sink moved out whole: the rest of it, and its borrow of the spill, end here.
-    let (mut nd_file, mut csv, mut roster_csv, entries, hashed, places, rejected, ignored, written) = {
+    let (mut nd_file, mut csv, mut roster_csv, entries, hashed, places, rejected, ignored, sealed, written) = {
         let Sink {
             ndjson,
             csv,
@@ -713,11 +742,12 @@ pub(crate) fn read_and_write(
             places,
             rejected,
             ignored,
+            sealed,
             written,
             ..
         } = { sink };
         (
-            ndjson, csv, roster_csv, entries, hashed, places, rejected, ignored, written,
+            ndjson, csv, roster_csv, entries, hashed, places, rejected, ignored, sealed, written,
         )
     };
     // Every file written while reading, flushed, to read records back from.
@@ -742,6 +772,7 @@ pub(crate) fn read_and_write(
         entries,
         rejected,
         ignored,
+        sealed,
         hashed,
         places,
         written,
@@ -792,6 +823,17 @@ impl Written {
         copy_blocks(&self.sources, &path, &[], &lines)
             .and_then(|f| f.stage_as(&path))
             .map_err(|e| format!("{}: {}", shown(&path), io_reason(&e)))
+    }
+
+    /// The text of a sealed record no identity opened, as it was read.
+    pub fn sealed_text(&self, s: &SealedLeft) -> Result<Vec<u8>, String> {
+        let (handle, len) = s.text;
+        let mut buf = vec![0; len as usize];
+        self.sources
+            .spill
+            .read_into(handle, 0, &mut buf)
+            .map_err(|e| format!("spill file: {}", io_reason(&e)))?;
+        Ok(buf)
     }
 
     /// The text of a rejected record as it was read, if it had one.

@@ -8,6 +8,7 @@ mod atomic;
 mod data_dir;
 mod handin;
 mod inputs;
+mod keys;
 mod merge_io;
 mod report_io;
 mod xlsform;
@@ -18,6 +19,7 @@ pub(crate) use data_dir::{Config, InterviewLock, MAX_INTERVIEW_BYTES};
 pub use data_dir::{DataDir, questionnaire_file_name, read_record};
 pub use handin::{HandIn, HandInError};
 pub(crate) use inputs::{Walk, source_path, walk};
+pub(crate) use keys::{identities, recipients, write_key_pair};
 pub(crate) use merge_io::{check_merge_out, read_and_write};
 pub(crate) use report_io::{ReportInput, open_report_input, read_quota};
 pub(crate) use xlsform::read_workbook;
@@ -192,8 +194,7 @@ pub(crate) fn remove_file(path: &Path) {
 /// After a failed merge into a folder it made: removes the merge's subfolders and the folder
 /// itself, each only if empty (nothing else is ever removed).
 pub(crate) fn remove_merge_dirs(out: &Path) {
-    use crate::file_names::{CONFLICTS_DIR, QUESTIONNAIRES_DIR, REJECTED_DIR};
-    for d in [CONFLICTS_DIR, QUESTIONNAIRES_DIR, REJECTED_DIR] {
+    for d in crate::file_names::OUTPUT_DIRS {
         remove_empty_dir(&out.join(d));
     }
     remove_empty_dir(out);

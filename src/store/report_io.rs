@@ -20,9 +20,10 @@ use super::inputs::{InputFile, InputText, questionnaires_in, read_all, source_pa
 use super::{MAX_INTERVIEW_BYTES, load_questionnaire, read_text};
 use crate::diag::shown;
 use crate::merge::{Catalog, Entry, Origin, Source, examine_view};
-use crate::record::decode::{Decoded, decode, decode_without_paradata};
+use crate::record::decode::{Decoded, decode_opening, decode_without_paradata};
 use crate::record::{RecordView, Status};
 use crate::report::{InputInfo, MergeInfo, PathReason};
+use crate::seal::Identities;
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
@@ -74,6 +75,8 @@ pub(crate) struct ReportInput {
     rejected: u64,
     examples: Vec<(Source, String)>,
     extra_examples: Vec<PathReason>,
+    /// The identities that open sealed interviews (`--identity`).
+    ids: Identities,
 }
 
 /// Every interview of a folder examined as `anketa merge` examines it.
@@ -88,8 +91,10 @@ pub(crate) struct Examined {
 
 /// What a record's text is ([`decode`]): an interview, something to ignore (`Err(None)`), or a
 /// reject with its reason.
-fn classify(text: &str) -> Result<RecordView<'_>, Option<String>> {
-    interview(decode(text))
+/// A sealed text is opened with `ids` into `plain` ([`decode_opening`]); one that no identity
+/// opens is a reject.
+fn classify<'a>(text: &'a str, ids: &Identities, plain: &'a mut String) -> Result<RecordView<'a>, Option<String>> {
+    interview(decode_opening(text, ids, plain))
 }
 
 fn interview(d: Decoded<'_>) -> Result<RecordView<'_>, Option<String>> {
@@ -97,6 +102,7 @@ fn interview(d: Decoded<'_>) -> Result<RecordView<'_>, Option<String>> {
         Decoded::Interview(r) => Ok(r),
         Decoded::Ignored(_) => Err(None),
         Decoded::Rejected(reason) => Err(Some(reason)),
+        Decoded::Sealed(_, locked) => Err(Some(locked.reason())),
     }
 }
 
@@ -165,12 +171,17 @@ fn merge_report_questionnaires(path: &Path) -> Vec<PathBuf> {
 pub(crate) fn open_report_input(
     input: &Path,
     questionnaires: &[PathBuf],
+    identities: &[PathBuf],
 ) -> Result<(ReportInput, Catalog), Vec<String>> {
     let meta = std::fs::metadata(input).map_err(|e| vec![format!("{}: {}", shown(input), super::io_reason(&e))])?;
     if !meta.is_dir() && !meta.is_file() {
         return Err(vec![format!("{}: {}", shown(input), super::NOT_REGULAR)]);
     }
-    let (mut cat, problems) = super::catalog(false, questionnaires);
+    let (mut cat, mut problems) = super::catalog(false, questionnaires);
+    let ids = super::identities(identities).unwrap_or_else(|e| {
+        problems.extend(e);
+        Identities::default()
+    });
     let mut found: Vec<PathBuf> = Vec::new();
     let mut merge = None;
     let (kind, files) = if meta.is_dir() {
@@ -224,6 +235,7 @@ pub(crate) fn open_report_input(
         rejected: 0,
         examples: Vec::new(),
         extra_examples: Vec::new(),
+        ids,
     };
     Ok((inp, cat))
 }
@@ -280,7 +292,8 @@ impl ReportInput {
                     file: file as u32,
                     line: n,
                 };
-                let rec = match item.map_err(Some).and_then(classify) {
+                let mut plain = String::new();
+                let rec = match item.map_err(Some).and_then(|t| classify(t, &self.ids, &mut plain)) {
                     Ok(r) => r,
                     Err(None) => return,
                     Err(Some(reason)) => return lock(&bad).push((source, reason)),
@@ -338,6 +351,7 @@ impl ReportInput {
         A: Fn(&mut S, &RecordView<'_>) -> Result<(), String> + Sync,
     {
         let winners = self.winners.as_ref();
+        let ids = &self.ids;
         let handle = |w: &mut Worker<S>, file: usize, n: u32, item: InputText<'_>| {
             let source = Source {
                 file: file as u32,
@@ -350,7 +364,8 @@ impl ReportInput {
                 },
                 None => None,
             };
-            let rec = match item.map_err(Some).and_then(classify_fast) {
+            let mut plain = String::new();
+            let rec = match item.map_err(Some).and_then(|t| classify_fast(t, ids, &mut plain)) {
                 Ok(r) => r,
                 Err(None) => return,
                 Err(Some(reason)) => return w.reject(source, reason),
@@ -422,7 +437,10 @@ impl ReportInput {
 
 /// [`classify`], faster for the records `anketa merge` writes ([`decode_without_paradata`]):
 /// the paradata are then not checked at all; `anketa merge` checks them.
-fn classify_fast(text: &str) -> Result<RecordView<'_>, Option<String>> {
+fn classify_fast<'a>(text: &'a str, ids: &Identities, plain: &'a mut String) -> Result<RecordView<'a>, Option<String>> {
+    if crate::seal::looks_sealed(text) {
+        return classify(text, ids, plain);
+    }
     interview(decode_without_paradata(text))
 }
 

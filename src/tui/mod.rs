@@ -16,6 +16,7 @@ use crate::interview::session::{self, Now};
 use crate::interview::summary::Summary;
 use crate::questionnaire::Questionnaire;
 use crate::record::Record;
+use crate::record::decode::Stored;
 use crate::store::{self, Config, DataDir, InterviewLock, LockError};
 use app::{App, Outcome, Request};
 use ratatui::Terminal;
@@ -159,7 +160,8 @@ impl<C: Clock> Runner<C> {
         let tz = jiff::tz::TimeZone::system();
         for (path, r) in self.dir.list() {
             match r {
-                Ok(rec) => items.push(Summary::new(path, rec, app.known(), &tz)),
+                Ok(Stored::Open(rec)) => items.push(Summary::new(path, rec, app.known(), &tz)),
+                Ok(Stored::Sealed(head)) => items.push(Summary::sealed(path, head, app.known(), &tz)),
                 Err(e) => broken.push((path, e)),
             }
         }
@@ -196,9 +198,13 @@ impl<C: Clock> Runner<C> {
         Some(match req {
             Request::Save => {
                 let now = self.now(app);
-                let rec = &app.session()?.rec;
+                let session = app.session()?;
+                let rec = &session.rec;
                 self.writes += 1;
-                let written = self.dir.save(rec);
+                let written = match self.dir.seal_to(&session.q) {
+                    Ok(to) => self.dir.save(rec, &to),
+                    Err(e) => Err(io::Error::other(e)),
+                };
                 if !self.slow_disk.is_zero() {
                     std::thread::sleep(self.slow_disk);
                 }
@@ -216,6 +222,7 @@ impl<C: Clock> Runner<C> {
                     interviewer: app.interviewer().map(str::to_string),
                     lang: Some(app.lang().code().to_string()),
                     hand_in_dir: app.hand_in_dir().map(str::to_string),
+                    ..self.dir.config()
                 };
                 match self.dir.save_config(&cfg) {
                     Ok(()) => Outcome::ConfigSaved,

@@ -324,6 +324,15 @@ fn start(f: &mut Frame, app: &App, tab: Tab, sel: usize, theme: Theme) {
 }
 
 fn item_line(l: Lang, it: &Summary) -> String {
+    if it.sealed {
+        return format!(
+            "{} · {} · {} {}",
+            it.rec.questionnaire.id,
+            l.t("[запечатано]", "[sealed]"),
+            l.t("завершено", "completed"),
+            it.updated_local,
+        );
+    }
     let district = it.district.clone().unwrap_or_else(|| "—".into());
     format!(
         "{} · {} · {} {} · {} {} · {}/{}",
