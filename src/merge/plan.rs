@@ -310,7 +310,11 @@ mod tests {
         assert_eq!(stale_outputs(&old, &outputs), ["omsu.csv", "conflicts/b.json"]);
         assert_eq!(
             empty_dirs(&outputs),
-            [QUESTIONNAIRES_DIR, REJECTED_DIR, crate::file_names::SEALED_DIR]
+            [
+                QUESTIONNAIRES_DIR,
+                crate::file_names::REJECTED_DIR,
+                crate::file_names::SEALED_DIR
+            ]
         );
     }
 

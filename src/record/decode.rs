@@ -122,6 +122,16 @@ pub enum Stored {
     Sealed(SealedHead),
 }
 
+impl Stored {
+    /// The interview, if it is not sealed.
+    pub fn into_record(self) -> Option<Record> {
+        match self {
+            Stored::Open(r) => Some(r),
+            Stored::Sealed(_) => None,
+        }
+    }
+}
+
 /// Reads a data dir's file: an interview or a sealed one, with a precise reason when it is
 /// neither.
 pub fn stored(s: &str) -> Result<Stored, Unreadable> {

@@ -697,14 +697,24 @@ mod tests {
         let mut want = rec.clone();
         want.paradata.clear();
         let line = String::from_utf8(rec.to_json_line()).unwrap();
-        assert_eq!(classify_fast(&line).unwrap().to_record(), want);
+        assert_eq!(
+            classify_fast(&line, &Identities::default(), &mut String::new())
+                .unwrap()
+                .to_record(),
+            want
+        );
         // A pretty-printed file is not in the canonical form: read in full.
         let pretty = String::from_utf8(rec.to_json()).unwrap();
-        assert_eq!(classify_fast(&pretty).unwrap().to_record(), rec);
+        assert_eq!(
+            classify_fast(&pretty, &Identities::default(), &mut String::new())
+                .unwrap()
+                .to_record(),
+            rec
+        );
         // Damage before the paradata is still found, with the reason.
         let broken = line.replacen("\"revision\":2", "\"revision\":\"2\"", 1);
         assert!(
-            classify_fast(&broken)
+            classify_fast(&broken, &Identities::default(), &mut String::new())
                 .unwrap_err()
                 .unwrap()
                 .starts_with("malformed interview")
@@ -733,7 +743,7 @@ mod tests {
                 examples: Vec::new(),
             },
             &|w: &mut Worker<Vec<u32>>, _, n, item: InputText<'_>| match item {
-                Ok(t) if classify(t).is_ok() => w.user.push(n),
+                Ok(t) if classify(t, &Identities::default(), &mut String::new()).is_ok() => w.user.push(n),
                 Ok(_) => w.reject(Source { file: 0, line: n }, "not an interview".into()),
                 Err(e) => w.reject(Source { file: 0, line: n }, e),
             },

@@ -515,6 +515,12 @@ impl App {
         }
     }
 
+    /// Why a sealed interview is not opened, in the UI language.
+    fn sealed_notice(&self) -> String {
+        use crate::record::decode::{Fault, Unreadable};
+        crate::i18n::unreadable(self.lang, &Unreadable::new(Fault::Sealed, ""))
+    }
+
     /// The start screen's sections: the one of unreadable files only when there are some.
     pub fn tabs(&self) -> Vec<Tab> {
         let mut tabs = vec![Tab::New, Tab::Resume, Tab::Completed];
@@ -713,12 +719,20 @@ impl App {
                     Tab::New => vec![Request::New { q: i }],
                     // Nothing to open: the reason is on the screen.
                     Tab::Unreadable => vec![],
+                    _ if self.items[i].sealed => {
+                        self.notice = Some(self.sealed_notice());
+                        vec![]
+                    }
                     _ => self.open(i, false),
                 };
             }
             Cmd::Reopen if tab == Tab::Completed => {
                 if let Some(&i) = rows.get(sel) {
-                    self.overlay = Some(Overlay::ConfirmReopen { item: i });
+                    if self.items[i].sealed {
+                        self.notice = Some(self.sealed_notice());
+                    } else {
+                        self.overlay = Some(Overlay::ConfirmReopen { item: i });
+                    }
                 }
             }
             Cmd::Discard if tab == Tab::Resume => {

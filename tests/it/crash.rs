@@ -155,7 +155,7 @@ fn sigkill_between_keys_and_while_saving_loses_nothing_saved() {
     let dir = DataDir::at(&data);
     let list = dir.list();
     assert_eq!(list.len(), 1);
-    let rec = list[0].1.clone().unwrap();
+    let rec = list[0].1.clone().unwrap().into_record().unwrap();
     assert_eq!(rec.position.as_deref(), Some("org_type"));
     let out = Command::new(env!("CARGO_BIN_EXE_anketa"))
         .args(["list", "--json", "--data-dir"])

@@ -8,5 +8,6 @@ mod merge;
 mod merge_faults;
 mod report;
 mod rosters;
+mod sealed;
 mod support;
 mod tui;

@@ -317,7 +317,7 @@ fn whole_nko_interview_through_the_run_loop() {
     assert!(app.should_quit());
     let files = data.list();
     assert_eq!(files.len(), 1, "{files:?}");
-    let rec = files[0].1.clone().unwrap();
+    let rec = files[0].1.clone().unwrap().into_record().unwrap();
     assert_eq!(rec.status, Status::Completed);
     assert_eq!(rec.interviewer, "И07");
     assert!(rec.completed.is_some());
@@ -791,4 +791,76 @@ fn roster_screens_at_80x24_and_60x16() {
     insta::assert_snapshot!("roster_question_80x24", render(&app_with(s.clone()), 80, 24));
     session::update(&mut s, Action::Review, &now());
     insta::assert_snapshot!("roster_review_80x24", render(&app_with(s), 80, 24));
+}
+
+#[test]
+fn a_completed_interview_is_sealed_listed_without_content_and_never_reopened() {
+    let (keys, expected) = script_whole_interview(0);
+    let dir = tempfile::tempdir().unwrap();
+    // The laptop seals to the supervisor's key (`anketa seal-to`, here written directly).
+    let pair = anketa::seal::keygen("2026-12-04T12:00:00Z");
+    std::fs::write(
+        dir.path().join("config.json"),
+        format!("{{\"recipients\": [\"{}\"]}}", pair.recipient),
+    )
+    .unwrap();
+    let data = DataDir::at(dir.path());
+    let mut app = App::new(Lang::Ru, catalog(), None);
+    let mut rt = Runner::new(data.clone(), TestClock(0), Theme::plain());
+    let mut term = Terminal::new(TestBackend::new(80, 24)).unwrap();
+    let mut it = keys.into_iter();
+    run_loop(&mut term, &mut app, &mut rt, |_| {
+        Ok(it.next().map_or(Input::End, |k| Input::Event(Event::Key(k))))
+    })
+    .unwrap();
+    let files = data.list();
+    assert_eq!(files.len(), 1, "{files:?}");
+    let anketa::record::decode::Stored::Sealed(head) = files[0].1.clone().unwrap() else {
+        panic!("not sealed: {:?}", files[0].0)
+    };
+    assert_eq!(head.status, Status::Completed);
+    let bytes = std::fs::read(&files[0].0).unwrap();
+    let clear = String::from_utf8(bytes.clone()).unwrap();
+    assert!(
+        !clear.contains("Ответ респондента") && !clear.contains("И07\""),
+        "{clear}"
+    );
+    // The supervisor's key opens it: the interview as it was completed.
+    let mut ids = anketa::seal::Identities::default();
+    ids.add_file("sup.key", &pair.identity_file).unwrap();
+    let opened = anketa::seal::SealedView::parse(&clear).unwrap().open(&ids).unwrap();
+    let rec = anketa::record::decode::record(&opened).unwrap();
+    assert_eq!((rec.id.as_str(), rec.status), (head.id.as_str(), Status::Completed));
+    assert_eq!(rec.answers.len(), expected.answers.len());
+    assert_eq!(rec.interviewer, "И07");
+
+    // The start screen lists it as completed and sealed, without content; opening it (Enter)
+    // and reopening it (F7) are refused with the reason, and the file is unchanged.
+    let mut app = App::new(Lang::Ru, catalog(), Some("И07".into()));
+    let mut rt = Runner::new(data.clone(), TestClock(0), Theme::plain());
+    let script = [key(KeyCode::Right), key(KeyCode::Right), key(KeyCode::Enter)];
+    let mut it = script.into_iter();
+    run_loop(&mut term, &mut app, &mut rt, |_| {
+        Ok(it.next().map_or(Input::End, |k| Input::Event(Event::Key(k))))
+    })
+    .unwrap();
+    let screen = render(&app, 80, 24);
+    assert!(screen.contains("nko · [запечатано] · завершено"), "{screen}");
+    assert!(app.session().is_none());
+    assert!(
+        app.notice()
+            .is_some_and(|n| n.contains("запечатано ключом руководителя")),
+        "{:?}",
+        app.notice()
+    );
+    // F5 (reopen) on the same row: the notice again, no confirmation asked.
+    let mut it = [key(KeyCode::F(5))].into_iter();
+    run_loop(&mut term, &mut app, &mut rt, |_| {
+        Ok(it.next().map_or(Input::End, |k| Input::Event(Event::Key(k))))
+    })
+    .unwrap();
+    let screen = render(&app, 80, 24);
+    assert!(!screen.contains("Переоткрыть"), "{screen}");
+    assert!(app.session().is_none());
+    assert_eq!(std::fs::read(&files[0].0).unwrap(), bytes);
 }

@@ -1,0 +1,310 @@
+//! Sealed interviews (issue 16) through the real binary: keys, sealed files with nothing in the
+//! clear, merge and report with and without the right key, damaged and altered files.
+
+use crate::support::{anketa, has_all, ok, s, says, simulate, text};
+use std::fs;
+use std::path::{Path, PathBuf};
+
+/// A key pair `<dir>/<name>.key` and `.pub`.
+fn keygen(dir: &Path, name: &str) -> (PathBuf, PathBuf) {
+    let out = ok(&anketa(&["keygen", "--out", s(&dir.join(name))]));
+    assert!(out.contains("public key: age1"), "{out}");
+    (dir.join(format!("{name}.key")), dir.join(format!("{name}.pub")))
+}
+
+fn sealed_sim(q: &str, count: u32, out: &Path, seed: u32, to: &Path) {
+    ok(&anketa(&[
+        "simulate",
+        "--questionnaire",
+        q,
+        "--count",
+        &count.to_string(),
+        "--out",
+        s(out),
+        "--seed",
+        &seed.to_string(),
+        "--incomplete-share",
+        "0.2",
+        "--interviewers",
+        "3",
+        "--seal-to",
+        s(to),
+    ]));
+}
+
+fn files(dir: &Path) -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = fs::read_dir(dir.join("interviews"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    v.sort();
+    v
+}
+
+/// Every string value of a plaintext interview file's answers (texts, codes, remarks), at least
+/// 4 bytes long.
+fn answer_texts(file: &Path) -> Vec<String> {
+    let v: serde_json::Value = serde_json::from_slice(&fs::read(file).unwrap()).unwrap();
+    let mut out = Vec::new();
+    fn walk(v: &serde_json::Value, out: &mut Vec<String>) {
+        match v {
+            serde_json::Value::String(s) if s.len() >= 4 && !s.starts_with("20") => out.push(s.clone()),
+            serde_json::Value::Array(a) => a.iter().for_each(|x| walk(x, out)),
+            serde_json::Value::Object(o) => o.values().for_each(|x| walk(x, out)),
+            _ => {}
+        }
+    }
+    walk(&v["answers"], &mut out);
+    walk(&v["rosters"], &mut out);
+    out.push(v["interviewer"].as_str().unwrap().to_string());
+    out
+}
+
+/// Standard base64 (with padding), decoded.
+fn base64_decode(s: &str) -> Vec<u8> {
+    let val = |c: u8| match c {
+        b'A'..=b'Z' => c - b'A',
+        b'a'..=b'z' => c - b'a' + 26,
+        b'0'..=b'9' => c - b'0' + 52,
+        b'+' => 62,
+        b'/' => 63,
+        _ => panic!("not base64: {c}"),
+    };
+    let bytes: Vec<u8> = s.bytes().filter(|&c| c != b'=').map(val).collect();
+    let mut out = Vec::new();
+    for ch in bytes.chunks(4) {
+        let n = ch
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (i, &v)| n | (u32::from(v) << (18 - 6 * i)));
+        out.extend_from_slice(&n.to_be_bytes()[1..ch.len()]);
+    }
+    out
+}
+
+#[test]
+fn keygen_writes_a_private_key_and_never_overwrites_one() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (key, public) = keygen(tmp.path(), "supervisor");
+    let k = fs::read_to_string(&key).unwrap();
+    assert!(k.lines().last().unwrap().starts_with("AGE-SECRET-KEY-1"), "{k}");
+    assert!(
+        fs::read_to_string(&public)
+            .unwrap()
+            .lines()
+            .last()
+            .unwrap()
+            .starts_with("age1")
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(fs::metadata(&key).unwrap().permissions().mode() & 0o777, 0o600);
+    }
+    let again = anketa(&["keygen", "--out", s(&tmp.path().join("supervisor"))]);
+    assert_eq!(again.status.code(), Some(2));
+    says(&again, "already exists; a key file is never overwritten");
+    assert_eq!(fs::read_to_string(&key).unwrap(), k, "the key was changed");
+}
+
+#[test]
+fn no_answer_of_a_sealed_file_is_in_its_bytes_and_drafts_stay_plain() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (_, public) = keygen(tmp.path(), "sup");
+    let (plain, sealed) = (tmp.path().join("plain"), tmp.path().join("sealed"));
+    simulate("projects", 30, &plain, 5, 0.2, 3);
+    sealed_sim("projects", 30, &sealed, 5, &public);
+    let (p, q) = (files(&plain), files(&sealed));
+    assert_eq!(p.len(), 30);
+    let mut n_sealed = 0;
+    for (p, q) in p.iter().zip(&q) {
+        assert_eq!(p.file_name(), q.file_name());
+        let bytes = fs::read(q).unwrap();
+        let t = text(&bytes);
+        if t.contains("\"anketa-sealed/1\"") {
+            n_sealed += 1;
+            let secrets = answer_texts(p);
+            assert!(!secrets.is_empty());
+            // The head (all but the sealed part) holds none of them; the sealed part is base64,
+            // where no Cyrillic can be, and its decoded bytes (the age file) hold none either.
+            let v: serde_json::Value = serde_json::from_str(&t).unwrap();
+            let b64 = v["sealed"].as_str().unwrap();
+            let head = t.replace(b64, "");
+            let age = base64_decode(b64);
+            for secret in &secrets {
+                assert!(
+                    !head.contains(secret.as_str()),
+                    "{}: `{secret}` in the head",
+                    q.display()
+                );
+                assert!(
+                    secret.is_ascii() || !t.contains(secret.as_str()),
+                    "{}: `{secret}`",
+                    q.display()
+                );
+                assert!(
+                    age.windows(secret.len()).all(|w| w != secret.as_bytes()),
+                    "{}: `{secret}` in the age file",
+                    q.display()
+                );
+            }
+            assert!(!t.contains("paradata") && !t.contains("started"));
+        } else {
+            // A draft: plaintext, the same bytes as without sealing.
+            assert_eq!(bytes, fs::read(p).unwrap(), "{}", q.display());
+            assert!(t.contains("\"in_progress\""));
+        }
+    }
+    assert!(n_sealed >= 20, "{n_sealed} sealed");
+}
+
+#[test]
+fn mixed_sealed_plain_and_duplicate_copies_merge_to_the_all_plaintext_set() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (key, public) = keygen(tmp.path(), "sup");
+    let (plain, sealed) = (tmp.path().join("plain"), tmp.path().join("sealed"));
+    simulate("nko", 40, &plain, 7, 0.2, 3);
+    sealed_sim("nko", 40, &sealed, 7, &public);
+    // A stick with half the files sealed, half plaintext; another with copies of some of each.
+    let mixed = tmp.path().join("mixed/interviews");
+    let copies = tmp.path().join("copies/interviews");
+    fs::create_dir_all(&mixed).unwrap();
+    fs::create_dir_all(&copies).unwrap();
+    for (i, (p, q)) in files(&plain).iter().zip(files(&sealed)).enumerate() {
+        let name = p.file_name().unwrap();
+        fs::copy(if i % 2 == 0 { p } else { &q }, mixed.join(name)).unwrap();
+        if i % 3 == 0 {
+            fs::copy(if i % 2 == 0 { &q } else { p }, copies.join(name)).unwrap();
+        }
+    }
+    let all_plain = tmp.path().join("m-plain");
+    ok(&anketa(&["merge", s(&plain), "--out", s(&all_plain)]));
+    let out = tmp.path().join("m-mixed");
+    let m = ok(&anketa(&[
+        "merge",
+        s(&tmp.path().join("mixed")),
+        s(&tmp.path().join("copies")),
+        "--identity",
+        s(&key),
+        "--out",
+        s(&out),
+    ]));
+    assert!(m.contains("duplicates: "), "{m}");
+    for f in ["interviews.ndjson", "nko.csv", "drafts.ndjson"] {
+        assert_eq!(
+            fs::read(all_plain.join(f)).unwrap(),
+            fs::read(out.join(f)).unwrap(),
+            "{f} differs from the all-plaintext merge"
+        );
+    }
+    // The report over the sealed folder, opened with the key, is the plaintext folder's.
+    let report = |dir: &Path, key: Option<&Path>| {
+        let mut args = vec!["report", s(dir), "--format", "csv"];
+        if let Some(k) = key {
+            args.extend(["--identity", s(k)]);
+        }
+        ok(&anketa(&args))
+    };
+    assert_eq!(report(&sealed, Some(&key)), report(&plain, None));
+}
+
+#[test]
+fn without_the_right_key_sealed_interviews_are_kept_not_merged() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (_, public) = keygen(tmp.path(), "sup");
+    let (other, _) = keygen(tmp.path(), "other");
+    let sealed = tmp.path().join("sealed");
+    sealed_sim("nko", 20, &sealed, 3, &public);
+    let n_sealed = files(&sealed)
+        .iter()
+        .filter(|f| fs::read_to_string(f).unwrap().contains("anketa-sealed/1"))
+        .count();
+    assert!(n_sealed > 10);
+    for (key, why) in [
+        (None, "sealed: needs --identity"),
+        (
+            Some(&other),
+            "sealed for another key: none of the --identity files opens it",
+        ),
+    ] {
+        let out = tmp.path().join(format!("m{}", key.is_some()));
+        let mut args = vec!["merge", s(&sealed), "--out", s(&out)];
+        if let Some(k) = key {
+            args.extend(["--identity", s(k)]);
+        }
+        let r = anketa(&args);
+        assert_eq!(r.status.code(), Some(3), "{}", text(&r.stderr));
+        has_all(
+            &text(&r.stdout),
+            &[
+                &format!("sealed: {n_sealed} interview(s) not opened"),
+                &format!("+ {n_sealed} sealed"),
+                "merged 0 interview(s)",
+            ],
+        );
+        let report: serde_json::Value =
+            serde_json::from_slice(&fs::read(out.join("merge-report.json")).unwrap()).unwrap();
+        let listed = report["sealed"].as_array().unwrap();
+        assert_eq!(listed.len(), n_sealed);
+        assert!(listed[0]["reason"].as_str().unwrap().starts_with(why), "{}", listed[0]);
+        assert_eq!(report["accounting"]["sealed"], n_sealed);
+        // Each kept byte for byte.
+        for l in listed {
+            let kept = fs::read(out.join(l["kept_as"].as_str().unwrap())).unwrap();
+            let from = l["path"].as_str().unwrap();
+            assert_eq!(
+                kept,
+                fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join(from)).unwrap_or_else(|_| fs::read(from).unwrap())
+            );
+        }
+    }
+    // The report cannot use them either, and says why.
+    let r = anketa(&["report", s(&sealed)]);
+    says(&r, "sealed: needs --identity");
+}
+
+#[test]
+fn cut_flipped_and_altered_sealed_files_are_refused_each_with_its_reason() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (key, public) = keygen(tmp.path(), "sup");
+    let sealed = tmp.path().join("sealed");
+    sealed_sim("nko", 5, &sealed, 3, &public);
+    let f = files(&sealed)
+        .into_iter()
+        .find(|f| fs::read_to_string(f).unwrap().contains("anketa-sealed/1"))
+        .unwrap();
+    let src = fs::read_to_string(&f).unwrap();
+    let bad = tmp.path().join("bad/interviews");
+    fs::create_dir_all(&bad).unwrap();
+    fs::write(bad.join("cut.json"), &src[..src.len() / 2]).unwrap();
+    let at = src.find("\"sealed\": \"").unwrap() + 11 + src.len() / 3;
+    let mut flipped = src.clone().into_bytes();
+    flipped[at] = if flipped[at] == b'A' { b'B' } else { b'A' };
+    fs::write(bad.join("flipped.json"), &flipped).unwrap();
+    fs::write(
+        bad.join("altered.json"),
+        src.replacen("\"revision\": ", "\"revision\": 9", 1),
+    )
+    .unwrap();
+    let out = tmp.path().join("m");
+    let r = anketa(&[
+        "merge",
+        s(&tmp.path().join("bad")),
+        "--identity",
+        s(&key),
+        "--out",
+        s(&out),
+    ]);
+    assert_eq!(r.status.code(), Some(3));
+    let err = text(&r.stderr);
+    has_all(
+        &err,
+        &[
+            "cut.json: sealed interview cut short",
+            "flipped.json: sealed interview refused: its encrypted content fails authentication",
+            "altered.json: sealed interview refused: its plaintext `revision` differs from the sealed record's",
+        ],
+    );
+    // The refused files are kept as they were read.
+    assert_eq!(fs::read_dir(out.join("rejected")).unwrap().count(), 3);
+}
