@@ -238,3 +238,78 @@ fn sigkill_inside_a_roster_instance_loses_nothing_saved_and_resumes_in_the_insta
         last_revision = rec.revision;
     }
 }
+
+/// The state of the one interview file: a draft (in progress), or sealed and completed (opened
+/// with the key); anything else fails the test.
+fn draft_or_sealed(data: &Path, ids: &anketa::seal::Identities) -> bool {
+    let path = interview_file(data).expect("the interview file is gone");
+    let text = std::fs::read_to_string(&path).unwrap();
+    match anketa::record::decode::stored(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display())) {
+        anketa::record::decode::Stored::Open(rec) => {
+            assert_eq!(rec.status, anketa::record::Status::InProgress, "a completed interview in plaintext");
+            assert_eq!(value(&rec, "a"), Some(AnswerValue::Text("1".into())));
+            false
+        }
+        anketa::record::decode::Stored::Sealed(_) => {
+            let opened = anketa::seal::SealedView::parse(&text).unwrap().open(ids).unwrap();
+            let rec = anketa::record::decode::record(&opened).unwrap();
+            assert_eq!(rec.status, anketa::record::Status::Completed);
+            assert_eq!(value(&rec, "a"), Some(AnswerValue::Text("1".into())));
+            true
+        }
+    }
+}
+
+#[test]
+fn sigkill_while_sealing_leaves_the_draft_or_the_sealed_file() {
+    if !have_script() {
+        eprintln!("skipped: util-linux `script` is not installed");
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    // A one-question questionnaire (offered from the data dir's questionnaires/, after the five
+    // bundled ones) and a laptop that seals to the supervisor's key.
+    let q = r#"{"id": "tiny", "version": "1", "title": "Tiny", "blocks": [{"id": "b", "title": "B",
+        "questions": [{"id": "a", "type": "single", "text": "A?", "options": [
+        {"code": "1", "label": "Да"}, {"code": "2", "label": "Нет"}]}]}]}"#;
+    std::fs::create_dir_all(data.join("questionnaires")).unwrap();
+    std::fs::write(data.join("questionnaires/tiny.json"), q).unwrap();
+    let pair = anketa::seal::keygen("2026-12-04T12:00:00Z");
+    std::fs::write(
+        data.join("config.json"),
+        format!("{{\"interviewer\": \"T1\", \"recipients\": [\"{}\"]}}", pair.recipient),
+    )
+    .unwrap();
+    let mut ids = anketa::seal::Identities::default();
+    ids.add_file("sup.key", &pair.identity_file).unwrap();
+
+    let mut p = Pty::start(&data);
+    p.keys("\x1b[B\x1b[B\x1b[B\x1b[B\x1b[B\r"); // ↓×5, Enter: a new `tiny` interview
+    wait_for(&data, "interview created", |r| r.position.as_deref() == Some("a"));
+    p.keys("1");
+    wait_for(&data, "answered", |r| value(r, "a").is_some());
+    p.kill9();
+    assert!(!draft_or_sealed(&data, &ids));
+    // F10 completes and seals; killed at once, or a little later, until it is sealed. Every
+    // time, the file is the draft or the sealed interview.
+    let mut sealed = false;
+    for round in 0..12u64 {
+        let mut p = Pty::start(&data);
+        p.keys("\r"); // the newest unfinished interview
+        std::thread::sleep(Duration::from_millis(150));
+        p.keys("\x1b[21~"); // F10
+        std::thread::sleep(Duration::from_millis(round * 3));
+        p.kill9();
+        if draft_or_sealed(&data, &ids) {
+            sealed = true;
+            break;
+        }
+    }
+    assert!(sealed, "never completed");
+    // No temp file holds a plaintext completed interview either.
+    for e in std::fs::read_dir(data.join("interviews")).unwrap() {
+        let t = std::fs::read_to_string(e.unwrap().path()).unwrap_or_default();
+        assert!(!(t.contains("\"completed\"") && t.contains("\"answers\"")), "{t}");
+    }
+}
