@@ -123,7 +123,7 @@ fn saves(n: usize) -> (Duration, Duration) {
     for _ in 0..n {
         rec.revision += 1;
         let t = Instant::now();
-        data.save(&rec).unwrap();
+        data.save(&rec, &Default::default()).unwrap();
         ours.push(t.elapsed());
         let t = Instant::now();
         let mut f = std::fs::File::create(&bare_path).unwrap();

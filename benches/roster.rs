@@ -248,7 +248,7 @@ fn main() {
         (0..60)
             .map(|_| {
                 let t = Instant::now();
-                data.save(r).unwrap();
+                data.save(r, &Default::default()).unwrap();
                 t.elapsed()
             })
             .collect()

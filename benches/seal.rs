@@ -25,7 +25,9 @@ fn main() {
     data.ensure().unwrap();
     let one = recipients(1);
     let two = recipients(2);
-    println!("| questionnaire | record bytes | seal_record p50 | save plaintext p50 | save sealed (1 key) p50 | save sealed (2 keys) p50 | added by sealing (p50) |");
+    println!(
+        "| questionnaire | record bytes | seal_record p50 | save plaintext p50 | save sealed (1 key) p50 | save sealed (2 keys) p50 | added by sealing (p50) |"
+    );
     println!("|---|---|---|---|---|---|---|");
     for id in ["nko", "projects"] {
         let q = bundled(id).unwrap();

@@ -80,9 +80,10 @@ enum Command {
     /// Merge interview files from many laptops into one data set with CSV, codebook and SPSS syntax.
     #[command(
         after_help = "Exit status: 0 when every input was merged or accounted for (duplicate, conflict, \
-                            draft, discarded, ignored); 3 when some input was rejected (the outputs are written, \
-                            the rejects listed on stderr and in merge-report.json); 2 for usage errors; 1 when \
-                            the outputs could not be written (the previous outputs, or none, are left)."
+                            draft, discarded, ignored); 3 when some input was rejected, or sealed and not opened \
+                            (the outputs are written, the rest kept under rejected/ and sealed/, listed on stderr and in \
+                            merge-report.json); 2 for usage errors; 1 when the outputs could not be written (the \
+                            previous outputs, or none, are left)."
     )]
     Merge(cmd::MergeOptions),
     /// The note's tables (НКО | ОМСУ %, n, χ², p, Cramér's V) and fieldwork progress.

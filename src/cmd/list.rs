@@ -74,7 +74,8 @@ fn as_json(items: &[Summary]) -> String {
                 "interviewer": it.rec.interviewer,
                 "status": it.rec.status,
                 "district": it.district,
-                "started": it.rec.started,
+                // A sealed interview's head has no start time.
+                "started": (!it.sealed).then_some(&it.rec.started),
                 "updated": it.rec.updated,
                 "completed": it.rec.completed,
                 "revision": it.rec.revision,

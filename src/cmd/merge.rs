@@ -40,6 +40,10 @@ pub struct MergeOptions {
     /// (repeatable). Without the right one a sealed interview is kept under `sealed/`, not merged.
     #[arg(long = "identity", value_name = "FILE")]
     pub identities: Vec<PathBuf>,
+    /// Seal the outputs that hold answers (data set, CSVs, drafts, conflicts, rejected records)
+    /// to this public key, as `<name>.age` files: an `age1…` key or a .pub file (repeatable).
+    #[arg(long = "seal-to", value_name = "RECIPIENT")]
+    pub seal_to: Vec<String>,
 }
 
 /// Runs a merge, prints its summary on `out` and what was rejected on `err` (the first
@@ -97,6 +101,10 @@ pub fn run(opts: &MergeOptions, progress: &(dyn Fn(u64, u64) + Sync)) -> Result<
     let (mut cat, given) = store::catalog(opts.excel, &opts.questionnaires);
     problems.extend(given);
     let ids = store::identities(&opts.identities).unwrap_or_else(|e| {
+        problems.extend(e);
+        Default::default()
+    });
+    let seal_to = store::recipients(&opts.seal_to).unwrap_or_else(|e| {
         problems.extend(e);
         Default::default()
     });
@@ -215,6 +223,12 @@ pub fn run(opts: &MergeOptions, progress: &(dyn Fn(u64, u64) + Sync)) -> Result<
             .iter()
             .filter_map(|(_, r)| r.refusal.questionnaire.map(|q| q as usize)),
     );
+    // And those of sealed interviews kept unopened, so that merging this output again with the
+    // key needs nothing else.
+    kept_q.extend(written.sealed.iter().filter_map(|(_, left)| {
+        let q = &left.head.questionnaire;
+        cat.find_parts(&q.id, &q.version, &q.sha256).ok()
+    }));
     for qi in kept_q {
         let name = plan::copy_name(&cat, qi);
         if outputs.insert(name.clone()) {
@@ -306,9 +320,18 @@ pub fn run(opts: &MergeOptions, progress: &(dyn Fn(u64, u64) + Sync)) -> Result<
         )));
     }
     let mut big = commits.wait().map_err(Error::Failed)?;
+    big.append(&mut staged);
+    if !seal_to.is_empty() {
+        (big, outputs) = seal_outputs(&opts.out, big, outputs, &seal_to)?;
+        // The report stays readable (it says what was merged), without the answers' values.
+        for r in &mut report.rejected {
+            for v in &mut r.violations {
+                v.value = "(sealed)".into();
+            }
+        }
+    }
     outputs.insert(REPORT_FILE.into());
     report.outputs = outputs.iter().cloned().collect();
-    big.append(&mut staged);
     // The report last: a merge output is one once its report is in place.
     big.push(write(&opts.out, REPORT_FILE, &report.to_json())?);
     store::put_all(big).map_err(|(p, e)| Error::Failed(format!("{}: {}", shown(&p), store::io_reason(&e))))?;
@@ -319,6 +342,38 @@ pub fn run(opts: &MergeOptions, progress: &(dyn Fn(u64, u64) + Sync)) -> Result<
         store::remove_empty_dir(&opts.out.join(dir));
     }
     Ok(report)
+}
+
+/// The outputs that hold answers ([`plan::holds_answers`]) sealed to `to` as `<name>.age`,
+/// and the names of all outputs after it.
+fn seal_outputs(
+    out: &Path,
+    staged: Vec<store::Staged>,
+    outputs: BTreeSet<String>,
+    to: &crate::seal::Recipients,
+) -> Result<(Vec<store::Staged>, BTreeSet<String>), Error> {
+    let rel = |p: &Path| {
+        p.strip_prefix(out)
+            .map(|r| r.to_string_lossy().replace('\\', "/"))
+            .unwrap_or_default()
+    };
+    let mut sealed = Vec::with_capacity(staged.len());
+    for s in staged {
+        if plan::holds_answers(&rel(s.path())) {
+            let p = s.path().to_path_buf();
+            sealed.push(
+                s.sealed(to)
+                    .map_err(|e| Error::Failed(format!("{}: {}", shown(&p), store::io_reason(&e))))?,
+            );
+        } else {
+            sealed.push(s);
+        }
+    }
+    let names = outputs
+        .into_iter()
+        .map(|n| if plan::holds_answers(&n) { format!("{n}.age") } else { n })
+        .collect();
+    Ok((sealed, names))
 }
 
 /// Questionnaires found in `questionnaires/` folders beside the inputs: into the catalog, or

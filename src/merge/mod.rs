@@ -850,8 +850,8 @@ impl MergeReport {
         if !self.sealed.is_empty() {
             let _ = writeln!(
                 s,
-                "warning: {} sealed interview(s) not opened, not merged (kept under sealed/): give the supervisor's key \
-                 with --identity FILE",
+                "warning: {} sealed interview(s) not opened, not merged (kept under sealed/): give the key of the \
+                 recipient they are sealed to with --identity FILE",
                 self.sealed.len()
             );
         }

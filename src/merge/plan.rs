@@ -255,6 +255,19 @@ pub fn stale_outputs(old: &[String], outputs: &BTreeSet<String>) -> Vec<String> 
         .collect()
 }
 
+/// Whether a merge output (a name relative to the output folder) holds answers, so that
+/// `merge --seal-to` seals it: the data set, the CSVs, the drafts, the losing copies of
+/// conflicts and the rejected records. Codebooks, syntax, questionnaire copies and the merge
+/// report hold none, and `sealed/` is sealed already.
+pub fn holds_answers(name: &str) -> bool {
+    let dir = |d: &str| name.starts_with(&format!("{d}/"));
+    if dir(crate::file_names::CONFLICTS_DIR) || dir(crate::file_names::REJECTED_DIR) {
+        return true;
+    }
+    !name.contains('/')
+        && (name == NDJSON || name == DRAFTS || (name.ends_with(".csv") && !name.ends_with(".codebook.csv")))
+}
+
 /// The output folders this merge left empty (to remove, if an earlier merge made them).
 pub fn empty_dirs(outputs: &BTreeSet<String>) -> Vec<&'static str> {
     crate::file_names::OUTPUT_DIRS

@@ -578,8 +578,8 @@ impl Cx<'_> {
 
     /// `recipients`: the age public keys (`age1…`) completed interviews are sealed to, one
     /// string or an array of them.
-    fn recipients(&mut self, m: &Map) -> crate::seal::Recipients {
-        let mut to = crate::seal::Recipients::default();
+    fn recipients(&mut self, m: &Map) -> crate::seal::keys::Recipients {
+        let mut to = crate::seal::keys::Recipients::default();
         let keys: Vec<(String, &Value)> = match m.get("recipients") {
             None => return to,
             Some(Value::Array(a)) => a

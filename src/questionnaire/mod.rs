@@ -141,7 +141,7 @@ pub struct Questionnaire {
     pub rosters: Vec<Roster>,
     /// The age public keys completed interviews are sealed to (`recipients`; none: not sealed
     /// unless the data dir names some).
-    pub recipients: crate::seal::Recipients,
+    pub recipients: crate::seal::keys::Recipients,
 }
 
 impl Questionnaire {

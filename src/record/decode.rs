@@ -114,6 +114,8 @@ fn sealed(text: &str) -> Result<SealedView<'_>, String> {
 
 /// What a data dir's interview file holds: an interview, or a sealed one (only its head can be
 /// read on the laptop).
+// A list of a laptop's interviews holds a few hundred: boxing the record would not pay.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
 pub enum Stored {
     /// An interview (a draft, or completed without sealing).
@@ -154,6 +156,9 @@ pub(crate) fn decode_without_paradata(text: &str) -> Decoded<'_> {
     }
 }
 
+/// The fields of a data dir's `config.json` (`store::Config`).
+const SETTINGS_KEYS: [&str; 4] = ["interviewer", "lang", "hand_in_dir", "recipients"];
+
 /// Why a text that does not parse as an interview is not one (or what it is instead).
 fn not_an_interview<'a>(text: &'a str, parsed: &serde_json::Error) -> Decoded<'a> {
     let t = text.trim();
@@ -182,7 +187,7 @@ fn not_an_interview<'a>(text: &'a str, parsed: &serde_json::Error) -> Decoded<'a
         None if v.get("blocks").is_some() && v.get("id").is_some() => Decoded::Ignored(Ignored::Questionnaire),
         None if v
             .as_object()
-            .is_some_and(|o| !o.is_empty() && o.keys().all(|k| k == "interviewer" || k == "lang")) =>
+            .is_some_and(|o| !o.is_empty() && o.keys().all(|k| SETTINGS_KEYS.contains(&k.as_str()))) =>
         {
             Decoded::Ignored(Ignored::Settings)
         }
@@ -391,6 +396,10 @@ mod tests {
         assert_eq!(ignored("0123456789abcdef0123456789abcdef\n"), Some(Ignored::DeviceId));
         assert_eq!(
             ignored(r#"{"interviewer": "I01", "lang": "ru"}"#),
+            Some(Ignored::Settings)
+        );
+        assert_eq!(
+            ignored(r#"{"lang": "ru", "hand_in_dir": "E:\", "recipients": ["age1x"]}"#),
             Some(Ignored::Settings)
         );
         assert_eq!(

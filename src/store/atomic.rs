@@ -117,6 +117,44 @@ pub(crate) struct Staged {
     synced: bool,
 }
 
+impl Staged {
+    /// Where it will be put.
+    pub(crate) fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The same output encrypted to `to` (an age file), staged as `<path>.age`; this plaintext
+    /// temp file is removed. Streams: a large data set is not held in memory.
+    pub(crate) fn sealed(self, to: &crate::seal::Recipients) -> io::Result<Staged> {
+        let mut name = self.path.clone().into_os_string();
+        name.push(".age");
+        let path = PathBuf::from(name);
+        let mut out = AtomicFile::create(&path)?;
+        {
+            let mut w = crate::seal::Sealer::new(Writer(&mut out), to)?;
+            io::copy(
+                &mut io::BufReader::with_capacity(1 << 20, fs::File::open(&self.tmp)?),
+                &mut w,
+            )?;
+            w.finish()?;
+        }
+        out.stage_as(&path)
+    }
+}
+
+/// An [`AtomicFile`] as an `io::Write`.
+struct Writer<'a>(&'a mut AtomicFile);
+
+impl io::Write for Writer<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0.write(buf)?;
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
 impl Drop for Staged {
     fn drop(&mut self) {
         if !self.placed {

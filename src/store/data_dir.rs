@@ -44,7 +44,7 @@ pub struct Config {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hand_in_dir: Option<String>,
     /// The age public keys (`age1…`) completed interviews are sealed to, besides the
-    /// questionnaire's own (`anketa interview --seal-to`).
+    /// questionnaire's own (`anketa seal-to`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub recipients: Vec<String>,
 }
@@ -245,9 +245,25 @@ impl DataDir {
     }
 
     /// The keys completed interviews of questionnaire `q` are sealed to: the questionnaire's
-    /// `recipients` and this data dir's (`anketa interview --seal-to`), both.
+    /// `recipients` and this data dir's (`anketa seal-to`), both. Settings that cannot be read
+    /// but name recipients are an error, not "no keys": a completed interview must not be
+    /// written in plaintext because a file was damaged.
     pub fn seal_to(&self, q: &Questionnaire) -> Result<Recipients, String> {
-        let mine = self.config().recipients;
+        let mine = match fs::read_to_string(&self.config) {
+            Ok(text) => match serde_json::from_str::<Config>(&text) {
+                Ok(c) => c.recipients,
+                Err(_) if !text.contains("recipients") => Vec::new(),
+                Err(e) => {
+                    return Err(format!(
+                        "{}: damaged ({e}), and it names the keys to seal to: the interview is not completed on disk \
+                         until it can be sealed; run `anketa seal-to` with the supervisor's .pub file again",
+                        shown(&self.config)
+                    ));
+                }
+            },
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Vec::new(),
+            Err(e) => return Err(format!("{}: {}", shown(&self.config), io_reason(&e))),
+        };
         if mine.is_empty() {
             return Ok(q.recipients.clone());
         }

@@ -312,7 +312,9 @@ fn earlier_exports(dir: &Path) -> std::collections::HashSet<std::ffi::OsString> 
         .filter(|n| {
             // The data (interviews, drafts) is read again; the report is recognised as one.
             use crate::merge::plan::{DRAFTS, NDJSON, REPORT_FILE};
-            !n.contains('/') && ![NDJSON, DRAFTS, REPORT_FILE].contains(n)
+            let data =
+                [NDJSON, DRAFTS, REPORT_FILE].contains(n) || [NDJSON, DRAFTS].iter().any(|d| *n == format!("{d}.age"));
+            !n.contains('/') && !data
         })
         .map(std::ffi::OsString::from)
         .collect()
@@ -344,7 +346,7 @@ where
             match load(&f.path, buf) {
                 Loaded::Failed(e) => parse(state, i, 0, Err(e)),
                 Loaded::Large(file, size) => read_large(i, file, size, &init, &parse, &mut |_| {}),
-                Loaded::Read => split(buf, |n, item| parse(state, i, n, item)),
+                Loaded::Read => split(&f.path, buf, |n, item| parse(state, i, n, item)),
             }
             progress(done.fetch_add(1, Ordering::Relaxed) + 1, total);
         },
@@ -395,7 +397,7 @@ pub(crate) fn read_ordered<T, S, I, F, K>(
                             Loaded::Large(file, size) => Got::Large(file, size),
                             Loaded::Read => {
                                 let mut items = Vec::with_capacity(1);
-                                split(buf, |n, item| items.push(parse(state, i, n, item)));
+                                split(&files[i].path, buf, |n, item| items.push(parse(state, i, n, item)));
                                 Got::Items(items)
                             }
                         };
@@ -456,8 +458,20 @@ fn load(path: &Path, buf: &mut Vec<u8>) -> Loaded {
     }
 }
 
+/// Why an age file (an output of `merge --seal-to`) is not read as an input.
+const SEALED_OUTPUT: &str = "an age-encrypted file (an output of `anketa merge --seal-to`): merge does not read these; \
+                             decrypt it first (`age -d -i KEY -o interviews.ndjson FILE`) and merge that, or report on \
+                             it directly with `anketa report FILE --identity KEY`";
+
 /// The interview texts of a file read whole (see [`decode::texts`]).
-fn split(buf: &[u8], mut item: impl FnMut(u32, InputText<'_>)) {
+fn split(path: &Path, buf: &[u8], mut item: impl FnMut(u32, InputText<'_>)) {
+    // An empty NDJSON file (the data set of a merge that merged nothing) holds no record.
+    if buf.trim_ascii().is_empty() && path.extension().is_some_and(|e| e == "ndjson") {
+        return;
+    }
+    if crate::seal::is_age_file(buf) {
+        return item(0, Err(SEALED_OUTPUT.into()));
+    }
     match decode::texts(buf) {
         Ok(texts) => texts.each(item),
         Err(e) => item(0, Err(e)),
@@ -492,6 +506,7 @@ where
     }
     match r.fill_buf() {
         Ok(b) if b.trim_ascii_start().first() == Some(&b'{') => {}
+        Ok(b) if crate::seal::is_age_file(b) => return sink(vec![parse(&mut init(), i, 0, Err(SEALED_OUTPUT.into()))]),
         _ => return sink(too_big()),
     }
     let mut lines: Vec<(u32, Result<Vec<u8>, String>)> = Vec::with_capacity(BATCH_LINES);

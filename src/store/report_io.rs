@@ -187,6 +187,12 @@ pub(crate) fn open_report_input(
     let (kind, files) = if meta.is_dir() {
         let report = input.join(crate::merge::plan::REPORT_FILE);
         let ndjson = input.join(crate::merge::plan::NDJSON);
+        // A merge with --seal-to wrote the data set as an age file.
+        let ndjson = if ndjson.is_file() {
+            ndjson
+        } else {
+            input.join(format!("{}.age", crate::merge::plan::NDJSON))
+        };
         if report.is_file() && ndjson.is_file() {
             merge = Some(read_merge_report(&report).map_err(|e| vec![format!("{}: {e}", shown(&report))])?);
             found.extend(merge_report_questionnaires(&report));
@@ -222,7 +228,9 @@ pub(crate) fn open_report_input(
         return Err(problems);
     }
     let ndjson = match (kind, files.as_slice()) {
-        (InputKind::MergeOutput | InputKind::Ndjson, [f]) if starts_as_ndjson(&f.path) => Some(f.path.clone()),
+        (InputKind::MergeOutput | InputKind::Ndjson, [f]) if starts_as_ndjson(&f.path) || is_age(&f.path) => {
+            Some(f.path.clone())
+        }
         _ => None,
     };
     let inp = ReportInput {
@@ -385,7 +393,7 @@ impl ReportInput {
             examples: Vec::new(),
         };
         let workers: Vec<Worker<S>> = match &self.ndjson {
-            Some(path) => stream_ndjson(path, &new_worker, &handle, progress),
+            Some(path) => stream_ndjson(path, ids, &new_worker, &handle, progress),
             None => {
                 let pool: Mutex<Vec<Worker<S>>> = Mutex::new(Vec::new());
                 read_all(
@@ -461,6 +469,16 @@ fn starts_as_ndjson(path: &Path) -> bool {
     crate::record::decode::starts_ndjson(first.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&first))
 }
 
+/// Whether a file is an age file (a data set sealed by `merge --seal-to`).
+fn is_age(path: &Path) -> bool {
+    let mut head = [0u8; 32];
+    let Ok((mut f, _)) = super::open_input(path) else {
+        return false;
+    };
+    let n = std::io::Read::read(&mut f, &mut head).unwrap_or(0);
+    crate::seal::is_age_file(&head[..n])
+}
+
 /// Bytes read per piece of an NDJSON stream.
 const PIECE: usize = 4 << 20;
 
@@ -479,6 +497,7 @@ enum Piece {
 /// size of the file. A line over 10 MB, or not UTF-8, is a reject, like in `anketa merge`.
 fn stream_ndjson<S, N, H>(
     path: &Path,
+    ids: &Identities,
     new_worker: &N,
     handle: &H,
     progress: &(dyn Fn(u64, u64) + Sync),
@@ -541,7 +560,7 @@ where
             })
             .collect();
         drop(back_tx);
-        read_pieces(path, &tx, &back_rx, &too_long, progress);
+        read_pieces(path, ids, &tx, &back_rx, &too_long, progress);
         drop(tx);
         workers.into_iter().filter_map(|h| h.join().ok()).collect()
     })
@@ -550,19 +569,33 @@ where
 /// The reader's side of [`stream_ndjson`].
 fn read_pieces(
     path: &Path,
+    ids: &Identities,
     tx: &std::sync::mpsc::SyncSender<Piece>,
     back: &std::sync::mpsc::Receiver<Vec<u8>>,
     too_long: &str,
     progress: &(dyn Fn(u64, u64) + Sync),
 ) {
-    let mut f = match super::open_input(path) {
-        Ok((f, _)) => f,
+    let (f, meta) = match super::open_input(path) {
+        Ok(f) => f,
         Err(e) => {
             let _ = tx.send(Piece::Bad(0, e.detail));
             return;
         }
     };
-    let total_mb = f.metadata().map_or(0, |m| m.len() >> 20);
+    let total_mb = meta.len() >> 20;
+    // A data set sealed by `merge --seal-to`: decrypted as it is read.
+    let sealed = is_age(path);
+    let mut f: Box<dyn Read> = if sealed {
+        match crate::seal::open_reader(std::io::BufReader::with_capacity(1 << 20, f), ids) {
+            Ok(r) => Box::new(r),
+            Err(locked) => {
+                let _ = tx.send(Piece::Bad(0, locked.reason()));
+                return;
+            }
+        }
+    } else {
+        Box::new(f)
+    };
     let mut read_bytes: u64 = 0;
     let mut carry: Vec<u8> = Vec::new();
     let mut line: u32 = 1;
@@ -584,7 +617,11 @@ fn read_pieces(
                 Ok(_) => {}
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
                 Err(e) => {
-                    failed = Some(format!("cannot read: {}", super::io_reason(&e)));
+                    failed = Some(if sealed {
+                        crate::seal::reading_error(&e).reason()
+                    } else {
+                        format!("cannot read: {}", super::io_reason(&e))
+                    });
                     break;
                 }
             }
@@ -737,6 +774,7 @@ mod tests {
         assert!(starts_as_ndjson(&p));
         let workers = stream_ndjson(
             &p,
+            &Identities::default(),
             &|| Worker {
                 user: Vec::new(),
                 rejected: 0,

@@ -201,7 +201,12 @@ impl<C: Clock> Runner<C> {
                 let session = app.session()?;
                 let rec = &session.rec;
                 self.writes += 1;
-                let written = match self.dir.seal_to(&session.q) {
+                // Only a completed interview is sealed: the keys are looked up for it alone.
+                let to = match rec.status {
+                    crate::record::Status::Completed => self.dir.seal_to(&session.q),
+                    crate::record::Status::InProgress => Ok(Default::default()),
+                };
+                let written = match to {
                     Ok(to) => self.dir.save(rec, &to),
                     Err(e) => Err(io::Error::other(e)),
                 };

@@ -246,7 +246,11 @@ fn draft_or_sealed(data: &Path, ids: &anketa::seal::Identities) -> bool {
     let text = std::fs::read_to_string(&path).unwrap();
     match anketa::record::decode::stored(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display())) {
         anketa::record::decode::Stored::Open(rec) => {
-            assert_eq!(rec.status, anketa::record::Status::InProgress, "a completed interview in plaintext");
+            assert_eq!(
+                rec.status,
+                anketa::record::Status::InProgress,
+                "a completed interview in plaintext"
+            );
             assert_eq!(value(&rec, "a"), Some(AnswerValue::Text("1".into())));
             false
         }

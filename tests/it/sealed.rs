@@ -308,3 +308,89 @@ fn cut_flipped_and_altered_sealed_files_are_refused_each_with_its_reason() {
     // The refused files are kept as they were read.
     assert_eq!(fs::read_dir(out.join("rejected")).unwrap().count(), 3);
 }
+
+#[test]
+fn merge_seal_to_writes_the_answers_as_age_files_that_the_key_and_report_open() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (key, public) = keygen(tmp.path(), "sup");
+    let plain = tmp.path().join("plain");
+    simulate("projects", 25, &plain, 9, 0.2, 3);
+    let (open, sealed) = (tmp.path().join("open"), tmp.path().join("sealed"));
+    ok(&anketa(&["merge", s(&plain), "--out", s(&open)]));
+    ok(&anketa(&[
+        "merge",
+        s(&plain),
+        "--seal-to",
+        s(&public),
+        "--out",
+        s(&sealed),
+    ]));
+    let report: serde_json::Value =
+        serde_json::from_slice(&fs::read(sealed.join("merge-report.json")).unwrap()).unwrap();
+    let outputs: Vec<&str> = report["outputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o.as_str().unwrap())
+        .collect();
+    // Every file that holds answers is sealed, and only those; each opens to the plaintext output.
+    let mut n = 0;
+    for name in &outputs {
+        let bytes = fs::read(sealed.join(name)).unwrap();
+        match name.strip_suffix(".age") {
+            Some(plain_name) => {
+                n += 1;
+                assert!(anketa::seal::is_age_file(&bytes), "{name}");
+                let mut ids = anketa::seal::Identities::default();
+                ids.add_file("sup.key", &fs::read_to_string(&key).unwrap()).unwrap();
+                let opened = anketa::seal::open_bytes(&bytes, &ids).unwrap();
+                assert!(
+                    opened == fs::read(open.join(plain_name)).unwrap(),
+                    "{name} opens to other bytes"
+                );
+                assert!(
+                    !sealed.join(plain_name).exists(),
+                    "{plain_name} written in plaintext too"
+                );
+            }
+            None => {
+                assert!(
+                    name.ends_with(".codebook.csv")
+                        || name.ends_with(".sps")
+                        || name.starts_with("questionnaires/")
+                        || *name == "merge-report.json",
+                    "{name} is not sealed"
+                );
+                if *name != "merge-report.json" {
+                    assert!(bytes == fs::read(open.join(name)).unwrap(), "{name} differs");
+                }
+            }
+        }
+    }
+    assert!(outputs.contains(&"interviews.ndjson.age") && outputs.contains(&"drafts.ndjson.age"));
+    assert!(n >= 5, "{outputs:?}"); // data set, drafts, the questionnaire's and its rosters' CSVs
+    // The report reads the sealed data set with the key, as the plaintext one.
+    let r = |dir: &Path, key: Option<&Path>| {
+        let mut args = vec!["report", s(dir), "--format", "csv"];
+        if let Some(k) = key {
+            args.extend(["--identity", s(k)]);
+        }
+        anketa(&args)
+    };
+    assert_eq!(ok(&r(&sealed, Some(&key))), ok(&r(&open, None)));
+    says(&r(&sealed, None), "sealed: needs --identity");
+    // Merged again, the sealed data set is refused with what to do, not skipped in silence.
+    let again = anketa(&[
+        "merge",
+        s(&sealed),
+        "--identity",
+        s(&key),
+        "--out",
+        s(&tmp.path().join("again")),
+    ]);
+    assert_eq!(again.status.code(), Some(3));
+    says(
+        &again,
+        "interviews.ndjson.age: an age-encrypted file (an output of `anketa merge --seal-to`)",
+    );
+}

@@ -30,9 +30,12 @@
 //!
 //! [age]: https://age-encryption.org
 
+pub mod keys;
+
+pub use keys::{Identities, KeyPair, Recipients, keygen};
+
 use crate::record::view::{QuestionnaireView, Str};
 use crate::record::{Record, RecordView, Status};
-use age::secrecy::ExposeSecret;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use serde::{Deserialize, Serialize};
@@ -40,196 +43,6 @@ use std::io::{Read, Write};
 
 /// The format tag of a sealed interview file.
 pub const SEALED_FORMAT: &str = "anketa-sealed/1";
-
-/// The X25519 recipients (public keys) completed interviews are sealed to.
-#[derive(Clone, Default)]
-pub struct Recipients(Vec<(String, age::x25519::Recipient)>);
-
-impl std::fmt::Debug for Recipients {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_list().entries(self.0.iter().map(|(s, _)| s)).finish()
-    }
-}
-
-impl PartialEq for Recipients {
-    fn eq(&self, other: &Self) -> bool {
-        self.keys().eq(other.keys())
-    }
-}
-
-impl Recipients {
-    /// Reads recipients from `text`: one `age1…` key, or a recipients file (one key per line,
-    /// blank lines and `#` comments allowed). `label` names the text in errors. Each error names
-    /// its line and what to do.
-    pub fn parse(label: &str, text: &str) -> Result<Recipients, String> {
-        let mut r = Recipients::default();
-        for (n, line) in text.lines().enumerate() {
-            let line = line.trim().trim_start_matches('\u{feff}');
-            if line.is_empty() || line.starts_with('#') {
-                continue;
-            }
-            let at = if text.trim().lines().count() > 1 {
-                format!("{label}, line {}", n + 1)
-            } else {
-                label.to_string()
-            };
-            r.add(&at, line)?;
-        }
-        if r.0.is_empty() {
-            return Err(format!(
-                "{label}: no recipient (an `age1…` public key) in it; make a key pair with `anketa keygen --out NAME` and give NAME.pub"
-            ));
-        }
-        Ok(r)
-    }
-
-    /// Adds one `age1…` key (given at `at`, for errors); a key given twice is kept once.
-    pub fn add(&mut self, at: &str, key: &str) -> Result<(), String> {
-        let key = key.trim();
-        let r: age::x25519::Recipient = key.parse().map_err(|e| not_a_recipient(at, key, e))?;
-        let canonical = r.to_string();
-        if !self.0.iter().any(|(s, _)| *s == canonical) {
-            self.0.push((canonical, r));
-        }
-        Ok(())
-    }
-
-    /// Both sets: every key once, in order.
-    pub fn union(mut self, other: &Recipients) -> Recipients {
-        for (s, r) in &other.0 {
-            if !self.0.iter().any(|(t, _)| t == s) {
-                self.0.push((s.clone(), r.clone()));
-            }
-        }
-        self
-    }
-
-    /// Whether there is no key (interviews are then not sealed).
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-
-    /// How many keys.
-    pub fn len(&self) -> usize {
-        self.0.len()
-    }
-
-    /// The keys, as `age1…` strings.
-    pub fn keys(&self) -> impl Iterator<Item = &str> {
-        self.0.iter().map(|(s, _)| s.as_str())
-    }
-
-    fn encryptor(&self) -> age::Encryptor {
-        age::Encryptor::with_recipients(self.0.iter().map(|(_, r)| r as &dyn age::Recipient))
-            .expect("at least one X25519 recipient: checked by the callers")
-    }
-}
-
-/// Why `key` is not a recipient, with what to do.
-fn not_a_recipient(at: &str, key: &str, e: &str) -> String {
-    let shown: String = key.chars().take(24).collect();
-    if key.starts_with("AGE-SECRET-KEY-") {
-        format!(
-            "{at}: this is a secret key (an identity), not a recipient. Give the public key (the .pub file of `anketa keygen`); \
-             the secret key stays with the supervisor and never goes onto a laptop"
-        )
-    } else if key.starts_with("ssh-") {
-        format!(
-            "{at}: `{shown}…` is a kind of key anketa does not seal to; make a key pair with `anketa keygen --out NAME`"
-        )
-    } else {
-        format!("{at}: `{shown}` is not an age public key ({e}); it starts with `age1` and has 62 characters")
-    }
-}
-
-/// The supervisor's secret keys, which open sealed interviews.
-#[derive(Clone, Default)]
-pub struct Identities(Vec<age::x25519::Identity>);
-
-impl std::fmt::Debug for Identities {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Identities({} key(s))", self.0.len())
-    }
-}
-
-impl Identities {
-    /// Reads an identity file (one `AGE-SECRET-KEY-1…` per line, blank lines and `#` comments
-    /// allowed), as `anketa keygen` and `age-keygen` write it; its keys are added. `label`
-    /// names the file in errors.
-    pub fn add_file(&mut self, label: &str, text: &str) -> Result<(), String> {
-        let before = self.0.len();
-        for (n, line) in text.lines().enumerate() {
-            let line = line.trim().trim_start_matches('\u{feff}');
-            if line.is_empty() || line.starts_with('#') {
-                continue;
-            }
-            if line.starts_with("age1") {
-                return Err(format!(
-                    "{label}, line {}: this is a public key (a recipient), which seals but cannot open; give the secret key file \
-                     (NAME.key of `anketa keygen`)",
-                    n + 1
-                ));
-            }
-            let id: age::x25519::Identity = line.parse().map_err(|e| {
-                format!(
-                    "{label}, line {}: not an age secret key ({e}); give the NAME.key file of `anketa keygen` (its key line starts with \
-                     AGE-SECRET-KEY-1)",
-                    n + 1
-                )
-            })?;
-            self.0.push(id);
-        }
-        if self.0.len() == before {
-            return Err(format!(
-                "{label}: no secret key (AGE-SECRET-KEY-1…) in it; give the NAME.key file of `anketa keygen`"
-            ));
-        }
-        Ok(())
-    }
-
-    /// Whether no key was given.
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-
-    fn iter(&self) -> impl Iterator<Item = &dyn age::Identity> {
-        self.0.iter().map(|i| i as &dyn age::Identity)
-    }
-}
-
-/// A new key pair, as the texts of its two files.
-pub struct KeyPair {
-    /// The identity file (secret): comments, then the `AGE-SECRET-KEY-1…` line.
-    pub identity_file: String,
-    /// The recipient file (public): a comment, then the `age1…` line.
-    pub recipient_file: String,
-    /// The recipient, `age1…`.
-    pub recipient: String,
-}
-
-/// Makes a new X25519 key pair; `created` (RFC 3339) is written in the files' comments.
-pub fn keygen(created: &str) -> KeyPair {
-    let id = age::x25519::Identity::generate();
-    let recipient = id.to_public().to_string();
-    let identity_file = format!(
-        "# anketa: the SECRET key that opens sealed interviews. Keep it on the supervisor's computer only,\n\
-         # with a backup copy kept apart (see docs/keys.ru.md): without it sealed interviews cannot be opened.\n\
-         # created: {created}\n\
-         # public key: {recipient}\n\
-         {}\n",
-        id.to_string().expose_secret()
-    );
-    let recipient_file = format!(
-        "# anketa: the PUBLIC key (recipient) that laptops seal completed interviews to; safe to copy.\n\
-         # created: {created}\n\
-         {recipient}\n"
-    );
-    KeyPair {
-        identity_file,
-        recipient_file,
-        recipient,
-    }
-}
 
 /// The head of a sealed file as it is written.
 #[derive(Serialize)]
@@ -306,17 +119,28 @@ pub fn is_age_file(bytes: &[u8]) -> bool {
 
 /// Opens an age file (a sealed output of merge) with `ids`.
 pub fn open_bytes(bytes: &[u8], ids: &Identities) -> Result<Vec<u8>, Locked> {
-    let d = age::Decryptor::new_buffered(bytes).map_err(|e| opening_error(&e))?;
+    let mut r = open_reader(bytes, ids)?;
+    let mut plain = Vec::with_capacity(bytes.len());
+    r.read_to_end(&mut plain).map_err(|e| reading_error(&e))?;
+    Ok(plain)
+}
+
+/// A reader of what the age file `r` holds, decrypted as it is read (a large sealed data set
+/// is not held in memory). A read error is one of [`reading_error`]'s.
+pub fn open_reader<R: std::io::BufRead>(r: R, ids: &Identities) -> Result<impl Read, Locked> {
+    let d = age::Decryptor::new_buffered(r).map_err(|e| opening_error(&e))?;
     if ids.is_empty() {
         return Err(Locked::NoIdentity);
     }
-    let mut r = d.decrypt(ids.iter()).map_err(|e| opening_error(&e))?;
-    let mut plain = Vec::with_capacity(bytes.len());
-    r.read_to_end(&mut plain).map_err(|e| match e.kind() {
+    d.decrypt(ids.iter()).map_err(|e| opening_error(&e))
+}
+
+/// Why reading the content of an opened age file failed.
+pub fn reading_error(e: &std::io::Error) -> Locked {
+    match e.kind() {
         std::io::ErrorKind::UnexpectedEof => Locked::Damaged("cut short: copy it again".into()),
         _ => Locked::Tampered("its encrypted content fails authentication: altered or damaged after sealing".into()),
-    })?;
-    Ok(plain)
+    }
 }
 
 /// Why a sealed text was not opened.
