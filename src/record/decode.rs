@@ -399,7 +399,7 @@ mod tests {
             Some(Ignored::Settings)
         );
         assert_eq!(
-            ignored(r#"{"lang": "ru", "hand_in_dir": "E:\", "recipients": ["age1x"]}"#),
+            ignored(r#"{"lang": "ru", "hand_in_dir": "E:/", "recipients": ["age1x"]}"#),
             Some(Ignored::Settings)
         );
         assert_eq!(
