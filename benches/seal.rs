@@ -29,6 +29,7 @@ fn main() {
         "| questionnaire | record bytes | seal_record p50 | save plaintext p50 | save sealed (1 key) p50 | save sealed (2 keys) p50 | added by sealing (p50) |"
     );
     println!("|---|---|---|---|---|---|---|");
+    let mut opened = Vec::new();
     for id in ["nko", "projects"] {
         let q = bundled(id).unwrap();
         let sim = Simulator::new(
@@ -70,6 +71,7 @@ fn main() {
             }
         }
         let (p, a, b) = (pct(&mut plain, 0.5), pct(&mut s1, 0.5), pct(&mut s2, 0.5));
+        opened.push((id, recs));
         println!(
             "| {id} | {bytes} | {} | {} | {} | {} | {} |",
             us(seal_only),
@@ -79,6 +81,68 @@ fn main() {
             us(a.saturating_sub(p))
         );
     }
+    let k = seal::keygen("2026-12-04T00:00:00Z");
+    let mut ids = seal::Identities::default();
+    ids.add_file("bench", &k.identity_file).unwrap();
+    let to = Recipients::parse("bench", &k.recipient_file).unwrap();
+    let id: age::x25519::Identity = k.identity_file.lines().last().unwrap().parse().unwrap();
+    let t = Instant::now();
+    for _ in 0..200 {
+        std::hint::black_box(id.to_public());
+    }
+    println!(
+        "x25519 public key from the secret (a base point multiplication): {}",
+        us(t.elapsed() / 200)
+    );
+    // Opening an age file of 1 byte (the key exchange and header alone), with anketa's key
+    // (public key computed once) and with age's own identity, interleaved.
+    let tiny = seal::seal_bytes(b"x", &to);
+    let (mut ours, mut ages) = (Vec::new(), Vec::new());
+    for _ in 0..400 {
+        let t = Instant::now();
+        std::hint::black_box(seal::open_bytes(&tiny, &ids).unwrap());
+        ours.push(t.elapsed());
+        let t = Instant::now();
+        std::hint::black_box(age::decrypt(&id, &tiny).unwrap());
+        ages.push(t.elapsed());
+    }
+    println!(
+        "opening an age file of 1 byte (key exchange and header), p50: anketa's key {}, age's identity {}",
+        us(pct(&mut ours, 0.5)),
+        us(pct(&mut ages, 0.5))
+    );
+    for (id, recs) in &opened {
+        print!("{id}: ");
+        opening(recs, &to, &ids);
+    }
+}
+
+/// What opening a sealed file costs in merge, by step: the head, base64 + age, the record.
+fn opening(recs: &[anketa::record::Record], to: &Recipients, ids: &seal::Identities) {
+    let files: Vec<String> = recs
+        .iter()
+        .map(|r| String::from_utf8(seal::seal_record(r, to)).unwrap())
+        .collect();
+    let mut t = [Duration::ZERO; 3];
+    for f in &files {
+        let a = Instant::now();
+        let head = seal::SealedView::parse(f).unwrap();
+        let b = Instant::now();
+        let plain = head.open(ids).unwrap();
+        let c = Instant::now();
+        std::hint::black_box(anketa::record::decode::record(&plain).unwrap());
+        let d = Instant::now();
+        t[0] += b - a;
+        t[1] += c - b;
+        t[2] += d - c;
+    }
+    let n = files.len() as u32;
+    println!(
+        "opening one sealed file (mean of {n}): head {}, base64 + age {}, the record (owned) {}",
+        us(t[0] / n),
+        us(t[1] / n),
+        us(t[2] / n)
+    );
 }
 
 fn recipients(n: usize) -> Recipients {

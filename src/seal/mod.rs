@@ -59,7 +59,7 @@ struct HeadOut<'a> {
 
 /// Seals a record: the sealed file's bytes (pretty-printed JSON, a newline at the end).
 pub fn seal_record(rec: &Record, to: &Recipients) -> Vec<u8> {
-    let sealed = BASE64.encode(seal_bytes(&rec.to_json(), to));
+    let sealed = BASE64.encode(seal_bytes(&rec.to_json_line(), to));
     let head = HeadOut {
         format: SEALED_FORMAT,
         id: &rec.id,

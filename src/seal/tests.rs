@@ -60,7 +60,7 @@ fn a_sealed_record_opens_to_the_same_bytes_and_shows_no_answer() {
         (rec.id.as_str(), 12, Status::Completed)
     );
     let plain = head.open(&ids).unwrap();
-    assert_eq!(plain.as_bytes(), rec.to_json());
+    assert_eq!(plain.as_bytes(), rec.to_json_line());
     check_head(&head, &RecordView::parse(&plain).unwrap()).unwrap();
     // Sealing twice gives other bytes (fresh keys), the same record inside.
     let again = seal_record(&rec, &to);
@@ -172,4 +172,27 @@ fn merge_outputs_seal_as_plain_age_files() {
     assert!(!contains(&file, "Да".as_bytes()));
     assert_eq!(open_bytes(&file, &ids).unwrap(), data.as_bytes());
     assert!(!open_bytes(&file[..file.len() - 10], &ids).unwrap_err().wants_key());
+}
+
+#[test]
+fn our_key_opens_exactly_what_ages_own_identity_opens() {
+    // Files sealed by age to one, two and three recipients: our key (public key cached) and
+    // age's x25519::Identity open the same ones, to the same bytes, and refuse the same ones.
+    let pairs: Vec<KeyPair> = (0..3).map(|_| keygen("2026-12-04T12:00:00Z")).collect();
+    for n in 1..=3 {
+        let mut to = Recipients::default();
+        for p in &pairs[..n] {
+            to = to.union(&Recipients::parse("r", &p.recipient_file).unwrap());
+        }
+        let file = seal_bytes(b"{\"answers\": 1}", &to);
+        for (i, p) in pairs.iter().enumerate() {
+            let mut ours = Identities::default();
+            ours.add_file("k", &p.identity_file).unwrap();
+            let theirs: age::x25519::Identity = p.identity_file.lines().last().unwrap().parse().unwrap();
+            let by_age = age::decrypt(&theirs, &file).ok();
+            let by_us = open_bytes(&file, &ours).ok();
+            assert_eq!(by_us, by_age, "{n} recipients, key {i}");
+            assert_eq!(by_us.is_some(), i < n);
+        }
+    }
 }
