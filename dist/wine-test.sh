@@ -249,6 +249,16 @@ both 'echo 5ca1ab1e0000000000000000000000aa >lap1/device'
 step paths 0 handin stick --data-dir lap1
 step paths 0 handin stick --data-dir lap1 --lang en
 step paths 0 merge stick --out merged-stick
+# Sealed interviews (issue 16): the key made and the interviews sealed under wine (the OS's
+# randomness through the ProcessPrng shim), then both programs open and merge the same files.
+(cd "$W" && "$WINE" "$EXE" keygen --out sup </dev/null >/dev/null 2>&1) || fail "keygen under wine"
+(cd "$W" && "$WINE" "$EXE" simulate --questionnaire nko --count 20 --seed 12 --incomplete-share 0.2 \
+  --seal-to sup.pub --out lap6 </dev/null >/dev/null 2>&1) || fail "simulate --seal-to under wine"
+grep -q anketa-sealed/1 "$W"/lap6/interviews/*.json || fail "nothing sealed under wine"
+cp "$W"/sup.key "$W"/sup.pub "$L"/ && cp -r "$W/lap6" "$L/lap6"
+step paths 3 merge lap6 --out merged-sealed-nokey
+step paths 0 merge lap6 lap1 --identity sup.key --out merged-sealed
+step paths 0 list --data-dir lap6 --all
 
 # A merge whose output is held open by another program (holdopen.exe opens the file and waits
 # for its stop file). With FILE_SHARE_DELETE (how Rust's std, and anketa, open files; how a
