@@ -115,13 +115,7 @@ impl Summary {
             started: head.updated.clone(),
             completed: (head.status == crate::record::Status::Completed).then(|| head.updated.clone()),
             updated: head.updated,
-            duration_ms: 0,
-            position: None,
-            position_at: Vec::new(),
-            answers: Default::default(),
-            rosters: Default::default(),
-            reopened: Vec::new(),
-            paradata: Vec::new(),
+            ..Record::default()
         };
         Summary {
             started_local: String::new(),

@@ -53,7 +53,7 @@ pub const FORMAT: &str = "anketa-interview/1";
 pub const FORMAT_V2: &str = "anketa-interview/2";
 
 /// One interview, as stored.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Record {
     /// [`FORMAT`], or [`FORMAT_V2`] for a questionnaire with rosters.
@@ -126,7 +126,7 @@ impl Instance {
 }
 
 /// The questionnaire an interview was conducted with.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct QuestionnaireRef {
     /// Questionnaire id.
@@ -138,10 +138,11 @@ pub struct QuestionnaireRef {
 }
 
 /// Interview status.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     /// Started, not completed (a draft).
+    #[default]
     InProgress,
     /// Completed; read-only unless reopened.
     Completed,

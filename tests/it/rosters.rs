@@ -2,7 +2,7 @@
 //! removed one) for `questionnaires/projects.json`, the roster CSVs read back with the csv crate
 //! and joined to the main CSV, and the NDJSON keeping the nested records.
 
-use crate::support::{anketa, ok, s};
+use crate::support::{anketa, merge_outputs, ok, s};
 use anketa::record::{Answer, AnswerValue, Event, EventKind, FORMAT_V2, Instance, QuestionnaireRef, Record, Status};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
@@ -280,13 +280,8 @@ fn roster_csvs_join_to_the_main_csv() {
     );
 
     // Codebook and syntax per roster file; all named in the report's outputs.
-    let report: serde_json::Value = serde_json::from_slice(&fs::read(out.join("merge-report.json")).unwrap()).unwrap();
-    let outputs: Vec<&str> = report["outputs"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|o| o.as_str().unwrap())
-        .collect();
+    let outputs = merge_outputs(&out);
+    let outputs: Vec<&str> = outputs.iter().map(String::as_str).collect();
     for roster in ["projects", "partners"] {
         for ext in ["csv", "codebook.csv", "sps"] {
             let name = format!("projects.{roster}.{ext}");
@@ -311,6 +306,7 @@ fn roster_csvs_join_to_the_main_csv() {
     for (line, r) in nd.lines().zip(&want) {
         assert_eq!(line.as_bytes(), r.to_json_line());
     }
+    let report: serde_json::Value = serde_json::from_slice(&fs::read(out.join("merge-report.json")).unwrap()).unwrap();
     assert_eq!(report["accounting"]["duplicates"], 1);
     assert_eq!(report["accounting"]["conflict_losers"], 1);
 

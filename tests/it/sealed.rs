@@ -1,7 +1,7 @@
 //! Sealed interviews (issue 16) through the real binary: keys, sealed files with nothing in the
 //! clear, merge and report with and without the right key, damaged and altered files.
 
-use crate::support::{anketa, has_all, ok, s, says, simulate, text};
+use crate::support::{anketa, has_all, merge_outputs, ok, s, says, simulate, simulate_with, text};
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -13,23 +13,7 @@ fn keygen(dir: &Path, name: &str) -> (PathBuf, PathBuf) {
 }
 
 fn sealed_sim(q: &str, count: u32, out: &Path, seed: u32, to: &Path) {
-    ok(&anketa(&[
-        "simulate",
-        "--questionnaire",
-        q,
-        "--count",
-        &count.to_string(),
-        "--out",
-        s(out),
-        "--seed",
-        &seed.to_string(),
-        "--incomplete-share",
-        "0.2",
-        "--interviewers",
-        "3",
-        "--seal-to",
-        s(to),
-    ]));
+    simulate_with(q, count, out, seed, 0.2, 3, &["--seal-to", s(to)]);
 }
 
 fn files(dir: &Path) -> Vec<PathBuf> {
@@ -325,14 +309,8 @@ fn merge_seal_to_writes_the_answers_as_age_files_that_the_key_and_report_open() 
         "--out",
         s(&sealed),
     ]));
-    let report: serde_json::Value =
-        serde_json::from_slice(&fs::read(sealed.join("merge-report.json")).unwrap()).unwrap();
-    let outputs: Vec<&str> = report["outputs"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|o| o.as_str().unwrap())
-        .collect();
+    let outputs = merge_outputs(&sealed);
+    let outputs: Vec<&str> = outputs.iter().map(String::as_str).collect();
     // Every file that holds answers is sealed, and only those; each opens to the plaintext output.
     let mut n = 0;
     for name in &outputs {

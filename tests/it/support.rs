@@ -16,21 +16,46 @@ pub fn anketa(args: &[&str]) -> Output {
 /// Simulated interviews of questionnaire `q` (a bundled id or a path) into the data dir `out`;
 /// the run must succeed.
 pub fn simulate(q: &str, count: u32, out: &Path, seed: u32, incomplete: f64, interviewers: u32) {
-    ok(&anketa(&[
+    simulate_with(q, count, out, seed, incomplete, interviewers, &[]);
+}
+
+/// [`simulate`] with more arguments (`--seal-to KEY`, say).
+pub fn simulate_with(q: &str, count: u32, out: &Path, seed: u32, incomplete: f64, interviewers: u32, more: &[&str]) {
+    let (count, seed, incomplete, interviewers) = (
+        count.to_string(),
+        seed.to_string(),
+        incomplete.to_string(),
+        interviewers.to_string(),
+    );
+    let mut args = vec![
         "simulate",
         "--questionnaire",
         q,
         "--count",
-        &count.to_string(),
+        &count,
         "--out",
         s(out),
         "--seed",
-        &seed.to_string(),
+        &seed,
         "--incomplete-share",
-        &incomplete.to_string(),
+        &incomplete,
         "--interviewers",
-        &interviewers.to_string(),
-    ]));
+        &interviewers,
+    ];
+    args.extend(more);
+    ok(&anketa(&args));
+}
+
+/// The outputs a merge into `out` wrote, as its `merge-report.json` lists them.
+pub fn merge_outputs(out: &Path) -> Vec<String> {
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("merge-report.json")).unwrap()).unwrap();
+    report["outputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o.as_str().unwrap().to_string())
+        .collect()
 }
 
 /// Bytes as text (lossy: a test shows whatever came out).

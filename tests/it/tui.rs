@@ -301,19 +301,24 @@ fn script_whole_interview(q_index: usize) -> (Vec<KeyEvent>, Record) {
     (keys, rec)
 }
 
+/// Plays `keys` through the run loop on `data`, at 80×24.
+fn play(app: &mut App, data: &DataDir, keys: impl IntoIterator<Item = KeyEvent>) {
+    let mut rt = Runner::new(data.clone(), TestClock(0), Theme::plain());
+    let mut term = Terminal::new(TestBackend::new(80, 24)).unwrap();
+    let mut it = keys.into_iter();
+    run_loop(&mut term, app, &mut rt, |_| {
+        Ok(it.next().map_or(Input::End, |k| Input::Event(Event::Key(k))))
+    })
+    .unwrap();
+}
+
 #[test]
 fn whole_nko_interview_through_the_run_loop() {
     let (keys, expected) = script_whole_interview(0);
     let dir = tempfile::tempdir().unwrap();
     let data = DataDir::at(dir.path());
     let mut app = App::new(Lang::Ru, catalog(), None);
-    let mut rt = Runner::new(data.clone(), TestClock(0), Theme::plain());
-    let mut term = Terminal::new(TestBackend::new(80, 24)).unwrap();
-    let mut it = keys.into_iter();
-    run_loop(&mut term, &mut app, &mut rt, |_| {
-        Ok(it.next().map_or(Input::End, |k| Input::Event(Event::Key(k))))
-    })
-    .unwrap();
+    play(&mut app, &data, keys);
     assert!(app.should_quit());
     let files = data.list();
     assert_eq!(files.len(), 1, "{files:?}");
@@ -806,13 +811,7 @@ fn a_completed_interview_is_sealed_listed_without_content_and_never_reopened() {
     .unwrap();
     let data = DataDir::at(dir.path());
     let mut app = App::new(Lang::Ru, catalog(), None);
-    let mut rt = Runner::new(data.clone(), TestClock(0), Theme::plain());
-    let mut term = Terminal::new(TestBackend::new(80, 24)).unwrap();
-    let mut it = keys.into_iter();
-    run_loop(&mut term, &mut app, &mut rt, |_| {
-        Ok(it.next().map_or(Input::End, |k| Input::Event(Event::Key(k))))
-    })
-    .unwrap();
+    play(&mut app, &data, keys);
     let files = data.list();
     assert_eq!(files.len(), 1, "{files:?}");
     let anketa::record::decode::Stored::Sealed(head) = files[0].1.clone().unwrap() else {
@@ -837,13 +836,11 @@ fn a_completed_interview_is_sealed_listed_without_content_and_never_reopened() {
     // The start screen lists it as completed and sealed, without content; opening it (Enter)
     // and reopening it (F7) are refused with the reason, and the file is unchanged.
     let mut app = App::new(Lang::Ru, catalog(), Some("И07".into()));
-    let mut rt = Runner::new(data.clone(), TestClock(0), Theme::plain());
-    let script = [key(KeyCode::Right), key(KeyCode::Right), key(KeyCode::Enter)];
-    let mut it = script.into_iter();
-    run_loop(&mut term, &mut app, &mut rt, |_| {
-        Ok(it.next().map_or(Input::End, |k| Input::Event(Event::Key(k))))
-    })
-    .unwrap();
+    play(
+        &mut app,
+        &data,
+        [key(KeyCode::Right), key(KeyCode::Right), key(KeyCode::Enter)],
+    );
     let screen = render(&app, 80, 24);
     assert!(screen.contains("nko · [запечатано] · завершено"), "{screen}");
     assert!(app.session().is_none());
@@ -854,11 +851,7 @@ fn a_completed_interview_is_sealed_listed_without_content_and_never_reopened() {
         app.notice()
     );
     // F5 (reopen) on the same row: the notice again, no confirmation asked.
-    let mut it = [key(KeyCode::F(5))].into_iter();
-    run_loop(&mut term, &mut app, &mut rt, |_| {
-        Ok(it.next().map_or(Input::End, |k| Input::Event(Event::Key(k))))
-    })
-    .unwrap();
+    play(&mut app, &data, [key(KeyCode::F(5))]);
     let screen = render(&app, 80, 24);
     assert!(!screen.contains("Переоткрыть"), "{screen}");
     assert!(app.session().is_none());
