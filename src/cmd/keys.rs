@@ -38,6 +38,12 @@ pub fn seal_to(data_dir: Option<PathBuf>, given: &[String], off: bool, out: &mut
         dir.save_config(&cfg)
             .map_err(|e| Error::Failed(format!("{}: {}", shown(dir.root()), store::io_reason(&e))))?;
     }
+    // Interviews completed before the keys were set are sealed now: a lost laptop reveals none.
+    let (sealed, problems) = if cfg.recipients.is_empty() {
+        (0, Vec::new())
+    } else {
+        dir.seal_completed()
+    };
     let text = if cfg.recipients.is_empty() {
         "this laptop does not seal interviews (a questionnaire's own \"recipients\" still seal its interviews)\n"
             .to_string()
@@ -49,8 +55,21 @@ pub fn seal_to(data_dir: Option<PathBuf>, given: &[String], off: bool, out: &mut
         for k in &cfg.recipients {
             t.push_str(&format!("  {k}\n"));
         }
+        if sealed > 0 {
+            t.push_str(&format!(
+                "sealed {sealed} interview(s) completed earlier on this laptop\n"
+            ));
+        }
         t
     };
     emit(out, text.as_bytes())?;
-    Ok(Done::All)
+    if problems.is_empty() {
+        return Ok(Done::All);
+    }
+    Err(Error::Failed(format!(
+        "{} completed interview(s) could not be sealed (they stay as they were; run `anketa seal-to` again once they \
+         are closed):\n{}",
+        problems.len(),
+        problems.join("\n")
+    )))
 }

@@ -249,6 +249,11 @@ impl DataDir {
     /// but name recipients are an error, not "no keys": a completed interview must not be
     /// written in plaintext because a file was damaged.
     pub fn seal_to(&self, q: &Questionnaire) -> Result<Recipients, String> {
+        Ok(q.recipients.clone().union(&self.own_keys()?))
+    }
+
+    /// This data dir's keys (`anketa seal-to`), strictly read (see [`DataDir::seal_to`]).
+    fn own_keys(&self) -> Result<Recipients, String> {
         let mine = match fs::read_to_string(&self.config) {
             Ok(text) => match serde_json::from_str::<Config>(&text) {
                 Ok(c) => c.recipients,
@@ -264,14 +269,39 @@ impl DataDir {
             Err(e) if e.kind() == io::ErrorKind::NotFound => Vec::new(),
             Err(e) => return Err(format!("{}: {}", shown(&self.config), io_reason(&e))),
         };
-        if mine.is_empty() {
-            return Ok(q.recipients.clone());
-        }
         let mut to = Recipients::default();
         for key in &mine {
             to.add(&shown(&self.config), key)?;
         }
-        Ok(q.recipients.clone().union(&to))
+        Ok(to)
+    }
+
+    /// Seals the completed interviews of this data dir that are still in plaintext (completed
+    /// before `anketa seal-to`), each to the data dir's keys and its questionnaire's, in place
+    /// (atomic replace). An interview open in another window is left as it is and named in the
+    /// problems. Returns how many were sealed.
+    pub(crate) fn seal_completed(&self) -> (usize, Vec<String>) {
+        let known = self.stored_questionnaires();
+        let (mut sealed, mut problems) = (0, Vec::new());
+        for (path, stored) in self.list() {
+            let Ok(Stored::Open(rec)) = stored else { continue };
+            if rec.status != Status::Completed {
+                continue;
+            }
+            let to = match known.iter().find(|q| q.sha256 == rec.questionnaire.sha256) {
+                Some(q) => self.seal_to(q),
+                None => self.own_keys(),
+            };
+            let done = to.and_then(|to| {
+                let _lock = self.lock(&rec).map_err(|e| e.to_string())?;
+                write_atomic(&path, &crate::seal::seal_record(&rec, &to)).map_err(|e| io_reason(&e))
+            });
+            match done {
+                Ok(()) => sealed += 1,
+                Err(e) => problems.push(format!("{}: {e}", shown(&path))),
+            }
+        }
+        (sealed, problems)
     }
 
     /// Every interview file of this data dir: path and what it holds (an interview, or a sealed

@@ -20,6 +20,7 @@ fn files(dir: &Path) -> Vec<PathBuf> {
     let mut v: Vec<PathBuf> = fs::read_dir(dir.join("interviews"))
         .unwrap()
         .map(|e| e.unwrap().path())
+        .filter(|p| !p.file_name().unwrap().to_string_lossy().starts_with('.')) // locks
         .collect();
     v.sort();
     v
@@ -371,4 +372,40 @@ fn merge_seal_to_writes_the_answers_as_age_files_that_the_key_and_report_open() 
         &again,
         "interviews.ndjson.age: an age-encrypted file (an output of `anketa merge --seal-to`)",
     );
+}
+
+#[test]
+fn seal_to_seals_the_interviews_completed_before_it_and_keeps_the_data() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (key, public) = keygen(tmp.path(), "sup");
+    let (lap, copy) = (tmp.path().join("lap"), tmp.path().join("copy"));
+    simulate("nko", 12, &lap, 4, 0.25, 2);
+    simulate("nko", 12, &copy, 4, 0.25, 2);
+    let out = ok(&anketa(&["seal-to", "--data-dir", s(&lap), s(&public)]));
+    assert!(
+        out.contains("sealed 9 interview(s) completed earlier on this laptop"),
+        "{out}"
+    );
+    for f in files(&lap) {
+        let t = fs::read_to_string(&f).unwrap();
+        assert_eq!(
+            t.contains("anketa-sealed/1"),
+            !t.contains("\"in_progress\""),
+            "{}",
+            f.display()
+        );
+    }
+    // Nothing lost: opened with the key, the laptop merges as its plaintext twin.
+    let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
+    ok(&anketa(&["merge", s(&lap), "--identity", s(&key), "--out", s(&a)]));
+    ok(&anketa(&["merge", s(&copy), "--out", s(&b)]));
+    assert!(fs::read(a.join("interviews.ndjson")).unwrap() == fs::read(b.join("interviews.ndjson")).unwrap());
+    // The setting is shown, and again nothing is left to seal.
+    let again = ok(&anketa(&["seal-to", "--data-dir", s(&lap)]));
+    assert!(
+        again.contains("sealed to 1 key(s)") && !again.contains("completed earlier"),
+        "{again}"
+    );
+    let off = ok(&anketa(&["seal-to", "--data-dir", s(&lap), "--off"]));
+    assert!(off.starts_with("this laptop does not seal interviews"), "{off}");
 }
