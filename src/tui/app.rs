@@ -93,6 +93,8 @@ pub enum SaveState {
     Idle,
     /// Saved at this local time (HH:MM:SS).
     Saved(String),
+    /// Completed, and saved sealed to the supervisor's key at this local time.
+    Sealed(String),
     /// Changed since the last write, which the run loop makes right after drawing the frame:
     /// the header never says "сохранено" while something is not on disk.
     Pending,
@@ -143,6 +145,8 @@ pub enum Outcome {
     Saved {
         /// When, in local time (`HH:MM:SS`).
         at: String,
+        /// Whether it was written sealed (completed, and keys are set).
+        sealed: bool,
     },
     /// Writing it failed; the interview is kept in memory and written on the next change.
     SaveFailed {
@@ -431,8 +435,12 @@ impl App {
 
     fn on_outcome(&mut self, outcome: Outcome, now: &Now) -> Vec<Request> {
         match outcome {
-            Outcome::Saved { at } => {
-                self.save = SaveState::Saved(at);
+            Outcome::Saved { at, sealed } => {
+                self.save = if sealed {
+                    SaveState::Sealed(at)
+                } else {
+                    SaveState::Saved(at)
+                };
                 vec![]
             }
             Outcome::SaveFailed { error } => {

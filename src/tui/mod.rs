@@ -206,9 +206,9 @@ impl<C: Clock> Runner<C> {
                     crate::record::Status::Completed => self.dir.seal_to(&session.q),
                     crate::record::Status::InProgress => Ok(Default::default()),
                 };
-                let written = match to {
-                    Ok(to) => self.dir.save(rec, &to),
-                    Err(e) => Err(io::Error::other(e)),
+                let (written, sealed) = match to {
+                    Ok(to) => (self.dir.save(rec, &to), !to.is_empty()),
+                    Err(e) => (Err(io::Error::other(e)), false),
                 };
                 if !self.slow_disk.is_zero() {
                     std::thread::sleep(self.slow_disk);
@@ -216,6 +216,7 @@ impl<C: Clock> Runner<C> {
                 match written {
                     Ok(()) => Outcome::Saved {
                         at: local_hms(&now.wall),
+                        sealed,
                     },
                     Err(e) => Outcome::SaveFailed {
                         error: i18n::io_problem(app.lang(), &e),

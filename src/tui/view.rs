@@ -490,6 +490,7 @@ fn interview(f: &mut Frame, app: &App, s: &Session, theme: Theme) {
     let (save_text, save_style) = match app.save_state() {
         SaveState::Idle => (String::new(), Style::new()),
         SaveState::Saved(t) => (format!("{} {t}", l.t("сохранено", "saved")), theme.ok()),
+        SaveState::Sealed(t) => (format!("{} {t}", l.t("запечатано", "sealed")), theme.ok()),
         // For the time of one write (drawn before it): never "сохранено" while unsaved.
         SaveState::Pending => (l.t("сохраняю…", "saving…").to_string(), theme.dim()),
         // The header only says it; the message line says why and what to do.

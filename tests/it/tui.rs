@@ -251,7 +251,10 @@ fn script_whole_interview(q_index: usize) -> (Vec<KeyEvent>, Record) {
                         &now(),
                     ),
                 },
-                Request::Save => Outcome::Saved { at: "10:00:00".into() },
+                Request::Save => Outcome::Saved {
+                    at: "10:00:00".into(),
+                    sealed: false,
+                },
                 Request::SaveConfig => Outcome::ConfigSaved,
                 Request::Close => Outcome::Closed,
                 r => panic!("unexpected {r:?}"),
@@ -812,6 +815,12 @@ fn a_completed_interview_is_sealed_listed_without_content_and_never_reopened() {
     let data = DataDir::at(dir.path());
     let mut app = App::new(Lang::Ru, catalog(), None);
     play(&mut app, &data, keys);
+    // The header said so when it completed: «запечатано», not only «сохранено».
+    assert!(
+        matches!(app.save_state(), SaveState::Sealed(_)),
+        "{:?}",
+        app.save_state()
+    );
     let files = data.list();
     assert_eq!(files.len(), 1, "{files:?}");
     let anketa::record::decode::Stored::Sealed(head) = files[0].1.clone().unwrap() else {

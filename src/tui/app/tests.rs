@@ -135,7 +135,16 @@ fn a_new_interview_from_the_start_screen_shows_its_first_question() {
     assert_eq!(app.save_state(), &SaveState::Pending);
     assert!(screen(&app).contains("блок 1/"), "{}", screen(&app));
     assert!(!screen(&app).contains("сохранено"), "{}", screen(&app));
-    assert!(app.on(Outcome::Saved { at: "10:00:02".into() }, &now()).is_empty());
+    assert!(
+        app.on(
+            Outcome::Saved {
+                at: "10:00:02".into(),
+                sealed: false
+            },
+            &now()
+        )
+        .is_empty()
+    );
     assert_eq!(app.save_state(), &SaveState::Saved("10:00:02".into()));
     assert!(screen(&app).contains("сохранено 10:00:02"));
 }
@@ -285,7 +294,13 @@ fn a_completed_interview_opens_read_only_or_is_reopened() {
 #[test]
 fn a_failed_save_shows_not_saved_until_a_later_save_succeeds() {
     let mut app = with_new_interview();
-    app.on(Outcome::Saved { at: "10:00:01".into() }, &now());
+    app.on(
+        Outcome::Saved {
+            at: "10:00:01".into(),
+            sealed: false,
+        },
+        &now(),
+    );
     assert_eq!(app.handle(Cmd::Digit(4), &now()), vec![Request::Save]); // district 5
     let reqs = app.on(
         Outcome::SaveFailed {
@@ -301,7 +316,13 @@ fn a_failed_save_shows_not_saved_until_a_later_save_succeeds() {
     assert!(app.session().unwrap().rec.answers["district"].value.is_some());
     // The next change is saved again, and the indicator says so.
     assert_eq!(app.handle(Cmd::Next, &now()), vec![Request::Save]);
-    app.on(Outcome::Saved { at: "10:00:09".into() }, &now());
+    app.on(
+        Outcome::Saved {
+            at: "10:00:09".into(),
+            sealed: false,
+        },
+        &now(),
+    );
     assert_eq!(app.save_state(), &SaveState::Saved("10:00:09".into()));
     let out = screen(&app);
     assert!(!out.contains("НЕ СОХРАНЕНО"), "{out}");
@@ -432,7 +453,13 @@ fn a_failed_save_is_retried_by_the_clock_and_by_every_key_until_it_succeeds() {
     assert_eq!(app.tick(&at_ms(5000)), vec![]);
     // A key that changes nothing still tries again.
     assert_eq!(app.handle(Cmd::Down, &at_ms(5100)), vec![Request::Save]);
-    app.on(Outcome::Saved { at: "10:00:09".into() }, &at_ms(5200));
+    app.on(
+        Outcome::Saved {
+            at: "10:00:09".into(),
+            sealed: false,
+        },
+        &at_ms(5200),
+    );
     assert!(!app.unsaved());
     assert_eq!(app.tick(&at_ms(60_000)), vec![], "nothing to retry once saved");
     assert_eq!(app.handle(Cmd::Down, &at_ms(60_100)), vec![]);
@@ -473,13 +500,25 @@ fn leaving_or_quitting_while_unsaved_asks_first() {
 #[test]
 fn a_change_shows_saving_until_its_write_is_done() {
     let mut app = with_new_interview();
-    app.on(Outcome::Saved { at: "10:00:02".into() }, &now());
+    app.on(
+        Outcome::Saved {
+            at: "10:00:02".into(),
+            sealed: false,
+        },
+        &now(),
+    );
     assert!(screen(&app).contains("сохранено 10:00:02"));
     // District 5 chosen: drawn before it is written, and the frame does not claim it is saved.
     assert_eq!(app.handle(Cmd::Input('5'), &now()), vec![Request::Save]);
     assert_eq!(app.save_state(), &SaveState::Pending);
     let s = screen(&app);
     assert!(s.contains("сохраняю…") && !s.contains("сохранено"), "{s}");
-    app.on(Outcome::Saved { at: "10:00:03".into() }, &now());
+    app.on(
+        Outcome::Saved {
+            at: "10:00:03".into(),
+            sealed: false,
+        },
+        &now(),
+    );
     assert!(screen(&app).contains("сохранено 10:00:03"));
 }
