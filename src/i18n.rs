@@ -258,11 +258,10 @@ pub fn unreadable(lang: Lang, u: &Unreadable) -> String {
             "файл интервью испорчен: поле отсутствует или неверно",
             "the interview file is damaged: a field is missing or wrong",
         ),
+        // One line of the start screen (80 columns), with room to spare.
         Fault::Sealed => lang.t_owned(
-            "интервью завершено и запечатано ключом руководителя: на ноутбуке его нельзя открыть или изменить \
-             (так ответы защищены, если ноутбук потеряется). Если нужно исправление, сообщите руководителю",
-            "the interview is completed and sealed to the supervisor's key: it cannot be opened or changed on this \
-             laptop (so the answers stay safe if the laptop is lost). If it needs a correction, tell the supervisor",
+            "интервью запечатано ключом руководителя: на ноутбуке его не открыть",
+            "sealed to the supervisor's key: it cannot be opened on this laptop",
         ),
     }
 }
