@@ -17,7 +17,7 @@
 
 use crate::csv_field::{field, needs_quotes};
 use crate::questionnaire::{Kind, Questionnaire};
-use crate::record::view::{InstanceView, RostersView};
+use crate::record::view::RostersView;
 use crate::record::{AnswerRef, CodesRef, RecordView, ValueRef};
 use std::borrow::Cow;
 use std::collections::HashSet;
@@ -246,8 +246,20 @@ impl Layout {
     /// and its rows go to `out[r]`. One row per live instance (removed instances, and all that
     /// is nested in them, have none), in the order of the file, outer instances first.
     pub fn write_roster_rows(q: &Questionnaire, rosters: &[Layout], rec: &RecordView<'_>, out: &mut [Vec<u8>]) {
-        let mut numbers = vec![0; q.rosters.len()];
-        roster_rows(q, rosters, &rec.id, &rec.rosters, &mut numbers, out);
+        // One row, filled again for each instance (not one allocated per instance).
+        let mut row = Row {
+            id: &rec.id,
+            interviewer: "",
+            device: "",
+            started: "",
+            completed: None,
+            duration_ms: 0,
+            revision: 0,
+            answers: vec![None; q.questions.len()],
+            counts: vec![0; q.rosters.len()],
+            numbers: vec![0; q.rosters.len()],
+        };
+        roster_rows(q, rosters, &rec.rosters, &mut row, out);
     }
 
     fn write(&self, q: &Questionnaire, row: &Row<'_>, out: &mut Vec<u8>) {
@@ -415,12 +427,17 @@ struct Row<'r> {
 /// The answers by question index.
 fn by_question<'r>(q: &Questionnaire, answers: &'r crate::record::Answers<'_>) -> Vec<Option<AnswerRef<'r>>> {
     let mut v = vec![None; q.questions.len()];
+    fill_by_question(q, answers, &mut v);
+    v
+}
+
+/// Sets `v[question index]` to each answer.
+fn fill_by_question<'r>(q: &Questionnaire, answers: &'r crate::record::Answers<'_>, v: &mut [Option<AnswerRef<'r>>]) {
     for (var, a) in &answers.0 {
         if let Some(i) = q.index_of(var) {
             v[i] = Some(a.borrowed());
         }
     }
-    v
 }
 
 /// The live instances of each roster of one level, by roster index.
@@ -428,13 +445,18 @@ fn counts(q: &Questionnaire, rosters: &RostersView<'_>) -> Vec<u64> {
     let mut v = Vec::new();
     if !rosters.is_empty() {
         v = vec![0; q.rosters.len()];
-        for (name, instances) in &rosters.0 {
-            if let Some(r) = q.roster_index(name) {
-                v[r] = instances.iter().filter(|i| i.live()).count() as u64;
-            }
-        }
+        fill_counts(q, rosters, &mut v);
     }
     v
+}
+
+/// Sets `v[roster index]` to the live instances of each roster of one level.
+fn fill_counts(q: &Questionnaire, rosters: &RostersView<'_>, v: &mut [u64]) {
+    for (name, instances) in &rosters.0 {
+        if let Some(r) = q.roster_index(name) {
+            v[r] = instances.iter().filter(|i| i.live()).count() as u64;
+        }
+    }
 }
 
 impl<'r> Row<'r> {
@@ -455,43 +477,29 @@ impl<'r> Row<'r> {
     }
 }
 
-/// The rows of the live instances of one level's rosters, and of those nested in them.
-fn roster_rows(
+/// The rows of the live instances of one level's rosters, and of those nested in them. `row`
+/// holds the interview's id and the numbers of the instances around this level; each
+/// instance's row is filled into it, written, and then its nested rosters' rows.
+fn roster_rows<'r>(
     q: &Questionnaire,
     layouts: &[Layout],
-    id: &str,
-    rosters: &RostersView<'_>,
-    numbers: &mut Vec<u64>,
+    rosters: &'r RostersView<'_>,
+    row: &mut Row<'r>,
     out: &mut [Vec<u8>],
 ) {
     for (name, instances) in &rosters.0 {
         let Some(r) = q.roster_index(name) else { continue };
         let live = instances.iter().filter(|i| i.live());
         for (n, inst) in live.enumerate() {
-            numbers[r] = n as u64 + 1;
-            let row = Row::instance(q, id, inst, numbers.clone());
-            layouts[r].write(q, &row, &mut out[r]);
-            roster_rows(q, layouts, id, &inst.rosters, numbers, out);
+            row.numbers[r] = n as u64 + 1;
+            row.answers.fill(None);
+            fill_by_question(q, &inst.answers, &mut row.answers);
+            row.counts.fill(0);
+            fill_counts(q, &inst.rosters, &mut row.counts);
+            layouts[r].write(q, row, &mut out[r]);
+            roster_rows(q, layouts, &inst.rosters, row, out);
         }
-        numbers[r] = 0;
-    }
-}
-
-impl<'r> Row<'r> {
-    /// The row of one instance.
-    fn instance(q: &Questionnaire, id: &'r str, inst: &'r InstanceView<'_>, numbers: Vec<u64>) -> Row<'r> {
-        Row {
-            id,
-            interviewer: "",
-            device: "",
-            started: "",
-            completed: None,
-            duration_ms: 0,
-            revision: 0,
-            answers: by_question(q, &inst.answers),
-            counts: counts(q, &inst.rosters),
-            numbers,
-        }
+        row.numbers[r] = 0;
     }
 }
 

@@ -832,6 +832,7 @@ fn walk_part<T: Tree + ?Sized>(
     dirty: Option<&[Option<At>]>,
 ) -> Walk {
     let n = q.questions.len();
+    debug_assert!(dirty.is_some() || (rules.rel_in.is_empty() && rules.stale_in.is_empty()));
     let mut block_rel: Vec<Option<bool>> = vec![None; q.blocks.len()];
     let mut roster_rel: HashMap<(usize, At), bool> = HashMap::default();
     let mut st = State {
@@ -867,8 +868,9 @@ fn walk_part<T: Tree + ?Sized>(
         let places = match qq.roster {
             None => vec![At::TOP],
             Some(r) => {
-                // This question's instances start afresh: an instance removed since counts nowhere.
-                if dirty.is_none() || within.is_empty() {
+                // This question's instances start afresh: an instance removed since counts nowhere
+                // (a whole walk starts from none at all: nothing to remove).
+                if dirty.is_some() && within.is_empty() {
                     let rules = st.rules.to_mut();
                     rules.rel_in.retain(|(i, _), _| *i != qi);
                     rules.stale_in.retain(|(i, _)| *i != qi);

@@ -296,7 +296,7 @@ pub(crate) fn fit_into(
         return Err(Misfit::RostersInFormat1);
     }
     // The options chosen in instances are not told (`found` tells of top-level answers).
-    fit_rosters(q, rosters, None, "", &mut Vec::new())
+    fit_rosters(q, rosters, None, &mut String::new(), &mut Vec::new())
 }
 
 /// Joins sorted `answers` with the questions of `q` (sorted by name, [`Names`]) in one pass and
@@ -355,24 +355,28 @@ fn fit_rosters<'r, I: Instanced + 'r>(
     q: &Questionnaire,
     rosters: impl Iterator<Item = (&'r str, &'r [I])>,
     parent: Option<usize>,
-    path: &str,
+    path: &mut String,
     chosen: &mut Vec<u32>,
 ) -> Result<(), Misfit> {
+    // `path` is the prefix of this level (`projects[2].`), grown and cut back in place: a
+    // record has hundreds of instances, and a name is needed only for a misfit.
+    let base = path.len();
     for (name, instances) in rosters {
-        let here = format!("{path}{name}");
+        path.truncate(base);
+        path.push_str(name);
         let Some(r) = q.roster_index(name) else {
-            return Err(Misfit::UnknownRoster(here));
+            return Err(Misfit::UnknownRoster(path.clone()));
         };
         if q.rosters[r].parent != parent {
             return Err(Misfit::MisplacedRoster {
-                path: here,
+                path: path.clone(),
                 parent: q.rosters[r].parent.map(|p| q.rosters[p].id.clone()),
             });
         }
         let live = instances.iter().filter(|i| i.removed().is_none()).count();
         if live > MAX_INSTANCES as usize || instances.len() > 2 * MAX_INSTANCES as usize {
             return Err(Misfit::TooManyInstances {
-                path: here,
+                path: path.clone(),
                 found: if live > MAX_INSTANCES as usize {
                     live
                 } else {
@@ -380,23 +384,28 @@ fn fit_rosters<'r, I: Instanced + 'r>(
                 },
             });
         }
+        let here = path.len();
         for (n, inst) in instances.iter().enumerate() {
-            let at = format!("{here}[{}]", n + 1);
+            path.truncate(here);
+            path.push('[');
+            path.push_str(itoa::Buffer::new().format(n + 1));
+            path.push(']');
             if let Some(t) = inst.removed()
                 && !super::time::valid(t)
             {
                 return Err(Misfit::RemovedNotATime {
-                    path: at,
+                    path: path.clone(),
                     found: t.to_owned(),
                 });
             }
-            let prefix = format!("{at}.");
-            join(q, inst.answers(), Some(r), &prefix, |qidx, _, a| {
+            path.push('.');
+            join(q, inst.answers(), Some(r), path, |qidx, _, a| {
                 fit_answer(q, qidx, a, chosen)
             })?;
-            fit_rosters(q, inst.rosters(), Some(r), &prefix, chosen)?;
+            fit_rosters(q, inst.rosters(), Some(r), path, chosen)?;
         }
     }
+    path.truncate(base);
     Ok(())
 }
 
@@ -528,7 +537,15 @@ pub(crate) fn violations(q: &Questionnaire, rec: &RecordView<'_>, questions: &[u
             }
         }
     }
-    instance_violations(q, &rules, &rec.rosters, At::TOP, "", completed, &mut out);
+    instance_violations(
+        q,
+        &rules,
+        &rec.rosters,
+        At::TOP,
+        &mut String::new(),
+        completed,
+        &mut out,
+    );
     out
 }
 
@@ -541,23 +558,34 @@ fn instance_violations(
     rules: &crate::interview::logic::Rules,
     rosters: &super::view::RostersView<'_>,
     parent: At,
-    path: &str,
+    path: &mut String,
     completed: bool,
     out: &mut Vec<Violation>,
 ) {
+    let base = path.len();
+    // Per question of the instance at hand: its relevance, and whether it is answered (one
+    // pair of buffers for every instance: an instance is done before those nested in it).
+    let (mut rel, mut answered) = (Vec::new(), Vec::new());
     for (name, instances) in &rosters.0 {
         // `fit` has checked the names.
         let Some(r) = q.roster_index(name) else { continue };
+        let first = q.rosters[r].questions.start;
         for (n, inst) in instances.iter().enumerate().filter(|(_, i)| i.live()) {
-            // Named only when something is wrong (a record has hundreds of instance answers).
-            let prefix = || format!("{path}{}[{}].", name.as_str(), n + 1);
             let Some(at) = parent.child(n as u32) else { continue };
-            let rel = relevance_in_instance(q, rules, r, at);
-            let mut answered = vec![false; q.rosters[r].questions.len()];
-            let first = q.rosters[r].questions.start;
+            // This instance's prefix (`projects[2].`), in place; variables are named with it
+            // only when something is wrong (a record has hundreds of instance answers).
+            path.truncate(base);
+            path.push_str(name.as_str());
+            path.push('[');
+            path.push_str(itoa::Buffer::new().format(n + 1));
+            path.push_str("].");
+            let prefix = &*path;
+            relevance_in_instance(q, rules, r, at, &mut rel);
+            answered.clear();
+            answered.resize(rel.len(), false);
             for (var, a) in &inst.answers.0 {
                 let Some(qi) = q.index_of(var) else { continue };
-                let var = || format!("{}{}", prefix(), var.as_str());
+                let var = || format!("{prefix}{}", var.as_str());
                 answered[qi - first] = answer_rules(q, qi, &var, a.borrowed(), rel[qi - first], completed, out);
             }
             if completed {
@@ -569,32 +597,36 @@ fn instance_violations(
                         && (rel[qi - first] == Some(true) || rules.stale(q, qi, at))
                         && !answered[qi - first]
                     {
-                        out.push(required(format!("{}{}", prefix(), qq.id)));
+                        out.push(required(format!("{prefix}{}", qq.id)));
                     }
                 }
             }
             if !inst.rosters.0.is_empty() {
-                instance_violations(q, rules, &inst.rosters, at, &prefix(), completed, out);
+                instance_violations(q, rules, &inst.rosters, at, path, completed, out);
             }
         }
     }
+    path.truncate(base);
 }
 
 /// **Relevance inside an instance**: for each question of `q.rosters[r].questions` (indexed
 /// from its start), whether it is relevant at instance `at`, as the engine's walk found it
 /// ([`crate::interview::logic::Rules`]); `None` for the questions of rosters nested in it
-/// (their own instances say).
+/// (their own instances say). Into `rel`, cleared first.
 fn relevance_in_instance(
     q: &Questionnaire,
     rules: &crate::interview::logic::Rules,
     r: usize,
     at: At,
-) -> Vec<Option<bool>> {
-    q.rosters[r]
-        .questions
-        .clone()
-        .map(|qi| (q.questions[qi].roster == Some(r)).then(|| rules.rel(q, qi, at)))
-        .collect()
+    rel: &mut Vec<Option<bool>>,
+) {
+    rel.clear();
+    rel.extend(
+        q.rosters[r]
+            .questions
+            .clone()
+            .map(|qi| (q.questions[qi].roster == Some(r)).then(|| rules.rel(q, qi, at))),
+    );
 }
 
 /// A relevant required question without an answer in a completed interview.
