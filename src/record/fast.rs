@@ -337,6 +337,16 @@ impl<'a> P<'a> {
     }
 
     /// An instance path (`position_at`, an event's `at`): numbers that fit a `u32`.
+    /// An event's `at`, as [`Self::path`] reads it, without an allocation.
+    fn at_path(&mut self) -> Option<AtPath> {
+        let mut v = AtPath::default();
+        self.array(|p| {
+            v.push(u32::try_from(p.u64()?).ok()?);
+            Some(())
+        })?;
+        Some(v)
+    }
+
     fn path(&mut self) -> Option<Vec<u32>> {
         let mut v = Vec::new();
         self.array(|p| {
@@ -474,7 +484,7 @@ impl<'a> P<'a> {
                 ),
                 "q" => set(&mut q, p.string()?),
                 "gap_s" => set(&mut gap_s, p.u64()?),
-                "at" => set(&mut at, p.path()?),
+                "at" => set(&mut at, p.at_path()?),
                 _ => None,
             })?;
             v.push(EventView {
