@@ -844,6 +844,10 @@ fn walk_part<T: Tree + ?Sized>(
         clock: clock.cloned(),
     };
     let mut calcs = Vec::new();
+    // The live instances of each (roster, place within) met so far: the tree does not change
+    // during the walk, and every question of a roster walks the same instances.
+    let mut live: Vec<((usize, At), Vec<At>)> = Vec::new();
+    const TOP: &[At] = &[At::TOP];
     for &qi in &q.order {
         let within = match dirty {
             None => At::TOP,
@@ -865,8 +869,8 @@ fn walk_part<T: Tree + ?Sized>(
                 ok
             }
         };
-        let places = match qq.roster {
-            None => vec![At::TOP],
+        let places: &[At] = match qq.roster {
+            None => TOP,
             Some(r) => {
                 // This question's instances start afresh: an instance removed since counts nowhere
                 // (a whole walk starts from none at all: nothing to remove).
@@ -875,10 +879,17 @@ fn walk_part<T: Tree + ?Sized>(
                     rules.rel_in.retain(|(i, _), _| *i != qi);
                     rules.stale_in.retain(|(i, _)| *i != qi);
                 }
-                live_paths(q, tree, r, within)
+                let k = match live.iter().position(|(k, _)| *k == (r, within)) {
+                    Some(k) => k,
+                    None => {
+                        live.push(((r, within), live_paths(q, tree, r, within)));
+                        live.len() - 1
+                    }
+                };
+                &live[k].1
             }
         };
-        for at in places {
+        for &at in places {
             let roster_ok = qq
                 .roster
                 .is_none_or(|r| roster_relevant(&st, &mut roster_rel, r, at.prefix(depth(q, Some(r)) - 1)));
