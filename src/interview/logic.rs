@@ -1216,10 +1216,9 @@ pub(crate) enum CountFit {
 /// The count a roster with `count` asks for inside `parent`, as it stands (`None` when the
 /// roster is not relevant there: its instances are left as they are). Capped at `max` and at
 /// [`crate::questionnaire::MAX_INSTANCES`]; an empty or negative count is 0.
-pub(crate) fn roster_count(
+pub(crate) fn roster_count<T: Tree + ?Sized>(
     q: &Questionnaire,
-    answers: &BTreeMap<String, Answer>,
-    rosters: &Rosters,
+    tree: &T,
     rules: &Rules,
     clock: Option<&jiff::ZonedDateTime>,
     r: usize,
@@ -1227,10 +1226,9 @@ pub(crate) fn roster_count(
 ) -> Option<u32> {
     let ro = &q.rosters[r];
     let e = ro.count.as_ref()?;
-    let tree = Owned { answers, rosters };
     let st = State {
         q,
-        tree: &tree,
+        tree,
         rules: std::borrow::Cow::Borrowed(rules),
         calc: Vec::new(),
         calc_in: HashMap::default(),
@@ -1277,7 +1275,7 @@ pub(crate) fn fit_counts(
             Some(p) => live_paths(q, &Owned { answers, rosters }, p, At::TOP),
         };
         for parent in parents {
-            let Some(want) = roster_count(q, answers, rosters, rules, clock, r, parent) else {
+            let Some(want) = roster_count(q, &Owned { answers, rosters }, rules, clock, r, parent) else {
                 continue;
             };
             let level = match ro.parent {
@@ -1361,9 +1359,9 @@ pub(crate) fn rules_of(
 
 /// Whether roster `r` is asked inside `parent` (its block's, the rosters' around it and its own
 /// `relevant` hold).
-pub(crate) fn roster_is_relevant(
+pub(crate) fn roster_is_relevant<T: Tree + ?Sized>(
     q: &Questionnaire,
-    tree: Owned<'_>,
+    tree: &T,
     rules: &Rules,
     clock: Option<&jiff::ZonedDateTime>,
     r: usize,
@@ -1371,7 +1369,7 @@ pub(crate) fn roster_is_relevant(
 ) -> bool {
     let st = State {
         q,
-        tree: &tree,
+        tree,
         rules: std::borrow::Cow::Borrowed(rules),
         calc: Vec::new(),
         calc_in: HashMap::default(),
@@ -1380,4 +1378,41 @@ pub(crate) fn roster_is_relevant(
     let block = &q.blocks[q.rosters[r].block];
     block.relevant.as_ref().is_none_or(|b| b.test(&st.env(None, At::TOP)))
         && roster_relevant(&st, &mut HashMap::default(), r, parent)
+}
+
+/// What a roster's list asks of the interviewer before completion.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RosterProblem {
+    /// Fewer instances than its `min`.
+    TooFew(u32),
+    /// Instances beyond its `count` that hold answers: this many, and the count.
+    OverCount(usize, u32),
+}
+
+/// **A roster's own rule** inside `parent` (an instance of its parent roster, or the top level):
+/// a roster with a `count` has no more live instances than the count (beyond it, only
+/// instances with answers stay: [`fit_counts`] drops the others); any other asked roster has at
+/// least its `min`. The interviewer's check before completion (`Session::roster_problem`) and
+/// merge's of a completed interview (`record::fit::violations`).
+pub(crate) fn roster_problem<T: Tree + ?Sized>(
+    q: &Questionnaire,
+    tree: &T,
+    rules: &Rules,
+    clock: Option<&jiff::ZonedDateTime>,
+    r: usize,
+    parent: At,
+) -> Option<RosterProblem> {
+    let ro = &q.rosters[r];
+    if ro.count.is_none() && ro.min.is_none() {
+        return None;
+    }
+    let live = tree.live(q, r, parent).iter().filter(|l| **l).count();
+    if ro.count.is_some() {
+        let want = roster_count(q, tree, rules, clock, r, parent)?;
+        return (live > want as usize).then_some(RosterProblem::OverCount(live - want as usize, want));
+    }
+    if !roster_is_relevant(q, tree, rules, clock, r, parent) {
+        return None;
+    }
+    ro.min.filter(|&m| live < m as usize).map(RosterProblem::TooFew)
 }

@@ -496,7 +496,9 @@ const EXACT_INTEGER: f64 = 9_007_199_254_740_992.0;
 /// relevant required question answered. An interview in progress is checked for relevance and
 /// "specify" only: the interviewer saves values as they are typed, checked when the question
 /// is left. The same rules hold in the live instances of rosters ([`instance_violations`];
-/// relevance there comes from [`relevance_in_instance`]). Empty when the record keeps every rule.
+/// relevance there comes from [`relevance_in_instance`]), and a completed interview keeps each
+/// roster's own rule at every place ([`crate::interview::logic::roster_problem`]: its `min`, no
+/// live instance beyond its `count`). Empty when the record keeps every rule.
 ///
 /// [`type_check_ref`]: crate::interview::logic::type_check_ref
 /// [`relevance`]: crate::interview::logic::relevance
@@ -507,14 +509,11 @@ pub(crate) fn violations(q: &Questionnaire, rec: &RecordView<'_>, questions: &[u
     let clock = crate::interview::logic::record_clock(&rec.updated);
     // With rosters, one walk over the top level and every live instance (an aggregate over a
     // roster can decide a top-level question's relevance).
-    let rules = crate::interview::logic::rules_of_view(
-        q,
-        crate::interview::logic::Viewed {
-            answers: &rec.answers,
-            rosters: &rec.rosters,
-        },
-        clock.as_ref(),
-    );
+    let tree = crate::interview::logic::Viewed {
+        answers: &rec.answers,
+        rosters: &rec.rosters,
+    };
+    let rules = crate::interview::logic::rules_of_view(q, tree, clock.as_ref());
     let (rel, stale) = (&rules.rel, &rules.stale);
     let mut out = Vec::new();
     let mut answered = vec![false; q.questions.len()];
@@ -537,16 +536,56 @@ pub(crate) fn violations(q: &Questionnaire, rec: &RecordView<'_>, questions: &[u
             }
         }
     }
-    instance_violations(
+    let cx = Level {
         q,
-        &rules,
-        &rec.rosters,
-        At::TOP,
-        &mut String::new(),
+        rules: &rules,
+        tree: &tree,
+        clock: clock.as_ref(),
         completed,
-        &mut out,
-    );
+    };
+    cx.roster_rules(None, At::TOP, "", &mut out);
+    instance_violations(&cx, &rec.rosters, At::TOP, &mut String::new(), &mut out);
     out
+}
+
+/// What the rules of [`violations`] read at every level of a record.
+struct Level<'a, 'v> {
+    q: &'a Questionnaire,
+    rules: &'a crate::interview::logic::Rules,
+    tree: &'a crate::interview::logic::Viewed<'a, 'v>,
+    clock: Option<&'a jiff::ZonedDateTime>,
+    completed: bool,
+}
+
+impl Level<'_, '_> {
+    /// The rosters' own rules ([`crate::interview::logic::roster_problem`]: the `min`, and no
+    /// live instance beyond the `count`) for the rosters right inside `parent` (an instance of
+    /// roster `within`, or the top level) of a completed interview, as the interviewer applies
+    /// them before completion. `path` is the prefix of `parent` (`projects[2].`).
+    fn roster_rules(&self, within: Option<usize>, parent: At, path: &str, out: &mut Vec<Violation>) {
+        use crate::interview::logic::{RosterProblem, Tree, roster_problem};
+        if !self.completed {
+            return;
+        }
+        for (r, ro) in self.q.rosters.iter().enumerate().filter(|(_, ro)| ro.parent == within) {
+            let Some(p) = roster_problem(self.q, self.tree, self.rules, self.clock, r, parent) else {
+                continue;
+            };
+            let live = self.tree.live(self.q, r, parent).iter().filter(|l| **l).count();
+            out.push(Violation {
+                variable: format!("{path}{}", ro.id),
+                rule: match p {
+                    RosterProblem::TooFew(m) => {
+                        format!("min {m} instances (a completed interview has at least the roster's min)")
+                    }
+                    RosterProblem::OverCount(_, count) => {
+                        format!("count {count} (a completed interview has no instance beyond the roster's count)")
+                    }
+                },
+                value: format!("{live} instances"),
+            });
+        }
+    }
 }
 
 /// The rules of [`violations`] in the live instances of one level (removed instances, and
@@ -554,14 +593,13 @@ pub(crate) fn violations(q: &Questionnaire, rec: &RecordView<'_>, questions: &[u
 /// instance. Variables are named with their instance path (`projects[2].grant_amount`, the
 /// place in the file as in [`Misfit`]s).
 fn instance_violations(
-    q: &Questionnaire,
-    rules: &crate::interview::logic::Rules,
+    cx: &Level<'_, '_>,
     rosters: &super::view::RostersView<'_>,
     parent: At,
     path: &mut String,
-    completed: bool,
     out: &mut Vec<Violation>,
 ) {
+    let (q, rules, completed) = (cx.q, cx.rules, cx.completed);
     let base = path.len();
     // Per question of the instance at hand: its relevance, and whether it is answered (one
     // pair of buffers for every instance: an instance is done before those nested in it).
@@ -601,8 +639,9 @@ fn instance_violations(
                     }
                 }
             }
+            cx.roster_rules(Some(r), at, path, out);
             if !inst.rosters.0.is_empty() {
-                instance_violations(q, rules, &inst.rosters, at, path, completed, out);
+                instance_violations(cx, &inst.rosters, at, path, out);
             }
         }
     }
@@ -1113,6 +1152,47 @@ mod roster_tests {
         assert_eq!(fits(&q, &r), Err(Misfit::RostersInFormat1.to_string()));
         r.paradata.clear();
         assert_eq!(fits(&q, &r), Ok(()));
+    }
+
+    #[test]
+    fn a_completed_interview_keeps_the_rosters_count_and_min_as_the_interviewer_does() {
+        let q = projects();
+        // Two live projects, one removed: over a count of 1 by one (the removed one counts nowhere).
+        let mut r = record(&q);
+        r.answers.insert("n_projects".into(), num(1.0));
+        assert!(
+            broken(&q, &r).contains(
+                &"`projects` breaks count 1 (a completed interview has no instance beyond the roster's count): \
+                  2 instances"
+                    .to_owned()
+            ),
+            "{:?}",
+            broken(&q, &r)
+        );
+        // The same rule as the interviewer's, not a copy of it: its verdict on the same record.
+        let session = crate::interview::session::Session::open(std::sync::Arc::new(q.clone()), r.clone());
+        assert_eq!(
+            session.roster_problem(0, At::TOP),
+            Some(crate::interview::logic::RosterProblem::OverCount(1, 1))
+        );
+        // A `min` of partners: the first project has one live partner, the second none.
+        let text =
+            include_str!("../../questionnaires/projects.json").replace(r#""max": 10,"#, r#""max": 10, "min": 2,"#);
+        let q2 = crate::questionnaire::load("projects-min.json", &text).unwrap();
+        let mut r = record(&q2);
+        r.questionnaire.sha256 = q2.sha256.clone();
+        let min = "breaks min 2 instances (a completed interview has at least the roster's min)";
+        assert_eq!(
+            broken(&q2, &r),
+            [
+                format!("`projects[1].partners` {min}: 1 instances"),
+                format!("`projects[2].partners` {min}: 0 instances")
+            ]
+        );
+        // An interview in progress is checked when it is completed.
+        r.status = Status::InProgress;
+        r.completed = None;
+        assert_eq!(broken(&q2, &r), Vec::<String>::new());
     }
 
     #[test]
