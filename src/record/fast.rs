@@ -461,7 +461,9 @@ impl<'a> P<'a> {
     }
 
     fn paradata(&mut self) -> Option<Vec<EventView<'a>>> {
-        let mut v = Vec::with_capacity(128);
+        // Room for the events at once (the paradata comes last and an event takes 45 bytes or
+        // more): a roster interview has hundreds, and growing by doubling copied them twice.
+        let mut v = Vec::with_capacity(((self.b.len() - self.i) / 48).clamp(16, 8192));
         self.array(|p| {
             let (mut ms, mut ev, mut q, mut gap_s, mut at) = (None, None, None, None, None);
             p.object(|p, k| match k {
