@@ -412,6 +412,34 @@ pub(crate) fn rules_of_view(q: &Questionnaire, tree: Viewed<'_, '_>, clock: Opti
     walk(q, &tree, false, clock).rules
 }
 
+/// [`rules_of_view`], and what the walk found of the rosters on its way: whether each is asked
+/// ([`roster_is_relevant`]) inside the place of each of its live instances.
+pub(crate) fn rules_and_rosters_of_view(
+    q: &Questionnaire,
+    tree: Viewed<'_, '_>,
+    clock: Option<&jiff::ZonedDateTime>,
+) -> (Rules, RostersAsked) {
+    let w = walk(q, &tree, false, clock);
+    (w.rules, w.rosters)
+}
+
+/// Whether a roster is asked inside a place, as a walk found it: its block's relevance, and the
+/// roster's (its own `relevant` and the rosters' around it) inside each place it met.
+#[derive(Debug, Default)]
+pub(crate) struct RostersAsked {
+    blocks: Vec<Option<bool>>,
+    rosters: HashMap<(usize, At), bool>,
+}
+
+impl RostersAsked {
+    /// Whether roster `r` is asked inside `parent` ([`roster_is_relevant`]), if the walk met it
+    /// there.
+    pub fn get(&self, q: &Questionnaire, r: usize, parent: At) -> Option<bool> {
+        let block = self.blocks.get(q.rosters[r].block).copied().flatten()?;
+        Some(block && *self.rosters.get(&(r, parent))?)
+    }
+}
+
 /// The live instances of roster `r` inside `within` (an instance of a roster around `r`, or the
 /// top level), at any depth below it.
 pub(crate) fn live_paths<T: Tree + ?Sized>(q: &Questionnaire, tree: &T, r: usize, within: At) -> Vec<At> {
@@ -524,7 +552,7 @@ pub(crate) fn apply_rules_in(
     rosters: &mut Rosters,
     clock: Option<&jiff::ZonedDateTime>,
 ) -> Rules {
-    let Walk { rules, calcs } = walk(q, &Owned { answers, rosters }, true, clock);
+    let Walk { rules, calcs, .. } = walk(q, &Owned { answers, rosters }, true, clock);
     store_rules(q, answers, rosters, &rules, calcs, None);
     rules
 }
@@ -565,7 +593,7 @@ pub(crate) fn apply_rules_in_after(
     before: Rules,
 ) -> Rules {
     let dirty = dirty_after(q, changed, at);
-    let Walk { rules, calcs } = walk_part(q, &Owned { answers, rosters }, true, clock, before, Some(&dirty));
+    let Walk { rules, calcs, .. } = walk_part(q, &Owned { answers, rosters }, true, clock, before, Some(&dirty));
     store_rules(q, answers, rosters, &rules, calcs, Some(&dirty));
     rules
 }
@@ -677,6 +705,8 @@ fn store_rules(
 /// What the walk found.
 struct Walk {
     rules: Rules,
+    /// What the walk found of the rosters.
+    rosters: RostersAsked,
     /// The recomputed calculations, by (question, instance).
     calcs: Vec<((usize, At), Option<AnswerValue>)>,
 }
@@ -950,6 +980,10 @@ fn walk_part<T: Tree + ?Sized>(
     }
     Walk {
         rules: st.rules.into_owned(),
+        rosters: RostersAsked {
+            blocks: block_rel,
+            rosters: roster_rel,
+        },
         calcs,
     }
 }

@@ -503,17 +503,16 @@ const EXACT_INTEGER: f64 = 9_007_199_254_740_992.0;
 /// [`type_check_ref`]: crate::interview::logic::type_check_ref
 /// [`relevance`]: crate::interview::logic::relevance
 ///
-/// `questions` holds the question index of each answer, in order, as [`fit_into`] found them.
-pub(crate) fn violations(q: &Questionnaire, rec: &RecordView<'_>, questions: &[u32]) -> Vec<Violation> {
+/// `questions` holds the question index of each answer, in order, as [`fit_into`] found them;
+/// `walked` is the engine's walk over the record ([`Walked::of`]).
+pub(crate) fn violations(
+    q: &Questionnaire,
+    rec: &RecordView<'_>,
+    questions: &[u32],
+    walked: &Walked<'_, '_>,
+) -> Vec<Violation> {
     let completed = rec.status == super::Status::Completed;
-    let clock = crate::interview::logic::record_clock(&rec.updated);
-    // With rosters, one walk over the top level and every live instance (an aggregate over a
-    // roster can decide a top-level question's relevance).
-    let tree = crate::interview::logic::Viewed {
-        answers: &rec.answers,
-        rosters: &rec.rosters,
-    };
-    let rules = crate::interview::logic::rules_of_view(q, tree, clock.as_ref());
+    let (tree, rules, clock) = (&walked.tree, &walked.rules, walked.clock.as_ref());
     let (rel, stale) = (&rules.rel, &rules.stale);
     let mut out = Vec::new();
     let mut answered = vec![false; q.questions.len()];
@@ -538,14 +537,57 @@ pub(crate) fn violations(q: &Questionnaire, rec: &RecordView<'_>, questions: &[u
     }
     let cx = Level {
         q,
-        rules: &rules,
-        tree: &tree,
-        clock: clock.as_ref(),
+        rules,
+        tree,
+        clock,
         completed,
     };
     cx.roster_rules(None, At::TOP, "", &mut out);
     instance_violations(&cx, &rec.rosters, At::TOP, &mut String::new(), &mut out);
     out
+}
+
+/// A stored record as the engine sees it: its answers and instances, its clock (`today()` is
+/// the day of its `updated`) and its rules, from one walk over the top level and every live
+/// instance (an aggregate over a roster can decide a top-level question's relevance). What
+/// [`violations`] checks the stored flags against, and what the merge's CSVs ask whether a
+/// roster is asked ([`Walked::roster_asked`]).
+pub(crate) struct Walked<'a, 'v> {
+    /// The answers and instances.
+    pub tree: crate::interview::logic::Viewed<'a, 'v>,
+    /// The record's clock.
+    pub clock: Option<jiff::ZonedDateTime>,
+    /// The engine's rules.
+    pub rules: crate::interview::logic::Rules,
+    /// Whether each roster is asked where the walk met it.
+    asked: crate::interview::logic::RostersAsked,
+}
+
+impl<'a, 'v> Walked<'a, 'v> {
+    /// The walk over `rec`.
+    pub fn of(q: &Questionnaire, rec: &'a RecordView<'v>) -> Walked<'a, 'v> {
+        let clock = crate::interview::logic::record_clock(&rec.updated);
+        let tree = crate::interview::logic::Viewed {
+            answers: &rec.answers,
+            rosters: &rec.rosters,
+        };
+        let (rules, asked) = crate::interview::logic::rules_and_rosters_of_view(q, tree, clock.as_ref());
+        Walked {
+            tree,
+            clock,
+            rules,
+            asked,
+        }
+    }
+
+    /// Whether roster `r` is asked inside `parent` (the engine's
+    /// [`crate::interview::logic::roster_is_relevant`]; as the walk found it where it met the
+    /// roster, which is wherever the roster has live instances).
+    pub fn roster_asked(&self, q: &Questionnaire, r: usize, parent: At) -> bool {
+        self.asked.get(q, r, parent).unwrap_or_else(|| {
+            crate::interview::logic::roster_is_relevant(q, &self.tree, &self.rules, self.clock.as_ref(), r, parent)
+        })
+    }
 }
 
 /// What the rules of [`violations`] read at every level of a record.
@@ -1057,7 +1099,10 @@ mod roster_tests {
         let view = RecordView::parse(&text).unwrap();
         let mut questions = Vec::new();
         fit_into(q, &view, &mut Vec::new(), |qi, _, _| questions.push(qi as u32)).unwrap();
-        violations(q, &view, &questions).iter().map(|v| v.to_string()).collect()
+        violations(q, &view, &questions, &Walked::of(q, &view))
+            .iter()
+            .map(|v| v.to_string())
+            .collect()
     }
 
     #[test]
@@ -1193,6 +1238,51 @@ mod roster_tests {
         r.status = Status::InProgress;
         r.completed = None;
         assert_eq!(broken(&q2, &r), Vec::<String>::new());
+    }
+
+    #[test]
+    fn what_the_walk_found_of_the_rosters_is_the_engines_roster_relevance() {
+        use crate::interview::logic::{Tree, live_paths, roster_is_relevant};
+        let q = projects();
+        let sim = crate::simulate::Simulator::new(
+            &q,
+            crate::simulate::Options {
+                incomplete_share: 0.3,
+                ..Default::default()
+            },
+        );
+        let mut met = 0;
+        for n in 0..60 {
+            let mut r = sim.record(n);
+            // Some with the projects' block no longer asked, their answers kept.
+            if n % 3 == 0 && r.status == Status::InProgress {
+                r.answers.insert("n_projects".into(), num(0.0));
+            }
+            let text = String::from_utf8(r.to_json()).unwrap();
+            let view = RecordView::parse(&text).unwrap();
+            let walked = Walked::of(&q, &view);
+            for (ri, ro) in q.rosters.iter().enumerate() {
+                let parents = match ro.parent {
+                    None => vec![At::TOP],
+                    Some(p) => live_paths(&q, &walked.tree, p, At::TOP),
+                };
+                for parent in parents {
+                    let engine = roster_is_relevant(&q, &walked.tree, &walked.rules, walked.clock.as_ref(), ri, parent);
+                    assert_eq!(
+                        walked.roster_asked(&q, ri, parent),
+                        engine,
+                        "record {n}, roster {ri} in {parent:?}"
+                    );
+                    let live = walked.tree.live(&q, ri, parent).iter().any(|l| *l);
+                    if live {
+                        // Where the roster has live instances the walk met it: no second evaluation.
+                        assert_eq!(walked.asked.get(&q, ri, parent), Some(engine));
+                        met += 1;
+                    }
+                }
+            }
+        }
+        assert!(met > 50, "{met}");
     }
 
     #[test]

@@ -735,11 +735,8 @@ pub(crate) fn read_and_write(
         let examined = match item {
             Err(reason) => Err(Outcome::Rejected(reason.into(), None)),
             Ok(text) => match decode(text) {
-                Decoded::Interview(view) => examine_view(cat, &view, &mut l, &mut r, false)
-                    .map(|e| {
-                        roster_rows(cat, e.questionnaire as usize, &view, &mut rosters);
-                        (e, false)
-                    })
+                Decoded::Interview(view) => examine_view(cat, &view, &mut l, &mut r, Some(&mut rosters), false)
+                    .map(|e| (e, false))
                     .map_err(|refusal| Outcome::Rejected(refusal, keep(text))),
                 Decoded::Ignored(what) => Err(Outcome::Ignored(what.reason().to_owned())),
                 Decoded::Rejected(reason) => Err(Outcome::Rejected(reason.into(), keep(text))),
