@@ -665,7 +665,7 @@ impl<'q> Simulator<'q> {
             answers: &st.answers,
             rosters: &st.rosters,
         };
-        if !crate::interview::logic::roster_is_relevant(q, tree, &rules, clock.as_ref(), r, parent) {
+        if !crate::interview::logic::roster_is_relevant(q, &tree, &rules, clock.as_ref(), r, parent) {
             return;
         }
         st.t_ms += rng.range(1_000, 5_000) as u64;

@@ -16,8 +16,9 @@
 //! as text instead of running them as formulas.
 
 use crate::csv_field::{field, needs_quotes};
+use crate::interview::logic::At;
 use crate::questionnaire::{Kind, Questionnaire};
-use crate::record::view::{InstanceView, RostersView};
+use crate::record::view::RostersView;
 use crate::record::{AnswerRef, CodesRef, RecordView, ValueRef};
 use std::borrow::Cow;
 use std::collections::HashSet;
@@ -237,17 +238,40 @@ impl Layout {
         out
     }
 
-    /// Appends one interview as one CSV line to `out`.
-    pub fn write_row(&self, q: &Questionnaire, rec: &RecordView<'_>, out: &mut Vec<u8>) {
-        self.write(q, &Row::of(q, rec), out);
+    /// Appends one interview as one CSV line to `out`. `asked` says whether roster `r` is
+    /// asked inside a place ([`Asked`]): a `<roster>_count` counts the rows of the roster's CSV,
+    /// so it is 0 where the roster is not asked (see [`Layout::write_roster_rows`]).
+    pub fn write_row(&self, q: &Questionnaire, rec: &RecordView<'_>, asked: Asked<'_>, out: &mut Vec<u8>) {
+        self.write(q, &Row::of(q, rec, asked), out);
     }
 
     /// Appends the rows of every roster of one interview: `rosters[r]` is roster `r`'s layout,
     /// and its rows go to `out[r]`. One row per live instance (removed instances, and all that
-    /// is nested in them, have none), in the order of the file, outer instances first.
-    pub fn write_roster_rows(q: &Questionnaire, rosters: &[Layout], rec: &RecordView<'_>, out: &mut [Vec<u8>]) {
-        let mut numbers = vec![0; q.rosters.len()];
-        roster_rows(q, rosters, &rec.id, &rec.rosters, &mut numbers, out);
+    /// is nested in them, have none), in the order of the file, outer instances first. The
+    /// instances of a roster where it is not asked ([`Asked`]: its `relevant`, its block's or
+    /// an outer roster's is false) have no rows either, as an irrelevant answer has no value in
+    /// the main CSV: the NDJSON keeps them, with their answers marked not relevant.
+    pub fn write_roster_rows(
+        q: &Questionnaire,
+        rosters: &[Layout],
+        rec: &RecordView<'_>,
+        asked: Asked<'_>,
+        out: &mut [Vec<u8>],
+    ) {
+        // One row, filled again for each instance (not one allocated per instance).
+        let mut row = Row {
+            id: &rec.id,
+            interviewer: "",
+            device: "",
+            started: "",
+            completed: None,
+            duration_ms: 0,
+            revision: 0,
+            answers: vec![None; q.questions.len()],
+            counts: vec![0; q.rosters.len()],
+            numbers: vec![0; q.rosters.len()],
+        };
+        roster_rows(q, rosters, &rec.rosters, At::TOP, asked, &mut row, out);
     }
 
     fn write(&self, q: &Questionnaire, row: &Row<'_>, out: &mut Vec<u8>) {
@@ -294,7 +318,7 @@ impl Layout {
     #[cfg(test)]
     fn cells<'r>(&self, q: &Questionnaire, rec: &'r RecordView<'_>) -> Vec<Cow<'r, str>> {
         let mut v = Vec::with_capacity(self.columns.len());
-        self.each_cell(q, &Row::of(q, rec), |c| {
+        self.each_cell(q, &Row::of(q, rec, &|_, _| true), |c| {
             v.push(match c {
                 Cell::Plain(s) => Cow::Borrowed(s),
                 Cell::Text(s) => s,
@@ -395,6 +419,11 @@ impl Layout {
     }
 }
 
+/// Whether roster `r` is asked inside a place (an instance of its parent roster, or the top
+/// level): the engine's relevance of the roster there (`interview::logic::roster_is_relevant`
+/// over the record's rules), which the caller computes; the CSV only leaves out what it is told.
+pub type Asked<'a> = &'a dyn Fn(usize, At) -> bool;
+
 /// What a row reads of one interview, from a [`Record`] or a [`RecordView`]: the metadata and
 /// the answers by question index (one lookup per answer, not per column).
 struct Row<'r> {
@@ -406,7 +435,8 @@ struct Row<'r> {
     duration_ms: u64,
     revision: u64,
     answers: Vec<Option<AnswerRef<'r>>>,
-    /// By roster index: the live instances of the rosters nested right at the row's level.
+    /// By roster index: the rows of the rosters nested right at the row's level (their live
+    /// instances where they are asked, else none).
     counts: Vec<u64>,
     /// By roster index: the numbers of the instances the row is in (its own last).
     numbers: Vec<u64>,
@@ -415,33 +445,37 @@ struct Row<'r> {
 /// The answers by question index.
 fn by_question<'r>(q: &Questionnaire, answers: &'r crate::record::Answers<'_>) -> Vec<Option<AnswerRef<'r>>> {
     let mut v = vec![None; q.questions.len()];
+    fill_by_question(q, answers, &mut v);
+    v
+}
+
+/// Sets `v[question index]` to each answer.
+fn fill_by_question<'r>(q: &Questionnaire, answers: &'r crate::record::Answers<'_>, v: &mut [Option<AnswerRef<'r>>]) {
     for (var, a) in &answers.0 {
         if let Some(i) = q.index_of(var) {
             v[i] = Some(a.borrowed());
         }
     }
-    v
 }
 
-/// The live instances of each roster of one level, by roster index.
-fn counts(q: &Questionnaire, rosters: &RostersView<'_>) -> Vec<u64> {
-    let mut v = Vec::new();
-    if !rosters.is_empty() {
-        v = vec![0; q.rosters.len()];
-        for (name, instances) in &rosters.0 {
-            if let Some(r) = q.roster_index(name) {
-                v[r] = instances.iter().filter(|i| i.live()).count() as u64;
-            }
+/// Sets `v[roster index]`, for each roster of one level (inside `parent`), to its rows: its
+/// live instances where it is asked, else none.
+fn fill_counts(q: &Questionnaire, rosters: &RostersView<'_>, parent: At, asked: Asked<'_>, v: &mut [u64]) {
+    for (name, instances) in &rosters.0 {
+        if let Some(r) = q.roster_index(name) {
+            let live = instances.iter().filter(|i| i.live()).count() as u64;
+            v[r] = if live > 0 && asked(r, parent) { live } else { 0 };
         }
     }
-    v
 }
 
 impl<'r> Row<'r> {
-    fn of(q: &Questionnaire, rec: &'r RecordView<'_>) -> Row<'r> {
+    fn of(q: &Questionnaire, rec: &'r RecordView<'_>, asked: Asked<'_>) -> Row<'r> {
         let answers = by_question(q, &rec.answers);
+        let mut counts = vec![0; q.rosters.len()];
+        fill_counts(q, &rec.rosters, At::TOP, asked, &mut counts);
         Row {
-            counts: counts(q, &rec.rosters),
+            counts,
             numbers: Vec::new(),
             id: &rec.id,
             interviewer: &rec.interviewer,
@@ -455,43 +489,36 @@ impl<'r> Row<'r> {
     }
 }
 
-/// The rows of the live instances of one level's rosters, and of those nested in them.
-fn roster_rows(
+/// The rows of the live instances of one level's rosters (inside `parent`), and of those
+/// nested in them; a roster not asked inside `parent` has none. `row` holds the interview's id
+/// and the numbers of the instances around this level; each instance's row is filled into it,
+/// written, and then its nested rosters' rows.
+fn roster_rows<'r>(
     q: &Questionnaire,
     layouts: &[Layout],
-    id: &str,
-    rosters: &RostersView<'_>,
-    numbers: &mut Vec<u64>,
+    rosters: &'r RostersView<'_>,
+    parent: At,
+    asked: Asked<'_>,
+    row: &mut Row<'r>,
     out: &mut [Vec<u8>],
 ) {
     for (name, instances) in &rosters.0 {
         let Some(r) = q.roster_index(name) else { continue };
-        let live = instances.iter().filter(|i| i.live());
-        for (n, inst) in live.enumerate() {
-            numbers[r] = n as u64 + 1;
-            let row = Row::instance(q, id, inst, numbers.clone());
-            layouts[r].write(q, &row, &mut out[r]);
-            roster_rows(q, layouts, id, &inst.rosters, numbers, out);
+        if !asked(r, parent) {
+            continue;
         }
-        numbers[r] = 0;
-    }
-}
-
-impl<'r> Row<'r> {
-    /// The row of one instance.
-    fn instance(q: &Questionnaire, id: &'r str, inst: &'r InstanceView<'_>, numbers: Vec<u64>) -> Row<'r> {
-        Row {
-            id,
-            interviewer: "",
-            device: "",
-            started: "",
-            completed: None,
-            duration_ms: 0,
-            revision: 0,
-            answers: by_question(q, &inst.answers),
-            counts: counts(q, &inst.rosters),
-            numbers,
+        let live = instances.iter().enumerate().filter(|(_, i)| i.live());
+        for (n, (k, inst)) in live.enumerate() {
+            let Some(at) = parent.child(k as u32) else { continue };
+            row.numbers[r] = n as u64 + 1;
+            row.answers.fill(None);
+            fill_by_question(q, &inst.answers, &mut row.answers);
+            row.counts.fill(0);
+            fill_counts(q, &inst.rosters, at, asked, &mut row.counts);
+            layouts[r].write(q, row, &mut out[r]);
+            roster_rows(q, layouts, &inst.rosters, at, asked, row, out);
         }
+        row.numbers[r] = 0;
     }
 }
 
@@ -673,7 +700,7 @@ mod tests {
         );
         let text = String::from_utf8(r.to_json()).unwrap();
         let mut line = Vec::new();
-        l.write_row(&q, &RecordView::parse(&text).unwrap(), &mut line);
+        l.write_row(&q, &RecordView::parse(&text).unwrap(), &|_, _| true, &mut line);
         let line = String::from_utf8(line).unwrap();
         has_all(&line, &[";2,25;", "\"'=HYPERLINK(\"\"x\"\")\""]);
         assert!(line.ends_with('\n') && !line.ends_with("\r\n"));
@@ -707,5 +734,56 @@ mod tests {
         let r = rec(&q, &[("district", AnswerValue::Text("bykovsky".into()), true)]);
         let text = String::from_utf8(r.to_json()).unwrap();
         assert_eq!(l.cells(&q, &RecordView::parse(&text).unwrap())[2], "bykovsky");
+    }
+
+    #[test]
+    fn a_roster_not_asked_has_no_rows_and_counts_none_in_its_parent_row() {
+        let q = crate::questionnaire::bundled("projects").unwrap();
+        let layouts: Vec<Layout> = (0..q.rosters.len()).map(|r| Layout::roster(&q, r, false)).collect();
+        let partners = q.roster_index("partners").unwrap();
+        let sim = crate::simulate::Simulator::new(&q, crate::simulate::Options::default());
+        // A record with partners in a live project.
+        let text = (0..200)
+            .map(|n| String::from_utf8(sim.record(n).to_json()).unwrap())
+            .find(|t| {
+                let v = RecordView::parse(t).unwrap();
+                v.rosters.0.iter().any(|(_, ps)| {
+                    ps.iter()
+                        .any(|p| p.live() && p.rosters.0.iter().any(|(_, xs)| xs.iter().any(|x| x.live())))
+                })
+            })
+            .unwrap();
+        let rec = RecordView::parse(&text).unwrap();
+        let rows = |asked: Asked<'_>| {
+            let mut out = vec![Vec::new(); q.rosters.len()];
+            Layout::write_roster_rows(&q, &layouts, &rec, asked, &mut out);
+            out.into_iter()
+                .map(|b| String::from_utf8(b).unwrap())
+                .collect::<Vec<_>>()
+        };
+        let all = rows(&|_, _| true);
+        let some = rows(&|r, _| r != partners);
+        assert!(!all[partners].is_empty());
+        assert_eq!(some[partners], "", "no row for the instances of a roster not asked");
+        let cells = |rows: &str| -> Vec<Vec<String>> {
+            ::csv::ReaderBuilder::new()
+                .has_headers(false)
+                .from_reader(rows.as_bytes())
+                .records()
+                .map(|r| r.unwrap().iter().map(str::to_owned).collect())
+                .collect()
+        };
+        let header = String::from_utf8(layouts[0].header()).unwrap();
+        let count = cells(&header)[0].iter().position(|c| c == "partners_count").unwrap();
+        let (all, some) = (cells(&all[0]), cells(&some[0]));
+        assert!(all.iter().any(|r| r[count] != "0"));
+        assert!(some.iter().all(|r| r[count] == "0"), "the parent counts the rows: none");
+        // Nothing else of the projects' rows changes.
+        let without = |rows: &[Vec<String>]| -> Vec<Vec<String>> {
+            let mut rows = rows.to_vec();
+            rows.iter_mut().for_each(|r| _ = r.remove(count));
+            rows
+        };
+        assert_eq!(without(&all), without(&some));
     }
 }

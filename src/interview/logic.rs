@@ -412,6 +412,34 @@ pub(crate) fn rules_of_view(q: &Questionnaire, tree: Viewed<'_, '_>, clock: Opti
     walk(q, &tree, false, clock).rules
 }
 
+/// [`rules_of_view`], and what the walk found of the rosters on its way: whether each is asked
+/// ([`roster_is_relevant`]) inside the place of each of its live instances.
+pub(crate) fn rules_and_rosters_of_view(
+    q: &Questionnaire,
+    tree: Viewed<'_, '_>,
+    clock: Option<&jiff::ZonedDateTime>,
+) -> (Rules, RostersAsked) {
+    let w = walk(q, &tree, false, clock);
+    (w.rules, w.rosters)
+}
+
+/// Whether a roster is asked inside a place, as a walk found it: its block's relevance, and the
+/// roster's (its own `relevant` and the rosters' around it) inside each place it met.
+#[derive(Debug, Default)]
+pub(crate) struct RostersAsked {
+    blocks: Vec<Option<bool>>,
+    rosters: HashMap<(usize, At), bool>,
+}
+
+impl RostersAsked {
+    /// Whether roster `r` is asked inside `parent` ([`roster_is_relevant`]), if the walk met it
+    /// there.
+    pub fn get(&self, q: &Questionnaire, r: usize, parent: At) -> Option<bool> {
+        let block = self.blocks.get(q.rosters[r].block).copied().flatten()?;
+        Some(block && *self.rosters.get(&(r, parent))?)
+    }
+}
+
 /// The live instances of roster `r` inside `within` (an instance of a roster around `r`, or the
 /// top level), at any depth below it.
 pub(crate) fn live_paths<T: Tree + ?Sized>(q: &Questionnaire, tree: &T, r: usize, within: At) -> Vec<At> {
@@ -524,7 +552,7 @@ pub(crate) fn apply_rules_in(
     rosters: &mut Rosters,
     clock: Option<&jiff::ZonedDateTime>,
 ) -> Rules {
-    let Walk { rules, calcs } = walk(q, &Owned { answers, rosters }, true, clock);
+    let Walk { rules, calcs, .. } = walk(q, &Owned { answers, rosters }, true, clock);
     store_rules(q, answers, rosters, &rules, calcs, None);
     rules
 }
@@ -565,7 +593,7 @@ pub(crate) fn apply_rules_in_after(
     before: Rules,
 ) -> Rules {
     let dirty = dirty_after(q, changed, at);
-    let Walk { rules, calcs } = walk_part(q, &Owned { answers, rosters }, true, clock, before, Some(&dirty));
+    let Walk { rules, calcs, .. } = walk_part(q, &Owned { answers, rosters }, true, clock, before, Some(&dirty));
     store_rules(q, answers, rosters, &rules, calcs, Some(&dirty));
     rules
 }
@@ -677,6 +705,8 @@ fn store_rules(
 /// What the walk found.
 struct Walk {
     rules: Rules,
+    /// What the walk found of the rosters.
+    rosters: RostersAsked,
     /// The recomputed calculations, by (question, instance).
     calcs: Vec<((usize, At), Option<AnswerValue>)>,
 }
@@ -832,6 +862,7 @@ fn walk_part<T: Tree + ?Sized>(
     dirty: Option<&[Option<At>]>,
 ) -> Walk {
     let n = q.questions.len();
+    debug_assert!(dirty.is_some() || (rules.rel_in.is_empty() && rules.stale_in.is_empty()));
     let mut block_rel: Vec<Option<bool>> = vec![None; q.blocks.len()];
     let mut roster_rel: HashMap<(usize, At), bool> = HashMap::default();
     let mut st = State {
@@ -843,6 +874,10 @@ fn walk_part<T: Tree + ?Sized>(
         clock: clock.cloned(),
     };
     let mut calcs = Vec::new();
+    // The live instances of each (roster, place within) met so far: the tree does not change
+    // during the walk, and every question of a roster walks the same instances.
+    let mut live: Vec<((usize, At), Vec<At>)> = Vec::new();
+    const TOP: &[At] = &[At::TOP];
     for &qi in &q.order {
         let within = match dirty {
             None => At::TOP,
@@ -864,19 +899,27 @@ fn walk_part<T: Tree + ?Sized>(
                 ok
             }
         };
-        let places = match qq.roster {
-            None => vec![At::TOP],
+        let places: &[At] = match qq.roster {
+            None => TOP,
             Some(r) => {
-                // This question's instances start afresh: an instance removed since counts nowhere.
-                if dirty.is_none() || within.is_empty() {
+                // This question's instances start afresh: an instance removed since counts nowhere
+                // (a whole walk starts from none at all: nothing to remove).
+                if dirty.is_some() && within.is_empty() {
                     let rules = st.rules.to_mut();
                     rules.rel_in.retain(|(i, _), _| *i != qi);
                     rules.stale_in.retain(|(i, _)| *i != qi);
                 }
-                live_paths(q, tree, r, within)
+                let k = match live.iter().position(|(k, _)| *k == (r, within)) {
+                    Some(k) => k,
+                    None => {
+                        live.push(((r, within), live_paths(q, tree, r, within)));
+                        live.len() - 1
+                    }
+                };
+                &live[k].1
             }
         };
-        for at in places {
+        for &at in places {
             let roster_ok = qq
                 .roster
                 .is_none_or(|r| roster_relevant(&st, &mut roster_rel, r, at.prefix(depth(q, Some(r)) - 1)));
@@ -937,6 +980,10 @@ fn walk_part<T: Tree + ?Sized>(
     }
     Walk {
         rules: st.rules.into_owned(),
+        rosters: RostersAsked {
+            blocks: block_rel,
+            rosters: roster_rel,
+        },
         calcs,
     }
 }
@@ -1203,10 +1250,9 @@ pub(crate) enum CountFit {
 /// The count a roster with `count` asks for inside `parent`, as it stands (`None` when the
 /// roster is not relevant there: its instances are left as they are). Capped at `max` and at
 /// [`crate::questionnaire::MAX_INSTANCES`]; an empty or negative count is 0.
-pub(crate) fn roster_count(
+pub(crate) fn roster_count<T: Tree + ?Sized>(
     q: &Questionnaire,
-    answers: &BTreeMap<String, Answer>,
-    rosters: &Rosters,
+    tree: &T,
     rules: &Rules,
     clock: Option<&jiff::ZonedDateTime>,
     r: usize,
@@ -1214,10 +1260,9 @@ pub(crate) fn roster_count(
 ) -> Option<u32> {
     let ro = &q.rosters[r];
     let e = ro.count.as_ref()?;
-    let tree = Owned { answers, rosters };
     let st = State {
         q,
-        tree: &tree,
+        tree,
         rules: std::borrow::Cow::Borrowed(rules),
         calc: Vec::new(),
         calc_in: HashMap::default(),
@@ -1264,7 +1309,7 @@ pub(crate) fn fit_counts(
             Some(p) => live_paths(q, &Owned { answers, rosters }, p, At::TOP),
         };
         for parent in parents {
-            let Some(want) = roster_count(q, answers, rosters, rules, clock, r, parent) else {
+            let Some(want) = roster_count(q, &Owned { answers, rosters }, rules, clock, r, parent) else {
                 continue;
             };
             let level = match ro.parent {
@@ -1348,9 +1393,9 @@ pub(crate) fn rules_of(
 
 /// Whether roster `r` is asked inside `parent` (its block's, the rosters' around it and its own
 /// `relevant` hold).
-pub(crate) fn roster_is_relevant(
+pub(crate) fn roster_is_relevant<T: Tree + ?Sized>(
     q: &Questionnaire,
-    tree: Owned<'_>,
+    tree: &T,
     rules: &Rules,
     clock: Option<&jiff::ZonedDateTime>,
     r: usize,
@@ -1358,7 +1403,7 @@ pub(crate) fn roster_is_relevant(
 ) -> bool {
     let st = State {
         q,
-        tree: &tree,
+        tree,
         rules: std::borrow::Cow::Borrowed(rules),
         calc: Vec::new(),
         calc_in: HashMap::default(),
@@ -1367,4 +1412,41 @@ pub(crate) fn roster_is_relevant(
     let block = &q.blocks[q.rosters[r].block];
     block.relevant.as_ref().is_none_or(|b| b.test(&st.env(None, At::TOP)))
         && roster_relevant(&st, &mut HashMap::default(), r, parent)
+}
+
+/// What a roster's list asks of the interviewer before completion.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RosterProblem {
+    /// Fewer instances than its `min`.
+    TooFew(u32),
+    /// Instances beyond its `count` that hold answers: this many, and the count.
+    OverCount(usize, u32),
+}
+
+/// **A roster's own rule** inside `parent` (an instance of its parent roster, or the top level):
+/// a roster with a `count` has no more live instances than the count (beyond it, only
+/// instances with answers stay: [`fit_counts`] drops the others); any other asked roster has at
+/// least its `min`. The interviewer's check before completion (`Session::roster_problem`) and
+/// merge's of a completed interview (`record::fit::violations`).
+pub(crate) fn roster_problem<T: Tree + ?Sized>(
+    q: &Questionnaire,
+    tree: &T,
+    rules: &Rules,
+    clock: Option<&jiff::ZonedDateTime>,
+    r: usize,
+    parent: At,
+) -> Option<RosterProblem> {
+    let ro = &q.rosters[r];
+    if ro.count.is_none() && ro.min.is_none() {
+        return None;
+    }
+    let live = tree.live(q, r, parent).iter().filter(|l| **l).count();
+    if ro.count.is_some() {
+        let want = roster_count(q, tree, rules, clock, r, parent)?;
+        return (live > want as usize).then_some(RosterProblem::OverCount(live - want as usize, want));
+    }
+    if !roster_is_relevant(q, tree, rules, clock, r, parent) {
+        return None;
+    }
+    ro.min.filter(|&m| live < m as usize).map(RosterProblem::TooFew)
 }

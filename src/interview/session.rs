@@ -134,14 +134,7 @@ pub enum Pos {
     Roster(usize, At),
 }
 
-/// What a roster's list asks of the interviewer before completion.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RosterProblem {
-    /// Fewer instances than its `min`.
-    TooFew(u32),
-    /// Instances beyond its `count` that hold answers: this many, and the count.
-    OverCount(usize, u32),
-}
+pub use super::logic::RosterProblem;
 
 /// A message for the interviewer (localised by the UI).
 #[derive(Debug, Clone, PartialEq)]
@@ -625,7 +618,7 @@ impl Session {
     /// Whether roster `r`'s list is shown inside `parent`: the roster is relevant there, and with
     /// a `count` it has instances (a count of 0 asks nothing).
     fn roster_asked(&self, r: usize, parent: At) -> bool {
-        super::logic::roster_is_relevant(&self.q, self.tree(), &self.rules, self.clock.as_ref(), r, parent)
+        super::logic::roster_is_relevant(&self.q, &self.tree(), &self.rules, self.clock.as_ref(), r, parent)
             && (self.q.rosters[r].count.is_none() || !self.instances(r, parent).is_empty())
     }
 
@@ -761,24 +754,7 @@ impl Session {
 
     /// Problems of roster `r` inside `parent` that hold up completion.
     pub fn roster_problem(&self, r: usize, parent: At) -> Option<RosterProblem> {
-        let ro = &self.q.rosters[r];
-        if !self.roster_asked(r, parent) && ro.count.is_none() {
-            return None;
-        }
-        let live = self.instances(r, parent).iter().filter(|i| i.live()).count();
-        if ro.count.is_some() {
-            let want = super::logic::roster_count(
-                &self.q,
-                &self.rec.answers,
-                &self.rec.rosters,
-                &self.rules,
-                self.clock.as_ref(),
-                r,
-                parent,
-            )?;
-            return (live > want as usize).then_some(RosterProblem::OverCount(live - want as usize, want));
-        }
-        ro.min.filter(|&m| live < m as usize).map(RosterProblem::TooFew)
+        super::logic::roster_problem(&self.q, &self.tree(), &self.rules, self.clock.as_ref(), r, parent)
     }
 
     /// Goes to question `i` (for tests and tools; the UI uses the jump list).

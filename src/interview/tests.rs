@@ -1066,7 +1066,20 @@ fn a_lower_count_drops_only_instances_with_nothing_entered() {
     );
     assert_eq!(rosters["projects"].len(), 3);
     let rules = apply_rules_in(&q, &mut top, &mut rosters, None);
-    assert_eq!(roster_count(&q, &top, &rosters, &rules, None, 0, At::TOP), Some(1));
+    assert_eq!(
+        roster_count(
+            &q,
+            &super::logic::Owned {
+                answers: &top,
+                rosters: &rosters
+            },
+            &rules,
+            None,
+            0,
+            At::TOP
+        ),
+        Some(1)
+    );
     let live: Vec<&str> = rosters["projects"]
         .iter()
         .filter(|i| i.live())

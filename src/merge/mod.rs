@@ -27,7 +27,7 @@ use crate::questionnaire::Questionnaire;
 #[cfg(test)]
 use crate::record::fit;
 use crate::record::fit::fit_into;
-use crate::record::fit::{Violation, violations};
+use crate::record::fit::{Violation, Walked, violations};
 use crate::record::{FORMAT, FORMAT_V2, QuestionnaireRef, RecordView, Status};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -233,9 +233,10 @@ pub fn hex(b: &[u8]) -> String {
 }
 
 /// Checks a record (format, id, times, questionnaire, answers) and computes its canonical
-/// NDJSON line (into `line`, no newline), content hash and CSV row (into `row`), without turning
-/// every string of the record into an allocation. The error is the reason the record is
-/// rejected.
+/// NDJSON line (into `line`, no newline), content hash, CSV row (into `row`) and, when asked
+/// for, its roster CSV rows (into `rosters`, as [`roster_rows`] makes them), without turning
+/// every string of the record into an allocation; the engine walks the record once for all of
+/// them. The error is the reason the record is rejected.
 ///
 /// With `hash_now` false the entry's `hash` is left zero, for the caller to set with
 /// [`content_hash`] once it knows the interview has other copies: only then do the rules look
@@ -245,6 +246,7 @@ pub fn examine_view(
     rec: &RecordView<'_>,
     line: &mut Vec<u8>,
     row: &mut Vec<u8>,
+    rosters: Option<&mut Vec<Vec<u8>>>,
     hash_now: bool,
 ) -> Result<Entry, Refusal> {
     let q = &rec.questionnaire;
@@ -265,14 +267,20 @@ pub fn examine_view(
         violations: Vec::new(),
         questionnaire: Some(qi as u32),
     })?;
-    let broken = violations(&k.q, rec, &questions);
+    // One walk of the engine for the rules and for the rosters asked in the CSVs.
+    let walked = Walked::of(&k.q, rec);
+    let broken = violations(&k.q, rec, &questions, &walked);
     if !broken.is_empty() {
         return Err(Refusal::broken(&k.q, qi, broken));
     }
     line.clear();
     rec.write_canonical(line);
     row.clear();
-    k.layout.write_row(&k.q, rec, row);
+    let asked = |r, parent| walked.roster_asked(&k.q, r, parent);
+    k.layout.write_row(&k.q, rec, &asked, row);
+    if let Some(out) = rosters {
+        write_roster_rows(k, rec, &asked, out);
+    }
     let mut e = entry(id, qi, rec.revision, rec.status, updated, line, row);
     if hash_now {
         e.hash = content_hash(line);
@@ -285,12 +293,22 @@ pub fn examine_view(
 /// to the questionnaire's rosters (none for most questionnaires) and cleared.
 pub fn roster_rows(cat: &Catalog, qi: usize, rec: &RecordView<'_>, out: &mut Vec<Vec<u8>>) {
     let k = cat.get(qi);
+    if k.rosters.is_empty() {
+        out.clear();
+        return;
+    }
+    let walked = Walked::of(&k.q, rec);
+    write_roster_rows(k, rec, &|r, parent| walked.roster_asked(&k.q, r, parent), out);
+}
+
+/// [`roster_rows`] with the rosters asked known.
+fn write_roster_rows(k: &Known, rec: &RecordView<'_>, asked: crate::export::csv::Asked<'_>, out: &mut Vec<Vec<u8>>) {
     out.resize_with(k.rosters.len(), Vec::new);
     for o in out.iter_mut() {
         o.clear();
     }
     if !k.rosters.is_empty() {
-        Layout::write_roster_rows(&k.q, &k.rosters, rec, out);
+        Layout::write_roster_rows(&k.q, &k.rosters, rec, asked, out);
     }
 }
 
@@ -1126,7 +1144,7 @@ pub(crate) mod tests {
                     assert_eq!(fit(&q, &view), fit(&q, &r), "{name} {n} fault {fault}");
                     for cat in [&cat, &excel] {
                         let (mut line, mut row) = (Vec::new(), Vec::new());
-                        match examine_view(cat, &view, &mut line, &mut row, true) {
+                        match examine_view(cat, &view, &mut line, &mut row, None, true) {
                             Ok(e) => {
                                 assert_eq!(line, r.to_json_line(), "{name} {n} fault {fault}");
                                 assert_eq!(e.hash, content_hash(&line));
@@ -1139,6 +1157,56 @@ pub(crate) mod tests {
             }
         }
         assert!(rejected > 1000, "the faults are rejected ({rejected})");
+    }
+
+    #[test]
+    fn instances_of_a_roster_not_asked_have_no_rows_and_count_none() {
+        let q = crate::questionnaire::bundled("projects").unwrap();
+        let mut cat = Catalog::new(false);
+        cat.add(q.clone(), Origin::Bundled);
+        // A project entered, then the number of projects set to 0: the block of the projects
+        // is no longer asked, and the instance's answers are kept, marked not relevant.
+        let text = |n: u32, relevant: bool| {
+            format!(
+                r#"{{"format":"anketa-interview/2","id":"0190f0e0-0000-7000-8000-000000000001","revision":3,
+                "device":"d","interviewer":"I","questionnaire":{{"id":"projects","version":"{}","sha256":"{}"}},
+                "status":"in_progress","started":"2021-01-10T10:00:00Z","updated":"2021-01-10T10:05:00Z",
+                "duration_ms":1,"answers":{{"n_projects":{{"value":{n},"relevant":true}},
+                "org_type":{{"value":"ngo","relevant":true}}}},
+                "rosters":{{"projects":[{{"answers":{{"project_name":{{"value":"Сад","relevant":{relevant}}}}}}}]}}}}"#,
+                q.version, q.sha256
+            )
+        };
+        let count_at = q_column(&cat, "projects_count");
+        for (n, asked) in [(1, true), (0, false)] {
+            let text = text(n, asked);
+            let view = RecordView::parse(&text).unwrap();
+            let (mut line, mut row, mut rosters) = (Vec::new(), Vec::new(), Vec::new());
+            examine_view(&cat, &view, &mut line, &mut row, Some(&mut rosters), true).unwrap();
+            let row = String::from_utf8(row).unwrap();
+            let projects = String::from_utf8(rosters[0].clone()).unwrap();
+            assert!(
+                String::from_utf8(line).unwrap().contains("Сад"),
+                "the NDJSON keeps the instance"
+            );
+            if asked {
+                assert!(projects.contains("Сад"), "{projects}");
+                assert_eq!(row.trim_end().split(',').nth(count_at), Some("1"));
+            } else {
+                assert_eq!(projects, "", "no row for an instance of a roster not asked");
+                assert_eq!(row.trim_end().split(',').nth(count_at), Some("0"), "{row}");
+            }
+            // The roster CSVs made again from the lines (when the reading order misled) agree.
+            let mut again = Vec::new();
+            roster_rows(&cat, 0, &view, &mut again);
+            assert_eq!(again, rosters);
+        }
+    }
+
+    /// The column of the main CSV of questionnaire 0 with this name.
+    fn q_column(cat: &Catalog, name: &str) -> usize {
+        let header = String::from_utf8(cat.get(0).layout.header()).unwrap();
+        header.trim_end().split(',').position(|c| c == name).unwrap()
     }
 
     pub(crate) fn e(id: &str, rev: u64, status: Status, upd: i64, h: u8, file: u32) -> Entry {

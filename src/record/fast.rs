@@ -337,6 +337,16 @@ impl<'a> P<'a> {
     }
 
     /// An instance path (`position_at`, an event's `at`): numbers that fit a `u32`.
+    /// An event's `at`, as [`Self::path`] reads it, without an allocation.
+    fn at_path(&mut self) -> Option<AtPath> {
+        let mut v = AtPath::default();
+        self.array(|p| {
+            v.push(u32::try_from(p.u64()?).ok()?);
+            Some(())
+        })?;
+        Some(v)
+    }
+
     fn path(&mut self) -> Option<Vec<u32>> {
         let mut v = Vec::new();
         self.array(|p| {
@@ -451,30 +461,25 @@ impl<'a> P<'a> {
     }
 
     fn paradata(&mut self) -> Option<Vec<EventView<'a>>> {
-        let mut v = Vec::with_capacity(128);
+        // Room for the events at once (the paradata comes last and an event takes 45 bytes or
+        // more): a roster interview has hundreds, and growing by doubling copied them twice.
+        let mut v = Vec::with_capacity(((self.b.len() - self.i) / 48).clamp(16, 8192));
         self.array(|p| {
+            // Most events are spelled as anketa writes them: read those without the general
+            // object's key dispatch (the paradata is half of a roster interview).
+            let start = p.i;
+            if let Some(e) = p.event_as_written() {
+                v.push(e);
+                return Some(());
+            }
+            p.i = start;
             let (mut ms, mut ev, mut q, mut gap_s, mut at) = (None, None, None, None, None);
             p.object(|p, k| match k {
                 "ms" => set(&mut ms, p.u64()?),
-                "ev" => set(
-                    &mut ev,
-                    match p.plain()? {
-                        "shown" => EventKind::Shown,
-                        "answered" => EventKind::Answered,
-                        "changed" => EventKind::Changed,
-                        "confirmed" => EventKind::Confirmed,
-                        "remark" => EventKind::Remark,
-                        "resumed" => EventKind::Resumed,
-                        "added" => EventKind::Added,
-                        "removed" => EventKind::Removed,
-                        "restored" => EventKind::Restored,
-                        "dropped" => EventKind::Dropped,
-                        _ => return None,
-                    },
-                ),
+                "ev" => set(&mut ev, event_kind(p.plain()?)?),
                 "q" => set(&mut q, p.string()?),
                 "gap_s" => set(&mut gap_s, p.u64()?),
-                "at" => set(&mut at, p.path()?),
+                "at" => set(&mut at, p.at_path()?),
                 _ => None,
             })?;
             v.push(EventView {
@@ -487,6 +492,72 @@ impl<'a> P<'a> {
             Some(())
         })?;
         Some(v)
+    }
+}
+
+/// An event's kind as serde reads it (`snake_case`).
+fn event_kind(s: &str) -> Option<EventKind> {
+    Some(match s {
+        "shown" => EventKind::Shown,
+        "answered" => EventKind::Answered,
+        "changed" => EventKind::Changed,
+        "confirmed" => EventKind::Confirmed,
+        "remark" => EventKind::Remark,
+        "resumed" => EventKind::Resumed,
+        "added" => EventKind::Added,
+        "removed" => EventKind::Removed,
+        "restored" => EventKind::Restored,
+        "dropped" => EventKind::Dropped,
+        _ => return None,
+    })
+}
+
+impl<'a> P<'a> {
+    /// `"key":` spelled exactly so (no escapes), after any whitespace.
+    #[inline]
+    fn key(&mut self, key: &[u8]) -> Option<()> {
+        self.ws();
+        let end = self.i + key.len() + 2;
+        let b = self.b.get(self.i..end)?;
+        if b[0] != b'"' || &b[1..=key.len()] != key || b[key.len() + 1] != b'"' {
+            return None;
+        }
+        self.i = end;
+        self.eat(b':')
+    }
+
+    /// An event with its fields in the order anketa writes them (`ms`, `ev`, `q`, then `at` and
+    /// `gap_s` when given), each read as the general path reads it; `None` for any other
+    /// spelling, which the general path then reads from the start.
+    fn event_as_written(&mut self) -> Option<EventView<'a>> {
+        self.eat(b'{')?;
+        self.key(b"ms")?;
+        let ms = self.u64()?;
+        self.eat(b',')?;
+        self.key(b"ev")?;
+        let ev = event_kind(self.plain()?)?;
+        self.eat(b',')?;
+        self.key(b"q")?;
+        let q = self.string()?;
+        let (mut at, mut gap_s) = (AtPath::default(), None);
+        if self.peek()? == b',' {
+            self.i += 1;
+            let here = self.i;
+            if self.key(b"at").is_some() {
+                at = self.at_path()?;
+                if self.peek()? == b',' {
+                    self.i += 1;
+                    self.key(b"gap_s")?;
+                    gap_s = Some(self.u64()?);
+                }
+            } else {
+                self.i = here;
+                self.key(b"gap_s")?;
+                gap_s = Some(self.u64()?);
+            }
+        }
+        self.eat(b'}')?;
+        Some(EventView { ms, ev, q, at, gap_s })
     }
 }
 

@@ -296,7 +296,7 @@ pub(crate) fn fit_into(
         return Err(Misfit::RostersInFormat1);
     }
     // The options chosen in instances are not told (`found` tells of top-level answers).
-    fit_rosters(q, rosters, None, "", &mut Vec::new())
+    fit_rosters(q, rosters, None, &mut String::new(), &mut Vec::new())
 }
 
 /// Joins sorted `answers` with the questions of `q` (sorted by name, [`Names`]) in one pass and
@@ -355,24 +355,28 @@ fn fit_rosters<'r, I: Instanced + 'r>(
     q: &Questionnaire,
     rosters: impl Iterator<Item = (&'r str, &'r [I])>,
     parent: Option<usize>,
-    path: &str,
+    path: &mut String,
     chosen: &mut Vec<u32>,
 ) -> Result<(), Misfit> {
+    // `path` is the prefix of this level (`projects[2].`), grown and cut back in place: a
+    // record has hundreds of instances, and a name is needed only for a misfit.
+    let base = path.len();
     for (name, instances) in rosters {
-        let here = format!("{path}{name}");
+        path.truncate(base);
+        path.push_str(name);
         let Some(r) = q.roster_index(name) else {
-            return Err(Misfit::UnknownRoster(here));
+            return Err(Misfit::UnknownRoster(path.clone()));
         };
         if q.rosters[r].parent != parent {
             return Err(Misfit::MisplacedRoster {
-                path: here,
+                path: path.clone(),
                 parent: q.rosters[r].parent.map(|p| q.rosters[p].id.clone()),
             });
         }
         let live = instances.iter().filter(|i| i.removed().is_none()).count();
         if live > MAX_INSTANCES as usize || instances.len() > 2 * MAX_INSTANCES as usize {
             return Err(Misfit::TooManyInstances {
-                path: here,
+                path: path.clone(),
                 found: if live > MAX_INSTANCES as usize {
                     live
                 } else {
@@ -380,23 +384,28 @@ fn fit_rosters<'r, I: Instanced + 'r>(
                 },
             });
         }
+        let here = path.len();
         for (n, inst) in instances.iter().enumerate() {
-            let at = format!("{here}[{}]", n + 1);
+            path.truncate(here);
+            path.push('[');
+            path.push_str(itoa::Buffer::new().format(n + 1));
+            path.push(']');
             if let Some(t) = inst.removed()
                 && !super::time::valid(t)
             {
                 return Err(Misfit::RemovedNotATime {
-                    path: at,
+                    path: path.clone(),
                     found: t.to_owned(),
                 });
             }
-            let prefix = format!("{at}.");
-            join(q, inst.answers(), Some(r), &prefix, |qidx, _, a| {
+            path.push('.');
+            join(q, inst.answers(), Some(r), path, |qidx, _, a| {
                 fit_answer(q, qidx, a, chosen)
             })?;
-            fit_rosters(q, inst.rosters(), Some(r), &prefix, chosen)?;
+            fit_rosters(q, inst.rosters(), Some(r), path, chosen)?;
         }
     }
+    path.truncate(base);
     Ok(())
 }
 
@@ -487,25 +496,23 @@ const EXACT_INTEGER: f64 = 9_007_199_254_740_992.0;
 /// relevant required question answered. An interview in progress is checked for relevance and
 /// "specify" only: the interviewer saves values as they are typed, checked when the question
 /// is left. The same rules hold in the live instances of rosters ([`instance_violations`];
-/// relevance there comes from [`relevance_in_instance`]). Empty when the record keeps every rule.
+/// relevance there comes from [`relevance_in_instance`]), and a completed interview keeps each
+/// roster's own rule at every place ([`crate::interview::logic::roster_problem`]: its `min`, no
+/// live instance beyond its `count`). Empty when the record keeps every rule.
 ///
 /// [`type_check_ref`]: crate::interview::logic::type_check_ref
 /// [`relevance`]: crate::interview::logic::relevance
 ///
-/// `questions` holds the question index of each answer, in order, as [`fit_into`] found them.
-pub(crate) fn violations(q: &Questionnaire, rec: &RecordView<'_>, questions: &[u32]) -> Vec<Violation> {
+/// `questions` holds the question index of each answer, in order, as [`fit_into`] found them;
+/// `walked` is the engine's walk over the record ([`Walked::of`]).
+pub(crate) fn violations(
+    q: &Questionnaire,
+    rec: &RecordView<'_>,
+    questions: &[u32],
+    walked: &Walked<'_, '_>,
+) -> Vec<Violation> {
     let completed = rec.status == super::Status::Completed;
-    let clock = crate::interview::logic::record_clock(&rec.updated);
-    // With rosters, one walk over the top level and every live instance (an aggregate over a
-    // roster can decide a top-level question's relevance).
-    let rules = crate::interview::logic::rules_of_view(
-        q,
-        crate::interview::logic::Viewed {
-            answers: &rec.answers,
-            rosters: &rec.rosters,
-        },
-        clock.as_ref(),
-    );
+    let (tree, rules, clock) = (&walked.tree, &walked.rules, walked.clock.as_ref());
     let (rel, stale) = (&rules.rel, &rules.stale);
     let mut out = Vec::new();
     let mut answered = vec![false; q.questions.len()];
@@ -528,8 +535,99 @@ pub(crate) fn violations(q: &Questionnaire, rec: &RecordView<'_>, questions: &[u
             }
         }
     }
-    instance_violations(q, &rules, &rec.rosters, At::TOP, "", completed, &mut out);
+    let cx = Level {
+        q,
+        rules,
+        tree,
+        clock,
+        completed,
+    };
+    cx.roster_rules(None, At::TOP, "", &mut out);
+    instance_violations(&cx, &rec.rosters, At::TOP, &mut String::new(), &mut out);
     out
+}
+
+/// A stored record as the engine sees it: its answers and instances, its clock (`today()` is
+/// the day of its `updated`) and its rules, from one walk over the top level and every live
+/// instance (an aggregate over a roster can decide a top-level question's relevance). What
+/// [`violations`] checks the stored flags against, and what the merge's CSVs ask whether a
+/// roster is asked ([`Walked::roster_asked`]).
+pub(crate) struct Walked<'a, 'v> {
+    /// The answers and instances.
+    pub tree: crate::interview::logic::Viewed<'a, 'v>,
+    /// The record's clock.
+    pub clock: Option<jiff::ZonedDateTime>,
+    /// The engine's rules.
+    pub rules: crate::interview::logic::Rules,
+    /// Whether each roster is asked where the walk met it.
+    asked: crate::interview::logic::RostersAsked,
+}
+
+impl<'a, 'v> Walked<'a, 'v> {
+    /// The walk over `rec`.
+    pub fn of(q: &Questionnaire, rec: &'a RecordView<'v>) -> Walked<'a, 'v> {
+        let clock = crate::interview::logic::record_clock(&rec.updated);
+        let tree = crate::interview::logic::Viewed {
+            answers: &rec.answers,
+            rosters: &rec.rosters,
+        };
+        let (rules, asked) = crate::interview::logic::rules_and_rosters_of_view(q, tree, clock.as_ref());
+        Walked {
+            tree,
+            clock,
+            rules,
+            asked,
+        }
+    }
+
+    /// Whether roster `r` is asked inside `parent` (the engine's
+    /// [`crate::interview::logic::roster_is_relevant`]; as the walk found it where it met the
+    /// roster, which is wherever the roster has live instances).
+    pub fn roster_asked(&self, q: &Questionnaire, r: usize, parent: At) -> bool {
+        self.asked.get(q, r, parent).unwrap_or_else(|| {
+            crate::interview::logic::roster_is_relevant(q, &self.tree, &self.rules, self.clock.as_ref(), r, parent)
+        })
+    }
+}
+
+/// What the rules of [`violations`] read at every level of a record.
+struct Level<'a, 'v> {
+    q: &'a Questionnaire,
+    rules: &'a crate::interview::logic::Rules,
+    tree: &'a crate::interview::logic::Viewed<'a, 'v>,
+    clock: Option<&'a jiff::ZonedDateTime>,
+    completed: bool,
+}
+
+impl Level<'_, '_> {
+    /// The rosters' own rules ([`crate::interview::logic::roster_problem`]: the `min`, and no
+    /// live instance beyond the `count`) for the rosters right inside `parent` (an instance of
+    /// roster `within`, or the top level) of a completed interview, as the interviewer applies
+    /// them before completion. `path` is the prefix of `parent` (`projects[2].`).
+    fn roster_rules(&self, within: Option<usize>, parent: At, path: &str, out: &mut Vec<Violation>) {
+        use crate::interview::logic::{RosterProblem, Tree, roster_problem};
+        if !self.completed {
+            return;
+        }
+        for (r, ro) in self.q.rosters.iter().enumerate().filter(|(_, ro)| ro.parent == within) {
+            let Some(p) = roster_problem(self.q, self.tree, self.rules, self.clock, r, parent) else {
+                continue;
+            };
+            let live = self.tree.live(self.q, r, parent).iter().filter(|l| **l).count();
+            out.push(Violation {
+                variable: format!("{path}{}", ro.id),
+                rule: match p {
+                    RosterProblem::TooFew(m) => {
+                        format!("min {m} instances (a completed interview has at least the roster's min)")
+                    }
+                    RosterProblem::OverCount(_, count) => {
+                        format!("count {count} (a completed interview has no instance beyond the roster's count)")
+                    }
+                },
+                value: format!("{live} instances"),
+            });
+        }
+    }
 }
 
 /// The rules of [`violations`] in the live instances of one level (removed instances, and
@@ -537,27 +635,37 @@ pub(crate) fn violations(q: &Questionnaire, rec: &RecordView<'_>, questions: &[u
 /// instance. Variables are named with their instance path (`projects[2].grant_amount`, the
 /// place in the file as in [`Misfit`]s).
 fn instance_violations(
-    q: &Questionnaire,
-    rules: &crate::interview::logic::Rules,
+    cx: &Level<'_, '_>,
     rosters: &super::view::RostersView<'_>,
     parent: At,
-    path: &str,
-    completed: bool,
+    path: &mut String,
     out: &mut Vec<Violation>,
 ) {
+    let (q, rules, completed) = (cx.q, cx.rules, cx.completed);
+    let base = path.len();
+    // Per question of the instance at hand: its relevance, and whether it is answered (one
+    // pair of buffers for every instance: an instance is done before those nested in it).
+    let (mut rel, mut answered) = (Vec::new(), Vec::new());
     for (name, instances) in &rosters.0 {
         // `fit` has checked the names.
         let Some(r) = q.roster_index(name) else { continue };
+        let first = q.rosters[r].questions.start;
         for (n, inst) in instances.iter().enumerate().filter(|(_, i)| i.live()) {
-            // Named only when something is wrong (a record has hundreds of instance answers).
-            let prefix = || format!("{path}{}[{}].", name.as_str(), n + 1);
             let Some(at) = parent.child(n as u32) else { continue };
-            let rel = relevance_in_instance(q, rules, r, at);
-            let mut answered = vec![false; q.rosters[r].questions.len()];
-            let first = q.rosters[r].questions.start;
+            // This instance's prefix (`projects[2].`), in place; variables are named with it
+            // only when something is wrong (a record has hundreds of instance answers).
+            path.truncate(base);
+            path.push_str(name.as_str());
+            path.push('[');
+            path.push_str(itoa::Buffer::new().format(n + 1));
+            path.push_str("].");
+            let prefix = &*path;
+            relevance_in_instance(q, rules, r, at, &mut rel);
+            answered.clear();
+            answered.resize(rel.len(), false);
             for (var, a) in &inst.answers.0 {
                 let Some(qi) = q.index_of(var) else { continue };
-                let var = || format!("{}{}", prefix(), var.as_str());
+                let var = || format!("{prefix}{}", var.as_str());
                 answered[qi - first] = answer_rules(q, qi, &var, a.borrowed(), rel[qi - first], completed, out);
             }
             if completed {
@@ -569,32 +677,37 @@ fn instance_violations(
                         && (rel[qi - first] == Some(true) || rules.stale(q, qi, at))
                         && !answered[qi - first]
                     {
-                        out.push(required(format!("{}{}", prefix(), qq.id)));
+                        out.push(required(format!("{prefix}{}", qq.id)));
                     }
                 }
             }
+            cx.roster_rules(Some(r), at, path, out);
             if !inst.rosters.0.is_empty() {
-                instance_violations(q, rules, &inst.rosters, at, &prefix(), completed, out);
+                instance_violations(cx, &inst.rosters, at, path, out);
             }
         }
     }
+    path.truncate(base);
 }
 
 /// **Relevance inside an instance**: for each question of `q.rosters[r].questions` (indexed
 /// from its start), whether it is relevant at instance `at`, as the engine's walk found it
 /// ([`crate::interview::logic::Rules`]); `None` for the questions of rosters nested in it
-/// (their own instances say).
+/// (their own instances say). Into `rel`, cleared first.
 fn relevance_in_instance(
     q: &Questionnaire,
     rules: &crate::interview::logic::Rules,
     r: usize,
     at: At,
-) -> Vec<Option<bool>> {
-    q.rosters[r]
-        .questions
-        .clone()
-        .map(|qi| (q.questions[qi].roster == Some(r)).then(|| rules.rel(q, qi, at)))
-        .collect()
+    rel: &mut Vec<Option<bool>>,
+) {
+    rel.clear();
+    rel.extend(
+        q.rosters[r]
+            .questions
+            .clone()
+            .map(|qi| (q.questions[qi].roster == Some(r)).then(|| rules.rel(q, qi, at))),
+    );
 }
 
 /// A relevant required question without an answer in a completed interview.
@@ -986,7 +1099,10 @@ mod roster_tests {
         let view = RecordView::parse(&text).unwrap();
         let mut questions = Vec::new();
         fit_into(q, &view, &mut Vec::new(), |qi, _, _| questions.push(qi as u32)).unwrap();
-        violations(q, &view, &questions).iter().map(|v| v.to_string()).collect()
+        violations(q, &view, &questions, &Walked::of(q, &view))
+            .iter()
+            .map(|v| v.to_string())
+            .collect()
     }
 
     #[test]
@@ -1081,6 +1197,92 @@ mod roster_tests {
         assert_eq!(fits(&q, &r), Err(Misfit::RostersInFormat1.to_string()));
         r.paradata.clear();
         assert_eq!(fits(&q, &r), Ok(()));
+    }
+
+    #[test]
+    fn a_completed_interview_keeps_the_rosters_count_and_min_as_the_interviewer_does() {
+        let q = projects();
+        // Two live projects, one removed: over a count of 1 by one (the removed one counts nowhere).
+        let mut r = record(&q);
+        r.answers.insert("n_projects".into(), num(1.0));
+        assert!(
+            broken(&q, &r).contains(
+                &"`projects` breaks count 1 (a completed interview has no instance beyond the roster's count): \
+                  2 instances"
+                    .to_owned()
+            ),
+            "{:?}",
+            broken(&q, &r)
+        );
+        // The same rule as the interviewer's, not a copy of it: its verdict on the same record.
+        let session = crate::interview::session::Session::open(std::sync::Arc::new(q.clone()), r.clone());
+        assert_eq!(
+            session.roster_problem(0, At::TOP),
+            Some(crate::interview::logic::RosterProblem::OverCount(1, 1))
+        );
+        // A `min` of partners: the first project has one live partner, the second none.
+        let text =
+            include_str!("../../questionnaires/projects.json").replace(r#""max": 10,"#, r#""max": 10, "min": 2,"#);
+        let q2 = crate::questionnaire::load("projects-min.json", &text).unwrap();
+        let mut r = record(&q2);
+        r.questionnaire.sha256 = q2.sha256.clone();
+        let min = "breaks min 2 instances (a completed interview has at least the roster's min)";
+        assert_eq!(
+            broken(&q2, &r),
+            [
+                format!("`projects[1].partners` {min}: 1 instances"),
+                format!("`projects[2].partners` {min}: 0 instances")
+            ]
+        );
+        // An interview in progress is checked when it is completed.
+        r.status = Status::InProgress;
+        r.completed = None;
+        assert_eq!(broken(&q2, &r), Vec::<String>::new());
+    }
+
+    #[test]
+    fn what_the_walk_found_of_the_rosters_is_the_engines_roster_relevance() {
+        use crate::interview::logic::{Tree, live_paths, roster_is_relevant};
+        let q = projects();
+        let sim = crate::simulate::Simulator::new(
+            &q,
+            crate::simulate::Options {
+                incomplete_share: 0.3,
+                ..Default::default()
+            },
+        );
+        let mut met = 0;
+        for n in 0..60 {
+            let mut r = sim.record(n);
+            // Some with the projects' block no longer asked, their answers kept.
+            if n % 3 == 0 && r.status == Status::InProgress {
+                r.answers.insert("n_projects".into(), num(0.0));
+            }
+            let text = String::from_utf8(r.to_json()).unwrap();
+            let view = RecordView::parse(&text).unwrap();
+            let walked = Walked::of(&q, &view);
+            for (ri, ro) in q.rosters.iter().enumerate() {
+                let parents = match ro.parent {
+                    None => vec![At::TOP],
+                    Some(p) => live_paths(&q, &walked.tree, p, At::TOP),
+                };
+                for parent in parents {
+                    let engine = roster_is_relevant(&q, &walked.tree, &walked.rules, walked.clock.as_ref(), ri, parent);
+                    assert_eq!(
+                        walked.roster_asked(&q, ri, parent),
+                        engine,
+                        "record {n}, roster {ri} in {parent:?}"
+                    );
+                    let live = walked.tree.live(&q, ri, parent).iter().any(|l| *l);
+                    if live {
+                        // Where the roster has live instances the walk met it: no second evaluation.
+                        assert_eq!(walked.asked.get(&q, ri, parent), Some(engine));
+                        met += 1;
+                    }
+                }
+            }
+        }
+        assert!(met > 50, "{met}");
     }
 
     #[test]

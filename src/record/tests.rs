@@ -132,6 +132,10 @@ fn add_rosters(r: &mut Record, n: u64) {
         if (i + k).is_multiple_of(7) {
             e.at = vec![1, 2, u32::MAX];
         }
+        // Deeper than a roster can be (the view keeps such a path on the heap): read the same.
+        if (i + k).is_multiple_of(11) {
+            e.at = vec![4, 3, 2, 1, 7];
+        }
     }
     r.paradata.push(Event {
         ms: 99_000,

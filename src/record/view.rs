@@ -373,6 +373,87 @@ pub struct ReopeningView<'a> {
     pub was_completed: Str<'a>,
 }
 
+/// An event's instance path (`at`, see [`Event::at`]), as `Vec<u32>` reads it but held inline:
+/// in a valid record a path is at most [`MAX_ROSTER_DEPTH`] deep, and a roster interview has
+/// hundreds of events, one allocation each when this was a `Vec` (a tenth of a merge's parsing).
+/// A longer path (which `fit` refuses) is kept on the heap.
+///
+/// [`MAX_ROSTER_DEPTH`]: crate::questionnaire::MAX_ROSTER_DEPTH
+#[derive(Clone)]
+pub enum AtPath {
+    /// Up to [`crate::questionnaire::MAX_ROSTER_DEPTH`] indices.
+    Inline(u8, [u32; crate::questionnaire::MAX_ROSTER_DEPTH]),
+    /// More.
+    Heap(Vec<u32>),
+}
+
+impl AtPath {
+    /// Appends an index.
+    pub fn push(&mut self, x: u32) {
+        match self {
+            AtPath::Inline(len, ix) if (*len as usize) < ix.len() => {
+                ix[*len as usize] = x;
+                *len += 1;
+            }
+            AtPath::Inline(len, ix) => {
+                let mut v = ix[..*len as usize].to_vec();
+                v.push(x);
+                *self = AtPath::Heap(v);
+            }
+            AtPath::Heap(v) => v.push(x),
+        }
+    }
+}
+
+impl Default for AtPath {
+    fn default() -> AtPath {
+        AtPath::Inline(0, [0; crate::questionnaire::MAX_ROSTER_DEPTH])
+    }
+}
+
+impl std::ops::Deref for AtPath {
+    type Target = [u32];
+    fn deref(&self) -> &[u32] {
+        match self {
+            AtPath::Inline(len, ix) => &ix[..*len as usize],
+            AtPath::Heap(v) => v,
+        }
+    }
+}
+
+impl From<Vec<u32>> for AtPath {
+    fn from(v: Vec<u32>) -> AtPath {
+        let mut p = AtPath::default();
+        if v.len() > crate::questionnaire::MAX_ROSTER_DEPTH {
+            return AtPath::Heap(v);
+        }
+        for x in v {
+            p.push(x);
+        }
+        p
+    }
+}
+
+impl PartialEq for AtPath {
+    fn eq(&self, other: &AtPath) -> bool {
+        **self == **other
+    }
+}
+
+impl Eq for AtPath {}
+
+impl std::fmt::Debug for AtPath {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        (**self).fmt(f)
+    }
+}
+
+impl<'de> Deserialize<'de> for AtPath {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Vec::<u32>::deserialize(d).map(AtPath::from)
+    }
+}
+
 /// [`Event`], borrowed.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -386,7 +467,7 @@ pub struct EventView<'a> {
     pub q: Str<'a>,
     /// See [`Event::at`].
     #[serde(default)]
-    pub at: Vec<u32>,
+    pub at: AtPath,
     /// See [`Event::gap_s`].
     #[serde(default)]
     pub gap_s: Option<u64>,
@@ -462,7 +543,7 @@ impl RecordView<'_> {
                     ev: e.ev,
                     q: s(&e.q),
                     gap_s: e.gap_s,
-                    at: e.at.clone(),
+                    at: e.at.to_vec(),
                 })
                 .collect(),
         }
@@ -512,4 +593,25 @@ fn owned_rosters(rosters: &RostersView<'_>) -> Rosters {
             (name.as_str().to_owned(), instances)
         })
         .collect()
+}
+
+#[cfg(test)]
+mod at_path_tests {
+    use super::AtPath;
+
+    #[test]
+    fn at_path_holds_short_paths_inline_and_longer_ones_on_the_heap() {
+        for v in [vec![], vec![3], vec![1, 2, u32::MAX], vec![4, 3, 2, 1, 7]] {
+            let p = AtPath::from(v.clone());
+            assert_eq!(*p, v[..]);
+            assert_eq!(matches!(p, AtPath::Heap(_)), v.len() > 3, "{v:?}");
+            let mut pushed = AtPath::default();
+            v.iter().for_each(|&x| pushed.push(x));
+            assert_eq!(pushed, p, "pushed one by one, the same path");
+            let read: AtPath = serde_json::from_str(&serde_json::to_string(&v).unwrap()).unwrap();
+            assert_eq!(read, p);
+            assert_eq!(format!("{read:?}"), format!("{v:?}"));
+        }
+        assert_ne!(AtPath::from(vec![1, 2]), AtPath::from(vec![1, 2, 0]));
+    }
 }

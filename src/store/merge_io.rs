@@ -175,34 +175,96 @@ struct Sink<'a> {
     /// The first write error.
     error: Option<String>,
     /// Buffers to hand back to the readers: lines, rows.
-    pools: &'a [Pool; 2],
+    pools: &'a Pools,
     /// Asks for what was written so far to be made durable (see [`Syncer`]).
     sync: Option<std::sync::mpsc::Sender<SyncMsg>>,
     /// Bytes written since the last request.
     unsynced: u64,
 }
 
-/// Line and row buffers going round between the readers and the [`Sink`], so that a merge
-/// allocates a few thousand of them rather than two per record.
-#[derive(Default)]
-struct Pool(std::sync::Mutex<Vec<Vec<u8>>>);
+/// Line, row and roster-row buffers going round between the readers and the [`Sink`], so that
+/// a merge allocates a few thousand of them rather than a few per record.
+///
+/// The pool keeps at most `budget` bytes of capacity; a buffer that does not fit is freed. A
+/// buffer only grows (it is cleared, not shrunk), so a pool bounded by count only (512 of each
+/// kind, as it was) drifts towards 512 buffers of the largest records' size: for roster
+/// interviews (30 KB lines, some of 280 KB) the main part of a merge's memory growing with the
+/// number of records.
+struct Pool<T> {
+    free: std::sync::Mutex<(Vec<T>, usize)>,
+    budget: usize,
+}
 
-impl Pool {
-    fn take(&self, capacity: usize) -> Vec<u8> {
-        let b = self.0.lock().unwrap_or_else(|p| p.into_inner()).pop();
-        let mut b = b.unwrap_or_default();
-        b.reserve(capacity);
-        b
+/// A buffer a [`Pool`] can keep: its capacity in bytes, and how it is emptied for reuse.
+trait Reusable: Default {
+    fn bytes(&self) -> usize;
+    fn reset(&mut self);
+}
+
+impl Reusable for Vec<u8> {
+    fn bytes(&self) -> usize {
+        self.capacity()
+    }
+    fn reset(&mut self) {
+        self.clear();
+    }
+}
+
+impl Reusable for RosterRows {
+    fn bytes(&self) -> usize {
+        self.iter().map(|b| b.capacity()).sum::<usize>() + self.capacity() * size_of::<Vec<u8>>()
+    }
+    fn reset(&mut self) {
+        self.iter_mut().for_each(Vec::clear);
+    }
+}
+
+impl<T: Reusable> Pool<T> {
+    fn new(budget: usize) -> Pool<T> {
+        Pool {
+            free: std::sync::Mutex::new((Vec::new(), 0)),
+            budget,
+        }
     }
 
-    fn give(&self, bufs: impl Iterator<Item = Vec<u8>>) {
-        let mut p = self.0.lock().unwrap_or_else(|p| p.into_inner());
-        for mut b in bufs {
-            if p.len() >= 512 {
-                break;
+    fn take(&self) -> T {
+        let mut p = self.free.lock().unwrap_or_else(|p| p.into_inner());
+        match p.0.pop() {
+            Some(b) => {
+                p.1 -= b.bytes();
+                b
             }
-            b.clear();
-            p.push(b);
+            None => T::default(),
+        }
+    }
+
+    fn give(&self, bufs: impl Iterator<Item = T>) {
+        let mut p = self.free.lock().unwrap_or_else(|p| p.into_inner());
+        for mut b in bufs {
+            let bytes = b.bytes();
+            if p.1 + bytes > self.budget {
+                continue;
+            }
+            b.reset();
+            p.1 += bytes;
+            p.0.push(b);
+        }
+    }
+}
+
+/// The pools of [`read_and_write`]: lines (the big ones), CSV rows and roster rows.
+struct Pools {
+    lines: Pool<Vec<u8>>,
+    rows: Pool<Vec<u8>>,
+    rosters: Pool<RosterRows>,
+}
+
+impl Pools {
+    fn new() -> Pools {
+        Pools {
+            lines: Pool::new(4 << 20),
+            rows: Pool::new(1 << 20),
+            rosters: Pool::new(2 << 20),
         }
     }
 }
@@ -314,8 +376,9 @@ impl Sink<'_> {
                 self.pending.push((qi, line, row, rosters));
             } else {
                 self.places[i] = Place::Spill(self.spill.append(&[&line, &row]));
-                self.pools[0].give(std::iter::once(line));
-                self.pools[1].give(std::iter::once(row));
+                self.pools.lines.give(std::iter::once(line));
+                self.pools.rows.give(std::iter::once(row));
+                self.pools.rosters.give(std::iter::once(rosters));
             }
         }
     }
@@ -356,9 +419,11 @@ impl Sink<'_> {
             let _ = tx.send(SyncMsg::Sync);
             self.unsynced = 0;
         }
-        let (lines, rows): (Vec<Vec<u8>>, Vec<Vec<u8>>) = pending.into_iter().map(|(_, l, r, _)| (l, r)).unzip();
-        self.pools[0].give(lines.into_iter());
-        self.pools[1].give(rows.into_iter());
+        for (_, l, r, rr) in pending {
+            self.pools.lines.give(std::iter::once(l));
+            self.pools.rows.give(std::iter::once(r));
+            self.pools.rosters.give(std::iter::once(rr));
+        }
     }
 
     /// The CSV of questionnaire `qi`, begun with its header at the first row (`resolve` counted
@@ -495,12 +560,13 @@ fn read_at(f: &File, buf: &mut [u8], offset: u64) -> io::Result<()> {
     }
 }
 
-/// Writes `head` then the blocks, in order, to `path` (to be committed). Chunks of about 4 MB are
-/// assembled in parallel and written in order (parallel writes to one file would only contend
-/// for its lock).
+/// Writes `head` then the blocks, in order, to `path` (to be committed). Chunks of about 1 MB are
+/// assembled in parallel, two per core, and written in order (parallel writes to one file would
+/// only contend for its lock). Larger chunks gain nothing and cost memory: with 4 MB ones, the
+/// copy of the drafts at the end of a merge was its peak.
 fn copy_blocks(sources: &Sources, path: &Path, head: &[u8], blocks: &[Block]) -> io::Result<AtomicFile> {
     use rayon::prelude::*;
-    const CHUNK_BYTES: usize = 4 << 20;
+    const CHUNK_BYTES: usize = 1 << 20;
     let mut f = AtomicFile::create(path)?;
     f.write(head)?;
     let mut chunks: Vec<std::ops::Range<usize>> = Vec::new();
@@ -651,7 +717,7 @@ pub(crate) fn read_and_write(
     let _ = sync.send(SyncMsg::Track(
         ndjson.file().try_clone().map_err(|e| output(&nd_path, e))?,
     ));
-    let pools = [Pool::default(), Pool::default()];
+    let pools = Pools::new();
     let mut sink = Sink {
         include_incomplete,
         out,
@@ -685,19 +751,18 @@ pub(crate) fn read_and_write(
             line: n,
         };
         // Buffers sized like the last record's, handed over to the writer without a copy.
-        let (mut l, mut r) = (pools[0].take(*line + 64), pools[1].take(*row + 64));
+        let (mut l, mut r) = (pools.lines.take(), pools.rows.take());
+        l.reserve(*line + 64);
+        r.reserve(*row + 64);
         // A rejected record's text is kept (in the output's `rejected/`), as it was read.
         let keep = |t: &str| (!t.trim().is_empty()).then(|| t.as_bytes().to_vec());
-        let mut rosters = RosterRows::new();
+        let mut rosters = pools.rosters.take();
         let mut plain = String::new();
         let examined = match item {
             Err(reason) => Err(Outcome::Rejected(reason.into(), None)),
             Ok(text) => match decode_opening(text, ids, &mut plain) {
-                Decoded::Interview(view) => examine_view(cat, &view, &mut l, &mut r, false)
-                    .map(|e| {
-                        roster_rows(cat, e.questionnaire as usize, &view, &mut rosters);
-                        (e, false)
-                    })
+                Decoded::Interview(view) => examine_view(cat, &view, &mut l, &mut r, Some(&mut rosters), false)
+                    .map(|e| (e, false))
                     .map_err(|refusal| Outcome::Rejected(refusal, keep(text))),
                 Decoded::Ignored(what) => Err(Outcome::Ignored(what.reason().to_owned())),
                 Decoded::Rejected(reason) => Err(Outcome::Rejected(reason.into(), keep(text))),
@@ -977,5 +1042,55 @@ impl Written {
                 })
                 .collect::<Vec<_>>()
         })))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pool_keeps_buffers_up_to_its_budget_and_frees_the_rest() {
+        let pool: Pool<Vec<u8>> = Pool::new(100);
+        let bufs = [60, 30, 50, 10].map(|n| {
+            let mut b = Vec::with_capacity(n);
+            b.extend(std::iter::repeat_n(1u8, n / 2));
+            b
+        });
+        let caps: Vec<usize> = bufs.iter().map(|b| b.capacity()).collect();
+        pool.give(bufs.into_iter());
+        let kept = pool
+            .free
+            .lock()
+            .unwrap()
+            .0
+            .iter()
+            .map(|b| b.capacity())
+            .collect::<Vec<_>>();
+        // 60 + 30 fit, 50 does not (freed), 10 still fits.
+        assert_eq!(kept, [caps[0], caps[1], caps[3]]);
+        assert_eq!(pool.free.lock().unwrap().1, caps[0] + caps[1] + caps[3]);
+        let b = pool.take();
+        assert!(b.is_empty(), "a buffer comes back cleared");
+        assert_eq!(b.capacity(), caps[3]);
+        assert_eq!(pool.free.lock().unwrap().1, caps[0] + caps[1]);
+        // Once emptied, a pool makes new buffers.
+        let _ = (pool.take(), pool.take());
+        assert_eq!(pool.take().capacity(), 0);
+    }
+
+    #[test]
+    fn roster_rows_count_their_inner_buffers() {
+        let pool: Pool<RosterRows> = Pool::new(1 << 10);
+        let rows: RosterRows = vec![Vec::with_capacity(2000), Vec::with_capacity(10)];
+        assert!(rows.bytes() >= 2010);
+        pool.give(std::iter::once(rows));
+        assert!(pool.free.lock().unwrap().0.is_empty(), "over the budget: freed");
+        let mut small: RosterRows = vec![b"a,b\n".to_vec()];
+        small.reserve(1);
+        pool.give(std::iter::once(small));
+        let back = pool.take();
+        assert_eq!(back.len(), 1, "the buffers per roster are kept");
+        assert!(back[0].is_empty(), "and cleared");
     }
 }

@@ -306,7 +306,7 @@ impl ReportInput {
                     Err(None) => return,
                     Err(Some(reason)) => return lock(&bad).push((source, reason)),
                 };
-                match examine_view(cat, &rec, line, row, true) {
+                match examine_view(cat, &rec, line, row, None, true) {
                     Ok(mut e) => {
                         e.source = source;
                         if rec.status == Status::InProgress {

@@ -413,3 +413,63 @@ fn the_bundled_roster_demo_runs_through_simulate_and_merge() {
         );
     }
 }
+
+/// A project entered, then the number of projects set back to 0: the projects' block is no
+/// longer asked. The interview (in progress) keeps the project's answers, marked not relevant,
+/// in the NDJSON; the roster CSV has no row for it and the main CSV counts none.
+#[test]
+fn instances_of_a_roster_not_asked_are_kept_in_the_ndjson_but_have_no_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, out) = (dir.path().join("a"), dir.path().join("out"));
+    fs::create_dir_all(&a).unwrap();
+    let mut r = interview(7, &[0], false, 1);
+    r.status = Status::InProgress;
+    r.completed = None;
+    r.answers.insert("n_projects".into(), num(0.0));
+    for a in r.rosters.get_mut("projects").unwrap()[0].answers.values_mut() {
+        a.relevant = false;
+    }
+    fs::write(a.join("draft.json"), r.to_json()).unwrap();
+    // The same interview with its project asked, for comparison.
+    let asked = interview(8, &[0], false, 1);
+    fs::write(a.join("asked.json"), asked.to_json()).unwrap();
+    ok(&anketa(&[
+        "merge",
+        s(&a),
+        "--questionnaire",
+        Q,
+        "--include-incomplete",
+        "--out",
+        s(&out),
+    ]));
+    let (_, main) = table(&out.join("projects.csv"));
+    let (_, projects) = table(&out.join("projects.projects.csv"));
+    let count = |id: &str| main.iter().find(|m| m["id"] == id).unwrap()["projects_count"].clone();
+    assert_eq!(count(&r.id), "0");
+    assert_eq!(count(&asked.id), "1");
+    let ids: Vec<&str> = projects.iter().map(|p| p["id"].as_str()).collect();
+    assert_eq!(ids, [asked.id.as_str()], "only the project asked has a row");
+    let ndjson = fs::read_to_string(out.join("interviews.ndjson")).unwrap();
+    assert!(ndjson.contains("Проект 7.1"), "the NDJSON keeps the project not asked");
+}
+
+/// The interviewer's rule of a roster's count holds in merge: a completed interview with more
+/// live projects than its `n_projects` is rejected, and says where.
+#[test]
+fn a_completed_interview_over_its_roster_count_is_rejected() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, out) = (dir.path().join("a"), dir.path().join("out"));
+    fs::create_dir_all(&a).unwrap();
+    let mut r = interview(9, &[0, 0], false, 1);
+    r.answers.insert("n_projects".into(), num(1.0));
+    fs::write(a.join("over.json"), r.to_json()).unwrap();
+    let o = anketa(&["merge", s(&a), "--questionnaire", Q, "--out", s(&out)]);
+    assert_eq!(o.status.code(), Some(3));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains(
+            "`projects` breaks count 1 (a completed interview has no instance beyond the roster's count): 2 instances"
+        ),
+        "{err}"
+    );
+}
