@@ -355,8 +355,8 @@ where
 
 /// Files parsed per parallel batch of [`read_ordered`]. Up to four batches are alive at once
 /// (one parsed, two queued, one in the sink), so this bounds the memory of records in flight:
-/// 128 roster interviews of 30 KB (some of 280 KB) hold about 10 MB.
-const ORDERED_BATCH: usize = 128;
+/// 64 roster interviews of 30 KB (some of 280 KB) hold about 5 MB.
+const ORDERED_BATCH: usize = 64;
 
 /// Reads the files in the order given (indices into `files`) on all cores and hands `sink`
 /// the results of `parse(state, file index, line, item)` (as in [`read_all`]) in that order,
