@@ -9,7 +9,11 @@ use std::path::Path;
 /// long choice lists a few megabytes.
 const MAX_WORKBOOK_BYTES: u64 = 50 * 1024 * 1024;
 
-/// Reads every sheet of the workbook at `path` as rows of text cells (row 1 first, column A
+/// The sheets of an XLSForm that the conversion reads.
+const READ_SHEETS: &[&str] = &["survey", "choices", "settings"];
+
+/// Reads the sheets of the workbook at `path` that an XLSForm has (survey, choices, settings;
+/// the others by name only) as rows of text cells (row 1 first, column A
 /// first; a sheet whose used range starts further down or right is padded with empty cells, so
 /// that row and column numbers are the spreadsheet's). The error is a reason to show the user.
 pub fn read_workbook(path: &Path) -> Result<Workbook, String> {
@@ -28,6 +32,12 @@ pub fn read_workbook(path: &Path) -> Result<Workbook, String> {
     let mut book = calamine::open_workbook_auto(path).map_err(|e| format!("cannot read the workbook: {e}"))?;
     let mut sheets = Vec::new();
     for name in book.sheet_names() {
+        // Only these sheets are read: of the others (SurveyCTO's help sheets, a data sheet…)
+        // the conversion needs only the name, to warn about it.
+        if !READ_SHEETS.contains(&name.trim().to_lowercase().as_str()) {
+            sheets.push(Sheet { name, rows: Vec::new() });
+            continue;
+        }
         let range = book
             .worksheet_range(&name)
             .map_err(|e| format!("cannot read sheet `{name}`: {e}"))?;

@@ -97,7 +97,9 @@ fn nested_repeats_of_a_real_form_give_nested_roster_csvs() {
     let form = "tests/fixtures/xlsform/UCL_Biomass_Plot_Form.xlsx";
     let tmp = tempfile::tempdir().unwrap();
     let json = tmp.path().join("form.json");
-    ok(&anketa(&["import", form, "--out", s(&json)]));
+    let summary = ok(&anketa(&["import", form, "--out", s(&json)]));
+    // The import's summary counts the rosters as check does.
+    assert!(summary.contains("), 5 rosters; languages "), "{summary}");
     let checked = ok(&anketa(&["check", s(&json)]));
     assert!(checked.ends_with(", 5 rosters\n"), "{checked}");
     let q: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
