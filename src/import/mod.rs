@@ -599,12 +599,16 @@ impl Cx<'_> {
             let name = rest[start + 2..start + 2 + len].trim();
             match self.targets.get(name) {
                 Some(Target::Question(n)) => out.push_str(&format!("${{{n}}}")),
-                Some(Target::Dropped(_)) | Some(Target::Note) | None => {
-                    let hint = "the text shows nothing in its place";
+                t => {
+                    let why = match t {
+                        Some(Target::Dropped(_)) => "a dropped question (see its row)",
+                        Some(Target::Note) => "a note, which has no value in anketa",
+                        _ => "no question of this form",
+                    };
                     self.warn(
                         at,
-                        format!("text pipes `${{{name}}}`, which is not an anketa question"),
-                        hint,
+                        format!("text pipes `${{{name}}}`, {why}: removed"),
+                        "the text shows nothing in its place",
                     );
                 }
             }

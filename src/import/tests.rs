@@ -1178,3 +1178,31 @@ fn a_kobo_matrix_is_asked_once_as_a_group_like_a_loop() {
     assert_eq!(w.len(), 1, "{w:#?}");
     has(&w, "survey!A2: loop `m1` over a list: asked once, as a group");
 }
+
+#[test]
+fn pipes_of_dropped_questions_notes_and_unknown_names_are_removed_saying_which() {
+    let (q, w) = conv(&book(
+        &[
+            &["type", "name", "label"],
+            &["geopoint", "gps", "Where?"],
+            &["note", "intro", "Hello"],
+            &["integer", "n", "How many?"],
+            &["text", "t", "At ${gps}, after ${intro}, with ${nobody}: ${n}?"],
+        ],
+        &[],
+        &[],
+    ));
+    assert_eq!(question(&q, "t")["text"], "At , after , with : ${n}?");
+    has(
+        &w,
+        "survey!C5: text pipes `${gps}`, a dropped question (see its row): removed",
+    );
+    has(
+        &w,
+        "survey!C5: text pipes `${intro}`, a note, which has no value in anketa: removed",
+    );
+    has(
+        &w,
+        "survey!C5: text pipes `${nobody}`, no question of this form: removed",
+    );
+}
