@@ -140,7 +140,7 @@ fn csv_workbook(text: &str) -> Result<Workbook, String> {
 /// whose first cell is a sheet's name starts that sheet (its header may follow on the same row);
 /// its rows follow with an empty first cell, the sheet's columns from the second cell on, as in
 /// the CSV variant. Lines that are not table rows, separator rows (`|---|---|`), lines starting
-/// with `#` and a `# comment` after the last `|` are left out, as pyxform does; `\|` is a `|` in
+/// with `#` and anything after the last `|` (a `# comment`) are left out, as pyxform does; `\|` is a `|` in
 /// a cell. Rows without a cell are left out, so rows are counted without them.
 pub(crate) fn md_workbook(text: &str) -> Workbook {
     let mut sheets: Vec<Sheet> = Vec::new();
@@ -154,7 +154,8 @@ pub(crate) fn md_workbook(text: &str) -> Workbook {
             Some(i) if line[i + 1..].trim_start().starts_with('#') => line[..=i].trim_end(),
             _ => line,
         };
-        let Some(inner) = line.strip_prefix('|').and_then(|l| l.strip_suffix('|')) else {
+        // From the first `|` to the last: what follows the last is not a cell (pyxform).
+        let Some(inner) = line.strip_prefix('|').and_then(|l| l.rfind('|').map(|i| &l[..i])) else {
             continue;
         };
         if inner.chars().all(|c| matches!(c, '|' | '-' | ':' | ' ')) {
@@ -213,7 +214,7 @@ mod tests {
             |--------|----------|--------|------------------|
             |        | text     | a      | A \| B           | # a trailing comment
             |        |          |        |                  |
-            |        | integer  | n      | N                |
+            |        | integer  | n      | N                | not a cell
             | choices | list_name | name | label |
             |         | yn        | yes  | Yes   |
             not a table row
