@@ -29,8 +29,14 @@ pub fn import(
     let types: Vec<String> = imported.by_type.iter().map(|(k, v)| format!("{k} {v}")).collect();
     let questions: usize = imported.by_type.values().sum();
     let dest = out_file.map_or_else(|| "standard output".to_string(), |p| shown(p));
+    // As `anketa check` says it.
+    let rosters = match imported.rosters {
+        0 => String::new(),
+        1 => ", 1 roster".to_string(),
+        n => format!(", {n} rosters"),
+    };
     let summary = format!(
-        "imported: {} → {}: {} v{}: {} blocks, {} questions ({}); languages {}; {} warning(s)\n",
+        "imported: {} → {}: {} v{}: {} blocks, {} questions ({}){rosters}; languages {}; {} warning(s)\n",
         printable(&label),
         printable(&dest),
         imported.id,

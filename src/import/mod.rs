@@ -54,6 +54,8 @@ pub struct Imported {
     pub by_type: BTreeMap<String, usize>,
     /// Number of blocks.
     pub blocks: usize,
+    /// Number of rosters (repeats), nested ones included.
+    pub rosters: usize,
     /// Language codes of the texts.
     pub languages: Vec<String>,
 }
@@ -88,53 +90,29 @@ struct Table<'a> {
 impl<'a> Table<'a> {
     fn new(sheet: &'a Sheet) -> Table<'a> {
         let header = sheet.rows.first().map(Vec::as_slice).unwrap_or_default();
+        let choices = sheet.name.trim().eq_ignore_ascii_case("choices");
         let cols = header
             .iter()
             .map(|h| {
                 let h = h.trim();
+                let norm = |b: &str| b.trim().to_lowercase().replace(' ', "_");
                 let (base, lang) = match h.split_once("::") {
                     Some((b, l)) => (b, Some(l.trim().to_string())),
-                    // The older `label:English`.
+                    // The older `label:English`, and `bind:relevant` (ODK Build, old pyxform).
                     None => match h.split_once(':') {
-                        Some((b, l)) if TRANSLATABLE.contains(&b.trim().to_lowercase().as_str()) => {
+                        Some((b, l))
+                            if TRANSLATABLE.contains(&column_alias(&norm(b), choices).as_str())
+                                || PREFIXES.contains(&norm(b).as_str()) =>
+                        {
                             (b, Some(l.trim().to_string()))
                         }
                         _ => (h, None),
                     },
                 };
-                let base = base.trim().to_lowercase().replace(' ', "_");
-                // pyxform's aliases.
-                let base = match base.as_str() {
-                    "bind::relevant" | "relevance" => "relevant".to_string(),
-                    "jr:constraintmsg" | "constraint_msg" => "constraint_message".to_string(),
-                    "jr:requiredmsg" | "requiredmsg" => "required_message".to_string(),
-                    "constraining_message" => "constraint_message".to_string(),
-                    "readonly" => "read_only".to_string(),
-                    "caption" => "label".to_string(),
-                    "count" | "jr:count" => "repeat_count".to_string(),
-                    "jr:noaddremove" | "noaddremove" => "noaddremove".to_string(),
-                    "tag" => "name".to_string(),
-                    "big-image" => "media".to_string(),
-                    "list_name" | "list" => "list_name".to_string(),
-                    "value" if sheet.name.eq_ignore_ascii_case("choices") => "name".to_string(),
-                    "calculate" => "calculation".to_string(),
-                    "choice_filter" | "choicefilter" => "choice_filter".to_string(),
-                    _ => base,
-                };
+                let base = column_alias(&norm(base), choices);
                 // `bind::relevant`, `control::appearance`, `bind::jr:constraintMsg`.
                 match (base.as_str(), lang.as_deref()) {
-                    ("bind" | "control" | "body", Some(rest)) => {
-                        let rest = rest.to_lowercase();
-                        let rest = match rest.as_str() {
-                            "jr:constraintmsg" => "constraint_message".to_string(),
-                            "calculate" => "calculation".to_string(),
-                            "jr:requiredmsg" => "required_message".to_string(),
-                            "jr:count" => "repeat_count".to_string(),
-                            "jr:noaddremove" => "noaddremove".to_string(),
-                            _ => rest,
-                        };
-                        (rest, None)
-                    }
+                    (p, Some(rest)) if PREFIXES.contains(&p) => (column_alias(&norm(rest), choices), None),
                     _ => (base, lang),
                 }
             })
@@ -438,6 +416,31 @@ fn close(f: Frame, stack: &mut [Frame], blocks: &mut [BlockIr], cx: &mut Cx, she
     }
 }
 
+/// The prefixes of pyxform's internal column names (`bind::relevant`, `control:appearance`).
+const PREFIXES: &[&str] = &["bind", "control", "body"];
+
+/// A column's name (lowercase, `_` for blanks) under the name anketa reads: pyxform's aliases
+/// (`relevance`, `jr:constraintMsg`, `readonly`, `caption`, `count`…).
+fn column_alias(base: &str, choices: bool) -> String {
+    match base {
+        "relevance" => "relevant",
+        "jr:constraintmsg" | "constraint_msg" | "constraining_message" => "constraint_message",
+        "jr:requiredmsg" | "requiredmsg" => "required_message",
+        "readonly" => "read_only",
+        "caption" => "label",
+        "count" | "jr:count" => "repeat_count",
+        "jr:noaddremove" | "noaddremove" => "noaddremove",
+        "tag" => "name",
+        "big-image" => "media",
+        "list_name" | "list" => "list_name",
+        "value" if choices => "name",
+        "calculate" => "calculation",
+        "choice_filter" | "choicefilter" => "choice_filter",
+        b => b,
+    }
+    .to_string()
+}
+
 /// Columns that may be given per language.
 const TRANSLATABLE: &[&str] = &[
     "label",
@@ -474,6 +477,16 @@ const METADATA: &[&str] = &[
     "uri:subscriberid",
     "uri:simserial",
     "instanceid",
+    // SurveyCTO's: the case of case management, field comments, audits and sensors.
+    "caseid",
+    "comments",
+    "text_audit",
+    "audio_audit",
+    "sensor_statistic",
+    "sensor_stream",
+    "speed_violations_count",
+    "speed_violations_list",
+    "speed_violations_audit",
 ];
 
 /// Types a terminal cannot collect: dropped with a warning per row.
@@ -524,6 +537,8 @@ const SURVEY_COLUMNS: &[&str] = &[
     "video",
     "note",
     "comments",
+    "disabled",
+    "kobo--matrix_list",
 ];
 
 struct Cx<'a> {
@@ -584,12 +599,16 @@ impl Cx<'_> {
             let name = rest[start + 2..start + 2 + len].trim();
             match self.targets.get(name) {
                 Some(Target::Question(n)) => out.push_str(&format!("${{{n}}}")),
-                Some(Target::Dropped(_)) | Some(Target::Note) | None => {
-                    let hint = "the text shows nothing in its place";
+                t => {
+                    let why = match t {
+                        Some(Target::Dropped(_)) => "a dropped question (see its row)",
+                        Some(Target::Note) => "a note, which has no value in anketa",
+                        _ => "no question of this form",
+                    };
                     self.warn(
                         at,
-                        format!("text pipes `${{{name}}}`, which is not an anketa question"),
-                        hint,
+                        format!("text pipes `${{{name}}}`, {why}: removed"),
+                        "the text shows nothing in its place",
                     );
                 }
             }
@@ -757,6 +776,21 @@ pub fn convert(book: &Workbook, file: &str) -> Result<Imported, Vec<Diagnostic>>
         }
     }
 
+    // `disabled` (pyxform, SurveyCTO): a row marked yes is not part of the form.
+    let mut disabled: BTreeSet<usize> = BTreeSet::new();
+    for r in 1..st.rows.len() {
+        if let Some((v, c)) = st.get(r, "disabled")
+            && matches!(v.to_lowercase().as_str(), "yes" | "true" | "true()" | "1" | "y")
+        {
+            disabled.insert(r);
+            cx.warn(
+                cell(&survey.name, r, c),
+                format!("row `{}` is disabled: left out", st.value(r, "name")),
+                "as in ODK and SurveyCTO; clear the cell to ask it",
+            );
+        }
+    }
+
     // Pass 1: every row's name → what a reference to it becomes.
     let mut used: BTreeSet<String> = BTreeSet::new();
     let mut row_names: HashMap<usize, String> = HashMap::new();
@@ -766,6 +800,7 @@ pub fn convert(book: &Workbook, file: &str) -> Result<Imported, Vec<Diagnostic>>
         let (base, _) = split_type(ty);
         let name = st.value(r, "name");
         if ty.is_empty()
+            || disabled.contains(&r)
             || matches!(
                 base.as_str(),
                 "begin_group" | "end_group" | "end_repeat" | "begin_loop" | "end_loop"
@@ -871,7 +906,7 @@ pub fn convert(book: &Workbook, file: &str) -> Result<Imported, Vec<Diagnostic>>
     let mut outside: Option<usize> = None;
     let type_col = st.col("type").unwrap_or(0);
     for r in 1..st.rows.len() {
-        if st.is_blank(r) {
+        if st.is_blank(r) || disabled.contains(&r) {
             continue;
         }
         let ty = st.value(r, "type");
@@ -1193,6 +1228,7 @@ pub fn convert(book: &Workbook, file: &str) -> Result<Imported, Vec<Diagnostic>>
                     version: q.version,
                     by_type,
                     blocks: q.blocks.len(),
+                    rosters: q.rosters.len(),
                     languages,
                 });
             }
@@ -1452,6 +1488,11 @@ const PHRASES: &[(&str, &str)] = &[
     ("start time", "start"),
     ("end time", "end"),
     ("date time", "datetime"),
+    ("text audit", "text_audit"),
+    ("audio audit", "audio_audit"),
+    ("speed violations count", "speed_violations_count"),
+    ("speed violations list", "speed_violations_list"),
+    ("speed violations audit", "speed_violations_audit"),
 ];
 
 /// The type of a row normalised (`select one` → `select_one`, lowercase) and the rest of the
@@ -1486,6 +1527,11 @@ fn normalise_type(t: &str) -> String {
         "trigger" => "acknowledge",
         "location" | "gps" => "geopoint",
         "imei" => "deviceid",
+        // SurveyCTO's calculate evaluated where it stands: anketa's calculate is always current.
+        "calculate_here" => "calculate",
+        // KoBoToolbox's matrix: its rows asked for each option of `kobo--matrix_list`.
+        "begin_kobomatrix" => "begin_loop",
+        "end_kobomatrix" => "end_loop",
         t => t,
     }
     .to_string()

@@ -47,15 +47,23 @@ pub(super) fn read_settings(cx: &mut Cx, t: &Table, file: &str) -> Settings {
         {
             continue;
         }
-        if t.rows
-            .get(1)
-            .and_then(|r| r.get(i))
-            .is_some_and(|v| !v.trim().is_empty())
-        {
+        let value = t.rows.get(1).and_then(|r| r.get(i)).map_or("", |v| v.trim());
+        if b == "instance_name" && !value.is_empty() {
+            // The questionnaire format has no name per interview: a precise warning.
+            cx.warn(
+                cell(t.name, 1, i),
+                format!(
+                    "instance_name `{value}` is not used: anketa's lists show an interview's district, progress and dates, not a name made from its answers"
+                ),
+                "to keep this name in the data, add a calculate row with it as its calculation",
+            );
+            continue;
+        }
+        if !value.is_empty() {
             cx.warn(
                 cell(t.name, 0, i),
                 format!("setting `{}` is not used", t.rows[0][i].trim()),
-                "anketa has no such setting (no server, encryption, styles or instance names)",
+                "anketa has no such setting (no server, encryption or styles)",
             );
         }
     }

@@ -844,7 +844,12 @@ fn settings_give_id_version_and_title() {
     assert_eq!(q["version"], "2024.1");
     assert_eq!(q["title"], "Household survey");
     has(&w, "settings!A2: form_id `HH Survey-2024` is not a valid anketa id");
-    has(&w, "settings!D1: setting `instance_name` is not used");
+    // No name per interview in anketa: warned at the value's cell, with what to do.
+    has(
+        &w,
+        "settings!D2: instance_name `concat(${a})` is not used: anketa's lists show an interview's district",
+    );
+    assert!(!w.iter().any(|x| x.contains("setting `instance_name`")), "{w:#?}");
     // Without settings: the file's name, version 1.
     let (q, _) = conv(&book(&[&["type", "name", "label"], &["text", "a", "A"]], &[], &[]));
     assert_eq!((q["id"].as_str(), q["version"].as_str()), (Some("form"), Some("1")));
@@ -1081,4 +1086,123 @@ fn a_repeat_label_piping_its_own_answers_labels_each_instance() {
         "survey!C2: the group's label: the pipe ${mname} is refused by anketa",
     );
     assert_eq!(w.len(), 1, "{w:#?}");
+}
+
+#[test]
+fn single_colon_bind_headers_and_blank_language_headers_are_read() {
+    // ODK Build and old pyxform wrote `bind:relevant`; KoBo's `required message:English`.
+    let (q, w) = conv(&book(
+        &[
+            &[
+                "type",
+                "name",
+                "label:English",
+                "bind:relevant",
+                "bind:constraint",
+                "constraint message:English",
+                "required",
+                "control:appearance",
+            ],
+            &["integer", "age", "Age?", "", ". > 0", "Positive, please", "yes", ""],
+            &["text", "why", "Why?", "${age} > 90", "", "", "", "multiline"],
+        ],
+        &[],
+        &[],
+    ));
+    let age = question(&q, "age");
+    assert_eq!(age["constraint"], ". > 0");
+    assert_eq!(age["constraint_message"], json!({"en": "Positive, please"}));
+    let why = question(&q, "why");
+    assert_eq!(why["relevant"], "${age} > 90");
+    assert_eq!(why["type"], "long_text");
+    assert!(!w.iter().any(|x| x.contains("column")), "{w:#?}");
+}
+
+#[test]
+fn disabled_rows_are_left_out_with_a_warning_each() {
+    let (q, w) = conv(&book(
+        &[
+            &["type", "name", "label", "disabled"],
+            &["integer", "age", "Age?", ""],
+            &["text", "old", "Old question", "yes"],
+            &["text", "kept", "Kept", "no"],
+        ],
+        &[],
+        &[],
+    ));
+    let ids: Vec<_> = questions(&q).iter().map(|x| x["id"].clone()).collect();
+    assert_eq!(ids, vec![json!("age"), json!("kept")]);
+    assert_eq!(w, vec!["survey!D3: row `old` is disabled: left out"]);
+}
+
+#[test]
+fn surveycto_calculate_here_is_a_calculate_and_its_metadata_types_are_dropped_once() {
+    let (q, w) = conv(&book(
+        &[
+            &["type", "name", "label", "calculation"],
+            &["caseid", "caseid"],
+            &["text audit", "audit"],
+            &["speed violations count", "sv"],
+            &["sensor_statistic pct_quiet", "quiet"],
+            &["integer", "n", "How many?"],
+            &["calculate_here", "twice", "", "${n} * 2"],
+            &["comments", "remarks"],
+        ],
+        &[],
+        &[],
+    ));
+    assert_eq!(question(&q, "twice")["type"], "calculate");
+    assert_eq!(question(&q, "twice")["calculation"], "${n} * 2");
+    // `text audit` is metadata, not a text question named `audit`.
+    assert_eq!(questions(&q).len(), 2, "{q:#}");
+    assert_eq!(
+        w,
+        vec!["survey!A2: metadata caseid, audit, sv, quiet, remarks dropped: anketa records its own"]
+    );
+}
+
+#[test]
+fn a_kobo_matrix_is_asked_once_as_a_group_like_a_loop() {
+    let (q, w) = conv(&book(
+        &[
+            &["type", "name", "label", "kobo--matrix_list"],
+            &["begin_kobomatrix", "m1", "Assets", "assets"],
+            &["integer", "q2", "How many?"],
+            &["end_kobomatrix"],
+        ],
+        &[&["list_name", "name", "label"], &["assets", "car", "Car"]],
+        &[],
+    ));
+    assert_eq!(q["blocks"][0]["id"], "m1");
+    assert_eq!(question(&q, "q2")["type"], "number");
+    assert_eq!(w.len(), 1, "{w:#?}");
+    has(&w, "survey!A2: loop `m1` over a list: asked once, as a group");
+}
+
+#[test]
+fn pipes_of_dropped_questions_notes_and_unknown_names_are_removed_saying_which() {
+    let (q, w) = conv(&book(
+        &[
+            &["type", "name", "label"],
+            &["geopoint", "gps", "Where?"],
+            &["note", "intro", "Hello"],
+            &["integer", "n", "How many?"],
+            &["text", "t", "At ${gps}, after ${intro}, with ${nobody}: ${n}?"],
+        ],
+        &[],
+        &[],
+    ));
+    assert_eq!(question(&q, "t")["text"], "At , after , with : ${n}?");
+    has(
+        &w,
+        "survey!C5: text pipes `${gps}`, a dropped question (see its row): removed",
+    );
+    has(
+        &w,
+        "survey!C5: text pipes `${intro}`, a note, which has no value in anketa: removed",
+    );
+    has(
+        &w,
+        "survey!C5: text pipes `${nobody}`, no question of this form: removed",
+    );
 }

@@ -9,7 +9,11 @@ use std::path::Path;
 /// long choice lists a few megabytes.
 const MAX_WORKBOOK_BYTES: u64 = 50 * 1024 * 1024;
 
-/// Reads every sheet of the workbook at `path` as rows of text cells (row 1 first, column A
+/// The sheets of an XLSForm that the conversion reads.
+const READ_SHEETS: &[&str] = &["survey", "choices", "settings"];
+
+/// Reads the sheets of the workbook at `path` that an XLSForm has (survey, choices, settings;
+/// the others by name only) as rows of text cells (row 1 first, column A
 /// first; a sheet whose used range starts further down or right is padded with empty cells, so
 /// that row and column numbers are the spreadsheet's). The error is a reason to show the user.
 pub fn read_workbook(path: &Path) -> Result<Workbook, String> {
@@ -20,14 +24,24 @@ pub fn read_workbook(path: &Path) -> Result<Workbook, String> {
             meta.len()
         ));
     }
-    let csv = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv"));
-    if csv {
+    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_lowercase();
+    if ext == "csv" || ext == "md" {
         let text = super::read_text(path, MAX_WORKBOOK_BYTES as usize).map_err(|e| e.to_string())?;
-        return csv_workbook(&text);
+        return if ext == "csv" {
+            csv_workbook(&text)
+        } else {
+            Ok(md_workbook(&text))
+        };
     }
     let mut book = calamine::open_workbook_auto(path).map_err(|e| format!("cannot read the workbook: {e}"))?;
     let mut sheets = Vec::new();
     for name in book.sheet_names() {
+        // Only these sheets are read: of the others (SurveyCTO's help sheets, a data sheet…)
+        // the conversion needs only the name, to warn about it.
+        if !READ_SHEETS.contains(&name.trim().to_lowercase().as_str()) {
+            sheets.push(Sheet { name, rows: Vec::new() });
+            continue;
+        }
         let range = book
             .worksheet_range(&name)
             .map_err(|e| format!("cannot read sheet `{name}`: {e}"))?;
@@ -120,4 +134,105 @@ fn csv_workbook(text: &str) -> Result<Workbook, String> {
         sheet.rows.push(row);
     }
     Ok(Workbook { sheets })
+}
+
+/// pyxform's Markdown variant (its tests' forms): table rows `| survey | | type | name |`. A row
+/// whose first cell is a sheet's name starts that sheet (its header may follow on the same row);
+/// its rows follow with an empty first cell, the sheet's columns from the second cell on, as in
+/// the CSV variant. Lines that are not table rows, separator rows (`|---|---|`), lines starting
+/// with `#` and anything after the last `|` (a `# comment`) are left out, as pyxform does; `\|` is a `|` in
+/// a cell. Rows without a cell are left out, so rows are counted without them.
+pub(crate) fn md_workbook(text: &str) -> Workbook {
+    let mut sheets: Vec<Sheet> = Vec::new();
+    for line in text.lines() {
+        let line = line.trim();
+        if line.starts_with('#') {
+            continue;
+        }
+        // A comment after the last `|`.
+        let line = match line.rfind('|') {
+            Some(i) if line[i + 1..].trim_start().starts_with('#') => line[..=i].trim_end(),
+            _ => line,
+        };
+        // From the first `|` to the last: what follows the last is not a cell (pyxform).
+        let Some(inner) = line.strip_prefix('|').and_then(|l| l.rfind('|').map(|i| &l[..i])) else {
+            continue;
+        };
+        if inner.chars().all(|c| matches!(c, '|' | '-' | ':' | ' ')) {
+            continue;
+        }
+        let mut cells = split_md_row(inner).into_iter();
+        let first = cells.next().unwrap_or_default();
+        let mut row: Vec<String> = cells.collect();
+        while row.last().is_some_and(String::is_empty) {
+            row.pop();
+        }
+        if !first.is_empty() {
+            sheets.push(Sheet {
+                name: first,
+                rows: Vec::new(),
+            });
+        }
+        if let Some(sheet) = sheets.last_mut()
+            && !row.is_empty()
+        {
+            sheet.rows.push(row);
+        }
+    }
+    Workbook { sheets }
+}
+
+/// The cells of a Markdown table row (without its outer `|`), trimmed, `\|` read as `|`.
+fn split_md_row(inner: &str) -> Vec<String> {
+    let mut cells = Vec::new();
+    let mut cell = String::new();
+    let mut chars = inner.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' if chars.peek() == Some(&'|') => {
+                cell.push('|');
+                chars.next();
+            }
+            '|' => cells.push(std::mem::take(&mut cell).trim().to_string()),
+            c => cell.push(c),
+        }
+    }
+    cells.push(cell.trim().to_string());
+    cells
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_markdown_variant_reads_sheets_rows_escapes_and_comments() {
+        let md = r"
+            # a comment line
+            | survey |          |        |                  |
+            |        | type     | name   | label            |
+            |--------|----------|--------|------------------|
+            |        | text     | a      | A \| B           | # a trailing comment
+            |        |          |        |                  |
+            |        | integer  | n      | N                | not a cell
+            | choices | list_name | name | label |
+            |         | yn        | yes  | Yes   |
+            not a table row
+        ";
+        let book = md_workbook(md);
+        let names: Vec<&str> = book.sheets.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(names, ["survey", "choices"]);
+        assert_eq!(
+            book.sheets[0].rows,
+            [
+                vec!["type", "name", "label"],
+                vec!["text", "a", "A | B"],
+                vec!["integer", "n", "N"],
+            ]
+        );
+        assert_eq!(
+            book.sheets[1].rows,
+            [vec!["list_name", "name", "label"], vec!["yn", "yes", "Yes"]]
+        );
+    }
 }

@@ -97,7 +97,9 @@ fn nested_repeats_of_a_real_form_give_nested_roster_csvs() {
     let form = "tests/fixtures/xlsform/UCL_Biomass_Plot_Form.xlsx";
     let tmp = tempfile::tempdir().unwrap();
     let json = tmp.path().join("form.json");
-    ok(&anketa(&["import", form, "--out", s(&json)]));
+    let summary = ok(&anketa(&["import", form, "--out", s(&json)]));
+    // The import's summary counts the rosters as check does.
+    assert!(summary.contains("), 5 rosters; languages "), "{summary}");
     let checked = ok(&anketa(&["check", s(&json)]));
     assert!(checked.ends_with(", 5 rosters\n"), "{checked}");
     let q: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
@@ -173,9 +175,13 @@ fn warnings_name_their_cells_and_strict_makes_them_errors() {
 
 #[test]
 fn an_unreadable_form_is_a_usage_error() {
-    let o = anketa(&["import", "tests/fixtures/xlsform/SOURCES.md"]);
+    let o = anketa(&["import", "Cargo.toml"]);
     assert_eq!(o.status.code(), Some(2));
-    says(&o, "error: tests/fixtures/xlsform/SOURCES.md: cannot read the workbook");
+    says(&o, "error: Cargo.toml: cannot read the workbook");
+    // A Markdown file is read as pyxform's Markdown variant: without a survey table, refused.
+    let o = anketa(&["import", "README.md"]);
+    assert_eq!(o.status.code(), Some(2));
+    says(&o, "error: README.md: no `survey` sheet");
     let o = anketa(&["import", "tests/fixtures/xlsform/nosuch.xlsx"]);
     assert_eq!(o.status.code(), Some(2));
     says(&o, "no such file or directory");
@@ -203,6 +209,24 @@ fn the_csv_variant_imports_the_worked_example_of_the_docs() {
             "languages en, fr; 3 warning(s)",
         ],
     );
+}
+
+#[test]
+fn the_markdown_variant_gives_the_same_questionnaire_and_cells_as_the_csv_variant() {
+    // The worked example in both of pyxform's text variants: the same JSON, the same warnings.
+    let md = anketa(&["import", "tests/fixtures/xlsform/example.md"]);
+    let csv = anketa(&["import", "tests/fixtures/xlsform/example.csv"]);
+    assert_eq!(ok(&md), ok(&csv));
+    let warnings = |o: &std::process::Output| -> Vec<String> {
+        text(&o.stderr)
+            .lines()
+            .filter(|l| l.starts_with("warning: "))
+            .map(|l| l.replacen(".md:", ".csv:", 1))
+            .collect()
+    };
+    assert_eq!(warnings(&md), warnings(&csv));
+    assert_eq!(warnings(&md).len(), 3, "{}", text(&md.stderr));
+    chain("tests/fixtures/xlsform/example.md");
 }
 
 /// The form itself, without `import`: `check`, `codebook` and `simulate` take an XLSForm path,
