@@ -31,7 +31,7 @@ struct Cli {
 enum Command {
     /// The interviewer (the default when no command is given).
     Interview {
-        /// Offer this questionnaire file too: JSON, or an XLSForm (.xlsx, .xls, .ods) taken as `import` converts it (repeatable).
+        /// Offer this questionnaire file too: JSON, or an XLSForm (.xlsx, .xls, .ods, or pyxform's .csv or .md) taken as `import` converts it (repeatable).
         #[arg(long = "questionnaire", value_name = "PATH")]
         questionnaires: Vec<PathBuf>,
     },
@@ -56,7 +56,7 @@ enum Command {
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
-    /// Convert an XLSForm (.xlsx, .xls, .ods: ODK, KoBoToolbox, SurveyCTO) to a questionnaire JSON.
+    /// Convert an XLSForm (.xlsx, .xls, .ods: ODK, KoBoToolbox, SurveyCTO; or pyxform's .csv or .md) to a questionnaire JSON.
     Import {
         /// The XLSForm workbook.
         form: PathBuf,

@@ -131,11 +131,14 @@ fn questionnaire_text(path: &Path) -> Result<(String, String), Vec<Diagnostic>> 
     Ok((label, src))
 }
 
-/// Whether a path names a spreadsheet (an XLSForm) by its extension.
+/// Whether a path names an XLSForm by its extension: a spreadsheet, or pyxform's CSV or
+/// Markdown variant (what `anketa import` reads).
 fn is_workbook(path: &Path) -> bool {
-    path.extension()
-        .and_then(|e| e.to_str())
-        .is_some_and(|e| ["xlsx", "xls", "ods", "xlsm"].iter().any(|x| e.eq_ignore_ascii_case(x)))
+    path.extension().and_then(|e| e.to_str()).is_some_and(|e| {
+        ["xlsx", "xls", "ods", "xlsm", "csv", "md"]
+            .iter()
+            .any(|x| e.eq_ignore_ascii_case(x))
+    })
 }
 
 /// A file given to `anketa check`, read once: a JSON Schema beside the questionnaires
@@ -178,7 +181,7 @@ pub(crate) fn resolve_questionnaire(arg: &str) -> Result<Questionnaire, Vec<Diag
         let ids: Vec<&str> = questionnaire::all_bundled().iter().map(|q| q.id.as_str()).collect();
         return Err(vec![
             Diagnostic::new(arg, "", "no such file, and no bundled questionnaire has this id").hint(format!(
-                "bundled: {}; or give a path to a .json file or an XLSForm (.xlsx, .xls, .ods)",
+                "bundled: {}; or give a path to a .json file or an XLSForm (.xlsx, .xls, .ods, or pyxform's .csv or .md)",
                 ids.join(", ")
             )),
         ]);

@@ -275,3 +275,28 @@ fn check_codebook_and_simulate_take_the_xlsform_itself() {
     let out = anketa(&["check", s(&bad)]);
     says(&out, "cannot read the workbook");
 }
+
+#[test]
+fn check_codebook_and_simulate_take_the_csv_and_markdown_variants_directly() {
+    let tmp = tempfile::tempdir().unwrap();
+    for form in [
+        "tests/fixtures/xlsform/example.csv",
+        "tests/fixtures/xlsform/example.md",
+    ] {
+        let checked = ok(&anketa(&["check", form]));
+        assert!(checked.starts_with("ok: "), "{form}: {checked}");
+        let codebook = ok(&anketa(&["codebook", form]));
+        assert!(!codebook.is_empty(), "{form}");
+        let laptop = tmp.path().join(form.rsplit('.').next().unwrap());
+        let o = ok(&anketa(&[
+            "simulate",
+            "--questionnaire",
+            form,
+            "--count",
+            "5",
+            "--out",
+            s(&laptop),
+        ]));
+        assert!(o.starts_with("wrote 5 interview(s)"), "{form}: {o}");
+    }
+}
