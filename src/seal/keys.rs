@@ -27,12 +27,13 @@ impl Recipients {
     /// its line and what to do.
     pub fn parse(label: &str, text: &str) -> Result<Recipients, String> {
         let mut r = Recipients::default();
+        let one_line = text.trim().lines().count() <= 1;
         for (n, line) in text.lines().enumerate() {
             let line = line.trim().trim_start_matches('\u{feff}');
             if line.is_empty() || line.starts_with('#') {
                 continue;
             }
-            let at = if text.trim().lines().count() > 1 {
+            let at = if !one_line {
                 format!("{label}, line {}", n + 1)
             } else {
                 label.to_string()

@@ -583,10 +583,12 @@ fn read_pieces(
         }
     };
     let total_mb = meta.len() >> 20;
-    // A data set sealed by `merge --seal-to`: decrypted as it is read.
-    let sealed = is_age(path);
+    // A data set sealed by `merge --seal-to` (told by its first bytes, read through the same
+    // handle): decrypted as it is read.
+    let mut f = std::io::BufReader::with_capacity(1 << 20, f);
+    let sealed = std::io::BufRead::fill_buf(&mut f).is_ok_and(crate::seal::is_age_file);
     let mut f: Box<dyn Read> = if sealed {
-        match crate::seal::open_reader(std::io::BufReader::with_capacity(1 << 20, f), ids) {
+        match crate::seal::open_reader(f, ids) {
             Ok(r) => Box::new(r),
             Err(locked) => {
                 let _ = tx.send(Piece::Bad(0, locked.reason()));
