@@ -94,7 +94,10 @@ pub fn report(a: ReportArgs, progress: &dyn Progress, out: &mut dyn Write, err: 
         // A folder of interview files: merged on the fly by the merge's rules.
         let ex = inp.examine_all(&catalog, &update);
         let d = decide(&ex.entries, a.include_incomplete);
-        let info = MergeInfo::on_the_fly(&ex.entries, &ex.drafts, &d, ex.rejected.len());
+        let info = MergeInfo {
+            sealed: ex.sealed,
+            ..MergeInfo::on_the_fly(&ex.entries, &ex.drafts, &d, ex.rejected.len())
+        };
         let winners = d
             .merged
             .iter()
@@ -163,12 +166,19 @@ fn tally(
                 .unwrap_or_default()
         );
     }
+    let sealed = info.merge.as_ref().map_or(0, |m| m.sealed);
+    if sealed > 0 {
+        let _ = writeln!(
+            err,
+            "warning: {sealed} sealed interview(s) could not be opened and are not in the tables; give the supervisor's key with --identity FILE.key"
+        );
+    }
     if info.records == 0 {
         return Err(Error::Failed(format!(
             "{}: no interviews to report on{}",
             shown(input),
-            if info.rejected > 0 {
-                " (every record was rejected; see above)"
+            if info.rejected > 0 || sealed > 0 {
+                " (see above)"
             } else {
                 ""
             }

@@ -84,6 +84,9 @@ fn header(s: &mut String, r: &Report, w: &W) {
         );
     }
     let _ = writeln!(s, "- {}", w.alpha_line(r.options.alpha, r.options.exclude_missing));
+    if let Some(m) = r.input.merge.as_ref().filter(|m| m.sealed > 0) {
+        let _ = writeln!(s, "- {}", esc(&w.sealed_line(m.sealed)));
+    }
     if r.input.rejected > 0 {
         let _ = writeln!(s, "- {}", w.rejected_line(r.input.rejected));
         for e in &r.input.rejected_examples {

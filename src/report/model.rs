@@ -28,6 +28,9 @@ pub struct MergeInfo {
     pub incomplete: Vec<(String, String)>,
     /// Files or lines the merge rejected.
     pub rejected: usize,
+    /// Sealed interviews the merge could not open (no `--identity`, or another key): kept
+    /// apart, not in the data.
+    pub sealed: usize,
 }
 
 impl MergeInfo {
@@ -67,6 +70,7 @@ impl MergeInfo {
             conflict_ids,
             incomplete,
             rejected,
+            sealed: 0,
         }
     }
 }

@@ -560,23 +560,44 @@ impl W {
     }
     pub(crate) fn merge_line(&self, m: &MergeInfo) -> String {
         let l = self.lang;
+        let (dup, conf, inc, rej) = (
+            fmt_int(m.duplicates as u64, l),
+            fmt_int(m.conflict_ids.len() as u64, l),
+            fmt_int(m.incomplete.len() as u64, l),
+            fmt_int(m.rejected as u64, l),
+        );
+        if self.ru() {
+            let mut s = format!(
+                "Слияние ({}): дубликатов отброшено — {dup}, конфликтующих копий — {conf}, не завершены и не вошли — {inc}, отклонено файлов и строк — {rej}.",
+                m.source
+            );
+            if m.sealed > 0 {
+                s.push(' ');
+                s.push_str(&self.sealed_line(m.sealed));
+            }
+            s
+        } else {
+            let mut s = format!(
+                "Merge ({}): {dup} duplicate copies dropped, {conf} interviews with conflicting copies, {inc} left out in progress, {rej} files or lines rejected.",
+                m.source
+            );
+            if m.sealed > 0 {
+                s.push(' ');
+                s.push_str(&self.sealed_line(m.sealed));
+            }
+            s
+        }
+    }
+    /// Sealed interviews that could not be opened: not in the tables.
+    pub(crate) fn sealed_line(&self, n: usize) -> String {
+        let n = fmt_int(n as u64, self.lang);
         if self.ru() {
             format!(
-                "Слияние ({}): дубликатов отброшено — {}, конфликтующих копий — {}, не завершены и не вошли — {}, отклонено файлов и строк — {}.",
-                m.source,
-                fmt_int(m.duplicates as u64, l),
-                fmt_int(m.conflict_ids.len() as u64, l),
-                fmt_int(m.incomplete.len() as u64, l),
-                fmt_int(m.rejected as u64, l)
+                "Запечатанных интервью, которые не удалось открыть, — {n}: в таблицы они НЕ вошли; откройте их ключом руководителя (--identity ФАЙЛ.key)."
             )
         } else {
             format!(
-                "Merge ({}): {} duplicate copies dropped, {} interviews with conflicting copies, {} left out in progress, {} files or lines rejected.",
-                m.source,
-                fmt_int(m.duplicates as u64, l),
-                fmt_int(m.conflict_ids.len() as u64, l),
-                fmt_int(m.incomplete.len() as u64, l),
-                fmt_int(m.rejected as u64, l)
+                "{n} sealed interviews could not be opened and are NOT in the tables; open them with the supervisor's key (--identity FILE.key)."
             )
         }
     }

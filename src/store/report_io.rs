@@ -87,22 +87,44 @@ pub(crate) struct Examined {
     pub drafts: HashMap<uuid::Uuid, (String, String)>,
     /// Files and lines rejected, with why, sorted.
     pub rejected: Vec<(Source, String)>,
+    /// Sealed interviews that no `--identity` opened (not rejected, not counted).
+    pub sealed: usize,
 }
 
-/// What a record's text is ([`decode`]): an interview, something to ignore (`Err(None)`), or a
-/// reject with its reason.
-/// A sealed text is opened with `ids` into `plain` ([`decode_opening`]); one that no identity
-/// opens is a reject.
-fn classify<'a>(text: &'a str, ids: &Identities, plain: &'a mut String) -> Result<RecordView<'a>, Option<String>> {
+/// Why a record's text gives no interview to count.
+#[derive(Debug, PartialEq)]
+enum Skip {
+    /// Not an interview, and not a fault (ignored).
+    Ignored,
+    /// Not usable: why (listed as rejected).
+    Rejected(String),
+    /// A sound sealed interview that no `--identity` opens: why (counted apart, not rejected:
+    /// the right key opens it).
+    Sealed(String),
+}
+
+impl Skip {
+    /// The reason to list, if the text counts as rejected where sealed ones are not told apart.
+    fn reject_reason(self) -> Option<String> {
+        match self {
+            Skip::Ignored => None,
+            Skip::Rejected(why) | Skip::Sealed(why) => Some(why),
+        }
+    }
+}
+
+/// What a record's text is ([`decode`]): an interview, or why not.
+/// A sealed text is opened with `ids` into `plain` ([`decode_opening`]).
+fn classify<'a>(text: &'a str, ids: &Identities, plain: &'a mut String) -> Result<RecordView<'a>, Skip> {
     interview(decode_opening(text, ids, plain))
 }
 
-fn interview(d: Decoded<'_>) -> Result<RecordView<'_>, Option<String>> {
+fn interview(d: Decoded<'_>) -> Result<RecordView<'_>, Skip> {
     match d {
         Decoded::Interview(r) => Ok(r),
-        Decoded::Ignored(_) => Err(None),
-        Decoded::Rejected(reason) => Err(Some(reason)),
-        Decoded::Sealed(_, locked) => Err(Some(locked.reason())),
+        Decoded::Ignored(_) => Err(Skip::Ignored),
+        Decoded::Rejected(reason) => Err(Skip::Rejected(reason)),
+        Decoded::Sealed(_, locked) => Err(Skip::Sealed(locked.reason())),
     }
 }
 
@@ -147,6 +169,7 @@ fn read_merge_report(path: &Path) -> Result<MergeInfo, String> {
         conflict_ids,
         incomplete,
         rejected: arr("rejected").len(),
+        sealed: arr("sealed").len(),
     })
 }
 
@@ -292,6 +315,7 @@ impl ReportInput {
         let entries: Mutex<Vec<Entry>> = Mutex::new(Vec::new());
         let drafts: Mutex<HashMap<uuid::Uuid, (String, String)>> = Mutex::new(HashMap::new());
         let bad: Mutex<Vec<(Source, String)>> = Mutex::new(Vec::new());
+        let sealed: Mutex<usize> = Mutex::new(0);
         read_all(
             &self.files,
             || (Vec::with_capacity(16 * 1024), Vec::with_capacity(4 * 1024)),
@@ -301,10 +325,11 @@ impl ReportInput {
                     line: n,
                 };
                 let mut plain = String::new();
-                let rec = match item.map_err(Some).and_then(|t| classify(t, &self.ids, &mut plain)) {
+                let rec = match item.map_err(Skip::Rejected).and_then(|t| classify(t, &self.ids, &mut plain)) {
                     Ok(r) => r,
-                    Err(None) => return,
-                    Err(Some(reason)) => return lock(&bad).push((source, reason)),
+                    Err(Skip::Ignored) => return,
+                    Err(Skip::Rejected(reason)) => return lock(&bad).push((source, reason)),
+                    Err(Skip::Sealed(_)) => return *lock(&sealed) += 1,
                 };
                 match examine_view(cat, &rec, line, row, None, true) {
                     Ok(mut e) => {
@@ -325,6 +350,7 @@ impl ReportInput {
             entries: entries.into_inner().unwrap_or_else(|p| p.into_inner()),
             drafts: drafts.into_inner().unwrap_or_else(|p| p.into_inner()),
             rejected,
+            sealed: sealed.into_inner().unwrap_or_else(|p| p.into_inner()),
         }
     }
 
@@ -373,10 +399,12 @@ impl ReportInput {
                 None => None,
             };
             let mut plain = String::new();
-            let rec = match item.map_err(Some).and_then(|t| classify_fast(t, ids, &mut plain)) {
+            let rec = match item.map_err(Skip::Rejected).and_then(|t| classify_fast(t, ids, &mut plain)) {
                 Ok(r) => r,
-                Err(None) => return,
-                Err(Some(reason)) => return w.reject(source, reason),
+                Err(skip) => match skip.reject_reason() {
+                    None => return,
+                    Some(reason) => return w.reject(source, reason),
+                },
             };
             if let Some(id) = want
                 && uuid::Uuid::parse_str(rec.id.as_str()).ok() != Some(id)
@@ -445,7 +473,7 @@ impl ReportInput {
 
 /// [`classify`], faster for the records `anketa merge` writes ([`decode_without_paradata`]):
 /// the paradata are then not checked at all; `anketa merge` checks them.
-fn classify_fast<'a>(text: &'a str, ids: &Identities, plain: &'a mut String) -> Result<RecordView<'a>, Option<String>> {
+fn classify_fast<'a>(text: &'a str, ids: &Identities, plain: &'a mut String) -> Result<RecordView<'a>, Skip> {
     if crate::seal::looks_sealed(text) {
         return classify(text, ids, plain);
     }
@@ -755,6 +783,7 @@ mod tests {
         assert!(
             classify_fast(&broken, &Identities::default(), &mut String::new())
                 .unwrap_err()
+                .reject_reason()
                 .unwrap()
                 .starts_with("malformed interview")
         );

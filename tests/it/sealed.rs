@@ -245,7 +245,8 @@ fn without_the_right_key_sealed_interviews_are_kept_not_merged() {
     }
     // The report cannot use them either, and says why.
     let r = anketa(&["report", s(&sealed)]);
-    says(&r, "sealed: needs --identity");
+    says(&r, &format!("warning: {n_sealed} sealed interview(s) could not be opened"));
+    says(&r, "no interviews to report on (see above)");
 }
 
 #[test]
@@ -408,4 +409,49 @@ fn seal_to_seals_the_interviews_completed_before_it_and_keeps_the_data() {
     );
     let off = ok(&anketa(&["seal-to", "--data-dir", s(&lap), "--off"]));
     assert!(off.starts_with("this laptop does not seal interviews"), "{off}");
+}
+
+#[test]
+fn the_report_counts_sealed_interviews_it_cannot_open_apart_and_says_they_are_missing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (key, public) = keygen(tmp.path(), "sup");
+    let dir = tmp.path().join("mixed");
+    sealed_sim("nko", 12, &dir, 3, &public);
+    let n_sealed = files(&dir)
+        .iter()
+        .filter(|f| fs::read_to_string(f).unwrap().contains("anketa-sealed/1"))
+        .count();
+    assert!(n_sealed > 5);
+    // Plaintext interviews of another laptop beside them.
+    let plain = tmp.path().join("plain");
+    simulate("nko", 8, &plain, 4, 0.0, 2);
+    for f in files(&plain) {
+        fs::copy(&f, dir.join("interviews").join(f.file_name().unwrap())).unwrap();
+    }
+    let input = |r: &std::process::Output| -> serde_json::Value {
+        serde_json::from_slice::<serde_json::Value>(&r.stdout).unwrap()["input"].clone()
+    };
+    // On the fly: counted apart, not as rejected, and said on stderr and in the text.
+    let r = anketa(&["report", s(&dir), "--format", "json"]);
+    let got = input(&r);
+    assert_eq!(got["records"], 8, "{got}");
+    assert_eq!(got["rejected"], 0, "{got}");
+    assert_eq!(got["merge"]["sealed"], n_sealed, "{got}");
+    says(&r, &format!("warning: {n_sealed} sealed interview(s) could not be opened"));
+    let md = ok(&anketa(&["report", s(&dir)]));
+    let line = format!("Запечатанных интервью, которые не удалось открыть, — {n_sealed}: в таблицы они НЕ вошли");
+    // In the header and in the merge's line of the fieldwork.
+    assert_eq!(md.matches(&line).count(), 2, "{md}");
+    // With the key: all in, nothing said.
+    let r = anketa(&["report", s(&dir), "--format", "json", "--identity", s(&key)]);
+    assert_eq!(input(&r)["records"], 8 + n_sealed as u64);
+    assert_eq!(input(&r)["merge"]["sealed"], 0);
+    assert!(!text(&r.stderr).contains("sealed"), "{}", text(&r.stderr));
+    // A merge output with interviews left under sealed/: the report reads its count there.
+    let out = tmp.path().join("m");
+    assert_eq!(anketa(&["merge", s(&dir), "--out", s(&out)]).status.code(), Some(3));
+    let r = anketa(&["report", s(&out), "--format", "json"]);
+    assert_eq!(input(&r)["records"], 8);
+    assert_eq!(input(&r)["merge"]["sealed"], n_sealed);
+    says(&r, &format!("warning: {n_sealed} sealed interview(s)"));
 }
