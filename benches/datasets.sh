@@ -2,7 +2,8 @@
 # (merge.sh, report.sh, compare-speed.sh). Sourced, not run; paths are relative to the repository.
 
 # merge_set BIN DIR N: N simulated НКО interviews (MERGE_Q=ID: of another questionnaire, e.g.
-# `projects`, the nested roster demo) on "laptop" DIR/laptop1 and a copy of every tenth file on
+# `projects`, the nested roster demo, or a file such as benches/nko_projects.json; MERGE_WEIGHTS:
+# a --weights file for simulate) on "laptop" DIR/laptop1 and a copy of every tenth file on
 # DIR/laptop2 (a laptop copied twice); made once (DIR/simulated marks it done).
 merge_set() {
   local bin=$1 dir=$2 n=$3
@@ -10,7 +11,7 @@ merge_set() {
   rm -rf "$dir/laptop1" "$dir/laptop2"
   echo "simulating $n interviews into $dir …" >&2
   "$bin" simulate --questionnaire "${MERGE_Q:-nko}" --count "$n" --out "$dir/laptop1" --seed 1 --interviewers 20 \
-    --incomplete-share 0.02 >&2
+    --incomplete-share 0.02 ${MERGE_WEIGHTS:+--weights "$MERGE_WEIGHTS"} >&2
   mkdir -p "$dir/laptop2/interviews"
   find "$dir/laptop1/interviews" -name '*.json' | awk 'NR % 10 == 0' | xargs -I{} cp {} "$dir/laptop2/interviews/"
   touch "$dir/simulated"

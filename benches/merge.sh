@@ -3,6 +3,9 @@
 #
 #   benches/merge.sh [N]        N simulated НКО interviews (default 100000)
 #   MERGE_Q=projects benches/merge.sh [N]   … of the nested roster demo instead (issue 13)
+#   MERGE_Q=benches/nko_projects.json MERGE_WEIGHTS=benches/nko_projects.weights.json benches/merge.sh [N]
+#                                            … the НКО instrument with a roster of projects, a third
+#                                            of the interviews with 5–20 (issue 13's workload)
 #   MERGE_PEERS=cat                          time only cat beside anketa (no jq, Python, DuckDB)
 #
 # Builds --release, simulates N interviews on two "laptops" (the second holds a copy of every
@@ -28,7 +31,7 @@ command -v jq >/dev/null || { echo "jq is missing: apt-get install -y jq" >&2; e
 # ANKETA_BENCH_DIR=DIR keeps the simulated files there and reuses them on the next run (the
 # machine is shared: rerun the timings when it is quiet without simulating again).
 if [ -n "${ANKETA_BENCH_DIR:-}" ]; then
-  TMP=$ANKETA_BENCH_DIR/merge${MERGE_Q:-}$N
+  TMP=$ANKETA_BENCH_DIR/merge$(basename "${MERGE_Q:-}" .json)$N
   mkdir -p "$TMP"
   trap 'rm -rf "$TMP"/out-* "$TMP"/*.time "$TMP"/*.try "$TMP"/*.err' EXIT
 else
@@ -91,7 +94,7 @@ fi
 ratio() { awk -v a="$1" -v p="$2" 'BEGIN { printf "%.1f×", p / a }'; }
 printf '\n%s files (%s MB, %s interviews + %s copies) on %s cores; anketa merged %s\n\n' "$FILES" \
   "$((BYTES / 1000000))" "$N" "$((FILES - N))" "$(nproc)" \
-  "$(grep -o "\"${MERGE_Q:-nko}\": [0-9]*" "$TMP/out-anketa/merge-report.json" | head -1 | cut -d' ' -f2)"
+  "$(grep -o "\"$(basename "${MERGE_Q:-nko}" .json)\": [0-9]*" "$TMP/out-anketa/merge-report.json" | head -1 | cut -d' ' -f2)"
 echo "| case | anketa | peer (same run) | ratio | command |"
 echo "|---|---|---|---|---|"
 for peer in $PEERS; do
