@@ -325,7 +325,10 @@ impl ReportInput {
                     line: n,
                 };
                 let mut plain = String::new();
-                let rec = match item.map_err(Skip::Rejected).and_then(|t| classify(t, &self.ids, &mut plain)) {
+                let rec = match item
+                    .map_err(Skip::Rejected)
+                    .and_then(|t| classify(t, &self.ids, &mut plain))
+                {
                     Ok(r) => r,
                     Err(Skip::Ignored) => return,
                     Err(Skip::Rejected(reason)) => return lock(&bad).push((source, reason)),
@@ -399,7 +402,10 @@ impl ReportInput {
                 None => None,
             };
             let mut plain = String::new();
-            let rec = match item.map_err(Skip::Rejected).and_then(|t| classify_fast(t, ids, &mut plain)) {
+            let rec = match item
+                .map_err(Skip::Rejected)
+                .and_then(|t| classify_fast(t, ids, &mut plain))
+            {
                 Ok(r) => r,
                 Err(skip) => match skip.reject_reason() {
                     None => return,

@@ -245,7 +245,10 @@ fn without_the_right_key_sealed_interviews_are_kept_not_merged() {
     }
     // The report cannot use them either, and says why.
     let r = anketa(&["report", s(&sealed)]);
-    says(&r, &format!("warning: {n_sealed} sealed interview(s) could not be opened"));
+    says(
+        &r,
+        &format!("warning: {n_sealed} sealed interview(s) could not be opened"),
+    );
     says(&r, "no interviews to report on (see above)");
 }
 
@@ -437,7 +440,10 @@ fn the_report_counts_sealed_interviews_it_cannot_open_apart_and_says_they_are_mi
     assert_eq!(got["records"], 8, "{got}");
     assert_eq!(got["rejected"], 0, "{got}");
     assert_eq!(got["merge"]["sealed"], n_sealed, "{got}");
-    says(&r, &format!("warning: {n_sealed} sealed interview(s) could not be opened"));
+    says(
+        &r,
+        &format!("warning: {n_sealed} sealed interview(s) could not be opened"),
+    );
     let md = ok(&anketa(&["report", s(&dir)]));
     let line = format!("Запечатанных интервью, которые не удалось открыть, — {n_sealed}: в таблицы они НЕ вошли");
     // In the header and in the merge's line of the fieldwork.
