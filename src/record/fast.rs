@@ -220,6 +220,30 @@ impl<'a> P<'a> {
         }
     }
 
+    /// Up to 15 digits, without a leading zero, as a number (read); `None` (nothing read) for
+    /// anything else.
+    #[inline]
+    fn small_uint(&mut self) -> Option<u64> {
+        let start = self.i;
+        let mut n: u64 = 0;
+        let mut i = start;
+        while let Some(&c) = self.b.get(i)
+            && c.is_ascii_digit()
+        {
+            n = n * 10 + u64::from(c - b'0');
+            i += 1;
+            if i - start > 15 {
+                return None;
+            }
+        }
+        let len = i - start;
+        if len == 0 || (len > 1 && self.b[start] == b'0') {
+            return None;
+        }
+        self.i = i;
+        Some(n)
+    }
+
     fn literal(&mut self, word: &[u8]) -> bool {
         if self.b.get(self.i..).is_some_and(|rest| rest.starts_with(word)) {
             self.i += word.len();
@@ -387,6 +411,11 @@ impl<'a> P<'a> {
     }
 
     fn answer(&mut self) -> Option<AnswerView<'a>> {
+        let start = self.i;
+        if let Some(a) = self.answer_in_order() {
+            return Some(a);
+        }
+        self.i = start;
         let (mut value, mut other, mut remark, mut answered_at) = (None, None, None, None);
         let (mut relevant, mut warning_confirmed, mut defaulted) = (None, None, None);
         self.object(|p, k| match k {
@@ -410,6 +439,76 @@ impl<'a> P<'a> {
         })
     }
 
+    /// `"key":` if `quoted` (the key in its quotes) comes next: `Some(true)`, the key and its
+    /// colon read; `Some(false)`, another key or none (only whitespace read); `None`, the key
+    /// without its colon.
+    #[inline]
+    fn next_key<const N: usize>(&mut self, quoted: &[u8; N]) -> Option<bool> {
+        self.ws();
+        if self.b.get(self.i..self.i + N)? != quoted {
+            return Some(false);
+        }
+        self.i += N;
+        self.eat(b':').map(|()| true)
+    }
+
+    /// An answer with its fields in the order anketa writes them (`value`, `other`, `remark`,
+    /// `answered_at`, `relevant`, `warning_confirmed`, `defaulted`; each at most once, only
+    /// `relevant` required), each read as [`Self::answer`] reads it, without the general
+    /// object's key dispatch; `None` for any other spelling (which `answer` then reads).
+    fn answer_in_order(&mut self) -> Option<AnswerView<'a>> {
+        self.eat(b'{')?;
+        let mut a = AnswerView {
+            value: None,
+            other: None,
+            remark: None,
+            answered_at: None,
+            relevant: false,
+            warning_confirmed: false,
+            defaulted: false,
+        };
+        if self.next_key(b"\"value\"")? {
+            a.value = self.value()?;
+            self.eat(b',')?;
+        }
+        if self.next_key(b"\"other\"")? {
+            a.other = self.opt_string()?;
+            self.eat(b',')?;
+        }
+        if self.next_key(b"\"remark\"")? {
+            a.remark = self.opt_string()?;
+            self.eat(b',')?;
+        }
+        if self.next_key(b"\"answered_at\"")? {
+            a.answered_at = self.opt_string()?;
+            self.eat(b',')?;
+        }
+        if !self.next_key(b"\"relevant\"")? {
+            return None;
+        }
+        a.relevant = self.bool()?;
+        if self.peek()? == b',' {
+            self.i += 1;
+            if self.next_key(b"\"warning_confirmed\"")? {
+                a.warning_confirmed = self.bool()?;
+                if self.peek()? == b',' {
+                    self.i += 1;
+                    if !self.next_key(b"\"defaulted\"")? {
+                        return None;
+                    }
+                    a.defaulted = self.bool()?;
+                }
+            } else {
+                if !self.next_key(b"\"defaulted\"")? {
+                    return None;
+                }
+                a.defaulted = self.bool()?;
+            }
+        }
+        self.eat(b'}')?;
+        Some(a)
+    }
+
     fn value(&mut self) -> Option<Option<ValueView<'a>>> {
         match self.peek()? {
             b'n' => self.null()?.then_some(None),
@@ -423,8 +522,16 @@ impl<'a> P<'a> {
                 Some(Some(ValueView::Codes(codes)))
             }
             b'-' | b'0'..=b'9' => {
-                // serde_json reads the number, exactly as within the record.
+                // A whole number of up to 15 digits, not negative: what serde_json reads as a
+                // `u64` and `ValueView` turns into an `f64`, exactly (below 2^53).
                 let start = self.i;
+                if let Some(n) = self.small_uint()
+                    && !matches!(self.b.get(self.i), Some(b'.' | b'e' | b'E' | b'-' | b'+'))
+                {
+                    return Some(Some(ValueView::Number(n as f64)));
+                }
+                self.i = start;
+                // Any other: serde_json reads the number, exactly as within the record.
                 while let Some(&c) = self.b.get(self.i) {
                     if c.is_ascii_digit() || matches!(c, b'-' | b'+' | b'.' | b'e' | b'E') {
                         self.i += 1;

@@ -773,3 +773,93 @@ fn an_event_that_leaves_anketas_layout_anywhere_is_read_as_the_reference_reads_i
     }
     assert!(taken > 100, "{taken}");
 }
+
+#[test]
+fn answers_and_numbers_are_read_as_the_reference_reads_them() {
+    // A value spelled every which way, in a record file and in a line: the fast parser reads
+    // whole numbers itself and gives the rest to serde_json, with the reference's result.
+    let rec = records().into_iter().find(|r| !r.rosters.is_empty()).unwrap();
+    let mut with_number = rec.clone();
+    let (var, a) = with_number.answers.iter_mut().next().unwrap();
+    let var = var.clone();
+    a.value = Some(AnswerValue::Number(424242.0));
+    a.remark = Some("r".into());
+    let file = String::from_utf8(with_number.to_json()).unwrap();
+    let line = String::from_utf8(with_number.to_json_line()).unwrap();
+    let mut taken = 0;
+    for n in [
+        "0",
+        "-0",
+        "7",
+        "-7",
+        "007",
+        "00",
+        "0.0",
+        "1.0",
+        "1e2",
+        "1E2",
+        "1e-2",
+        "-1.5",
+        "12-3",
+        "1+2",
+        "1.",
+        ".5",
+        "-",
+        "999999999999999",
+        "9999999999999999",
+        "9007199254740993",
+        "18446744073709551615",
+        "18446744073709551616",
+        "123456789012345678901234567890",
+        "4.000000000000001",
+        "1e400",
+        "5 ",
+        "5\n",
+    ] {
+        for (text, at) in [
+            (&file, format!("\"value\": 424242")),
+            (&line, "\"value\":424242".to_string()),
+        ] {
+            assert!(text.contains(&at));
+            let t = text.replacen(&at, &at.replace("424242", n), 1);
+            if check_record(&t) {
+                taken += 1;
+                let (r, _) = both(&t);
+                let want: f64 = n.trim().parse().unwrap();
+                let got = match &r.unwrap().answers[&var].value {
+                    Some(AnswerValue::Number(x)) => *x,
+                    v => panic!("{v:?}"),
+                };
+                assert_eq!(got.to_bits(), want.to_bits(), "{n}");
+            }
+        }
+    }
+    assert!(taken > 20, "{taken}");
+    // The fields of an answer in another order, twice, or unknown.
+    for (from, to) in [
+        ("\"remark\":\"r\",", ""),
+        ("\"value\":424242,\"remark\":\"r\"", "\"remark\":\"r\",\"value\":424242"),
+        ("\"value\":424242,", "\"value\":424242,\"value\":1,"),
+        ("\"value\":424242,", "\"value\":null,"),
+        ("\"value\":424242,", "\"value\":424242,\"other\":null,"),
+        ("\"value\":424242,", "\"value\":424242,\"colour\":1,"),
+        (
+            "\"relevant\":true",
+            "\"relevant\":true,\"defaulted\":true,\"warning_confirmed\":true",
+        ),
+        (
+            "\"relevant\":true",
+            "\"relevant\":true,\"warning_confirmed\":false,\"defaulted\":false",
+        ),
+        (
+            "\"relevant\":true",
+            "\"relevant\":true,\"defaulted\":true,\"defaulted\":true",
+        ),
+        ("\"relevant\":true", "\"relevant\":null"),
+        ("\"relevant\":true", "\"relevant\" :true"),
+        ("\"relevant\":true", "\"relevant\"true"),
+    ] {
+        assert!(line.contains(from), "{from}");
+        check_record(&line.replacen(from, to, 1));
+    }
+}
