@@ -817,7 +817,7 @@ fn answers_and_numbers_are_read_as_the_reference_reads_them() {
         "5\n",
     ] {
         for (text, at) in [
-            (&file, format!("\"value\": 424242")),
+            (&file, "\"value\": 424242".to_string()),
             (&line, "\"value\":424242".to_string()),
         ] {
             assert!(text.contains(&at));
