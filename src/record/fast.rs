@@ -49,8 +49,19 @@ impl<'a> P<'a> {
     }
 
     /// JSON whitespace, as serde_json skips it; runs of spaces (indentation) a word at a time.
-    #[inline]
+    /// Inlined where none comes next (the usual case between a key and its colon, a value and
+    /// its comma).
+    #[inline(always)]
     fn ws(&mut self) {
+        if self.b.get(self.i).is_none_or(|&c| c > b' ') {
+            return;
+        }
+        self.ws_run();
+    }
+
+    /// [`Self::ws`] where a character at most a space comes next.
+    #[inline(never)]
+    fn ws_run(&mut self) {
         loop {
             match self.b.get(self.i) {
                 Some(b' ') => {
@@ -97,13 +108,13 @@ impl<'a> P<'a> {
         i
     }
 
-    #[inline]
+    #[inline(always)]
     fn peek(&mut self) -> Option<u8> {
         self.ws();
         self.b.get(self.i).copied()
     }
 
-    #[inline]
+    #[inline(always)]
     fn eat(&mut self, c: u8) -> Option<()> {
         (self.peek()? == c).then(|| self.i += 1)
     }
