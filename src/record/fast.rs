@@ -62,6 +62,20 @@ impl<'a> P<'a> {
     /// [`Self::ws`] where a character at most a space comes next.
     #[inline(never)]
     fn ws_run(&mut self) {
+        // The usual run, a line break and the next line's indentation: up to 16 spaces taken
+        // from two words at once; the loop below reads whatever follows.
+        if self.b.get(self.i) == Some(&b'\n')
+            && let (Some(w1), Some(w2)) = (self.word(self.i + 1), self.word(self.i + 9))
+        {
+            let (s1, s2) = (w1 ^ (ONES * b' ' as u64), w2 ^ (ONES * b' ' as u64));
+            self.i += if s1 != 0 {
+                1 + s1.trailing_zeros() as usize / 8
+            } else if s2 != 0 {
+                9 + s2.trailing_zeros() as usize / 8
+            } else {
+                17
+            };
+        }
         loop {
             match self.b.get(self.i) {
                 Some(b' ') => {
