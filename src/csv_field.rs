@@ -3,7 +3,23 @@
 
 /// Whether a field holds the delimiter, a quote or a line break.
 pub(crate) fn needs_quotes(s: &[u8], delimiter: u8) -> bool {
-    s.iter()
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    // Eight bytes at a time: whether a byte of `w` is `b` (exact for "any").
+    let has = |w: u64, b: u8| {
+        let x = w ^ (ONES * u64::from(b));
+        x.wrapping_sub(ONES) & !x & HIGH != 0
+    };
+    let mut words = s.chunks_exact(8);
+    for w in &mut words {
+        let w = u64::from_le_bytes(w.try_into().unwrap_or_default());
+        if has(w, delimiter) || has(w, b'"') || has(w, b'\n') || has(w, b'\r') {
+            return true;
+        }
+    }
+    words
+        .remainder()
+        .iter()
         .any(|&b| b == delimiter || b == b'"' || b == b'\n' || b == b'\r')
 }
 
@@ -67,5 +83,25 @@ mod tests {
         let mut rd = ::csv::ReaderBuilder::new().has_headers(false).from_reader(&line[..]);
         let rec = rd.records().next().unwrap().unwrap();
         assert_eq!(rec.iter().collect::<Vec<_>>(), ["a", "b,c", ""]);
+    }
+
+    #[test]
+    fn needs_quotes_finds_each_special_byte_wherever_it_is() {
+        let naive = |s: &[u8], d: u8| s.iter().any(|&b| b == d || b == b'"' || b == b'\n' || b == b'\r');
+        for len in 0..20 {
+            for at in 0..len {
+                for b in [
+                    b',', b';', b'\t', b'"', b'\n', b'\r', b'a', 0, 0x2b, 0x2d, 0x21, 0xff, 0x80, 0x0b, 0x0e,
+                ] {
+                    for filler in [b'x', 0xd0, 0x01, b' '] {
+                        let mut s = vec![filler; len];
+                        s[at] = b;
+                        for d in [b',', b';', b'\t'] {
+                            assert_eq!(needs_quotes(&s, d), naive(&s, d), "{s:?} {d}");
+                        }
+                    }
+                }
+            }
+        }
     }
 }

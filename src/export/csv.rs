@@ -286,6 +286,10 @@ impl Layout {
                 Cell::Plain(s) => out.extend_from_slice(s.as_bytes()),
                 Cell::Text(s) => field(out, s.as_bytes(), d),
                 Cell::Int(n) => out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes()),
+                // A whole number as `number` writes it (digits and a sign need no quotes).
+                Cell::Number(n) if is_whole(n) => {
+                    out.extend_from_slice(itoa::Buffer::new().format(n as i64).as_bytes())
+                }
                 Cell::Number(n) => field(out, number(n, self.excel).as_bytes(), d),
                 // Codes are written one after the other unless one needs quoting (then the
                 // whole cell is quoted, as any other).
@@ -400,23 +404,40 @@ impl Layout {
     /// formula-like text made inert.
     fn text<'r>(&self, s: &'r str) -> Cow<'r, str> {
         // 0xC2 starts the C1 controls (U+0080–U+009F) in UTF-8: a cheap test first.
-        let s: Cow<'r, str> =
-            if s.bytes().any(|b| b < 0x20 || b == 0x7f || b == 0xc2) && s.chars().any(char::is_control) {
-                Cow::Owned(
-                    s.replace("\r\n", " ")
-                        .chars()
-                        .map(|c| if c.is_control() { ' ' } else { c })
-                        .collect(),
-                )
-            } else {
-                Cow::Borrowed(s)
-            };
+        let s: Cow<'r, str> = if may_hold_controls(s.as_bytes()) && s.chars().any(char::is_control) {
+            Cow::Owned(
+                s.replace("\r\n", " ")
+                    .chars()
+                    .map(|c| if c.is_control() { ' ' } else { c })
+                    .collect(),
+            )
+        } else {
+            Cow::Borrowed(s)
+        };
         if self.excel && s.starts_with(['=', '+', '-', '@', '\t']) {
             Cow::Owned(format!("'{s}"))
         } else {
             s
         }
     }
+}
+
+/// Whether `s` holds a byte below 0x20, 0x7f or 0xc2 (which starts the C1 controls): eight
+/// bytes at a time.
+fn may_hold_controls(s: &[u8]) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    // Exact for "any": a flag above a byte that is truly flagged may be false, never the lowest.
+    let zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGH != 0;
+    let mut words = s.chunks_exact(8);
+    for w in &mut words {
+        let w = u64::from_le_bytes(w.try_into().unwrap_or_default());
+        let below = w.wrapping_sub(ONES * 0x20) & !w & HIGH != 0;
+        if below || zero(w ^ (ONES * 0x7f)) || zero(w ^ (ONES * 0xc2)) {
+            return true;
+        }
+    }
+    words.remainder().iter().any(|&b| b < 0x20 || b == 0x7f || b == 0xc2)
 }
 
 /// Whether roster `r` is asked inside a place (an instance of its parent roster, or the top
@@ -546,8 +567,13 @@ fn join(cs: CodesRef<'_>) -> String {
 
 /// A number as written in the CSV: whole numbers without a fraction, others in the shortest
 /// form that reads back exactly; a decimal comma in the Excel flavour.
+/// Whether [`number`] writes `n` as an integer.
+fn is_whole(n: f64) -> bool {
+    n.fract() == 0.0 && n.abs() < 9.0e15
+}
+
 pub fn number(n: f64, excel: bool) -> String {
-    let s = if n.fract() == 0.0 && n.abs() < 9.0e15 {
+    let s = if is_whole(n) {
         format!("{}", n as i64)
     } else {
         format!("{n}")
@@ -562,6 +588,54 @@ mod tests {
     use crate::record::{Answer, AnswerValue, FORMAT, QuestionnaireRef, Record, Status};
     use crate::test_support::has_all;
     use std::collections::BTreeMap;
+
+    #[test]
+    fn may_hold_controls_finds_each_such_byte_wherever_it_is() {
+        let naive = |s: &[u8]| s.iter().any(|&b| b < 0x20 || b == 0x7f || b == 0xc2);
+        for len in 0..20 {
+            for at in 0..len {
+                for b in [
+                    0, 0x1f, 0x20, 0x7f, 0x7e, 0x80, 0xc2, 0xc1, 0xc3, 0xd0, 0xff, b'a', 0x9f, 0xa0,
+                ] {
+                    for filler in [b'x', 0xd0, 0x81, 0xc3, 0x20] {
+                        let mut s = vec![filler; len];
+                        s[at] = b;
+                        assert_eq!(may_hold_controls(&s), naive(&s), "{s:?}");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn whole_numbers_are_written_as_number_writes_them() {
+        // `write` writes a whole number's digits itself: the cell `number` and `field` make.
+        for n in [
+            0.0,
+            -0.0,
+            1.0,
+            -1.0,
+            42.0,
+            8.9e15,
+            -8.9e15,
+            9.0e15,
+            1e16,
+            0.5,
+            -2.25,
+            1e-7,
+            123456789.0,
+        ] {
+            for (excel, d) in [(false, b','), (true, b';')] {
+                let mut want = Vec::new();
+                field(&mut want, number(n, excel).as_bytes(), d);
+                if is_whole(n) {
+                    assert_eq!(itoa::Buffer::new().format(n as i64).as_bytes(), want, "{n} {excel}");
+                } else {
+                    assert!(n.fract() != 0.0 || n.abs() >= 9.0e15);
+                }
+            }
+        }
+    }
 
     fn rec(q: &Questionnaire, answers: &[(&str, AnswerValue, bool)]) -> Record {
         Record {

@@ -878,6 +878,24 @@ fn walk_part<T: Tree + ?Sized>(
     // during the walk, and every question of a roster walks the same instances.
     let mut live: Vec<((usize, At), Vec<At>)> = Vec::new();
     const TOP: &[At] = &[At::TOP];
+    if dirty.is_none() {
+        // A whole walk gives each roster question a relevance at each live instance: room for
+        // them all at once (the map grew by doubling, rehashing each time).
+        let mut room = 0;
+        for &qi in &q.order {
+            if let Some(r) = q.questions[qi].roster {
+                let k = match live.iter().position(|(k, _)| *k == (r, At::TOP)) {
+                    Some(k) => k,
+                    None => {
+                        live.push(((r, At::TOP), live_paths(q, tree, r, At::TOP)));
+                        live.len() - 1
+                    }
+                };
+                room += live[k].1.len();
+            }
+        }
+        st.rules.to_mut().rel_in.reserve(room);
+    }
     for &qi in &q.order {
         let within = match dirty {
             None => At::TOP,

@@ -245,7 +245,7 @@ impl<'a> Answered for RecordView<'a> {
         self.rosters.0.iter().map(|(k, v)| (k.as_str(), &v[..]))
     }
     fn has_paths(&self) -> bool {
-        !self.position_at.is_empty() || self.paradata.iter().any(|e| !e.at.is_empty())
+        !self.position_at.is_empty() || self.paradata.has_paths()
     }
 }
 

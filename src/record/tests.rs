@@ -374,7 +374,12 @@ fn view_reads_every_spelling_as_the_record_does_and_writes_the_same_canonical_by
                 String::from_utf8(canonical).unwrap(),
                 String::from_utf8(line.clone()).unwrap()
             );
-            borrowed += v.paradata.iter().filter(|e| matches!(e.q.0, Cow::Borrowed(_))).count();
+            borrowed += v
+                .answers
+                .0
+                .iter()
+                .filter(|(k, _)| matches!(k.0, Cow::Borrowed(_)))
+                .count();
         }
     }
     assert!(borrowed > 1000, "strings without escapes are borrowed");
@@ -600,4 +605,261 @@ fn view_refuses_a_roster_or_an_instance_variable_given_twice() {
         "{e}"
     );
     assert!(fast::record(&twice, false).is_none());
+}
+
+/// An event as it stands in a record file (at the paradata's indent) and in a line.
+fn event_texts(e: &Event) -> (String, String) {
+    let pretty = serde_json::to_string_pretty(e).unwrap().replace('\n', "\n    ");
+    (pretty, serde_json::to_string(e).unwrap())
+}
+
+/// What the reference makes of an event's text: its canonical bytes and whether it has a path.
+fn reference_event(text: &str) -> Option<(Vec<u8>, bool)> {
+    let e = serde_json::from_str::<Event>(text).ok()?;
+    Some((serde_json::to_vec(&e).unwrap(), !e.at.is_empty()))
+}
+
+#[test]
+fn every_way_of_reading_an_event_writes_the_reference_bytes_and_anketas_layouts_are_compared_at_once() {
+    let mut events = 0;
+    for rec in records() {
+        for e in &rec.paradata {
+            let (pretty, line) = event_texts(e);
+            let want = Some((line.clone().into_bytes(), !e.at.is_empty()));
+            let [laid_pretty, laid_line, tokens, general] = fast::event_ways(&pretty);
+            assert_eq!(laid_pretty, want, "{pretty}");
+            assert_eq!((&laid_line, &tokens, &general), (&None, &want, &want), "{pretty}");
+            let [laid_pretty, laid_line, tokens, general] = fast::event_ways(&line);
+            assert_eq!((laid_pretty, laid_line), (None, want.clone()), "{line}");
+            assert_eq!((&tokens, &general), (&want, &want), "{line}");
+            events += 1;
+        }
+    }
+    assert!(events > 1000);
+}
+
+/// A record file (pretty, with rosters and instance paths in its paradata).
+fn roster_file() -> String {
+    let rec = records()
+        .into_iter()
+        .find(|r| r.paradata.len() > 2 && !r.rosters.is_empty())
+        .unwrap();
+    String::from_utf8(rec.to_json()).unwrap()
+}
+
+/// `text`, a record file, with `event` for its second event (after one that is copied).
+fn with_second_event(text: &str, event: &str) -> String {
+    let first = text.find("\"paradata\": [\n    {").unwrap();
+    let start = first + text[first..].find("\n    },\n    ").unwrap() + "\n    },\n    ".len();
+    let end = start + text[start..].find("\n    }").unwrap() + "\n    }".len();
+    format!("{}{event}{}", &text[..start], &text[end..])
+}
+
+/// The fast parser reads `text` as the reference does (or leaves it to serde), and the view
+/// writes the reference's canonical line.
+fn check_record(text: &str) -> bool {
+    let (r, v) = both(text);
+    match (r, v) {
+        (Ok(r), Ok(v)) => {
+            let mut canonical = Vec::new();
+            v.write_canonical(&mut canonical);
+            assert_eq!(
+                String::from_utf8(canonical).unwrap(),
+                String::from_utf8(r.to_json_line()).unwrap(),
+                "{text}"
+            );
+            assert_eq!(v.paradata.has_paths(), r.paradata.iter().any(|e| !e.at.is_empty()));
+            true
+        }
+        (Err(_), Err(_)) => false,
+        (r, v) => panic!("record {:?}, view {:?}: {text}", r.map(|_| ()), v.map(|_| ())),
+    }
+}
+
+#[test]
+fn events_spelled_otherwise_are_read_as_the_reference_reads_them() {
+    let max = u64::MAX;
+    let cases = [
+        // Whitespace anywhere, another indent, carriage returns and tabs.
+        "{ \"ms\" : 1 , \"ev\" : \"shown\" , \"q\" : \"x\" }".to_string(),
+        "{\n        \"ms\": 1,\n        \"ev\": \"shown\",\n        \"q\": \"x\"\n    }".into(),
+        "{\r\n\t\"ms\":1,\t\"ev\":\"added\",\"q\":\"p\",\"at\":[ 1 ,\t2 ]\r\n}".into(),
+        "{\n      \"ms\": 1,\n      \"ev\": \"shown\",\n      \"q\": \"x\",\n      \"at\": [1, 2]\n    }".into(),
+        // Escapes: the canonical form holds the characters (é, /) or serde's escapes.
+        "{\"ms\":1,\"ev\":\"shown\",\"q\":\"caf\\u00e9\"}".into(),
+        "{\"ms\":1,\"ev\":\"shown\",\"q\":\"café\"}".into(),
+        "{\"ms\":1,\"ev\":\"shown\",\"q\":\"a\\/b \\\" \\\\ \\u001f \\n\"}".into(),
+        "{\"ms\":1,\"ev\":\"sh\\u006fwn\",\"q\":\"x\"}".into(),
+        "{\"m\\u0073\":1,\"ev\":\"shown\",\"q\":\"x\"}".into(),
+        // Other orders of the fields, empty and absent paths, a gap without a path.
+        "{\"ev\":\"shown\",\"ms\":1,\"q\":\"x\"}".into(),
+        "{\"ms\":1,\"ev\":\"resumed\",\"q\":\"x\",\"gap_s\":5,\"at\":[3]}".into(),
+        "{\"ms\":1,\"ev\":\"shown\",\"q\":\"x\",\"at\":[]}".into(),
+        "{\n      \"ms\": 1,\n      \"ev\": \"shown\",\n      \"q\": \"x\",\n      \"at\": []\n    }".into(),
+        "{\"ms\":1,\"ev\":\"resumed\",\"q\":\"x\",\"at\":[],\"gap_s\":0}".into(),
+        "{\"ms\":1,\"ev\":\"resumed\",\"q\":\"x\",\"gap_s\":null}".into(),
+        // Numbers: at the limits, beyond them, or not plain digits.
+        format!("{{\"ms\":{max},\"ev\":\"shown\",\"q\":\"x\",\"at\":[4294967295,0],\"gap_s\":{max}}}"),
+        format!("{{\"ms\":{max}0,\"ev\":\"shown\",\"q\":\"x\"}}"),
+        "{\"ms\":18446744073709551616,\"ev\":\"shown\",\"q\":\"x\"}".into(),
+        "{\"ms\":99999999999999999999,\"ev\":\"shown\",\"q\":\"x\"}".into(),
+        "{\"ms\":1,\"ev\":\"shown\",\"q\":\"x\",\"at\":[4294967296]}".into(),
+        "{\"ms\":1.0,\"ev\":\"shown\",\"q\":\"x\"}".into(),
+        "{\"ms\":1e2,\"ev\":\"shown\",\"q\":\"x\"}".into(),
+        "{\"ms\":01,\"ev\":\"shown\",\"q\":\"x\"}".into(),
+        "{\"ms\":-1,\"ev\":\"shown\",\"q\":\"x\"}".into(),
+        "{\"ms\":0,\"ev\":\"shown\",\"q\":\"x\",\"at\":[0,00]}".into(),
+        "{\"ms\":12345678901234567,\"ev\":\"shown\",\"q\":\"x\",\"at\":[1.5]}".into(),
+        // Twice, unknown, missing, null.
+        "{\"ms\":1,\"ms\":2,\"ev\":\"shown\",\"q\":\"x\"}".into(),
+        "{\"ms\":1,\"ev\":\"shown\",\"q\":\"x\",\"at\":[1],\"at\":[1]}".into(),
+        "{\"ms\":1,\"ev\":\"shown\",\"q\":\"x\",\"colour\":1}".into(),
+        "{\"ms\":1,\"ev\":\"shown\"}".into(),
+        "{\"ms\":1,\"ev\":\"shown\",\"q\":null}".into(),
+        "{\"ms\":1,\"ev\":\"shown\",\"q\":\"x\",\"at\":null}".into(),
+        "{\"ms\":1,\"ev\":\"seen\",\"q\":\"x\"}".into(),
+        "{\"ms\":1,\"ev\":\"shown\",\"q\":\"x\t\"}".into(),
+    ];
+    let file = roster_file();
+    let mut taken = 0;
+    for case in &cases {
+        let want = reference_event(case);
+        for way in fast::event_ways(case).into_iter().flatten() {
+            assert_eq!(Some(way), want, "{case}");
+        }
+        taken += usize::from(check_record(&with_second_event(&file, case)));
+        assert_eq!(check_record(&with_second_event(&file, case)), want.is_some(), "{case}");
+    }
+    assert!(taken > 15 && taken < cases.len(), "{taken}");
+}
+
+#[test]
+fn an_event_that_leaves_anketas_layout_anywhere_is_read_as_the_reference_reads_it() {
+    // A byte put in at every place of events laid out as anketa lays them out: the layout's
+    // copy gives up where it no longer matches (after writing part of the event), and what the
+    // other ways make of it is the reference's.
+    let e = Event {
+        ms: 1742,
+        ev: EventKind::Resumed,
+        q: "org_type".into(),
+        at: vec![3, 12],
+        gap_s: Some(90),
+    };
+    let plain = Event {
+        at: Vec::new(),
+        gap_s: None,
+        ..e.clone()
+    };
+    let file = roster_file();
+    let mut taken = 0;
+    for ev in [e, plain] {
+        let (pretty, line) = event_texts(&ev);
+        for text in [pretty, line] {
+            for at in 0..=text.len() {
+                for piece in [" ", "\t", "0", ",", "\"", "\\", "]", "é", "\n"] {
+                    let mut t = text.clone();
+                    t.insert_str(at, piece);
+                    let want = reference_event(&t);
+                    for way in fast::event_ways(&t).into_iter().flatten() {
+                        assert_eq!(Some(way), want, "{t}");
+                    }
+                    if at % 3 == 0 {
+                        assert_eq!(check_record(&with_second_event(&file, &t)), want.is_some(), "{t}");
+                    }
+                    taken += usize::from(want.is_some());
+                }
+            }
+        }
+    }
+    assert!(taken > 100, "{taken}");
+}
+
+#[test]
+fn answers_and_numbers_are_read_as_the_reference_reads_them() {
+    // A value spelled every which way, in a record file and in a line: the fast parser reads
+    // whole numbers itself and gives the rest to serde_json, with the reference's result.
+    let rec = records().into_iter().find(|r| !r.rosters.is_empty()).unwrap();
+    let mut with_number = rec.clone();
+    let (var, a) = with_number.answers.iter_mut().next().unwrap();
+    let var = var.clone();
+    a.value = Some(AnswerValue::Number(424242.0));
+    a.remark = Some("r".into());
+    let file = String::from_utf8(with_number.to_json()).unwrap();
+    let line = String::from_utf8(with_number.to_json_line()).unwrap();
+    let mut taken = 0;
+    for n in [
+        "0",
+        "-0",
+        "7",
+        "-7",
+        "007",
+        "00",
+        "0.0",
+        "1.0",
+        "1e2",
+        "1E2",
+        "1e-2",
+        "-1.5",
+        "12-3",
+        "1+2",
+        "1.",
+        ".5",
+        "-",
+        "999999999999999",
+        "9999999999999999",
+        "9007199254740993",
+        "18446744073709551615",
+        "18446744073709551616",
+        "123456789012345678901234567890",
+        "4.000000000000001",
+        "1e400",
+        "5 ",
+        "5\n",
+    ] {
+        for (text, at) in [
+            (&file, "\"value\": 424242".to_string()),
+            (&line, "\"value\":424242".to_string()),
+        ] {
+            assert!(text.contains(&at));
+            let t = text.replacen(&at, &at.replace("424242", n), 1);
+            if check_record(&t) {
+                taken += 1;
+                let (r, _) = both(&t);
+                let want: f64 = n.trim().parse().unwrap();
+                let got = match &r.unwrap().answers[&var].value {
+                    Some(AnswerValue::Number(x)) => *x,
+                    v => panic!("{v:?}"),
+                };
+                assert_eq!(got.to_bits(), want.to_bits(), "{n}");
+            }
+        }
+    }
+    assert!(taken > 20, "{taken}");
+    // The fields of an answer in another order, twice, or unknown.
+    for (from, to) in [
+        ("\"remark\":\"r\",", ""),
+        ("\"value\":424242,\"remark\":\"r\"", "\"remark\":\"r\",\"value\":424242"),
+        ("\"value\":424242,", "\"value\":424242,\"value\":1,"),
+        ("\"value\":424242,", "\"value\":null,"),
+        ("\"value\":424242,", "\"value\":424242,\"other\":null,"),
+        ("\"value\":424242,", "\"value\":424242,\"colour\":1,"),
+        (
+            "\"relevant\":true",
+            "\"relevant\":true,\"defaulted\":true,\"warning_confirmed\":true",
+        ),
+        (
+            "\"relevant\":true",
+            "\"relevant\":true,\"warning_confirmed\":false,\"defaulted\":false",
+        ),
+        (
+            "\"relevant\":true",
+            "\"relevant\":true,\"defaulted\":true,\"defaulted\":true",
+        ),
+        ("\"relevant\":true", "\"relevant\":null"),
+        ("\"relevant\":true", "\"relevant\" :true"),
+        ("\"relevant\":true", "\"relevant\"true"),
+    ] {
+        assert!(line.contains(from), "{from}");
+        check_record(&line.replacen(from, to, 1));
+    }
 }

@@ -101,9 +101,9 @@ pub struct RecordView<'a> {
     /// See [`Record::reopened`].
     #[serde(borrow, default)]
     pub reopened: Vec<ReopeningView<'a>>,
-    /// See [`Record::paradata`].
-    #[serde(borrow, default, deserialize_with = "events")]
-    pub paradata: Vec<EventView<'a>>,
+    /// See [`Record::paradata`]: held as their canonical JSON (see [`Paradata`]).
+    #[serde(default, deserialize_with = "events")]
+    pub paradata: Paradata,
 }
 
 /// [`QuestionnaireRef`], borrowed.
@@ -339,24 +339,80 @@ impl<'de: 'a, 'a> Deserialize<'de> for ValueView<'a> {
     }
 }
 
-/// Paradata as `Vec<EventView>` does, but room for a whole interview's events from the start
-/// (JSON gives no length), instead of growing the vector seven times.
-fn events<'de: 'a, 'a, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<EventView<'a>>, D::Error> {
+/// Paradata as `Vec<EventView>` reads them, each event written into a [`Paradata`] as it is read
+/// (as the fast parser does).
+fn events<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Paradata, D::Error> {
     struct V;
     impl<'de> serde::de::Visitor<'de> for V {
-        type Value = Vec<EventView<'de>>;
+        type Value = Paradata;
         fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
             f.write_str("a sequence")
         }
         fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-            let mut v = Vec::with_capacity(128);
-            while let Some(e) = seq.next_element()? {
-                v.push(e);
+            let mut p = Paradata::default();
+            while let Some(e) = seq.next_element::<EventView<'de>>()? {
+                p.push(&e);
             }
-            Ok(v)
+            Ok(p)
         }
     }
     d.deserialize_seq(V)
+}
+
+/// The paradata of a [`RecordView`], held as what the canonical line holds of them: the events
+/// as [`Record::to_json_line`] writes them, separated by commas, without the brackets. Merge
+/// only copies the paradata into that line (and asks whether an event has an instance path),
+/// so the fast parser copies each event it reads straight into this form instead of making an
+/// [`EventView`] of it to be written back later (the paradata are half of a roster interview's
+/// bytes). Two paradata are equal when their events are: the canonical form is one per list of
+/// events.
+#[derive(Clone, PartialEq, Eq, Default)]
+pub struct Paradata {
+    /// The events' canonical JSON, comma-separated (empty: no events).
+    pub(super) json: Vec<u8>,
+    /// Whether an event has an instance path (`at`).
+    pub(super) has_paths: bool,
+}
+
+impl Paradata {
+    /// Whether there are no events.
+    pub fn is_empty(&self) -> bool {
+        self.json.is_empty()
+    }
+
+    /// Whether an event has an instance path (`at`, not empty).
+    pub fn has_paths(&self) -> bool {
+        self.has_paths
+    }
+
+    /// The events' canonical JSON, comma-separated, without the brackets.
+    pub fn json(&self) -> &[u8] {
+        &self.json
+    }
+
+    /// Appends an event, written canonically.
+    pub(super) fn push(&mut self, e: &EventView<'_>) {
+        if !self.json.is_empty() {
+            self.json.push(b',');
+        }
+        super::write::event(&mut self.json, e);
+        self.has_paths |= !e.at.is_empty();
+    }
+
+    /// The events (tests compare them with serde's).
+    #[cfg(test)]
+    pub(crate) fn events(&self) -> Vec<Event> {
+        let mut text = b"[".to_vec();
+        text.extend_from_slice(&self.json);
+        text.push(b']');
+        serde_json::from_slice(&text).expect("canonical paradata")
+    }
+}
+
+impl std::fmt::Debug for Paradata {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Paradata[{}]", String::from_utf8_lossy(&self.json))
+    }
 }
 
 /// [`Reopening`], borrowed.
@@ -535,17 +591,7 @@ impl RecordView<'_> {
                     was_completed: s(&r.was_completed),
                 })
                 .collect(),
-            paradata: self
-                .paradata
-                .iter()
-                .map(|e| Event {
-                    ms: e.ms,
-                    ev: e.ev,
-                    q: s(&e.q),
-                    gap_s: e.gap_s,
-                    at: e.at.to_vec(),
-                })
-                .collect(),
+            paradata: self.paradata.events(),
         }
     }
 }

@@ -3,7 +3,7 @@
 
 #[allow(unused_imports)]
 use super::Record;
-use super::view::{Answers, RecordView, RostersView, Str, ValueView};
+use super::view::{Answers, EventView, RecordView, RostersView, Str, ValueView};
 use super::{EventKind, Status, is_whole};
 use std::borrow::Cow;
 
@@ -78,39 +78,45 @@ impl RecordView<'_> {
             out.push(b']');
         }
         if !self.paradata.is_empty() {
+            // Already canonical (see `Paradata`).
             out.extend_from_slice(b",\"paradata\":[");
-            for (i, e) in self.paradata.iter().enumerate() {
-                if i > 0 {
-                    out.push(b',');
-                }
-                out.extend_from_slice(b"{\"ms\":");
-                uint(out, e.ms);
-                out.extend_from_slice(match e.ev {
-                    EventKind::Shown => b",\"ev\":\"shown\",\"q\":",
-                    EventKind::Answered => b",\"ev\":\"answered\",\"q\":",
-                    EventKind::Changed => b",\"ev\":\"changed\",\"q\":",
-                    EventKind::Confirmed => b",\"ev\":\"confirmed\",\"q\":",
-                    EventKind::Remark => b",\"ev\":\"remark\",\"q\":",
-                    EventKind::Resumed => b",\"ev\":\"resumed\",\"q\":",
-                    EventKind::Added => b",\"ev\":\"added\",\"q\":",
-                    EventKind::Removed => b",\"ev\":\"removed\",\"q\":",
-                    EventKind::Restored => b",\"ev\":\"restored\",\"q\":",
-                    EventKind::Dropped => b",\"ev\":\"dropped\",\"q\":",
-                });
-                string(out, &e.q);
-                if !e.at.is_empty() {
-                    out.extend_from_slice(b",\"at\":");
-                    path(out, &e.at);
-                }
-                if let Some(g) = e.gap_s {
-                    out.extend_from_slice(b",\"gap_s\":");
-                    uint(out, g);
-                }
-                out.push(b'}');
-            }
+            out.extend_from_slice(self.paradata.json());
             out.push(b']');
         }
         out.push(b'}');
+    }
+}
+
+/// An event as serde writes an [`super::Event`] (see [`super::view::Paradata`]).
+pub(super) fn event(out: &mut Vec<u8>, e: &EventView<'_>) {
+    out.extend_from_slice(b"{\"ms\":");
+    uint(out, e.ms);
+    out.extend_from_slice(event_kind(e.ev));
+    string(out, &e.q);
+    if !e.at.is_empty() {
+        out.extend_from_slice(b",\"at\":");
+        path(out, &e.at);
+    }
+    if let Some(g) = e.gap_s {
+        out.extend_from_slice(b",\"gap_s\":");
+        uint(out, g);
+    }
+    out.push(b'}');
+}
+
+/// An event's kind as serde writes it, with the keys around it: `,"ev":"shown","q":`.
+pub(super) fn event_kind(ev: EventKind) -> &'static [u8] {
+    match ev {
+        EventKind::Shown => b",\"ev\":\"shown\",\"q\":",
+        EventKind::Answered => b",\"ev\":\"answered\",\"q\":",
+        EventKind::Changed => b",\"ev\":\"changed\",\"q\":",
+        EventKind::Confirmed => b",\"ev\":\"confirmed\",\"q\":",
+        EventKind::Remark => b",\"ev\":\"remark\",\"q\":",
+        EventKind::Resumed => b",\"ev\":\"resumed\",\"q\":",
+        EventKind::Added => b",\"ev\":\"added\",\"q\":",
+        EventKind::Removed => b",\"ev\":\"removed\",\"q\":",
+        EventKind::Restored => b",\"ev\":\"restored\",\"q\":",
+        EventKind::Dropped => b",\"ev\":\"dropped\",\"q\":",
     }
 }
 

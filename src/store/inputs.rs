@@ -340,17 +340,14 @@ where
 {
     let done = AtomicU64::new(0);
     let total = files.len() as u64;
-    files.par_iter().enumerate().for_each_init(
-        || (Vec::new(), init()),
-        |(buf, state), (i, f)| {
-            match load(&f.path, buf) {
-                Loaded::Failed(e) => parse(state, i, 0, Err(e)),
-                Loaded::Large(file, size) => read_large(i, file, size, &init, &parse, &mut |_| {}),
-                Loaded::Read => split(&f.path, buf, |n, item| parse(state, i, n, item)),
-            }
-            progress(done.fetch_add(1, Ordering::Relaxed) + 1, total);
-        },
-    );
+    files.par_iter().enumerate().for_each_init(&init, |state, (i, f)| {
+        with_loaded(&f.path, |loaded, buf| match loaded {
+            Loaded::Failed(e) => parse(state, i, 0, Err(e)),
+            Loaded::Large(file, size) => read_large(i, file, size, &init, &parse, &mut |_| {}),
+            Loaded::Read => split(&f.path, buf, |n, item| parse(state, i, n, item)),
+        });
+        progress(done.fetch_add(1, Ordering::Relaxed) + 1, total);
+    });
 }
 
 /// Files parsed per parallel batch of [`read_ordered`]. Up to four batches are alive at once
@@ -391,21 +388,18 @@ pub(crate) fn read_ordered<T, S, I, F, K>(
         for chunk in order.chunks(ORDERED_BATCH) {
             let got: Vec<(usize, Got<T>)> = chunk
                 .par_iter()
-                .map_init(
-                    || (Vec::new(), init()),
-                    |(buf, state), &i| {
-                        let got = match load(&files[i].path, buf) {
-                            Loaded::Failed(e) => Got::Items(vec![parse(state, i, 0, Err(e))]),
-                            Loaded::Large(file, size) => Got::Large(file, size),
-                            Loaded::Read => {
-                                let mut items = Vec::with_capacity(1);
-                                split(&files[i].path, buf, |n, item| items.push(parse(state, i, n, item)));
-                                Got::Items(items)
-                            }
-                        };
-                        (i, got)
-                    },
-                )
+                .map_init(&init, |state, &i| {
+                    let got = with_loaded(&files[i].path, |loaded, buf| match loaded {
+                        Loaded::Failed(e) => Got::Items(vec![parse(state, i, 0, Err(e))]),
+                        Loaded::Large(file, size) => Got::Large(file, size),
+                        Loaded::Read => {
+                            let mut items = Vec::with_capacity(1);
+                            split(&files[i].path, buf, |n, item| items.push(parse(state, i, n, item)));
+                            Got::Items(items)
+                        }
+                    });
+                    (i, got)
+                })
                 .collect();
             let mut batch = Vec::with_capacity(got.len());
             for (i, g) in got {
@@ -441,23 +435,50 @@ enum Loaded {
     Failed(String),
 }
 
-/// Reads a file of at most [`MAX_INTERVIEW_BYTES`] into `buf`.
-fn load(path: &Path, buf: &mut Vec<u8>) -> Loaded {
+thread_local! {
+    /// A reading thread's buffer, kept from file to file (see [`with_loaded`]).
+    static READ_BUF: std::cell::Cell<Vec<u8>> = const { std::cell::Cell::new(Vec::new()) };
+}
+
+/// The largest read buffer a thread keeps for the next file (most interview files are far
+/// smaller; a larger one is read into a buffer of its own size, freed after).
+const KEPT_READ_BUF: usize = 1 << 20;
+
+/// Reads a file of at most [`MAX_INTERVIEW_BYTES`] (see [`load`]) and calls `f` with what was
+/// found and the bytes read. The bytes are read into the thread's buffer of the last file: it is
+/// only ever lengthened, so neither zeroed nor reallocated for each file (a buffer per task
+/// cost a memset and the copies of its growth for most files). The buffer is taken out of the
+/// thread while `f` runs, so a nested read on the same thread (rayon may run another task while
+/// `f` waits) gets a buffer of its own.
+fn with_loaded<R>(path: &Path, f: impl FnOnce(Loaded, &[u8]) -> R) -> R {
+    let mut buf = READ_BUF.take();
+    let (loaded, len) = load(path, &mut buf);
+    let r = f(loaded, &buf[..len]);
+    if buf.len() <= KEPT_READ_BUF {
+        READ_BUF.set(buf);
+    }
+    r
+}
+
+/// Reads a file of at most [`MAX_INTERVIEW_BYTES`] into `buf[..len]`; `len`, the size read.
+fn load(path: &Path, buf: &mut Vec<u8>) -> (Loaded, usize) {
     let (mut f, size) = match super::open_input(path) {
         Ok((f, m)) => (f, m.len()),
-        Err(e) => return Loaded::Failed(e.detail),
+        Err(e) => return (Loaded::Failed(e.detail), 0),
     };
     if size > MAX_INTERVIEW_BYTES as u64 {
-        return Loaded::Large(f, size);
+        return (Loaded::Large(f, size), 0);
     }
     // Exactly the size the file has: one read, no probing for the end (inputs are copies that
-    // nothing writes to; a file that shrank meanwhile is reported). The buffer keeps the bytes
-    // of the file before, which the read overwrites: only its growth is zeroed (clearing it
-    // first cost a memset of every byte read).
-    buf.resize(size as usize, 0);
-    match f.read_exact(buf) {
-        Ok(()) => Loaded::Read,
-        Err(e) => Loaded::Failed(format!("cannot read: {}", io_reason(&e))),
+    // nothing writes to; a file that shrank meanwhile is reported). The read overwrites the
+    // bytes of the files before: the buffer is lengthened (and zeroed) only past the longest.
+    let size = size as usize;
+    if buf.len() < size {
+        buf.resize(size, 0);
+    }
+    match f.read_exact(&mut buf[..size]) {
+        Ok(()) => (Loaded::Read, size),
+        Err(e) => (Loaded::Failed(format!("cannot read: {}", io_reason(&e))), 0),
     }
 }
 
@@ -779,5 +800,34 @@ mod tests {
             }
         }
         assert_eq!(got, ["short", "<too long>", "ok", "last"]);
+    }
+
+    #[test]
+    fn a_thread_reads_each_file_whole_and_only_it_into_its_kept_buffer() {
+        let dir = std::env::temp_dir().join(format!("anketa-read-buf-{}", std::process::id()));
+        fs::create_dir_all(&dir).unwrap();
+        let sizes = [10, 3_000, 1, 0, 2_999, KEPT_READ_BUF + 5, 7, KEPT_READ_BUF, 20];
+        let mut longest = 0;
+        for (k, &size) in sizes.iter().enumerate() {
+            let p = dir.join(format!("{k}.json"));
+            let bytes: Vec<u8> = (0..size).map(|i| b'a' + ((i + k) % 26) as u8).collect();
+            fs::write(&p, &bytes).unwrap();
+            let got = with_loaded(&p, |loaded, buf| {
+                assert!(matches!(loaded, Loaded::Read));
+                buf.to_vec()
+            });
+            assert_eq!(got, bytes, "file {k}: its bytes, none of the files before");
+            // The buffer is kept, as long as the longest file so far, unless that was too long.
+            let kept = READ_BUF.take();
+            longest = if size > KEPT_READ_BUF { 0 } else { longest.max(size) };
+            assert_eq!(kept.len(), longest, "file {k}");
+            READ_BUF.set(kept);
+        }
+        let missing = with_loaded(&dir.join("none.json"), |loaded, buf| {
+            assert!(buf.is_empty());
+            matches!(loaded, Loaded::Failed(_))
+        });
+        assert!(missing);
+        fs::remove_dir_all(&dir).unwrap();
     }
 }
