@@ -850,6 +850,25 @@ fn walk<T: Tree + ?Sized>(q: &Questionnaire, tree: &T, recompute: bool, clock: O
     walk_part(q, tree, recompute, clock, start, None)
 }
 
+/// The live instances of roster `r` inside `within`, worked out once per walk (`live` keeps
+/// them: every question of a roster walks the same instances).
+fn live_in<'l, T: Tree + ?Sized>(
+    live: &'l mut Vec<((usize, At), Vec<At>)>,
+    q: &Questionnaire,
+    tree: &T,
+    r: usize,
+    within: At,
+) -> &'l [At] {
+    let k = match live.iter().position(|(k, _)| *k == (r, within)) {
+        Some(k) => k,
+        None => {
+            live.push(((r, within), live_paths(q, tree, r, within)));
+            live.len() - 1
+        }
+    };
+    &live[k].1
+}
+
 /// The walk, over every question (`dirty` `None`) or only over those marked dirty, each at the
 /// live instances inside the place marked (the others keep their relevance and stale codes as
 /// given, and their calculations as stored).
@@ -884,14 +903,7 @@ fn walk_part<T: Tree + ?Sized>(
         let mut room = 0;
         for &qi in &q.order {
             if let Some(r) = q.questions[qi].roster {
-                let k = match live.iter().position(|(k, _)| *k == (r, At::TOP)) {
-                    Some(k) => k,
-                    None => {
-                        live.push(((r, At::TOP), live_paths(q, tree, r, At::TOP)));
-                        live.len() - 1
-                    }
-                };
-                room += live[k].1.len();
+                room += live_in(&mut live, q, tree, r, At::TOP).len();
             }
         }
         st.rules.to_mut().rel_in.reserve(room);
@@ -927,14 +939,7 @@ fn walk_part<T: Tree + ?Sized>(
                     rules.rel_in.retain(|(i, _), _| *i != qi);
                     rules.stale_in.retain(|(i, _)| *i != qi);
                 }
-                let k = match live.iter().position(|(k, _)| *k == (r, within)) {
-                    Some(k) => k,
-                    None => {
-                        live.push(((r, within), live_paths(q, tree, r, within)));
-                        live.len() - 1
-                    }
-                };
-                &live[k].1
+                live_in(&mut live, q, tree, r, within)
             }
         };
         for &at in places {
