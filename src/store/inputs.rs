@@ -350,16 +350,25 @@ where
     });
 }
 
-/// Files parsed per parallel batch of [`read_ordered`]. Up to four batches are alive at once
-/// (one parsed, two queued, one in the sink), so this bounds the memory of records in flight:
-/// 64 roster interviews of 30 KB (some of 280 KB) hold about 5 MB.
-const ORDERED_BATCH: usize = 64;
+/// Files read ahead of the sink by [`read_ordered`]'s readers: the records parsed and not yet
+/// handed on are at most this many files', plus those the sink holds (up to as many again, and
+/// the two batches queued for it). 128 roster interviews of 30 KB (some of 280 KB) hold about
+/// 5 MB.
+const READ_AHEAD: usize = 128;
+
+/// Files [`read_ordered`] hands on at once (fewer at the end): a hand-over wakes threads, and
+/// one per file would cost more than parsing a small file.
+const TAKE_AT_ONCE: usize = 32;
 
 /// Reads the files in the order given (indices into `files`) on all cores and hands `sink`
 /// the results of `parse(state, file index, line, item)` (as in [`read_all`]) in that order,
 /// file by file and line by line, a batch at a time. `sink` runs on its own thread while the
-/// next batch is parsed. An NDJSON file over the size limit is streamed in batches of lines,
+/// next files are parsed. An NDJSON file over the size limit is streamed in batches of lines,
 /// so memory stays bounded whatever the sizes.
+///
+/// One reader thread per core takes the next file in the order as soon as it is done with the
+/// last (no batch waits for its slowest file), at most [`READ_AHEAD`] files ahead of what was
+/// handed on; this thread puts the parsed files back in order for the sink.
 pub(crate) fn read_ordered<T, S, I, F, K>(
     files: &[InputFile],
     order: &[usize],
@@ -373,10 +382,10 @@ pub(crate) fn read_ordered<T, S, I, F, K>(
     F: Fn(&mut S, usize, u32, InputText<'_>) -> T + Sync,
     K: FnMut(Vec<T>) + Send,
 {
-    enum Got<T> {
-        Items(Vec<T>),
-        Large(File, u64),
-    }
+    let readers = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(order.len());
+    let ahead = Ahead::new(READ_AHEAD);
     let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<T>>(2);
     std::thread::scope(|scope| {
         scope.spawn(move || {
@@ -384,25 +393,39 @@ pub(crate) fn read_ordered<T, S, I, F, K>(
                 sink(batch);
             }
         });
-        let mut done = 0;
-        for chunk in order.chunks(ORDERED_BATCH) {
-            let got: Vec<(usize, Got<T>)> = chunk
-                .par_iter()
-                .map_init(&init, |state, &i| {
+        for _ in 0..readers {
+            scope.spawn(|| {
+                // A reader that panics stops the others and the sink's wait (the panic then
+                // surfaces from the scope).
+                let _stop = ahead.stop_when_dropped(true);
+                let mut state = init();
+                while let Some(pos) = ahead.next(order.len()) {
+                    let i = order[pos];
                     let got = with_loaded(&files[i].path, |loaded, buf| match loaded {
-                        Loaded::Failed(e) => Got::Items(vec![parse(state, i, 0, Err(e))]),
+                        Loaded::Failed(e) => Got::Items(vec![parse(&mut state, i, 0, Err(e))]),
                         Loaded::Large(file, size) => Got::Large(file, size),
                         Loaded::Read => {
                             let mut items = Vec::with_capacity(1);
-                            split(&files[i].path, buf, |n, item| items.push(parse(state, i, n, item)));
+                            split(&files[i].path, buf, |n, item| items.push(parse(&mut state, i, n, item)));
                             Got::Items(items)
                         }
                     });
-                    (i, got)
-                })
-                .collect();
+                    ahead.put(pos, got);
+                }
+            });
+        }
+        // However the taking ends (the sink may have gone), no reader is left waiting.
+        let _stop = ahead.stop_when_dropped(false);
+        let mut done = 0;
+        let mut got = Vec::with_capacity(READ_AHEAD);
+        while done < order.len() {
+            if !ahead.take(done, order.len(), &mut got) {
+                return; // a reader panicked
+            }
             let mut batch = Vec::with_capacity(got.len());
-            for (i, g) in got {
+            for g in got.drain(..) {
+                let i = order[done];
+                done += 1;
                 match g {
                     Got::Items(items) => batch.extend(items),
                     Got::Large(file, size) => {
@@ -418,11 +441,141 @@ pub(crate) fn read_ordered<T, S, I, F, K>(
             if !batch.is_empty() && tx.send(batch).is_err() {
                 return;
             }
-            done += chunk.len() as u64;
-            progress(done, files.len() as u64);
+            progress(done as u64, files.len() as u64);
         }
         drop(tx);
     });
+}
+
+/// What a reader of [`read_ordered`] got from one file.
+enum Got<T> {
+    Items(Vec<T>),
+    /// Over the size limit: streamed by the thread that keeps the order.
+    Large(File, u64),
+}
+
+/// The files [`read_ordered`]'s readers have parsed ahead of the sink: a ring of slots, one
+/// per position in the reading order, filled in any order and taken in order.
+struct Ahead<T> {
+    /// The next position a reader takes.
+    next: std::sync::atomic::AtomicUsize,
+    ring: Mutex<Ring<T>>,
+    /// The taker waits here for the slot of the next position.
+    filled: std::sync::Condvar,
+    /// Readers wait here for room.
+    room: std::sync::Condvar,
+}
+
+struct Ring<T> {
+    slots: Vec<Option<Got<T>>>,
+    /// Positions before this one have been taken.
+    taken: usize,
+    /// Positions before this one are filled or taken.
+    filled_to: usize,
+    /// The taker waits for the positions up to this one.
+    until: usize,
+    /// Whether the taker waits (a wake-up is a system call: made only when someone waits).
+    taker_waits: bool,
+    readers_waiting: usize,
+    /// A thread panicked: everyone stops.
+    stopped: bool,
+}
+
+impl<T> Ahead<T> {
+    fn new(size: usize) -> Ahead<T> {
+        Ahead {
+            next: std::sync::atomic::AtomicUsize::new(0),
+            ring: Mutex::new(Ring {
+                slots: (0..size).map(|_| None).collect(),
+                taken: 0,
+                filled_to: 0,
+                until: 0,
+                taker_waits: false,
+                readers_waiting: 0,
+                stopped: false,
+            }),
+            filled: std::sync::Condvar::new(),
+            room: std::sync::Condvar::new(),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Ring<T>> {
+        self.ring.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The next position for a reader, once it is within the ring; `None` at the end (or when
+    /// stopped).
+    fn next(&self, len: usize) -> Option<usize> {
+        let pos = self.next.fetch_add(1, Ordering::Relaxed);
+        if pos >= len {
+            return None;
+        }
+        let mut r = self.lock();
+        while pos >= r.taken + r.slots.len() && !r.stopped {
+            r.readers_waiting += 1;
+            r = self.room.wait(r).unwrap_or_else(|e| e.into_inner());
+            r.readers_waiting -= 1;
+        }
+        (!r.stopped).then_some(pos)
+    }
+
+    fn put(&self, pos: usize, got: Got<T>) {
+        let mut r = self.lock();
+        let n = r.slots.len();
+        r.slots[pos % n] = Some(got);
+        while r.filled_to < r.taken + n && r.slots[r.filled_to % n].is_some() {
+            r.filled_to += 1;
+        }
+        if r.taker_waits && r.filled_to >= r.until {
+            self.filled.notify_one();
+        }
+    }
+
+    /// Waits for the positions `from..from + TAKE_AT_ONCE` (or to `len`, the end), then moves
+    /// every filled position from `from` on into `got`, in order. `false` when stopped.
+    fn take(&self, from: usize, len: usize, got: &mut Vec<Got<T>>) -> bool {
+        let mut r = self.lock();
+        let n = r.slots.len();
+        r.until = len.min(from + TAKE_AT_ONCE);
+        while r.filled_to < r.until && !r.stopped {
+            r.taker_waits = true;
+            r = self.filled.wait(r).unwrap_or_else(|e| e.into_inner());
+            r.taker_waits = false;
+        }
+        if r.stopped {
+            return false;
+        }
+        let mut pos = from;
+        while pos < r.filled_to {
+            got.push(
+                r.slots[pos % n]
+                    .take()
+                    .expect("a position before `filled_to` is filled"),
+            );
+            pos += 1;
+        }
+        r.taken = pos;
+        if r.readers_waiting > 0 {
+            self.room.notify_all();
+        }
+        true
+    }
+
+    /// A guard that, when dropped (only if its thread unwinds, with `on_panic_only`), stops
+    /// every thread waiting on the ring.
+    fn stop_when_dropped(&self, on_panic_only: bool) -> impl Drop + '_ {
+        struct Stop<'a, T>(&'a Ahead<T>, bool);
+        impl<T> Drop for Stop<'_, T> {
+            fn drop(&mut self) {
+                if !self.1 || std::thread::panicking() {
+                    self.0.lock().stopped = true;
+                    self.0.filled.notify_all();
+                    self.0.room.notify_all();
+                }
+            }
+        }
+        Stop(self, on_panic_only)
+    }
 }
 
 /// What [`load`] found.
@@ -800,6 +953,123 @@ mod tests {
             }
         }
         assert_eq!(got, ["short", "<too long>", "ok", "last"]);
+    }
+
+    /// Files `0.json` … for [`read_ordered`]: small documents, NDJSON files of 3 lines, a
+    /// missing file and an NDJSON file over the size limit (streamed). Returns the files and
+    /// the (file, line) items each should give, in line order.
+    fn ordered_inputs(dir: &Path, n: usize) -> (Vec<InputFile>, Vec<Vec<(usize, u32)>>) {
+        let mut files = Vec::new();
+        let mut items = Vec::new();
+        for k in 0..n {
+            let path = dir.join(format!("{k}.json"));
+            let expect: Vec<(usize, u32)> = match k {
+                _ if k % 50 == 7 => vec![(k, 0)], // missing: one failure
+                _ if k == n / 2 => {
+                    let line = format!("{{\"k\":{k},\"pad\":\"{}\"}}\n", "x".repeat(4000));
+                    let lines = MAX_INTERVIEW_BYTES / line.len() + 3;
+                    fs::write(&path, line.repeat(lines)).unwrap();
+                    (1..=lines as u32).map(|l| (k, l)).collect()
+                }
+                _ if k % 10 == 3 => {
+                    fs::write(&path, format!("{{\"k\":{k}}}\n{{\"k\":{k}}}\n\n{{\"k\":{k}}}\n")).unwrap();
+                    vec![(k, 1), (k, 2), (k, 4)]
+                }
+                _ => {
+                    fs::write(&path, format!("{{\"k\": {k}}}")).unwrap();
+                    vec![(k, 0)]
+                }
+            };
+            files.push(InputFile { path });
+            items.push(expect);
+        }
+        (files, items)
+    }
+
+    /// A scrambled order of `0..n` (the same for every run).
+    fn scrambled(n: usize) -> Vec<usize> {
+        let mut order: Vec<usize> = (0..n).collect();
+        let mut x = 88172645463325252u64;
+        for i in (1..n).rev() {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            order.swap(i, (x % (i as u64 + 1)) as usize);
+        }
+        order
+    }
+
+    #[test]
+    fn files_are_handed_on_in_the_order_given_whatever_order_the_readers_finish_in() {
+        let dir = tempfile::tempdir().unwrap();
+        let n = 700;
+        let (files, items) = ordered_inputs(dir.path(), n);
+        let order = scrambled(n);
+        let mut got = Vec::new();
+        let mut batches = 0;
+        read_ordered(
+            &files,
+            &order,
+            || (),
+            |_, i, line, text| {
+                // Some files take longer, so that readers finish out of order.
+                if i % 9 == 0 {
+                    std::thread::sleep(std::time::Duration::from_micros(300));
+                }
+                if let Ok(t) = text {
+                    assert!(
+                        t.contains(&format!("\"k\":{i}")) || t.contains(&format!("\"k\": {i}")),
+                        "{t}"
+                    );
+                }
+                (i, line)
+            },
+            |batch| {
+                batches += 1;
+                got.extend(batch)
+            },
+            &|_, _| {},
+        );
+        let want: Vec<(usize, u32)> = order.iter().flat_map(|&i| items[i].clone()).collect();
+        assert_eq!(got.len(), want.len());
+        assert!(got == want, "items out of order");
+        assert!(batches > 1 && batches < want.len() / 4, "{batches} batches");
+    }
+
+    /// Runs `f` on a thread and fails, rather than hangs, if it does not end within a minute.
+    fn ends<R: Send + 'static>(f: impl FnOnce() -> R + Send + 'static) -> R {
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || tx.send(f()));
+        rx.recv_timeout(std::time::Duration::from_secs(60))
+            .expect("read_ordered hung")
+    }
+
+    #[test]
+    fn a_panic_in_a_reader_or_in_the_sink_ends_the_reading_instead_of_hanging_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let (files, _) = ordered_inputs(dir.path(), 400);
+        let files = std::sync::Arc::new(files);
+        for panic_in_sink in [false, true] {
+            let files = files.clone();
+            let caught = ends(move || {
+                std::panic::catch_unwind(|| {
+                    let order: Vec<usize> = (0..files.len()).collect();
+                    let mut seen = 0;
+                    read_ordered(
+                        &files,
+                        &order,
+                        || (),
+                        |_, i, _, _| assert!(panic_in_sink || i != 150, "a reader fails"),
+                        |batch| {
+                            seen += batch.len();
+                            assert!(!panic_in_sink || seen < 100, "the sink fails");
+                        },
+                        &|_, _| {},
+                    )
+                })
+            });
+            assert!(caught.is_err(), "the panic surfaces (sink: {panic_in_sink})");
+        }
     }
 
     #[test]
