@@ -14,6 +14,7 @@ use crate::merge::plan::{self, REPORT_FILE};
 use crate::merge::{Catalog, MergeReport, Origin, PathReason, REPORT_FORMAT, Source, decide};
 use crate::record::{Record, RecordView};
 use crate::store::{self, Walk};
+use rayon::prelude::*;
 use std::collections::BTreeSet;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -258,25 +259,32 @@ pub fn run(opts: &MergeOptions, progress: &(dyn Fn(u64, u64) + Sync)) -> Result<
     // Drafts not merged: kept in `drafts.ndjson`, one canonical line each, in order (a merge
     // input like `interviews.ndjson`).
     let merged_ids: std::collections::HashSet<uuid::Uuid> = d.merged.iter().map(|&i| written.entries[i].id).collect();
-    for (n, &i) in d.drafts.iter().enumerate() {
-        written.read(i, &mut buf).map_err(Error::Failed)?;
-        let line = &buf[..buf.len() - 1];
-        let hash = crate::merge::hex(&crate::merge::content_hash(line));
-        let text = std::str::from_utf8(line).unwrap_or_default();
-        let rec = RecordView::parse(text)
-            .map_err(|e| Error::Failed(format!("spill file: cannot read back a record: {e}")))?;
-        let e = &written.entries[i];
-        report.in_progress_left_out.push(crate::merge::ReportDraft {
-            id: rec.id.as_str().to_owned(),
-            path: path(e),
-            questionnaire: rec.questionnaire.id.as_str().to_owned(),
-            revision: rec.revision,
-            updated: rec.updated.as_str().to_owned(),
-            sha256: hash,
-            interview_merged: merged_ids.contains(&e.id),
-            saved_as: format!("{}:{}", plan::DRAFTS, n + 1),
-        });
-    }
+    // Each draft read back from where it was left (a few thousand in a large merge), on all
+    // cores.
+    report.in_progress_left_out = d
+        .drafts
+        .par_iter()
+        .enumerate()
+        .map_init(Vec::new, |buf, (n, &i)| {
+            written.read(i, buf).map_err(Error::Failed)?;
+            let line = &buf[..buf.len() - 1];
+            let hash = crate::merge::hex(&crate::merge::content_hash(line));
+            let text = std::str::from_utf8(line).unwrap_or_default();
+            let rec = RecordView::parse(text)
+                .map_err(|e| Error::Failed(format!("spill file: cannot read back a record: {e}")))?;
+            let e = &written.entries[i];
+            Ok(crate::merge::ReportDraft {
+                id: rec.id.as_str().to_owned(),
+                path: path(e),
+                questionnaire: rec.questionnaire.id.as_str().to_owned(),
+                revision: rec.revision,
+                updated: rec.updated.as_str().to_owned(),
+                sha256: hash,
+                interview_merged: merged_ids.contains(&e.id),
+                saved_as: format!("{}:{}", plan::DRAFTS, n + 1),
+            })
+        })
+        .collect::<Result<_, Error>>()?;
     if !d.drafts.is_empty() {
         staged.push(written.stage_lines(&d.drafts, plan::DRAFTS).map_err(Error::Failed)?);
         outputs.insert(plan::DRAFTS.into());
@@ -290,18 +298,21 @@ pub fn run(opts: &MergeOptions, progress: &(dyn Fn(u64, u64) + Sync)) -> Result<
             ..PathReason::default()
         })
         .collect();
-    for &i in &d.incomplete {
-        let e = &written.entries[i];
-        // The interviewer is not kept in memory: read it back from the record.
-        written.read(i, &mut buf).map_err(Error::Failed)?;
-        let interviewer = serde_json::from_slice::<RecordView<'_>>(&buf)
-            .map(|r| r.interviewer.as_str().to_owned())
-            .unwrap_or_default();
-        let q = &cat.get(e.questionnaire as usize).q.id;
-        report
-            .incomplete
-            .push(plan::report_incomplete(e, path(e), q, interviewer));
-    }
+    report.incomplete = d
+        .incomplete
+        .par_iter()
+        .map_init(Vec::new, |buf, &i| {
+            let e = &written.entries[i];
+            // The interviewer is not kept in memory: read it back from the record.
+            written.read(i, buf).map_err(Error::Failed)?;
+            let text = std::str::from_utf8(buf.trim_ascii_end()).unwrap_or_default();
+            let interviewer = RecordView::parse(text)
+                .map(|r| r.interviewer.as_str().to_owned())
+                .unwrap_or_default();
+            let q = &cat.get(e.questionnaire as usize).q.id;
+            Ok(plan::report_incomplete(e, path(e), q, interviewer))
+        })
+        .collect::<Result<_, Error>>()?;
     report.records_read = records_read;
     report.accounting = crate::merge::Accounting {
         merged: d.merged.len(),

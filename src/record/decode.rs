@@ -358,6 +358,11 @@ pub(crate) fn starts_ndjson(first: &[u8]) -> bool {
 
 /// The bytes as UTF-8 text, or why not.
 pub(crate) fn utf8(bytes: &[u8]) -> Result<&str, String> {
+    // Every interview read is checked whole: with SIMD first (std's check was 1.8 % of a
+    // merge); std's again only for the offset of a bad byte.
+    if let Ok(s) = simdutf8::basic::from_utf8(bytes) {
+        return Ok(s);
+    }
     std::str::from_utf8(bytes).map_err(|e| {
         format!(
             "not UTF-8 text (invalid byte at offset {}); not an anketa file, or damaged in copying",
@@ -376,6 +381,37 @@ pub(crate) fn is_json_line(line: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_utf8_check_agrees_with_std_on_good_and_bad_bytes_at_every_place() {
+        let good = "{\"a\": \"Ответ — да ✓ 𝄞\"}".repeat(5);
+        // Bad: a lone continuation byte, a cut sequence, an overlong form, a surrogate, a code
+        // point over U+10FFFF, bytes never used in UTF-8.
+        let bad: [&[u8]; 7] = [
+            b"\x80",
+            b"\xD0",
+            b"\xC0\xAF",
+            b"\xED\xA0\x80",
+            b"\xF4\x90\x80\x80",
+            b"\xFF",
+            b"\xE2\x82",
+        ];
+        for cut in 0..=good.len() {
+            let bytes = &good.as_bytes()[..cut];
+            assert_eq!(utf8(bytes).ok(), std::str::from_utf8(bytes).ok(), "cut at {cut}");
+            for b in bad {
+                let mut v = good.as_bytes()[..cut].to_vec();
+                v.extend_from_slice(b);
+                v.extend_from_slice(&good.as_bytes()[cut..]);
+                let want = std::str::from_utf8(&v).map_err(|e| e.valid_up_to());
+                match (utf8(&v), want) {
+                    (Ok(s), Ok(w)) => assert_eq!(s, w),
+                    (Err(e), Err(at)) => assert!(e.contains(&format!("offset {at})")), "{e}"),
+                    (got, want) => panic!("at {cut}, {b:?}: {got:?} against std's {want:?}"),
+                }
+            }
+        }
+    }
 
     fn ignored(t: &str) -> Option<Ignored> {
         match decode(t) {

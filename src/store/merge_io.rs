@@ -353,9 +353,14 @@ impl Sink<'_> {
             // One copy (most interviews): it is merged if complete or if drafts are wanted.
             [(i, ..)] => (self.include_incomplete || self.entries[*i].status == Status::Completed).then_some(0),
             group => {
-                for (i, line, ..) in group {
+                for (k, (i, line, ..)) in group.iter().enumerate() {
                     if !self.hashed[*i] {
-                        self.entries[*i].hash = content_hash(&line[..line.len() - 1]);
+                        // A copy byte for byte (the usual kind) has the hash of the one before.
+                        let same = group[..k].iter().find(|(j, l, ..)| self.hashed[*j] && l == line);
+                        self.entries[*i].hash = match same {
+                            Some((j, ..)) => self.entries[*j].hash,
+                            None => content_hash(&line[..line.len() - 1]),
+                        };
                         self.hashed[*i] = true;
                     }
                 }
