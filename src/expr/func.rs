@@ -140,7 +140,7 @@ pub(super) const FUNCS: &[(&str, Option<Func>, usize, usize)] = &[
     ("count", Some(Func::Count), 1, 1),
     ("count-non-empty", Some(Func::CountNonEmpty), 1, 1),
     ("position", Some(Func::Position), 0, 0),
-    ("indexed-repeat", Some(Func::IndexedRepeat), 3, 3),
+    ("indexed-repeat", Some(Func::IndexedRepeat), 3, 7),
 ];
 
 impl Func {
@@ -427,12 +427,24 @@ pub(super) fn call(f: Func, args: &[Node], env: &dyn Env) -> Value {
                 .count() as f64,
         ),
         Func::Position => env.position().map_or(Value::Null, |p| Value::Num(p as f64)),
-        // indexed-repeat(${q}, ${group}, i): a 1-based index; below 1 (or NaN) reads instance 1,
-        // as JavaRosa does.
+        // indexed-repeat(${q}, ${group}, i[, ${sub}, j[, ${subsub}, k]]): 1-based indices; below 1
+        // (or NaN) reads instance 1, as JavaRosa does. With more than one group, instance j of
+        // `sub` inside instance i of `group`, and so on.
         Func::IndexedRepeat => match args.first() {
             Some(Node::Ref { name, .. }) => {
-                let i = whole(num(2)).unwrap_or(1).max(1);
-                env.instance(name, usize::try_from(i).unwrap_or(usize::MAX))
+                let index = |k: usize| usize::try_from(whole(num(k)).unwrap_or(1).max(1)).unwrap_or(usize::MAX);
+                if args.len() == 3 {
+                    env.instance(name, index(2))
+                } else {
+                    let path: Vec<(&str, usize)> = (1..args.len())
+                        .step_by(2)
+                        .map(|k| match &args[k] {
+                            Node::Ref { name: g, .. } => (g.as_str(), index(k + 1)),
+                            _ => ("", 1),
+                        })
+                        .collect();
+                    env.instance_in(name, &path)
+                }
             }
             _ => Value::Null,
         },

@@ -349,6 +349,13 @@ pub trait Env {
         let _ = (name, index);
         Value::Null
     }
+    /// The value of question `name` in nested repeat groups: instance `path[0].1` of the group
+    /// named `path[0].0`, inside it instance `path[1].1` of `path[1].0`, … (1-based), for
+    /// `indexed-repeat` with five or seven arguments. `name` belongs to the last group.
+    fn instance_in(&self, name: &str, path: &[(&str, usize)]) -> Value {
+        let _ = (name, path);
+        Value::Null
+    }
 }
 
 impl<F: Fn(&str) -> Value> Env for F {

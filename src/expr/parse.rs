@@ -401,16 +401,7 @@ impl Parser {
                 (a, usize::MAX) => format!("at least {a} argument(s)"),
                 (a, b) => format!("{a} to {b} arguments"),
             };
-            let hint = if func == Some(Func::IndexedRepeat) && args.len() > 3 {
-                " (nested repeats are not supported yet)"
-            } else {
-                ""
-            };
-            return Err(err(
-                col,
-                len,
-                format!("`{name}` takes {want}, found {}{hint}", args.len()),
-            ));
+            return Err(err(col, len, format!("`{name}` takes {want}, found {}", args.len())));
         }
         if func == Some(Func::WeightedChecklist) && args.len() % 2 != 0 {
             return Err(err(
@@ -441,10 +432,20 @@ impl Parser {
                     format!("the argument of {name}() must be a ${{question}} (its values across repeat instances)"),
                 ));
             }
+            Func::IndexedRepeat if args.len() % 2 == 0 => {
+                return Err(err(
+                    col,
+                    len,
+                    format!(
+                        "`{name}` takes the question, then a repeat group and an index for each level: 3, 5 or 7 arguments, found {}",
+                        args.len()
+                    ),
+                ));
+            }
             Func::IndexedRepeat => {
-                for i in [0, 1] {
+                for i in (0..args.len()).filter(|i| i % 2 == 1).chain([0]) {
                     if !is_ref(&args[i]) {
-                        let what = if i == 0 { "the question" } else { "its repeat group" };
+                        let what = if i == 0 { "the question" } else { "a repeat group" };
                         return Err(err(
                             cols[i].0,
                             cols[i].1,

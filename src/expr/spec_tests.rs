@@ -650,11 +650,26 @@ fn position_and_indexed_repeat() {
     let e = parse("indexed-repeat(${hh_age}, ${hh}, 1)").unwrap();
     assert_eq!(e.refs(), vec![("hh_age", 15), ("hh", 26)]);
     assert!(perr("indexed-repeat(${a}, 'hh', 1)").message.contains("argument 2"));
+    // Nested repeat groups: a group and an index for each level, up to three levels.
+    assert!(parse("indexed-repeat(${a}, ${r}, 1, ${s}, 2)").is_ok());
+    assert!(parse("indexed-repeat(${a}, ${r}, 1, ${s}, 2, ${t}, 3)").is_ok());
     assert!(
-        perr("indexed-repeat(${a}, ${r}, 1, ${s}, 2)")
+        perr("indexed-repeat(${a}, ${r}, 1, ${s})")
             .message
-            .contains("nested repeats")
+            .contains("3, 5 or 7 arguments, found 4")
     );
+    assert!(
+        perr("indexed-repeat(${a}, ${r}, 1, 's', 2)")
+            .message
+            .contains("argument 4")
+    );
+    assert!(
+        perr("indexed-repeat(${a}, ${r}, 1, ${s}, 2, ${t}, 3, ${u}, 4)")
+            .message
+            .contains("3 to 7")
+    );
+    // An environment without nested repeats reads nothing there.
+    assert_eq!(ev("indexed-repeat(${hh_age}, ${hh}, 1, ${hh}, 1)"), Value::Null);
     assert!(perr("position(1)").message.contains("takes 0"));
     assert!(perr("position(..").message.contains("expected `)`"));
     assert!(perr("..").message.contains("expected a value"));

@@ -459,6 +459,17 @@ fn repeat_expressions_position_count_and_indexed_repeat_are_kept() {
             &["calculate", "first", "", "indexed-repeat(${mname}, ${member}, 1)"],
             &["calculate", "names", "", "join(', ', ${mname})"],
             &["note", "show", "First: ${first}, of ${n}"],
+            &["begin repeat", "visit", "Visit"],
+            &["begin repeat", "stop", "Stop"],
+            &["text", "place", "Place"],
+            &["end repeat"],
+            &["end repeat"],
+            &[
+                "calculate",
+                "first_stop",
+                "",
+                "indexed-repeat(/data/visit/stop/place, /data/visit, 1, /data/visit/stop, 2)",
+            ],
         ],
         &[],
         &[],
@@ -475,6 +486,11 @@ fn repeat_expressions_position_count_and_indexed_repeat_are_kept() {
     assert_eq!(
         question(&q, "first")["calculation"],
         "indexed-repeat(${mname}, ${member}, 1)"
+    );
+    // ODK's form for a nested repeat: a group and an index for each level.
+    assert_eq!(
+        question(&q, "first_stop")["calculation"],
+        "indexed-repeat(${place}, ${visit}, 1, ${stop}, 2)"
     );
 }
 

@@ -837,6 +837,32 @@ impl<T: Tree + ?Sized> Env for ScopeEnv<'_, T> {
                 .map_or(Value::Null, |&at| self.read(i, at)),
         }
     }
+    fn instance_in(&self, name: &str, path: &[(&str, usize)]) -> Value {
+        let q = self.s.q;
+        let Some(i) = q.index_of(name) else {
+            return Value::Null;
+        };
+        // The first group's live instances as seen from here, then each next group's inside
+        // the instance chosen (the load checked that each is directly inside the one before).
+        let mut at: Option<At> = None;
+        for &(group, index) in path {
+            let Some(r) = q.roster_index(group) else {
+                return Value::Null;
+            };
+            let live = match at {
+                None => self.reach(r),
+                Some(within) => live_paths(q, self.s.tree, r, within),
+            };
+            match live.get(index.saturating_sub(1)) {
+                Some(&next) => at = Some(next),
+                None => return Value::Null,
+            }
+        }
+        match at {
+            Some(at) if q.questions[i].roster.is_some_and(|r| depth(q, Some(r)) == at.len()) => self.read(i, at),
+            _ => Value::Null,
+        }
+    }
 }
 
 /// The one walk in [`Questionnaire::order`]: relevance, and with `recompute` the calculations.

@@ -1038,6 +1038,64 @@ fn rules_apply_per_instance_and_aggregates_read_the_live_instances() {
 }
 
 #[test]
+fn indexed_repeat_with_more_groups_reads_an_instance_of_a_nested_roster_inside_an_outer_one() {
+    use super::logic::apply_rules_in;
+    let mut v: serde_json::Value = serde_json::from_str(include_str!("../../questionnaires/projects.json")).unwrap();
+    let summary = v["blocks"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .find(|b| b["id"] == "summary")
+        .unwrap();
+    let calcs = [
+        (
+            "p1_second",
+            "indexed-repeat(${partner_name}, ${projects}, 1, ${partners}, 2)",
+        ),
+        (
+            "p2_first",
+            "indexed-repeat(${partner_name}, ${projects}, 2, ${partners}, 1)",
+        ),
+        (
+            "p1_third",
+            "indexed-repeat(${partner_name}, ${projects}, 1, ${partners}, 3)",
+        ),
+        (
+            "p3_first",
+            "indexed-repeat(${partner_name}, ${projects}, 3, ${partners}, 1)",
+        ),
+        (
+            "p0_first",
+            "indexed-repeat(${partner_type}, ${projects}, 0, ${partners}, 1)",
+        ),
+        ("flat_second", "indexed-repeat(${partner_name}, ${partners}, 2)"),
+    ];
+    for (id, calc) in calcs {
+        summary["questions"].as_array_mut().unwrap().insert(
+            0,
+            serde_json::json!({"id": id, "type": "calculate", "calculation": calc}),
+        );
+    }
+    let q = crate::questionnaire::load("projects.json", &v.to_string()).unwrap();
+    let (mut top, mut rosters) = three_projects();
+    apply_rules_in(&q, &mut top, &mut rosters, None);
+    let got = |id: &str| match top.get(id).and_then(|a| a.value.clone()) {
+        Some(AnswerValue::Text(t)) => t,
+        None => String::new(),
+        other => panic!("{id}: {other:?}"),
+    };
+    assert_eq!(got("p1_second"), "P2", "project 1, its partner 2");
+    // Project B has no partners; project C is removed, so there are two live projects.
+    assert_eq!(got("p2_first"), "");
+    assert_eq!(got("p1_third"), "");
+    assert_eq!(got("p3_first"), "");
+    // An index below 1 reads instance 1, as in JavaRosa.
+    assert_eq!(got("p0_first"), "ngo");
+    // Three arguments still count the nested roster's instances across the outer ones.
+    assert_eq!(got("flat_second"), "P2");
+}
+
+#[test]
 fn a_lower_count_drops_only_instances_with_nothing_entered() {
     use super::logic::{At, CountFit, apply_rules_in, fit_counts, roster_count};
     let q = projects();

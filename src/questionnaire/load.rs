@@ -1244,6 +1244,7 @@ impl Cx<'_> {
             let line = e.src.replace(['\n', '\r', '\t'], " ");
             let mut uses = Vec::new();
             ref_uses(&e.node, &mut uses);
+            self.check_nested_indexed_repeats(q, &e.node, &path, &line);
             for (name, col, used) in uses {
                 let len = name.chars().count() + 3;
                 if let Some(ri) = q.roster_index(name) {
@@ -1294,7 +1295,7 @@ impl Cx<'_> {
                     Some(_) if used == Use::Group => Diagnostic::new(
                         self.file,
                         &path,
-                        format!("the second argument of indexed-repeat() is a roster; `{name}` is a question"),
+                        format!("the repeat groups of indexed-repeat() (its 2nd, 4th and 6th arguments) are rosters; `{name}` is a question"),
                     )
                     .snippet(&line, col, len)
                     .hint("write indexed-repeat(${question}, ${roster}, index)"),
@@ -1657,6 +1658,61 @@ enum Use {
     Group,
 }
 
+impl Cx<'_> {
+    /// `indexed-repeat(${q}, ${group}, i, ${sub}, j…)` with more than one group: each group is
+    /// a roster directly inside the one before, and `q` is asked in the last. (Names that are
+    /// no roster, or no question, are reported with the other references.)
+    fn check_nested_indexed_repeats(&mut self, q: &Questionnaire, node: &Node, path: &str, line: &str) {
+        match node {
+            Node::Call(Func::IndexedRepeat, args) if args.len() > 3 => {
+                fn name_at(n: &Node) -> Option<(&str, usize)> {
+                    match n {
+                        Node::Ref { name, offset } => Some((name.as_str(), *offset)),
+                        _ => None,
+                    }
+                }
+                let groups: Vec<(&str, usize)> = args.iter().skip(1).step_by(2).filter_map(name_at).collect();
+                let mut outer: Option<usize> = None;
+                for (k, &(g, col)) in groups.iter().enumerate() {
+                    let Some(r) = q.roster_index(g) else { return };
+                    if k > 0 && q.rosters[r].parent != outer {
+                        let before = groups[k - 1].0;
+                        self.errors.push(
+                            Diagnostic::new(self.file, path, format!("indexed-repeat(): `{g}` is not a roster directly inside `{before}`"))
+                                .snippet(line, col, g.chars().count() + 3)
+                                .hint("name the repeat groups from the outermost in, one level each: indexed-repeat(${question}, ${outer}, i, ${inner}, j)"),
+                        );
+                        return;
+                    }
+                    outer = Some(r);
+                }
+                if let (Some((name, col)), Some(last)) = (args.first().and_then(name_at), outer)
+                    && let Some(i) = q.index_of(name)
+                    && q.questions[i].roster != Some(last)
+                {
+                    let g = &q.rosters[last].id;
+                    self.errors.push(
+                        Diagnostic::new(self.file, path, format!("indexed-repeat(): `{name}` is not asked in the roster `{g}`, the last repeat group named"))
+                            .snippet(line, col, name.chars().count() + 3)
+                            .hint("the question comes first, then its roster's outer rosters and indices, its own roster last"),
+                    );
+                }
+            }
+            Node::Call(_, args) => {
+                for a in args {
+                    self.check_nested_indexed_repeats(q, a, path, line);
+                }
+            }
+            Node::Bin(_, a, b) => {
+                self.check_nested_indexed_repeats(q, a, path, line);
+                self.check_nested_indexed_repeats(q, b, path, line);
+            }
+            Node::Neg(a) => self.check_nested_indexed_repeats(q, a, path, line),
+            _ => {}
+        }
+    }
+}
+
 /// Every `${name}` of `node` in order, with how it is used.
 fn ref_uses<'n>(node: &'n Node, out: &mut Vec<(&'n str, usize, Use)>) {
     match node {
@@ -1668,12 +1724,12 @@ fn ref_uses<'n>(node: &'n Node, out: &mut Vec<(&'n str, usize, Use)>) {
                     Func::Min | Func::Max => args.len() == 1,
                     Func::Join => args.len() == 2 && k == 1,
                     Func::Checklist | Func::WeightedChecklist => args.len() == 3 && k == 2,
-                    Func::IndexedRepeat => k <= 1,
+                    Func::IndexedRepeat => k == 0 || k % 2 == 1,
                     _ => false,
                 };
                 match a {
                     Node::Ref { name, offset } if over => {
-                        let used = if *f == Func::IndexedRepeat && k == 1 {
+                        let used = if *f == Func::IndexedRepeat && k % 2 == 1 {
                             Use::Group
                         } else {
                             Use::Instances(*f)

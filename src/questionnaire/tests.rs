@@ -670,7 +670,32 @@ fn roster_errors_name_the_place_and_the_fix() {
     let e = edit(&|v| v["blocks"][1]["questions"][1]["calculation"] = json!("${members} + 1"));
     has_all(&e, &["`members` is a roster", "count(${members})"]);
     let e = edit(&|v| v["blocks"][1]["questions"][1]["calculation"] = json!("indexed-repeat(${age}, ${n}, 1)"));
-    has_all(&e, &["second argument of indexed-repeat() is a roster"]);
+    has_all(
+        &e,
+        &["repeat groups of indexed-repeat()", "are rosters; `n` is a question"],
+    );
+    // Nested groups: one level each, from the outermost in, the question in the last.
+    let calc = |c: &'static str| move |v: &mut Value| v["blocks"][1]["questions"][1]["calculation"] = json!(c);
+    let e = edit(&calc("indexed-repeat(${job}, ${members}, 1, ${jobs})"));
+    has_all(
+        &e,
+        &["blocks[1].questions[1].calculation", "3, 5 or 7 arguments, found 4"],
+    );
+    let e = edit(&calc("indexed-repeat(${job}, ${jobs}, 1, ${members}, 1)"));
+    has_all(
+        &e,
+        &[
+            "`members` is not a roster directly inside `jobs`",
+            "from the outermost in",
+        ],
+    );
+    let e = edit(&calc("indexed-repeat(${age}, ${members}, 1, ${jobs}, 1)"));
+    has_all(&e, &["`age` is not asked in the roster `jobs`"]);
+    let e = edit(&calc("indexed-repeat(${job}, ${members}, 1, ${n}, 1)"));
+    has_all(&e, &["are rosters; `n` is a question"]);
+    let mut v = with_roster();
+    calc("indexed-repeat(${job}, ${members}, 2, ${jobs}, 1) + ''")(&mut v);
+    assert!(errors(&v).is_empty(), "{:#?}", errors(&v));
     let e = edit(&|v| v["blocks"][1]["questions"][0]["text"] = json!("Возраст: ${age}"));
     has_all(&e, &["blocks[1].questions[0].text", "cannot show one of its answers"]);
     let e = edit(&|v| roster(v)["questions"][2]["questions"][0]["id"] = json!("members"));
