@@ -55,11 +55,17 @@ fn test_cells(t: Option<&Test>) -> Vec<String> {
         Some(t) if t.not_valid.is_none() => {
             let c = t.chi2.as_ref();
             vec![
-                c.map(|c| num(c.statistic)).unwrap_or_default(),
+                // A roster's corrected test: the corrected statistic, with its p.
+                t.rao_scott
+                    .map(|rs| num(rs.statistic))
+                    .or_else(|| c.map(|c| num(c.statistic)))
+                    .unwrap_or_default(),
                 c.map(|c| c.df.to_string()).unwrap_or_default(),
                 opt(t.p),
                 c.map(|c| num(c.cramers_v)).unwrap_or_default(),
-                if t.fisher.is_some() {
+                if t.rao_scott.is_some() {
+                    "rao_scott".into()
+                } else if t.fisher.is_some() {
                     "fisher".into()
                 } else {
                     "chi2".into()

@@ -201,9 +201,10 @@ fn question(s: &mut String, r: &Report, t: &QuestionTable, w: &W) {
         }
         if let Some(x) = &t.test {
             let line = test_line(x, lang);
+            // A roster's test without the cluster correction is only indicative.
             let caveat = match &t.roster {
-                Some(_) => format!(" ({})", w.clustered_mark()),
-                None => String::new(),
+                Some(_) if x.rao_scott.is_none() => format!(" ({})", w.clustered_mark()),
+                _ => String::new(),
             };
             if x.not_valid.is_some() {
                 let _ = writeln!(s, "{line}\n");

@@ -217,6 +217,18 @@ pub struct Base {
     pub asked_interviews: Option<u64>,
 }
 
+/// The first-order Rao–Scott correction of a χ² over roster instances (Rao & Scott 1984): the
+/// interviews are the clusters, `design_effect` the mean generalised design effect `D`
+/// estimated from them, and `statistic` = χ² / `D`, compared with χ²(df).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct RaoScott {
+    pub design_effect: f64,
+    pub statistic: f64,
+    pub p: f64,
+    /// Interviews (clusters) in the tested table.
+    pub clusters: u64,
+}
+
 /// A test of group × answer.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Test {
@@ -224,7 +236,11 @@ pub struct Test {
     pub chi2: Option<Chi2>,
     /// Fisher's exact test, for a 2×2 table with an expected count under 5.
     pub fisher: Option<Fisher>,
-    /// The p-value used: Fisher's when computed, else χ²'s.
+    /// A roster question's test over instances, corrected for their clustering in interviews
+    /// (then `p` is its p-value; no Fisher's test).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rao_scott: Option<RaoScott>,
+    /// The p-value used: Rao–Scott's when computed, else Fisher's when computed, else χ²'s.
     pub p: Option<f64>,
     /// `p < alpha`.
     pub significant: bool,

@@ -14,7 +14,18 @@ pub(crate) fn test_line(t: &Test, lang: Lang) -> String {
         return w.not_valid(nv.describe(lang == Lang::Ru));
     }
     let mut parts = Vec::new();
-    if let Some(c) = &t.chi2 {
+    if let (Some(c), Some(rs)) = (&t.chi2, &t.rao_scott) {
+        // `χ² = 30,07; с поправкой Рао — Скотта (D = 1,84): χ² = 16,34; df = 2; p < 0,001`
+        parts.push(format!("χ² = {}", fmt_dec(c.statistic, 2, lang)));
+        parts.push(format!(
+            "{} (D = {}): χ² = {}",
+            w.rao_scott_label(),
+            fmt_dec(rs.design_effect, 2, lang),
+            fmt_dec(rs.statistic, 2, lang)
+        ));
+        parts.push(format!("df = {}", c.df));
+        parts.push(format!("p {}", p_eq(rs.p, lang)));
+    } else if let Some(c) = &t.chi2 {
         parts.push(format!("χ² = {}", fmt_dec(c.statistic, 2, lang)));
         parts.push(format!("df = {}", c.df));
         if t.fisher.is_none() {

@@ -406,3 +406,67 @@ fn roster_tables_do_not_depend_on_how_records_are_split_between_workers() {
     let split = json::render(&total.finish(&plan, InputInfo::default(), None));
     assert!(whole == split, "the split tallies differ");
 }
+
+#[test]
+fn a_roster_single_choice_is_tested_with_the_rao_scott_correction_for_its_interviews() {
+    let q = projects();
+    // 60 organisations, НКО and ТОС in turn, with 1–4 projects each; an organisation's
+    // projects mostly share its answer on grants (a cluster effect).
+    let mut recs = Vec::new();
+    let mut clusters = Vec::new();
+    for n in 0..60u32 {
+        let group = (n % 2) as usize;
+        let projects = 1 + (n * 7 % 4);
+        let usual = if (n / 2) % 3 == 0 { "yes" } else { "no" };
+        let mut y = vec![0u32; 2];
+        let insts: Vec<Instance> = (0..projects)
+            .map(|p| {
+                let g = if (n + p) % 5 == 0 {
+                    if usual == "yes" { "no" } else { "yes" }
+                } else {
+                    usual
+                };
+                y[usize::from(g == "no")] += 1;
+                inst(
+                    vec![("field", t("social")), ("grant", t(g)), ("grant_amount", num(10.0))],
+                    Vec::new(),
+                )
+            })
+            .collect();
+        let org = if group == 0 { "ngo" } else { "tos" };
+        recs.push(rec(
+            &q,
+            n + 1,
+            vec![("org_type", t(org)), ("n_projects", num(f64::from(projects)))],
+            insts,
+        ));
+        clusters.push((group, y));
+    }
+    let opts = Options {
+        by: Some("org_type".into()),
+        ..Options::default()
+    };
+    let r = run(&q, opts, &recs);
+    let grant = table(&r, "grant");
+    let test = grant.test.as_ref().unwrap();
+    let rs = test.rao_scott.expect("a corrected test");
+    assert_eq!(rs.clusters, 60);
+    let direct = super::tables::rao_scott_tests::design_effect_directly(&clusters, 2);
+    assert!(
+        (rs.design_effect - direct).abs() < 1e-9,
+        "{} vs {direct}",
+        rs.design_effect
+    );
+    assert!(rs.design_effect > 1.0);
+    assert_eq!(test.p, Some(rs.p));
+    assert!(test.fisher.is_none());
+    let k = kinds(grant);
+    assert!(k.contains(&"rao_scott") && !k.contains(&"clustered"), "{k:?}");
+    // The renderers say which statistic the p-value is of, and drop the "indicative" mark.
+    let md = md::render(&r);
+    assert!(md.contains("с поправкой Рао — Скотта (D = "), "{md}");
+    let csv = csv::render(&r);
+    assert!(csv.contains(",rao_scott,"), "{csv}");
+    let json: serde_json::Value = serde_json::from_slice(&json::render(&r)).unwrap();
+    assert!(json.to_string().contains("\"design_effect\""));
+}

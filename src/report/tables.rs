@@ -398,6 +398,7 @@ pub(crate) fn test_table(rows: &[Vec<u64>], alpha: f64) -> Test {
         Err(nv) => Test {
             chi2: None,
             fisher: None,
+            rao_scott: None,
             p: None,
             significant: false,
             not_valid: Some(nv),
@@ -414,6 +415,7 @@ pub(crate) fn test_table(rows: &[Vec<u64>], alpha: f64) -> Test {
             Test {
                 chi2: Some(c),
                 fisher,
+                rao_scott: None,
                 p: Some(p),
                 significant: p < alpha,
                 not_valid: None,
@@ -489,7 +491,12 @@ fn question_table(
     if r.kind.is_choice() {
         rows = choice_rows(ctx, r, &cells, &bases, &tested);
         if r.kind == RKind::Single && comparable {
-            test = Some(single_test(&rows, &tested, alpha, w, &mut notes));
+            let mut t = single_test(&rows, &tested, alpha, w, &mut notes);
+            if in_roster {
+                let tested_cells: Vec<&Cell> = tested.iter().map(|&k| &cells[active[k]]).collect();
+                rao_scott(&mut t, &rows, &tested, &tested_cells, alpha);
+            }
+            test = Some(t);
         }
         if exclude {
             let ex: Vec<(String, u64)> = bases
@@ -511,9 +518,14 @@ fn question_table(
                 text: w.small_expected(),
             });
         }
-        // Instances of one interview are not independent observations: say so wherever a test
-        // was run over them.
-        if roster.is_some() && (test.is_some() || rows.iter().any(|rr| rr.test.is_some())) {
+        // Instances of one interview are not independent observations: the single choice's
+        // test is corrected for it; say so, and say where a test was run without a correction.
+        if test.as_ref().is_some_and(|t| t.rao_scott.is_some()) {
+            notes.push(Note {
+                kind: "rao_scott",
+                text: w.rao_scott(),
+            });
+        } else if roster.is_some() && (test.is_some() || rows.iter().any(|rr| rr.test.is_some())) {
             notes.push(Note {
                 kind: "clustered",
                 text: w.clustered(),
@@ -692,6 +704,106 @@ fn single_test(rows: &[Row], tested: &[usize], alpha: f64, w: &W, notes: &mut Ve
     }
     t.excluded_codes = excluded_codes;
     t
+}
+
+/// Corrects the single-choice test `t` of a roster question for the clustering of instances in
+/// interviews: the first-order Rao–Scott correction (Rao & Scott 1984; as SAS's SURVEYFREQ
+/// computes it for a two-way table), with the interviews as clusters drawn with replacement
+/// and no strata. Over the table `t` tested — the `tested` groups (positions among the active
+/// ones, `cells` theirs) and the answers offered to all of them, not excluded, with an answer:
+///
+/// `D = [Σ_gi (1 − p_gi) d_gi − Σ_g (1 − p_g·) d_g· − Σ_i (1 − p_·i) d_·i] / ((G − 1)(K − 1))`
+///
+/// where `p` are the proportions of the table's total and `d` their design effects: the
+/// variance of the ratio `Σ y_c / Σ m_c` over the interviews `c` (`n / (n − 1) · Σ (y_c −
+/// p m_c)² / M²`) over the variance of a simple random sample of `M` instances (`p (1 − p) /
+/// M`). The statistic is χ² / D on the same degrees of freedom. Leaves `t` as it is when the
+/// correction cannot be estimated (fewer than two interviews, a degenerate `D`).
+fn rao_scott(t: &mut Test, rows: &[Row], tested: &[usize], cells: &[&Cell], alpha: f64) {
+    let Some(c) = t.chi2.as_ref().filter(|_| t.not_valid.is_none()) else {
+        return;
+    };
+    if cells.iter().any(|x| x.moments.len() != x.counts.len() * x.counts.len()) {
+        return;
+    }
+    let width = cells.first().map_or(0, |x| x.counts.len());
+    // The answers and groups of the table tested (χ² drops empty rows and columns too).
+    let answers: Vec<usize> = (0..rows.len())
+        .filter(|&i| {
+            let rr = &rows[i];
+            !rr.excluded && tested.iter().all(|&k| rr.offered[k]) && cells.iter().map(|x| x.counts[i]).sum::<u64>() > 0
+        })
+        .collect();
+    let groups: Vec<&Cell> = cells
+        .iter()
+        .copied()
+        .filter(|x| answers.iter().map(|&i| x.counts[i]).sum::<u64>() > 0)
+        .collect();
+    let (g, k) = (groups.len(), answers.len());
+    if g < 2 || k < 2 || c.df as usize != (g - 1) * (k - 1) {
+        return;
+    }
+    let m = |x: &Cell, i: usize, j: usize| x.moments[i * width + j] as f64;
+    // Σ over a group's interviews of m_c² (m_c: its instances in the table).
+    let mm: Vec<f64> = groups
+        .iter()
+        .map(|x| {
+            answers
+                .iter()
+                .flat_map(|&i| answers.iter().map(move |&j| m(x, i, j)))
+                .sum()
+        })
+        .collect();
+    let mm_all: f64 = mm.iter().sum();
+    let n = groups.iter().map(|x| x.clusters).sum::<u64>();
+    if n < 2 {
+        return;
+    }
+    let total: f64 = groups
+        .iter()
+        .flat_map(|x| answers.iter().map(|&i| x.counts[i] as f64))
+        .sum();
+    let f = n as f64 / (n - 1) as f64;
+    // (1 − p) · d of the proportion y / total, from Σ y_c², Σ y_c m_c and Σ m_c².
+    let term = |y: f64, yy: f64, ym: f64| {
+        let p = y / total;
+        let srs = p * (1.0 - p) / total;
+        let design = f * (yy - 2.0 * p * ym + p * p * mm_all) / (total * total);
+        (1.0 - p) * if srs > 0.0 { design / srs } else { 1.0 }
+    };
+    // Σ_j y_ci · y_cj over a group's interviews, for answer i: Σ y_c m_c of its cell.
+    let row_m = |x: &Cell, i: usize| answers.iter().map(|&j| m(x, i, j)).sum::<f64>();
+    let mut sum = 0.0;
+    for x in &groups {
+        for &i in &answers {
+            sum += term(x.counts[i] as f64, m(x, i, i), row_m(x, i));
+        }
+    }
+    for (x, &xx) in groups.iter().zip(&mm) {
+        let y: f64 = answers.iter().map(|&i| x.counts[i] as f64).sum();
+        sum -= term(y, xx, xx);
+    }
+    for &i in &answers {
+        let y: f64 = groups.iter().map(|x| x.counts[i] as f64).sum();
+        let yy: f64 = groups.iter().map(|x| m(x, i, i)).sum();
+        let ym: f64 = groups.iter().map(|x| row_m(x, i)).sum();
+        sum -= term(y, yy, ym);
+    }
+    let d = sum / ((g - 1) * (k - 1)) as f64;
+    if !(d.is_finite() && d > 0.0) {
+        return;
+    }
+    let statistic = c.statistic / d;
+    let p = stats::chi2_sf(statistic, c.df);
+    t.rao_scott = Some(crate::report::model::RaoScott {
+        design_effect: d,
+        statistic,
+        p,
+        clusters: n,
+    });
+    t.fisher = None;
+    t.p = Some(p);
+    t.significant = p < alpha;
 }
 
 /// The texts kept, by group (in the order of the active groups), kind and interview.
@@ -882,5 +994,177 @@ fn cross_table(ctx: &Ctx<'_, '_>, questions: &[RQuestion], a: &str, b: &str, qt:
         col_percents,
         test,
         notes,
+    }
+}
+
+#[cfg(test)]
+pub(super) mod rao_scott_tests {
+    use super::*;
+
+    /// Interviews as (group, instances per answer): each group's cell as the tally builds it,
+    /// the answer rows, and the uncorrected test.
+    fn table(clusters: &[(usize, Vec<u32>)], groups: usize) -> (Vec<Cell>, Vec<Row>, Test) {
+        let k = clusters[0].1.len();
+        let mut cells: Vec<Cell> = (0..groups)
+            .map(|_| Cell {
+                counts: vec![0; k],
+                moments: vec![0; k * k],
+                ..Cell::default()
+            })
+            .collect();
+        for (g, y) in clusters {
+            let c = &mut cells[*g];
+            c.clusters += 1;
+            for i in 0..k {
+                c.counts[i] += u64::from(y[i]);
+                for j in 0..k {
+                    c.moments[i * k + j] += u64::from(y[i] * y[j]);
+                }
+            }
+        }
+        let rows: Vec<Row> = (0..k)
+            .map(|i| Row {
+                code: format!("c{i}"),
+                label: String::new(),
+                missing: None,
+                other: false,
+                counts: cells.iter().map(|c| c.counts[i]).collect(),
+                percents: Vec::new(),
+                offered: vec![true; groups],
+                excluded: false,
+                test: None,
+            })
+            .collect();
+        let t = test_table(&rows.iter().map(|r| r.counts.clone()).collect::<Vec<_>>(), 0.05);
+        (cells, rows, t)
+    }
+
+    fn corrected(clusters: &[(usize, Vec<u32>)], groups: usize) -> (Test, RaoScottOf) {
+        let (cells, rows, mut t) = table(clusters, groups);
+        let refs: Vec<&Cell> = cells.iter().collect();
+        let tested: Vec<usize> = (0..groups).collect();
+        rao_scott(&mut t, &rows, &tested, &refs, 0.05);
+        let rs = t.rao_scott.expect("corrected");
+        (t, rs)
+    }
+    type RaoScottOf = crate::report::model::RaoScott;
+
+    /// D from the interviews themselves, term by term, as the textbook writes it.
+    pub(crate) fn design_effect_directly(clusters: &[(usize, Vec<u32>)], groups: usize) -> f64 {
+        let k = clusters[0].1.len();
+        let n = clusters.len() as f64;
+        let m_c: Vec<f64> = clusters.iter().map(|(_, y)| y.iter().sum::<u32>() as f64).collect();
+        let total: f64 = m_c.iter().sum();
+        // (1 − p) d of the proportion whose per-interview counts are `y`.
+        let term = |y: &dyn Fn(usize) -> f64| {
+            let p = (0..clusters.len()).map(y).sum::<f64>() / total;
+            let var: f64 =
+                (0..clusters.len()).map(|c| (y(c) - p * m_c[c]).powi(2)).sum::<f64>() * n / (n - 1.0) / (total * total);
+            (1.0 - p) * var / (p * (1.0 - p) / total)
+        };
+        let mut sum = 0.0;
+        for g in 0..groups {
+            for i in 0..k {
+                sum += term(&|c| {
+                    if clusters[c].0 == g {
+                        clusters[c].1[i] as f64
+                    } else {
+                        0.0
+                    }
+                });
+            }
+            sum -= term(&|c| if clusters[c].0 == g { m_c[c] } else { 0.0 });
+        }
+        for i in 0..k {
+            sum -= term(&|c| clusters[c].1[i] as f64);
+        }
+        sum / ((groups - 1) * (k - 1)) as f64
+    }
+
+    /// A pseudo-random set of interviews: 3 groups, 3 answers, 0–6 instances each, the
+    /// answers of one interview alike (a cluster effect).
+    fn interviews(seed: u64, n: usize) -> Vec<(usize, Vec<u32>)> {
+        let mut x = seed;
+        let mut next = move |m: u64| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x % m
+        };
+        (0..n)
+            .map(|_| {
+                let g = next(3) as usize;
+                let favourite = next(3) as usize;
+                let mut y = vec![0u32; 3];
+                for _ in 0..next(7) {
+                    let a = if next(4) == 0 { next(3) as usize } else { favourite };
+                    y[a] += 1;
+                }
+                (g, y)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_design_effect_from_the_tallied_sums_is_the_one_from_the_interviews() {
+        for seed in [1, 7, 42, 2026] {
+            let data = interviews(seed, 300);
+            let (t, rs) = corrected(&data, 3);
+            let direct = design_effect_directly(&data, 3);
+            assert!(
+                (rs.design_effect - direct).abs() < 1e-9 * direct,
+                "{} vs {direct}",
+                rs.design_effect
+            );
+            // Answers alike within an interview: the effect is well above 1.
+            assert!(rs.design_effect > 1.5, "{}", rs.design_effect);
+            let chi2 = t.chi2.as_ref().unwrap();
+            assert!((rs.statistic - chi2.statistic / direct).abs() < 1e-9);
+            assert_eq!(t.p, Some(rs.p));
+            assert!(rs.p > chi2.p);
+        }
+    }
+
+    #[test]
+    fn one_instance_per_interview_needs_no_correction_and_copies_double_it() {
+        let data: Vec<(usize, Vec<u32>)> = interviews(5, 400)
+            .into_iter()
+            .map(|(g, y)| {
+                let a = y.iter().position(|&c| c > 0).unwrap_or(g);
+                let mut one = vec![0; 3];
+                one[a] = 1;
+                (g, one)
+            })
+            .collect();
+        let (_, single) = corrected(&data, 3);
+        // n / (n − 1) away from 1 at most, and sampling noise.
+        assert!((single.design_effect - 1.0).abs() < 0.05, "{}", single.design_effect);
+        // Each interview's instance twice: the same information, counted double.
+        let twice: Vec<(usize, Vec<u32>)> = data
+            .iter()
+            .map(|(g, y)| (*g, y.iter().map(|c| c * 2).collect()))
+            .collect();
+        let (t2, double) = corrected(&twice, 3);
+        assert!((double.design_effect / single.design_effect - 2.0).abs() < 1e-9);
+        assert!((double.statistic - single.statistic).abs() < 1e-9 * single.statistic);
+        assert!(t2.chi2.unwrap().statistic > 1.9 * double.statistic);
+    }
+
+    #[test]
+    fn without_two_interviews_or_with_a_test_not_valid_nothing_is_corrected() {
+        let (cells, rows, mut t) = table(&[(0, vec![2, 1]), (1, vec![0, 3])], 2);
+        let mut one = cells.clone();
+        one[1].clusters = 0;
+        one[0].clusters = 1;
+        let refs: Vec<&Cell> = one.iter().collect();
+        rao_scott(&mut t, &rows, &[0, 1], &refs, 0.05);
+        assert!(t.rao_scott.is_none());
+        // Cells of a question that is not a roster's single choice have no moments.
+        let mut plain = cells;
+        plain.iter_mut().for_each(|c| c.moments.clear());
+        let refs: Vec<&Cell> = plain.iter().collect();
+        let (_, _, mut t) = table(&[(0, vec![2, 1]), (1, vec![0, 3]), (1, vec![1, 1])], 2);
+        rao_scott(&mut t, &rows, &[0, 1], &refs, 0.05);
+        assert!(t.rao_scott.is_none());
     }
 }

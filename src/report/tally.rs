@@ -36,6 +36,13 @@ pub(crate) struct Cell {
     /// A roster question: the interviews with an instance in which it was asked.
     pub(crate) asked_interviews: u64,
     pub(crate) counts: Vec<u64>,
+    /// A single choice in a roster: Σ over interviews of `y[i] · y[j]` (row-major, options ×
+    /// options), where `y[i]` is how many of one interview's instances chose option `i`; with
+    /// `counts` (Σ `y[i]`) these are what the Rao–Scott correction of its test needs
+    /// (`tables::rao_scott`). Empty for other questions.
+    pub(crate) moments: Vec<u64>,
+    /// A single choice in a roster: the interviews with an answer in one of its instances.
+    pub(crate) clusters: u64,
     /// Questionnaires (bit = position among those with data, the first 64) that had the question.
     pub(crate) seen_q: u64,
     /// Number value (as ordered bits) → count.
@@ -61,6 +68,16 @@ impl Cell {
                 self.counts[r] += c;
             }
         }
+        if !o.moments.is_empty() {
+            let (k, n) = (o.counts.len(), self.counts.len());
+            self.moments.resize(n * n, 0);
+            self.clusters += o.clusters;
+            for (ij, &c) in o.moments.iter().enumerate() {
+                if let (Some(&a), Some(&b)) = (rows.get(ij / k), rows.get(ij % k)) {
+                    self.moments[a * n + b] += c;
+                }
+            }
+        }
         for (k, v) in &o.nums {
             *self.nums.entry(*k).or_default() += v;
         }
@@ -78,6 +95,8 @@ impl Cell {
         self.asked_interviews += o.asked_interviews;
         self.seen_q |= o.seen_q;
         add_vec(&mut self.counts, &o.counts);
+        add_vec(&mut self.moments, &o.moments);
+        self.clusters += o.clusters;
         for (k, v) in o.nums {
             *self.nums.entry(k).or_default() += v;
         }
@@ -144,6 +163,10 @@ pub(crate) struct QTally {
     pub(crate) rosters: Vec<Vec<Vec<u64>>>,
     /// [roster]: its own questions (not those of rosters nested in it). Not merged.
     own: Vec<Vec<usize>>,
+    /// The single choices asked in rosters, and for each question the options chosen in the
+    /// instances of the record being added (for [`Cell::moments`]). Not merged.
+    singles: Vec<usize>,
+    chosen: Vec<Vec<u32>>,
 }
 
 /// What a worker accumulates. Merge tallies with [`Tally::merge`]; finish with [`Tally::finish`].
@@ -174,9 +197,11 @@ impl Plan<'_> {
                         .iter()
                         .map(|qq| {
                             if qq.is_answerable() {
+                                let k = if is_roster_single(qq) { qq.options.len() } else { 0 };
                                 (0..ng)
                                     .map(|_| Cell {
                                         counts: vec![0; qq.options.len()],
+                                        moments: vec![0; k * k],
                                         ..Cell::default()
                                     })
                                     .collect()
@@ -204,6 +229,20 @@ impl Plan<'_> {
                                 .collect()
                         })
                         .collect(),
+                    singles: (0..q.questions.len())
+                        .filter(|&i| is_roster_single(&q.questions[i]))
+                        .collect(),
+                    chosen: q
+                        .questions
+                        .iter()
+                        .map(|qq| {
+                            if is_roster_single(qq) {
+                                vec![0; qq.options.len()]
+                            } else {
+                                Vec::new()
+                            }
+                        })
+                        .collect(),
                 }
             })
             .collect();
@@ -214,6 +253,11 @@ impl Plan<'_> {
             marks: Vec::new(),
         }
     }
+}
+
+/// A single choice asked in a roster: its test over instances is corrected for the clusters.
+fn is_roster_single(qq: &Question) -> bool {
+    qq.roster.is_some() && qq.is_answerable() && matches!(qq.kind, Kind::Single)
 }
 
 /// Orders f64 bits like the numbers (all values here are finite).
@@ -348,6 +392,23 @@ impl Tally {
                 if *m && let Some(cell) = t.cells[qidx].get_mut(g) {
                     cell.asked_interviews += 1;
                 }
+            }
+            // This interview's counts of each roster single choice, as one cluster.
+            for &qidx in &t.singles {
+                let y = &mut t.chosen[qidx];
+                if y.iter().all(|&c| c == 0) {
+                    continue;
+                }
+                if let Some(cell) = t.cells[qidx].get_mut(g) {
+                    let k = y.len();
+                    cell.clusters += 1;
+                    for (i, &a) in y.iter().enumerate().filter(|(_, a)| **a > 0) {
+                        for (j, &b) in y.iter().enumerate().filter(|(_, b)| **b > 0) {
+                            cell.moments[i * k + j] += u64::from(a) * u64::from(b);
+                        }
+                    }
+                }
+                y.fill(0);
             }
         }
         // Cross-tab.
@@ -571,6 +632,13 @@ impl InstanceWalk<'_, '_> {
             exclude: self.exclude,
         };
         count_answer(cell, &mut self.t.texts[qi], qq, ans, &self.codes, &place);
+        // A single choice counts in `counts` when its code is an option (`count_answer`).
+        if let ([i], Some(y)) = (&self.codes[..], self.t.chosen.get_mut(qi))
+            && let Some(c) = y.get_mut(*i as usize)
+            && matches!(ans.value.as_ref().map(|v| v.borrowed()), Some(ValueRef::Text(code)) if !code.trim().is_empty())
+        {
+            *c += 1;
+        }
     }
 }
 

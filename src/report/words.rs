@@ -188,6 +188,17 @@ impl W {
         )
         .into()
     }
+    pub(crate) fn rao_scott(&self) -> String {
+        self.t(
+            "Экземпляры одного интервью не независимы (эффект кластера: ответы об экземплярах одного респондента похожи друг на друга). Поэтому χ² поделён на эффект дизайна D, оценённый по интервью как кластерам (поправка Рао — Скотта первого порядка), и p-значение взято по исправленной статистике.",
+            "Instances of one interview are not independent (a cluster effect: one respondent's instances resemble each other). χ² is therefore divided by the design effect D estimated with the interviews as clusters (the first-order Rao–Scott correction), and the p-value is that of the corrected statistic.",
+        )
+        .into()
+    }
+    /// The corrected statistic in a test line.
+    pub(crate) fn rao_scott_label(&self) -> &'static str {
+        self.t("с поправкой Рао — Скотта", "Rao–Scott corrected")
+    }
     /// Appended to a roster table's test line.
     pub(crate) fn clustered_mark(&self) -> &'static str {
         self.t("без учёта кластеров, см. примечание", "clusters ignored, see the note")
