@@ -612,7 +612,11 @@ pub(crate) fn dirty_after(q: &Questionnaire, changed: usize, at: At) -> Vec<Opti
     while let Some(j) = todo.pop() {
         let Some(a) = dirty[j] else { continue };
         for &u in &q.users[j] {
-            let want = place(j, a, u);
+            let mut want = place(j, a, u);
+            // Read in the other instances too: all of the roster's instances around.
+            if q.across.get(j).is_some_and(|x| x.contains(&u)) {
+                want = want.prefix(want.len().min(depth(q, q.questions[j].roster) - 1));
+            }
             let merged = dirty[u].map_or(want, |had| had.common(&want));
             if dirty[u] != Some(merged) {
                 dirty[u] = Some(merged);
@@ -768,6 +772,16 @@ impl<T: Tree + ?Sized> ScopeEnv<'_, T> {
         live_paths(q, self.s.tree, target, self.at.prefix(shared))
     }
 
+    /// The live instances of roster `r` that `indexed-repeat` numbers from here: those inside
+    /// the instances of its outer rosters shared with here — from inside `r` too, so that
+    /// `indexed-repeat(${q}, ${r}, position(..) - 1)` reads the instance before this one (where
+    /// [`ScopeEnv::reach`] gives this instance alone, as `${q}` means it).
+    fn siblings(&self, r: usize) -> Vec<At> {
+        let q = self.s.q;
+        let shared = shared_depth(q, Some(r), self.roster).min(depth(q, Some(r)) - 1);
+        live_paths(q, self.s.tree, r, self.at.prefix(shared))
+    }
+
     /// The value of question `i` at `at`, unanswered when not relevant there.
     fn read(&self, i: usize, at: At) -> Value {
         if self.s.rules.rel(self.s.q, i, at) {
@@ -832,7 +846,7 @@ impl<T: Tree + ?Sized> Env for ScopeEnv<'_, T> {
         match q.questions[i].roster {
             None => self.get(name),
             Some(r) => self
-                .reach(r)
+                .siblings(r)
                 .get(index.saturating_sub(1))
                 .map_or(Value::Null, |&at| self.read(i, at)),
         }
@@ -850,7 +864,7 @@ impl<T: Tree + ?Sized> Env for ScopeEnv<'_, T> {
                 return Value::Null;
             };
             let live = match at {
-                None => self.reach(r),
+                None => self.siblings(r),
                 Some(within) => live_paths(q, self.s.tree, r, within),
             };
             match live.get(index.saturating_sub(1)) {

@@ -1152,10 +1152,47 @@ fn a_lower_count_drops_only_instances_with_nothing_entered() {
 /// Random answers in random instances, one at a time: the incremental rules equal the whole walk.
 #[test]
 fn rules_after_one_change_in_an_instance_equal_the_whole_walk() {
+    rules_after_each_change_equal_the_whole_walk(&projects(), 11);
+}
+
+/// The same with calculations that read other instances of their own roster (the one before,
+/// the first) and an instance of a nested roster from outside.
+#[test]
+fn rules_after_a_change_read_in_other_instances_equal_the_whole_walk() {
+    let mut v: serde_json::Value = serde_json::from_str(include_str!("../../questionnaires/projects.json")).unwrap();
+    let projects = &mut v["blocks"][1]["questions"][0];
+    let calc = |id: &str, c: &str| serde_json::json!({"id": id, "type": "calculate", "calculation": c});
+    let qs = projects["questions"].as_array_mut().unwrap();
+    qs.push(calc(
+        "prev_field",
+        "indexed-repeat(${field}, ${projects}, position(..) - 1)",
+    ));
+    qs.push(calc("first_name", "indexed-repeat(${project_name}, ${projects}, 1)"));
+    let partners = qs.iter_mut().find(|x| x["id"] == "partners").unwrap();
+    partners["questions"].as_array_mut().unwrap().push(calc(
+        "prev_type",
+        "indexed-repeat(${partner_type}, ${partners}, position(..) - 1)",
+    ));
+    v["blocks"][2]["questions"].as_array_mut().unwrap().insert(
+        0,
+        calc(
+            "p1_second",
+            "indexed-repeat(${partner_type}, ${projects}, 1, ${partners}, 2)",
+        ),
+    );
+    let q = crate::questionnaire::load("projects.json", &v.to_string()).unwrap();
+    let prev = q.index_of("prev_field").unwrap();
+    assert!(q.across[q.index_of("field").unwrap()].contains(&prev));
+    rules_after_each_change_equal_the_whole_walk(&q, 12);
+}
+
+/// Random answers in random instances of `q`, one at a time: the incremental rules equal the
+/// whole walk.
+fn rules_after_each_change_equal_the_whole_walk(q: &crate::questionnaire::Questionnaire, seed: u64) {
     use super::logic::{At, Owned, apply_rules_in, apply_rules_in_after, live_paths};
     use crate::questionnaire::Kind;
-    let q = projects();
-    let mut rng = crate::simulate::Rng::new(11);
+    let q = q.clone();
+    let mut rng = crate::simulate::Rng::new(seed);
     let (mut top, mut rosters) = three_projects();
     let mut rules = apply_rules_in(&q, &mut top, &mut rosters, None);
     let asked: Vec<usize> = (0..q.questions.len())
@@ -1243,6 +1280,49 @@ fn fill_project(s: &mut Session, name: &str, grant: bool) {
         typ(s, "100");
         act(s, Action::Next);
     }
+}
+
+#[test]
+fn a_default_read_from_the_previous_instance_prefills_the_next_one() {
+    let mut v: serde_json::Value = serde_json::from_str(include_str!("../../questionnaires/projects.json")).unwrap();
+    let projects = &mut v["blocks"][1]["questions"][0];
+    assert_eq!(projects["id"], "projects");
+    assert_eq!(projects["questions"][2]["id"], "field");
+    projects["questions"][2]["default_calculation"] =
+        serde_json::json!("indexed-repeat(${field}, ${projects}, position(..) - 1)");
+    let q = Arc::new(crate::questionnaire::load("projects.json", &v.to_string()).unwrap());
+    let rec = new_record(&q, "id1".into(), "dev".into(), "I07".into(), &now(0));
+    let mut s = Session::open(q, rec);
+    s.show(&now(0));
+    act(&mut s, Action::Choose(0));
+    act(&mut s, Action::Next);
+    typ(&mut s, "2");
+    act(&mut s, Action::Next);
+    act(&mut s, Action::Next);
+    typ(&mut s, "A");
+    act(&mut s, Action::Next);
+    // The first project has no project before it: no default.
+    assert_eq!(place(&s), "field [0]");
+    assert_eq!(inst_value(&s, &[0], "field"), None);
+    act(&mut s, Action::Choose(2));
+    act(&mut s, Action::Next);
+    act(&mut s, Action::Choose(1));
+    act(&mut s, Action::Next);
+    assert_eq!(place(&s), "list partners [0] sel 0");
+    act(&mut s, Action::Next);
+    act(&mut s, Action::Next);
+    assert_eq!(place(&s), "project_name [1]");
+    typ(&mut s, "B");
+    act(&mut s, Action::Next);
+    // The second one is offered the first one's field, marked as a default until confirmed.
+    assert_eq!(place(&s), "field [1]");
+    assert_eq!(inst_value(&s, &[1], "field"), Some(AnswerValue::Text("sport".into())));
+    let i = s.q.index_of("field").unwrap();
+    let at = super::logic::At::from_slice(&[1]).unwrap();
+    assert!(s.answer_at(i, at).unwrap().defaulted);
+    act(&mut s, Action::Next);
+    assert!(!s.answer_at(i, at).unwrap().defaulted);
+    assert_eq!(inst_value(&s, &[1], "field"), Some(AnswerValue::Text("sport".into())));
 }
 
 #[test]

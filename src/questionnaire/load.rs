@@ -568,12 +568,18 @@ impl Cx<'_> {
             names,
             order: Vec::new(),
             users: Vec::new(),
+            across: Vec::new(),
             rosters,
             recipients,
         };
-        let (order, users) = self.references(&q);
+        let (order, users, across) = self.references(&q);
         self.pipes(&q);
-        Some(Questionnaire { order, users, ..q })
+        Some(Questionnaire {
+            order,
+            users,
+            across,
+            ..q
+        })
     }
 
     /// `recipients`: the age public keys (`age1…`) completed interviews are sealed to, one
@@ -1150,7 +1156,7 @@ impl Cx<'_> {
     /// `relevant`); codes in `selected()` and in comparisons with a choice question must exist;
     /// `relevant`s and `calculation`s must not refer to each other in a cycle. Returns the
     /// evaluation order ([`Questionnaire::order`]).
-    fn references<'q>(&mut self, q: &'q Questionnaire) -> (Vec<usize>, Vec<Vec<usize>>) {
+    fn references<'q>(&mut self, q: &'q Questionnaire) -> (Vec<usize>, Vec<Vec<usize>>, Vec<Vec<usize>>) {
         let index: HashMap<&str, usize> = q
             .questions
             .iter()
@@ -1230,6 +1236,9 @@ impl Cx<'_> {
         // What each question's relevance and value depend on, and where it is said (for cycles).
         let n = q.questions.len();
         let mut deps: Vec<Vec<(usize, String)>> = vec![Vec::new(); n];
+        // Per question: the users that read it in other instances of its own roster
+        // (`indexed-repeat` from inside the roster).
+        let mut across: Vec<Vec<usize>> = vec![Vec::new(); n];
         for ExprUse {
             path,
             expr: e,
@@ -1322,7 +1331,17 @@ impl Cx<'_> {
                             "use an aggregate over the instances: count(${{{name}}}), sum(${{{name}}}), max(${{{name}}}), indexed-repeat(${{{name}}}, ${{{r}}}, 1)"
                         ))
                     }
-                    Some(&i) if i == at && block.is_none() && roster.is_none() => {
+                    // A default read from another instance of the same question (the one
+                    // before: `indexed-repeat(${q}, ${roster}, position(..) - 1)`) is computed
+                    // once, when the question is first shown: no cycle.
+                    Some(&i)
+                        if i == at
+                            && block.is_none()
+                            && roster.is_none()
+                            && !(path.ends_with("default_calculation")
+                                && used == Use::Instances(Func::IndexedRepeat)
+                                && q.questions[i].roster.is_some()) =>
+                    {
                         Diagnostic::new(self.file, &path, format!("refers to itself, `{name}`"))
                             .snippet(&line, col, len)
                             .hint(if check {
@@ -1340,6 +1359,13 @@ impl Cx<'_> {
                             };
                             for w in whom {
                                 deps[w].push((i, path.clone()));
+                                if used == Use::Instances(Func::IndexedRepeat)
+                                    && let (Some(ri), Some(rw)) = (q.questions[i].roster, q.questions[w].roster)
+                                    && q.roster_within(rw, ri)
+                                    && !across[i].contains(&w)
+                                {
+                                    across[i].push(w);
+                                }
                             }
                         }
                         continue;
@@ -1362,7 +1388,8 @@ impl Cx<'_> {
             let current = q.questions.get(at).filter(|_| check);
             self.codes(&e.node, &path, &line, q, &index, current);
         }
-        self.order(q, &deps)
+        let (order, users) = self.order(q, &deps);
+        (order, users, across)
     }
 
     /// Every `${name}` piped into a text must name a question that has a value.

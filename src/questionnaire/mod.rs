@@ -137,6 +137,10 @@ pub struct Questionnaire {
     /// Per question: the questions whose `relevant` (or block's), `calculation` or choice filter
     /// refer to it, so that a change re-evaluates only what follows from it.
     pub users: Vec<Vec<usize>>,
+    /// Per question of a roster: those of its users that read it in other instances than their
+    /// own (`indexed-repeat(${q}, ${roster}, position(..) - 1)` inside the roster), so that a
+    /// change re-evaluates them in every instance of the roster, not only in the one changed.
+    pub across: Vec<Vec<usize>>,
     /// The rosters, in questionnaire order (a roster before the rosters nested in it).
     pub rosters: Vec<Roster>,
     /// The age public keys completed interviews are sealed to (`recipients`; none: not sealed
