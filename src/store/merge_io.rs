@@ -950,18 +950,31 @@ impl Written {
             file.write(&k.rosters[rf.roster].header()).map_err(|e| output(&p, e))?;
             files.push((self.out.join(&rf.csv), p, file));
         }
-        let (mut line, mut rows) = (Vec::new(), RosterRows::new());
-        for &i in merged
+        // Read back and parsed on all cores, a chunk at a time (each record's rows are a few
+        // KB), written in order.
+        use rayon::prelude::*;
+        let ours: Vec<usize> = merged
             .iter()
-            .filter(|&&i| self.entries[i].questionnaire as usize == f.qi)
-        {
-            self.read(i, &mut line)?;
-            let text = std::str::from_utf8(&line[..line.len() - 1]).unwrap_or_default();
-            let rec = crate::record::RecordView::parse(text)
-                .map_err(|e| format!("spill file: cannot read back a record: {e}"))?;
-            roster_rows(cat, f.qi, &rec, &mut rows);
-            for ((_, p, file), rf) in files.iter_mut().zip(&f.rosters) {
-                file.write(&rows[rf.roster]).map_err(|e| output(p, e))?;
+            .copied()
+            .filter(|&i| self.entries[i].questionnaire as usize == f.qi)
+            .collect();
+        for chunk in ours.chunks(256) {
+            let rows: Vec<RosterRows> = chunk
+                .par_iter()
+                .map_init(Vec::new, |line, &i| {
+                    self.read(i, line)?;
+                    let text = std::str::from_utf8(&line[..line.len() - 1]).unwrap_or_default();
+                    let rec = crate::record::RecordView::parse(text)
+                        .map_err(|e| format!("spill file: cannot read back a record: {e}"))?;
+                    let mut rows = RosterRows::new();
+                    roster_rows(cat, f.qi, &rec, &mut rows);
+                    Ok(rows)
+                })
+                .collect::<Result<_, String>>()?;
+            for rows in &rows {
+                for ((_, p, file), rf) in files.iter_mut().zip(&f.rosters) {
+                    file.write(&rows[rf.roster]).map_err(|e| output(p, e))?;
+                }
             }
         }
         Ok(files.into_iter().map(|(dest, _, file)| (dest, file)).collect())
