@@ -351,13 +351,14 @@ where
 }
 
 /// Files read ahead of the sink by [`read_ordered`]'s readers: the records parsed and not yet
-/// handed on are at most this many files', plus those the sink holds (up to as many again, and
-/// the two batches queued for it). 128 roster interviews of 30 KB (some of 280 KB) hold about
-/// 5 MB.
-const READ_AHEAD: usize = 128;
+/// handed on are at most this many files', plus [`TAKE_AT_ONCE`] in the ordering thread's hands,
+/// two such batches queued for the sink and one in it: 224 files in all (the batches of 64 read
+/// before held up to 256). 96 roster interviews of 30 KB (some of 280 KB) hold about 4 MB.
+const READ_AHEAD: usize = 96;
 
 /// Files [`read_ordered`] hands on at once (fewer at the end): a hand-over wakes threads, and
-/// one per file would cost more than parsing a small file.
+/// one per file would cost more than parsing a small file. Also the most taken at once, so
+/// that what waits for the sink stays bounded.
 const TAKE_AT_ONCE: usize = 32;
 
 /// Reads the files in the order given (indices into `files`) on all cores and hands `sink`
@@ -417,7 +418,7 @@ pub(crate) fn read_ordered<T, S, I, F, K>(
         // However the taking ends (the sink may have gone), no reader is left waiting.
         let _stop = ahead.stop_when_dropped(false);
         let mut done = 0;
-        let mut got = Vec::with_capacity(READ_AHEAD);
+        let mut got = Vec::with_capacity(TAKE_AT_ONCE);
         while done < order.len() {
             if !ahead.take(done, order.len(), &mut got) {
                 return; // a reader panicked
@@ -532,7 +533,7 @@ impl<T> Ahead<T> {
     }
 
     /// Waits for the positions `from..from + TAKE_AT_ONCE` (or to `len`, the end), then moves
-    /// every filled position from `from` on into `got`, in order. `false` when stopped.
+    /// them into `got`, in order. `false` when stopped.
     fn take(&self, from: usize, len: usize, got: &mut Vec<Got<T>>) -> bool {
         let mut r = self.lock();
         let n = r.slots.len();
@@ -546,7 +547,7 @@ impl<T> Ahead<T> {
             return false;
         }
         let mut pos = from;
-        while pos < r.filled_to {
+        while pos < r.until {
             got.push(
                 r.slots[pos % n]
                     .take()
