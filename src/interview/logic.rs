@@ -614,8 +614,8 @@ pub(crate) fn dirty_after(q: &Questionnaire, changed: usize, at: At) -> Vec<Opti
         for &u in &q.users[j] {
             let mut want = place(j, a, u);
             // Read in the other instances too: all of the roster's instances around.
-            if q.across.get(j).is_some_and(|x| x.contains(&u)) {
-                want = want.prefix(want.len().min(depth(q, q.questions[j].roster) - 1));
+            if let Some(&(_, d)) = q.across.get(j).and_then(|x| x.iter().find(|(w, _)| *w == u)) {
+                want = want.prefix(want.len().min(d));
             }
             let merged = dirty[u].map_or(want, |had| had.common(&want));
             if dirty[u] != Some(merged) {

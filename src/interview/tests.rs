@@ -1168,6 +1168,11 @@ fn rules_after_a_change_read_in_other_instances_equal_the_whole_walk() {
         "indexed-repeat(${field}, ${projects}, position(..) - 1)",
     ));
     qs.push(calc("first_name", "indexed-repeat(${project_name}, ${projects}, 1)"));
+    // Inside a project: the second partner of the first project.
+    qs.push(calc(
+        "p1_partner2",
+        "indexed-repeat(${partner_type}, ${projects}, 1, ${partners}, 2)",
+    ));
     let partners = qs.iter_mut().find(|x| x["id"] == "partners").unwrap();
     partners["questions"].as_array_mut().unwrap().push(calc(
         "prev_type",
@@ -1182,7 +1187,7 @@ fn rules_after_a_change_read_in_other_instances_equal_the_whole_walk() {
     );
     let q = crate::questionnaire::load("projects.json", &v.to_string()).unwrap();
     let prev = q.index_of("prev_field").unwrap();
-    assert!(q.across[q.index_of("field").unwrap()].contains(&prev));
+    assert!(q.across[q.index_of("field").unwrap()].contains(&(prev, 0)));
     rules_after_each_change_equal_the_whole_walk(&q, 12);
 }
 

@@ -1156,7 +1156,7 @@ impl Cx<'_> {
     /// `relevant`); codes in `selected()` and in comparisons with a choice question must exist;
     /// `relevant`s and `calculation`s must not refer to each other in a cycle. Returns the
     /// evaluation order ([`Questionnaire::order`]).
-    fn references<'q>(&mut self, q: &'q Questionnaire) -> (Vec<usize>, Vec<Vec<usize>>, Vec<Vec<usize>>) {
+    fn references<'q>(&mut self, q: &'q Questionnaire) -> (Vec<usize>, Vec<Vec<usize>>, super::Across) {
         let index: HashMap<&str, usize> = q
             .questions
             .iter()
@@ -1238,7 +1238,7 @@ impl Cx<'_> {
         let mut deps: Vec<Vec<(usize, String)>> = vec![Vec::new(); n];
         // Per question: the users that read it in other instances of its own roster
         // (`indexed-repeat` from inside the roster).
-        let mut across: Vec<Vec<usize>> = vec![Vec::new(); n];
+        let mut across: super::Across = vec![Vec::new(); n];
         for ExprUse {
             path,
             expr: e,
@@ -1254,6 +1254,10 @@ impl Cx<'_> {
             let mut uses = Vec::new();
             ref_uses(&e.node, &mut uses);
             self.check_nested_indexed_repeats(q, &e.node, &path, &line);
+            // Questions read through `indexed-repeat` with an outer group and index: in any
+            // instance of the outermost group named.
+            let mut nested = Vec::new();
+            nested_indexed_reads(&e.node, &mut nested);
             for (name, col, used) in uses {
                 let len = name.chars().count() + 3;
                 if let Some(ri) = q.roster_index(name) {
@@ -1359,12 +1363,20 @@ impl Cx<'_> {
                             };
                             for w in whom {
                                 deps[w].push((i, path.clone()));
-                                if used == Use::Instances(Func::IndexedRepeat)
-                                    && let (Some(ri), Some(rw)) = (q.questions[i].roster, q.questions[w].roster)
-                                    && q.roster_within(rw, ri)
-                                    && !across[i].contains(&w)
+                                // Read in other instances than the reader's own: up to which
+                                // depth a change there must be re-evaluated for it.
+                                let wide = match (q.questions[i].roster, q.questions[w].roster) {
+                                    _ if used != Use::Instances(Func::IndexedRepeat) => None,
+                                    (_, Some(_)) if nested.contains(&name) => Some(0),
+                                    (Some(ri), Some(rw)) if q.roster_within(rw, ri) => {
+                                        Some(q.roster_chain(Some(ri)).len() - 1)
+                                    }
+                                    _ => None,
+                                };
+                                if let Some(d) = wide
+                                    && !across[i].contains(&(w, d))
                                 {
-                                    across[i].push(w);
+                                    across[i].push((w, d));
                                 }
                             }
                         }
@@ -1737,6 +1749,29 @@ impl Cx<'_> {
             Node::Neg(a) => self.check_nested_indexed_repeats(q, a, path, line),
             _ => {}
         }
+    }
+}
+
+/// The questions read by an `indexed-repeat` with more than one repeat group in `node`.
+fn nested_indexed_reads<'n>(node: &'n Node, out: &mut Vec<&'n str>) {
+    match node {
+        Node::Call(f, args) => {
+            if *f == Func::IndexedRepeat
+                && args.len() > 3
+                && let Some(Node::Ref { name, .. }) = args.first()
+            {
+                out.push(name);
+            }
+            for a in args {
+                nested_indexed_reads(a, out);
+            }
+        }
+        Node::Bin(_, a, b) => {
+            nested_indexed_reads(a, out);
+            nested_indexed_reads(b, out);
+        }
+        Node::Neg(a) => nested_indexed_reads(a, out),
+        _ => {}
     }
 }
 

@@ -100,6 +100,10 @@ pub(crate) fn pipe<'t>(text: &'t str, mut value: impl FnMut(&str) -> String) -> 
 /// with the block title, and heads a column of the report's tables.
 pub(crate) const SHORT_TITLE_WIDTH: usize = 16;
 
+/// Per question: its users that read it in other instances than their own, each with the depth
+/// up to which a change must re-evaluate it ([`Questionnaire::across`]).
+pub type Across = Vec<Vec<(usize, usize)>>;
+
 /// A validated questionnaire.
 #[derive(Debug, Clone)]
 pub struct Questionnaire {
@@ -137,10 +141,11 @@ pub struct Questionnaire {
     /// Per question: the questions whose `relevant` (or block's), `calculation` or choice filter
     /// refer to it, so that a change re-evaluates only what follows from it.
     pub users: Vec<Vec<usize>>,
-    /// Per question of a roster: those of its users that read it in other instances than their
-    /// own (`indexed-repeat(${q}, ${roster}, position(..) - 1)` inside the roster), so that a
-    /// change re-evaluates them in every instance of the roster, not only in the one changed.
-    pub across: Vec<Vec<usize>>,
+    /// Per question of a roster: those of its users (inside a roster) that read it in other
+    /// instances than their own, with the depth up to which a change must re-evaluate them
+    /// (`indexed-repeat(${q}, ${roster}, position(..) - 1)` inside the roster: every instance of
+    /// the roster; with an outer group and index: everywhere, depth 0).
+    pub across: Across,
     /// The rosters, in questionnaire order (a roster before the rosters nested in it).
     pub rosters: Vec<Roster>,
     /// The age public keys completed interviews are sealed to (`recipients`; none: not sealed

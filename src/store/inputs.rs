@@ -394,6 +394,9 @@ pub(crate) fn read_ordered<T, S, I, F, K>(
                 sink(batch);
             }
         });
+        // However the taking ends (the sink may have gone, a reader could not be started), no
+        // reader is left waiting.
+        let _stop = ahead.stop_when_dropped(false);
         for _ in 0..readers {
             scope.spawn(|| {
                 // A reader that panics stops the others and the sink's wait (the panic then
@@ -415,8 +418,6 @@ pub(crate) fn read_ordered<T, S, I, F, K>(
                 }
             });
         }
-        // However the taking ends (the sink may have gone), no reader is left waiting.
-        let _stop = ahead.stop_when_dropped(false);
         let mut done = 0;
         let mut got = Vec::with_capacity(TAKE_AT_ONCE);
         while done < order.len() {
