@@ -266,12 +266,8 @@ pub fn run(opts: &MergeOptions, progress: &(dyn Fn(u64, u64) + Sync)) -> Result<
         .par_iter()
         .enumerate()
         .map_init(Vec::new, |buf, (n, &i)| {
-            written.read(i, buf).map_err(Error::Failed)?;
-            let line = &buf[..buf.len() - 1];
-            let hash = crate::merge::hex(&crate::merge::content_hash(line));
-            let text = std::str::from_utf8(line).unwrap_or_default();
-            let rec = RecordView::parse(text)
-                .map_err(|e| Error::Failed(format!("spill file: cannot read back a record: {e}")))?;
+            let (text, rec) = written.view(i, buf).map_err(Error::Failed)?;
+            let hash = crate::merge::hex(&crate::merge::content_hash(text.as_bytes()));
             let e = &written.entries[i];
             Ok(crate::merge::ReportDraft {
                 id: rec.id.as_str().to_owned(),

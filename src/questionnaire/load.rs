@@ -1253,11 +1253,18 @@ impl Cx<'_> {
             let line = e.src.replace(['\n', '\r', '\t'], " ");
             let mut uses = Vec::new();
             ref_uses(&e.node, &mut uses);
-            self.check_nested_indexed_repeats(q, &e.node, &path, &line);
+            let mut calls = Vec::new();
+            nested_indexed_repeats(&e.node, &mut calls);
+            for args in &calls {
+                self.check_nested_indexed_repeat(q, args, &path, &line);
+            }
             // Questions read through `indexed-repeat` with an outer group and index: in any
             // instance of the outermost group named.
-            let mut nested = Vec::new();
-            nested_indexed_reads(&e.node, &mut nested);
+            let nested: Vec<&str> = calls
+                .iter()
+                .filter_map(|args| name_at(args.first()?))
+                .map(|(n, _)| n)
+                .collect();
             for (name, col, used) in uses {
                 let len = name.chars().count() + 3;
                 if let Some(ri) = q.roster_index(name) {
@@ -1701,76 +1708,64 @@ impl Cx<'_> {
     /// `indexed-repeat(${q}, ${group}, i, ${sub}, j…)` with more than one group: each group is
     /// a roster directly inside the one before, and `q` is asked in the last. (Names that are
     /// no roster, or no question, are reported with the other references.)
-    fn check_nested_indexed_repeats(&mut self, q: &Questionnaire, node: &Node, path: &str, line: &str) {
-        match node {
-            Node::Call(Func::IndexedRepeat, args) if args.len() > 3 => {
-                fn name_at(n: &Node) -> Option<(&str, usize)> {
-                    match n {
-                        Node::Ref { name, offset } => Some((name.as_str(), *offset)),
-                        _ => None,
-                    }
-                }
-                let groups: Vec<(&str, usize)> = args.iter().skip(1).step_by(2).filter_map(name_at).collect();
-                let mut outer: Option<usize> = None;
-                for (k, &(g, col)) in groups.iter().enumerate() {
-                    let Some(r) = q.roster_index(g) else { return };
-                    if k > 0 && q.rosters[r].parent != outer {
-                        let before = groups[k - 1].0;
-                        self.errors.push(
-                            Diagnostic::new(self.file, path, format!("indexed-repeat(): `{g}` is not a roster directly inside `{before}`"))
-                                .snippet(line, col, g.chars().count() + 3)
-                                .hint("name the repeat groups from the outermost in, one level each: indexed-repeat(${question}, ${outer}, i, ${inner}, j)"),
-                        );
-                        return;
-                    }
-                    outer = Some(r);
-                }
-                if let (Some((name, col)), Some(last)) = (args.first().and_then(name_at), outer)
-                    && let Some(i) = q.index_of(name)
-                    && q.questions[i].roster != Some(last)
-                {
-                    let g = &q.rosters[last].id;
-                    self.errors.push(
-                        Diagnostic::new(self.file, path, format!("indexed-repeat(): `{name}` is not asked in the roster `{g}`, the last repeat group named"))
-                            .snippet(line, col, name.chars().count() + 3)
-                            .hint("the question comes first, then its roster's outer rosters and indices, its own roster last"),
-                    );
-                }
+    fn check_nested_indexed_repeat(&mut self, q: &Questionnaire, args: &[Node], path: &str, line: &str) {
+        let groups: Vec<(&str, usize)> = args.iter().skip(1).step_by(2).filter_map(name_at).collect();
+        let mut outer: Option<usize> = None;
+        for (k, &(g, col)) in groups.iter().enumerate() {
+            let Some(r) = q.roster_index(g) else { return };
+            if k > 0 && q.rosters[r].parent != outer {
+                let before = groups[k - 1].0;
+                self.errors.push(
+                    Diagnostic::new(self.file, path, format!("indexed-repeat(): `{g}` is not a roster directly inside `{before}`"))
+                        .snippet(line, col, g.chars().count() + 3)
+                        .hint("name the repeat groups from the outermost in, one level each: indexed-repeat(${question}, ${outer}, i, ${inner}, j)"),
+                );
+                return;
             }
-            Node::Call(_, args) => {
-                for a in args {
-                    self.check_nested_indexed_repeats(q, a, path, line);
-                }
-            }
-            Node::Bin(_, a, b) => {
-                self.check_nested_indexed_repeats(q, a, path, line);
-                self.check_nested_indexed_repeats(q, b, path, line);
-            }
-            Node::Neg(a) => self.check_nested_indexed_repeats(q, a, path, line),
-            _ => {}
+            outer = Some(r);
+        }
+        if let (Some((name, col)), Some(last)) = (args.first().and_then(name_at), outer)
+            && let Some(i) = q.index_of(name)
+            && q.questions[i].roster != Some(last)
+        {
+            let g = &q.rosters[last].id;
+            self.errors.push(
+                Diagnostic::new(
+                    self.file,
+                    path,
+                    format!("indexed-repeat(): `{name}` is not asked in the roster `{g}`, the last repeat group named"),
+                )
+                .snippet(line, col, name.chars().count() + 3)
+                .hint("the question comes first, then its roster's outer rosters and indices, its own roster last"),
+            );
         }
     }
 }
 
-/// The questions read by an `indexed-repeat` with more than one repeat group in `node`.
-fn nested_indexed_reads<'n>(node: &'n Node, out: &mut Vec<&'n str>) {
+/// A `${name}` and its offset.
+fn name_at(n: &Node) -> Option<(&str, usize)> {
+    match n {
+        Node::Ref { name, offset } => Some((name.as_str(), *offset)),
+        _ => None,
+    }
+}
+
+/// The arguments of every `indexed-repeat` with more than one repeat group in `node`.
+fn nested_indexed_repeats<'n>(node: &'n Node, out: &mut Vec<&'n [Node]>) {
     match node {
         Node::Call(f, args) => {
-            if *f == Func::IndexedRepeat
-                && args.len() > 3
-                && let Some(Node::Ref { name, .. }) = args.first()
-            {
-                out.push(name);
+            if *f == Func::IndexedRepeat && args.len() > 3 {
+                out.push(args);
             }
             for a in args {
-                nested_indexed_reads(a, out);
+                nested_indexed_repeats(a, out);
             }
         }
         Node::Bin(_, a, b) => {
-            nested_indexed_reads(a, out);
-            nested_indexed_reads(b, out);
+            nested_indexed_repeats(a, out);
+            nested_indexed_repeats(b, out);
         }
-        Node::Neg(a) => nested_indexed_reads(a, out),
+        Node::Neg(a) => nested_indexed_repeats(a, out),
         _ => {}
     }
 }

@@ -631,11 +631,12 @@ impl InstanceWalk<'_, '_> {
             group: self.group,
             exclude: self.exclude,
         };
+        let answered = cell.answered;
         count_answer(cell, &mut self.t.texts[qi], qq, ans, &self.codes, &place);
-        // A single choice counts in `counts` when its code is an option (`count_answer`).
-        if let ([i], Some(y)) = (&self.codes[..], self.t.chosen.get_mut(qi))
+        // What `count_answer` counted of a roster single choice, for this interview's cluster.
+        if cell.answered > answered
+            && let ([i], Some(y)) = (&self.codes[..], self.t.chosen.get_mut(qi))
             && let Some(c) = y.get_mut(*i as usize)
-            && matches!(ans.value.as_ref().map(|v| v.borrowed()), Some(ValueRef::Text(code)) if !code.trim().is_empty())
         {
             *c += 1;
         }

@@ -422,7 +422,7 @@ pub(crate) fn read_ordered<T, S, I, F, K>(
         let mut got = Vec::with_capacity(TAKE_AT_ONCE);
         while done < order.len() {
             if !ahead.take(done, order.len(), &mut got) {
-                return; // a reader panicked
+                return; // stopped: a reader panicked
             }
             let mut batch = Vec::with_capacity(got.len());
             for g in got.drain(..) {
@@ -462,7 +462,7 @@ struct Ahead<T> {
     /// The next position a reader takes.
     next: std::sync::atomic::AtomicUsize,
     ring: Mutex<Ring<T>>,
-    /// The taker waits here for the slot of the next position.
+    /// The taker waits here for the next positions to hand on.
     filled: std::sync::Condvar,
     /// Readers wait here for room.
     room: std::sync::Condvar,

@@ -882,6 +882,16 @@ impl Written {
             .map_err(|e| format!("spill file: {}", io_reason(&e)))
     }
 
+    /// Entry `i`'s canonical line read back into `buf` and parsed: its text (without the newline)
+    /// and its view.
+    pub fn view<'b>(&self, i: usize, buf: &'b mut Vec<u8>) -> Result<(&'b str, crate::record::RecordView<'b>), String> {
+        self.read(i, buf)?;
+        let text = std::str::from_utf8(buf.strip_suffix(b"\n").unwrap_or(buf)).unwrap_or_default();
+        let rec = crate::record::RecordView::parse(text)
+            .map_err(|e| format!("spill file: cannot read back a record: {e}"))?;
+        Ok((text, rec))
+    }
+
     /// Writes the canonical lines of `entries`, in that order, to `name` in the output folder,
     /// staged (durable under a temp name, put in place with the other outputs).
     pub fn stage_lines(&self, entries: &[usize], name: &str) -> Result<super::Staged, String> {
@@ -962,10 +972,7 @@ impl Written {
             let rows: Vec<RosterRows> = chunk
                 .par_iter()
                 .map_init(Vec::new, |line, &i| {
-                    self.read(i, line)?;
-                    let text = std::str::from_utf8(&line[..line.len() - 1]).unwrap_or_default();
-                    let rec = crate::record::RecordView::parse(text)
-                        .map_err(|e| format!("spill file: cannot read back a record: {e}"))?;
+                    let (_, rec) = self.view(i, line)?;
                     let mut rows = RosterRows::new();
                     roster_rows(cat, f.qi, &rec, &mut rows);
                     Ok(rows)
